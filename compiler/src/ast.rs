@@ -1,0 +1,522 @@
+//! The abstract syntax tree of one `.journey` file.
+//!
+//! Typed structs and enums, every node with a byte [`Span`]. The tree is produced by
+//! `syntax::lower` from pest's pairs and never contains anything the grammar rejected: items that
+//! failed to parse are simply absent (their diagnostics say why). Depth is bounded by
+//! `limits::MAX_NESTING` before the tree is built, so recursive walks and `Drop` are safe.
+
+use crate::span::Span;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct File {
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Import(Import),
+    Profile(Profile),
+    Event(EventDecl),
+    Segment(Segment),
+    Policy(Policy),
+    Channel(Channel),
+    Message(Message),
+    Journey(Journey),
+}
+
+impl Item {
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Import(it) => it.span,
+            Item::Profile(it) => it.span,
+            Item::Event(it) => it.span,
+            Item::Segment(it) => it.span,
+            Item::Policy(it) => it.span,
+            Item::Channel(it) => it.span,
+            Item::Message(it) => it.span,
+            Item::Journey(it) => it.span,
+        }
+    }
+}
+
+/// `import "std/channels"` or `import "./segments.journey"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Import {
+    pub path: StrLit,
+    pub span: Span,
+}
+
+/// A string literal without interpolation: its decoded value and its span (quotes included).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StrLit {
+    pub value: String,
+    pub span: Span,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data declarations
+
+/// `profile { first_name: text? ... }`: the fields every contact has.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub fields: Vec<FieldDecl>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldDecl {
+    pub name: Ident,
+    pub ty: TypeExpr,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeExpr {
+    pub kind: TypeKind,
+    /// `text?`: the value may be missing.
+    pub optional: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKind {
+    /// `text`, `money`, `timezone`, ... (checked against the known types later).
+    Named(Ident),
+    Set(Box<TypeExpr>),
+    List(Box<TypeExpr>),
+    /// `enum { free, pro, enterprise }`
+    Enum(Vec<Ident>),
+}
+
+/// `event cart_abandoned { cart_url: url }`, optionally `inbound CHANNEL`: a message from the
+/// contact on that channel, which opens the channel's messaging window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventDecl {
+    pub name: Ident,
+    pub inbound: Option<Ident>,
+    pub fields: Vec<FieldDecl>,
+    pub span: Span,
+}
+
+/// `segment vip = lifetime_value >= 500 USD`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub name: Ident,
+    pub condition: Expr,
+    pub span: Span,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policies and channels
+
+/// `policy { ... }` or `policy NAME { ... }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub name: Option<Ident>,
+    pub rules: Vec<PolicyRule>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PolicyRule {
+    /// `quiet_hours 21:00..08:00 recipient` or `... "America/New_York"`.
+    QuietHours {
+        range: TimeRange,
+        zone: ZoneSpec,
+        span: Span,
+    },
+    /// `frequency marketing at most 2 per 7d`
+    Frequency {
+        category: Ident,
+        max: u64,
+        per: Duration,
+        span: Span,
+    },
+    /// `business_hours mon..fri 09:00..18:00 "Europe/Berlin"`
+    BusinessHours {
+        days: Vec<DaySpec>,
+        range: TimeRange,
+        zone: ZoneSpec,
+        span: Span,
+    },
+    /// `jurisdiction "US-FL"`: selects a row of the quiet-hours table.
+    Jurisdiction { code: StrLit, span: Span },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ZoneSpec {
+    /// The recipient's own time zone (from the profile).
+    Recipient(Span),
+    /// A fixed IANA zone name.
+    Fixed(StrLit),
+}
+
+/// `HH:MM..HH:MM`; may wrap midnight (`21:00..08:00`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeRange {
+    pub from: TimeOfDay,
+    pub to: TimeOfDay,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeOfDay {
+    /// Minutes after midnight, 0..=1439.
+    pub minutes: u16,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Weekday {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+/// `mon` or `mon..fri`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DaySpec {
+    pub from: Weekday,
+    pub to: Weekday,
+    pub span: Span,
+}
+
+/// `channel messenger { ... }`: a messaging channel declared in the language itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Channel {
+    pub name: Ident,
+    pub rules: Vec<ChannelRule>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChannelRule {
+    /// `window 24h after inbound`
+    Window { length: Duration, span: Span },
+    /// `tag HUMAN_AGENT allows service within 7d`
+    Tag {
+        name: Ident,
+        allows: Vec<Ident>,
+        within: Option<Duration>,
+        span: Span,
+    },
+    /// `limit text 2000` or `limit text 1000 bytes`
+    Limit {
+        what: Ident,
+        max: u64,
+        unit: Option<Ident>,
+        span: Span,
+    },
+    /// `supports text, replies, buttons`
+    Supports { elements: Vec<Ident>, span: Span },
+    /// `template required outside window`
+    TemplateRequiredOutsideWindow { span: Span },
+    /// `keywords STOP, HELP`: opt-out and help keywords the channel handles.
+    Keywords { words: Vec<Ident>, span: Span },
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+/// `message welcome on messenger as service { ... }`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub name: Ident,
+    pub channel: Ident,
+    pub category: Ident,
+    pub elements: Vec<Element>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Element {
+    /// `text "Hi {first_name ?? "there"}!"`
+    Text(Template),
+    /// `subject "..."` (email)
+    Subject(Template),
+    /// `reply "Running" -> running`
+    Reply {
+        title: Template,
+        outcome: Ident,
+        span: Span,
+    },
+    /// `button "Shop" -> outcome` or `button "Shop" url "https://..."`
+    Button {
+        title: Template,
+        action: ButtonAction,
+        span: Span,
+    },
+    /// `image "https://..."`, `video "https://..."`, `file "https://..."`
+    Media {
+        kind: Ident,
+        url: Template,
+        span: Span,
+    },
+    /// `card { title "..." subtitle "..." image "..." button ... }`
+    Card { elements: Vec<Element>, span: Span },
+    /// `template "order_shipped" lang "en_US" { order = event.order_id }`
+    Template {
+        name: StrLit,
+        lang: StrLit,
+        params: Vec<TemplateParam>,
+        span: Span,
+    },
+    /// `tag POST_PURCHASE_UPDATE`: send under a channel tag (outside the standard window).
+    Tag { name: Ident, span: Span },
+    /// `title "..."` / `subtitle "..."` (inside cards)
+    Title(Template),
+    Subtitle(Template),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ButtonAction {
+    Outcome(Ident),
+    Url(Template),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateParam {
+    pub name: Ident,
+    pub value: Expr,
+    pub span: Span,
+}
+
+/// A string literal with `{...}` interpolations, split into parts. Never re-parsed later.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    pub parts: Vec<TemplatePart>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplatePart {
+    Literal(String),
+    /// `{first_name ?? "there"}`
+    Field {
+        path: Path,
+        fallback: Option<Expr>,
+        span: Span,
+    },
+}
+
+// ---------------------------------------------------------------------------------------------
+// Journeys
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Journey {
+    pub name: Ident,
+    pub members: Vec<JourneyMember>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum JourneyMember {
+    /// `audience runners or vip`
+    Audience { condition: Expr, span: Span },
+    /// `entry on chat_started where campaign == "spring"`
+    Entry {
+        event: Ident,
+        condition: Option<Expr>,
+        span: Span,
+    },
+    /// `exit on order_placed, unsubscribed`
+    ExitOn { events: Vec<Ident>, span: Span },
+    /// `goal purchase = order_placed within 7d`
+    Goal {
+        name: Ident,
+        event: Ident,
+        within: Duration,
+        span: Span,
+    },
+    /// `reentry after 30d` (`None` for `reentry never`)
+    Reentry { after: Option<Duration>, span: Span },
+    Stage(Stage),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    pub name: Ident,
+    pub steps: Vec<Step>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub kind: StepKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepKind {
+    Send {
+        message: Ident,
+    },
+    Ask {
+        message: Ident,
+        timeout: Option<Duration>,
+        arms: Vec<Arm>,
+    },
+    Wait {
+        duration: Duration,
+    },
+    WaitFor {
+        events: Vec<Ident>,
+        within: Option<Duration>,
+        arms: Vec<Arm>,
+    },
+    If {
+        condition: Expr,
+        then_steps: Vec<Step>,
+        else_steps: Option<Vec<Step>>,
+    },
+    Split {
+        arms: Vec<Arm>,
+    },
+    Handoff {
+        team: StrLit,
+        timeout: Option<Duration>,
+        arms: Vec<Arm>,
+    },
+    RequestConsent {
+        channel: Ident,
+        category: Ident,
+        message: Ident,
+        timeout: Option<Duration>,
+        arms: Vec<Arm>,
+    },
+    Set {
+        target: Path,
+        value: Expr,
+    },
+    Tag {
+        name: StrLit,
+    },
+    Track {
+        name: StrLit,
+    },
+    Goto {
+        stage: Ident,
+    },
+    Exit,
+}
+
+/// `running => goto consideration`, `timeout => { ... }`, `50% => { ... }`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arm {
+    pub label: ArmLabel,
+    pub steps: Vec<Step>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ArmLabel {
+    Outcome(Ident),
+    /// A split share in whole percent points.
+    Percent { value: u32, span: Span },
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expressions and literals
+
+/// A validated, bounded duration in whole seconds (`45s 30m 1h 2d 1w`, or sums like `1d 12h`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Duration {
+    pub secs: u64,
+    pub span: Span,
+}
+
+/// `first_name`, `event.cart_url`, `profile.first_name`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Path {
+    pub segments: Vec<Ident>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    Path(Path),
+    Str(Template),
+    Int(i64),
+    /// A decimal number kept as written (`3.5`), so no float rounding leaks into bundles.
+    Decimal(String),
+    /// `500 USD`, `19.99 EUR`: the amount as written and the currency code.
+    Money { amount: String, currency: Ident },
+    Bool(bool),
+    Duration(Duration),
+    /// `[a, b]`
+    List(Vec<Expr>),
+    /// `consent(sms, marketing)`: a built-in predicate, checked by name later.
+    Call { name: Ident, args: Vec<Expr> },
+    /// `within business_hours`
+    Within(Ident),
+    Unary { op: UnaryOp, operand: Box<Expr> },
+    Binary { op: BinaryOp, lhs: Box<Expr>, rhs: Box<Expr> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnaryOp {
+    Not,
+    Neg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    In,
+    Add,
+    Sub,
+    Fallback,
+}
+
+impl BinaryOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BinaryOp::Or => "or",
+            BinaryOp::And => "and",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::In => "in",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Fallback => "??",
+        }
+    }
+
+    /// Binding power: higher binds tighter. All binary operators are left-associative.
+    pub fn precedence(self) -> u8 {
+        match self {
+            BinaryOp::Or => 1,
+            BinaryOp::And => 2,
+            BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::In => 3,
+            BinaryOp::Add | BinaryOp::Sub => 4,
+            BinaryOp::Fallback => 5,
+        }
+    }
+}

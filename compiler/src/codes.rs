@@ -1,0 +1,82 @@
+//! The catalogue of diagnostic codes.
+//!
+//! Codes are stable once released: a code is never reused for another meaning. Ranges:
+//! J01 syntax, J02 names and types, J03 channels, J04 consent and windows, J05 flow structure.
+//! Every code has a title, a default severity and a long explanation (`journey explain J0101`),
+//! kept as Markdown beside this file in `codes/`.
+
+use crate::diagnostic::Severity;
+
+macro_rules! codes {
+    ($( $code:ident, $sev:ident, $title:literal; )*) => {
+        /// A stable diagnostic code such as `J0101`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $( $code, )*
+        }
+
+        impl Code {
+            /// Every code, in catalogue order.
+            pub const ALL: &'static [Code] = &[ $( Code::$code, )* ];
+
+            /// The code as users write it: `"J0101"`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( Code::$code => stringify!($code), )*
+                }
+            }
+
+            /// A few words naming the problem class, for tables and SARIF rule names.
+            pub fn title(self) -> &'static str {
+                match self {
+                    $( Code::$code => $title, )*
+                }
+            }
+
+            pub fn default_severity(self) -> Severity {
+                match self {
+                    $( Code::$code => Severity::$sev, )*
+                }
+            }
+
+            /// The long explanation printed by `journey explain`.
+            pub fn explanation(self) -> &'static str {
+                match self {
+                    $( Code::$code => include_str!(concat!("codes/", stringify!($code), ".md")), )*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    J0101, Error, "syntax error";
+    J0102, Error, "unclosed delimiter";
+    J0103, Error, "unmatched closing delimiter";
+    J0104, Error, "unterminated string";
+    J0105, Error, "wrong arrow";
+    J0106, Error, "invalid duration";
+    J0107, Error, "invalid number";
+    J0108, Error, "invalid time of day";
+    J0109, Error, "invalid escape in a string";
+    J0110, Error, "nesting too deep";
+    J0111, Error, "file too large";
+    J0112, Error, "file is not valid UTF-8";
+    J0113, Error, "forbidden control character";
+    J0114, Error, "bidirectional control character";
+    J0115, Error, "input too complex";
+    J0116, Error, "name or literal too long";
+}
+
+impl Code {
+    /// Parses `"J0101"` (case-insensitive) into a code.
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|code| code.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

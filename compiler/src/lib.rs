@@ -1,0 +1,54 @@
+//! The journey compiler: text in, data out.
+//!
+//! This crate is pure. It never touches the file system, a terminal or the language-server
+//! protocol: callers hand it bytes or text with a [`FileId`] and get back trees and
+//! [`Diagnostic`]s. The CLI (`cli/`) and the language server wrap it.
+//!
+//! Pipeline so far: [`decode_source`] (bytes to text) -> [`parse`] (text to AST + diagnostics).
+
+pub mod ast;
+pub mod codes;
+pub mod diagnostic;
+pub mod limits;
+pub mod line_index;
+pub mod source;
+pub mod span;
+pub mod syntax;
+
+pub use codes::Code;
+pub use diagnostic::{Diagnostic, Label, Severity, Suggestion, TextEdit};
+pub use line_index::{LineCol, LineIndex};
+pub use source::{decode_source, Decoded};
+pub use span::{FileId, Span};
+pub use syntax::{parse, Parsed};
+
+/// One file taken from bytes to a checked tree: what `journey check` does per file.
+#[derive(Debug, Clone)]
+pub struct CheckedFile {
+    /// The decoded text that diagnostics point into (see [`Decoded::text`]).
+    pub text: String,
+    /// The tree, when the bytes were decodable at all.
+    pub ast: Option<ast::File>,
+    /// Sorted by position, capped at `limits::MAX_DIAGNOSTICS_PER_FILE`.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Decodes and parses one file. Later stages (names, channels, compliance) join here.
+pub fn check_file(file: FileId, bytes: &[u8]) -> CheckedFile {
+    let decoded = decode_source(file, bytes);
+    let mut diagnostics = decoded.diagnostics;
+    let ast = if decoded.usable {
+        let parsed = parse(file, &decoded.text);
+        diagnostics.extend(parsed.diagnostics);
+        Some(parsed.ast)
+    } else {
+        None
+    };
+    diagnostic::sort_diagnostics(&mut diagnostics);
+    diagnostic::cap_diagnostics(file, &mut diagnostics);
+    CheckedFile {
+        text: decoded.text,
+        ast,
+        diagnostics,
+    }
+}

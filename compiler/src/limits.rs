@@ -1,0 +1,24 @@
+//! Every resource bound of the compiler, in one place (reliability.md §5.7).
+//!
+//! Each limit is reported by a diagnostic that names it; none truncates silently.
+
+/// Largest source file accepted. Large enough for the 100,000-stage benchmark file (about 6 MB),
+/// small enough that a stray 10 MB log file is refused before parsing.
+pub const MAX_SOURCE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Deepest nesting of `{`, `(` and string interpolation. Keeps every recursive pass and every
+/// bundle far inside the stack and serde_json's default depth of 128.
+pub const MAX_NESTING: usize = 32;
+
+/// Longest identifier, in bytes.
+pub const MAX_IDENT_BYTES: usize = 256;
+
+/// Longest string literal, in bytes. Channel length rules are checked separately.
+pub const MAX_STRING_BYTES: usize = 8 * 1024;
+
+/// Longest duration accepted anywhere: 3650 days. Longer waits are almost always a typo, and the
+/// bound keeps every sum of durations along a path far from overflowing `u64` seconds.
+pub const MAX_DURATION_SECS: u64 = 3650 * 24 * 3600;
+
+/// Most diagnostics reported for one file; the rest are counted in a final note.
+pub const MAX_DIAGNOSTICS_PER_FILE: usize = 1000;
