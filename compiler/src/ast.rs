@@ -263,7 +263,10 @@ pub enum Element {
         span: Span,
     },
     /// `card { title "..." subtitle "..." image "..." button ... }`
-    Card { elements: Vec<Element>, span: Span },
+    Card {
+        elements: Vec<Element>,
+        span: Span,
+    },
     /// `template "order_shipped" lang "en_US" { order = event.order_id }`
     Template {
         name: StrLit,
@@ -272,7 +275,10 @@ pub enum Element {
         span: Span,
     },
     /// `tag POST_PURCHASE_UPDATE`: send under a channel tag (outside the standard window).
-    Tag { name: Ident, span: Span },
+    Tag {
+        name: Ident,
+        span: Span,
+    },
     /// `title "..."` / `subtitle "..."` (inside cards)
     Title(Template),
     Subtitle(Template),
@@ -322,7 +328,10 @@ pub struct Journey {
 #[derive(Debug, Clone, PartialEq)]
 pub enum JourneyMember {
     /// `audience runners or vip`
-    Audience { condition: Expr, span: Span },
+    Audience {
+        condition: Expr,
+        span: Span,
+    },
     /// `entry on chat_started where campaign == "spring"`
     Entry {
         event: Ident,
@@ -330,7 +339,10 @@ pub enum JourneyMember {
         span: Span,
     },
     /// `exit on order_placed, unsubscribed`
-    ExitOn { events: Vec<Ident>, span: Span },
+    ExitOn {
+        events: Vec<Ident>,
+        span: Span,
+    },
     /// `goal purchase = order_placed within 7d`
     Goal {
         name: Ident,
@@ -339,7 +351,10 @@ pub enum JourneyMember {
         span: Span,
     },
     /// `reentry after 30d` (`None` for `reentry never`)
-    Reentry { after: Option<Duration>, span: Span },
+    Reentry {
+        after: Option<Duration>,
+        span: Span,
+    },
     Stage(Stage),
 }
 
@@ -422,7 +437,10 @@ pub struct Arm {
 pub enum ArmLabel {
     Outcome(Ident),
     /// A split share in whole percent points.
-    Percent { value: u32, span: Span },
+    Percent {
+        value: u32,
+        span: Span,
+    },
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -456,17 +474,30 @@ pub enum ExprKind {
     /// A decimal number kept as written (`3.5`), so no float rounding leaks into bundles.
     Decimal(String),
     /// `500 USD`, `19.99 EUR`: the amount as written and the currency code.
-    Money { amount: String, currency: Ident },
+    Money {
+        amount: String,
+        currency: Ident,
+    },
     Bool(bool),
     Duration(Duration),
     /// `[a, b]`
     List(Vec<Expr>),
     /// `consent(sms, marketing)`: a built-in predicate, checked by name later.
-    Call { name: Ident, args: Vec<Expr> },
+    Call {
+        name: Ident,
+        args: Vec<Expr>,
+    },
     /// `within business_hours`
     Within(Ident),
-    Unary { op: UnaryOp, operand: Box<Expr> },
-    Binary { op: BinaryOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -514,7 +545,13 @@ impl BinaryOp {
         match self {
             BinaryOp::Or => 1,
             BinaryOp::And => 2,
-            BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::In => 3,
+            BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge
+            | BinaryOp::In => 3,
             BinaryOp::Add | BinaryOp::Sub => 4,
             BinaryOp::Fallback => 5,
         }

@@ -22,3 +22,13 @@ pub const MAX_DURATION_SECS: u64 = 3650 * 24 * 3600;
 
 /// Most diagnostics reported for one file; the rest are counted in a final note.
 pub const MAX_DIAGNOSTICS_PER_FILE: usize = 1000;
+
+/// Most operands and prefix operators in one expression. Operator chains build a tree as deep
+/// as they are long, and every later pass (and `Drop`) walks that tree recursively.
+pub const MAX_EXPR_TERMS: usize = 256;
+
+/// pest's cumulative call budget per parse (pest counts rule calls, not depth, and never refunds
+/// them). The grammar is linear, so legitimate input costs a bounded number of calls per byte;
+/// the budget is that cost for the largest accepted file with a wide margin, and stops
+/// pathological backtracking with J0115 instead of running for minutes.
+pub const PARSER_CALL_BUDGET: usize = 400_000_000;

@@ -79,7 +79,9 @@ impl LineIndex {
     /// Line and column counted in UTF-16 code units (the LSP default).
     pub fn line_col_utf16(&self, text: &str, offset: usize) -> LineCol {
         let (line, start, offset) = self.locate(text, offset);
-        let col = text.get(start..offset).map_or(0, |s| s.chars().map(char::len_utf16).sum());
+        let col = text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().map(char::len_utf16).sum());
         LineCol { line, col }
     }
 

@@ -43,9 +43,14 @@ pub fn decode_source(file: FileId, bytes: &[u8]) -> Decoded {
         };
     }
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-        let diagnostic = Diagnostic::new(Code::J0112, "file is encoded as UTF-16", file, Span::empty(0))
-            .with_label("UTF-16 byte-order mark")
-            .with_help("save the file as UTF-8");
+        let diagnostic = Diagnostic::new(
+            Code::J0112,
+            "file is encoded as UTF-16",
+            file,
+            Span::empty(0),
+        )
+        .with_label("UTF-16 byte-order mark")
+        .with_help("save the file as UTF-8");
         return Decoded {
             text: String::new(),
             diagnostics: vec![diagnostic],
@@ -72,9 +77,14 @@ pub fn decode_source(file: FileId, bytes: &[u8]) -> Decoded {
                 .join(" ");
             // The lossy text replaced the bad bytes with U+FFFD (3 bytes); label that character.
             let span = Span::new(at, (at + '\u{FFFD}'.len_utf8()).min(text.len()));
-            let diagnostic = Diagnostic::new(Code::J0112, format!("invalid UTF-8 byte sequence {shown}"), file, span)
-                .with_label("not UTF-8")
-                .with_help("save the file as UTF-8; journey files are always UTF-8");
+            let diagnostic = Diagnostic::new(
+                Code::J0112,
+                format!("invalid UTF-8 byte sequence {shown}"),
+                file,
+                span,
+            )
+            .with_label("not UTF-8")
+            .with_help("save the file as UTF-8; journey files are always UTF-8");
             Decoded {
                 text,
                 diagnostics: vec![diagnostic],

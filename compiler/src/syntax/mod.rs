@@ -1,10 +1,26 @@
-//! Parsing: source text to AST plus diagnostics. Never fails.
+//! Parsing: source text to AST plus diagnostics. Never fails, never panics.
+//!
+//! 1. [`scan`] cuts the file into top-level items and balances braces (linear, no pest).
+//! 2. Each item is parsed alone by pest (`grammar/journey.pest`, entry rule `chunk`), so one
+//!    broken item never hides the others. A pest failure becomes one diagnostic for that item.
+//! 3. [`lower`] turns the pairs into the AST; inside blocks, the grammar's recovery lines are
+//!    re-parsed alone so each broken statement gets its own precise diagnostic.
 
+pub mod errors;
+pub mod expected;
 pub mod grammar;
+pub mod literals;
+pub mod lower;
+pub mod scan;
+
+use pest::Parser;
 
 use crate::ast;
 use crate::diagnostic::Diagnostic;
+use crate::limits::PARSER_CALL_BUDGET;
 use crate::span::FileId;
+use errors::{syntax_error, ParseSite};
+use grammar::{JourneyParser, Rule};
 
 /// The result of parsing one file: whatever could be understood, and what could not.
 #[derive(Debug, Clone, Default)]
@@ -15,6 +31,59 @@ pub struct Parsed {
 
 /// Parses one file. Never fails and never panics: every problem is a diagnostic, and every item
 /// that parsed is in the tree even when others did not.
-pub fn parse(_file: FileId, _text: &str) -> Parsed {
-    Parsed::default()
+pub fn parse(file: FileId, text: &str) -> Parsed {
+    set_parser_budget();
+    let scan = scan::scan(file, text);
+    let mut diagnostics = scan.diagnostics;
+    let mut items = Vec::new();
+    for chunk in &scan.chunks {
+        if chunk.too_deep {
+            continue;
+        }
+        let chunk_text = chunk.parse_text(text);
+        let site = ParseSite {
+            file,
+            text: &chunk_text,
+            base: chunk.range.start,
+            limit: chunk.range.end,
+            end_name: if chunk.range.end == text.len() {
+                "end of file"
+            } else {
+                "end of item"
+            },
+        };
+        match JourneyParser::parse(Rule::chunk, &chunk_text) {
+            Ok(pairs) => {
+                let mut lowerer = lower::Lowerer::new(
+                    file,
+                    chunk.range.start,
+                    chunk.range.end,
+                    &scan.unterminated,
+                );
+                lowerer.chunk(pairs, &mut items);
+                diagnostics.append(&mut lowerer.diagnostics);
+            }
+            Err(error) => {
+                let diagnostic = syntax_error(&site, &error);
+                let at = diagnostic.primary.span.start;
+                if !scan
+                    .unterminated
+                    .iter()
+                    .any(|s| s.start <= at && at <= s.end)
+                {
+                    diagnostics.push(diagnostic);
+                }
+            }
+        }
+    }
+    crate::diagnostic::sort_diagnostics(&mut diagnostics);
+    Parsed {
+        ast: ast::File { items },
+        diagnostics,
+    }
+}
+
+fn set_parser_budget() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| pest::set_call_limit(std::num::NonZeroUsize::new(PARSER_CALL_BUDGET)));
 }

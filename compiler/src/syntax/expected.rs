@@ -1,0 +1,189 @@
+//! Human names for grammar rules, used in "expected ..." messages.
+//!
+//! The match in [`rule_name`] is exhaustive with no `_` arm: adding a rule to the grammar without
+//! deciding how it reads in an error message does not compile. Rust rule names never reach users.
+
+use super::grammar::Rule;
+
+/// How a rule reads in "expected ..." lists. `None`: never mentioned (entry rules, recovery).
+pub fn rule_name(rule: Rule) -> Option<&'static str> {
+    use Rule::*;
+    let name = match rule {
+        EOI => "end of line",
+        chunk | profile_field_line | policy_rule_line | channel_rule_line | element_line
+        | param_line | member_line | step_line | arm_line | bad_line | bad_entry => return None,
+        // Silent helper rules never reach an error message.
+        WHITESPACE | COMMENT | ident_start | sep | eol | eol_list | ident_char | bad_group
+        | bad_string | item | atom => return None,
+
+        lbrace | step_block | element_block | arm_block | param_block | field_list => "`{`",
+        rbrace => "`}`",
+        lparen => "`(`",
+        rparen => "`)`",
+        lbracket => "`[`",
+        rbracket => "`]`",
+        langle => "`<`",
+        rangle => "`>`",
+        equals => "`=`",
+        colon => "`:`",
+        dotdot => "`..`",
+        comma => "`,`",
+        arrow => "`=>`",
+        fallback_op => "`??`",
+        optional => "`?`",
+
+        ident => "a name",
+        message_ref => "a message name",
+        stage_ref => "a stage name",
+        event_ref => "an event name",
+        channel_ref => "a channel name (`sms`, `email`, ...)",
+        category_ref => "a category (`marketing`, `utility`, ...)",
+        outcome_ref => "an outcome name",
+        duration => "a duration (`30m`, `2d`, ...)",
+        integer => "a whole number",
+        number => "a number",
+        currency => "a currency code (`USD`, `EUR`, ...)",
+        percent => "a share (`50%`)",
+        time => "a time of day (`09:00`)",
+        time_range => "a time range (`21:00..08:00`)",
+        string => "a string in double quotes",
+        string_text | escape => "string text",
+        interpolation => "an interpolation (`{first_name}`)",
+        fallback => "a fallback value",
+        weekday | day_specs | day_spec => "a weekday (`mon`, `tue`, ...)",
+        zone => "a time zone (`recipient`, `\"Europe/Berlin\"`, ...)",
+        media_kind => "a media kind (`image`, `video`, `audio`, `file`)",
+        ident_list => "a list of names",
+
+        import | profile | event_decl | segment | policy | channel | message | journey => {
+            "an item (`journey`, `message`, `segment`, `import`, ...)"
+        }
+        field_decl => "a field (`first_name: text?`)",
+        type_expr | type_name | set_type | list_type | enum_type => {
+            "a type (`text`, `money`, `set<text>`, ...)"
+        }
+        policy_rule | quiet_hours | frequency | business_hours | jurisdiction => {
+            "a policy rule (`quiet_hours`, `frequency`, `business_hours`, `jurisdiction`)"
+        }
+        channel_rule | window_rule | tag_rule | limit_rule | supports_rule | template_rule
+        | keywords_rule => "a channel rule (`window`, `tag`, `limit`, `supports`, ...)",
+        element | text_el | subject_el | title_el | subtitle_el | reply_el | button_el
+        | media_el | card_el | template_el | tag_el => {
+            "a message element (`text`, `reply`, `template`, ...)"
+        }
+        template_param => "a template parameter (`order = event.order_id`)",
+        journey_member | audience | entry | exit_on | goal | reentry | stage => {
+            "`stage` or a journey setting (`audience`, `entry on`, `exit on`, `goal`, `reentry`)"
+        }
+        step | send_step | ask_step | wait_for_step | wait_step | if_step | split_step
+        | handoff_step | consent_step | set_step | tag_step | track_step | goto_step
+        | exit_step => "a step (`send`, `ask`, `wait`, `if`, `goto`, ...)",
+        timeout => "`timeout`",
+        arm | arm_label => "an outcome (`timeout => exit`)",
+
+        expr | operand | paren | list | within | call | boolean | money | path => "an expression",
+        prefix => "`not`",
+        binop => "an operator (`==`, `and`, `or`, ...)",
+
+        kw_after => "`after`",
+        kw_allows => "`allows`",
+        kw_and => "`and`",
+        kw_as => "`as`",
+        kw_ask => "`ask`",
+        kw_at => "`at`",
+        kw_audience => "`audience`",
+        kw_business => "`business_hours`",
+        kw_button => "`button`",
+        kw_card => "`card`",
+        kw_channel => "`channel`",
+        kw_consent => "`consent`",
+        kw_else => "`else`",
+        kw_entry => "`entry`",
+        kw_enum => "`enum`",
+        kw_event => "`event`",
+        kw_exit => "`exit`",
+        kw_false => "`false`",
+        kw_for => "`for`",
+        kw_frequency => "`frequency`",
+        kw_goal => "`goal`",
+        kw_goto => "`goto`",
+        kw_handoff => "`handoff`",
+        kw_if => "`if`",
+        kw_import => "`import`",
+        kw_in => "`in`",
+        kw_inbound => "`inbound`",
+        kw_journey => "`journey`",
+        kw_jurisdiction => "`jurisdiction`",
+        kw_keywords => "`keywords`",
+        kw_lang => "`lang`",
+        kw_limit => "`limit`",
+        kw_list => "`list`",
+        kw_message => "`message`",
+        kw_most => "`most`",
+        kw_never => "`never`",
+        kw_not => "`not`",
+        kw_on => "`on`",
+        kw_or => "`or`",
+        kw_outside => "`outside`",
+        kw_per => "`per`",
+        kw_policy => "`policy`",
+        kw_profile => "`profile`",
+        kw_quiet => "`quiet_hours`",
+        kw_recipient => "`recipient`",
+        kw_reentry => "`reentry`",
+        kw_reply => "`reply`",
+        kw_request => "`request`",
+        kw_required => "`required`",
+        kw_segment => "`segment`",
+        kw_send => "`send`",
+        kw_set => "`set`",
+        kw_split => "`split`",
+        kw_stage => "`stage`",
+        kw_subject => "`subject`",
+        kw_subtitle => "`subtitle`",
+        kw_supports => "`supports`",
+        kw_tag => "`tag`",
+        kw_template => "`template`",
+        kw_text => "`text`",
+        kw_timeout => "`timeout`",
+        kw_title => "`title`",
+        kw_track => "`track`",
+        kw_true => "`true`",
+        kw_url => "`url`",
+        kw_via => "`via`",
+        kw_wait => "`wait`",
+        kw_where => "`where`",
+        kw_window => "`window`",
+        kw_within => "`within`",
+    };
+    Some(name)
+}
+
+/// Joins deduplicated names into "A, B or C", keeping their first-seen order (pest reports
+/// attempts in a deterministic order, so messages are stable).
+pub fn describe_expected(rules: &[Rule]) -> Option<String> {
+    let mut names: Vec<&'static str> = Vec::new();
+    // After a name in an expression pest also expects `(` (a call such as `consent(...)`);
+    // the operator list is what helps, so the parenthesis is left out then.
+    let operator_expected = rules.contains(&Rule::binop);
+    for rule in rules
+        .iter()
+        .filter(|r| !(operator_expected && **r == Rule::lparen))
+    {
+        if let Some(name) = rule_name(*rule) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    // "end of line" reads best last.
+    if let Some(pos) = names.iter().position(|n| *n == "end of line") {
+        let eol = names.remove(pos);
+        names.push(eol);
+    }
+    match names.as_slice() {
+        [] => None,
+        [one] => Some((*one).to_owned()),
+        [init @ .., last] => Some(format!("{} or {}", init.join(", "), last)),
+    }
+}

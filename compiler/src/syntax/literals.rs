@@ -1,0 +1,267 @@
+//! Validation of literal tokens the grammar accepts permissively.
+//!
+//! Every numeric conversion is checked: an overflowing duration is an error naming the limit,
+//! never a wrapped value (a wrapped "wait 274 billion years" becomes "wait 25 minutes", an early
+//! and possibly out-of-window send; reliability.md §1.3).
+
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::limits::MAX_DURATION_SECS;
+use crate::span::{FileId, Span};
+
+const UNITS: [(char, u64, &str); 5] = [
+    ('w', 7 * 86_400, "weeks"),
+    ('d', 86_400, "days"),
+    ('h', 3_600, "hours"),
+    ('m', 60, "minutes"),
+    ('s', 1, "seconds"),
+];
+
+/// Parses `45s`, `30m`, `1h`, `2d`, `1w` and sums written largest unit first (`1h30m`).
+pub fn parse_duration(text: &str, file: FileId, span: Span) -> Result<u64, Diagnostic> {
+    let invalid = |message: String| Diagnostic::new(Code::J0106, message, file, span);
+    let mut total: u64 = 0;
+    let mut rest = text;
+    let mut last_unit_rank: Option<usize> = None;
+    while !rest.is_empty() {
+        let digits_len = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let (digits, after) = rest.split_at(digits_len);
+        let unit_start = after
+            .find(|c: char| c.is_ascii_alphabetic())
+            .unwrap_or(after.len());
+        let (fraction, after) = after.split_at(unit_start);
+        let unit_len = after
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(after.len());
+        let (unit, after) = after.split_at(unit_len);
+        rest = after;
+        if !fraction.is_empty() {
+            return Err(invalid(format!(
+                "durations are whole numbers, found `{digits}{fraction}{unit}`"
+            ))
+            .with_label("fractional duration")
+            .with_help("combine units instead, for example `1d12h` for one and a half days"));
+        }
+        let Some(rank) = UNITS
+            .iter()
+            .position(|(u, _, _)| unit.len() == 1 && unit.starts_with(*u))
+        else {
+            let guess = unit_guess(unit);
+            let mut diagnostic = invalid(format!("unknown duration unit `{unit}`"))
+                .with_label("not a unit")
+                .with_help("units are `s`, `m`, `h`, `d` and `w`, written right after the number: `45s`, `30m`, `1h`, `2d`, `1w`");
+            // Only a single-part duration can be fixed mechanically.
+            if let Some(guess) = guess.filter(|_| text == format!("{digits}{unit}")) {
+                diagnostic = diagnostic.with_suggestion(
+                    format!("write `{digits}{guess}`"),
+                    span,
+                    format!("{digits}{guess}"),
+                );
+            }
+            return Err(diagnostic);
+        };
+        if last_unit_rank.is_some_and(|last| rank <= last) {
+            return Err(invalid(format!(
+                "units in `{text}` must go from largest to smallest, each once"
+            ))
+            .with_label("unit out of order")
+            .with_help("write for example `1d12h` or `1h30m`"));
+        }
+        last_unit_rank = Some(rank);
+        let (_, secs_per_unit, _) = UNITS.get(rank).copied().unwrap_or(('s', 1, "seconds"));
+        let part = digits
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| n.checked_mul(secs_per_unit))
+            .and_then(|secs| total.checked_add(secs));
+        match part {
+            Some(sum) if sum <= MAX_DURATION_SECS => total = sum,
+            _ => {
+                return Err(invalid(format!("duration `{text}` is longer than the limit of 3650 days"))
+                    .with_label("too long")
+                    .with_note("a journey step can wait at most 3650 days (about 10 years); longer values are almost always a typo")
+                    .with_help("use a shorter duration"))
+            }
+        }
+    }
+    Ok(total)
+}
+
+fn unit_guess(unit: &str) -> Option<char> {
+    let lower = unit.to_ascii_lowercase();
+    UNITS.iter().find_map(|(u, _, long)| {
+        let singular = long.trim_end_matches('s');
+        let abbreviations: &[&str] = match u {
+            's' => &["sec", "secs"],
+            'm' => &["min", "mins"],
+            'h' => &["hr", "hrs"],
+            'w' => &["wk", "wks"],
+            _ => &[],
+        };
+        (lower == *long
+            || lower == singular
+            || abbreviations.contains(&lower.as_str())
+            || lower == u.to_string())
+        .then_some(*u)
+    })
+}
+
+/// Formats seconds the way users write them: `1d12h`, `45s`, `0s`.
+pub fn format_duration(mut secs: u64) -> String {
+    if secs == 0 {
+        return "0s".to_owned();
+    }
+    let mut out = String::new();
+    for (unit, size, _) in UNITS {
+        if unit == 'w' && secs % size != 0 {
+            continue;
+        }
+        if secs >= size {
+            out.push_str(&format!("{}{unit}", secs / size));
+            secs %= size;
+        }
+    }
+    out
+}
+
+pub fn parse_integer(text: &str, file: FileId, span: Span) -> Result<u64, Diagnostic> {
+    text.parse::<u64>().map_err(|_| {
+        Diagnostic::new(
+            Code::J0107,
+            format!("number `{text}` is too large"),
+            file,
+            span,
+        )
+        .with_label("does not fit in 64 bits")
+        .with_help("use a number below 18446744073709551616")
+    })
+}
+
+/// `50%` -> 50. Split shares are whole percents from 0 to 100.
+pub fn parse_percent(text: &str, file: FileId, span: Span) -> Result<u32, Diagnostic> {
+    let digits = text.trim_end_matches('%');
+    if digits.contains('.') {
+        return Err(Diagnostic::new(
+            Code::J0107,
+            format!("split shares are whole percents, found `{text}`"),
+            file,
+            span,
+        )
+        .with_label("fractional percent")
+        .with_help("round the shares so that they still add up to 100%"));
+    }
+    match digits.parse::<u32>() {
+        Ok(value) if value <= 100 => Ok(value),
+        _ => Err(Diagnostic::new(
+            Code::J0107,
+            format!("share `{text}` is more than 100%"),
+            file,
+            span,
+        )
+        .with_label("out of range")
+        .with_help("a split share is between 0% and 100%")),
+    }
+}
+
+/// `HH:MM` -> minutes after midnight.
+pub fn parse_time(text: &str, file: FileId, span: Span) -> Result<u16, Diagnostic> {
+    let invalid = |why: &str| {
+        Diagnostic::new(
+            Code::J0108,
+            format!("`{text}` is not a time of day: {why}"),
+            file,
+            span,
+        )
+        .with_label("invalid time")
+        .with_help("write a 24-hour time from `00:00` to `23:59`")
+    };
+    let (hours, minutes) = text.split_once(':').ok_or_else(|| invalid("missing `:`"))?;
+    if hours.is_empty() || hours.len() > 2 || minutes.len() != 2 {
+        return Err(invalid("write hours and two-digit minutes, like `09:30`"));
+    }
+    let hours: u16 = hours.parse().map_err(|_| invalid("bad hours"))?;
+    let minutes: u16 = minutes.parse().map_err(|_| invalid("bad minutes"))?;
+    if hours > 23 {
+        return Err(invalid("hours go up to 23"));
+    }
+    if minutes > 59 {
+        return Err(invalid("minutes go up to 59"));
+    }
+    Ok(hours * 60 + minutes)
+}
+
+/// The character a `\x` escape stands for.
+pub fn unescape(escape: &str) -> Option<char> {
+    match escape {
+        "\\n" => Some('\n'),
+        "\\t" => Some('\t'),
+        "\\\"" => Some('"'),
+        "\\\\" => Some('\\'),
+        "\\{" => Some('{'),
+        "\\}" => Some('}'),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn duration(text: &str) -> Result<u64, String> {
+        parse_duration(text, FileId(0), Span::default()).map_err(|d| d.message)
+    }
+
+    #[test]
+    fn durations_in_every_unit_and_in_sums() {
+        assert_eq!(duration("45s"), Ok(45));
+        assert_eq!(duration("30m"), Ok(1800));
+        assert_eq!(duration("1h"), Ok(3600));
+        assert_eq!(duration("2d"), Ok(172_800));
+        assert_eq!(duration("1w"), Ok(604_800));
+        assert_eq!(duration("1h30m"), Ok(5400));
+        assert_eq!(duration("24h"), duration("1d"));
+        assert_eq!(duration("86400s"), duration("1d"));
+    }
+
+    #[test]
+    fn overflowing_durations_are_errors_never_wrapped_values() {
+        assert!(duration("99999999999999999999d")
+            .unwrap_err()
+            .contains("limit of 3650 days"));
+        assert!(duration("18446744073709551616s").is_err());
+        assert!(duration("3651d").is_err());
+        assert_eq!(duration("3650d"), Ok(3650 * 86_400));
+        assert!(duration("521w").is_err());
+    }
+
+    #[test]
+    fn bad_units_and_fractions_are_explained() {
+        assert_eq!(
+            duration("2days").unwrap_err(),
+            "unknown duration unit `days`"
+        );
+        assert!(duration("1.5d").unwrap_err().contains("whole numbers"));
+        assert!(duration("30m1h")
+            .unwrap_err()
+            .contains("largest to smallest"));
+    }
+
+    #[test]
+    fn durations_format_back_to_what_users_write() {
+        assert_eq!(format_duration(0), "0s");
+        assert_eq!(format_duration(90_000), "1d1h");
+        assert_eq!(format_duration(604_800), "1w");
+        assert_eq!(format_duration(691_200), "8d");
+    }
+
+    #[test]
+    fn times_of_day_are_range_checked() {
+        let time = |t| parse_time(t, FileId(0), Span::default()).map_err(|d| d.message);
+        assert_eq!(time("08:00"), Ok(480));
+        assert_eq!(time("23:59"), Ok(1439));
+        assert!(time("25:00").unwrap_err().contains("hours go up to 23"));
+        assert!(time("12:60").unwrap_err().contains("minutes go up to 59"));
+    }
+}

@@ -1,0 +1,1722 @@
+//! Lowering: pest pairs to the typed AST.
+//!
+//! Conventions: `lower_x` turns an `x` pair into its AST node and returns `None` only when the
+//! tree does not have the shape the grammar promises (reported once as an internal error; never
+//! a panic). Keyword and punctuation pairs are skipped by [`significant`]. Literal values are
+//! validated here (durations, numbers, times, escapes, lengths), each failure a diagnostic.
+//!
+//! `bad_line` and `bad_entry` pairs are the grammar's recovery points: the text of such a line is
+//! parsed again alone with the entry rule of its context (`step_line`, `element_line`, ...) to
+//! find the precise error, which becomes that line's one diagnostic.
+
+use pest::iterators::{Pair, Pairs};
+use pest::Parser;
+
+use super::errors::{syntax_error, ParseSite};
+use super::grammar::{JourneyParser, Rule};
+use super::literals;
+use crate::ast::*;
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::limits::{MAX_EXPR_TERMS, MAX_IDENT_BYTES, MAX_NESTING, MAX_STRING_BYTES};
+use crate::span::{FileId, Span};
+
+pub struct Lowerer<'a> {
+    file: FileId,
+    /// File offset of `text`'s first byte.
+    base: usize,
+    /// File offset where real text ends (synthetic closers follow).
+    limit: usize,
+    /// Unterminated strings found by the scanner; errors inside them are not reported again.
+    unterminated: &'a [Span],
+    pub diagnostics: Vec<Diagnostic>,
+    depth: usize,
+    reported_malformed: bool,
+}
+
+/// The statement context of a recovery line: which entry rule re-parses it.
+#[derive(Debug, Clone, Copy)]
+enum LineContext {
+    Field,
+    PolicyRule,
+    ChannelRule,
+    Element,
+    Param,
+    Member,
+    Step,
+    Arm,
+}
+
+impl LineContext {
+    fn entry_rule(self) -> Rule {
+        match self {
+            LineContext::Field => Rule::profile_field_line,
+            LineContext::PolicyRule => Rule::policy_rule_line,
+            LineContext::ChannelRule => Rule::channel_rule_line,
+            LineContext::Element => Rule::element_line,
+            LineContext::Param => Rule::param_line,
+            LineContext::Member => Rule::member_line,
+            LineContext::Step => Rule::step_line,
+            LineContext::Arm => Rule::arm_line,
+        }
+    }
+}
+
+/// Keywords and punctuation carry no information once the grammar has matched them.
+fn is_noise(rule: Rule) -> bool {
+    use Rule::*;
+    matches!(
+        rule,
+        lbrace
+            | rbrace
+            | lparen
+            | rparen
+            | lbracket
+            | rbracket
+            | langle
+            | rangle
+            | equals
+            | colon
+            | dotdot
+            | comma
+            | EOI
+    ) || rule_is_plain_keyword(rule)
+}
+
+/// Keywords whose presence alone is the information are handled by their parent; all other
+/// keywords are noise.
+fn rule_is_plain_keyword(rule: Rule) -> bool {
+    use Rule::*;
+    matches!(
+        rule,
+        kw_after
+            | kw_allows
+            | kw_as
+            | kw_ask
+            | kw_at
+            | kw_audience
+            | kw_business
+            | kw_button
+            | kw_card
+            | kw_channel
+            | kw_consent
+            | kw_else
+            | kw_entry
+            | kw_enum
+            | kw_event
+            | kw_exit
+            | kw_for
+            | kw_frequency
+            | kw_goal
+            | kw_goto
+            | kw_handoff
+            | kw_if
+            | kw_import
+            | kw_inbound
+            | kw_journey
+            | kw_jurisdiction
+            | kw_keywords
+            | kw_lang
+            | kw_limit
+            | kw_list
+            | kw_message
+            | kw_most
+            | kw_on
+            | kw_outside
+            | kw_per
+            | kw_policy
+            | kw_profile
+            | kw_quiet
+            | kw_reentry
+            | kw_reply
+            | kw_request
+            | kw_required
+            | kw_segment
+            | kw_send
+            | kw_set
+            | kw_split
+            | kw_stage
+            | kw_subject
+            | kw_subtitle
+            | kw_supports
+            | kw_tag
+            | kw_template
+            | kw_text
+            | kw_timeout
+            | kw_title
+            | kw_track
+            | kw_url
+            | kw_via
+            | kw_wait
+            | kw_where
+            | kw_window
+            | kw_within
+    )
+}
+
+fn significant(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    pair.into_inner().filter(|p| !is_noise(p.as_rule()))
+}
+
+impl<'a> Lowerer<'a> {
+    pub fn new(file: FileId, base: usize, limit: usize, unterminated: &'a [Span]) -> Lowerer<'a> {
+        Lowerer {
+            file,
+            base,
+            limit,
+            unterminated,
+            diagnostics: Vec::new(),
+            depth: 0,
+            reported_malformed: false,
+        }
+    }
+
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        let start = (self.base + s.start()).min(self.limit);
+        let end = (self.base + s.end()).min(self.limit);
+        Span::new(start, end)
+    }
+
+    /// Records that the tree lacked a part the grammar guarantees. Never expected; reported
+    /// (once per item) rather than panicking, so a grammar/lowering mismatch is visible.
+    fn malformed(&mut self, span: Span, what: &str) {
+        if !self.reported_malformed {
+            self.reported_malformed = true;
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::J0101,
+                    format!("internal error: could not read {what} here"),
+                    self.file,
+                    span,
+                )
+                .with_note("this is a bug in journey; please report it with this file"),
+            );
+        }
+    }
+
+    fn required<'p>(
+        &mut self,
+        pair: Option<Pair<'p, Rule>>,
+        parent: Span,
+        what: &str,
+    ) -> Option<Pair<'p, Rule>> {
+        if pair.is_none() {
+            self.malformed(parent, what);
+        }
+        pair
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Recovery lines
+
+    fn bad_line(&mut self, pair: &Pair<'_, Rule>, context: LineContext) {
+        let text = pair.as_str();
+        let base = self.base + pair.as_span().start();
+        let site = ParseSite {
+            file: self.file,
+            text,
+            base,
+            limit: (base + text.len()).min(self.limit),
+            end_name: "end of line",
+        };
+        let diagnostic = match JourneyParser::parse(context.entry_rule(), text) {
+            Err(error) => syntax_error(&site, &error),
+            // The line parses alone, so what broke it was what follows it (for example a `,`
+            // between steps).
+            Ok(_) => {
+                let span = Span::new(base + text.len(), base + text.len());
+                Diagnostic::new(
+                    Code::J0101,
+                    "unexpected text after this statement",
+                    self.file,
+                    span,
+                )
+                .with_label("expected end of line")
+            }
+        };
+        self.push_syntax(diagnostic);
+    }
+
+    fn push_syntax(&mut self, diagnostic: Diagnostic) {
+        let at = diagnostic.primary.span.start;
+        let inside_unterminated = self
+            .unterminated
+            .iter()
+            .any(|s| s.start <= at && at <= s.end);
+        if !inside_unterminated {
+            self.diagnostics.push(diagnostic);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Names and literals
+
+    fn ident(&mut self, pair: Pair<'_, Rule>) -> Ident {
+        // Role wrappers (`message_ref`, ...) hold exactly one `ident`.
+        let pair = match pair.as_rule() {
+            Rule::ident => pair,
+            _ => pair.clone().into_inner().next().unwrap_or(pair),
+        };
+        let span = self.span(&pair);
+        let name = pair.as_str();
+        if name.len() > MAX_IDENT_BYTES {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::J0116,
+                    format!(
+                        "name is {} bytes long; the limit is {MAX_IDENT_BYTES}",
+                        name.len()
+                    ),
+                    self.file,
+                    span,
+                )
+                .with_label("name too long")
+                .with_help("use a shorter name"),
+            );
+        }
+        Ident {
+            name: name.to_owned(),
+            span,
+        }
+    }
+
+    fn duration(&mut self, pair: Pair<'_, Rule>) -> Duration {
+        let span = self.span(&pair);
+        let secs = match literals::parse_duration(pair.as_str(), self.file, span) {
+            Ok(secs) => secs,
+            Err(diagnostic) => {
+                self.diagnostics.push(diagnostic);
+                0
+            }
+        };
+        Duration { secs, span }
+    }
+
+    fn integer(&mut self, pair: Pair<'_, Rule>) -> u64 {
+        let span = self.span(&pair);
+        literals::parse_integer(pair.as_str(), self.file, span).unwrap_or_else(|d| {
+            self.diagnostics.push(d);
+            0
+        })
+    }
+
+    fn time(&mut self, pair: Pair<'_, Rule>) -> TimeOfDay {
+        let span = self.span(&pair);
+        let minutes = literals::parse_time(pair.as_str(), self.file, span).unwrap_or_else(|d| {
+            self.diagnostics.push(d);
+            0
+        });
+        TimeOfDay { minutes, span }
+    }
+
+    /// A string with interpolations, as literal and field parts.
+    fn template(&mut self, pair: Pair<'_, Rule>) -> Template {
+        let span = self.span(&pair);
+        let mut parts: Vec<TemplatePart> = Vec::new();
+        let mut literal_bytes = 0usize;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::string_text => {
+                    literal_bytes += part.as_str().len();
+                    push_literal(&mut parts, part.as_str());
+                }
+                Rule::escape => {
+                    let part_span = self.span(&part);
+                    match literals::unescape(part.as_str()) {
+                        Some(c) => {
+                            literal_bytes += c.len_utf8();
+                            push_literal(&mut parts, c.encode_utf8(&mut [0; 4]));
+                        }
+                        None => self.diagnostics.push(
+                            Diagnostic::new(
+                                Code::J0109,
+                                format!("unknown escape `{}`", part.as_str()),
+                                self.file,
+                                part_span,
+                            )
+                            .with_label("not an escape")
+                            .with_help("escapes are `\\n`, `\\t`, `\\\"`, `\\\\`, `\\{` and `\\}`"),
+                        ),
+                    }
+                }
+                Rule::interpolation => {
+                    if let Some(field) = self.interpolation(part) {
+                        parts.push(field);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if literal_bytes > MAX_STRING_BYTES {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::J0116,
+                    format!(
+                        "string is {literal_bytes} bytes long; the limit is {MAX_STRING_BYTES}"
+                    ),
+                    self.file,
+                    Span::new(span.start(), span.start() + 1),
+                )
+                .with_label("this string is too long")
+                .with_help("shorten the text; channels accept far less than this anyway"),
+            );
+        }
+        Template { parts, span }
+    }
+
+    fn interpolation(&mut self, pair: Pair<'_, Rule>) -> Option<TemplatePart> {
+        let span = self.span(&pair);
+        let mut path = None;
+        let mut fallback = None;
+        for child in significant(pair) {
+            match child.as_rule() {
+                Rule::path => path = Some(self.path(child)),
+                Rule::fallback => {
+                    let inner = child.into_inner().next();
+                    let inner = self.required(inner, span, "a fallback value")?;
+                    fallback = Some(self.atom(inner)?);
+                }
+                _ => {}
+            }
+        }
+        let Some(path) = path else {
+            self.malformed(span, "an interpolation");
+            return None;
+        };
+        Some(TemplatePart::Field {
+            path,
+            fallback,
+            span,
+        })
+    }
+
+    fn str_lit(&mut self, pair: Pair<'_, Rule>) -> StrLit {
+        let template = self.template(pair);
+        let span = template.span;
+        let mut value = String::new();
+        for part in &template.parts {
+            match part {
+                TemplatePart::Literal(text) => value.push_str(text),
+                TemplatePart::Field { span, .. } => {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::J0101,
+                            "expected a plain string, found an interpolation",
+                            self.file,
+                            *span,
+                        )
+                        .with_label("interpolation not allowed here")
+                        .with_help("write `\\{` for a literal `{`"),
+                    );
+                }
+            }
+        }
+        StrLit { value, span }
+    }
+
+    fn path(&mut self, pair: Pair<'_, Rule>) -> Path {
+        let span = self.span(&pair);
+        let segments = pair
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::ident)
+            .map(|p| self.ident(p))
+            .collect();
+        Path { segments, span }
+    }
+
+    fn ident_list(&mut self, pair: Pair<'_, Rule>) -> Vec<Ident> {
+        significant(pair)
+            .filter(|p| p.as_rule() == Rule::ident)
+            .map(|p| self.ident(p))
+            .collect()
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Items
+
+    pub fn chunk(&mut self, pairs: Pairs<'_, Rule>, items: &mut Vec<Item>) {
+        for chunk in pairs {
+            for pair in significant(chunk) {
+                if let Some(item) = self.item(pair) {
+                    items.push(item);
+                }
+            }
+        }
+    }
+
+    fn item(&mut self, pair: Pair<'_, Rule>) -> Option<Item> {
+        let span = self.span(&pair);
+        Some(match pair.as_rule() {
+            Rule::import => {
+                let path = significant(pair).find(|p| p.as_rule() == Rule::string);
+                let path = self.required(path, span, "an import path")?;
+                Item::Import(Import {
+                    path: self.str_lit(path),
+                    span,
+                })
+            }
+            Rule::profile => {
+                let fields = significant(pair).find(|p| p.as_rule() == Rule::field_list);
+                let fields = self.required(fields, span, "the profile fields")?;
+                Item::Profile(Profile {
+                    fields: self.field_list(fields),
+                    span,
+                })
+            }
+            Rule::event_decl => {
+                let mut name = None;
+                let mut inbound = None;
+                let mut fields = Vec::new();
+                for child in significant(pair) {
+                    match child.as_rule() {
+                        Rule::ident => name = Some(self.ident(child)),
+                        Rule::channel_ref => inbound = Some(self.ident(child)),
+                        Rule::field_list => fields = self.field_list(child),
+                        _ => {}
+                    }
+                }
+                Item::Event(EventDecl {
+                    name: self.required_ident(name, span)?,
+                    inbound,
+                    fields,
+                    span,
+                })
+            }
+            Rule::segment => {
+                let mut children = significant(pair);
+                let name = children.next().map(|p| self.ident(p));
+                let condition = match children.next() {
+                    Some(expr) => self.expr(expr),
+                    None => None,
+                };
+                Item::Segment(Segment {
+                    name: self.required_ident(name, span)?,
+                    condition: self.required_node(condition, span, "a condition")?,
+                    span,
+                })
+            }
+            Rule::policy => {
+                let mut name = None;
+                let mut rules = Vec::new();
+                for child in significant(pair) {
+                    match child.as_rule() {
+                        Rule::ident => name = Some(self.ident(child)),
+                        Rule::policy_rule => {
+                            if let Some(rule) = self.policy_rule(child) {
+                                rules.push(rule);
+                            }
+                        }
+                        Rule::bad_line => self.bad_line(&child, LineContext::PolicyRule),
+                        _ => {}
+                    }
+                }
+                Item::Policy(Policy { name, rules, span })
+            }
+            Rule::channel => {
+                let mut name = None;
+                let mut rules = Vec::new();
+                for child in significant(pair) {
+                    match child.as_rule() {
+                        Rule::ident => name = Some(self.ident(child)),
+                        Rule::channel_rule => {
+                            if let Some(rule) = self.channel_rule(child) {
+                                rules.push(rule);
+                            }
+                        }
+                        Rule::bad_line => self.bad_line(&child, LineContext::ChannelRule),
+                        _ => {}
+                    }
+                }
+                Item::Channel(Channel {
+                    name: self.required_ident(name, span)?,
+                    rules,
+                    span,
+                })
+            }
+            Rule::message => {
+                let mut idents = Vec::new();
+                let mut elements = Vec::new();
+                for child in significant(pair) {
+                    match child.as_rule() {
+                        Rule::ident | Rule::channel_ref | Rule::category_ref => {
+                            idents.push(self.ident(child))
+                        }
+                        Rule::element_block => elements = self.element_block(child),
+                        _ => {}
+                    }
+                }
+                let mut idents = idents.into_iter();
+                let (Some(name), Some(channel), Some(category)) =
+                    (idents.next(), idents.next(), idents.next())
+                else {
+                    self.malformed(span, "a message header");
+                    return None;
+                };
+                Item::Message(Message {
+                    name,
+                    channel,
+                    category,
+                    elements,
+                    span,
+                })
+            }
+            Rule::journey => {
+                let mut name = None;
+                let mut members = Vec::new();
+                for child in significant(pair) {
+                    match child.as_rule() {
+                        Rule::ident => name = Some(self.ident(child)),
+                        Rule::journey_member => {
+                            if let Some(member) = self.journey_member(child) {
+                                members.push(member);
+                            }
+                        }
+                        Rule::bad_line => self.bad_line(&child, LineContext::Member),
+                        _ => {}
+                    }
+                }
+                Item::Journey(Journey {
+                    name: self.required_ident(name, span)?,
+                    members,
+                    span,
+                })
+            }
+            _ => {
+                self.malformed(span, "an item");
+                return None;
+            }
+        })
+    }
+
+    fn required_ident(&mut self, ident: Option<Ident>, span: Span) -> Option<Ident> {
+        if ident.is_none() {
+            self.malformed(span, "a name");
+        }
+        ident
+    }
+
+    fn required_node<T>(&mut self, node: Option<T>, span: Span, what: &str) -> Option<T> {
+        if node.is_none() {
+            self.malformed(span, what);
+        }
+        node
+    }
+
+    fn field_list(&mut self, pair: Pair<'_, Rule>) -> Vec<FieldDecl> {
+        let mut fields = Vec::new();
+        for child in significant(pair) {
+            match child.as_rule() {
+                Rule::field_decl => {
+                    let span = self.span(&child);
+                    let mut parts = significant(child);
+                    let name = parts.next().map(|p| self.ident(p));
+                    let ty = match parts.next() {
+                        Some(ty) => self.type_expr(ty),
+                        None => None,
+                    };
+                    if let (Some(name), Some(ty)) = (name, ty) {
+                        fields.push(FieldDecl { name, ty, span });
+                    } else {
+                        self.malformed(span, "a field");
+                    }
+                }
+                Rule::bad_entry => self.bad_line(&child, LineContext::Field),
+                _ => {}
+            }
+        }
+        fields
+    }
+
+    fn type_expr(&mut self, pair: Pair<'_, Rule>) -> Option<TypeExpr> {
+        let span = self.span(&pair);
+        if !self.enter(span) {
+            return None;
+        }
+        let mut kind = None;
+        let mut optional = false;
+        for child in significant(pair) {
+            match child.as_rule() {
+                Rule::optional => optional = true,
+                Rule::type_name => {
+                    let inner = child.into_inner().next();
+                    kind = inner.map(|p| TypeKind::Named(self.ident(p)));
+                }
+                Rule::set_type | Rule::list_type => {
+                    let is_set = child.as_rule() == Rule::set_type;
+                    let inner = significant(child).find(|p| p.as_rule() == Rule::type_expr);
+                    if let Some(inner) = inner.and_then(|p| self.type_expr(p)) {
+                        kind = Some(if is_set {
+                            TypeKind::Set(Box::new(inner))
+                        } else {
+                            TypeKind::List(Box::new(inner))
+                        });
+                    }
+                }
+                Rule::enum_type => kind = Some(TypeKind::Enum(self.ident_list(child))),
+                _ => {}
+            }
+        }
+        self.leave();
+        Some(TypeExpr {
+            kind: self.required_node(kind, span, "a type")?,
+            optional,
+            span,
+        })
+    }
+
+    /// Guards recursion that the scanner's brace count does not see (`set<set<...>>`,
+    /// `else if` chains). Returns false, after reporting, when too deep.
+    fn enter(&mut self, span: Span) -> bool {
+        if self.depth >= MAX_NESTING {
+            if !self.reported_malformed {
+                self.reported_malformed = true;
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::J0110,
+                        format!("nesting is deeper than {MAX_NESTING} levels"),
+                        self.file,
+                        span,
+                    )
+                    .with_label("too deep")
+                    .with_help(
+                        "flatten the structure, for example a long `else if` chain into stages",
+                    ),
+                );
+            }
+            return false;
+        }
+        self.depth += 1;
+        true
+    }
+
+    fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Policies and channels
+
+    fn policy_rule(&mut self, pair: Pair<'_, Rule>) -> Option<PolicyRule> {
+        let outer = self.span(&pair);
+        let rule = significant(pair).next();
+        let rule = self.required(rule, outer, "a policy rule")?;
+        let span = self.span(&rule);
+        Some(match rule.as_rule() {
+            Rule::quiet_hours => {
+                let mut range = None;
+                let mut zone = None;
+                for child in significant(rule) {
+                    match child.as_rule() {
+                        Rule::time_range => range = self.time_range(child),
+                        Rule::zone => zone = self.zone(child),
+                        _ => {}
+                    }
+                }
+                PolicyRule::QuietHours {
+                    range: self.required_node(range, span, "a time range")?,
+                    zone: self.required_node(zone, span, "a time zone")?,
+                    span,
+                }
+            }
+            Rule::frequency => {
+                let mut category = None;
+                let mut max = None;
+                let mut per = None;
+                for child in significant(rule) {
+                    match child.as_rule() {
+                        Rule::category_ref => category = Some(self.ident(child)),
+                        Rule::integer => max = Some(self.integer(child)),
+                        Rule::duration => per = Some(self.duration(child)),
+                        _ => {}
+                    }
+                }
+                PolicyRule::Frequency {
+                    category: self.required_ident(category, span)?,
+                    max: self.required_node(max, span, "a count")?,
+                    per: self.required_node(per, span, "a duration")?,
+                    span,
+                }
+            }
+            Rule::business_hours => {
+                let mut days = Vec::new();
+                let mut range = None;
+                let mut zone = None;
+                for child in significant(rule) {
+                    match child.as_rule() {
+                        Rule::day_specs => days = self.day_specs(child),
+                        Rule::time_range => range = self.time_range(child),
+                        Rule::zone => zone = self.zone(child),
+                        _ => {}
+                    }
+                }
+                PolicyRule::BusinessHours {
+                    days,
+                    range: self.required_node(range, span, "a time range")?,
+                    zone: self.required_node(zone, span, "a time zone")?,
+                    span,
+                }
+            }
+            Rule::jurisdiction => {
+                let code = significant(rule).find(|p| p.as_rule() == Rule::string);
+                let code = self.required(code, span, "a jurisdiction code")?;
+                PolicyRule::Jurisdiction {
+                    code: self.str_lit(code),
+                    span,
+                }
+            }
+            _ => {
+                self.malformed(span, "a policy rule");
+                return None;
+            }
+        })
+    }
+
+    fn time_range(&mut self, pair: Pair<'_, Rule>) -> Option<TimeRange> {
+        let span = self.span(&pair);
+        let mut times = significant(pair).filter(|p| p.as_rule() == Rule::time);
+        let from = times.next().map(|p| self.time(p));
+        let to = times.next().map(|p| self.time(p));
+        match (from, to) {
+            (Some(from), Some(to)) => Some(TimeRange { from, to, span }),
+            _ => {
+                self.malformed(span, "a time range");
+                None
+            }
+        }
+    }
+
+    fn zone(&mut self, pair: Pair<'_, Rule>) -> Option<ZoneSpec> {
+        let span = self.span(&pair);
+        let inner = pair.into_inner().next();
+        let inner = self.required(inner, span, "a time zone")?;
+        Some(match inner.as_rule() {
+            Rule::string => ZoneSpec::Fixed(self.str_lit(inner)),
+            _ => ZoneSpec::Recipient(span),
+        })
+    }
+
+    fn day_specs(&mut self, pair: Pair<'_, Rule>) -> Vec<DaySpec> {
+        let mut days = Vec::new();
+        for spec in significant(pair).filter(|p| p.as_rule() == Rule::day_spec) {
+            let span = self.span(&spec);
+            let names: Vec<Weekday> = significant(spec)
+                .filter_map(|p| weekday(p.as_str()))
+                .collect();
+            match names.as_slice() {
+                [one] => days.push(DaySpec {
+                    from: *one,
+                    to: *one,
+                    span,
+                }),
+                [from, to] => days.push(DaySpec {
+                    from: *from,
+                    to: *to,
+                    span,
+                }),
+                _ => self.malformed(span, "a weekday range"),
+            }
+        }
+        days
+    }
+
+    fn channel_rule(&mut self, pair: Pair<'_, Rule>) -> Option<ChannelRule> {
+        let outer = self.span(&pair);
+        let rule = significant(pair).next();
+        let rule = self.required(rule, outer, "a channel rule")?;
+        let span = self.span(&rule);
+        Some(match rule.as_rule() {
+            Rule::window_rule => {
+                let length = significant(rule)
+                    .find(|p| p.as_rule() == Rule::duration)
+                    .map(|p| self.duration(p));
+                ChannelRule::Window {
+                    length: self.required_node(length, span, "a window length")?,
+                    span,
+                }
+            }
+            Rule::tag_rule => {
+                let mut name = None;
+                let mut allows = Vec::new();
+                let mut within = None;
+                for child in significant(rule) {
+                    match child.as_rule() {
+                        Rule::ident => name = Some(self.ident(child)),
+                        Rule::ident_list => allows = self.ident_list(child),
+                        Rule::duration => within = Some(self.duration(child)),
+                        _ => {}
+                    }
+                }
+                ChannelRule::Tag {
+                    name: self.required_ident(name, span)?,
+                    allows,
+                    within,
+                    span,
+                }
+            }
+            Rule::limit_rule => {
+                let mut idents = Vec::new();
+                let mut max = None;
+                for child in significant(rule) {
+                    match child.as_rule() {
+                        Rule::ident => idents.push(self.ident(child)),
+                        Rule::integer => max = Some(self.integer(child)),
+                        _ => {}
+                    }
+                }
+                let mut idents = idents.into_iter();
+                ChannelRule::Limit {
+                    what: self.required_ident(idents.next(), span)?,
+                    max: self.required_node(max, span, "a limit")?,
+                    unit: idents.next(),
+                    span,
+                }
+            }
+            Rule::supports_rule => ChannelRule::Supports {
+                elements: significant(rule)
+                    .next()
+                    .map(|p| self.ident_list(p))
+                    .unwrap_or_default(),
+                span,
+            },
+            Rule::template_rule => ChannelRule::TemplateRequiredOutsideWindow { span },
+            Rule::keywords_rule => ChannelRule::Keywords {
+                words: significant(rule)
+                    .next()
+                    .map(|p| self.ident_list(p))
+                    .unwrap_or_default(),
+                span,
+            },
+            _ => {
+                self.malformed(span, "a channel rule");
+                return None;
+            }
+        })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Messages
+
+    fn element_block(&mut self, pair: Pair<'_, Rule>) -> Vec<Element> {
+        let mut elements = Vec::new();
+        for child in significant(pair) {
+            match child.as_rule() {
+                Rule::element => {
+                    if let Some(element) = self.element(child) {
+                        elements.push(element);
+                    }
+                }
+                Rule::bad_line => self.bad_line(&child, LineContext::Element),
+                _ => {}
+            }
+        }
+        elements
+    }
+
+    fn element(&mut self, pair: Pair<'_, Rule>) -> Option<Element> {
+        let outer = self.span(&pair);
+        let element = significant(pair).next();
+        let element = self.required(element, outer, "a message element")?;
+        let span = self.span(&element);
+        let rule = element.as_rule();
+        Some(match rule {
+            Rule::text_el | Rule::subject_el | Rule::title_el | Rule::subtitle_el => {
+                let string = significant(element).find(|p| p.as_rule() == Rule::string);
+                let string = self.required(string, span, "a string")?;
+                let template = self.template(string);
+                match rule {
+                    Rule::text_el => Element::Text(template),
+                    Rule::subject_el => Element::Subject(template),
+                    Rule::title_el => Element::Title(template),
+                    _ => Element::Subtitle(template),
+                }
+            }
+            Rule::reply_el => {
+                let mut title = None;
+                let mut outcome = None;
+                for child in significant(element) {
+                    match child.as_rule() {
+                        Rule::string => title = Some(self.template(child)),
+                        Rule::arrow => self.check_arrow(&child, "->", "a reply"),
+                        Rule::outcome_ref => outcome = Some(self.ident(child)),
+                        _ => {}
+                    }
+                }
+                Element::Reply {
+                    title: self.required_node(title, span, "a reply title")?,
+                    outcome: self.required_ident(outcome, span)?,
+                    span,
+                }
+            }
+            Rule::button_el => {
+                let mut strings = Vec::new();
+                let mut outcome = None;
+                for child in significant(element) {
+                    match child.as_rule() {
+                        Rule::string => strings.push(self.template(child)),
+                        Rule::arrow => self.check_arrow(&child, "->", "a button"),
+                        Rule::outcome_ref => outcome = Some(self.ident(child)),
+                        _ => {}
+                    }
+                }
+                let mut strings = strings.into_iter();
+                let title = self.required_node(strings.next(), span, "a button title")?;
+                let action = match (outcome, strings.next()) {
+                    (Some(outcome), _) => ButtonAction::Outcome(outcome),
+                    (None, Some(url)) => ButtonAction::Url(url),
+                    (None, None) => {
+                        self.malformed(span, "a button action");
+                        return None;
+                    }
+                };
+                Element::Button {
+                    title,
+                    action,
+                    span,
+                }
+            }
+            Rule::media_el => {
+                let mut kind = None;
+                let mut url = None;
+                for child in significant(element) {
+                    match child.as_rule() {
+                        Rule::media_kind => {
+                            kind = Some(Ident {
+                                name: child.as_str().to_owned(),
+                                span: self.span(&child),
+                            })
+                        }
+                        Rule::string => url = Some(self.template(child)),
+                        _ => {}
+                    }
+                }
+                Element::Media {
+                    kind: self.required_ident(kind, span)?,
+                    url: self.required_node(url, span, "a URL")?,
+                    span,
+                }
+            }
+            Rule::card_el => {
+                let block = significant(element).find(|p| p.as_rule() == Rule::element_block);
+                let block = self.required(block, span, "a card body")?;
+                if !self.enter(span) {
+                    return None;
+                }
+                let elements = self.element_block(block);
+                self.leave();
+                Element::Card { elements, span }
+            }
+            Rule::template_el => {
+                let mut strings = Vec::new();
+                let mut params = Vec::new();
+                for child in significant(element) {
+                    match child.as_rule() {
+                        Rule::string => strings.push(self.str_lit(child)),
+                        Rule::param_block => params = self.param_block(child),
+                        _ => {}
+                    }
+                }
+                let mut strings = strings.into_iter();
+                Element::Template {
+                    name: self.required_node(strings.next(), span, "a template name")?,
+                    lang: self.required_node(strings.next(), span, "a language")?,
+                    params,
+                    span,
+                }
+            }
+            Rule::tag_el => {
+                let name = significant(element)
+                    .find(|p| p.as_rule() == Rule::ident)
+                    .map(|p| self.ident(p));
+                Element::Tag {
+                    name: self.required_ident(name, span)?,
+                    span,
+                }
+            }
+            _ => {
+                self.malformed(span, "a message element");
+                return None;
+            }
+        })
+    }
+
+    fn param_block(&mut self, pair: Pair<'_, Rule>) -> Vec<TemplateParam> {
+        let mut params = Vec::new();
+        for child in significant(pair) {
+            match child.as_rule() {
+                Rule::template_param => {
+                    let span = self.span(&child);
+                    let mut parts = significant(child);
+                    let name = parts.next().map(|p| self.ident(p));
+                    let value = match parts.next() {
+                        Some(expr) => self.expr(expr),
+                        None => None,
+                    };
+                    if let (Some(name), Some(value)) = (name, value) {
+                        params.push(TemplateParam { name, value, span });
+                    }
+                }
+                Rule::bad_entry => self.bad_line(&child, LineContext::Param),
+                _ => {}
+            }
+        }
+        params
+    }
+
+    /// Replies and buttons point with `->`; outcome arms with `=>`. The grammar accepts both so
+    /// the wrong one gets this targeted message and a fix instead of a generic syntax error.
+    fn check_arrow(&mut self, arrow: &Pair<'_, Rule>, wanted: &'static str, what: &str) {
+        if arrow.as_str() == wanted {
+            return;
+        }
+        let span = self.span(arrow);
+        let (found, role) = if wanted == "->" {
+            ("=>", "`=>` introduces the steps of an outcome")
+        } else {
+            ("->", "`->` names the outcome of a reply or button")
+        };
+        self.diagnostics.push(
+            Diagnostic::new(
+                Code::J0105,
+                format!("{what} uses `{wanted}`, found `{found}`"),
+                self.file,
+                span,
+            )
+            .with_label(format!("write `{wanted}` here"))
+            .with_note(role.to_owned())
+            .with_suggestion(
+                format!("replace `{found}` with `{wanted}`"),
+                span,
+                wanted,
+            ),
+        );
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Journeys
+
+    fn journey_member(&mut self, pair: Pair<'_, Rule>) -> Option<JourneyMember> {
+        let outer = self.span(&pair);
+        let member = significant(pair).next();
+        let member = self.required(member, outer, "a journey member")?;
+        let span = self.span(&member);
+        Some(match member.as_rule() {
+            Rule::audience => {
+                let condition = match significant(member).next() {
+                    Some(expr) => self.expr(expr),
+                    None => None,
+                };
+                JourneyMember::Audience {
+                    condition: self.required_node(condition, span, "a condition")?,
+                    span,
+                }
+            }
+            Rule::entry => {
+                let mut event = None;
+                let mut condition = None;
+                for child in significant(member) {
+                    match child.as_rule() {
+                        Rule::event_ref => event = Some(self.ident(child)),
+                        Rule::expr => condition = self.expr(child),
+                        _ => {}
+                    }
+                }
+                JourneyMember::Entry {
+                    event: self.required_ident(event, span)?,
+                    condition,
+                    span,
+                }
+            }
+            Rule::exit_on => JourneyMember::ExitOn {
+                events: significant(member).map(|p| self.ident(p)).collect(),
+                span,
+            },
+            Rule::goal => {
+                let mut name = None;
+                let mut event = None;
+                let mut within = None;
+                for child in significant(member) {
+                    match child.as_rule() {
+                        Rule::ident => name = Some(self.ident(child)),
+                        Rule::event_ref => event = Some(self.ident(child)),
+                        Rule::duration => within = Some(self.duration(child)),
+                        _ => {}
+                    }
+                }
+                JourneyMember::Goal {
+                    name: self.required_ident(name, span)?,
+                    event: self.required_ident(event, span)?,
+                    within: self.required_node(within, span, "a duration")?,
+                    span,
+                }
+            }
+            Rule::reentry => JourneyMember::Reentry {
+                after: significant(member)
+                    .find(|p| p.as_rule() == Rule::duration)
+                    .map(|p| self.duration(p)),
+                span,
+            },
+            Rule::stage => {
+                let mut name = None;
+                let mut steps = Vec::new();
+                for child in significant(member) {
+                    match child.as_rule() {
+                        Rule::ident => name = Some(self.ident(child)),
+                        Rule::step_block => steps = self.step_block(child),
+                        _ => {}
+                    }
+                }
+                JourneyMember::Stage(Stage {
+                    name: self.required_ident(name, span)?,
+                    steps,
+                    span,
+                })
+            }
+            _ => {
+                self.malformed(span, "a journey member");
+                return None;
+            }
+        })
+    }
+
+    fn step_block(&mut self, pair: Pair<'_, Rule>) -> Vec<Step> {
+        let span = self.span(&pair);
+        if !self.enter(span) {
+            return Vec::new();
+        }
+        let mut steps = Vec::new();
+        for child in significant(pair) {
+            match child.as_rule() {
+                Rule::step => {
+                    if let Some(step) = self.step(child) {
+                        steps.push(step);
+                    }
+                }
+                Rule::bad_line => self.bad_line(&child, LineContext::Step),
+                _ => {}
+            }
+        }
+        self.leave();
+        steps
+    }
+
+    fn step(&mut self, pair: Pair<'_, Rule>) -> Option<Step> {
+        let outer = self.span(&pair);
+        let step = significant(pair).next();
+        let step = self.required(step, outer, "a step")?;
+        let span = self.span(&step);
+        let kind = match step.as_rule() {
+            Rule::send_step => {
+                let message = significant(step).next().map(|p| self.ident(p));
+                StepKind::Send {
+                    message: self.required_ident(message, span)?,
+                }
+            }
+            Rule::ask_step => {
+                let mut message = None;
+                let mut timeout = None;
+                let mut arms = Vec::new();
+                for child in significant(step) {
+                    match child.as_rule() {
+                        Rule::message_ref => message = Some(self.ident(child)),
+                        Rule::timeout => timeout = self.timeout(child),
+                        Rule::arm_block => arms = self.arm_block(child),
+                        _ => {}
+                    }
+                }
+                StepKind::Ask {
+                    message: self.required_ident(message, span)?,
+                    timeout,
+                    arms,
+                }
+            }
+            Rule::wait_step => {
+                let duration = significant(step).next().map(|p| self.duration(p));
+                StepKind::Wait {
+                    duration: self.required_node(duration, span, "a duration")?,
+                }
+            }
+            Rule::wait_for_step => {
+                let mut events = Vec::new();
+                let mut within = None;
+                let mut arms = Vec::new();
+                for child in significant(step) {
+                    match child.as_rule() {
+                        Rule::event_ref => events.push(self.ident(child)),
+                        Rule::duration => within = Some(self.duration(child)),
+                        Rule::arm_block => arms = self.arm_block(child),
+                        _ => {}
+                    }
+                }
+                StepKind::WaitFor {
+                    events,
+                    within,
+                    arms,
+                }
+            }
+            Rule::if_step => return self.if_step(step),
+            Rule::split_step => StepKind::Split {
+                arms: significant(step)
+                    .next()
+                    .map(|p| self.arm_block(p))
+                    .unwrap_or_default(),
+            },
+            Rule::handoff_step => {
+                let mut team = None;
+                let mut timeout = None;
+                let mut arms = Vec::new();
+                for child in significant(step) {
+                    match child.as_rule() {
+                        Rule::string => team = Some(self.str_lit(child)),
+                        Rule::timeout => timeout = self.timeout(child),
+                        Rule::arm_block => arms = self.arm_block(child),
+                        _ => {}
+                    }
+                }
+                StepKind::Handoff {
+                    team: self.required_node(team, span, "a team name")?,
+                    timeout,
+                    arms,
+                }
+            }
+            Rule::consent_step => {
+                let mut channel = None;
+                let mut category = None;
+                let mut message = None;
+                let mut timeout = None;
+                let mut arms = Vec::new();
+                for child in significant(step) {
+                    match child.as_rule() {
+                        Rule::channel_ref => channel = Some(self.ident(child)),
+                        Rule::category_ref => category = Some(self.ident(child)),
+                        Rule::message_ref => message = Some(self.ident(child)),
+                        Rule::timeout => timeout = self.timeout(child),
+                        Rule::arm_block => arms = self.arm_block(child),
+                        _ => {}
+                    }
+                }
+                StepKind::RequestConsent {
+                    channel: self.required_ident(channel, span)?,
+                    category: self.required_ident(category, span)?,
+                    message: self.required_ident(message, span)?,
+                    timeout,
+                    arms,
+                }
+            }
+            Rule::set_step => {
+                let mut target = None;
+                let mut value = None;
+                for child in significant(step) {
+                    match child.as_rule() {
+                        Rule::path => target = Some(self.path(child)),
+                        Rule::expr => value = self.expr(child),
+                        _ => {}
+                    }
+                }
+                StepKind::Set {
+                    target: self.required_node(target, span, "a field")?,
+                    value: self.required_node(value, span, "a value")?,
+                }
+            }
+            Rule::tag_step | Rule::track_step => {
+                let is_tag = step.as_rule() == Rule::tag_step;
+                let name = significant(step)
+                    .find(|p| p.as_rule() == Rule::string)
+                    .map(|p| self.str_lit(p));
+                let name = self.required_node(name, span, "a name")?;
+                if is_tag {
+                    StepKind::Tag { name }
+                } else {
+                    StepKind::Track { name }
+                }
+            }
+            Rule::goto_step => {
+                let stage = significant(step).next().map(|p| self.ident(p));
+                StepKind::Goto {
+                    stage: self.required_ident(stage, span)?,
+                }
+            }
+            Rule::exit_step => StepKind::Exit,
+            _ => {
+                self.malformed(span, "a step");
+                return None;
+            }
+        };
+        Some(Step { kind, span })
+    }
+
+    /// `if` with its `else if` chain, lowered iteratively from the innermost `else` outwards so
+    /// that a long chain cannot exhaust the stack here (the grammar nests it).
+    fn if_step(&mut self, pair: Pair<'_, Rule>) -> Option<Step> {
+        // Collect the chain: (span, condition pair, then block, else block?).
+        let mut links = Vec::new();
+        let mut final_else = None;
+        let mut current = Some(pair);
+        while let Some(if_pair) = current.take() {
+            let span = self.span(&if_pair);
+            if links.len() >= MAX_NESTING {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::J0110,
+                        format!("`else if` chain is longer than {MAX_NESTING}"),
+                        self.file,
+                        span,
+                    )
+                    .with_label("too many `else if` branches")
+                    .with_help(
+                        "split the decision over several stages, or use `split` for percentages",
+                    ),
+                );
+                return None;
+            }
+            let mut condition = None;
+            let mut then_block = None;
+            for child in significant(if_pair) {
+                match child.as_rule() {
+                    Rule::expr => condition = Some(child),
+                    Rule::step_block if then_block.is_none() => then_block = Some(child),
+                    Rule::step_block => final_else = Some(child),
+                    Rule::if_step => current = Some(child),
+                    _ => {}
+                }
+            }
+            links.push((span, condition, then_block));
+        }
+        let mut final_else = final_else.map(|block| self.step_block(block));
+        let mut result: Option<Step> = None;
+        for (span, condition, then_block) in links.into_iter().rev() {
+            let condition = match condition {
+                Some(expr) => self.expr(expr),
+                None => None,
+            };
+            let condition = self.required_node(condition, span, "a condition")?;
+            let then_steps = then_block
+                .map(|block| self.step_block(block))
+                .unwrap_or_default();
+            // The innermost `if` takes the final `else`; each outer one takes the `if` inside it.
+            let else_steps = match result.take() {
+                Some(inner) => Some(vec![inner]),
+                None => final_else.take(),
+            };
+            result = Some(Step {
+                kind: StepKind::If {
+                    condition,
+                    then_steps,
+                    else_steps,
+                },
+                span,
+            });
+        }
+        result
+    }
+
+    fn timeout(&mut self, pair: Pair<'_, Rule>) -> Option<Duration> {
+        let span = self.span(&pair);
+        let duration = significant(pair).next().map(|p| self.duration(p));
+        self.required_node(duration, span, "a duration")
+    }
+
+    fn arm_block(&mut self, pair: Pair<'_, Rule>) -> Vec<Arm> {
+        let span = self.span(&pair);
+        if !self.enter(span) {
+            return Vec::new();
+        }
+        let mut arms = Vec::new();
+        for child in significant(pair) {
+            match child.as_rule() {
+                Rule::arm => {
+                    if let Some(arm) = self.arm(child) {
+                        arms.push(arm);
+                    }
+                }
+                Rule::bad_entry => self.bad_line(&child, LineContext::Arm),
+                _ => {}
+            }
+        }
+        self.leave();
+        arms
+    }
+
+    fn arm(&mut self, pair: Pair<'_, Rule>) -> Option<Arm> {
+        let span = self.span(&pair);
+        let mut label = None;
+        let mut steps = Vec::new();
+        for child in significant(pair) {
+            match child.as_rule() {
+                Rule::arm_label => {
+                    let inner = child.into_inner().next();
+                    let inner = self.required(inner, span, "an outcome")?;
+                    label = Some(match inner.as_rule() {
+                        Rule::percent => {
+                            let label_span = self.span(&inner);
+                            let value =
+                                literals::parse_percent(inner.as_str(), self.file, label_span)
+                                    .unwrap_or_else(|d| {
+                                        self.diagnostics.push(d);
+                                        0
+                                    });
+                            ArmLabel::Percent {
+                                value,
+                                span: label_span,
+                            }
+                        }
+                        _ => ArmLabel::Outcome(self.ident(inner)),
+                    });
+                }
+                Rule::arrow => self.check_arrow(&child, "=>", "an outcome"),
+                Rule::step_block => steps = self.step_block(child),
+                Rule::step => steps = self.step(child).into_iter().collect(),
+                _ => {}
+            }
+        }
+        Some(Arm {
+            label: self.required_node(label, span, "an outcome")?,
+            steps,
+            span,
+        })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Expressions
+
+    /// Applies precedence to the grammar's flat operand/operator list with an explicit operator
+    /// stack (shunting-yard), so operator chains never recurse. `not` binds looser than
+    /// comparisons (`not a == b` is `not (a == b)`) and tighter than `and`/`or`.
+    fn expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let span = self.span(&pair);
+        if !self.enter(span) {
+            return None;
+        }
+        let result = self.expr_inner(pair, span);
+        self.leave();
+        result
+    }
+
+    fn expr_inner(&mut self, pair: Pair<'_, Rule>, span: Span) -> Option<Expr> {
+        let mut output: Vec<Expr> = Vec::new();
+        let mut ops: Vec<StackOp> = Vec::new();
+        let mut terms = 0usize;
+        for child in pair.into_inner() {
+            terms += 1;
+            if terms > MAX_EXPR_TERMS {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::J0115,
+                        format!("expression has more than {MAX_EXPR_TERMS} terms"),
+                        self.file,
+                        span,
+                    )
+                    .with_label("this expression is too long")
+                    .with_help("split it into named segments and combine those"),
+                );
+                return None;
+            }
+            match child.as_rule() {
+                Rule::operand => {
+                    for part in child.into_inner() {
+                        match part.as_rule() {
+                            Rule::prefix => {
+                                terms += 1;
+                                let op = if part.as_str().starts_with('-') {
+                                    UnaryOp::Neg
+                                } else {
+                                    UnaryOp::Not
+                                };
+                                ops.push(StackOp::Unary(op, self.span(&part)));
+                            }
+                            _ => output.push(self.atom(part)?),
+                        }
+                    }
+                }
+                Rule::binop => {
+                    let op = binary_op(child.as_str().trim());
+                    let Some(op) = op else {
+                        self.malformed(span, "an operator");
+                        return None;
+                    };
+                    while let Some(top) = ops.last().copied() {
+                        if top.precedence() >= u16::from(op.precedence()) * 2 {
+                            ops.pop();
+                            apply(&mut output, top)?;
+                        } else {
+                            break;
+                        }
+                    }
+                    ops.push(StackOp::Binary(op));
+                }
+                _ => {}
+            }
+        }
+        while let Some(top) = ops.pop() {
+            apply(&mut output, top)?;
+        }
+        let result = output.pop();
+        if !output.is_empty() {
+            self.malformed(span, "an expression");
+            return None;
+        }
+        self.required_node(result, span, "an expression")
+    }
+
+    fn atom(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let span = self.span(&pair);
+        let kind = match pair.as_rule() {
+            Rule::paren => {
+                let inner = significant(pair).next();
+                let inner = self.required(inner, span, "an expression")?;
+                return self.expr(inner).map(|mut e| {
+                    e.span = span;
+                    e
+                });
+            }
+            Rule::list => {
+                let mut items = Vec::new();
+                for child in significant(pair) {
+                    items.push(self.expr(child)?);
+                }
+                ExprKind::List(items)
+            }
+            Rule::within => {
+                let name = significant(pair).next().map(|p| self.ident(p));
+                ExprKind::Within(self.required_ident(name, span)?)
+            }
+            Rule::call => {
+                let mut children = significant(pair);
+                let name = children.next().map(|p| self.ident(p));
+                let name = self.required_ident(name, span)?;
+                let mut args = Vec::new();
+                for child in children {
+                    args.push(self.expr(child)?);
+                }
+                ExprKind::Call { name, args }
+            }
+            Rule::boolean => ExprKind::Bool(pair.as_str().starts_with("true")),
+            Rule::duration => ExprKind::Duration(self.duration(pair)),
+            Rule::money => {
+                let mut children = pair.into_inner();
+                let amount = children.next().map(|p| p.as_str().to_owned());
+                let currency = children.next().map(|p| self.ident(p));
+                ExprKind::Money {
+                    amount: self.required_node(amount, span, "an amount")?,
+                    currency: self.required_ident(currency, span)?,
+                }
+            }
+            Rule::number => {
+                let text = pair.as_str();
+                if text.contains('.') {
+                    ExprKind::Decimal(text.to_owned())
+                } else {
+                    match text.parse::<i64>() {
+                        Ok(value) => ExprKind::Int(value),
+                        Err(_) => {
+                            self.diagnostics.push(
+                                Diagnostic::new(
+                                    Code::J0107,
+                                    format!("number `{text}` is too large"),
+                                    self.file,
+                                    span,
+                                )
+                                .with_label("does not fit in 64 bits")
+                                .with_help("use a number below 9223372036854775808"),
+                            );
+                            ExprKind::Int(0)
+                        }
+                    }
+                }
+            }
+            Rule::string => ExprKind::Str(self.template(pair)),
+            Rule::path => ExprKind::Path(self.path(pair)),
+            _ => {
+                self.malformed(span, "an expression");
+                return None;
+            }
+        };
+        Some(Expr { kind, span })
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum StackOp {
+    Unary(UnaryOp, Span),
+    Binary(BinaryOp),
+}
+
+impl StackOp {
+    /// Doubled precedence, so `not` can sit between `and` (4) and comparisons (6).
+    fn precedence(self) -> u16 {
+        match self {
+            StackOp::Unary(UnaryOp::Not, _) => 5,
+            StackOp::Unary(UnaryOp::Neg, _) => 12,
+            StackOp::Binary(op) => u16::from(op.precedence()) * 2,
+        }
+    }
+}
+
+fn apply(output: &mut Vec<Expr>, op: StackOp) -> Option<()> {
+    match op {
+        StackOp::Unary(op, span) => {
+            let operand = output.pop()?;
+            let span = span.cover(operand.span);
+            output.push(Expr {
+                kind: ExprKind::Unary {
+                    op,
+                    operand: Box::new(operand),
+                },
+                span,
+            });
+        }
+        StackOp::Binary(op) => {
+            let rhs = output.pop()?;
+            let lhs = output.pop()?;
+            let span = lhs.span.cover(rhs.span);
+            output.push(Expr {
+                kind: ExprKind::Binary {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                },
+                span,
+            });
+        }
+    }
+    Some(())
+}
+
+fn binary_op(text: &str) -> Option<BinaryOp> {
+    Some(match text {
+        "or" => BinaryOp::Or,
+        "and" => BinaryOp::And,
+        "==" => BinaryOp::Eq,
+        "!=" => BinaryOp::Ne,
+        "<" => BinaryOp::Lt,
+        "<=" => BinaryOp::Le,
+        ">" => BinaryOp::Gt,
+        ">=" => BinaryOp::Ge,
+        "in" => BinaryOp::In,
+        "+" => BinaryOp::Add,
+        "-" => BinaryOp::Sub,
+        "??" => BinaryOp::Fallback,
+        _ => return None,
+    })
+}
+
+fn weekday(text: &str) -> Option<Weekday> {
+    Some(match text {
+        "mon" => Weekday::Mon,
+        "tue" => Weekday::Tue,
+        "wed" => Weekday::Wed,
+        "thu" => Weekday::Thu,
+        "fri" => Weekday::Fri,
+        "sat" => Weekday::Sat,
+        "sun" => Weekday::Sun,
+        _ => return None,
+    })
+}
+
+fn push_literal(parts: &mut Vec<TemplatePart>, text: &str) {
+    if let Some(TemplatePart::Literal(last)) = parts.last_mut() {
+        last.push_str(text);
+    } else {
+        parts.push(TemplatePart::Literal(text.to_owned()));
+    }
+}

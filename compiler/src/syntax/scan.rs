@@ -1,0 +1,472 @@
+//! The pre-pass: one linear scan over the bytes before pest sees anything.
+//!
+//! pest does not recover from errors, so the scan cuts the file into top-level items (a line that
+//! starts with an item keyword such as `journey` or `message` begins a new item) and the parser
+//! parses each item alone. While it walks the bytes it also:
+//!
+//! - balances braces per item: an unclosed `{` is reported once (J0102) and the item is parsed
+//!   with synthetic closers appended; an unmatched `}` is reported (J0103) and blanked out;
+//! - measures nesting of `{`, `(`, `[` and string interpolation, and refuses an item nested
+//!   deeper than [`MAX_NESTING`] (J0110) before any recursive code sees it;
+//! - reports unterminated strings (J0104), NUL and other control characters (J0113) and
+//!   bidirectional control characters (J0114, "Trojan Source"), blanking them out so the rest of
+//!   the item still parses.
+//!
+//! Strings never span lines, and comments run to the end of the line, so every line starts
+//! outside any string or comment. That is what makes cutting at line starts safe.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::limits::MAX_NESTING;
+use crate::span::{FileId, Span};
+
+/// Keywords that begin a top-level item when they start a line.
+const ITEM_KEYWORDS: &[&[u8]] = &[
+    b"import", b"profile", b"event", b"segment", b"policy", b"channel", b"message", b"journey",
+];
+
+/// One top-level item as found by the scan.
+#[derive(Debug, Clone)]
+pub struct Chunk {
+    /// Byte range in the file, from the start of the item's first line to the next item.
+    pub range: Range<usize>,
+    /// Synthetic `}` to append so that pest sees balanced braces.
+    pub missing_closers: usize,
+    /// Byte ranges (file offsets) to replace with spaces before parsing.
+    pub blanks: Vec<Range<usize>>,
+    /// Nested deeper than the limit: reported, and not parsed at all.
+    pub too_deep: bool,
+}
+
+impl Chunk {
+    /// The text pest parses: the item's bytes with blanked characters and synthetic closers.
+    /// Offsets into it equal file offsets minus `range.start` up to the item's end.
+    pub fn parse_text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let original = text.get(self.range.clone()).unwrap_or("");
+        if self.blanks.is_empty() && self.missing_closers == 0 {
+            return Cow::Borrowed(original);
+        }
+        let mut patched = String::with_capacity(original.len() + self.missing_closers * 2);
+        let mut at = self.range.start;
+        for blank in &self.blanks {
+            patched.push_str(text.get(at..blank.start).unwrap_or(""));
+            // Same byte length, so every later offset is unchanged.
+            patched.extend(std::iter::repeat_n(' ', blank.len()));
+            at = blank.end;
+        }
+        patched.push_str(text.get(at..self.range.end).unwrap_or(""));
+        for _ in 0..self.missing_closers {
+            patched.push_str("\n}");
+        }
+        Cow::Owned(patched)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub chunks: Vec<Chunk>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Unterminated strings (from the opening quote to the end of its line). Syntax errors
+    /// inside these ranges are consequences of J0104 and are not reported again.
+    pub unterminated: Vec<Span>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Open {
+    /// `{` with the indentation of its line, to guess which brace lacks its `}`.
+    Brace {
+        at: usize,
+        indent: usize,
+    },
+    Paren,
+    Bracket,
+    /// `{` inside a string: an interpolation, closed by `}`.
+    Interp,
+    /// `"`
+    Str {
+        at: usize,
+    },
+}
+
+struct Scanner<'a> {
+    file: FileId,
+    bytes: &'a [u8],
+    out: Scan,
+    stack: Vec<Open>,
+    chunk_start: usize,
+    blanks: Vec<Range<usize>>,
+    too_deep: bool,
+    /// A `{` whose `}` sits at a different indentation: the likely culprit when an item ends
+    /// with braces still open.
+    suspect: Option<usize>,
+    line_indent: usize,
+    /// Whether only indentation has been seen on the current line so far.
+    at_line_head: bool,
+}
+
+pub fn scan(file: FileId, text: &str) -> Scan {
+    let mut scanner = Scanner {
+        file,
+        bytes: text.as_bytes(),
+        out: Scan::default(),
+        stack: Vec::new(),
+        chunk_start: 0,
+        blanks: Vec::new(),
+        too_deep: false,
+        suspect: None,
+        line_indent: 0,
+        at_line_head: true,
+    };
+    scanner.run();
+    scanner.out
+}
+
+impl Scanner<'_> {
+    fn byte(&self, i: usize) -> Option<u8> {
+        self.bytes.get(i).copied()
+    }
+
+    fn run(&mut self) {
+        let mut i = 0;
+        let mut line_start = true;
+        while i < self.bytes.len() {
+            if line_start {
+                line_start = false;
+                self.begin_line(i);
+            }
+            let b = self.bytes.get(i).copied().unwrap_or(b'\n');
+            if b == b'\n' || b == b'\r' {
+                self.end_line(i);
+                i += if b == b'\r' && self.byte(i + 1) == Some(b'\n') {
+                    2
+                } else {
+                    1
+                };
+                line_start = true;
+                continue;
+            }
+            if let Some(len) = self.forbidden_at(i) {
+                i += len;
+                continue;
+            }
+            if b != b' ' && b != b'\t' {
+                self.at_line_head_token(i, b);
+            }
+            i = if matches!(self.stack.last(), Some(Open::Str { .. })) {
+                self.string_byte(i, b)
+            } else {
+                self.code_byte(i, b)
+            };
+        }
+        self.end_line(self.bytes.len());
+        self.finish_chunk(self.bytes.len());
+    }
+
+    /// At the start of a line: measure indentation and cut a new item when the line starts one.
+    fn begin_line(&mut self, i: usize) {
+        let mut j = i;
+        while matches!(self.byte(j), Some(b' ' | b'\t')) {
+            j += 1;
+        }
+        self.line_indent = j - i;
+        self.at_line_head = true;
+        if i > self.chunk_start && self.starts_item(j) {
+            self.finish_chunk(i);
+            self.chunk_start = i;
+        }
+    }
+
+    fn starts_item(&self, j: usize) -> bool {
+        let rest = self.bytes.get(j..).unwrap_or(&[]);
+        ITEM_KEYWORDS.iter().any(|keyword| {
+            if !rest.starts_with(keyword) {
+                return false;
+            }
+            let mut k = keyword.len();
+            if rest.get(k) == Some(&b'{') {
+                return true;
+            }
+            let mut spaced = false;
+            while matches!(rest.get(k), Some(b' ' | b'\t')) {
+                k += 1;
+                spaced = true;
+            }
+            spaced && matches!(rest.get(k), Some(c) if c.is_ascii_alphabetic() || *c == b'_' || *c == b'"' || *c == b'{')
+        })
+    }
+
+    /// Notes the first token of a line: a `}` there whose opener had another indentation marks
+    /// that opener as the suspect for a missing `}`.
+    fn at_line_head_token(&mut self, _i: usize, b: u8) {
+        if !self.at_line_head {
+            return;
+        }
+        self.at_line_head = false;
+        if b == b'}' {
+            if let Some(Open::Brace { at, indent }) = self.stack.last().copied() {
+                if indent != self.line_indent && self.suspect.is_none() {
+                    self.suspect = Some(at);
+                }
+            }
+        }
+    }
+
+    fn code_byte(&mut self, i: usize, b: u8) -> usize {
+        match b {
+            b'/' if self.byte(i + 1) == Some(b'/') => return self.comment(i),
+            b'"' => self.push(Open::Str { at: i }, i),
+            b'{' => {
+                let indent = self.line_indent;
+                self.push(Open::Brace { at: i, indent }, i);
+            }
+            b'(' => self.push(Open::Paren, i),
+            b'[' => self.push(Open::Bracket, i),
+            b')' => {
+                if self.stack.last() == Some(&Open::Paren) {
+                    self.stack.pop();
+                }
+            }
+            b']' => {
+                if self.stack.last() == Some(&Open::Bracket) {
+                    self.stack.pop();
+                }
+            }
+            b'}' => self.close_brace(i),
+            _ => {}
+        }
+        i + 1
+    }
+
+    fn string_byte(&mut self, i: usize, b: u8) -> usize {
+        match b {
+            b'"' => {
+                self.stack.pop();
+                i + 1
+            }
+            b'\\' => match self.byte(i + 1) {
+                // An escaped character; a backslash at the end of the line escapes nothing.
+                Some(b'\n' | b'\r') | None => i + 1,
+                Some(_) => i + 1 + self.char_len(i + 1),
+            },
+            b'{' => {
+                self.push(Open::Interp, i);
+                i + 1
+            }
+            _ => i + 1,
+        }
+    }
+
+    fn char_len(&self, i: usize) -> usize {
+        match self.byte(i) {
+            Some(b) if b >= 0xF0 => 4,
+            Some(b) if b >= 0xE0 => 3,
+            Some(b) if b >= 0xC0 => 2,
+            _ => 1,
+        }
+    }
+
+    /// Skips a `//` comment, still reporting forbidden characters inside it.
+    fn comment(&mut self, mut i: usize) -> usize {
+        while let Some(b) = self.byte(i) {
+            if b == b'\n' || b == b'\r' {
+                break;
+            }
+            i += self.forbidden_at(i).unwrap_or(1);
+        }
+        i
+    }
+
+    fn push(&mut self, open: Open, at: usize) {
+        if self.stack.len() >= MAX_NESTING && !self.too_deep {
+            self.too_deep = true;
+            let len = self.char_len(at);
+            self.out.diagnostics.push(
+                Diagnostic::new(
+                    Code::J0110,
+                    format!("nesting is deeper than {MAX_NESTING} levels"),
+                    self.file,
+                    Span::new(at, at + len),
+                )
+                .with_label(format!("level {} opens here", self.stack.len() + 1))
+                .with_help("move the inner part into a stage of its own and `goto` it")
+                .with_note(format!(
+                    "blocks, parentheses and string interpolations together may nest at most {MAX_NESTING} deep; \
+                     this item is not parsed"
+                )),
+            );
+        }
+        self.stack.push(open);
+    }
+
+    fn close_brace(&mut self, i: usize) {
+        // Parentheses and brackets never span lines; drop any left open on this line.
+        while matches!(self.stack.last(), Some(Open::Paren | Open::Bracket)) {
+            self.stack.pop();
+        }
+        match self.stack.last() {
+            Some(Open::Brace { .. } | Open::Interp) => {
+                self.stack.pop();
+            }
+            _ => {
+                self.out.diagnostics.push(
+                    Diagnostic::new(Code::J0103, "unmatched `}`", self.file, Span::new(i, i + 1))
+                        .with_label("no `{` is open here")
+                        .with_help("delete this `}`, or add the `{` it was meant to close")
+                        .with_suggestion("delete the unmatched `}`", Span::new(i, i + 1), ""),
+                );
+                self.blanks.push(i..i + 1);
+            }
+        }
+    }
+
+    /// At a line break: strings, interpolations, parentheses and brackets end with the line.
+    fn end_line(&mut self, at: usize) {
+        let mut outermost_string = None;
+        while let Some(top) = self.stack.last().copied() {
+            match top {
+                Open::Str { at } => outermost_string = Some(at),
+                Open::Interp | Open::Paren | Open::Bracket => {}
+                Open::Brace { .. } => break,
+            }
+            self.stack.pop();
+        }
+        if let Some(start) = outermost_string {
+            let span = Span::new(start, at);
+            self.out.unterminated.push(span);
+            self.out.diagnostics.push(
+                Diagnostic::new(Code::J0104, "unterminated string", self.file, Span::new(start, start + 1))
+                    .with_label("this string has no closing `\"` on its line")
+                    .with_help("close the string with `\"`; strings cannot span lines (write `\\n` for a line break)"),
+            );
+        }
+    }
+
+    fn finish_chunk(&mut self, end: usize) {
+        let open: Vec<usize> = self
+            .stack
+            .iter()
+            .filter_map(|open| match open {
+                Open::Brace { at, .. } => Some(*at),
+                _ => None,
+            })
+            .collect();
+        if let Some(&innermost) = open.last() {
+            let mut diagnostic = Diagnostic::new(
+                Code::J0102,
+                "unclosed `{`",
+                self.file,
+                Span::new(innermost, innermost + 1),
+            )
+            .with_label("this `{` has no matching `}`")
+            .with_help("add the missing `}` where the block ends");
+            if let Some(suspect) = self
+                .suspect
+                .filter(|s| *s != innermost && *s >= self.chunk_start)
+            {
+                diagnostic = diagnostic.with_secondary(
+                    self.file,
+                    Span::new(suspect, suspect + 1),
+                    "judging by indentation, this `{` may be the one missing its `}`",
+                );
+            }
+            if open.len() > 1 {
+                diagnostic = diagnostic.with_note(format!(
+                    "{} blocks are still open at the end of this item",
+                    open.len()
+                ));
+            }
+            self.out.diagnostics.push(diagnostic);
+        }
+        self.out.chunks.push(Chunk {
+            range: self.chunk_start..end,
+            missing_closers: open.len(),
+            blanks: std::mem::take(&mut self.blanks),
+            too_deep: self.too_deep,
+        });
+        self.stack.clear();
+        self.too_deep = false;
+        self.suspect = None;
+    }
+
+    /// Reports and blanks a forbidden character at `i`, returning its length in bytes.
+    fn forbidden_at(&mut self, i: usize) -> Option<usize> {
+        let b = self.byte(i)?;
+        if is_forbidden_control(b) {
+            let mut end = i + 1;
+            while self.byte(end).is_some_and(is_forbidden_control) {
+                end += 1;
+            }
+            let what = if b == 0 {
+                "NUL byte".to_owned()
+            } else {
+                format!("control character U+{b:04X}")
+            };
+            let more = if end - i > 1 {
+                format!(" (and {} more)", end - i - 1)
+            } else {
+                String::new()
+            };
+            self.out.diagnostics.push(
+                Diagnostic::new(
+                    Code::J0113,
+                    format!("{what} in source{more}"),
+                    self.file,
+                    Span::new(i, end),
+                )
+                .with_label("not allowed in a journey file")
+                .with_help("delete it; journey files are plain text"),
+            );
+            self.blanks.push(i..end);
+            return Some(end - i);
+        }
+        if b == 0xE2 {
+            let c1 = self.byte(i + 1)?;
+            let c2 = self.byte(i + 2)?;
+            let codepoint = match (c1, c2) {
+                (0x80, 0xAA..=0xAE) => 0x2000 + u32::from(c2 - 0x80),
+                (0x81, 0xA6..=0xA9) => 0x2040 + u32::from(c2 - 0x80),
+                _ => return None,
+            };
+            self.out.diagnostics.push(
+                Diagnostic::new(
+                    Code::J0114,
+                    format!(
+                        "bidirectional control character U+{codepoint:04X} ({})",
+                        bidi_name(codepoint)
+                    ),
+                    self.file,
+                    Span::new(i, i + 3),
+                )
+                .with_label("can make the code look different from what it does")
+                .with_help(
+                    "delete it; to show right-to-left text, rely on the characters' own direction",
+                )
+                .with_note("see CVE-2021-42574 (\"Trojan Source\")"),
+            );
+            self.blanks.push(i..i + 3);
+            return Some(3);
+        }
+        None
+    }
+}
+
+fn is_forbidden_control(b: u8) -> bool {
+    (b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r') || b == 0x7F
+}
+
+fn bidi_name(codepoint: u32) -> &'static str {
+    match codepoint {
+        0x202A => "LEFT-TO-RIGHT EMBEDDING",
+        0x202B => "RIGHT-TO-LEFT EMBEDDING",
+        0x202C => "POP DIRECTIONAL FORMATTING",
+        0x202D => "LEFT-TO-RIGHT OVERRIDE",
+        0x202E => "RIGHT-TO-LEFT OVERRIDE",
+        0x2066 => "LEFT-TO-RIGHT ISOLATE",
+        0x2067 => "RIGHT-TO-LEFT ISOLATE",
+        0x2068 => "FIRST STRONG ISOLATE",
+        _ => "POP DIRECTIONAL ISOLATE",
+    }
+}
