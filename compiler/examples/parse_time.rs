@@ -14,5 +14,11 @@ fn main() {
         n += journey_compiler::parse(journey_compiler::FileId(0), &text).diagnostics.len();
     }
     let secs = start.elapsed().as_secs_f64() / 10.0;
-    println!("{} bytes, {:.2} ms, {:.1} MB/s, {} diagnostics", text.len(), secs * 1e3, text.len() as f64 / secs / 1e6, n / 10);
+    println!(
+        "{} bytes, {:.2} ms, {:.1} MB/s, {} diagnostics",
+        text.len(),
+        secs * 1e3,
+        text.len() as f64 / secs / 1e6,
+        n / 10
+    );
 }

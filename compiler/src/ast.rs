@@ -126,25 +126,11 @@ pub struct Policy {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PolicyRule {
     /// `quiet_hours 21:00..08:00 recipient` or `... "America/New_York"`.
-    QuietHours {
-        range: TimeRange,
-        zone: ZoneSpec,
-        span: Span,
-    },
+    QuietHours { range: TimeRange, zone: ZoneSpec, span: Span },
     /// `frequency marketing at most 2 per 7d`
-    Frequency {
-        category: Ident,
-        max: u64,
-        per: Duration,
-        span: Span,
-    },
+    Frequency { category: Ident, max: u64, per: Duration, span: Span },
     /// `business_hours mon..fri 09:00..18:00 "Europe/Berlin"`
-    BusinessHours {
-        days: Vec<DaySpec>,
-        range: TimeRange,
-        zone: ZoneSpec,
-        span: Span,
-    },
+    BusinessHours { days: Vec<DaySpec>, range: TimeRange, zone: ZoneSpec, span: Span },
     /// `jurisdiction "US-FL"`: selects a row of the quiet-hours table.
     Jurisdiction { code: StrLit, span: Span },
 }
@@ -204,19 +190,9 @@ pub enum ChannelRule {
     /// `window 24h after inbound`
     Window { length: Duration, span: Span },
     /// `tag HUMAN_AGENT allows service within 7d`
-    Tag {
-        name: Ident,
-        allows: Vec<Ident>,
-        within: Option<Duration>,
-        span: Span,
-    },
+    Tag { name: Ident, allows: Vec<Ident>, within: Option<Duration>, span: Span },
     /// `limit text 2000` or `limit text 1000 bytes`
-    Limit {
-        what: Ident,
-        max: u64,
-        unit: Option<Ident>,
-        span: Span,
-    },
+    Limit { what: Ident, max: u64, unit: Option<Ident>, span: Span },
     /// `supports text, replies, buttons`
     Supports { elements: Vec<Ident>, span: Span },
     /// `template required outside window`
@@ -373,55 +349,18 @@ pub struct Step {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum StepKind {
-    Send {
-        message: Ident,
-    },
-    Ask {
-        message: Ident,
-        timeout: Option<Duration>,
-        arms: Vec<Arm>,
-    },
-    Wait {
-        duration: Duration,
-    },
-    WaitFor {
-        events: Vec<Ident>,
-        within: Option<Duration>,
-        arms: Vec<Arm>,
-    },
-    If {
-        condition: Expr,
-        then_steps: Vec<Step>,
-        else_steps: Option<Vec<Step>>,
-    },
-    Split {
-        arms: Vec<Arm>,
-    },
-    Handoff {
-        team: StrLit,
-        timeout: Option<Duration>,
-        arms: Vec<Arm>,
-    },
-    RequestConsent {
-        channel: Ident,
-        category: Ident,
-        message: Ident,
-        timeout: Option<Duration>,
-        arms: Vec<Arm>,
-    },
-    Set {
-        target: Path,
-        value: Expr,
-    },
-    Tag {
-        name: StrLit,
-    },
-    Track {
-        name: StrLit,
-    },
-    Goto {
-        stage: Ident,
-    },
+    Send { message: Ident },
+    Ask { message: Ident, timeout: Option<Duration>, arms: Vec<Arm> },
+    Wait { duration: Duration },
+    WaitFor { events: Vec<Ident>, within: Option<Duration>, arms: Vec<Arm> },
+    If { condition: Expr, then_steps: Vec<Step>, else_steps: Option<Vec<Step>> },
+    Split { arms: Vec<Arm> },
+    Handoff { team: StrLit, timeout: Option<Duration>, arms: Vec<Arm> },
+    RequestConsent { channel: Ident, category: Ident, message: Ident, timeout: Option<Duration>, arms: Vec<Arm> },
+    Set { target: Path, value: Expr },
+    Tag { name: StrLit },
+    Track { name: StrLit },
+    Goto { stage: Ident },
     Exit,
 }
 
@@ -545,13 +484,7 @@ impl BinaryOp {
         match self {
             BinaryOp::Or => 1,
             BinaryOp::And => 2,
-            BinaryOp::Eq
-            | BinaryOp::Ne
-            | BinaryOp::Lt
-            | BinaryOp::Le
-            | BinaryOp::Gt
-            | BinaryOp::Ge
-            | BinaryOp::In => 3,
+            BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::In => 3,
             BinaryOp::Add | BinaryOp::Sub => 4,
             BinaryOp::Fallback => 5,
         }

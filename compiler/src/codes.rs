@@ -71,10 +71,7 @@ codes! {
 impl Code {
     /// Parses `"J0101"` (case-insensitive) into a code.
     pub fn parse(text: &str) -> Option<Code> {
-        Code::ALL
-            .iter()
-            .copied()
-            .find(|code| code.as_str().eq_ignore_ascii_case(text.trim()))
+        Code::ALL.iter().copied().find(|code| code.as_str().eq_ignore_ascii_case(text.trim()))
     }
 }
 

@@ -69,11 +69,7 @@ impl Diagnostic {
             code,
             severity: code.default_severity(),
             message: message.into(),
-            primary: Label {
-                file,
-                span,
-                message: String::new(),
-            },
+            primary: Label { file, span, message: String::new() },
             secondary: Vec::new(),
             notes: Vec::new(),
             help: None,
@@ -86,17 +82,8 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_secondary(
-        mut self,
-        file: FileId,
-        span: Span,
-        message: impl Into<String>,
-    ) -> Diagnostic {
-        self.secondary.push(Label {
-            file,
-            span,
-            message: message.into(),
-        });
+    pub fn with_secondary(mut self, file: FileId, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.secondary.push(Label { file, span, message: message.into() });
         self
     }
 
@@ -119,11 +106,7 @@ impl Diagnostic {
         let file = self.primary.file;
         self.suggestions.push(Suggestion {
             message: message.into(),
-            edits: vec![TextEdit {
-                file,
-                span,
-                replacement: replacement.into(),
-            }],
+            edits: vec![TextEdit { file, span, replacement: replacement.into() }],
         });
         self
     }
@@ -137,20 +120,13 @@ impl Diagnostic {
 /// Output must not depend on the order passes happened to run in.
 pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (
-            a.primary.file,
-            a.primary.span.start,
-            a.primary.span.end,
-            a.code,
-            &a.message,
-        )
-            .cmp(&(
-                b.primary.file,
-                b.primary.span.start,
-                b.primary.span.end,
-                b.code,
-                &b.message,
-            ))
+        (a.primary.file, a.primary.span.start, a.primary.span.end, a.code, &a.message).cmp(&(
+            b.primary.file,
+            b.primary.span.start,
+            b.primary.span.end,
+            b.code,
+            &b.message,
+        ))
     });
 }
 
@@ -162,9 +138,7 @@ pub fn cap_diagnostics(_file: FileId, diagnostics: &mut Vec<Diagnostic>) {
         let dropped = diagnostics.len() - max;
         diagnostics.truncate(max);
         if let Some(last) = diagnostics.last_mut() {
-            last.notes.push(format!(
-                "{dropped} more diagnostics in this file were not shown (limit {max} per file)"
-            ));
+            last.notes.push(format!("{dropped} more diagnostics in this file were not shown (limit {max} per file)"));
         }
     }
 }

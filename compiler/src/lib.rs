@@ -46,9 +46,5 @@ pub fn check_file(file: FileId, bytes: &[u8]) -> CheckedFile {
     };
     diagnostic::sort_diagnostics(&mut diagnostics);
     diagnostic::cap_diagnostics(file, &mut diagnostics);
-    CheckedFile {
-        text: decoded.text,
-        ast,
-        diagnostics,
-    }
+    CheckedFile { text: decoded.text, ast, diagnostics }
 }

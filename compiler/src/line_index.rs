@@ -32,10 +32,7 @@ impl LineIndex {
             }
             i += 1;
         }
-        LineIndex {
-            line_starts,
-            len: text.len(),
-        }
+        LineIndex { line_starts, len: text.len() }
     }
 
     pub fn line_count(&self) -> usize {
@@ -79,19 +76,14 @@ impl LineIndex {
     /// Line and column counted in UTF-16 code units (the LSP default).
     pub fn line_col_utf16(&self, text: &str, offset: usize) -> LineCol {
         let (line, start, offset) = self.locate(text, offset);
-        let col = text
-            .get(start..offset)
-            .map_or(0, |s| s.chars().map(char::len_utf16).sum());
+        let col = text.get(start..offset).map_or(0, |s| s.chars().map(char::len_utf16).sum());
         LineCol { line, col }
     }
 
     /// Line and column counted in bytes.
     pub fn line_col_bytes(&self, text: &str, offset: usize) -> LineCol {
         let (line, start, offset) = self.locate(text, offset);
-        LineCol {
-            line,
-            col: offset - start,
-        }
+        LineCol { line, col: offset - start }
     }
 
     /// The byte offset of a UTF-16 position, clamped to the line's end and to a char boundary.

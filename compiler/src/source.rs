@@ -36,34 +36,17 @@ pub fn decode_source(file: FileId, bytes: &[u8]) -> Decoded {
             Span::empty(0),
         )
         .with_help("split the file into several files and `import` them");
-        return Decoded {
-            text: String::new(),
-            diagnostics: vec![diagnostic],
-            usable: false,
-        };
+        return Decoded { text: String::new(), diagnostics: vec![diagnostic], usable: false };
     }
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-        let diagnostic = Diagnostic::new(
-            Code::J0112,
-            "file is encoded as UTF-16",
-            file,
-            Span::empty(0),
-        )
-        .with_label("UTF-16 byte-order mark")
-        .with_help("save the file as UTF-8");
-        return Decoded {
-            text: String::new(),
-            diagnostics: vec![diagnostic],
-            usable: false,
-        };
+        let diagnostic = Diagnostic::new(Code::J0112, "file is encoded as UTF-16", file, Span::empty(0))
+            .with_label("UTF-16 byte-order mark")
+            .with_help("save the file as UTF-8");
+        return Decoded { text: String::new(), diagnostics: vec![diagnostic], usable: false };
     }
     let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     match std::str::from_utf8(body) {
-        Ok(text) => Decoded {
-            text: text.to_owned(),
-            diagnostics: Vec::new(),
-            usable: true,
-        },
+        Ok(text) => Decoded { text: text.to_owned(), diagnostics: Vec::new(), usable: true },
         Err(error) => {
             let at = error.valid_up_to();
             let text = String::from_utf8_lossy(body).into_owned();
@@ -77,19 +60,10 @@ pub fn decode_source(file: FileId, bytes: &[u8]) -> Decoded {
                 .join(" ");
             // The lossy text replaced the bad bytes with U+FFFD (3 bytes); label that character.
             let span = Span::new(at, (at + '\u{FFFD}'.len_utf8()).min(text.len()));
-            let diagnostic = Diagnostic::new(
-                Code::J0112,
-                format!("invalid UTF-8 byte sequence {shown}"),
-                file,
-                span,
-            )
-            .with_label("not UTF-8")
-            .with_help("save the file as UTF-8; journey files are always UTF-8");
-            Decoded {
-                text,
-                diagnostics: vec![diagnostic],
-                usable: false,
-            }
+            let diagnostic = Diagnostic::new(Code::J0112, format!("invalid UTF-8 byte sequence {shown}"), file, span)
+                .with_label("not UTF-8")
+                .with_help("save the file as UTF-8; journey files are always UTF-8");
+            Decoded { text, diagnostics: vec![diagnostic], usable: false }
         }
     }
 }

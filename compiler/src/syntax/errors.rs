@@ -33,26 +33,17 @@ pub fn syntax_error(site: &ParseSite<'_>, error: &pest::error::Error<Rule>) -> D
     let span = Span::new(start, (start + token_len).min(site.limit));
     match &error.variant {
         pest::error::ErrorVariant::CustomError { message } => {
-            let kind = if message.contains("stack") {
-                "nesting"
-            } else {
-                "backtracking"
-            };
+            let kind = if message.contains("stack") { "nesting" } else { "backtracking" };
             Diagnostic::new(Code::J0115, "this item is too complex to parse", site.file, span)
                 .with_label(format!("the parser gave up here ({message})"))
                 .with_note(format!("the parser's {kind} budget protects against inputs that would take too long"))
                 .with_help("split the item into smaller ones, for example a long chain of `else if` into stages")
         }
         pest::error::ErrorVariant::ParsingError { positives, .. } => {
-            let expected =
-                describe_expected(positives).unwrap_or_else(|| "something else".to_owned());
-            let mut diagnostic = Diagnostic::new(
-                Code::J0101,
-                format!("expected {expected}, found {found}"),
-                site.file,
-                span,
-            )
-            .with_label(format!("expected {}", shorten(&expected)));
+            let expected = describe_expected(positives).unwrap_or_else(|| "something else".to_owned());
+            let mut diagnostic =
+                Diagnostic::new(Code::J0101, format!("expected {expected}, found {found}"), site.file, span)
+                    .with_label(format!("expected {}", shorten(&expected)));
             diagnostic = add_slip_help(diagnostic, site, pos, positives, span);
             diagnostic
         }
@@ -83,23 +74,15 @@ pub fn describe_found(text: &str, pos: usize, end_name: &str) -> (String, usize)
         return ("a string".to_owned(), len);
     }
     let word_len = if first.is_ascii_alphanumeric() || first == '_' {
-        rest.find(|c: char| {
-            !(c.is_ascii_alphanumeric() || c == '_' || c == '.' && first.is_ascii_digit())
-        })
-        .unwrap_or(rest.len())
+        rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' && first.is_ascii_digit()))
+            .unwrap_or(rest.len())
     } else {
         const PAIRS: [&str; 10] = ["->", "=>", "==", "!=", "<=", ">=", "??", "..", "//", "%"];
-        PAIRS
-            .iter()
-            .find(|p| rest.starts_with(**p))
-            .map_or(first.len_utf8(), |p| p.len())
+        PAIRS.iter().find(|p| rest.starts_with(**p)).map_or(first.len_utf8(), |p| p.len())
     };
     let token = rest.get(..word_len).unwrap_or("");
     if let Some(name) = special_char_name(first) {
-        return (
-            format!("{name} (U+{:04X})", u32::from(first)),
-            first.len_utf8(),
-        );
+        return (format!("{name} (U+{:04X})", u32::from(first)), first.len_utf8());
     }
     (format!("`{token}`"), word_len)
 }
@@ -132,40 +115,36 @@ fn add_slip_help(
 ) -> Diagnostic {
     let rest = site.text.get(pos..).unwrap_or("");
     let expects = |rule: Rule| positives.contains(&rule);
-    if rest.starts_with('=')
-        && !rest.starts_with("==")
-        && !rest.starts_with("=>")
-        && expects(Rule::binop)
-    {
-        diagnostic = diagnostic
-            .with_help("to compare two values, write `==`")
-            .with_suggestion(
-                "replace `=` with `==`",
-                Span::new(span.start(), span.start() + 1),
-                "==",
-            );
+    if rest.starts_with('=') && !rest.starts_with("==") && !rest.starts_with("=>") && expects(Rule::binop) {
+        diagnostic = diagnostic.with_help("to compare two values, write `==`").with_suggestion(
+            "replace `=` with `==`",
+            Span::new(span.start(), span.start() + 1),
+            "==",
+        );
     } else if rest.starts_with('\'') {
         diagnostic = diagnostic.with_help("strings are written in double quotes: \"like this\"");
     } else if rest.starts_with(['\u{201C}', '\u{201D}']) {
-        diagnostic = diagnostic
-            .with_help("strings are written in straight double quotes `\"`")
-            .with_suggestion("replace the curly quote with `\"`", span, "\"");
+        diagnostic = diagnostic.with_help("strings are written in straight double quotes `\"`").with_suggestion(
+            "replace the curly quote with `\"`",
+            span,
+            "\"",
+        );
     } else if rest.starts_with(':') && (expects(Rule::step_block) || expects(Rule::lbrace)) {
         diagnostic = diagnostic.with_help("blocks are written in braces: `stage welcome { ... }`");
     } else if rest.starts_with("else") && expects(Rule::step) {
         diagnostic = diagnostic.with_help("`else` belongs right after the `}` of an `if` block");
     } else if expects(Rule::duration) {
         diagnostic = duration_help(diagnostic, rest, span);
-    } else if let Some(c) = rest.chars().next().filter(|c| {
-        special_char_name(*c).is_some() && c.is_whitespace() || *c == '\u{200B}' || *c == '\u{FEFF}'
-    }) {
-        diagnostic = diagnostic
-            .with_help("replace it with an ordinary space")
-            .with_suggestion(
-                "replace with a space",
-                Span::new(span.start(), span.start() + c.len_utf8()),
-                " ",
-            );
+    } else if let Some(c) = rest
+        .chars()
+        .next()
+        .filter(|c| special_char_name(*c).is_some() && c.is_whitespace() || *c == '\u{200B}' || *c == '\u{FEFF}')
+    {
+        diagnostic = diagnostic.with_help("replace it with an ordinary space").with_suggestion(
+            "replace with a space",
+            Span::new(span.start(), span.start() + c.len_utf8()),
+            " ",
+        );
     }
     diagnostic
 }
@@ -174,37 +153,23 @@ fn add_slip_help(
 fn duration_help(diagnostic: Diagnostic, rest: &str, span: Span) -> Diagnostic {
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     if digits.is_empty() {
-        return diagnostic.with_help(
-            "durations are a whole number and a unit: `45s`, `30m`, `1h`, `2d` or `1w`",
-        );
+        return diagnostic.with_help("durations are a whole number and a unit: `45s`, `30m`, `1h`, `2d` or `1w`");
     }
-    let after = rest
-        .get(digits.len()..)
-        .unwrap_or("")
-        .trim_start_matches([' ', '\t']);
-    let word: String = after
-        .chars()
-        .take_while(char::is_ascii_alphabetic)
-        .collect();
+    let after = rest.get(digits.len()..).unwrap_or("").trim_start_matches([' ', '\t']);
+    let word: String = after.chars().take_while(char::is_ascii_alphabetic).collect();
     let unit = match word.as_str() {
         "s" | "sec" | "secs" | "second" | "seconds" => "s",
         "m" | "min" | "mins" | "minute" | "minutes" => "m",
         "h" | "hr" | "hrs" | "hour" | "hours" => "h",
         "d" | "day" | "days" => "d",
         "w" | "wk" | "week" | "weeks" => "w",
-        _ => {
-            return diagnostic.with_help(
-                "durations are a whole number and a unit: `45s`, `30m`, `1h`, `2d` or `1w`",
-            )
-        }
+        _ => return diagnostic.with_help("durations are a whole number and a unit: `45s`, `30m`, `1h`, `2d` or `1w`"),
     };
     let written_len = rest.len() - after.len() + word.len();
     let fixed = format!("{digits}{unit}");
-    diagnostic
-        .with_help(format!("write the unit right after the number: `{fixed}`"))
-        .with_suggestion(
-            format!("write `{fixed}`"),
-            Span::new(span.start(), span.start() + written_len),
-            fixed,
-        )
+    diagnostic.with_help(format!("write the unit right after the number: `{fixed}`")).with_suggestion(
+        format!("write `{fixed}`"),
+        Span::new(span.start(), span.start() + written_len),
+        fixed,
+    )
 }

@@ -10,11 +10,11 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
     use Rule::*;
     let name = match rule {
         EOI => "end of line",
-        chunk | profile_field_line | policy_rule_line | channel_rule_line | element_line
-        | param_line | member_line | step_line | arm_line | bad_line | bad_entry => return None,
+        chunk | profile_field_line | policy_rule_line | channel_rule_line | element_line | param_line | member_line
+        | step_line | arm_line | bad_line | bad_entry => return None,
         // Silent helper rules never reach an error message.
-        WHITESPACE | COMMENT | ident_start | sep | eol | eol_list | ident_char | bad_group
-        | bad_string | item | atom => return None,
+        WHITESPACE | COMMENT | ident_start | sep | eol | eol_list | ident_char | bad_group | bad_string | item
+        | atom => return None,
 
         lbrace | step_block | element_block | arm_block | param_block | field_list => "`{`",
         rbrace => "`}`",
@@ -59,25 +59,23 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
             "an item (`journey`, `message`, `segment`, `import`, ...)"
         }
         field_decl => "a field (`first_name: text?`)",
-        type_expr | type_name | set_type | list_type | enum_type => {
-            "a type (`text`, `money`, `set<text>`, ...)"
-        }
+        type_expr | type_name | set_type | list_type | enum_type => "a type (`text`, `money`, `set<text>`, ...)",
         policy_rule | quiet_hours | frequency | business_hours | jurisdiction => {
             "a policy rule (`quiet_hours`, `frequency`, `business_hours`, `jurisdiction`)"
         }
-        channel_rule | window_rule | tag_rule | limit_rule | supports_rule | template_rule
-        | keywords_rule => "a channel rule (`window`, `tag`, `limit`, `supports`, ...)",
-        element | text_el | subject_el | title_el | subtitle_el | reply_el | button_el
-        | media_el | card_el | template_el | tag_el => {
-            "a message element (`text`, `reply`, `template`, ...)"
+        channel_rule | window_rule | tag_rule | limit_rule | supports_rule | template_rule | keywords_rule => {
+            "a channel rule (`window`, `tag`, `limit`, `supports`, ...)"
         }
+        element | text_el | subject_el | title_el | subtitle_el | reply_el | button_el | media_el | card_el
+        | template_el | tag_el => "a message element (`text`, `reply`, `template`, ...)",
         template_param => "a template parameter (`order = event.order_id`)",
         journey_member | audience | entry | exit_on | goal | reentry | stage => {
             "`stage` or a journey setting (`audience`, `entry on`, `exit on`, `goal`, `reentry`)"
         }
-        step | send_step | ask_step | wait_for_step | wait_step | if_step | split_step
-        | handoff_step | consent_step | set_step | tag_step | track_step | goto_step
-        | exit_step => "a step (`send`, `ask`, `wait`, `if`, `goto`, ...)",
+        step | send_step | ask_step | wait_for_step | wait_step | if_step | split_step | handoff_step
+        | consent_step | set_step | tag_step | track_step | goto_step | exit_step => {
+            "a step (`send`, `ask`, `wait`, `if`, `goto`, ...)"
+        }
         timeout => "`timeout`",
         arm | arm_label => "an outcome (`timeout => exit`)",
 
@@ -166,10 +164,7 @@ pub fn describe_expected(rules: &[Rule]) -> Option<String> {
     // After a name in an expression pest also expects `(` (a call such as `consent(...)`);
     // the operator list is what helps, so the parenthesis is left out then.
     let operator_expected = rules.contains(&Rule::binop);
-    for rule in rules
-        .iter()
-        .filter(|r| !(operator_expected && **r == Rule::lparen))
-    {
+    for rule in rules.iter().filter(|r| !(operator_expected && **r == Rule::lparen)) {
         if let Some(name) = rule_name(*rule) {
             if !names.contains(&name) {
                 names.push(name);

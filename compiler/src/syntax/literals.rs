@@ -24,50 +24,34 @@ pub fn parse_duration(text: &str, file: FileId, span: Span) -> Result<u64, Diagn
     let mut rest = text;
     let mut last_unit_rank: Option<usize> = None;
     while !rest.is_empty() {
-        let digits_len = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
+        let digits_len = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
         let (digits, after) = rest.split_at(digits_len);
-        let unit_start = after
-            .find(|c: char| c.is_ascii_alphabetic())
-            .unwrap_or(after.len());
+        let unit_start = after.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(after.len());
         let (fraction, after) = after.split_at(unit_start);
-        let unit_len = after
-            .find(|c: char| !c.is_ascii_alphabetic())
-            .unwrap_or(after.len());
+        let unit_len = after.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(after.len());
         let (unit, after) = after.split_at(unit_len);
         rest = after;
         if !fraction.is_empty() {
-            return Err(invalid(format!(
-                "durations are whole numbers, found `{digits}{fraction}{unit}`"
-            ))
-            .with_label("fractional duration")
-            .with_help("combine units instead, for example `1d12h` for one and a half days"));
+            return Err(invalid(format!("durations are whole numbers, found `{digits}{fraction}{unit}`"))
+                .with_label("fractional duration")
+                .with_help("combine units instead, for example `1d12h` for one and a half days"));
         }
-        let Some(rank) = UNITS
-            .iter()
-            .position(|(u, _, _)| unit.len() == 1 && unit.starts_with(*u))
-        else {
+        let Some(rank) = UNITS.iter().position(|(u, _, _)| unit.len() == 1 && unit.starts_with(*u)) else {
             let guess = unit_guess(unit);
-            let mut diagnostic = invalid(format!("unknown duration unit `{unit}`"))
-                .with_label("not a unit")
-                .with_help("units are `s`, `m`, `h`, `d` and `w`, written right after the number: `45s`, `30m`, `1h`, `2d`, `1w`");
+            let mut diagnostic = invalid(format!("unknown duration unit `{unit}`")).with_label("not a unit").with_help(
+                "units are `s`, `m`, `h`, `d` and `w`, written right after the number: `45s`, `30m`, `1h`, `2d`, `1w`",
+            );
             // Only a single-part duration can be fixed mechanically.
             if let Some(guess) = guess.filter(|_| text == format!("{digits}{unit}")) {
-                diagnostic = diagnostic.with_suggestion(
-                    format!("write `{digits}{guess}`"),
-                    span,
-                    format!("{digits}{guess}"),
-                );
+                diagnostic =
+                    diagnostic.with_suggestion(format!("write `{digits}{guess}`"), span, format!("{digits}{guess}"));
             }
             return Err(diagnostic);
         };
         if last_unit_rank.is_some_and(|last| rank <= last) {
-            return Err(invalid(format!(
-                "units in `{text}` must go from largest to smallest, each once"
-            ))
-            .with_label("unit out of order")
-            .with_help("write for example `1d12h` or `1h30m`"));
+            return Err(invalid(format!("units in `{text}` must go from largest to smallest, each once"))
+                .with_label("unit out of order")
+                .with_help("write for example `1d12h` or `1h30m`"));
         }
         last_unit_rank = Some(rank);
         let (_, secs_per_unit, _) = UNITS.get(rank).copied().unwrap_or(('s', 1, "seconds"));
@@ -100,11 +84,8 @@ fn unit_guess(unit: &str) -> Option<char> {
             'w' => &["wk", "wks"],
             _ => &[],
         };
-        (lower == *long
-            || lower == singular
-            || abbreviations.contains(&lower.as_str())
-            || lower == u.to_string())
-        .then_some(*u)
+        (lower == *long || lower == singular || abbreviations.contains(&lower.as_str()) || lower == u.to_string())
+            .then_some(*u)
     })
 }
 
@@ -128,14 +109,9 @@ pub fn format_duration(mut secs: u64) -> String {
 
 pub fn parse_integer(text: &str, file: FileId, span: Span) -> Result<u64, Diagnostic> {
     text.parse::<u64>().map_err(|_| {
-        Diagnostic::new(
-            Code::J0107,
-            format!("number `{text}` is too large"),
-            file,
-            span,
-        )
-        .with_label("does not fit in 64 bits")
-        .with_help("use a number below 18446744073709551616")
+        Diagnostic::new(Code::J0107, format!("number `{text}` is too large"), file, span)
+            .with_label("does not fit in 64 bits")
+            .with_help("use a number below 18446744073709551616")
     })
 }
 
@@ -154,28 +130,18 @@ pub fn parse_percent(text: &str, file: FileId, span: Span) -> Result<u32, Diagno
     }
     match digits.parse::<u32>() {
         Ok(value) if value <= 100 => Ok(value),
-        _ => Err(Diagnostic::new(
-            Code::J0107,
-            format!("share `{text}` is more than 100%"),
-            file,
-            span,
-        )
-        .with_label("out of range")
-        .with_help("a split share is between 0% and 100%")),
+        _ => Err(Diagnostic::new(Code::J0107, format!("share `{text}` is more than 100%"), file, span)
+            .with_label("out of range")
+            .with_help("a split share is between 0% and 100%")),
     }
 }
 
 /// `HH:MM` -> minutes after midnight.
 pub fn parse_time(text: &str, file: FileId, span: Span) -> Result<u16, Diagnostic> {
     let invalid = |why: &str| {
-        Diagnostic::new(
-            Code::J0108,
-            format!("`{text}` is not a time of day: {why}"),
-            file,
-            span,
-        )
-        .with_label("invalid time")
-        .with_help("write a 24-hour time from `00:00` to `23:59`")
+        Diagnostic::new(Code::J0108, format!("`{text}` is not a time of day: {why}"), file, span)
+            .with_label("invalid time")
+            .with_help("write a 24-hour time from `00:00` to `23:59`")
     };
     let (hours, minutes) = text.split_once(':').ok_or_else(|| invalid("missing `:`"))?;
     if hours.is_empty() || hours.len() > 2 || minutes.len() != 2 {
@@ -227,9 +193,7 @@ mod tests {
 
     #[test]
     fn overflowing_durations_are_errors_never_wrapped_values() {
-        assert!(duration("99999999999999999999d")
-            .unwrap_err()
-            .contains("limit of 3650 days"));
+        assert!(duration("99999999999999999999d").unwrap_err().contains("limit of 3650 days"));
         assert!(duration("18446744073709551616s").is_err());
         assert!(duration("3651d").is_err());
         assert_eq!(duration("3650d"), Ok(3650 * 86_400));
@@ -238,14 +202,9 @@ mod tests {
 
     #[test]
     fn bad_units_and_fractions_are_explained() {
-        assert_eq!(
-            duration("2days").unwrap_err(),
-            "unknown duration unit `days`"
-        );
+        assert_eq!(duration("2days").unwrap_err(), "unknown duration unit `days`");
         assert!(duration("1.5d").unwrap_err().contains("whole numbers"));
-        assert!(duration("30m1h")
-            .unwrap_err()
-            .contains("largest to smallest"));
+        assert!(duration("30m1h").unwrap_err().contains("largest to smallest"));
     }
 
     #[test]

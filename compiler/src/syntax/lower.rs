@@ -32,6 +32,8 @@ pub struct Lowerer<'a> {
     pub diagnostics: Vec<Diagnostic>,
     depth: usize,
     reported_malformed: bool,
+    /// How many diagnostics existed when the current item began.
+    item_start_diagnostics: usize,
 }
 
 /// The statement context of a recovery line: which entry rule re-parses it.
@@ -168,6 +170,7 @@ impl<'a> Lowerer<'a> {
             diagnostics: Vec::new(),
             depth: 0,
             reported_malformed: false,
+            item_start_diagnostics: 0,
         }
     }
 
@@ -181,26 +184,18 @@ impl<'a> Lowerer<'a> {
     /// Records that the tree lacked a part the grammar guarantees. Never expected; reported
     /// (once per item) rather than panicking, so a grammar/lowering mismatch is visible.
     fn malformed(&mut self, span: Span, what: &str) {
-        if !self.reported_malformed {
+        // A part is also missing when lowering it already failed with a diagnostic (a limit,
+        // say); that diagnostic explains it, so nothing more is said.
+        if !self.reported_malformed && self.diagnostics.len() == self.item_start_diagnostics {
             self.reported_malformed = true;
             self.diagnostics.push(
-                Diagnostic::new(
-                    Code::J0101,
-                    format!("internal error: could not read {what} here"),
-                    self.file,
-                    span,
-                )
-                .with_note("this is a bug in journey; please report it with this file"),
+                Diagnostic::new(Code::J0101, format!("internal error: could not read {what} here"), self.file, span)
+                    .with_note("this is a bug in journey; please report it with this file"),
             );
         }
     }
 
-    fn required<'p>(
-        &mut self,
-        pair: Option<Pair<'p, Rule>>,
-        parent: Span,
-        what: &str,
-    ) -> Option<Pair<'p, Rule>> {
+    fn required<'p>(&mut self, pair: Option<Pair<'p, Rule>>, parent: Span, what: &str) -> Option<Pair<'p, Rule>> {
         if pair.is_none() {
             self.malformed(parent, what);
         }
@@ -226,13 +221,8 @@ impl<'a> Lowerer<'a> {
             // between steps).
             Ok(_) => {
                 let span = Span::new(base + text.len(), base + text.len());
-                Diagnostic::new(
-                    Code::J0101,
-                    "unexpected text after this statement",
-                    self.file,
-                    span,
-                )
-                .with_label("expected end of line")
+                Diagnostic::new(Code::J0101, "unexpected text after this statement", self.file, span)
+                    .with_label("expected end of line")
             }
         };
         self.push_syntax(diagnostic);
@@ -240,10 +230,7 @@ impl<'a> Lowerer<'a> {
 
     fn push_syntax(&mut self, diagnostic: Diagnostic) {
         let at = diagnostic.primary.span.start;
-        let inside_unterminated = self
-            .unterminated
-            .iter()
-            .any(|s| s.start <= at && at <= s.end);
+        let inside_unterminated = self.unterminated.iter().any(|s| s.start <= at && at <= s.end);
         if !inside_unterminated {
             self.diagnostics.push(diagnostic);
         }
@@ -264,10 +251,7 @@ impl<'a> Lowerer<'a> {
             self.diagnostics.push(
                 Diagnostic::new(
                     Code::J0116,
-                    format!(
-                        "name is {} bytes long; the limit is {MAX_IDENT_BYTES}",
-                        name.len()
-                    ),
+                    format!("name is {} bytes long; the limit is {MAX_IDENT_BYTES}", name.len()),
                     self.file,
                     span,
                 )
@@ -275,10 +259,7 @@ impl<'a> Lowerer<'a> {
                 .with_help("use a shorter name"),
             );
         }
-        Ident {
-            name: name.to_owned(),
-            span,
-        }
+        Ident { name: name.to_owned(), span }
     }
 
     fn duration(&mut self, pair: Pair<'_, Rule>) -> Duration {
@@ -352,9 +333,7 @@ impl<'a> Lowerer<'a> {
             self.diagnostics.push(
                 Diagnostic::new(
                     Code::J0116,
-                    format!(
-                        "string is {literal_bytes} bytes long; the limit is {MAX_STRING_BYTES}"
-                    ),
+                    format!("string is {literal_bytes} bytes long; the limit is {MAX_STRING_BYTES}"),
                     self.file,
                     Span::new(span.start(), span.start() + 1),
                 )
@@ -384,11 +363,7 @@ impl<'a> Lowerer<'a> {
             self.malformed(span, "an interpolation");
             return None;
         };
-        Some(TemplatePart::Field {
-            path,
-            fallback,
-            span,
-        })
+        Some(TemplatePart::Field { path, fallback, span })
     }
 
     fn str_lit(&mut self, pair: Pair<'_, Rule>) -> StrLit {
@@ -417,19 +392,12 @@ impl<'a> Lowerer<'a> {
 
     fn path(&mut self, pair: Pair<'_, Rule>) -> Path {
         let span = self.span(&pair);
-        let segments = pair
-            .into_inner()
-            .filter(|p| p.as_rule() == Rule::ident)
-            .map(|p| self.ident(p))
-            .collect();
+        let segments = pair.into_inner().filter(|p| p.as_rule() == Rule::ident).map(|p| self.ident(p)).collect();
         Path { segments, span }
     }
 
     fn ident_list(&mut self, pair: Pair<'_, Rule>) -> Vec<Ident> {
-        significant(pair)
-            .filter(|p| p.as_rule() == Rule::ident)
-            .map(|p| self.ident(p))
-            .collect()
+        significant(pair).filter(|p| p.as_rule() == Rule::ident).map(|p| self.ident(p)).collect()
     }
 
     // -----------------------------------------------------------------------------------------
@@ -447,22 +415,18 @@ impl<'a> Lowerer<'a> {
 
     fn item(&mut self, pair: Pair<'_, Rule>) -> Option<Item> {
         let span = self.span(&pair);
+        self.item_start_diagnostics = self.diagnostics.len();
+        self.reported_malformed = false;
         Some(match pair.as_rule() {
             Rule::import => {
                 let path = significant(pair).find(|p| p.as_rule() == Rule::string);
                 let path = self.required(path, span, "an import path")?;
-                Item::Import(Import {
-                    path: self.str_lit(path),
-                    span,
-                })
+                Item::Import(Import { path: self.str_lit(path), span })
             }
             Rule::profile => {
                 let fields = significant(pair).find(|p| p.as_rule() == Rule::field_list);
                 let fields = self.required(fields, span, "the profile fields")?;
-                Item::Profile(Profile {
-                    fields: self.field_list(fields),
-                    span,
-                })
+                Item::Profile(Profile { fields: self.field_list(fields), span })
             }
             Rule::event_decl => {
                 let mut name = None;
@@ -476,12 +440,7 @@ impl<'a> Lowerer<'a> {
                         _ => {}
                     }
                 }
-                Item::Event(EventDecl {
-                    name: self.required_ident(name, span)?,
-                    inbound,
-                    fields,
-                    span,
-                })
+                Item::Event(EventDecl { name: self.required_ident(name, span)?, inbound, fields, span })
             }
             Rule::segment => {
                 let mut children = significant(pair);
@@ -528,38 +487,24 @@ impl<'a> Lowerer<'a> {
                         _ => {}
                     }
                 }
-                Item::Channel(Channel {
-                    name: self.required_ident(name, span)?,
-                    rules,
-                    span,
-                })
+                Item::Channel(Channel { name: self.required_ident(name, span)?, rules, span })
             }
             Rule::message => {
                 let mut idents = Vec::new();
                 let mut elements = Vec::new();
                 for child in significant(pair) {
                     match child.as_rule() {
-                        Rule::ident | Rule::channel_ref | Rule::category_ref => {
-                            idents.push(self.ident(child))
-                        }
+                        Rule::ident | Rule::channel_ref | Rule::category_ref => idents.push(self.ident(child)),
                         Rule::element_block => elements = self.element_block(child),
                         _ => {}
                     }
                 }
                 let mut idents = idents.into_iter();
-                let (Some(name), Some(channel), Some(category)) =
-                    (idents.next(), idents.next(), idents.next())
-                else {
+                let (Some(name), Some(channel), Some(category)) = (idents.next(), idents.next(), idents.next()) else {
                     self.malformed(span, "a message header");
                     return None;
                 };
-                Item::Message(Message {
-                    name,
-                    channel,
-                    category,
-                    elements,
-                    span,
-                })
+                Item::Message(Message { name, channel, category, elements, span })
             }
             Rule::journey => {
                 let mut name = None;
@@ -576,11 +521,7 @@ impl<'a> Lowerer<'a> {
                         _ => {}
                     }
                 }
-                Item::Journey(Journey {
-                    name: self.required_ident(name, span)?,
-                    members,
-                    span,
-                })
+                Item::Journey(Journey { name: self.required_ident(name, span)?, members, span })
             }
             _ => {
                 self.malformed(span, "an item");
@@ -646,11 +587,8 @@ impl<'a> Lowerer<'a> {
                     let is_set = child.as_rule() == Rule::set_type;
                     let inner = significant(child).find(|p| p.as_rule() == Rule::type_expr);
                     if let Some(inner) = inner.and_then(|p| self.type_expr(p)) {
-                        kind = Some(if is_set {
-                            TypeKind::Set(Box::new(inner))
-                        } else {
-                            TypeKind::List(Box::new(inner))
-                        });
+                        kind =
+                            Some(if is_set { TypeKind::Set(Box::new(inner)) } else { TypeKind::List(Box::new(inner)) });
                     }
                 }
                 Rule::enum_type => kind = Some(TypeKind::Enum(self.ident_list(child))),
@@ -658,11 +596,7 @@ impl<'a> Lowerer<'a> {
             }
         }
         self.leave();
-        Some(TypeExpr {
-            kind: self.required_node(kind, span, "a type")?,
-            optional,
-            span,
-        })
+        Some(TypeExpr { kind: self.required_node(kind, span, "a type")?, optional, span })
     }
 
     /// Guards recursion that the scanner's brace count does not see (`set<set<...>>`,
@@ -679,9 +613,7 @@ impl<'a> Lowerer<'a> {
                         span,
                     )
                     .with_label("too deep")
-                    .with_help(
-                        "flatten the structure, for example a long `else if` chain into stages",
-                    ),
+                    .with_help("flatten the structure, for example a long `else if` chain into stages"),
                 );
             }
             return false;
@@ -760,10 +692,7 @@ impl<'a> Lowerer<'a> {
             Rule::jurisdiction => {
                 let code = significant(rule).find(|p| p.as_rule() == Rule::string);
                 let code = self.required(code, span, "a jurisdiction code")?;
-                PolicyRule::Jurisdiction {
-                    code: self.str_lit(code),
-                    span,
-                }
+                PolicyRule::Jurisdiction { code: self.str_lit(code), span }
             }
             _ => {
                 self.malformed(span, "a policy rule");
@@ -800,20 +729,10 @@ impl<'a> Lowerer<'a> {
         let mut days = Vec::new();
         for spec in significant(pair).filter(|p| p.as_rule() == Rule::day_spec) {
             let span = self.span(&spec);
-            let names: Vec<Weekday> = significant(spec)
-                .filter_map(|p| weekday(p.as_str()))
-                .collect();
+            let names: Vec<Weekday> = significant(spec).filter_map(|p| weekday(p.as_str())).collect();
             match names.as_slice() {
-                [one] => days.push(DaySpec {
-                    from: *one,
-                    to: *one,
-                    span,
-                }),
-                [from, to] => days.push(DaySpec {
-                    from: *from,
-                    to: *to,
-                    span,
-                }),
+                [one] => days.push(DaySpec { from: *one, to: *one, span }),
+                [from, to] => days.push(DaySpec { from: *from, to: *to, span }),
                 _ => self.malformed(span, "a weekday range"),
             }
         }
@@ -827,13 +746,8 @@ impl<'a> Lowerer<'a> {
         let span = self.span(&rule);
         Some(match rule.as_rule() {
             Rule::window_rule => {
-                let length = significant(rule)
-                    .find(|p| p.as_rule() == Rule::duration)
-                    .map(|p| self.duration(p));
-                ChannelRule::Window {
-                    length: self.required_node(length, span, "a window length")?,
-                    span,
-                }
+                let length = significant(rule).find(|p| p.as_rule() == Rule::duration).map(|p| self.duration(p));
+                ChannelRule::Window { length: self.required_node(length, span, "a window length")?, span }
             }
             Rule::tag_rule => {
                 let mut name = None;
@@ -847,12 +761,7 @@ impl<'a> Lowerer<'a> {
                         _ => {}
                     }
                 }
-                ChannelRule::Tag {
-                    name: self.required_ident(name, span)?,
-                    allows,
-                    within,
-                    span,
-                }
+                ChannelRule::Tag { name: self.required_ident(name, span)?, allows, within, span }
             }
             Rule::limit_rule => {
                 let mut idents = Vec::new();
@@ -873,18 +782,12 @@ impl<'a> Lowerer<'a> {
                 }
             }
             Rule::supports_rule => ChannelRule::Supports {
-                elements: significant(rule)
-                    .next()
-                    .map(|p| self.ident_list(p))
-                    .unwrap_or_default(),
+                elements: significant(rule).next().map(|p| self.ident_list(p)).unwrap_or_default(),
                 span,
             },
             Rule::template_rule => ChannelRule::TemplateRequiredOutsideWindow { span },
             Rule::keywords_rule => ChannelRule::Keywords {
-                words: significant(rule)
-                    .next()
-                    .map(|p| self.ident_list(p))
-                    .unwrap_or_default(),
+                words: significant(rule).next().map(|p| self.ident_list(p)).unwrap_or_default(),
                 span,
             },
             _ => {
@@ -969,11 +872,7 @@ impl<'a> Lowerer<'a> {
                         return None;
                     }
                 };
-                Element::Button {
-                    title,
-                    action,
-                    span,
-                }
+                Element::Button { title, action, span }
             }
             Rule::media_el => {
                 let mut kind = None;
@@ -981,10 +880,7 @@ impl<'a> Lowerer<'a> {
                 for child in significant(element) {
                     match child.as_rule() {
                         Rule::media_kind => {
-                            kind = Some(Ident {
-                                name: child.as_str().to_owned(),
-                                span: self.span(&child),
-                            })
+                            kind = Some(Ident { name: child.as_str().to_owned(), span: self.span(&child) })
                         }
                         Rule::string => url = Some(self.template(child)),
                         _ => {}
@@ -1025,13 +921,8 @@ impl<'a> Lowerer<'a> {
                 }
             }
             Rule::tag_el => {
-                let name = significant(element)
-                    .find(|p| p.as_rule() == Rule::ident)
-                    .map(|p| self.ident(p));
-                Element::Tag {
-                    name: self.required_ident(name, span)?,
-                    span,
-                }
+                let name = significant(element).find(|p| p.as_rule() == Rule::ident).map(|p| self.ident(p));
+                Element::Tag { name: self.required_ident(name, span)?, span }
             }
             _ => {
                 self.malformed(span, "a message element");
@@ -1076,19 +967,10 @@ impl<'a> Lowerer<'a> {
             ("->", "`->` names the outcome of a reply or button")
         };
         self.diagnostics.push(
-            Diagnostic::new(
-                Code::J0105,
-                format!("{what} uses `{wanted}`, found `{found}`"),
-                self.file,
-                span,
-            )
-            .with_label(format!("write `{wanted}` here"))
-            .with_note(role.to_owned())
-            .with_suggestion(
-                format!("replace `{found}` with `{wanted}`"),
-                span,
-                wanted,
-            ),
+            Diagnostic::new(Code::J0105, format!("{what} uses `{wanted}`, found `{found}`"), self.file, span)
+                .with_label(format!("write `{wanted}` here"))
+                .with_note(role.to_owned())
+                .with_suggestion(format!("replace `{found}` with `{wanted}`"), span, wanted),
         );
     }
 
@@ -1106,10 +988,7 @@ impl<'a> Lowerer<'a> {
                     Some(expr) => self.expr(expr),
                     None => None,
                 };
-                JourneyMember::Audience {
-                    condition: self.required_node(condition, span, "a condition")?,
-                    span,
-                }
+                JourneyMember::Audience { condition: self.required_node(condition, span, "a condition")?, span }
             }
             Rule::entry => {
                 let mut event = None;
@@ -1121,16 +1000,11 @@ impl<'a> Lowerer<'a> {
                         _ => {}
                     }
                 }
-                JourneyMember::Entry {
-                    event: self.required_ident(event, span)?,
-                    condition,
-                    span,
-                }
+                JourneyMember::Entry { event: self.required_ident(event, span)?, condition, span }
             }
-            Rule::exit_on => JourneyMember::ExitOn {
-                events: significant(member).map(|p| self.ident(p)).collect(),
-                span,
-            },
+            Rule::exit_on => {
+                JourneyMember::ExitOn { events: significant(member).map(|p| self.ident(p)).collect(), span }
+            }
             Rule::goal => {
                 let mut name = None;
                 let mut event = None;
@@ -1151,9 +1025,7 @@ impl<'a> Lowerer<'a> {
                 }
             }
             Rule::reentry => JourneyMember::Reentry {
-                after: significant(member)
-                    .find(|p| p.as_rule() == Rule::duration)
-                    .map(|p| self.duration(p)),
+                after: significant(member).find(|p| p.as_rule() == Rule::duration).map(|p| self.duration(p)),
                 span,
             },
             Rule::stage => {
@@ -1166,11 +1038,7 @@ impl<'a> Lowerer<'a> {
                         _ => {}
                     }
                 }
-                JourneyMember::Stage(Stage {
-                    name: self.required_ident(name, span)?,
-                    steps,
-                    span,
-                })
+                JourneyMember::Stage(Stage { name: self.required_ident(name, span)?, steps, span })
             }
             _ => {
                 self.malformed(span, "a journey member");
@@ -1208,9 +1076,7 @@ impl<'a> Lowerer<'a> {
         let kind = match step.as_rule() {
             Rule::send_step => {
                 let message = significant(step).next().map(|p| self.ident(p));
-                StepKind::Send {
-                    message: self.required_ident(message, span)?,
-                }
+                StepKind::Send { message: self.required_ident(message, span)? }
             }
             Rule::ask_step => {
                 let mut message = None;
@@ -1224,17 +1090,11 @@ impl<'a> Lowerer<'a> {
                         _ => {}
                     }
                 }
-                StepKind::Ask {
-                    message: self.required_ident(message, span)?,
-                    timeout,
-                    arms,
-                }
+                StepKind::Ask { message: self.required_ident(message, span)?, timeout, arms }
             }
             Rule::wait_step => {
                 let duration = significant(step).next().map(|p| self.duration(p));
-                StepKind::Wait {
-                    duration: self.required_node(duration, span, "a duration")?,
-                }
+                StepKind::Wait { duration: self.required_node(duration, span, "a duration")? }
             }
             Rule::wait_for_step => {
                 let mut events = Vec::new();
@@ -1248,19 +1108,12 @@ impl<'a> Lowerer<'a> {
                         _ => {}
                     }
                 }
-                StepKind::WaitFor {
-                    events,
-                    within,
-                    arms,
-                }
+                StepKind::WaitFor { events, within, arms }
             }
             Rule::if_step => return self.if_step(step),
-            Rule::split_step => StepKind::Split {
-                arms: significant(step)
-                    .next()
-                    .map(|p| self.arm_block(p))
-                    .unwrap_or_default(),
-            },
+            Rule::split_step => {
+                StepKind::Split { arms: significant(step).next().map(|p| self.arm_block(p)).unwrap_or_default() }
+            }
             Rule::handoff_step => {
                 let mut team = None;
                 let mut timeout = None;
@@ -1273,11 +1126,7 @@ impl<'a> Lowerer<'a> {
                         _ => {}
                     }
                 }
-                StepKind::Handoff {
-                    team: self.required_node(team, span, "a team name")?,
-                    timeout,
-                    arms,
-                }
+                StepKind::Handoff { team: self.required_node(team, span, "a team name")?, timeout, arms }
             }
             Rule::consent_step => {
                 let mut channel = None;
@@ -1320,9 +1169,7 @@ impl<'a> Lowerer<'a> {
             }
             Rule::tag_step | Rule::track_step => {
                 let is_tag = step.as_rule() == Rule::tag_step;
-                let name = significant(step)
-                    .find(|p| p.as_rule() == Rule::string)
-                    .map(|p| self.str_lit(p));
+                let name = significant(step).find(|p| p.as_rule() == Rule::string).map(|p| self.str_lit(p));
                 let name = self.required_node(name, span, "a name")?;
                 if is_tag {
                     StepKind::Tag { name }
@@ -1332,9 +1179,7 @@ impl<'a> Lowerer<'a> {
             }
             Rule::goto_step => {
                 let stage = significant(step).next().map(|p| self.ident(p));
-                StepKind::Goto {
-                    stage: self.required_ident(stage, span)?,
-                }
+                StepKind::Goto { stage: self.required_ident(stage, span)? }
             }
             Rule::exit_step => StepKind::Exit,
             _ => {
@@ -1363,9 +1208,7 @@ impl<'a> Lowerer<'a> {
                         span,
                     )
                     .with_label("too many `else if` branches")
-                    .with_help(
-                        "split the decision over several stages, or use `split` for percentages",
-                    ),
+                    .with_help("split the decision over several stages, or use `split` for percentages"),
                 );
                 return None;
             }
@@ -1390,22 +1233,13 @@ impl<'a> Lowerer<'a> {
                 None => None,
             };
             let condition = self.required_node(condition, span, "a condition")?;
-            let then_steps = then_block
-                .map(|block| self.step_block(block))
-                .unwrap_or_default();
+            let then_steps = then_block.map(|block| self.step_block(block)).unwrap_or_default();
             // The innermost `if` takes the final `else`; each outer one takes the `if` inside it.
             let else_steps = match result.take() {
                 Some(inner) => Some(vec![inner]),
                 None => final_else.take(),
             };
-            result = Some(Step {
-                kind: StepKind::If {
-                    condition,
-                    then_steps,
-                    else_steps,
-                },
-                span,
-            });
+            result = Some(Step { kind: StepKind::If { condition, then_steps, else_steps }, span });
         }
         result
     }
@@ -1450,15 +1284,11 @@ impl<'a> Lowerer<'a> {
                         Rule::percent => {
                             let label_span = self.span(&inner);
                             let value =
-                                literals::parse_percent(inner.as_str(), self.file, label_span)
-                                    .unwrap_or_else(|d| {
-                                        self.diagnostics.push(d);
-                                        0
-                                    });
-                            ArmLabel::Percent {
-                                value,
-                                span: label_span,
-                            }
+                                literals::parse_percent(inner.as_str(), self.file, label_span).unwrap_or_else(|d| {
+                                    self.diagnostics.push(d);
+                                    0
+                                });
+                            ArmLabel::Percent { value, span: label_span }
                         }
                         _ => ArmLabel::Outcome(self.ident(inner)),
                     });
@@ -1469,11 +1299,7 @@ impl<'a> Lowerer<'a> {
                 _ => {}
             }
         }
-        Some(Arm {
-            label: self.required_node(label, span, "an outcome")?,
-            steps,
-            span,
-        })
+        Some(Arm { label: self.required_node(label, span, "an outcome")?, steps, span })
     }
 
     // -----------------------------------------------------------------------------------------
@@ -1495,33 +1321,33 @@ impl<'a> Lowerer<'a> {
     fn expr_inner(&mut self, pair: Pair<'_, Rule>, span: Span) -> Option<Expr> {
         let mut output: Vec<Expr> = Vec::new();
         let mut ops: Vec<StackOp> = Vec::new();
-        let mut terms = 0usize;
+        // Operands and prefix operators are counted before any tree is built: a chain of
+        // 100,000 `not`s would otherwise become a tree too deep to walk or even to drop.
+        let terms: usize = pair
+            .clone()
+            .into_inner()
+            .map(|child| if child.as_rule() == Rule::operand { child.into_inner().count() } else { 1 })
+            .sum();
+        if terms > MAX_EXPR_TERMS {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::J0115,
+                    format!("expression has more than {MAX_EXPR_TERMS} terms"),
+                    self.file,
+                    span,
+                )
+                .with_label("this expression is too long")
+                .with_help("split it into named segments and combine those"),
+            );
+            return None;
+        }
         for child in pair.into_inner() {
-            terms += 1;
-            if terms > MAX_EXPR_TERMS {
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::J0115,
-                        format!("expression has more than {MAX_EXPR_TERMS} terms"),
-                        self.file,
-                        span,
-                    )
-                    .with_label("this expression is too long")
-                    .with_help("split it into named segments and combine those"),
-                );
-                return None;
-            }
             match child.as_rule() {
                 Rule::operand => {
                     for part in child.into_inner() {
                         match part.as_rule() {
                             Rule::prefix => {
-                                terms += 1;
-                                let op = if part.as_str().starts_with('-') {
-                                    UnaryOp::Neg
-                                } else {
-                                    UnaryOp::Not
-                                };
+                                let op = if part.as_str().starts_with('-') { UnaryOp::Neg } else { UnaryOp::Not };
                                 ops.push(StackOp::Unary(op, self.span(&part)));
                             }
                             _ => output.push(self.atom(part)?),
@@ -1610,14 +1436,9 @@ impl<'a> Lowerer<'a> {
                         Ok(value) => ExprKind::Int(value),
                         Err(_) => {
                             self.diagnostics.push(
-                                Diagnostic::new(
-                                    Code::J0107,
-                                    format!("number `{text}` is too large"),
-                                    self.file,
-                                    span,
-                                )
-                                .with_label("does not fit in 64 bits")
-                                .with_help("use a number below 9223372036854775808"),
+                                Diagnostic::new(Code::J0107, format!("number `{text}` is too large"), self.file, span)
+                                    .with_label("does not fit in 64 bits")
+                                    .with_help("use a number below 9223372036854775808"),
                             );
                             ExprKind::Int(0)
                         }
@@ -1657,26 +1478,13 @@ fn apply(output: &mut Vec<Expr>, op: StackOp) -> Option<()> {
         StackOp::Unary(op, span) => {
             let operand = output.pop()?;
             let span = span.cover(operand.span);
-            output.push(Expr {
-                kind: ExprKind::Unary {
-                    op,
-                    operand: Box::new(operand),
-                },
-                span,
-            });
+            output.push(Expr { kind: ExprKind::Unary { op, operand: Box::new(operand) }, span });
         }
         StackOp::Binary(op) => {
             let rhs = output.pop()?;
             let lhs = output.pop()?;
             let span = lhs.span.cover(rhs.span);
-            output.push(Expr {
-                kind: ExprKind::Binary {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-                span,
-            });
+            output.push(Expr { kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span });
         }
     }
     Some(())

@@ -46,41 +46,25 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             text: &chunk_text,
             base: chunk.range.start,
             limit: chunk.range.end,
-            end_name: if chunk.range.end == text.len() {
-                "end of file"
-            } else {
-                "end of item"
-            },
+            end_name: if chunk.range.end == text.len() { "end of file" } else { "end of item" },
         };
         match JourneyParser::parse(Rule::chunk, &chunk_text) {
             Ok(pairs) => {
-                let mut lowerer = lower::Lowerer::new(
-                    file,
-                    chunk.range.start,
-                    chunk.range.end,
-                    &scan.unterminated,
-                );
+                let mut lowerer = lower::Lowerer::new(file, chunk.range.start, chunk.range.end, &scan.unterminated);
                 lowerer.chunk(pairs, &mut items);
                 diagnostics.append(&mut lowerer.diagnostics);
             }
             Err(error) => {
                 let diagnostic = syntax_error(&site, &error);
                 let at = diagnostic.primary.span.start;
-                if !scan
-                    .unterminated
-                    .iter()
-                    .any(|s| s.start <= at && at <= s.end)
-                {
+                if !scan.unterminated.iter().any(|s| s.start <= at && at <= s.end) {
                     diagnostics.push(diagnostic);
                 }
             }
         }
     }
     crate::diagnostic::sort_diagnostics(&mut diagnostics);
-    Parsed {
-        ast: ast::File { items },
-        diagnostics,
-    }
+    Parsed { ast: ast::File { items }, diagnostics }
 }
 
 fn set_parser_budget() {

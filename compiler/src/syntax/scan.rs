@@ -24,9 +24,8 @@ use crate::limits::MAX_NESTING;
 use crate::span::{FileId, Span};
 
 /// Keywords that begin a top-level item when they start a line.
-const ITEM_KEYWORDS: &[&[u8]] = &[
-    b"import", b"profile", b"event", b"segment", b"policy", b"channel", b"message", b"journey",
-];
+const ITEM_KEYWORDS: &[&[u8]] =
+    &[b"import", b"profile", b"event", b"segment", b"policy", b"channel", b"message", b"journey"];
 
 /// One top-level item as found by the scan.
 #[derive(Debug, Clone)]
@@ -140,11 +139,7 @@ impl Scanner<'_> {
             let b = self.bytes.get(i).copied().unwrap_or(b'\n');
             if b == b'\n' || b == b'\r' {
                 self.end_line(i);
-                i += if b == b'\r' && self.byte(i + 1) == Some(b'\n') {
-                    2
-                } else {
-                    1
-                };
+                i += if b == b'\r' && self.byte(i + 1) == Some(b'\n') { 2 } else { 1 };
                 line_start = true;
                 continue;
             }
@@ -194,7 +189,8 @@ impl Scanner<'_> {
                 k += 1;
                 spaced = true;
             }
-            spaced && matches!(rest.get(k), Some(c) if c.is_ascii_alphabetic() || *c == b'_' || *c == b'"' || *c == b'{')
+            spaced
+                && matches!(rest.get(k), Some(c) if c.is_ascii_alphabetic() || *c == b'_' || *c == b'"' || *c == b'{')
         })
     }
 
@@ -354,18 +350,11 @@ impl Scanner<'_> {
             })
             .collect();
         if let Some(&innermost) = open.last() {
-            let mut diagnostic = Diagnostic::new(
-                Code::J0102,
-                "unclosed `{`",
-                self.file,
-                Span::new(innermost, innermost + 1),
-            )
-            .with_label("this `{` has no matching `}`")
-            .with_help("add the missing `}` where the block ends");
-            if let Some(suspect) = self
-                .suspect
-                .filter(|s| *s != innermost && *s >= self.chunk_start)
-            {
+            let mut diagnostic =
+                Diagnostic::new(Code::J0102, "unclosed `{`", self.file, Span::new(innermost, innermost + 1))
+                    .with_label("this `{` has no matching `}`")
+                    .with_help("add the missing `}` where the block ends");
+            if let Some(suspect) = self.suspect.filter(|s| *s != innermost && *s >= self.chunk_start) {
                 diagnostic = diagnostic.with_secondary(
                     self.file,
                     Span::new(suspect, suspect + 1),
@@ -373,10 +362,8 @@ impl Scanner<'_> {
                 );
             }
             if open.len() > 1 {
-                diagnostic = diagnostic.with_note(format!(
-                    "{} blocks are still open at the end of this item",
-                    open.len()
-                ));
+                diagnostic =
+                    diagnostic.with_note(format!("{} blocks are still open at the end of this item", open.len()));
             }
             self.out.diagnostics.push(diagnostic);
         }
@@ -399,25 +386,12 @@ impl Scanner<'_> {
             while self.byte(end).is_some_and(is_forbidden_control) {
                 end += 1;
             }
-            let what = if b == 0 {
-                "NUL byte".to_owned()
-            } else {
-                format!("control character U+{b:04X}")
-            };
-            let more = if end - i > 1 {
-                format!(" (and {} more)", end - i - 1)
-            } else {
-                String::new()
-            };
+            let what = if b == 0 { "NUL byte".to_owned() } else { format!("control character U+{b:04X}") };
+            let more = if end - i > 1 { format!(" (and {} more)", end - i - 1) } else { String::new() };
             self.out.diagnostics.push(
-                Diagnostic::new(
-                    Code::J0113,
-                    format!("{what} in source{more}"),
-                    self.file,
-                    Span::new(i, end),
-                )
-                .with_label("not allowed in a journey file")
-                .with_help("delete it; journey files are plain text"),
+                Diagnostic::new(Code::J0113, format!("{what} in source{more}"), self.file, Span::new(i, end))
+                    .with_label("not allowed in a journey file")
+                    .with_help("delete it; journey files are plain text"),
             );
             self.blanks.push(i..end);
             return Some(end - i);
@@ -433,17 +407,12 @@ impl Scanner<'_> {
             self.out.diagnostics.push(
                 Diagnostic::new(
                     Code::J0114,
-                    format!(
-                        "bidirectional control character U+{codepoint:04X} ({})",
-                        bidi_name(codepoint)
-                    ),
+                    format!("bidirectional control character U+{codepoint:04X} ({})", bidi_name(codepoint)),
                     self.file,
                     Span::new(i, i + 3),
                 )
                 .with_label("can make the code look different from what it does")
-                .with_help(
-                    "delete it; to show right-to-left text, rely on the characters' own direction",
-                )
+                .with_help("delete it; to show right-to-left text, rely on the characters' own direction")
                 .with_note("see CVE-2021-42574 (\"Trojan Source\")"),
             );
             self.blanks.push(i..i + 3);

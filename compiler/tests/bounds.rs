@@ -1,0 +1,102 @@
+//! Resource bounds: pathological inputs end in a diagnostic naming the limit, never in a stack
+//! overflow, a hang or a wrapped value. Every case runs on a 2 MiB thread (the size of a tokio
+//! worker or a language-server analysis thread), not on the 8 MiB main thread.
+
+use journey_compiler::{check_file, Code, FileId};
+
+/// Checks `source` on a 2 MiB thread and returns the codes reported, in order.
+fn codes_on_small_stack(source: String) -> Vec<Code> {
+    std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || {
+            let checked = check_file(FileId(0), source.as_bytes());
+            for d in &checked.diagnostics {
+                let span = d.primary.span;
+                assert!(span.end() <= checked.text.len(), "span {span:?} outside the text");
+                assert!(checked.text.is_char_boundary(span.start()) && checked.text.is_char_boundary(span.end()));
+            }
+            checked.diagnostics.iter().map(|d| d.code).collect()
+        })
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+fn journey_with_steps(steps: &str) -> String {
+    format!("journey deep {{\n  stage s {{\n{steps}\n  }}\n}}\n")
+}
+
+#[test]
+fn braces_nested_a_hundred_thousand_deep_report_the_nesting_limit() {
+    let source = journey_with_steps(&format!("{}{}", "if a {\n".repeat(100_000), "}\n".repeat(100_000)));
+    assert_eq!(codes_on_small_stack(source), vec![Code::J0110]);
+}
+
+#[test]
+fn nesting_at_the_limit_parses_and_one_more_level_is_refused() {
+    // The journey and stage blocks take two levels.
+    let at_limit = journey_with_steps(&format!("{}exit\n{}", "if a {\n".repeat(30), "}\n".repeat(30)));
+    assert_eq!(codes_on_small_stack(at_limit), vec![]);
+    let over = journey_with_steps(&format!("{}exit\n{}", "if a {\n".repeat(31), "}\n".repeat(31)));
+    assert_eq!(codes_on_small_stack(over), vec![Code::J0110]);
+}
+
+#[test]
+fn parentheses_nested_a_hundred_thousand_deep_report_the_nesting_limit() {
+    let source = format!("segment s = {}a{}\n", "(".repeat(100_000), ")".repeat(100_000));
+    assert_eq!(codes_on_small_stack(source), vec![Code::J0110]);
+}
+
+#[test]
+fn a_hundred_thousand_prefix_operators_are_refused_not_recursed() {
+    let source = format!("segment s = {}a\n", "not ".repeat(100_000));
+    let codes = codes_on_small_stack(source);
+    assert!(codes == vec![Code::J0115], "{codes:?}");
+}
+
+#[test]
+fn a_long_operator_chain_is_refused_before_it_builds_a_deep_tree() {
+    let source = format!("segment s = a{}\n", " or a".repeat(100_000));
+    assert_eq!(codes_on_small_stack(source), vec![Code::J0115]);
+}
+
+#[test]
+fn nested_set_types_are_bounded() {
+    let source = format!("profile {{\n  x: {}text{}\n}}\n", "set<".repeat(50_000), ">".repeat(50_000));
+    let codes = codes_on_small_stack(source);
+    assert!(codes == vec![Code::J0110] || codes == vec![Code::J0115], "{codes:?}");
+}
+
+#[test]
+fn a_long_else_if_chain_is_bounded() {
+    let chain = format!("if a {{ exit }}{}", " else if a { exit }".repeat(20_000));
+    let codes = codes_on_small_stack(journey_with_steps(&chain));
+    assert!(codes == vec![Code::J0110] || codes == vec![Code::J0115], "{codes:?}");
+}
+
+#[test]
+fn deeply_nested_string_interpolation_is_bounded() {
+    let source = format!(
+        "message m on sms as service {{\n  text {}\n}}\n",
+        "\"{x ?? ".repeat(10_000) + "\"y\"" + &"}\"".repeat(10_000)
+    );
+    assert_eq!(codes_on_small_stack(source), vec![Code::J0110]);
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_before_parsing() {
+    let source = "// padding\n".repeat(1_000_000);
+    assert_eq!(codes_on_small_stack(source), vec![Code::J0111]);
+}
+
+#[test]
+fn a_one_mebibyte_line_is_a_single_clear_error() {
+    let source = format!("segment s = \"{}\"\n", "x".repeat(1 << 20));
+    assert_eq!(codes_on_small_stack(source), vec![Code::J0116]);
+}
+
+#[test]
+fn an_unclosed_block_at_end_of_file_is_reported_once() {
+    let source = "journey j {\n  stage a {\n    send m\n".to_owned();
+    assert_eq!(codes_on_small_stack(source), vec![Code::J0102]);
+}
