@@ -197,7 +197,8 @@ mod tests {
         assert!(duration("18446744073709551616s").is_err());
         assert!(duration("3651d").is_err());
         assert_eq!(duration("3650d"), Ok(3650 * 86_400));
-        assert!(duration("521w").is_err());
+        assert_eq!(duration("521w"), Ok(521 * 7 * 86_400));
+        assert!(duration("522w").is_err());
     }
 
     #[test]
