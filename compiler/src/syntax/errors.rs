@@ -6,21 +6,27 @@
 
 use super::expected::describe_expected;
 use super::grammar::Rule;
+use super::scan::ChunkText;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::span::{FileId, Span};
 
-/// Where a parse ran: which text, where it sits in the file, and what its end means.
+/// Where a parse ran: which text, where it sits in its chunk, and what its end means.
 pub struct ParseSite<'a> {
     pub file: FileId,
-    /// The text pest parsed (possibly patched by the scanner).
+    /// The text pest parsed: a whole chunk, or one recovery line of it.
     pub text: &'a str,
-    /// File offset of `text`'s first byte.
-    pub base: usize,
-    /// File offset past which positions are synthetic (closers appended by the scanner).
-    pub limit: usize,
+    /// Offset of `text` inside the chunk's parse text.
+    pub offset_in_chunk: usize,
+    pub chunk: &'a ChunkText<'a>,
     /// What reaching the end of `text` means to a user.
     pub end_name: &'static str,
+}
+
+impl ParseSite<'_> {
+    fn file_offset(&self, pos: usize) -> usize {
+        self.chunk.file_offset(self.offset_in_chunk + pos)
+    }
 }
 
 pub fn syntax_error(site: &ParseSite<'_>, error: &pest::error::Error<Rule>) -> Diagnostic {
@@ -29,8 +35,8 @@ pub fn syntax_error(site: &ParseSite<'_>, error: &pest::error::Error<Rule>) -> D
         pest::error::InputLocation::Span((start, _)) => start,
     };
     let (found, token_len) = describe_found(site.text, pos, site.end_name);
-    let start = (site.base + pos).min(site.limit);
-    let span = Span::new(start, (start + token_len).min(site.limit));
+    let start = site.file_offset(pos);
+    let span = Span::new(start, site.file_offset(pos + token_len).max(start));
     match &error.variant {
         pest::error::ErrorVariant::CustomError { message } => {
             let kind = if message.contains("stack") { "nesting" } else { "backtracking" };

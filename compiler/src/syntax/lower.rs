@@ -15,6 +15,7 @@ use pest::Parser;
 use super::errors::{syntax_error, ParseSite};
 use super::grammar::{JourneyParser, Rule};
 use super::literals;
+use super::scan::ChunkText;
 use crate::ast::*;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
@@ -23,10 +24,8 @@ use crate::span::{FileId, Span};
 
 pub struct Lowerer<'a> {
     file: FileId,
-    /// File offset of `text`'s first byte.
-    base: usize,
-    /// File offset where real text ends (synthetic closers follow).
-    limit: usize,
+    /// The chunk the pairs point into, and its map back to file offsets.
+    chunk: &'a ChunkText<'a>,
     /// Unterminated strings found by the scanner; errors inside them are not reported again.
     unterminated: &'a [Span],
     pub diagnostics: Vec<Diagnostic>,
@@ -161,11 +160,10 @@ fn significant(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
 }
 
 impl<'a> Lowerer<'a> {
-    pub fn new(file: FileId, base: usize, limit: usize, unterminated: &'a [Span]) -> Lowerer<'a> {
+    pub fn new(file: FileId, chunk: &'a ChunkText<'a>, unterminated: &'a [Span]) -> Lowerer<'a> {
         Lowerer {
             file,
-            base,
-            limit,
+            chunk,
             unterminated,
             diagnostics: Vec::new(),
             depth: 0,
@@ -176,8 +174,8 @@ impl<'a> Lowerer<'a> {
 
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        let start = (self.base + s.start()).min(self.limit);
-        let end = (self.base + s.end()).min(self.limit);
+        let start = self.chunk.file_offset(s.start());
+        let end = self.chunk.file_offset(s.end()).max(start);
         Span::new(start, end)
     }
 
@@ -207,20 +205,15 @@ impl<'a> Lowerer<'a> {
 
     fn bad_line(&mut self, pair: &Pair<'_, Rule>, context: LineContext) {
         let text = pair.as_str();
-        let base = self.base + pair.as_span().start();
-        let site = ParseSite {
-            file: self.file,
-            text,
-            base,
-            limit: (base + text.len()).min(self.limit),
-            end_name: "end of line",
-        };
+        let offset_in_chunk = pair.as_span().start();
+        let site = ParseSite { file: self.file, text, offset_in_chunk, chunk: self.chunk, end_name: "end of line" };
         let diagnostic = match JourneyParser::parse(context.entry_rule(), text) {
             Err(error) => syntax_error(&site, &error),
             // The line parses alone, so what broke it was what follows it (for example a `,`
             // between steps).
             Ok(_) => {
-                let span = Span::new(base + text.len(), base + text.len());
+                let end = self.chunk.file_offset(offset_in_chunk + text.len());
+                let span = Span::new(end, end);
                 Diagnostic::new(Code::J0101, "unexpected text after this statement", self.file, span)
                     .with_label("expected end of line")
             }

@@ -41,20 +41,20 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             continue;
         }
         let chunk_text = chunk.parse_text(text);
-        let site = ParseSite {
-            file,
-            text: &chunk_text,
-            base: chunk.range.start,
-            limit: chunk.range.end,
-            end_name: if chunk.range.end == text.len() { "end of file" } else { "end of item" },
-        };
-        match JourneyParser::parse(Rule::chunk, &chunk_text) {
+        match JourneyParser::parse(Rule::chunk, &chunk_text.text) {
             Ok(pairs) => {
-                let mut lowerer = lower::Lowerer::new(file, chunk.range.start, chunk.range.end, &scan.unterminated);
+                let mut lowerer = lower::Lowerer::new(file, &chunk_text, &scan.unterminated);
                 lowerer.chunk(pairs, &mut items);
                 diagnostics.append(&mut lowerer.diagnostics);
             }
             Err(error) => {
+                let site = ParseSite {
+                    file,
+                    text: &chunk_text.text,
+                    offset_in_chunk: 0,
+                    chunk: &chunk_text,
+                    end_name: if chunk.range.end == text.len() { "end of file" } else { "end of item" },
+                };
                 let diagnostic = syntax_error(&site, &error);
                 let at = diagnostic.primary.span.start;
                 if !scan.unterminated.iter().any(|s| s.start <= at && at <= s.end) {

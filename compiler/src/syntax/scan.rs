@@ -32,7 +32,10 @@ const ITEM_KEYWORDS: &[&[u8]] =
 pub struct Chunk {
     /// Byte range in the file, from the start of the item's first line to the next item.
     pub range: Range<usize>,
-    /// Synthetic `}` to append so that pest sees balanced braces.
+    /// Line starts (file offsets) before which a synthetic `}` line is inserted: where the
+    /// indentation says a block that is never closed ended.
+    pub insertions: Vec<usize>,
+    /// Synthetic `}` to append at the end, for open blocks the indentation did not place.
     pub missing_closers: usize,
     /// Byte ranges (file offsets) to replace with spaces before parsing.
     pub blanks: Vec<Range<usize>>,
@@ -40,27 +43,71 @@ pub struct Chunk {
     pub too_deep: bool,
 }
 
+/// The text pest parses for one chunk, and the map from its offsets back to file offsets.
+#[derive(Debug, Clone)]
+pub struct ChunkText<'a> {
+    pub text: Cow<'a, str>,
+    /// File offset of the chunk's first byte.
+    base: usize,
+    /// File offset where the chunk's real text ends.
+    end: usize,
+    /// Offsets (in `text`) where synthetic text was inserted, with its length.
+    inserted: Vec<(usize, usize)>,
+}
+
+const INSERTED_CLOSER: &str = "}\n";
+const APPENDED_CLOSER: &str = "\n}";
+
+impl ChunkText<'_> {
+    /// Maps an offset in `text` to a file offset. Offsets inside synthetic text map to where
+    /// it was inserted; offsets past the real text map to its end.
+    pub fn file_offset(&self, offset: usize) -> usize {
+        let mut shift = 0;
+        for &(at, len) in &self.inserted {
+            if offset < at {
+                break;
+            }
+            if offset < at + len {
+                return (self.base + at - shift).min(self.end);
+            }
+            shift += len;
+        }
+        (self.base + offset - shift).min(self.end)
+    }
+}
+
 impl Chunk {
     /// The text pest parses: the item's bytes with blanked characters and synthetic closers.
-    /// Offsets into it equal file offsets minus `range.start` up to the item's end.
-    pub fn parse_text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+    pub fn parse_text<'a>(&self, text: &'a str) -> ChunkText<'a> {
+        let base = self.range.start;
         let original = text.get(self.range.clone()).unwrap_or("");
-        if self.blanks.is_empty() && self.missing_closers == 0 {
-            return Cow::Borrowed(original);
+        if self.blanks.is_empty() && self.missing_closers == 0 && self.insertions.is_empty() {
+            return ChunkText { text: Cow::Borrowed(original), base, end: self.range.end, inserted: Vec::new() };
         }
-        let mut patched = String::with_capacity(original.len() + self.missing_closers * 2);
-        let mut at = self.range.start;
+        let mut bytes = original.as_bytes().to_vec();
         for blank in &self.blanks {
-            patched.push_str(text.get(at..blank.start).unwrap_or(""));
-            // Same byte length, so every later offset is unchanged.
-            patched.extend(std::iter::repeat_n(' ', blank.len()));
-            at = blank.end;
+            // Same byte length (the blanked characters are ASCII controls or 3-byte bidi
+            // marks), so every other offset is unchanged.
+            if let Some(range) = bytes.get_mut(blank.start - base..blank.end - base) {
+                range.fill(b' ');
+            }
         }
-        patched.push_str(text.get(at..self.range.end).unwrap_or(""));
+        let mut patched = String::from_utf8(bytes).unwrap_or_else(|_| original.to_owned());
+        let mut inserted = Vec::new();
+        let mut shift = 0;
+        for &at in &self.insertions {
+            let offset = at - base + shift;
+            if patched.is_char_boundary(offset) {
+                patched.insert_str(offset, INSERTED_CLOSER);
+                inserted.push((offset, INSERTED_CLOSER.len()));
+                shift += INSERTED_CLOSER.len();
+            }
+        }
         for _ in 0..self.missing_closers {
-            patched.push_str("\n}");
+            inserted.push((patched.len(), APPENDED_CLOSER.len()));
+            patched.push_str(APPENDED_CLOSER);
         }
-        Cow::Owned(patched)
+        ChunkText { text: Cow::Owned(patched), base, end: self.range.end, inserted }
     }
 }
 
@@ -101,6 +148,13 @@ struct Scanner<'a> {
     /// A `{` whose `}` sits at a different indentation: the likely culprit when an item ends
     /// with braces still open.
     suspect: Option<usize>,
+    /// Braces closed by a `}` at another indentation than their own line's.
+    misclosed: Vec<usize>,
+    /// `(line start, brace)`: a line indented no deeper than the line of the innermost open
+    /// `{`, so that brace's block probably ended before this line.
+    dedents: Vec<(usize, usize)>,
+    /// Start of the current line.
+    line_start: usize,
     line_indent: usize,
     /// Whether only indentation has been seen on the current line so far.
     at_line_head: bool,
@@ -116,6 +170,9 @@ pub fn scan(file: FileId, text: &str) -> Scan {
         blanks: Vec::new(),
         too_deep: false,
         suspect: None,
+        misclosed: Vec::new(),
+        dedents: Vec::new(),
+        line_start: 0,
         line_indent: 0,
         at_line_head: true,
     };
@@ -167,6 +224,7 @@ impl Scanner<'_> {
             j += 1;
         }
         self.line_indent = j - i;
+        self.line_start = i;
         self.at_line_head = true;
         if i > self.chunk_start && self.starts_item(j) {
             self.finish_chunk(i);
@@ -201,12 +259,22 @@ impl Scanner<'_> {
             return;
         }
         self.at_line_head = false;
+        let innermost = self.stack.iter().rev().find_map(|open| match open {
+            Open::Brace { at, indent } => Some((*at, *indent)),
+            _ => None,
+        });
+        let Some((at, indent)) = innermost else {
+            return;
+        };
         if b == b'}' {
-            if let Some(Open::Brace { at, indent }) = self.stack.last().copied() {
-                if indent != self.line_indent && self.suspect.is_none() {
+            if indent != self.line_indent {
+                self.misclosed.push(at);
+                if self.suspect.is_none() {
                     self.suspect = Some(at);
                 }
             }
+        } else if b != b'/' && self.line_indent <= indent && at < self.line_start {
+            self.dedents.push((self.line_start, at));
         }
     }
 
@@ -349,33 +417,92 @@ impl Scanner<'_> {
                 _ => None,
             })
             .collect();
-        if let Some(&innermost) = open.last() {
-            let mut diagnostic =
-                Diagnostic::new(Code::J0102, "unclosed `{`", self.file, Span::new(innermost, innermost + 1))
-                    .with_label("this `{` has no matching `}`")
-                    .with_help("add the missing `}` where the block ends");
-            if let Some(suspect) = self.suspect.filter(|s| *s != innermost && *s >= self.chunk_start) {
-                diagnostic = diagnostic.with_secondary(
-                    self.file,
-                    Span::new(suspect, suspect + 1),
-                    "judging by indentation, this `{` may be the one missing its `}`",
-                );
-            }
-            if open.len() > 1 {
-                diagnostic =
-                    diagnostic.with_note(format!("{} blocks are still open at the end of this item", open.len()));
-            }
-            self.out.diagnostics.push(diagnostic);
+        let placed = self.place_closers(&open);
+        for &(line, brace) in &placed {
+            self.report_unclosed_before(line, brace);
         }
+        if placed.len() < open.len() {
+            self.report_unclosed_at_end(&open, placed.len());
+        }
+        let mut insertions: Vec<usize> = placed.iter().map(|(line, _)| *line).collect();
+        insertions.sort_unstable();
         self.out.chunks.push(Chunk {
             range: self.chunk_start..end,
-            missing_closers: open.len(),
+            missing_closers: open.len() - insertions.len(),
+            insertions,
             blanks: std::mem::take(&mut self.blanks),
             too_deep: self.too_deep,
         });
         self.stack.clear();
         self.too_deep = false;
         self.suspect = None;
+        self.misclosed.clear();
+        self.dedents.clear();
+    }
+
+    /// An unclosed `{` whose block, judging by indentation, ends before `line`.
+    fn report_unclosed_before(&mut self, line: usize, brace: usize) {
+        let indent = self.indent_of_line_containing(brace);
+        let closer = format!("{indent}}}\n");
+        self.out.diagnostics.push(
+            Diagnostic::new(Code::J0102, "unclosed `{`", self.file, Span::new(brace, brace + 1))
+                .with_label("this `{` has no matching `}`")
+                .with_secondary(self.file, Span::empty(line), "judging by indentation, the block ends before this line")
+                .with_help("add the missing `}` where the block ends")
+                .with_suggestion("insert the missing `}`", Span::empty(line), closer),
+        );
+    }
+
+    /// Unclosed braces that indentation could not place: reported once, at the innermost.
+    fn report_unclosed_at_end(&mut self, open: &[usize], placed: usize) {
+        let Some(&innermost) = open.last() else {
+            return;
+        };
+        let mut diagnostic =
+            Diagnostic::new(Code::J0102, "unclosed `{`", self.file, Span::new(innermost, innermost + 1))
+                .with_label("this `{` has no matching `}`")
+                .with_help("add the missing `}` where the block ends");
+        if let Some(suspect) = self.suspect.filter(|s| *s != innermost && *s >= self.chunk_start) {
+            diagnostic = diagnostic.with_secondary(
+                self.file,
+                Span::new(suspect, suspect + 1),
+                "judging by indentation, this `{` may be the one missing its `}`",
+            );
+        }
+        let unplaced = open.len() - placed;
+        if unplaced > 1 {
+            diagnostic = diagnostic.with_note(format!("{unplaced} blocks are still open at the end of this item"));
+        }
+        self.out.diagnostics.push(diagnostic);
+    }
+
+    fn indent_of_line_containing(&self, offset: usize) -> String {
+        let head = self.bytes.get(..offset).unwrap_or(&[]);
+        let line_start = head.iter().rposition(|b| *b == b'\n' || *b == b'\r').map_or(0, |i| i + 1);
+        let line = self.bytes.get(line_start..).unwrap_or(&[]);
+        line.iter().take_while(|b| **b == b' ' || **b == b'\t').map(|b| char::from(*b)).collect()
+    }
+
+    /// Decides where the synthetic `}` of an item with `open` unclosed braces go: returns
+    /// `(line start, brace)` pairs. A brace that is still open, or that was closed by a `}` at
+    /// another indentation, is a candidate; its block most likely ended before the first line
+    /// indented no deeper than its own line. Braces without such a line get their `}` at the
+    /// end of the item.
+    fn place_closers(&self, open: &[usize]) -> Vec<(usize, usize)> {
+        let mut placed: Vec<(usize, usize)> = Vec::new();
+        if open.is_empty() {
+            return placed;
+        }
+        for &(line, brace) in &self.dedents {
+            if placed.len() == open.len() {
+                break;
+            }
+            let candidate = open.contains(&brace) || self.misclosed.contains(&brace);
+            if candidate && !placed.iter().any(|(_, b)| *b == brace) {
+                placed.push((line, brace));
+            }
+        }
+        placed
     }
 
     /// Reports and blanks a forbidden character at `i`, returning its length in bytes.
