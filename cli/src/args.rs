@@ -1,0 +1,85 @@
+//! The command line: every subcommand, flag and value, declared with clap's derive API.
+//!
+//! clap owns usage errors: an unknown flag or a missing argument prints clap's message and exits
+//! with code 2, the same code as our own usage and I/O errors.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "journey",
+    version,
+    about = "Check and explain .journey customer-journey files.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check files and directories (searched recursively for *.journey files).
+    Check(CheckArgs),
+    /// Print the long explanation of a diagnostic code, e.g. `journey explain J0101`.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or directories to check. Directories are searched recursively for *.journey files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Rich)]
+    pub format: Format,
+
+    /// When to colour `rich` output. `auto` colours only a terminal, and never when NO_COLOR is set.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Treat a class of diagnostics as errors for the exit code (`--deny warnings`).
+    #[arg(long, short = 'D', value_enum, value_name = "CLASS")]
+    pub deny: Vec<Deny>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The code to explain, e.g. J0101 (case-insensitive).
+    #[arg(required_unless_present = "list", conflicts_with = "list")]
+    pub code: Option<String>,
+
+    /// List every code with its title.
+    #[arg(long)]
+    pub list: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Source excerpts with labels, for people at a terminal.
+    Rich,
+    /// One line per diagnostic: `path:line:col: error[J0101]: message`.
+    Short,
+    /// One JSON document (versioned; see docs/diagnostics.md).
+    Json,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...::message`).
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Deny {
+    /// Warnings make `journey check` exit with code 1.
+    Warnings,
+}

@@ -1,0 +1,158 @@
+//! `journey check`: find the files, read them within the size limit, run the compiler on each,
+//! print the diagnostics in the chosen format and pick the exit code.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use journey_compiler::limits::MAX_SOURCE_BYTES;
+use journey_compiler::{check_file, Code, Diagnostic, FileId, Severity, Span};
+
+use crate::args::{CheckArgs, ColorChoice, Deny, Format};
+use crate::discover::{describe_io_error, discover};
+use crate::exit::Exit;
+use crate::files::{FileTable, SourceFile};
+use crate::render::{self, Summary};
+
+/// Everything one `journey check` run found.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub table: FileTable,
+    /// In file order, then in the compiler's order within each file.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Arguments and files that could not be used; each makes the run exit with code 2.
+    pub io_errors: Vec<String>,
+}
+
+pub fn run(args: &CheckArgs) -> Exit {
+    let outcome = check_paths(&args.paths);
+    let deny_warnings = args.deny.contains(&Deny::Warnings);
+    let summary = Summary::of(&outcome);
+
+    {
+        let mut stderr = io::stderr().lock();
+        for error in &outcome.io_errors {
+            let _ = writeln!(stderr, "error: {error}");
+        }
+    }
+
+    let exit = if !outcome.io_errors.is_empty() {
+        Exit::Usage
+    } else if summary.errors > 0 || (deny_warnings && summary.warnings > 0) {
+        Exit::Problems
+    } else {
+        Exit::Ok
+    };
+
+    let color = use_color(args.color);
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let written = render::render(args.format, &outcome, &summary, color, &mut out).and_then(|()| out.flush());
+    if let Err(error) = written {
+        // `journey check | head` closes the pipe early: stop quietly with the check's own result.
+        if error.kind() == io::ErrorKind::BrokenPipe {
+            return exit;
+        }
+        let _ = writeln!(io::stderr().lock(), "error: cannot write output: {error}");
+        return Exit::Usage;
+    }
+
+    if matches!(args.format, Format::Rich | Format::Short) {
+        let _ = writeln!(io::stderr().lock(), "{}", summary.line(deny_warnings));
+    }
+    exit
+}
+
+/// Discovers, reads and checks every file. File ids follow discovery order.
+pub fn check_paths(paths: &[PathBuf]) -> Outcome {
+    let discovered = discover(paths);
+    let mut outcome = Outcome { io_errors: discovered.errors, ..Outcome::default() };
+    for input in discovered.inputs {
+        let id = outcome.table.next_id();
+        match read_bounded(&input.path) {
+            Err(error) => {
+                outcome.io_errors.push(format!("cannot read `{}`: {}", input.display, describe_io_error(&error)))
+            }
+            Ok(Contents::TooLarge(len)) => {
+                outcome.diagnostics.push(too_large(id, len));
+                outcome.table.push(SourceFile::new(input.display, String::new()));
+            }
+            Ok(Contents::Bytes(bytes)) => {
+                let checked = check_file(id, &bytes);
+                outcome.diagnostics.extend(checked.diagnostics);
+                outcome.table.push(SourceFile::new(input.display, checked.text));
+            }
+        }
+    }
+    outcome
+}
+
+enum Contents {
+    Bytes(Vec<u8>),
+    /// Over `MAX_SOURCE_BYTES`; the size in bytes (at least the limit plus one).
+    TooLarge(u64),
+}
+
+/// Reads a file, refusing one over the size limit from its metadata without reading it, and
+/// never holding more than the limit plus one byte in memory (the file may grow, or be a pipe).
+fn read_bounded(path: &Path) -> io::Result<Contents> {
+    let limit = u64::try_from(MAX_SOURCE_BYTES).unwrap_or(u64::MAX);
+    let file = File::open(path)?;
+    let len = file.metadata()?.len();
+    if len > limit {
+        return Ok(Contents::TooLarge(len));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() > MAX_SOURCE_BYTES {
+        return Ok(Contents::TooLarge(limit.saturating_add(1)));
+    }
+    Ok(Contents::Bytes(bytes))
+}
+
+/// The J0111 diagnostic `decode_source` would give, made without reading the file.
+fn too_large(file: FileId, len: u64) -> Diagnostic {
+    Diagnostic::new(
+        Code::J0111,
+        format!(
+            "file is {} bytes; the limit is {} bytes ({} MiB)",
+            len,
+            MAX_SOURCE_BYTES,
+            MAX_SOURCE_BYTES / (1024 * 1024)
+        ),
+        file,
+        Span::empty(0),
+    )
+    .with_help("split the file into several files and `import` them")
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+            !no_color && io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Counts by severity; used by the summary and the exit code.
+pub fn count(diagnostics: &[Diagnostic], severity: Severity) -> usize {
+    diagnostics.iter().filter(|d| d.severity == severity).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_size_limit_diagnostic_matches_the_compilers() {
+        let len = MAX_SOURCE_BYTES + 1;
+        let bytes = vec![b' '; len];
+        let ours = too_large(FileId(3), u64::try_from(len).unwrap());
+        let theirs = check_file(FileId(3), &bytes).diagnostics;
+        assert_eq!(theirs, vec![ours]);
+    }
+}

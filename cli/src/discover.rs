@@ -1,0 +1,174 @@
+//! Turning the PATH arguments of `journey check` into an ordered list of files.
+//!
+//! A file argument is checked as given, whatever its extension. A directory argument is searched
+//! recursively for `*.journey` files; its files are sorted by the byte order of their path
+//! relative to that directory (with `/` separators), so output never depends on the order the
+//! file system lists entries in. Symbolic links to files are followed; symbolic links to
+//! directories are not (they could form cycles). Every argument must yield at least one file:
+//! a CI job whose `journey check` finds nothing to check must fail, not pass.
+
+use std::ffi::OsString;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// One file to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// Where to open it.
+    pub path: PathBuf,
+    /// How to show it: relative as given on the command line, with `/` separators.
+    pub display: String,
+}
+
+/// What discovery found, and every argument it could not use.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub inputs: Vec<Input>,
+    /// One message per unusable argument or unreadable directory ("cannot read `x`: ...").
+    pub errors: Vec<String>,
+}
+
+pub fn discover(paths: &[PathBuf]) -> Discovered {
+    let mut found = Discovered::default();
+    for arg in paths {
+        let display = display_path(arg);
+        match fs::metadata(arg) {
+            Err(error) => found.errors.push(format!("cannot read `{display}`: {}", describe_io_error(&error))),
+            Ok(meta) if meta.is_dir() => {
+                let before = found.inputs.len();
+                walk(arg, &display, &mut found);
+                if found.inputs.len() == before {
+                    found.errors.push(format!("no .journey files found in `{display}`"));
+                }
+            }
+            Ok(_) => found.inputs.push(Input { path: arg.clone(), display }),
+        }
+    }
+    // The same file named twice (`journey check a.journey a.journey`, or a file inside a
+    // directory also given) is checked once, where it first appeared.
+    let mut seen = std::collections::HashSet::new();
+    found.inputs.retain(|input| seen.insert(input.display.clone()));
+    found
+}
+
+/// Collects the `*.journey` files under `root`, sorted by relative path.
+fn walk(root: &Path, root_display: &str, found: &mut Discovered) {
+    // (sort key, path, relative display); the key is the relative path's bytes with `/`.
+    let mut files: Vec<(Vec<u8>, PathBuf, String)> = Vec::new();
+    // An explicit stack rather than recursion: directory depth must not be able to overflow ours.
+    let mut pending: Vec<(PathBuf, Vec<OsString>)> = vec![(root.to_path_buf(), Vec::new())];
+    while let Some((dir, relative)) = pending.pop() {
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(error) => {
+                let shown = join_display(root_display, &relative);
+                found.errors.push(format!("cannot read `{shown}`: {}", describe_io_error(&error)));
+                continue;
+            }
+        };
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    let shown = join_display(root_display, &relative);
+                    found.errors.push(format!("cannot read `{shown}`: {}", describe_io_error(&error)));
+                    continue;
+                }
+            };
+            let name = entry.file_name();
+            let mut child_relative = relative.clone();
+            child_relative.push(name);
+            let path = entry.path();
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
+            if file_type.is_dir() {
+                pending.push((path, child_relative));
+            } else if is_journey_file(&path) {
+                // Regular files, and symbolic links that resolve to one.
+                let is_file = file_type.is_file() || fs::metadata(&path).is_ok_and(|meta| meta.is_file());
+                if is_file {
+                    let key = sort_key(&child_relative);
+                    let display = join_display(root_display, &child_relative);
+                    files.push((key, path, display));
+                }
+            }
+        }
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    found.inputs.extend(files.into_iter().map(|(_, path, display)| Input { path, display }));
+}
+
+fn is_journey_file(path: &Path) -> bool {
+    path.extension().is_some_and(|ext| ext == "journey")
+}
+
+fn sort_key(relative: &[OsString]) -> Vec<u8> {
+    let mut key = Vec::new();
+    for (i, part) in relative.iter().enumerate() {
+        if i > 0 {
+            key.push(b'/');
+        }
+        key.extend_from_slice(part.as_encoded_bytes());
+    }
+    key
+}
+
+fn join_display(root_display: &str, relative: &[OsString]) -> String {
+    // `journey check .` shows `a.journey`, not `./a.journey`.
+    let mut shown = if relative.is_empty() || (root_display != "." && root_display != "./") {
+        root_display.to_owned()
+    } else {
+        String::new()
+    };
+    for part in relative {
+        if !shown.is_empty() && !shown.ends_with('/') {
+            shown.push('/');
+        }
+        shown.push_str(&part.to_string_lossy());
+    }
+    shown
+}
+
+/// A path as the user wrote it, with `/` as the separator on every platform.
+pub fn display_path(path: &Path) -> String {
+    let shown = path.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '\\' {
+        shown.replace('\\', "/")
+    } else {
+        shown.into_owned()
+    }
+}
+
+/// A short, platform-independent description of an I/O error, for messages and snapshots.
+pub fn describe_io_error(error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".to_owned(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        io::ErrorKind::IsADirectory => "is a directory".to_owned(),
+        _ => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_keys_compare_by_bytes_with_slash_separators() {
+        let a = sort_key(&["a.journey".into()]);
+        let b = sort_key(&["a".into(), "b.journey".into()]);
+        let upper = sort_key(&["Z.journey".into()]);
+        assert!(a < b, "`.` sorts before `/`");
+        assert!(upper < a, "upper case sorts before lower case");
+    }
+
+    #[test]
+    fn directory_display_joins_with_exactly_one_slash() {
+        assert_eq!(join_display("dir/", &["a.journey".into()]), "dir/a.journey");
+        assert_eq!(join_display("dir", &["s".into(), "a.journey".into()]), "dir/s/a.journey");
+        assert_eq!(join_display(".", &["a.journey".into()]), "a.journey");
+        assert_eq!(join_display(".", &[]), ".");
+    }
+}
