@@ -176,6 +176,12 @@ pub fn escape_controls(text: &str) -> String {
     out
 }
 
+/// Like [`escape_controls`], but keeps line breaks (`\n`, or `\r\n` as `\n`): for notes and help
+/// in the rich format, which may span lines.
+pub fn escape_controls_multiline(text: &str) -> String {
+    text.lines().map(escape_controls).collect::<Vec<_>>().join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,5 +223,6 @@ mod tests {
     fn escaped_text_has_no_control_characters() {
         assert_eq!(escape_controls("a\nb\u{1b}c"), "a\\nb\\u{1b}c");
         assert_eq!(escape_controls("plain"), "plain");
+        assert_eq!(escape_controls_multiline("a\r\nb\u{1b}\nc"), "a\nb\\u{1b}\nc");
     }
 }

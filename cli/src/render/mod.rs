@@ -157,3 +157,6 @@ mod tests {
         assert_eq!(s.line(false), "error: 2 paths could not be checked");
     }
 }
+
+#[cfg(test)]
+mod format_tests;

@@ -11,7 +11,7 @@ use codespan_reporting::files::Error as FilesError;
 use codespan_reporting::term::{self, termcolor::Ansi, Config};
 use journey_compiler::{Diagnostic, FileId, Severity};
 
-use crate::files::{escape_controls, FileTable};
+use crate::files::{escape_controls, escape_controls_multiline, FileTable};
 
 pub fn render(table: &FileTable, diagnostics: &[Diagnostic], color: bool, out: &mut dyn Write) -> io::Result<()> {
     let config = Config::default();
@@ -51,12 +51,12 @@ fn to_codespan(table: &FileTable, diagnostic: &Diagnostic) -> CsDiagnostic<FileI
         }
     }
     let mut notes: Vec<String> =
-        diagnostic.notes.iter().map(|note| format!("note: {}", escape_controls(note))).collect();
+        diagnostic.notes.iter().map(|note| format!("note: {}", escape_controls_multiline(note))).collect();
     if let Some(help) = &diagnostic.help {
-        notes.push(format!("help: {}", escape_controls(help)));
+        notes.push(format!("help: {}", escape_controls_multiline(help)));
     }
     for suggestion in &diagnostic.suggestions {
-        notes.push(format!("help: {}", escape_controls(&suggestion.message)));
+        notes.push(format!("help: {}", escape_controls_multiline(&suggestion.message)));
     }
     CsDiagnostic::new(severity)
         .with_code(diagnostic.code.as_str())
