@@ -607,3 +607,21 @@ fn version_flag_prints_the_name_and_version() {
     assert_eq!(run.code, Some(0));
     assert_eq!(run.stdout, format!("journey {}\n", env!("CARGO_PKG_VERSION")));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Documentation
+
+#[test]
+fn the_diagnostics_doc_lists_every_code_with_its_title() {
+    let doc = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/diagnostics.md")).unwrap();
+    // Rows of the codes table start `| J0101 |`; the ranges table's `| J01xx |` does not match.
+    let rows: Vec<&str> = doc
+        .lines()
+        .filter(|line| line.starts_with("| J") && line.get(3..7).is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit())))
+        .collect();
+    let expected: Vec<String> = Code::ALL
+        .iter()
+        .map(|code| format!("| {code} | {} | {} |", code.title(), code.default_severity().as_str()))
+        .collect();
+    assert_eq!(rows, expected, "docs/diagnostics.md's table of codes differs from compiler/src/codes.rs");
+}
