@@ -5,6 +5,8 @@
 //! failed to parse are simply absent (their diagnostics say why). Depth is bounded by
 //! `limits::MAX_NESTING` before the tree is built, so recursive walks and `Drop` are safe.
 
+pub mod sexp;
+
 use crate::span::Span;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

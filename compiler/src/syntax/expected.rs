@@ -10,8 +10,17 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
     use Rule::*;
     let name = match rule {
         EOI => "end of line",
-        chunk | profile_field_line | policy_rule_line | channel_rule_line | element_line | param_line | member_line
-        | step_line | arm_line | bad_line | bad_entry => return None,
+        // An entry rule is reported when nothing at all matched at its start.
+        chunk => "an item (`journey`, `message`, `segment`, `import`, ...)",
+        profile_field_line => "a field (`first_name: text?`)",
+        policy_rule_line => "a policy rule (`quiet_hours`, `frequency`, `business_hours`, `jurisdiction`)",
+        channel_rule_line => "a channel rule (`window`, `tag`, `limit`, `supports`, ...)",
+        element_line => "a message element (`text`, `reply`, `template`, ...)",
+        param_line => "a template parameter (`order = event.order_id`)",
+        member_line => "`stage` or a journey setting (`audience`, `entry on`, `exit on`, `goal`, `reentry`)",
+        step_line => "a step (`send`, `ask`, `wait`, `if`, `goto`, ...)",
+        arm_line => "an outcome (`timeout => exit`)",
+        bad_line | bad_entry => return None,
         // Silent helper rules never reach an error message.
         WHITESPACE | COMMENT | ident_start | sep | eol | eol_list | ident_char | bad_group | bad_string | item
         | atom => return None,

@@ -1,0 +1,304 @@
+//! A compact, stable S-expression rendering of the AST, for snapshot tests and debugging.
+//!
+//! One item or step per line, indented by nesting; spans are left out so that snapshots show
+//! structure, not offsets. Expressions print fully parenthesised, which makes precedence visible.
+
+use super::*;
+use std::fmt::Write;
+
+pub fn file_to_sexp(file: &File) -> String {
+    let mut out = Printer::default();
+    for item in &file.items {
+        out.item(item);
+    }
+    out.text
+}
+
+#[derive(Default)]
+struct Printer {
+    text: String,
+    indent: usize,
+}
+
+impl Printer {
+    fn line(&mut self, text: &str) {
+        for _ in 0..self.indent {
+            self.text.push_str("  ");
+        }
+        self.text.push_str(text);
+        self.text.push('\n');
+    }
+
+    fn nested(&mut self, head: &str, body: impl FnOnce(&mut Printer)) {
+        self.line(&format!("({head}"));
+        self.indent += 1;
+        body(self);
+        self.indent -= 1;
+        self.line(")");
+    }
+
+    fn item(&mut self, item: &Item) {
+        match item {
+            Item::Import(import) => self.line(&format!("(import {:?})", import.path.value)),
+            Item::Profile(profile) => self.nested("profile", |p| p.fields(&profile.fields)),
+            Item::Event(event) => {
+                let inbound = event.inbound.as_ref().map(|c| format!(" inbound={}", c.name)).unwrap_or_default();
+                self.nested(&format!("event {}{inbound}", event.name.name), |p| p.fields(&event.fields));
+            }
+            Item::Segment(segment) => {
+                self.line(&format!("(segment {} {})", segment.name.name, expr(&segment.condition)))
+            }
+            Item::Policy(policy) => {
+                let name = policy.name.as_ref().map(|n| format!(" {}", n.name)).unwrap_or_default();
+                self.nested(&format!("policy{name}"), |p| {
+                    for rule in &policy.rules {
+                        p.line(&policy_rule(rule));
+                    }
+                });
+            }
+            Item::Channel(channel) => self.nested(&format!("channel {}", channel.name.name), |p| {
+                for rule in &channel.rules {
+                    p.line(&channel_rule(rule));
+                }
+            }),
+            Item::Message(message) => self.nested(
+                &format!("message {} on={} as={}", message.name.name, message.channel.name, message.category.name),
+                |p| p.elements(&message.elements),
+            ),
+            Item::Journey(journey) => self.nested(&format!("journey {}", journey.name.name), |p| {
+                for member in &journey.members {
+                    p.member(member);
+                }
+            }),
+        }
+    }
+
+    fn fields(&mut self, fields: &[FieldDecl]) {
+        for field in fields {
+            self.line(&format!("({} {})", field.name.name, type_expr(&field.ty)));
+        }
+    }
+
+    fn elements(&mut self, elements: &[Element]) {
+        for element in elements {
+            match element {
+                Element::Text(t) => self.line(&format!("(text {})", template(t))),
+                Element::Subject(t) => self.line(&format!("(subject {})", template(t))),
+                Element::Title(t) => self.line(&format!("(title {})", template(t))),
+                Element::Subtitle(t) => self.line(&format!("(subtitle {})", template(t))),
+                Element::Reply { title, outcome, .. } => {
+                    self.line(&format!("(reply {} -> {})", template(title), outcome.name))
+                }
+                Element::Button { title, action, .. } => {
+                    let action = match action {
+                        ButtonAction::Outcome(o) => format!("-> {}", o.name),
+                        ButtonAction::Url(u) => format!("url {}", template(u)),
+                    };
+                    self.line(&format!("(button {} {action})", template(title)));
+                }
+                Element::Media { kind, url, .. } => self.line(&format!("({} {})", kind.name, template(url))),
+                Element::Card { elements, .. } => self.nested("card", |p| p.elements(elements)),
+                Element::Template { name, lang, params, .. } => {
+                    let params: Vec<String> =
+                        params.iter().map(|param| format!("{}={}", param.name.name, expr(&param.value))).collect();
+                    self.line(&format!("(template {:?} lang={:?} {})", name.value, lang.value, params.join(" ")));
+                }
+                Element::Tag { name, .. } => self.line(&format!("(tag {})", name.name)),
+            }
+        }
+    }
+
+    fn member(&mut self, member: &JourneyMember) {
+        match member {
+            JourneyMember::Audience { condition, .. } => self.line(&format!("(audience {})", expr(condition))),
+            JourneyMember::Entry { event, condition, .. } => {
+                let condition = condition.as_ref().map(|c| format!(" where {}", expr(c))).unwrap_or_default();
+                self.line(&format!("(entry {}{condition})", event.name));
+            }
+            JourneyMember::ExitOn { events, .. } => self.line(&format!("(exit-on {})", names(events))),
+            JourneyMember::Goal { name, event, within, .. } => {
+                self.line(&format!("(goal {} {} within={}s)", name.name, event.name, within.secs))
+            }
+            JourneyMember::Reentry { after, .. } => match after {
+                Some(d) => self.line(&format!("(reentry after={}s)", d.secs)),
+                None => self.line("(reentry never)"),
+            },
+            JourneyMember::Stage(stage) => {
+                self.nested(&format!("stage {}", stage.name.name), |p| p.steps(&stage.steps))
+            }
+        }
+    }
+
+    fn steps(&mut self, steps: &[Step]) {
+        for step in steps {
+            self.step(step);
+        }
+    }
+
+    fn step(&mut self, step: &Step) {
+        match &step.kind {
+            StepKind::Send { message } => self.line(&format!("(send {})", message.name)),
+            StepKind::Ask { message, timeout, arms } => {
+                self.nested(&format!("ask {}{}", message.name, timeout_text(timeout)), |p| p.arms(arms))
+            }
+            StepKind::Wait { duration } => self.line(&format!("(wait {}s)", duration.secs)),
+            StepKind::WaitFor { events, within, arms } => {
+                let within = within.map(|d| format!(" within={}s", d.secs)).unwrap_or_default();
+                self.nested(&format!("wait-for {}{within}", names(events)), |p| p.arms(arms));
+            }
+            StepKind::If { condition, then_steps, else_steps } => {
+                self.nested(&format!("if {}", expr(condition)), |p| {
+                    p.nested("then", |p| p.steps(then_steps));
+                    if let Some(else_steps) = else_steps {
+                        p.nested("else", |p| p.steps(else_steps));
+                    }
+                })
+            }
+            StepKind::Split { arms } => self.nested("split", |p| p.arms(arms)),
+            StepKind::Handoff { team, timeout, arms } => {
+                self.nested(&format!("handoff {:?}{}", team.value, timeout_text(timeout)), |p| p.arms(arms))
+            }
+            StepKind::RequestConsent { channel, category, message, timeout, arms } => self.nested(
+                &format!(
+                    "request-consent {} {} via={}{}",
+                    channel.name,
+                    category.name,
+                    message.name,
+                    timeout_text(timeout)
+                ),
+                |p| p.arms(arms),
+            ),
+            StepKind::Set { target, value } => self.line(&format!("(set {} {})", path(target), expr(value))),
+            StepKind::Tag { name } => self.line(&format!("(tag {:?})", name.value)),
+            StepKind::Track { name } => self.line(&format!("(track {:?})", name.value)),
+            StepKind::Goto { stage } => self.line(&format!("(goto {})", stage.name)),
+            StepKind::Exit => self.line("(exit)"),
+        }
+    }
+
+    fn arms(&mut self, arms: &[Arm]) {
+        for arm in arms {
+            let label = match &arm.label {
+                ArmLabel::Outcome(o) => o.name.clone(),
+                ArmLabel::Percent { value, .. } => format!("{value}%"),
+            };
+            self.nested(&format!("{label} =>"), |p| p.steps(&arm.steps));
+        }
+    }
+}
+
+fn timeout_text(timeout: &Option<Duration>) -> String {
+    timeout.map(|d| format!(" timeout={}s", d.secs)).unwrap_or_default()
+}
+
+fn names(idents: &[Ident]) -> String {
+    idents.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(",")
+}
+
+fn path(path: &Path) -> String {
+    path.segments.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(".")
+}
+
+fn type_expr(ty: &TypeExpr) -> String {
+    let base = match &ty.kind {
+        TypeKind::Named(name) => name.name.clone(),
+        TypeKind::Set(inner) => format!("set<{}>", type_expr(inner)),
+        TypeKind::List(inner) => format!("list<{}>", type_expr(inner)),
+        TypeKind::Enum(variants) => format!("enum{{{}}}", names(variants)),
+    };
+    if ty.optional {
+        format!("{base}?")
+    } else {
+        base
+    }
+}
+
+fn template(template: &Template) -> String {
+    let mut out = String::from("\"");
+    for part in &template.parts {
+        match part {
+            TemplatePart::Literal(text) => {
+                let escaped = format!("{text:?}");
+                out.push_str(escaped.trim_matches('"'));
+            }
+            TemplatePart::Field { path: p, fallback, .. } => {
+                let _ = write!(out, "{{{}", path(p));
+                if let Some(fallback) = fallback {
+                    let _ = write!(out, " ?? {}", expr(fallback));
+                }
+                out.push('}');
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn expr(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Path(p) => path(p),
+        ExprKind::Str(t) => template(t),
+        ExprKind::Int(i) => i.to_string(),
+        ExprKind::Decimal(d) => d.clone(),
+        ExprKind::Money { amount, currency } => format!("{amount}{}", currency.name),
+        ExprKind::Bool(b) => b.to_string(),
+        ExprKind::Duration(d) => format!("{}s", d.secs),
+        ExprKind::List(items) => format!("[{}]", items.iter().map(expr).collect::<Vec<_>>().join(" ")),
+        ExprKind::Call { name, args } => {
+            format!("({} {})", name.name, args.iter().map(expr).collect::<Vec<_>>().join(" "))
+        }
+        ExprKind::Within(name) => format!("(within {})", name.name),
+        ExprKind::Unary { op, operand } => {
+            let op = match op {
+                UnaryOp::Not => "not",
+                UnaryOp::Neg => "neg",
+            };
+            format!("({op} {})", expr(operand))
+        }
+        ExprKind::Binary { op, lhs, rhs } => format!("({} {} {})", op.as_str(), expr(lhs), expr(rhs)),
+    }
+}
+
+fn policy_rule(rule: &PolicyRule) -> String {
+    match rule {
+        PolicyRule::QuietHours { range, zone, .. } => {
+            format!("(quiet-hours {} {})", time_range(range), zone_text(zone))
+        }
+        PolicyRule::Frequency { category, max, per, .. } => {
+            format!("(frequency {} max={max} per={}s)", category.name, per.secs)
+        }
+        PolicyRule::BusinessHours { days, range, zone, .. } => {
+            let days: Vec<String> = days.iter().map(|d| format!("{:?}..{:?}", d.from, d.to)).collect();
+            format!("(business-hours {} {} {})", days.join(","), time_range(range), zone_text(zone))
+        }
+        PolicyRule::Jurisdiction { code, .. } => format!("(jurisdiction {:?})", code.value),
+    }
+}
+
+fn time_range(range: &TimeRange) -> String {
+    format!("{}m..{}m", range.from.minutes, range.to.minutes)
+}
+
+fn zone_text(zone: &ZoneSpec) -> String {
+    match zone {
+        ZoneSpec::Recipient(_) => "recipient".to_owned(),
+        ZoneSpec::Fixed(name) => format!("{:?}", name.value),
+    }
+}
+
+fn channel_rule(rule: &ChannelRule) -> String {
+    match rule {
+        ChannelRule::Window { length, .. } => format!("(window {}s)", length.secs),
+        ChannelRule::Tag { name, allows, within, .. } => {
+            let within = within.map(|d| format!(" within={}s", d.secs)).unwrap_or_default();
+            format!("(tag {} allows={}{within})", name.name, names(allows))
+        }
+        ChannelRule::Limit { what, max, unit, .. } => {
+            let unit = unit.as_ref().map(|u| format!(" {}", u.name)).unwrap_or_default();
+            format!("(limit {} {max}{unit})", what.name)
+        }
+        ChannelRule::Supports { elements, .. } => format!("(supports {})", names(elements)),
+        ChannelRule::TemplateRequiredOutsideWindow { .. } => "(template-required-outside-window)".to_owned(),
+        ChannelRule::Keywords { words, .. } => format!("(keywords {})", names(words)),
+    }
+}

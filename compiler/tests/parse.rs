@@ -1,0 +1,192 @@
+//! Parser behaviour: every construct parses into the expected tree, real files parse cleanly,
+//! and broken input reports every error with its position.
+
+use journey_compiler::ast::sexp::file_to_sexp;
+use journey_compiler::{check_file, parse, Code, FileId, LineIndex};
+
+fn workspace_file(path: &str) -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    std::fs::read_to_string(root.join(path)).unwrap()
+}
+
+/// Parses and returns `line:col code message` for each diagnostic (1-based, in characters).
+fn diagnostics_of(source: &str) -> Vec<String> {
+    let checked = check_file(FileId(0), source.as_bytes());
+    let index = LineIndex::new(&checked.text);
+    checked
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let at = index.line_col_chars(&checked.text, d.primary.span.start());
+            format!("{}:{} {} {}", at.line + 1, at.col + 1, d.code, d.message)
+        })
+        .collect()
+}
+
+fn tree_of(source: &str) -> String {
+    let parsed = parse(FileId(0), source);
+    assert_eq!(parsed.diagnostics, vec![], "unexpected diagnostics");
+    file_to_sexp(&parsed.ast)
+}
+
+#[test]
+fn every_construct_parses_into_the_expected_tree() {
+    let source = workspace_file("tests/fixtures/parse/every_construct.journey");
+    insta::assert_snapshot!(tree_of(&source));
+}
+
+#[test]
+fn the_design_example_parses_unchanged_without_diagnostics() {
+    let source = workspace_file("examples/spring_launch.journey");
+    assert_eq!(diagnostics_of(&source), Vec::<String>::new());
+    let tree = tree_of(&source);
+    assert!(tree.contains("(send catalog_card)"), "{tree}");
+}
+
+#[test]
+fn every_example_parses_without_diagnostics() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(root).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "journey") {
+            let source = std::fs::read_to_string(&path).unwrap();
+            assert_eq!(diagnostics_of(&source), Vec::<String>::new(), "{}", path.display());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2, "expected the bundled examples, found {checked}");
+}
+
+#[test]
+fn the_readme_tour_parses_without_diagnostics() {
+    let readme = workspace_file("README.md");
+    let tour = readme.split("```journey\n").nth(1).and_then(|rest| rest.split("```").next()).unwrap();
+    assert_eq!(diagnostics_of(tour), Vec::<String>::new());
+}
+
+#[test]
+fn not_binds_looser_than_comparison_and_tighter_than_and() {
+    let tree = tree_of("segment s = not a == b and c or d\n");
+    assert_eq!(tree, "(segment s (or (and (not (== a b)) c) d))\n");
+}
+
+#[test]
+fn operators_of_equal_precedence_associate_to_the_left() {
+    assert_eq!(tree_of("segment s = a - b - c\n"), "(segment s (- (- a b) c))\n");
+    assert_eq!(tree_of("segment s = a ?? b ?? c\n"), "(segment s (?? (?? a b) c))\n");
+}
+
+#[test]
+fn three_broken_items_give_three_errors_in_words_with_positions() {
+    let source = "message m on sms as service {\n  reply \"Yes\" ->\n}\n\nsegment vip = lifetime_value >=\n\njourney j {\n  stage s {\n    send\n  }\n}\n";
+    assert_eq!(
+        diagnostics_of(source),
+        vec![
+            "2:17 J0101 expected an outcome name, found end of line",
+            "5:32 J0101 expected an expression, found end of line",
+            "9:9 J0101 expected a message name, found end of line",
+        ]
+    );
+}
+
+#[test]
+fn a_broken_step_does_not_hide_the_steps_after_it() {
+    let source = "journey j {\n  stage s {\n    send\n    wait 2 days\n    goto\n    exit\n  }\n}\n";
+    let diagnostics = diagnostics_of(source);
+    assert_eq!(diagnostics.len(), 3, "{diagnostics:#?}");
+    let tree = file_to_sexp(&parse(FileId(0), source).ast);
+    assert!(tree.contains("(exit)"), "the valid step after the broken ones is kept:\n{tree}");
+}
+
+#[test]
+fn good_items_survive_a_broken_item_between_them() {
+    let source = "segment a = x\nsegment b = = y\nsegment c = z\n";
+    let parsed = parse(FileId(0), source);
+    assert_eq!(parsed.diagnostics.len(), 1);
+    assert_eq!(file_to_sexp(&parsed.ast), "(segment a x)\n(segment c z)\n");
+}
+
+#[test]
+fn the_wrong_arrow_is_reported_with_a_fix() {
+    let source = "message m on sms as service {\n  reply \"Yes\" => yes\n}\n";
+    let checked = check_file(FileId(0), source.as_bytes());
+    let [diagnostic] = checked.diagnostics.as_slice() else { panic!("{:#?}", checked.diagnostics) };
+    assert_eq!(diagnostic.code, Code::J0105);
+    let edit = &diagnostic.suggestions[0].edits[0];
+    assert_eq!(&source[edit.span.range()], "=>");
+    assert_eq!(edit.replacement, "->");
+}
+
+#[test]
+fn equals_in_a_condition_suggests_double_equals() {
+    let source = "journey j {\n  entry on e where campaign = \"spring\"\n}\n";
+    let checked = check_file(FileId(0), source.as_bytes());
+    let [diagnostic] = checked.diagnostics.as_slice() else { panic!("{:#?}", checked.diagnostics) };
+    assert_eq!(diagnostic.help.as_deref(), Some("to compare two values, write `==`"));
+    assert_eq!(diagnostic.suggestions[0].edits[0].replacement, "==");
+}
+
+#[test]
+fn a_unit_apart_from_its_number_gets_a_fix() {
+    let source = "journey j {\n  stage s {\n    wait 2 days\n  }\n}\n";
+    let checked = check_file(FileId(0), source.as_bytes());
+    let [diagnostic] = checked.diagnostics.as_slice() else { panic!("{:#?}", checked.diagnostics) };
+    let edit = &diagnostic.suggestions[0].edits[0];
+    assert_eq!(&source[edit.span.range()], "2 days");
+    assert_eq!(edit.replacement, "2d");
+}
+
+#[test]
+fn an_unclosed_stage_is_closed_where_its_indentation_ends() {
+    let source = "journey j {\n  stage a {\n    send m\n\n  stage b {\n    exit\n  }\n}\n";
+    let parsed = parse(FileId(0), source);
+    assert_eq!(parsed.diagnostics.len(), 1, "{:#?}", parsed.diagnostics);
+    assert_eq!(parsed.diagnostics[0].code, Code::J0102);
+    assert_eq!(&source[parsed.diagnostics[0].primary.span.range()], "{");
+    assert_eq!(parsed.diagnostics[0].primary.span.start(), source.find("a {").unwrap() + 2);
+    let tree = file_to_sexp(&parsed.ast);
+    assert!(tree.contains("(stage a\n    (send m)\n  )\n  (stage b"), "{tree}");
+    let fix = &parsed.diagnostics[0].suggestions[0].edits[0];
+    assert_eq!(fix.replacement, "  }\n");
+    assert_eq!(fix.span.start(), source.find("  stage b").unwrap());
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted_and_positions_ignore_it() {
+    let diagnostics = diagnostics_of("\u{FEFF}journey j {\n  stage s {\n    send\n  }\n}\n");
+    assert_eq!(diagnostics, vec!["3:9 J0101 expected a message name, found end of line"]);
+}
+
+#[test]
+fn crlf_and_lone_cr_line_endings_give_the_same_positions_as_lf() {
+    let lf = "journey j {\n  stage s {\n    send\n  }\n}\n";
+    let expected = vec!["3:9 J0101 expected a message name, found end of line"];
+    assert_eq!(diagnostics_of(lf), expected);
+    assert_eq!(diagnostics_of(&lf.replace('\n', "\r\n")), expected);
+    assert_eq!(diagnostics_of(&lf.replace('\n', "\r")), expected);
+}
+
+#[test]
+fn invalid_utf8_is_reported_at_its_line_and_column() {
+    let checked = check_file(FileId(0), b"segment a = x\nsegment b = \"caf\xE9\"\n");
+    let index = LineIndex::new(&checked.text);
+    let [diagnostic] = checked.diagnostics.as_slice() else { panic!("{:#?}", checked.diagnostics) };
+    assert_eq!(diagnostic.code, Code::J0112);
+    let at = index.line_col_chars(&checked.text, diagnostic.primary.span.start());
+    assert_eq!((at.line + 1, at.col + 1), (2, 17));
+}
+
+#[test]
+fn an_empty_file_and_a_comment_only_file_are_valid() {
+    assert_eq!(diagnostics_of(""), Vec::<String>::new());
+    assert_eq!(diagnostics_of("// nothing yet\n\n"), Vec::<String>::new());
+}
+
+#[test]
+fn text_before_the_first_item_is_reported() {
+    assert_eq!(
+        diagnostics_of("hello\njourney j {\n}\n"),
+        vec!["1:1 J0101 expected an item (`journey`, `message`, `segment`, `import`, ...), found `hello`"]
+    );
+}
