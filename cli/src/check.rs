@@ -79,8 +79,13 @@ pub fn check_paths(paths: &[PathBuf]) -> Outcome {
             }
             Ok(Contents::Bytes(bytes)) => {
                 let checked = check_file(id, &bytes);
+                // Renderers only read the text of files that diagnostics point into, and today a
+                // file's diagnostics point only into that file: keep no text for clean files, so
+                // checking a large tree holds only the problem files in memory. (When checks span
+                // files, keep the text of every file a label points into.)
+                let text = if checked.diagnostics.is_empty() { String::new() } else { checked.text };
                 outcome.diagnostics.extend(checked.diagnostics);
-                outcome.table.push(SourceFile::new(input.display, checked.text));
+                outcome.table.push(SourceFile::new(input.display, text));
             }
         }
     }

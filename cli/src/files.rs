@@ -4,6 +4,7 @@
 //! [`LineIndex`], so `\n`, `\r\n` and a lone `\r` end lines for the renderers exactly as they do
 //! for the parser. Columns are 1-based and counted in Unicode scalar values.
 
+use std::cell::OnceCell;
 use std::ops::Range;
 
 use codespan_reporting::files::{Error as FilesError, Files};
@@ -15,11 +16,12 @@ pub struct SourceFile {
     /// Relative as given on the command line, `/`-separated.
     pub name: String,
     pub text: String,
-    pub index: LineIndex,
+    /// Built on first use: files without diagnostics never need it.
+    index: OnceCell<LineIndex>,
     /// `text` with terminal control and bidirectional-override characters replaced by printable
     /// characters of the same UTF-8 length, so byte offsets stay valid but a hostile file cannot
     /// drive the terminal or reorder what the user sees.
-    display_text: String,
+    display_text: OnceCell<String>,
     /// `name` with control characters escaped, for terminal output.
     display_name: String,
 }
@@ -42,14 +44,20 @@ pub struct Located<'a> {
 
 impl SourceFile {
     pub fn new(name: String, text: String) -> SourceFile {
-        let index = LineIndex::new(&text);
-        let display_text = neutralize_controls(&text);
         let display_name = escape_controls(&name);
-        SourceFile { name, text, index, display_text, display_name }
+        SourceFile { name, text, index: OnceCell::new(), display_text: OnceCell::new(), display_name }
+    }
+
+    pub fn index(&self) -> &LineIndex {
+        self.index.get_or_init(|| LineIndex::new(&self.text))
+    }
+
+    fn display_text(&self) -> &str {
+        self.display_text.get_or_init(|| neutralize_controls(&self.text))
     }
 
     pub fn position(&self, offset: usize) -> Position {
-        let at = self.index.line_col_chars(&self.text, offset);
+        let at = self.index().line_col_chars(&self.text, offset);
         Position { line: at.line + 1, column: at.col + 1 }
     }
 
@@ -105,11 +113,11 @@ impl<'a> Files<'a> for FileTable {
     }
 
     fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
-        Ok(&self.file(id)?.display_text)
+        Ok(self.file(id)?.display_text())
     }
 
     fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
-        Ok(self.file(id)?.index.line_of(byte_index))
+        Ok(self.file(id)?.index().line_of(byte_index))
     }
 
     fn column_number(&'a self, id: FileId, _line_index: usize, byte_index: usize) -> Result<usize, FilesError> {
@@ -119,12 +127,13 @@ impl<'a> Files<'a> for FileTable {
     /// The line including its terminator, as codespan expects (it trims terminators itself).
     fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
         let file = self.file(id)?;
-        let count = file.index.line_count();
+        let index = file.index();
+        let count = index.line_count();
         if line_index >= count {
             return Err(FilesError::LineTooLarge { given: line_index, max: count.saturating_sub(1) });
         }
-        let start = file.index.line_start(line_index);
-        let end = if line_index + 1 < count { file.index.line_start(line_index + 1) } else { file.text.len() };
+        let start = index.line_start(line_index);
+        let end = if line_index + 1 < count { index.line_start(line_index + 1) } else { file.text.len() };
         Ok(start..end)
     }
 }
