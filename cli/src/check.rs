@@ -36,13 +36,7 @@ pub fn run(args: &CheckArgs) -> Exit {
         }
     }
 
-    let exit = if !outcome.io_errors.is_empty() {
-        Exit::Usage
-    } else if summary.errors > 0 || (deny_warnings && summary.warnings > 0) {
-        Exit::Problems
-    } else {
-        Exit::Ok
-    };
+    let exit = exit_code(&summary, deny_warnings);
 
     let color = use_color(args.color);
     let stdout = io::stdout();
@@ -61,6 +55,18 @@ pub fn run(args: &CheckArgs) -> Exit {
         let _ = writeln!(io::stderr().lock(), "{}", summary.line(deny_warnings));
     }
     exit
+}
+
+/// 2 when some path could not be checked, else 1 for errors (or warnings under
+/// `--deny warnings`), else 0.
+pub fn exit_code(summary: &Summary, deny_warnings: bool) -> Exit {
+    if summary.unusable_paths > 0 {
+        Exit::Usage
+    } else if summary.errors > 0 || (deny_warnings && summary.warnings > 0) {
+        Exit::Problems
+    } else {
+        Exit::Ok
+    }
 }
 
 /// Discovers, reads and checks every file. File ids follow discovery order.
@@ -151,6 +157,24 @@ pub fn count(diagnostics: &[Diagnostic], severity: Severity) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn summary(errors: usize, warnings: usize, unusable_paths: usize) -> Summary {
+        Summary { files: 1, errors, warnings, files_with_problems: 1, unusable_paths }
+    }
+
+    #[test]
+    fn warnings_fail_the_check_only_when_denied() {
+        assert_eq!(exit_code(&summary(0, 2, 0), false), Exit::Ok);
+        assert_eq!(exit_code(&summary(0, 2, 0), true), Exit::Problems);
+        assert_eq!(exit_code(&summary(0, 0, 0), true), Exit::Ok);
+    }
+
+    #[test]
+    fn errors_give_1_and_unusable_paths_give_2_whatever_else_was_found() {
+        assert_eq!(exit_code(&summary(1, 0, 0), false), Exit::Problems);
+        assert_eq!(exit_code(&summary(1, 1, 1), true), Exit::Usage);
+        assert_eq!(exit_code(&summary(0, 0, 1), false), Exit::Usage);
+    }
 
     #[test]
     fn the_size_limit_diagnostic_matches_the_compilers() {
