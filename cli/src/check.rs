@@ -11,7 +11,7 @@ use journey_compiler::{check_file, Code, Diagnostic, FileId, Severity, Span};
 use crate::args::{CheckArgs, ColorChoice, Deny, Format};
 use crate::discover::{describe_io_error, discover};
 use crate::exit::Exit;
-use crate::files::{FileTable, SourceFile};
+use crate::files::{escape_controls, FileTable, SourceFile};
 use crate::render::{self, Summary};
 
 /// Everything one `journey check` run found.
@@ -32,7 +32,7 @@ pub fn run(args: &CheckArgs) -> Exit {
     {
         let mut stderr = io::stderr().lock();
         for error in &outcome.io_errors {
-            let _ = writeln!(stderr, "error: {error}");
+            let _ = writeln!(stderr, "error: {}", escape_controls(error));
         }
     }
 
