@@ -2,6 +2,9 @@
 //! overflow, a hang or a wrapped value. Every case runs on a 2 MiB thread (the size of a tokio
 //! worker or a language-server analysis thread), not on the 8 MiB main thread.
 
+// clippy.toml allows these inside `#[test]` functions; the helpers here are test code too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 use journey_compiler::{check_file, Code, FileId};
 
 /// Checks `source` on a 2 MiB thread and returns the codes reported, in order.

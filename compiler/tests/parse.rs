@@ -1,6 +1,9 @@
 //! Parser behaviour: every construct parses into the expected tree, real files parse cleanly,
 //! and broken input reports every error with its position.
 
+// clippy.toml allows these inside `#[test]` functions; the helpers here are test code too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 use journey_compiler::ast::sexp::file_to_sexp;
 use journey_compiler::{check_file, parse, Code, FileId, LineIndex};
 

@@ -4,6 +4,10 @@
 //! never a wrapped value (a wrapped "wait 274 billion years" becomes "wait 25 minutes", an early
 //! and possibly out-of-window send; reliability.md §1.3).
 
+// Errors here are rare and immediately pushed into the diagnostics list; boxing them would only
+// add allocations to the error path.
+#![allow(clippy::result_large_err)]
+
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::limits::MAX_DURATION_SECS;

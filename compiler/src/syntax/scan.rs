@@ -288,15 +288,11 @@ impl Scanner<'_> {
             }
             b'(' => self.push(Open::Paren, i),
             b'[' => self.push(Open::Bracket, i),
-            b')' => {
-                if self.stack.last() == Some(&Open::Paren) {
-                    self.stack.pop();
-                }
+            b')' if self.stack.last() == Some(&Open::Paren) => {
+                self.stack.pop();
             }
-            b']' => {
-                if self.stack.last() == Some(&Open::Bracket) {
-                    self.stack.pop();
-                }
+            b']' if self.stack.last() == Some(&Open::Bracket) => {
+                self.stack.pop();
             }
             b'}' => self.close_brace(i),
             _ => {}
