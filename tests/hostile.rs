@@ -303,14 +303,28 @@ struct Case {
     bytes: Vec<u8>,
 }
 
-/// A temporary directory for generated cases, removed when the tests pass.
+/// A temporary directory for generated cases, removed when the test passes.
 struct Scratch {
     dir: PathBuf,
 }
 
 impl Scratch {
+    /// Directories of failed runs are kept for inspection; those over an hour old are removed
+    /// here, so they do not pile up (a run in progress elsewhere is younger than that).
     fn new(test: &str) -> Result<Scratch, String> {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("hostile-{test}-{}", std::process::id()));
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let prefix = format!("hostile-{test}-");
+        for entry in fs::read_dir(root).into_iter().flatten().flatten() {
+            let stale = entry.file_name().to_string_lossy().starts_with(&prefix)
+                && entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > Duration::from_secs(3600)));
+            if stale {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+        let dir = root.join(format!("{prefix}{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         Ok(Scratch { dir })
