@@ -10,6 +10,12 @@ pub const MAX_SOURCE_BYTES: usize = 8 * 1024 * 1024;
 /// bundle far inside the stack and serde_json's default depth of 128.
 pub const MAX_NESTING: usize = 32;
 
+/// Deepest recursion of tree building (lowering). The scanner's [`MAX_NESTING`] keeps braces,
+/// parentheses and interpolations well inside it; this also bounds what the scanner does not
+/// see, such as `set<set<...>>` types. Sized so that recursive passes stay far inside a 2 MiB
+/// stack even in debug builds.
+pub const MAX_TREE_DEPTH: usize = 64;
+
 /// Longest identifier, in bytes.
 pub const MAX_IDENT_BYTES: usize = 256;
 

@@ -71,10 +71,17 @@ fn nested_set_types_are_bounded() {
 }
 
 #[test]
-fn a_long_else_if_chain_is_bounded() {
+fn a_long_else_if_chain_is_a_flat_list_not_nesting() {
     let chain = format!("if a {{ exit }}{}", " else if a { exit }".repeat(20_000));
-    let codes = codes_on_small_stack(journey_with_steps(&chain));
-    assert!(codes == vec![Code::J0110] || codes == vec![Code::J0115], "{codes:?}");
+    assert_eq!(codes_on_small_stack(journey_with_steps(&chain)), vec![]);
+}
+
+#[test]
+fn nested_set_types_past_the_tree_depth_are_refused() {
+    let source = format!("profile {{\n  x: {}text{}\n}}\n", "set<".repeat(65), ">".repeat(65));
+    assert_eq!(codes_on_small_stack(source), vec![Code::J0110]);
+    let source = format!("profile {{\n  x: {}text{}\n}}\n", "set<".repeat(60), ">".repeat(60));
+    assert_eq!(codes_on_small_stack(source), vec![]);
 }
 
 #[test]

@@ -351,19 +351,64 @@ pub struct Step {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum StepKind {
-    Send { message: Ident },
-    Ask { message: Ident, timeout: Option<Duration>, arms: Vec<Arm> },
-    Wait { duration: Duration },
-    WaitFor { events: Vec<Ident>, within: Option<Duration>, arms: Vec<Arm> },
-    If { condition: Expr, then_steps: Vec<Step>, else_steps: Option<Vec<Step>> },
-    Split { arms: Vec<Arm> },
-    Handoff { team: StrLit, timeout: Option<Duration>, arms: Vec<Arm> },
-    RequestConsent { channel: Ident, category: Ident, message: Ident, timeout: Option<Duration>, arms: Vec<Arm> },
-    Set { target: Path, value: Expr },
-    Tag { name: StrLit },
-    Track { name: StrLit },
-    Goto { stage: Ident },
+    Send {
+        message: Ident,
+    },
+    Ask {
+        message: Ident,
+        timeout: Option<Duration>,
+        arms: Vec<Arm>,
+    },
+    Wait {
+        duration: Duration,
+    },
+    WaitFor {
+        events: Vec<Ident>,
+        within: Option<Duration>,
+        arms: Vec<Arm>,
+    },
+    /// `if c1 { } else if c2 { } else { }`: the branches in order, then the final `else`.
+    If {
+        branches: Vec<IfBranch>,
+        else_steps: Option<Vec<Step>>,
+    },
+    Split {
+        arms: Vec<Arm>,
+    },
+    Handoff {
+        team: StrLit,
+        timeout: Option<Duration>,
+        arms: Vec<Arm>,
+    },
+    RequestConsent {
+        channel: Ident,
+        category: Ident,
+        message: Ident,
+        timeout: Option<Duration>,
+        arms: Vec<Arm>,
+    },
+    Set {
+        target: Path,
+        value: Expr,
+    },
+    Tag {
+        name: StrLit,
+    },
+    Track {
+        name: StrLit,
+    },
+    Goto {
+        stage: Ident,
+    },
     Exit,
+}
+
+/// One `if` or `else if` branch: its condition and steps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IfBranch {
+    pub condition: Expr,
+    pub steps: Vec<Step>,
+    pub span: Span,
 }
 
 /// `running => goto consideration`, `timeout => { ... }`, `50% => { ... }`

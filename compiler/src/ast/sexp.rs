@@ -146,14 +146,14 @@ impl Printer {
                 let within = within.map(|d| format!(" within={}s", d.secs)).unwrap_or_default();
                 self.nested(&format!("wait-for {}{within}", names(events)), |p| p.arms(arms));
             }
-            StepKind::If { condition, then_steps, else_steps } => {
-                self.nested(&format!("if {}", expr(condition)), |p| {
-                    p.nested("then", |p| p.steps(then_steps));
-                    if let Some(else_steps) = else_steps {
-                        p.nested("else", |p| p.steps(else_steps));
-                    }
-                })
-            }
+            StepKind::If { branches, else_steps } => self.nested("if", |p| {
+                for branch in branches {
+                    p.nested(&format!("when {}", expr(&branch.condition)), |p| p.steps(&branch.steps));
+                }
+                if let Some(else_steps) = else_steps {
+                    p.nested("else", |p| p.steps(else_steps));
+                }
+            }),
             StepKind::Split { arms } => self.nested("split", |p| p.arms(arms)),
             StepKind::Handoff { team, timeout, arms } => {
                 self.nested(&format!("handoff {:?}{}", team.value, timeout_text(timeout)), |p| p.arms(arms))

@@ -82,7 +82,7 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
             "`stage` or a journey setting (`audience`, `entry on`, `exit on`, `goal`, `reentry`)"
         }
         step | send_step | ask_step | wait_for_step | wait_step | if_step | split_step | handoff_step
-        | consent_step | set_step | tag_step | track_step | goto_step | exit_step => {
+        | consent_step | set_step | tag_step | track_step | goto_step | exit_step | else_if | else_block => {
             "a step (`send`, `ask`, `wait`, `if`, `goto`, ...)"
         }
         timeout => "`timeout`",

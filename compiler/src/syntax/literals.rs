@@ -162,16 +162,29 @@ pub fn parse_time(text: &str, file: FileId, span: Span) -> Result<u16, Diagnosti
     Ok(hours * 60 + minutes)
 }
 
-/// The character a `\x` escape stands for.
-pub fn unescape(escape: &str) -> Option<char> {
+/// The character an escape stands for: `\n`, `\t`, `\"`, `\\`, `\{`, `\}` or `\u{1F600}`.
+/// The error says why an escape is not valid.
+pub fn unescape(escape: &str) -> Result<char, String> {
     match escape {
-        "\\n" => Some('\n'),
-        "\\t" => Some('\t'),
-        "\\\"" => Some('"'),
-        "\\\\" => Some('\\'),
-        "\\{" => Some('{'),
-        "\\}" => Some('}'),
-        _ => None,
+        "\\n" => return Ok('\n'),
+        "\\t" => return Ok('\t'),
+        "\\\"" => return Ok('"'),
+        "\\\\" => return Ok('\\'),
+        "\\{" => return Ok('{'),
+        "\\}" => return Ok('}'),
+        _ => {}
+    }
+    let Some(hex) = escape.strip_prefix("\\u{").and_then(|rest| rest.strip_suffix('}')) else {
+        return Err(format!("unknown escape `{escape}`"));
+    };
+    if hex.is_empty() || hex.len() > 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(format!("`{escape}` needs 1 to 6 hexadecimal digits"));
+    }
+    let value = u32::from_str_radix(hex, 16).map_err(|_| format!("`{escape}` is not a number"))?;
+    match char::from_u32(value) {
+        Some(c) if c.is_control() && c != '\n' && c != '\t' => Err(format!("`{escape}` is a control character")),
+        Some(c) => Ok(c),
+        None => Err(format!("`{escape}` is not a Unicode character (U+{value:X})")),
     }
 }
 
@@ -218,6 +231,17 @@ mod tests {
         assert_eq!(format_duration(90_000), "1d1h");
         assert_eq!(format_duration(604_800), "1w");
         assert_eq!(format_duration(691_200), "8d");
+    }
+
+    #[test]
+    fn unicode_escapes_are_validated() {
+        assert_eq!(unescape("\\u{1F600}"), Ok('😀'));
+        assert_eq!(unescape("\\u{e9}"), Ok('é'));
+        assert!(unescape("\\u{110000}").unwrap_err().contains("not a Unicode character"));
+        assert!(unescape("\\u{D800}").is_err());
+        assert!(unescape("\\u{0}").unwrap_err().contains("control character"));
+        assert!(unescape("\\u{}").is_err());
+        assert!(unescape("\\q").unwrap_err().contains("unknown escape"));
     }
 
     #[test]

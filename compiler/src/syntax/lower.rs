@@ -19,7 +19,7 @@ use super::scan::ChunkText;
 use crate::ast::*;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::limits::{MAX_EXPR_TERMS, MAX_IDENT_BYTES, MAX_NESTING, MAX_STRING_BYTES};
+use crate::limits::{MAX_EXPR_TERMS, MAX_IDENT_BYTES, MAX_STRING_BYTES, MAX_TREE_DEPTH};
 use crate::span::{FileId, Span};
 
 pub struct Lowerer<'a> {
@@ -255,9 +255,19 @@ impl<'a> Lowerer<'a> {
         Ident { name: name.to_owned(), span }
     }
 
+    /// A duration literal. Negative durations are always an error.
     fn duration(&mut self, pair: Pair<'_, Rule>) -> Duration {
         let span = self.span(&pair);
-        let secs = match literals::parse_duration(pair.as_str(), self.file, span) {
+        let text = pair.as_str();
+        if let Some(positive) = text.strip_prefix('-') {
+            self.diagnostics.push(
+                Diagnostic::new(Code::J0106, format!("a duration cannot be negative, found `{text}`"), self.file, span)
+                    .with_label("negative duration")
+                    .with_help(format!("write `{positive}`")),
+            );
+            return Duration { secs: 0, span };
+        }
+        let secs = match literals::parse_duration(text, self.file, span) {
             Ok(secs) => secs,
             Err(diagnostic) => {
                 self.diagnostics.push(diagnostic);
@@ -265,6 +275,22 @@ impl<'a> Lowerer<'a> {
             }
         };
         Duration { secs, span }
+    }
+
+    /// A duration that must be longer than zero: a wait, a timeout, a window, a time limit. A
+    /// zero here is a typo or a step that does nothing; `reentry after 0s` and durations in
+    /// expressions may be zero.
+    fn positive_duration(&mut self, pair: Pair<'_, Rule>, what: &str) -> Duration {
+        let before = self.diagnostics.len();
+        let duration = self.duration(pair);
+        if duration.secs == 0 && self.diagnostics.len() == before {
+            self.diagnostics.push(
+                Diagnostic::new(Code::J0106, format!("{what} of zero length"), self.file, duration.span)
+                    .with_label("zero duration")
+                    .with_help("use a duration longer than zero, or remove the step"),
+            );
+        }
+        duration
     }
 
     fn integer(&mut self, pair: Pair<'_, Rule>) -> u64 {
@@ -298,19 +324,14 @@ impl<'a> Lowerer<'a> {
                 Rule::escape => {
                     let part_span = self.span(&part);
                     match literals::unescape(part.as_str()) {
-                        Some(c) => {
+                        Ok(c) => {
                             literal_bytes += c.len_utf8();
                             push_literal(&mut parts, c.encode_utf8(&mut [0; 4]));
                         }
-                        None => self.diagnostics.push(
-                            Diagnostic::new(
-                                Code::J0109,
-                                format!("unknown escape `{}`", part.as_str()),
-                                self.file,
-                                part_span,
-                            )
-                            .with_label("not an escape")
-                            .with_help("escapes are `\\n`, `\\t`, `\\\"`, `\\\\`, `\\{` and `\\}`"),
+                        Err(why) => self.diagnostics.push(
+                            Diagnostic::new(Code::J0109, why, self.file, part_span)
+                                .with_label("invalid escape")
+                                .with_help("escapes are `\\n`, `\\t`, `\\\"`, `\\\\`, `\\{`, `\\}` and `\\u{1F600}`"),
                         ),
                     }
                 }
@@ -595,13 +616,13 @@ impl<'a> Lowerer<'a> {
     /// Guards recursion that the scanner's brace count does not see (`set<set<...>>`,
     /// `else if` chains). Returns false, after reporting, when too deep.
     fn enter(&mut self, span: Span) -> bool {
-        if self.depth >= MAX_NESTING {
+        if self.depth >= MAX_TREE_DEPTH {
             if !self.reported_malformed {
                 self.reported_malformed = true;
                 self.diagnostics.push(
                     Diagnostic::new(
                         Code::J0110,
-                        format!("nesting is deeper than {MAX_NESTING} levels"),
+                        format!("nesting is deeper than {MAX_TREE_DEPTH} levels"),
                         self.file,
                         span,
                     )
@@ -652,7 +673,7 @@ impl<'a> Lowerer<'a> {
                     match child.as_rule() {
                         Rule::category_ref => category = Some(self.ident(child)),
                         Rule::integer => max = Some(self.integer(child)),
-                        Rule::duration => per = Some(self.duration(child)),
+                        Rule::duration => per = Some(self.positive_duration(child, "a frequency period")),
                         _ => {}
                     }
                 }
@@ -739,7 +760,9 @@ impl<'a> Lowerer<'a> {
         let span = self.span(&rule);
         Some(match rule.as_rule() {
             Rule::window_rule => {
-                let length = significant(rule).find(|p| p.as_rule() == Rule::duration).map(|p| self.duration(p));
+                let length = significant(rule)
+                    .find(|p| p.as_rule() == Rule::duration)
+                    .map(|p| self.positive_duration(p, "a window"));
                 ChannelRule::Window { length: self.required_node(length, span, "a window length")?, span }
             }
             Rule::tag_rule => {
@@ -750,7 +773,7 @@ impl<'a> Lowerer<'a> {
                     match child.as_rule() {
                         Rule::ident => name = Some(self.ident(child)),
                         Rule::ident_list => allows = self.ident_list(child),
-                        Rule::duration => within = Some(self.duration(child)),
+                        Rule::duration => within = Some(self.positive_duration(child, "a tag window")),
                         _ => {}
                     }
                 }
@@ -1006,7 +1029,7 @@ impl<'a> Lowerer<'a> {
                     match child.as_rule() {
                         Rule::ident => name = Some(self.ident(child)),
                         Rule::event_ref => event = Some(self.ident(child)),
-                        Rule::duration => within = Some(self.duration(child)),
+                        Rule::duration => within = Some(self.positive_duration(child, "a goal period")),
                         _ => {}
                     }
                 }
@@ -1086,7 +1109,7 @@ impl<'a> Lowerer<'a> {
                 StepKind::Ask { message: self.required_ident(message, span)?, timeout, arms }
             }
             Rule::wait_step => {
-                let duration = significant(step).next().map(|p| self.duration(p));
+                let duration = significant(step).next().map(|p| self.positive_duration(p, "a wait"));
                 StepKind::Wait { duration: self.required_node(duration, span, "a duration")? }
             }
             Rule::wait_for_step => {
@@ -1096,7 +1119,7 @@ impl<'a> Lowerer<'a> {
                 for child in significant(step) {
                     match child.as_rule() {
                         Rule::event_ref => events.push(self.ident(child)),
-                        Rule::duration => within = Some(self.duration(child)),
+                        Rule::duration => within = Some(self.positive_duration(child, "a time limit")),
                         Rule::arm_block => arms = self.arm_block(child),
                         _ => {}
                     }
@@ -1183,63 +1206,47 @@ impl<'a> Lowerer<'a> {
         Some(Step { kind, span })
     }
 
-    /// `if` with its `else if` chain, lowered iteratively from the innermost `else` outwards so
-    /// that a long chain cannot exhaust the stack here (the grammar nests it).
+    /// `if` with its `else if` links and final `else`, all flat in the grammar and the tree.
     fn if_step(&mut self, pair: Pair<'_, Rule>) -> Option<Step> {
-        // Collect the chain: (span, condition pair, then block, else block?).
-        let mut links = Vec::new();
-        let mut final_else = None;
-        let mut current = Some(pair);
-        while let Some(if_pair) = current.take() {
-            let span = self.span(&if_pair);
-            if links.len() >= MAX_NESTING {
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::J0110,
-                        format!("`else if` chain is longer than {MAX_NESTING}"),
-                        self.file,
-                        span,
-                    )
-                    .with_label("too many `else if` branches")
-                    .with_help("split the decision over several stages, or use `split` for percentages"),
-                );
-                return None;
-            }
-            let mut condition = None;
-            let mut then_block = None;
-            for child in significant(if_pair) {
-                match child.as_rule() {
-                    Rule::expr => condition = Some(child),
-                    Rule::step_block if then_block.is_none() => then_block = Some(child),
-                    Rule::step_block => final_else = Some(child),
-                    Rule::if_step => current = Some(child),
-                    _ => {}
+        let span = self.span(&pair);
+        let mut branches = Vec::new();
+        let mut else_steps = None;
+        let mut condition = None;
+        for child in significant(pair) {
+            match child.as_rule() {
+                Rule::expr => condition = self.expr(child),
+                Rule::step_block => {
+                    let steps = self.step_block(child);
+                    let condition = self.required_node(condition.take(), span, "a condition")?;
+                    branches.push(IfBranch { condition, steps, span });
                 }
+                Rule::else_if => {
+                    let link_span = self.span(&child);
+                    let mut link_condition = None;
+                    let mut steps = Vec::new();
+                    for part in significant(child) {
+                        match part.as_rule() {
+                            Rule::expr => link_condition = self.expr(part),
+                            Rule::step_block => steps = self.step_block(part),
+                            _ => {}
+                        }
+                    }
+                    let condition = self.required_node(link_condition, link_span, "a condition")?;
+                    branches.push(IfBranch { condition, steps, span: link_span });
+                }
+                Rule::else_block => {
+                    else_steps =
+                        significant(child).find(|p| p.as_rule() == Rule::step_block).map(|b| self.step_block(b));
+                }
+                _ => {}
             }
-            links.push((span, condition, then_block));
         }
-        let mut final_else = final_else.map(|block| self.step_block(block));
-        let mut result: Option<Step> = None;
-        for (span, condition, then_block) in links.into_iter().rev() {
-            let condition = match condition {
-                Some(expr) => self.expr(expr),
-                None => None,
-            };
-            let condition = self.required_node(condition, span, "a condition")?;
-            let then_steps = then_block.map(|block| self.step_block(block)).unwrap_or_default();
-            // The innermost `if` takes the final `else`; each outer one takes the `if` inside it.
-            let else_steps = match result.take() {
-                Some(inner) => Some(vec![inner]),
-                None => final_else.take(),
-            };
-            result = Some(Step { kind: StepKind::If { condition, then_steps, else_steps }, span });
-        }
-        result
+        Some(Step { kind: StepKind::If { branches, else_steps }, span })
     }
 
     fn timeout(&mut self, pair: Pair<'_, Rule>) -> Option<Duration> {
         let span = self.span(&pair);
-        let duration = significant(pair).next().map(|p| self.duration(p));
+        let duration = significant(pair).next().map(|p| self.positive_duration(p, "a timeout"));
         self.required_node(duration, span, "a duration")
     }
 

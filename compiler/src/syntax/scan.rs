@@ -115,8 +115,9 @@ impl Chunk {
 pub struct Scan {
     pub chunks: Vec<Chunk>,
     pub diagnostics: Vec<Diagnostic>,
-    /// Unterminated strings (from the opening quote to the end of its line). Syntax errors
-    /// inside these ranges are consequences of J0104 and are not reported again.
+    /// Unterminated strings and unclosed parentheses (from the opener to the end of its line).
+    /// Syntax errors inside these ranges are consequences of J0104/J0102 and are not reported
+    /// again.
     pub unterminated: Vec<Span>,
 }
 
@@ -127,8 +128,12 @@ enum Open {
         at: usize,
         indent: usize,
     },
-    Paren,
-    Bracket,
+    Paren {
+        at: usize,
+    },
+    Bracket {
+        at: usize,
+    },
     /// `{` inside a string: an interpolation, closed by `}`.
     Interp,
     /// `"`
@@ -286,14 +291,10 @@ impl Scanner<'_> {
                 let indent = self.line_indent;
                 self.push(Open::Brace { at: i, indent }, i);
             }
-            b'(' => self.push(Open::Paren, i),
-            b'[' => self.push(Open::Bracket, i),
-            b')' if self.stack.last() == Some(&Open::Paren) => {
-                self.stack.pop();
-            }
-            b']' if self.stack.last() == Some(&Open::Bracket) => {
-                self.stack.pop();
-            }
+            b'(' => self.push(Open::Paren { at: i }, i),
+            b'[' => self.push(Open::Bracket { at: i }, i),
+            b')' => self.close_group(i, ')'),
+            b']' => self.close_group(i, ']'),
             b'}' => self.close_brace(i),
             _ => {}
         }
@@ -363,7 +364,7 @@ impl Scanner<'_> {
 
     fn close_brace(&mut self, i: usize) {
         // Parentheses and brackets never span lines; drop any left open on this line.
-        while matches!(self.stack.last(), Some(Open::Paren | Open::Bracket)) {
+        while matches!(self.stack.last(), Some(Open::Paren { .. } | Open::Bracket { .. })) {
             self.stack.pop();
         }
         match self.stack.last() {
@@ -382,16 +383,48 @@ impl Scanner<'_> {
         }
     }
 
+    /// `)` or `]`: closes its group on this line, or is reported and blanked.
+    fn close_group(&mut self, i: usize, symbol: char) {
+        let matches = match self.stack.last() {
+            Some(Open::Paren { .. }) => symbol == ')',
+            Some(Open::Bracket { .. }) => symbol == ']',
+            _ => false,
+        };
+        if matches {
+            self.stack.pop();
+            return;
+        }
+        let opener = if symbol == ')' { '(' } else { '[' };
+        self.out.diagnostics.push(
+            Diagnostic::new(Code::J0103, format!("unmatched `{symbol}`"), self.file, Span::new(i, i + 1))
+                .with_label(format!("no `{opener}` is open here"))
+                .with_help(format!("delete this `{symbol}`, or add the `{opener}` it was meant to close"))
+                .with_suggestion(format!("delete the unmatched `{symbol}`"), Span::new(i, i + 1), ""),
+        );
+        self.blanks.push(i..i + 1);
+    }
+
     /// At a line break: strings, interpolations, parentheses and brackets end with the line.
     fn end_line(&mut self, at: usize) {
         let mut outermost_string = None;
+        let mut outermost_group = None;
         while let Some(top) = self.stack.last().copied() {
             match top {
                 Open::Str { at } => outermost_string = Some(at),
-                Open::Interp | Open::Paren | Open::Bracket => {}
+                Open::Paren { at } | Open::Bracket { at } => outermost_group = Some((at, top)),
+                Open::Interp => {}
                 Open::Brace { .. } => break,
             }
             self.stack.pop();
+        }
+        if let (Some((start, group)), None) = (outermost_group, outermost_string) {
+            let (opener, closer) = if matches!(group, Open::Paren { .. }) { ('(', ')') } else { ('[', ']') };
+            self.out.unterminated.push(Span::new(start, at));
+            self.out.diagnostics.push(
+                Diagnostic::new(Code::J0102, format!("unclosed `{opener}`"), self.file, Span::new(start, start + 1))
+                    .with_label(format!("this `{opener}` has no matching `{closer}` on its line"))
+                    .with_help(format!("add the missing `{closer}`; parentheses and lists cannot span lines")),
+            );
         }
         if let Some(start) = outermost_string {
             let span = Span::new(start, at);
@@ -518,6 +551,25 @@ impl Scanner<'_> {
             );
             self.blanks.push(i..end);
             return Some(end - i);
+        }
+        if b == 0xC2 {
+            // C1 controls U+0080..U+009F (CSI among them can drive a terminal).
+            let c1 = self.byte(i + 1)?;
+            if (0x80..=0x9F).contains(&c1) {
+                self.out.diagnostics.push(
+                    Diagnostic::new(
+                        Code::J0113,
+                        format!("control character U+{c1:04X} in source"),
+                        self.file,
+                        Span::new(i, i + 2),
+                    )
+                    .with_label("not allowed in a journey file")
+                    .with_help("delete it; journey files are plain text"),
+                );
+                self.blanks.push(i..i + 2);
+                return Some(2);
+            }
+            return None;
         }
         if b == 0xE2 {
             let c1 = self.byte(i + 1)?;
