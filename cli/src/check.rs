@@ -6,7 +6,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use journey_compiler::limits::MAX_SOURCE_BYTES;
-use journey_compiler::{check_file, Code, Diagnostic, FileId, Severity, Span};
+use journey_compiler::{check_file, Diagnostic, Severity};
 
 use crate::args::{CheckArgs, ColorChoice, Deny, Format};
 use crate::discover::{describe_io_error, discover};
@@ -80,7 +80,7 @@ pub fn check_paths(paths: &[PathBuf]) -> Outcome {
                 outcome.io_errors.push(format!("cannot read `{}`: {}", input.display, describe_io_error(&error)))
             }
             Ok(Contents::TooLarge(len)) => {
-                outcome.diagnostics.push(too_large(id, len));
+                outcome.diagnostics.push(journey_compiler::source::too_large(id, len));
                 outcome.table.push(SourceFile::new(input.display, String::new()));
             }
             Ok(Contents::Bytes(bytes)) => {
@@ -119,22 +119,6 @@ fn read_bounded(path: &Path) -> io::Result<Contents> {
         return Ok(Contents::TooLarge(limit.saturating_add(1)));
     }
     Ok(Contents::Bytes(bytes))
-}
-
-/// The J0111 diagnostic `decode_source` would give, made without reading the file.
-fn too_large(file: FileId, len: u64) -> Diagnostic {
-    Diagnostic::new(
-        Code::J0111,
-        format!(
-            "file is {} bytes; the limit is {} bytes ({} MiB)",
-            len,
-            MAX_SOURCE_BYTES,
-            MAX_SOURCE_BYTES / (1024 * 1024)
-        ),
-        file,
-        Span::empty(0),
-    )
-    .with_help("split the file into several files and `import` them")
 }
 
 fn use_color(choice: ColorChoice) -> bool {
@@ -180,8 +164,8 @@ mod tests {
     fn the_size_limit_diagnostic_matches_the_compilers() {
         let len = MAX_SOURCE_BYTES + 1;
         let bytes = vec![b' '; len];
-        let ours = too_large(FileId(3), u64::try_from(len).unwrap());
-        let theirs = check_file(FileId(3), &bytes).diagnostics;
+        let ours = journey_compiler::source::too_large(journey_compiler::FileId(3), u64::try_from(len).unwrap());
+        let theirs = check_file(journey_compiler::FileId(3), &bytes).diagnostics;
         assert_eq!(theirs, vec![ours]);
     }
 }
