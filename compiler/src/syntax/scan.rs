@@ -205,7 +205,10 @@ impl Scanner<'_> {
                 line_start = true;
                 continue;
             }
-            if let Some(len) = self.forbidden_at(i) {
+            // Printable ASCII is never forbidden; only control bytes and the lead bytes of C1
+            // controls (0xC2) and bidirectional controls (0xE2) need a closer look.
+            let suspicious = b < 0x20 || b == 0x7F || b == 0xC2 || b == 0xE2;
+            if let Some(len) = suspicious.then(|| self.forbidden_at(i)).flatten() {
                 i += len;
                 continue;
             }
