@@ -102,6 +102,8 @@ pub enum TypeKind {
 pub struct EventDecl {
     pub name: Ident,
     pub inbound: Option<Ident>,
+    /// `window 7d`: this inbound event opens a window of its own length (click-to-Messenger ads).
+    pub window: Option<Duration>,
     pub fields: Vec<FieldDecl>,
     pub span: Span,
 }
@@ -199,6 +201,8 @@ pub enum ChannelRule {
     Supports { elements: Vec<Ident>, span: Span },
     /// `template required outside window`
     TemplateRequiredOutsideWindow { span: Span },
+    /// `encoding sms`: how text length is counted (GSM-7/UCS-2 segments for `sms`).
+    Encoding { name: Ident, span: Span },
     /// `keywords STOP, HELP`: opt-out and help keywords the channel handles.
     Keywords { words: Vec<Ident>, span: Span },
 }

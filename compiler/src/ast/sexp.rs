@@ -42,7 +42,10 @@ impl Printer {
             Item::Import(import) => self.line(&format!("(import {:?})", import.path.value)),
             Item::Profile(profile) => self.nested("profile", |p| p.fields(&profile.fields)),
             Item::Event(event) => {
-                let inbound = event.inbound.as_ref().map(|c| format!(" inbound={}", c.name)).unwrap_or_default();
+                let mut inbound = event.inbound.as_ref().map(|c| format!(" inbound={}", c.name)).unwrap_or_default();
+                if let Some(window) = event.window {
+                    inbound.push_str(&format!(" window={}s", window.secs));
+                }
                 self.nested(&format!("event {}{inbound}", event.name.name), |p| p.fields(&event.fields));
             }
             Item::Segment(segment) => {
@@ -300,5 +303,6 @@ fn channel_rule(rule: &ChannelRule) -> String {
         ChannelRule::Supports { elements, .. } => format!("(supports {})", names(elements)),
         ChannelRule::TemplateRequiredOutsideWindow { .. } => "(template-required-outside-window)".to_owned(),
         ChannelRule::Keywords { words, .. } => format!("(keywords {})", names(words)),
+        ChannelRule::Encoding { name, .. } => format!("(encoding {})", name.name),
     }
 }

@@ -72,9 +72,8 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         policy_rule | quiet_hours | frequency | business_hours | jurisdiction => {
             "a policy rule (`quiet_hours`, `frequency`, `business_hours`, `jurisdiction`)"
         }
-        channel_rule | window_rule | tag_rule | limit_rule | supports_rule | template_rule | keywords_rule => {
-            "a channel rule (`window`, `tag`, `limit`, `supports`, ...)"
-        }
+        channel_rule | window_rule | tag_rule | limit_rule | supports_rule | template_rule | keywords_rule
+        | encoding_rule => "a channel rule (`window`, `tag`, `limit`, `supports`, ...)",
         element | text_el | subject_el | title_el | subtitle_el | reply_el | button_el | media_el | card_el
         | template_el | tag_el => "a message element (`text`, `reply`, `template`, ...)",
         template_param => "a template parameter (`order = event.order_id`)",
@@ -105,6 +104,7 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         kw_channel => "`channel`",
         kw_consent => "`consent`",
         kw_else => "`else`",
+        kw_encoding => "`encoding`",
         kw_entry => "`entry`",
         kw_enum => "`enum`",
         kw_event => "`event`",

@@ -151,6 +151,7 @@ fn rule_is_plain_keyword(rule: Rule) -> bool {
             | kw_wait
             | kw_where
             | kw_window
+            | kw_encoding
             | kw_within
     )
 }
@@ -445,16 +446,18 @@ impl<'a> Lowerer<'a> {
             Rule::event_decl => {
                 let mut name = None;
                 let mut inbound = None;
+                let mut window = None;
                 let mut fields = Vec::new();
                 for child in significant(pair) {
                     match child.as_rule() {
                         Rule::ident => name = Some(self.ident(child)),
                         Rule::channel_ref => inbound = Some(self.ident(child)),
+                        Rule::duration => window = Some(self.positive_duration(child, "a window")),
                         Rule::field_list => fields = self.field_list(child),
                         _ => {}
                     }
                 }
-                Item::Event(EventDecl { name: self.required_ident(name, span)?, inbound, fields, span })
+                Item::Event(EventDecl { name: self.required_ident(name, span)?, inbound, window, fields, span })
             }
             Rule::segment => {
                 let mut children = significant(pair);
@@ -802,6 +805,10 @@ impl<'a> Lowerer<'a> {
                 span,
             },
             Rule::template_rule => ChannelRule::TemplateRequiredOutsideWindow { span },
+            Rule::encoding_rule => {
+                let name = significant(rule).find(|p| p.as_rule() == Rule::ident).map(|p| self.ident(p));
+                ChannelRule::Encoding { name: self.required_ident(name, span)?, span }
+            }
             Rule::keywords_rule => ChannelRule::Keywords {
                 words: significant(rule).next().map(|p| self.ident_list(p)).unwrap_or_default(),
                 span,
