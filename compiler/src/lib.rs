@@ -8,6 +8,7 @@
 
 pub mod ast;
 pub mod codes;
+pub mod content;
 pub mod diagnostic;
 pub mod limits;
 pub mod line_index;
