@@ -1,17 +1,18 @@
 //! `journey check`: find the files, read them within the size limit, run the compiler on each,
 //! print the diagnostics in the chosen format and pick the exit code.
 
-use std::fs::File;
-use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, Write};
+use std::path::PathBuf;
 
-use journey_compiler::limits::MAX_SOURCE_BYTES;
-use journey_compiler::{check_file, Diagnostic, Severity};
+use journey_compiler::check::Stats;
+use journey_compiler::project::{Origin, ProjectPath};
+use journey_compiler::{check_project, Diagnostic, FileId, Severity};
 
 use crate::args::{CheckArgs, ColorChoice, Deny, Format};
-use crate::discover::{describe_io_error, discover};
+use crate::discover::discover;
 use crate::exit::Exit;
 use crate::files::{escape_controls, FileTable, SourceFile};
+use crate::project;
 use crate::render::{self, Summary};
 
 /// Everything one `journey check` run found.
@@ -22,6 +23,8 @@ pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
     /// Arguments and files that could not be used; each makes the run exit with code 2.
     pub io_errors: Vec<String>,
+    /// What the checker looked at, for `--verbose`.
+    pub stats: Stats,
 }
 
 pub fn run(args: &CheckArgs) -> Exit {
@@ -69,56 +72,61 @@ pub fn exit_code(summary: &Summary, deny_warnings: bool) -> Exit {
     }
 }
 
-/// Discovers, reads and checks every file. File ids follow discovery order.
+/// Discovers the files, groups them into projects, and checks each project. File ids follow the
+/// order in which projects and their files appear.
 pub fn check_paths(paths: &[PathBuf]) -> Outcome {
     let discovered = discover(paths);
     let mut outcome = Outcome { io_errors: discovered.errors, ..Outcome::default() };
-    for input in discovered.inputs {
-        let id = outcome.table.next_id();
-        match read_bounded(&input.path) {
-            Err(error) => {
-                outcome.io_errors.push(format!("cannot read `{}`: {}", input.display, describe_io_error(&error)))
-            }
-            Ok(Contents::TooLarge(len)) => {
-                outcome.diagnostics.push(journey_compiler::source::too_large(id, len));
-                outcome.table.push(SourceFile::new(input.display, String::new()));
-            }
-            Ok(Contents::Bytes(bytes)) => {
-                let checked = check_file(id, &bytes);
-                // Renderers only read the text of files that diagnostics point into, and today a
-                // file's diagnostics point only into that file: keep no text for clean files, so
-                // checking a large tree holds only the problem files in memory. (When checks span
-                // files, keep the text of every file a label points into.)
-                let text = if checked.diagnostics.is_empty() { String::new() } else { checked.text };
-                outcome.diagnostics.extend(checked.diagnostics);
-                outcome.table.push(SourceFile::new(input.display, text));
-            }
+    let projects = project::group(&discovered.inputs, &mut outcome.io_errors);
+    for inputs in projects {
+        let loader = project::DiskLoader::new(inputs.root.clone());
+        let entries: Vec<ProjectPath> = inputs.entries.iter().map(|(path, _)| path.clone()).collect();
+        let report = check_project(&entries, &loader);
+        let offset = outcome.table.next_id().0;
+        // Every file of the project goes into the table, so labels in imported files render too.
+        for file in &report.sources.files {
+            let name = match (&file.origin, file.is_entry) {
+                (Origin::Project(path), true) => inputs
+                    .entries
+                    .iter()
+                    .find(|(p, _)| p == path)
+                    .map_or_else(|| format!("{}{}", inputs.display_prefix, path), |(_, shown)| shown.clone()),
+                (Origin::Project(path), false) => format!("{}{}", inputs.display_prefix, path),
+                (Origin::Std(_), _) => file.name.clone(),
+            };
+            outcome.table.push(SourceFile::new(name, file.text.clone()));
         }
+        outcome.stats = add_stats(outcome.stats, report.stats);
+        outcome.diagnostics.extend(report.diagnostics.into_iter().map(|d| shift_files(d, offset)));
     }
     outcome
 }
 
-enum Contents {
-    Bytes(Vec<u8>),
-    /// Over `MAX_SOURCE_BYTES`; the size in bytes (at least the limit plus one).
-    TooLarge(u64),
+fn add_stats(a: Stats, b: Stats) -> Stats {
+    Stats {
+        files: a.files + b.files,
+        declarations: a.declarations + b.declarations,
+        references: a.references + b.references,
+        expressions: a.expressions + b.expressions,
+        messages: a.messages + b.messages,
+        content_rules: a.content_rules + b.content_rules,
+        sends: a.sends + b.sends,
+    }
 }
 
-/// Reads a file, refusing one over the size limit from its metadata without reading it, and
-/// never holding more than the limit plus one byte in memory (the file may grow, or be a pipe).
-fn read_bounded(path: &Path) -> io::Result<Contents> {
-    let limit = u64::try_from(MAX_SOURCE_BYTES).unwrap_or(u64::MAX);
-    let file = File::open(path)?;
-    let len = file.metadata()?.len();
-    if len > limit {
-        return Ok(Contents::TooLarge(len));
+/// Moves a project's file ids to their place in the run's file table.
+fn shift_files(mut diagnostic: Diagnostic, offset: u32) -> Diagnostic {
+    let shift = |id: &mut FileId| id.0 = id.0.saturating_add(offset);
+    shift(&mut diagnostic.primary.file);
+    for label in &mut diagnostic.secondary {
+        shift(&mut label.file);
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
-    if bytes.len() > MAX_SOURCE_BYTES {
-        return Ok(Contents::TooLarge(limit.saturating_add(1)));
+    for suggestion in &mut diagnostic.suggestions {
+        for edit in &mut suggestion.edits {
+            shift(&mut edit.file);
+        }
     }
-    Ok(Contents::Bytes(bytes))
+    diagnostic
 }
 
 fn use_color(choice: ColorChoice) -> bool {
@@ -162,10 +170,10 @@ mod tests {
 
     #[test]
     fn the_size_limit_diagnostic_matches_the_compilers() {
-        let len = MAX_SOURCE_BYTES + 1;
+        let len = journey_compiler::limits::MAX_SOURCE_BYTES + 1;
         let bytes = vec![b' '; len];
         let ours = journey_compiler::source::too_large(journey_compiler::FileId(3), u64::try_from(len).unwrap());
-        let theirs = check_file(journey_compiler::FileId(3), &bytes).diagnostics;
+        let theirs = journey_compiler::check_file(journey_compiler::FileId(3), &bytes).diagnostics;
         assert_eq!(theirs, vec![ours]);
     }
 }

@@ -19,6 +19,9 @@ pub struct Input {
     pub path: PathBuf,
     /// How to show it: relative as given on the command line, with `/` separators.
     pub display: String,
+    /// The directory it was found under (a directory argument), or its own directory (a file
+    /// argument): its project root when no `journey.toml` is above it.
+    pub base: PathBuf,
 }
 
 /// What discovery found, and every argument it could not use.
@@ -42,7 +45,13 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
                     found.errors.push(format!("no .journey files found in `{display}`"));
                 }
             }
-            Ok(_) => found.inputs.push(Input { path: arg.clone(), display }),
+            Ok(_) => {
+                let base = match arg.parent() {
+                    Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                found.inputs.push(Input { path: arg.clone(), display, base })
+            }
         }
     }
     // The same file named twice (`journey check a.journey a.journey`, or a file inside a
@@ -97,7 +106,7 @@ fn walk(root: &Path, root_display: &str, found: &mut Discovered) {
         }
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    found.inputs.extend(files.into_iter().map(|(_, path, display)| Input { path, display }));
+    found.inputs.extend(files.into_iter().map(|(_, path, display)| Input { path, display, base: root.to_path_buf() }));
 }
 
 fn is_journey_file(path: &Path) -> bool {

@@ -10,6 +10,7 @@ mod discover;
 mod exit;
 mod explain;
 mod files;
+mod project;
 mod render;
 
 use std::io::Write;

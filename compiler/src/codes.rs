@@ -66,6 +66,34 @@ codes! {
     J0114, Error, "bidirectional control character";
     J0115, Error, "input too complex";
     J0116, Error, "name or literal too long";
+    J0201, Error, "unknown message";
+    J0202, Error, "unknown name in an expression";
+    J0203, Error, "unknown event";
+    J0204, Error, "unknown field";
+    J0205, Error, "unknown stage";
+    J0206, Error, "unknown channel";
+    J0207, Error, "unknown category";
+    J0208, Error, "unknown outcome";
+    J0209, Error, "duplicate definition";
+    J0210, Error, "type mismatch";
+    J0211, Error, "condition is not true or false";
+    J0212, Error, "optional field without a fallback";
+    J0213, Error, "event field out of scope";
+    J0214, Error, "import outside the project";
+    J0215, Error, "import not found";
+    J0216, Error, "import cycle";
+    J0217, Error, "unknown type";
+    J0218, Error, "field cannot be shown in text";
+    J0219, Error, "unknown function or wrong arguments";
+    J0220, Error, "unknown tag";
+    J0301, Error, "element not supported by the channel";
+    J0302, Error, "too many elements";
+    J0303, Error, "text too long for the channel";
+    J0304, Error, "too many SMS segments";
+    J0305, Warning, "character forces UCS-2 encoding";
+    J0306, Warning, "title truncated by the channel";
+    J0307, Error, "message has no content";
+    J0308, Error, "unknown name in a channel declaration";
 }
 
 impl Code {

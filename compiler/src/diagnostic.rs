@@ -142,3 +142,21 @@ pub fn cap_diagnostics(_file: FileId, diagnostics: &mut Vec<Diagnostic>) {
         }
     }
 }
+
+/// [`cap_diagnostics`] for each file of a sorted list of diagnostics from several files.
+pub fn cap_per_file(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut result = Vec::with_capacity(diagnostics.len());
+    let mut current: Vec<Diagnostic> = Vec::new();
+    for diagnostic in diagnostics {
+        if current.first().is_some_and(|d| d.primary.file != diagnostic.primary.file) {
+            let file = current.first().map_or(FileId(0), |d| d.primary.file);
+            cap_diagnostics(file, &mut current);
+            result.append(&mut current);
+        }
+        current.push(diagnostic);
+    }
+    let file = current.first().map_or(FileId(0), |d| d.primary.file);
+    cap_diagnostics(file, &mut current);
+    result.append(&mut current);
+    result
+}

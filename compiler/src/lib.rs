@@ -4,14 +4,20 @@
 //! protocol: callers hand it bytes or text with a [`FileId`] and get back trees and
 //! [`Diagnostic`]s. The CLI (`cli/`) and the language server wrap it.
 //!
-//! Pipeline so far: [`decode_source`] (bytes to text) -> [`parse`] (text to AST + diagnostics).
+//! Pipeline so far: [`decode_source`] (bytes to text) -> [`parse`] (text to AST + diagnostics)
+//! per file; [`check_project`] loads a project through a [`project::SourceLoader`] and runs the
+//! semantic passes of [`check`] over all its files.
 
 pub mod ast;
+pub mod check;
 pub mod codes;
 pub mod content;
 pub mod diagnostic;
 pub mod limits;
 pub mod line_index;
+pub mod model;
+pub mod names;
+pub mod project;
 pub mod source;
 pub mod span;
 pub mod syntax;
@@ -48,4 +54,27 @@ pub fn check_file(file: FileId, bytes: &[u8]) -> CheckedFile {
     diagnostic::sort_diagnostics(&mut diagnostics);
     diagnostic::cap_diagnostics(file, &mut diagnostics);
     CheckedFile { text: decoded.text, ast, diagnostics }
+}
+
+/// A checked project: its files, the resolved model, and every diagnostic.
+#[derive(Debug, Clone)]
+pub struct ProjectReport {
+    pub sources: project::Sources,
+    pub model: model::Model,
+    /// Sorted by file and position, capped per file.
+    pub diagnostics: Vec<Diagnostic>,
+    pub stats: check::Stats,
+}
+
+/// Loads `entries` and everything they import through `loader`, then checks names, types and
+/// channel content over the whole project.
+pub fn check_project(entries: &[project::ProjectPath], loader: &dyn project::SourceLoader) -> ProjectReport {
+    let mut sources = project::load_sources(entries, loader);
+    let (model, sink) = check::check_sources(&sources);
+    let mut diagnostics = std::mem::take(&mut sources.diagnostics);
+    diagnostics.extend(sink.diagnostics);
+    diagnostic::sort_diagnostics(&mut diagnostics);
+    diagnostics.dedup();
+    let diagnostics = diagnostic::cap_per_file(diagnostics);
+    ProjectReport { sources, model, diagnostics, stats: sink.stats }
 }

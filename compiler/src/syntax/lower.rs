@@ -69,6 +69,7 @@ fn is_noise(rule: Rule) -> bool {
     matches!(
         rule,
         lbrace
+            | comment
             | rbrace
             | lparen
             | rparen

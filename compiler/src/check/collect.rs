@@ -1,0 +1,248 @@
+//! First pass: every declaration of the project into the [`Model`], by name.
+//!
+//! Reports duplicate definitions (J0209, labelling both), unknown field types (J0217) and
+//! channel declarations that use a limit or element name the checker does not know (J0308).
+//! Nothing here looks at references; that is the next pass.
+
+use std::collections::BTreeMap;
+
+use super::Sink;
+use crate::ast::{self, ChannelRule, Element, Item, JourneyMember, PolicyRule, TypeKind};
+use crate::codes::Code;
+use crate::content::vocabulary::{ELEMENTS, LIMITS};
+use crate::diagnostic::Diagnostic;
+use crate::model::{self, Def, Field, LimitUnit, Model, Type};
+use crate::project::Sources;
+use crate::span::FileId;
+
+pub fn collect(sources: &Sources, sink: &mut Sink) -> Model {
+    let mut model = Model::default();
+    for file in &sources.files {
+        let Some(ast) = &file.ast else { continue };
+        for item in &ast.items {
+            collect_item(file.id, item, &mut model, sink);
+        }
+    }
+    model
+}
+
+fn def(file: FileId, ident: &ast::Ident) -> Def {
+    Def { file, span: ident.span }
+}
+
+/// Inserts `value` under `name` unless the name is taken, in which case both are labelled.
+fn insert_unique<T>(
+    map: &mut BTreeMap<String, T>,
+    what: &str,
+    name: &ast::Ident,
+    file: FileId,
+    value: T,
+    existing_def: impl Fn(&T) -> Def,
+    sink: &mut Sink,
+) {
+    if let Some(existing) = map.get(&name.name) {
+        sink.duplicate(what, &name.name, def(file, name), existing_def(existing));
+        return;
+    }
+    map.insert(name.name.clone(), value);
+}
+
+fn collect_item(file: FileId, item: &Item, model: &mut Model, sink: &mut Sink) {
+    match item {
+        Item::Import(_) => {}
+        Item::Profile(profile) => {
+            for field in &profile.fields {
+                let value = field_of(file, field, sink);
+                insert_unique(&mut model.profile, "profile field", &field.name, file, value, |f| f.def, sink);
+            }
+        }
+        Item::Event(event) => {
+            let mut fields = BTreeMap::new();
+            for field in &event.fields {
+                let value = field_of(file, field, sink);
+                insert_unique(&mut fields, "field", &field.name, file, value, |f: &Field| f.def, sink);
+            }
+            let value = model::Event {
+                def: def(file, &event.name),
+                fields,
+                inbound: event.inbound.as_ref().map(|c| c.name.clone()),
+                window_secs: event.window.map(|w| w.secs),
+            };
+            insert_unique(&mut model.events, "event", &event.name, file, value, |e| e.def, sink);
+        }
+        Item::Segment(segment) => {
+            let value = def(file, &segment.name);
+            insert_unique(&mut model.segments, "segment", &segment.name, file, value, |d| *d, sink);
+        }
+        Item::Policy(policy) => {
+            if policy.rules.iter().any(|r| matches!(r, PolicyRule::BusinessHours { .. })) {
+                model.has_business_hours = true;
+            }
+        }
+        Item::Channel(channel) => {
+            let value = channel_of(file, channel, sink);
+            insert_unique(&mut model.channels, "channel", &channel.name, file, value, |c| c.def, sink);
+        }
+        Item::Message(message) => {
+            let mut outcomes = Vec::new();
+            let mut tag = None;
+            let mut is_template = false;
+            collect_message_facts(&message.elements, &mut outcomes, &mut tag, &mut is_template);
+            let value = model::Message {
+                def: def(file, &message.name),
+                channel: message.channel.name.clone(),
+                category: message.category.name.clone(),
+                tag,
+                outcomes,
+                is_template,
+            };
+            insert_unique(&mut model.messages, "message", &message.name, file, value, |m| m.def, sink);
+        }
+        Item::Journey(journey) => {
+            let mut stages = BTreeMap::new();
+            for member in &journey.members {
+                if let JourneyMember::Stage(stage) = member {
+                    let value = def(file, &stage.name);
+                    insert_unique(&mut stages, "stage", &stage.name, file, value, |d| *d, sink);
+                }
+            }
+            let value = model::Journey { def: def(file, &journey.name), stages };
+            insert_unique(&mut model.journeys, "journey", &journey.name, file, value, |j| j.def, sink);
+        }
+    }
+}
+
+fn collect_message_facts(
+    elements: &[Element],
+    outcomes: &mut Vec<String>,
+    tag: &mut Option<String>,
+    template: &mut bool,
+) {
+    for element in elements {
+        match element {
+            Element::Reply { outcome, .. } => outcomes.push(outcome.name.clone()),
+            Element::Button { action: ast::ButtonAction::Outcome(outcome), .. } => outcomes.push(outcome.name.clone()),
+            Element::Card { elements, .. } => collect_message_facts(elements, outcomes, tag, template),
+            Element::Tag { name, .. } => *tag = Some(name.name.clone()),
+            Element::Template { .. } => *template = true,
+            _ => {}
+        }
+    }
+}
+
+fn field_of(file: FileId, field: &ast::FieldDecl, sink: &mut Sink) -> Field {
+    Field { def: def(file, &field.name), ty: type_of(file, &field.ty, sink), optional: field.ty.optional }
+}
+
+/// Resolves a written type. Depth is bounded by the parser (`MAX_TREE_DEPTH`).
+pub fn type_of(file: FileId, ty: &ast::TypeExpr, sink: &mut Sink) -> Type {
+    match &ty.kind {
+        TypeKind::Named(name) => match Type::named(&name.name) {
+            Some(ty) => ty,
+            None => {
+                let known = Type::NAMED.iter().map(|(n, _)| *n);
+                let mut diagnostic =
+                    Diagnostic::new(Code::J0217, format!("unknown type `{}`", name.name), file, name.span)
+                        .with_label("not a type")
+                        .with_note(format!(
+                            "types are {}, `set<T>`, `list<T>` and `enum {{ ... }}`",
+                            Type::NAMED.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                        ));
+                if let Some(best) = crate::names::closest(&name.name, known) {
+                    diagnostic = diagnostic.with_suggestion(format!("write `{best}`"), name.span, best);
+                }
+                sink.push(diagnostic);
+                Type::Unknown
+            }
+        },
+        TypeKind::Set(inner) => Type::Set(Box::new(type_of(file, inner, sink))),
+        TypeKind::List(inner) => Type::List(Box::new(type_of(file, inner, sink))),
+        TypeKind::Enum(variants) => Type::Enum(variants.iter().map(|v| v.name.clone()).collect()),
+    }
+}
+
+fn channel_of(file: FileId, channel: &ast::Channel, sink: &mut Sink) -> model::Channel {
+    let mut result = model::Channel {
+        def: def(file, &channel.name),
+        window_secs: None,
+        tags: BTreeMap::new(),
+        limits: BTreeMap::new(),
+        supports: None,
+        template_required_outside_window: false,
+        keywords: Vec::new(),
+        encoding: None,
+    };
+    for rule in &channel.rules {
+        match rule {
+            ChannelRule::Window { length, .. } => result.window_secs = Some(length.secs),
+            ChannelRule::Tag { name, allows, within, .. } => {
+                for category in allows {
+                    check_category(file, category, sink);
+                }
+                let tag = model::Tag {
+                    def: def(file, name),
+                    allows: allows.iter().map(|a| a.name.clone()).collect(),
+                    within_secs: within.map(|w| w.secs),
+                };
+                insert_unique(&mut result.tags, "tag", name, file, tag, |t| t.def, sink);
+            }
+            ChannelRule::Limit { what, max, unit, .. } => {
+                let known = LIMITS.iter().find(|(name, _)| *name == what.name);
+                let Some((_, counted)) = known else {
+                    sink.unknown_vocabulary("limit", what, file, LIMITS.iter().map(|(n, _)| *n));
+                    continue;
+                };
+                let unit = match unit.as_ref().map(|u| u.name.as_str()) {
+                    _ if *counted => LimitUnit::Count,
+                    None | Some("chars") => LimitUnit::Chars,
+                    Some("bytes") => LimitUnit::Bytes,
+                    Some(_) => {
+                        if let Some(unit) = unit {
+                            sink.unknown_vocabulary("limit unit", unit, file, ["bytes", "chars"].into_iter());
+                        }
+                        LimitUnit::Chars
+                    }
+                };
+                let limit = model::Limit { def: def(file, what), max: *max, unit };
+                insert_unique(&mut result.limits, "limit", what, file, limit, |l| l.def, sink);
+            }
+            ChannelRule::Supports { elements, .. } => {
+                let mut supported = result.supports.take().unwrap_or_default();
+                for element in elements {
+                    if ELEMENTS.contains(&element.name.as_str()) {
+                        supported.push(element.name.clone());
+                    } else {
+                        sink.unknown_vocabulary("element", element, file, ELEMENTS.iter().copied());
+                    }
+                }
+                result.supports = Some(supported);
+            }
+            ChannelRule::TemplateRequiredOutsideWindow { .. } => result.template_required_outside_window = true,
+            ChannelRule::Keywords { words, .. } => result.keywords.extend(words.iter().map(|w| w.name.clone())),
+            ChannelRule::Encoding { name, .. } => {
+                if name.name == "sms" {
+                    result.encoding = Some(name.name.clone());
+                } else {
+                    sink.unknown_vocabulary("encoding", name, file, ["sms"].into_iter());
+                }
+            }
+        }
+    }
+    result
+}
+
+/// Categories are built in (`model::CATEGORIES`).
+pub fn check_category(file: FileId, category: &ast::Ident, sink: &mut Sink) -> bool {
+    if model::CATEGORIES.contains(&category.name.as_str()) {
+        return true;
+    }
+    let mut diagnostic =
+        Diagnostic::new(Code::J0207, format!("unknown category `{}`", category.name), file, category.span)
+            .with_label("not a category")
+            .with_note("categories are `service`, `utility`, `marketing` and `authentication`");
+    if let Some(best) = crate::names::closest(&category.name, model::CATEGORIES.iter().copied()) {
+        diagnostic = diagnostic.with_suggestion(format!("write `{best}`"), category.span, best);
+    }
+    sink.push(diagnostic);
+    false
+}

@@ -1,0 +1,326 @@
+//! Third pass: each message against its channel's declaration, and nothing else.
+//!
+//! Every limit comes from the channel's `limit` rules and every element from its `supports`
+//! rule (stdlib/channels.journey cites the platform rule for each number), so a channel declared
+//! in a project (LINE, Telegram, ...) is checked the same way with no compiler change.
+//!
+//! Text with `{field}` parts is measured on its literal parts: fields have no declared maximum
+//! length yet, so the measure is a lower bound, and only a text whose literal part alone is over
+//! the limit is reported.
+
+use super::Sink;
+use crate::ast::{self, Element, Item, Template, TemplatePart};
+use crate::codes::Code;
+use crate::content::sms::{self, SmsEncoding};
+use crate::diagnostic::{Diagnostic, Suggestion, TextEdit};
+use crate::model::{Channel, LimitUnit, Model};
+use crate::project::Sources;
+use crate::span::{FileId, Span};
+
+pub fn check_messages(sources: &Sources, model: &Model, sink: &mut Sink) {
+    for file in &sources.files {
+        let Some(ast) = &file.ast else { continue };
+        for item in &ast.items {
+            let Item::Message(message) = item else { continue };
+            let Some(channel) = model.channels.get(&message.channel.name) else { continue };
+            // A syntax error inside the message dropped part of it: what is left is not what the
+            // author wrote, so "it has no content" would only repeat that error.
+            let broken = sources.diagnostics.iter().any(|d| {
+                d.primary.file == file.id
+                    && d.is_error()
+                    && message.span.start <= d.primary.span.start
+                    && d.primary.span.start <= message.span.end
+            });
+            let checker = MessageChecker { file: file.id, text: &file.text, message, channel, broken };
+            checker.check(sink);
+        }
+    }
+}
+
+struct MessageChecker<'a> {
+    file: FileId,
+    text: &'a str,
+    message: &'a ast::Message,
+    channel: &'a Channel,
+    broken: bool,
+}
+
+impl MessageChecker<'_> {
+    fn channel_name(&self) -> &str {
+        &self.message.channel.name
+    }
+
+    fn check(&self, sink: &mut Sink) {
+        let elements = &self.message.elements;
+        let has_content = elements.iter().any(|e| {
+            matches!(e, Element::Text(_) | Element::Template { .. } | Element::Media { .. } | Element::Card { .. })
+        });
+        sink.stats.content_rules += 1;
+        if !has_content && !self.broken {
+            sink.push(
+                Diagnostic::new(
+                    Code::J0307,
+                    format!("message `{}` has nothing to send", self.message.name.name),
+                    self.file,
+                    self.message.name.span,
+                )
+                .with_label("no text, template, media or card")
+                .with_help("add `text \"...\"`, or a `template` the channel has approved"),
+            );
+        }
+        self.check_elements(elements, sink);
+        self.check_counts(elements, "replies", |e| matches!(e, Element::Reply { .. }), sink);
+        self.check_counts(elements, "buttons", |e| matches!(e, Element::Button { .. }), sink);
+        self.check_counts(elements, "cards", |e| matches!(e, Element::Card { .. }), sink);
+    }
+
+    fn check_elements(&self, elements: &[Element], sink: &mut Sink) {
+        for element in elements {
+            if let Some((kind, span)) = element_kind(element) {
+                self.check_supported(kind, span, sink);
+            }
+            match element {
+                Element::Text(text) => {
+                    self.check_length("text", "text", text, Code::J0303, sink);
+                    if self.channel.encoding.as_deref() == Some("sms") {
+                        self.check_sms(text, sink);
+                    }
+                }
+                Element::Subject(subject) => self.check_length("subject", "subject", subject, Code::J0303, sink),
+                Element::Reply { title, .. } => {
+                    self.check_length("reply_title", "reply title", title, Code::J0306, sink)
+                }
+                Element::Button { title, .. } => {
+                    self.check_length("button_title", "button title", title, Code::J0303, sink)
+                }
+                Element::Card { elements: inner, .. } => {
+                    for part in inner {
+                        match part {
+                            Element::Title(title) => {
+                                self.check_length("card_title", "card title", title, Code::J0303, sink)
+                            }
+                            Element::Subtitle(subtitle) => {
+                                self.check_length("card_subtitle", "card subtitle", subtitle, Code::J0303, sink)
+                            }
+                            _ => {}
+                        }
+                    }
+                    self.check_elements(inner, sink);
+                    self.check_counts(inner, "buttons", |e| matches!(e, Element::Button { .. }), sink);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn check_supported(&self, kind: &str, span: Span, sink: &mut Sink) {
+        let Some(supported) = &self.channel.supports else { return };
+        sink.stats.content_rules += 1;
+        if supported.iter().any(|s| s == kind) {
+            return;
+        }
+        let list = supported.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
+        sink.push(
+            Diagnostic::new(Code::J0301, format!("`{}` does not support {kind}", self.channel_name()), self.file, span)
+                .with_label(format!("{kind} cannot be sent on `{}`", self.channel_name()))
+                .with_secondary(
+                    self.channel.def.file,
+                    self.channel.def.span,
+                    format!("`{}` supports {list}", self.channel_name()),
+                )
+                .with_help("remove it, or send this message on a channel that supports it"),
+        );
+    }
+
+    /// At most `limit NAME` elements matching `is_counted`.
+    fn check_counts(
+        &self,
+        elements: &[Element],
+        limit_name: &str,
+        is_counted: impl Fn(&Element) -> bool,
+        sink: &mut Sink,
+    ) {
+        let Some(limit) = self.channel.limits.get(limit_name) else { return };
+        sink.stats.content_rules += 1;
+        let counted: Vec<&Element> = elements.iter().filter(|e| is_counted(e)).collect();
+        let Ok(max) = usize::try_from(limit.max) else { return };
+        if counted.len() <= max {
+            return;
+        }
+        let first_extra = counted.get(max).and_then(|e| element_kind(e)).map_or(self.message.name.span, |(_, s)| s);
+        sink.push(
+            Diagnostic::new(
+                Code::J0302,
+                format!("{} {limit_name}, but `{}` allows at most {}", counted.len(), self.channel_name(), limit.max),
+                self.file,
+                first_extra,
+            )
+            .with_label(format!("{limit_name} from here on are over the limit"))
+            .with_secondary(limit.def.file, limit.def.span, format!("the limit of `{}`", self.channel_name()))
+            .with_help(format!("keep at most {} {limit_name}, or split the message in two", limit.max)),
+        );
+    }
+
+    /// The literal part of `template` against `limit NAME`.
+    fn check_length(&self, limit_name: &str, what: &str, template: &Template, code: Code, sink: &mut Sink) {
+        let Some(limit) = self.channel.limits.get(limit_name) else { return };
+        sink.stats.content_rules += 1;
+        let literal = literal_text(template);
+        let (length, unit) = match limit.unit {
+            LimitUnit::Bytes => (literal.len(), "bytes"),
+            LimitUnit::Chars | LimitUnit::Count => (literal.chars().count(), "characters"),
+        };
+        let Ok(max) = usize::try_from(limit.max) else { return };
+        if length <= max {
+            return;
+        }
+        let has_fields = template.parts.iter().any(|p| matches!(p, TemplatePart::Field { .. }));
+        let amount = if has_fields { format!("at least {length}") } else { length.to_string() };
+        let consequence = if code == Code::J0306 { "truncates" } else { "rejects" };
+        sink.push(
+            Diagnostic::new(
+                code,
+                format!("{what} is {amount} {unit}; `{}` allows {} {unit}", self.channel_name(), limit.max),
+                self.file,
+                template.span,
+            )
+            .with_label(format!("{} {unit} over", length - max))
+            .with_secondary(
+                limit.def.file,
+                limit.def.span,
+                format!("`{}` {consequence} longer {what}s", self.channel_name()),
+            )
+            .with_help(format!("shorten the {what} to {} {unit}", limit.max)),
+        );
+    }
+
+    /// SMS encoding and segments (SMS-ENC): a character outside GSM-7 switches the whole message
+    /// to UCS-2, which holds less than half as much per segment.
+    fn check_sms(&self, template: &Template, sink: &mut Sink) {
+        sink.stats.content_rules += 1;
+        let literal = literal_text(template);
+        let count = sms::segments(&literal);
+        if count.encoding == SmsEncoding::Ucs2 {
+            let culprits = sms::ucs2_culprits(&literal);
+            let fixable: Vec<(char, &str)> = culprits.iter().filter_map(|(_, c, r)| r.map(|r| (*c, r))).collect();
+            if !culprits.is_empty() && fixable.len() == culprits.len() {
+                let mut fixed = literal.clone();
+                for (c, replacement) in &fixable {
+                    fixed = fixed.replace(*c, replacement);
+                }
+                let fixed_count = sms::segments(&fixed);
+                let shown: Vec<String> =
+                    dedup_chars(culprits.iter().map(|(_, c, _)| *c)).iter().map(|c| format!("`{c}`")).collect();
+                let mut diagnostic = Diagnostic::new(
+                    Code::J0305,
+                    format!(
+                        "{} make this SMS UCS-2: {} segment{} instead of {}",
+                        shown.join(", "),
+                        count.segments,
+                        if count.segments == 1 { "" } else { "s" },
+                        fixed_count.segments
+                    ),
+                    self.file,
+                    self.char_span(template, culprits.first().map(|(_, c, _)| *c)),
+                )
+                .with_label("not in the GSM-7 alphabet")
+                .with_note("one character outside GSM-7 switches the whole message to UCS-2: 70 characters per segment instead of 160");
+                let edits = self.replacement_edits(template, &fixable);
+                if !edits.is_empty() {
+                    diagnostic.suggestions.push(Suggestion { message: "use GSM-7 look-alikes".into(), edits });
+                }
+                sink.push(diagnostic);
+            }
+        }
+        if let Some(limit) = self.channel.limits.get("segments") {
+            sink.stats.content_rules += 1;
+            if u64::try_from(count.segments).unwrap_or(u64::MAX) > limit.max {
+                sink.push(
+                    Diagnostic::new(
+                        Code::J0304,
+                        format!(
+                            "this SMS is {} {} segments; `{}` allows {}",
+                            count.segments,
+                            match count.encoding {
+                                SmsEncoding::Gsm7 => "GSM-7",
+                                SmsEncoding::Ucs2 => "UCS-2",
+                            },
+                            self.channel_name(),
+                            limit.max
+                        ),
+                        self.file,
+                        template.span,
+                    )
+                    .with_label(format!("{} characters", count.units))
+                    .with_secondary(limit.def.file, limit.def.span, "the segment limit")
+                    .with_help("shorten the text"),
+                );
+            }
+        }
+    }
+
+    /// The span of the first occurrence of `c` written literally inside the template, else the
+    /// template's span.
+    fn char_span(&self, template: &Template, c: Option<char>) -> Span {
+        let Some(c) = c else { return template.span };
+        let inside = self.text.get(template.span.range()).unwrap_or("");
+        match inside.find(c) {
+            Some(at) => Span::new(template.span.start() + at, template.span.start() + at + c.len_utf8()),
+            None => template.span,
+        }
+    }
+
+    fn replacement_edits(&self, template: &Template, fixable: &[(char, &str)]) -> Vec<TextEdit> {
+        let inside = self.text.get(template.span.range()).unwrap_or("");
+        let mut edits = Vec::new();
+        for (at, c) in inside.char_indices() {
+            if let Some((_, replacement)) = fixable.iter().find(|(f, _)| *f == c) {
+                // A replacement inside a string literal must itself be escaped where needed.
+                let replacement = if *replacement == "\"" { "\\\"" } else { replacement };
+                let start = template.span.start() + at;
+                edits.push(TextEdit {
+                    file: self.file,
+                    span: Span::new(start, start + c.len_utf8()),
+                    replacement: replacement.to_owned(),
+                });
+            }
+        }
+        edits
+    }
+}
+
+fn dedup_chars(chars: impl Iterator<Item = char>) -> Vec<char> {
+    let mut seen = Vec::new();
+    for c in chars {
+        if !seen.contains(&c) {
+            seen.push(c);
+        }
+    }
+    seen
+}
+
+/// The element name a channel's `supports` rule uses for this element, with its span.
+fn element_kind(element: &Element) -> Option<(&str, Span)> {
+    Some(match element {
+        Element::Text(t) => ("text", t.span),
+        Element::Subject(t) => ("subject", t.span),
+        Element::Reply { span, .. } => ("replies", *span),
+        Element::Button { span, .. } => ("buttons", *span),
+        Element::Media { kind, span, .. } => (kind.name.as_str(), *span),
+        Element::Card { span, .. } => ("card", *span),
+        Element::Template { span, .. } => ("template", *span),
+        Element::Title(_) | Element::Subtitle(_) | Element::Tag { .. } => return None,
+    })
+}
+
+/// The literal parts of a text, fields left out.
+fn literal_text(template: &Template) -> String {
+    template
+        .parts
+        .iter()
+        .filter_map(|part| match part {
+            TemplatePart::Literal(text) => Some(text.as_str()),
+            TemplatePart::Field { .. } => None,
+        })
+        .collect()
+}

@@ -1,0 +1,115 @@
+//! Semantic checks over a loaded project: names, types, event scope and channel content.
+//!
+//! Passes, in order, each pushing into one [`Sink`] and never stopping at the first problem:
+//! 1. [`collect`]: declarations into the [`Model`] (duplicates, types, channel declarations).
+//! 2. [`resolve`]: every reference in segments, messages and journeys, with expression types and
+//!    the event in scope at each step.
+//! 3. [`content`]: each message against its channel's declared support and limits.
+
+pub mod collect;
+pub mod content;
+pub mod exprs;
+pub mod resolve;
+
+use crate::ast;
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::model::{Def, Model};
+use crate::project::Sources;
+use crate::span::FileId;
+
+/// What the checker looked at: reported by `journey check --verbose`, so that "no problems"
+/// can be told apart from "nothing was checked".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub files: usize,
+    pub declarations: usize,
+    pub references: usize,
+    pub expressions: usize,
+    pub messages: usize,
+    pub content_rules: usize,
+    pub sends: usize,
+}
+
+/// Collects diagnostics and counts.
+#[derive(Debug, Default)]
+pub struct Sink {
+    pub diagnostics: Vec<Diagnostic>,
+    pub stats: Stats,
+}
+
+impl Sink {
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// `what` `name` is defined twice: at `second`, and first at `first`.
+    pub fn duplicate(&mut self, what: &str, name: &str, second: Def, first: Def) {
+        self.push(
+            Diagnostic::new(Code::J0209, format!("{what} `{name}` is defined twice"), second.file, second.span)
+                .with_label("second definition")
+                .with_secondary(first.file, first.span, "first defined here")
+                .with_help(format!("rename one of them, or remove the duplicate {what}")),
+        );
+    }
+
+    /// A declaration used a name outside the checker's vocabulary.
+    pub fn unknown_vocabulary<'a>(
+        &mut self,
+        what: &str,
+        name: &ast::Ident,
+        file: FileId,
+        known: impl Iterator<Item = &'a str> + Clone,
+    ) {
+        let list: Vec<String> = known.clone().map(|k| format!("`{k}`")).collect();
+        let mut diagnostic = Diagnostic::new(
+            Code::J0308,
+            format!("unknown {what} `{}` in a channel declaration", name.name),
+            file,
+            name.span,
+        )
+        .with_label(format!("not a known {what}"))
+        .with_note(format!("known: {}", list.join(", ")));
+        if let Some(best) = crate::names::closest(&name.name, known) {
+            diagnostic = diagnostic.with_suggestion(format!("write `{best}`"), name.span, best);
+        }
+        self.push(diagnostic);
+    }
+
+    /// An unresolved reference with a "did you mean" over `candidates`.
+    pub fn unknown<'a>(
+        &mut self,
+        code: Code,
+        what: &str,
+        name: &ast::Ident,
+        file: FileId,
+        candidates: impl Iterator<Item = &'a str>,
+    ) {
+        let mut diagnostic = Diagnostic::new(code, format!("unknown {what} `{}`", name.name), file, name.span)
+            .with_label(format!("no {what} has this name"));
+        if let Some(best) = crate::names::closest(&name.name, candidates) {
+            diagnostic = diagnostic.with_help(format!("did you mean `{best}`?")).with_suggestion(
+                format!("write `{best}`"),
+                name.span,
+                best,
+            );
+        }
+        self.push(diagnostic);
+    }
+}
+
+/// Runs every semantic pass over a loaded project.
+pub fn check_sources(sources: &Sources) -> (Model, Sink) {
+    let mut sink = Sink::default();
+    sink.stats.files = sources.files.len();
+    let model = collect::collect(sources, &mut sink);
+    sink.stats.declarations = model.profile.len()
+        + model.events.len()
+        + model.segments.len()
+        + model.channels.len()
+        + model.messages.len()
+        + model.journeys.len();
+    resolve::resolve(sources, &model, &mut sink);
+    content::check_messages(sources, &model, &mut sink);
+    (model, sink)
+}

@@ -1,0 +1,596 @@
+//! Second pass: every reference of the project resolved against the [`Model`].
+//!
+//! Journeys are walked stage by stage, carrying the event in scope (`event.x`): the entry event
+//! at the start, the event of a `wait for` arm inside that arm, and the join of all paths where
+//! paths meet. Stage entry scopes are found with a worklist (a stage is walked again only when its
+//! entry scope grows, at most three times), then every stage is walked once more to report. So
+//! the cost is linear in the size of the journey, whatever its shape.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::exprs::{check_condition, check_template, event_paths, type_of, EventScope, Scope};
+use super::Sink;
+use crate::ast::{self, Arm, ArmLabel, Element, Item, JourneyMember, PolicyRule, Step, StepKind};
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::model::{self, Model};
+use crate::project::Sources;
+use crate::span::FileId;
+
+pub fn resolve(sources: &Sources, model: &Model, sink: &mut Sink) {
+    for file in &sources.files {
+        let Some(ast) = &file.ast else { continue };
+        let messages: BTreeMap<&str, &ast::Message> = sources
+            .files
+            .iter()
+            .filter_map(|f| f.ast.as_ref())
+            .flat_map(|a| a.items.iter())
+            .filter_map(|item| match item {
+                Item::Message(message) => Some((message.name.name.as_str(), message)),
+                _ => None,
+            })
+            .collect();
+        for item in &ast.items {
+            let scope = Scope { model, file: file.id, event: EventScope::None, bare_event_fields: false };
+            match item {
+                Item::Import(_) | Item::Profile(_) | Item::Channel(_) => {}
+                Item::Event(event) => {
+                    if let Some(channel) = &event.inbound {
+                        check_channel(channel, &scope, sink);
+                    }
+                }
+                Item::Segment(segment) => check_condition(&segment.condition, &scope, sink),
+                Item::Policy(policy) => {
+                    for rule in &policy.rules {
+                        if let PolicyRule::Frequency { category, .. } = rule {
+                            super::collect::check_category(file.id, category, sink);
+                        }
+                    }
+                }
+                Item::Message(message) => check_message(message, &Scope { event: EventScope::Deferred, ..scope }, sink),
+                Item::Journey(journey) => JourneyWalk::new(journey, file.id, model, &messages).run(sink),
+            }
+        }
+    }
+}
+
+fn check_channel(channel: &ast::Ident, scope: &Scope<'_>, sink: &mut Sink) -> bool {
+    if scope.model.channels.contains_key(&channel.name) {
+        sink.stats.references += 1;
+        return true;
+    }
+    sink.unknown(Code::J0206, "channel", channel, scope.file, scope.model.channels.keys().map(String::as_str));
+    if let Some(last) = sink.diagnostics.last_mut() {
+        if scope.model.channels.is_empty() || !last.help.as_deref().unwrap_or("").starts_with("did you mean") {
+            last.notes
+                .push("the standard channels are declared in `std/channels`: add `import \"std/channels\"`".into());
+        }
+    }
+    false
+}
+
+fn check_message(message: &ast::Message, scope: &Scope<'_>, sink: &mut Sink) {
+    sink.stats.messages += 1;
+    let channel_known = check_channel(&message.channel, scope, sink);
+    if super::collect::check_category(scope.file, &message.category, sink) {
+        sink.stats.references += 1;
+    }
+    check_elements(&message.elements, &message.channel.name, channel_known, scope, sink);
+}
+
+fn check_elements(elements: &[Element], channel: &str, channel_known: bool, scope: &Scope<'_>, sink: &mut Sink) {
+    for element in elements {
+        match element {
+            Element::Text(t) | Element::Subject(t) | Element::Title(t) | Element::Subtitle(t) => {
+                check_template(t, scope, sink)
+            }
+            Element::Reply { title, .. } => check_template(title, scope, sink),
+            Element::Button { title, action, .. } => {
+                check_template(title, scope, sink);
+                if let ast::ButtonAction::Url(url) = action {
+                    check_template(url, scope, sink);
+                }
+            }
+            Element::Media { url, .. } => check_template(url, scope, sink),
+            Element::Card { elements, .. } => check_elements(elements, channel, channel_known, scope, sink),
+            Element::Template { params, .. } => {
+                for param in params {
+                    sink.stats.expressions += 1;
+                    type_of(&param.value, scope, None, sink);
+                }
+            }
+            Element::Tag { name, .. } => {
+                let Some(declared) = scope.model.channels.get(channel) else { continue };
+                if declared.tags.contains_key(&name.name) {
+                    sink.stats.references += 1;
+                } else if channel_known {
+                    let mut diagnostic = Diagnostic::new(
+                        Code::J0220,
+                        format!("channel `{channel}` has no tag `{}`", name.name),
+                        scope.file,
+                        name.span,
+                    )
+                    .with_label("unknown tag");
+                    let tags: Vec<&str> = declared.tags.keys().map(String::as_str).collect();
+                    diagnostic = if tags.is_empty() {
+                        diagnostic.with_note(format!("`{channel}` declares no tags"))
+                    } else {
+                        diagnostic.with_note(format!(
+                            "`{channel}` declares {}",
+                            tags.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+                        ))
+                    };
+                    if let Some(best) = crate::names::closest(&name.name, tags) {
+                        diagnostic = diagnostic.with_suggestion(format!("write `{best}`"), name.span, best);
+                    }
+                    sink.push(diagnostic);
+                }
+            }
+        }
+    }
+}
+
+/// The event in scope along a journey, as a small lattice: `Unreachable` below everything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Flow {
+    Unreachable,
+    Event(EventScope),
+}
+
+impl Flow {
+    fn join(&self, other: &Flow) -> Flow {
+        match (self, other) {
+            (Flow::Unreachable, x) | (x, Flow::Unreachable) => x.clone(),
+            (Flow::Event(a), Flow::Event(b)) if a == b => self.clone(),
+            (Flow::Event(a), Flow::Event(b)) => {
+                let mut events: BTreeSet<String> = BTreeSet::new();
+                for scope in [a, b] {
+                    match scope {
+                        EventScope::Known(e) => {
+                            events.insert(e.clone());
+                        }
+                        EventScope::Ambiguous(list) => events.extend(list.iter().cloned()),
+                        EventScope::None => {
+                            events.insert("no event".to_owned());
+                        }
+                        EventScope::Deferred => {}
+                    }
+                }
+                Flow::Event(EventScope::Ambiguous(events.into_iter().collect()))
+            }
+        }
+    }
+}
+
+struct JourneyWalk<'a> {
+    journey: &'a ast::Journey,
+    file: FileId,
+    model: &'a Model,
+    messages: &'a BTreeMap<&'a str, &'a ast::Message>,
+    stages: Vec<&'a ast::Stage>,
+    stage_index: BTreeMap<&'a str, usize>,
+    entry: Vec<Flow>,
+}
+
+impl<'a> JourneyWalk<'a> {
+    fn new(
+        journey: &'a ast::Journey,
+        file: FileId,
+        model: &'a Model,
+        messages: &'a BTreeMap<&'a str, &'a ast::Message>,
+    ) -> JourneyWalk<'a> {
+        let stages: Vec<&ast::Stage> = journey
+            .members
+            .iter()
+            .filter_map(|m| match m {
+                JourneyMember::Stage(stage) => Some(stage),
+                _ => None,
+            })
+            .collect();
+        let mut stage_index = BTreeMap::new();
+        for (i, stage) in stages.iter().enumerate() {
+            stage_index.entry(stage.name.name.as_str()).or_insert(i);
+        }
+        let entry = vec![Flow::Unreachable; stages.len()];
+        JourneyWalk { journey, file, model, messages, stages, stage_index, entry }
+    }
+
+    fn scope(&self, event: EventScope) -> Scope<'a> {
+        Scope { model: self.model, file: self.file, event, bare_event_fields: false }
+    }
+
+    fn run(mut self, sink: &mut Sink) {
+        let entry_event = self.check_members(sink);
+        let start = Flow::Event(match entry_event {
+            Some(event) => EventScope::Known(event),
+            None => EventScope::None,
+        });
+        if self.entry.is_empty() {
+            return;
+        }
+        if let Some(first) = self.entry.first_mut() {
+            *first = start;
+        }
+        // Fixpoint of stage entry scopes, without reporting.
+        let mut pending: BTreeSet<usize> = (0..self.stages.len()).collect();
+        let mut quiet = Sink::default();
+        while let Some(index) = pending.pop_first() {
+            let Some(entry) = self.entry.get(index).cloned() else { continue };
+            if entry == Flow::Unreachable {
+                continue;
+            }
+            let mut jumps = Vec::new();
+            let end = self.walk_stage(index, entry, &mut jumps, &mut quiet);
+            jumps.push((index + 1, end));
+            for (target, flow) in jumps {
+                if let Some(slot) = self.entry.get_mut(target) {
+                    let joined = slot.join(&flow);
+                    if joined != *slot {
+                        *slot = joined;
+                        pending.insert(target);
+                    }
+                }
+            }
+        }
+        // One reporting walk per stage, with its final entry scope. A stage nothing reaches is
+        // still checked, as if entered with no event (its reachability is a flow-structure
+        // question for the flow-graph analyses).
+        for index in 0..self.stages.len() {
+            let entry = match self.entry.get(index).cloned() {
+                Some(Flow::Unreachable) | None => Flow::Event(EventScope::None),
+                Some(flow) => flow,
+            };
+            self.walk_stage(index, entry, &mut Vec::new(), sink);
+        }
+    }
+
+    /// Checks the journey's settings; returns the entry event when it is known.
+    fn check_members(&self, sink: &mut Sink) -> Option<String> {
+        let mut entry_event = None;
+        for member in &self.journey.members {
+            match member {
+                JourneyMember::Audience { condition, .. } => {
+                    check_condition(condition, &self.scope(EventScope::None), sink)
+                }
+                JourneyMember::Entry { event, condition, .. } => {
+                    let known = self.check_event(event, sink);
+                    if known {
+                        entry_event = Some(event.name.clone());
+                    }
+                    if let Some(condition) = condition {
+                        let scope = Scope {
+                            bare_event_fields: true,
+                            ..self.scope(if known {
+                                EventScope::Known(event.name.clone())
+                            } else {
+                                EventScope::Deferred
+                            })
+                        };
+                        check_condition(condition, &scope, sink);
+                    }
+                }
+                JourneyMember::ExitOn { events, .. } => {
+                    for event in events {
+                        self.check_event(event, sink);
+                    }
+                }
+                JourneyMember::Goal { event, .. } => {
+                    self.check_event(event, sink);
+                }
+                JourneyMember::Reentry { .. } | JourneyMember::Stage(_) => {}
+            }
+        }
+        entry_event
+    }
+
+    fn check_event(&self, event: &ast::Ident, sink: &mut Sink) -> bool {
+        if self.model.events.contains_key(&event.name) {
+            sink.stats.references += 1;
+            true
+        } else {
+            sink.unknown(Code::J0203, "event", event, self.file, self.model.events.keys().map(String::as_str));
+            false
+        }
+    }
+
+    fn walk_stage(&self, index: usize, entry: Flow, jumps: &mut Vec<(usize, Flow)>, sink: &mut Sink) -> Flow {
+        match self.stages.get(index) {
+            Some(stage) => self.walk_steps(&stage.steps, entry, jumps, sink),
+            None => Flow::Unreachable,
+        }
+    }
+
+    fn walk_steps(&self, steps: &[Step], mut flow: Flow, jumps: &mut Vec<(usize, Flow)>, sink: &mut Sink) -> Flow {
+        for step in steps {
+            flow = self.walk_step(step, flow, jumps, sink);
+        }
+        flow
+    }
+
+    fn event_scope(flow: &Flow) -> EventScope {
+        match flow {
+            Flow::Event(scope) => scope.clone(),
+            Flow::Unreachable => EventScope::None,
+        }
+    }
+
+    fn walk_step(&self, step: &Step, flow: Flow, jumps: &mut Vec<(usize, Flow)>, sink: &mut Sink) -> Flow {
+        let scope = self.scope(Self::event_scope(&flow));
+        match &step.kind {
+            StepKind::Send { message } => {
+                sink.stats.sends += 1;
+                self.check_send(message, &scope, sink);
+                flow
+            }
+            StepKind::Ask { message, arms, .. } => {
+                sink.stats.sends += 1;
+                let outcomes = self.check_send(message, &scope, sink).map(|m| m.outcomes.clone());
+                let allowed: Vec<String> = outcomes
+                    .map(|mut o| {
+                        o.push(model::TIMEOUT_OUTCOME.to_owned());
+                        o
+                    })
+                    .unwrap_or_default();
+                let what = format!("message `{}`", message.name);
+                self.walk_arms(arms, &allowed, &what, |_| flow.clone(), flow.clone(), jumps, sink)
+            }
+            StepKind::Wait { .. } | StepKind::Tag { .. } | StepKind::Track { .. } => flow,
+            StepKind::WaitFor { events, arms, .. } => {
+                let mut allowed: Vec<String> = Vec::new();
+                for event in events {
+                    if self.check_event(event, sink) {
+                        allowed.push(event.name.clone());
+                    }
+                }
+                allowed.push(model::TIMEOUT_OUTCOME.to_owned());
+                let known = allowed.len() == events.len() + 1;
+                let arm_flow = |label: &str| {
+                    if label == model::TIMEOUT_OUTCOME {
+                        flow.clone()
+                    } else {
+                        Flow::Event(EventScope::Known(label.to_owned()))
+                    }
+                };
+                // Events without an arm continue after the step with that event in scope.
+                let mut fallthrough = flow.clone();
+                for event in events {
+                    let has_arm = arms.iter().any(|a| matches!(&a.label, ArmLabel::Outcome(o) if o.name == event.name));
+                    if !has_arm {
+                        fallthrough = fallthrough.join(&Flow::Event(EventScope::Known(event.name.clone())));
+                    }
+                }
+                let allowed = if known { allowed } else { Vec::new() };
+                self.walk_arms(arms, &allowed, "this `wait for`", arm_flow, fallthrough, jumps, sink)
+            }
+            StepKind::If { branches, else_steps } => {
+                let mut end = Flow::Unreachable;
+                for branch in branches {
+                    check_condition(&branch.condition, &scope, sink);
+                    end = end.join(&self.walk_steps(&branch.steps, flow.clone(), jumps, sink));
+                }
+                let otherwise = match else_steps {
+                    Some(steps) => self.walk_steps(steps, flow.clone(), jumps, sink),
+                    None => flow,
+                };
+                end.join(&otherwise)
+            }
+            StepKind::Split { arms } => {
+                let mut end = Flow::Unreachable;
+                for arm in arms {
+                    if let ArmLabel::Outcome(label) = &arm.label {
+                        sink.push(
+                            Diagnostic::new(
+                                Code::J0208,
+                                format!("`split` arms are shares such as `50%`, found `{}`", label.name),
+                                self.file,
+                                label.span,
+                            )
+                            .with_label("not a share"),
+                        );
+                    }
+                    end = end.join(&self.walk_steps(&arm.steps, flow.clone(), jumps, sink));
+                }
+                if arms.is_empty() {
+                    flow
+                } else {
+                    end
+                }
+            }
+            StepKind::Handoff { arms, .. } => {
+                let allowed: Vec<String> = model::HANDOFF_OUTCOMES.iter().map(|s| (*s).to_owned()).collect();
+                self.walk_arms(arms, &allowed, "`handoff`", |_| flow.clone(), flow.clone(), jumps, sink)
+            }
+            StepKind::RequestConsent { channel, category, message, arms, .. } => {
+                sink.stats.sends += 1;
+                check_channel(channel, &scope, sink);
+                if super::collect::check_category(self.file, category, sink) {
+                    sink.stats.references += 1;
+                }
+                self.check_send(message, &scope, sink);
+                let allowed: Vec<String> = model::CONSENT_OUTCOMES.iter().map(|s| (*s).to_owned()).collect();
+                self.walk_arms(arms, &allowed, "`request consent`", |_| flow.clone(), flow.clone(), jumps, sink)
+            }
+            StepKind::Set { target, value } => {
+                let target_type = match target.segments.as_slice() {
+                    [name] | [_, name]
+                        if target.segments.len() == 1
+                            || target.segments.first().is_some_and(|h| h.name == "profile") =>
+                    {
+                        match self.model.profile.get(&name.name) {
+                            Some(field) => {
+                                sink.stats.references += 1;
+                                Some(field.ty.clone())
+                            }
+                            None => {
+                                sink.unknown(
+                                    Code::J0204,
+                                    "profile field",
+                                    name,
+                                    self.file,
+                                    self.model.profile.keys().map(String::as_str),
+                                );
+                                None
+                            }
+                        }
+                    }
+                    _ => {
+                        sink.push(
+                            Diagnostic::new(Code::J0204, "`set` changes a profile field", self.file, target.span)
+                                .with_label("not a profile field")
+                                .with_help("write `set field = value` or `set profile.field = value`"),
+                        );
+                        None
+                    }
+                };
+                sink.stats.expressions += 1;
+                let typed = type_of(value, &scope, target_type.as_ref(), sink);
+                if let Some(expected) = target_type {
+                    if !super::exprs::compatible(&expected, &typed.ty) {
+                        sink.push(
+                            Diagnostic::new(
+                                Code::J0210,
+                                format!(
+                                    "`set` stores {} in a field of type {}",
+                                    typed.ty.describe(),
+                                    expected.describe()
+                                ),
+                                self.file,
+                                value.span,
+                            )
+                            .with_label(format!("this is {}", typed.ty.describe())),
+                        );
+                    }
+                }
+                flow
+            }
+            StepKind::Goto { stage } => {
+                match self.stage_index.get(stage.name.as_str()) {
+                    Some(&target) => {
+                        sink.stats.references += 1;
+                        jumps.push((target, flow));
+                    }
+                    None => sink.unknown(
+                        Code::J0205,
+                        "stage",
+                        stage,
+                        self.file,
+                        self.stages.iter().map(|s| s.name.name.as_str()),
+                    ),
+                }
+                Flow::Unreachable
+            }
+            StepKind::Exit => Flow::Unreachable,
+        }
+    }
+
+    /// Checks each arm's label against `allowed` (when known) and walks its steps; returns the
+    /// join of the arms' ends and `fallthrough` (what continues after the step).
+    #[allow(clippy::too_many_arguments)]
+    fn walk_arms(
+        &self,
+        arms: &[Arm],
+        allowed: &[String],
+        what: &str,
+        arm_flow: impl Fn(&str) -> Flow,
+        fallthrough: Flow,
+        jumps: &mut Vec<(usize, Flow)>,
+        sink: &mut Sink,
+    ) -> Flow {
+        let mut end = fallthrough;
+        for arm in arms {
+            let start = match &arm.label {
+                ArmLabel::Outcome(label) => {
+                    if !allowed.is_empty() && !allowed.contains(&label.name) {
+                        let mut diagnostic = Diagnostic::new(
+                            Code::J0208,
+                            format!("{what} has no outcome `{}`", label.name),
+                            self.file,
+                            label.span,
+                        )
+                        .with_label("unknown outcome")
+                        .with_note(format!(
+                            "its outcomes are {}",
+                            allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                        ));
+                        if let Some(best) = crate::names::closest(&label.name, allowed.iter().map(String::as_str)) {
+                            diagnostic = diagnostic.with_help(format!("did you mean `{best}`?")).with_suggestion(
+                                format!("write `{best}`"),
+                                label.span,
+                                best,
+                            );
+                        }
+                        sink.push(diagnostic);
+                    } else if !allowed.is_empty() {
+                        sink.stats.references += 1;
+                    }
+                    arm_flow(&label.name)
+                }
+                ArmLabel::Percent { span, .. } => {
+                    sink.push(
+                        Diagnostic::new(Code::J0208, format!("{what} has outcomes, not shares"), self.file, *span)
+                            .with_label("shares belong in `split`"),
+                    );
+                    arm_flow("")
+                }
+            };
+            end = end.join(&self.walk_steps(&arm.steps, start, jumps, sink));
+        }
+        end
+    }
+
+    /// Checks that a sent message exists and that its `event.x` fields are in scope here.
+    fn check_send(&self, message: &ast::Ident, scope: &Scope<'_>, sink: &mut Sink) -> Option<&'a model::Message> {
+        let Some(found) = self.model.messages.get(&message.name) else {
+            sink.unknown(Code::J0201, "message", message, self.file, self.model.messages.keys().map(String::as_str));
+            return None;
+        };
+        sink.stats.references += 1;
+        if let Some(declaration) = self.messages.get(message.name.as_str()) {
+            let message_scope =
+                Scope { model: self.model, file: found.def.file, event: scope.event.clone(), bare_event_fields: false };
+            let mut local = Sink::default();
+            for template in templates_of(&declaration.elements) {
+                for path in event_paths(template) {
+                    super::exprs::type_of(
+                        &ast::Expr { kind: ast::ExprKind::Path(path.clone()), span: path.span },
+                        &message_scope,
+                        None,
+                        &mut local,
+                    );
+                }
+            }
+            for mut diagnostic in local.diagnostics {
+                // Point at the send, and show the field in the message as the reason.
+                let field = diagnostic.primary.clone();
+                diagnostic.primary.file = self.file;
+                diagnostic.primary.span = message.span;
+                diagnostic.primary.message = format!("`{}` is sent here", message.name);
+                diagnostic = diagnostic.with_secondary(field.file, field.span, "the message reads the event here");
+                sink.push(diagnostic);
+            }
+            sink.stats.references += local.stats.references;
+        }
+        Some(found)
+    }
+}
+
+/// Every text of a message that may hold interpolations, cards included.
+fn templates_of(elements: &[Element]) -> Vec<&ast::Template> {
+    let mut templates = Vec::new();
+    for element in elements {
+        match element {
+            Element::Text(t) | Element::Subject(t) | Element::Title(t) | Element::Subtitle(t) => templates.push(t),
+            Element::Reply { title, .. } => templates.push(title),
+            Element::Button { title, action, .. } => {
+                templates.push(title);
+                if let ast::ButtonAction::Url(url) = action {
+                    templates.push(url);
+                }
+            }
+            Element::Media { url, .. } => templates.push(url),
+            Element::Card { elements, .. } => templates.extend(templates_of(elements)),
+            Element::Template { .. } | Element::Tag { .. } => {}
+        }
+    }
+    templates
+}

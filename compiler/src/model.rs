@@ -1,0 +1,195 @@
+//! The resolved model of a project: every declaration by name, with its type information and
+//! where it is defined. Built by `check::collect` from all files of a project (one namespace),
+//! read by every later pass (types, content, the flow graph and its analyses, the bundle).
+//!
+//! Maps are `BTreeMap`s so that every walk over the model is in name order: output never
+//! depends on hash order or file order.
+
+use std::collections::BTreeMap;
+
+use crate::span::{FileId, Span};
+
+/// Where something is defined: the file and the span of its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Def {
+    pub file: FileId,
+    pub span: Span,
+}
+
+/// Message categories, with what each means for consent and windows (RULES.md WA-CAT,
+/// MSGR-UTIL, MSGR-MKT). Built in: every channel and law speaks in these terms.
+pub const CATEGORIES: &[&str] = &["authentication", "marketing", "service", "utility"];
+
+/// Outcomes that steps produce besides a message's own replies.
+pub const TIMEOUT_OUTCOME: &str = "timeout";
+pub const HANDOFF_OUTCOMES: &[&str] = &["resolved", "timeout"];
+pub const CONSENT_OUTCOMES: &[&str] = &["declined", "granted", "timeout"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Type {
+    Text,
+    Int,
+    Number,
+    Bool,
+    /// With its currency when known (literals), `None` for money fields.
+    Money(Option<String>),
+    Date,
+    DateTime,
+    Duration,
+    Email,
+    Phone,
+    Url,
+    Timezone,
+    Set(Box<Type>),
+    List(Box<Type>),
+    Enum(Vec<String>),
+    /// An error was already reported; accept anything here to avoid cascades.
+    Unknown,
+}
+
+impl Type {
+    /// The scalar types users can write in a field declaration.
+    pub const NAMED: &'static [(&'static str, Type)] = &[
+        ("bool", Type::Bool),
+        ("date", Type::Date),
+        ("datetime", Type::DateTime),
+        ("duration", Type::Duration),
+        ("email", Type::Email),
+        ("int", Type::Int),
+        ("money", Type::Money(None)),
+        ("number", Type::Number),
+        ("phone", Type::Phone),
+        ("text", Type::Text),
+        ("timezone", Type::Timezone),
+        ("url", Type::Url),
+    ];
+
+    pub fn named(name: &str) -> Option<Type> {
+        Type::NAMED.iter().find(|(n, _)| *n == name).map(|(_, t)| t.clone())
+    }
+
+    /// How the type reads in messages: `text`, `set<text>`, `money (USD)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Type::Text => "text".into(),
+            Type::Int => "int".into(),
+            Type::Number => "number".into(),
+            Type::Bool => "bool".into(),
+            Type::Money(Some(currency)) => format!("money ({currency})"),
+            Type::Money(None) => "money".into(),
+            Type::Date => "date".into(),
+            Type::DateTime => "datetime".into(),
+            Type::Duration => "duration".into(),
+            Type::Email => "email".into(),
+            Type::Phone => "phone".into(),
+            Type::Url => "url".into(),
+            Type::Timezone => "timezone".into(),
+            Type::Set(inner) => format!("set<{}>", inner.describe()),
+            Type::List(inner) => format!("list<{}>", inner.describe()),
+            Type::Enum(variants) => format!("enum {{ {} }}", variants.join(", ")),
+            Type::Unknown => "unknown".into(),
+        }
+    }
+
+    /// Text-like types compare with text and print as text.
+    pub fn is_textual(&self) -> bool {
+        matches!(self, Type::Text | Type::Email | Type::Phone | Type::Url | Type::Timezone)
+    }
+
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, Type::Int | Type::Number)
+    }
+
+    /// Whether a value of this type can be interpolated into message text.
+    pub fn is_printable(&self) -> bool {
+        !matches!(self, Type::Set(_) | Type::List(_))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub def: Def,
+    pub ty: Type,
+    pub optional: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitUnit {
+    /// Unicode characters (the default).
+    Chars,
+    /// UTF-8 bytes (Instagram text, IG-TXT).
+    Bytes,
+    /// A count of elements or segments.
+    Count,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limit {
+    pub def: Def,
+    pub max: u64,
+    pub unit: LimitUnit,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tag {
+    pub def: Def,
+    pub allows: Vec<String>,
+    /// The tag's own window after the contact's last message (HUMAN_AGENT: 7 days).
+    pub within_secs: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Channel {
+    pub def: Def,
+    /// The messaging window after an inbound message, in seconds; `None`: no window.
+    pub window_secs: Option<u64>,
+    pub tags: BTreeMap<String, Tag>,
+    pub limits: BTreeMap<String, Limit>,
+    /// The elements the channel supports; `None` when the declaration does not say.
+    pub supports: Option<Vec<String>>,
+    pub template_required_outside_window: bool,
+    pub keywords: Vec<String>,
+    pub encoding: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub def: Def,
+    pub fields: BTreeMap<String, Field>,
+    /// The channel this event is an inbound message on: it opens that channel's window.
+    pub inbound: Option<String>,
+    /// A window of its own length (click-to-Messenger ads: 7 days).
+    pub window_secs: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub def: Def,
+    pub channel: String,
+    pub category: String,
+    /// The channel tag the message is sent under, if any.
+    pub tag: Option<String>,
+    /// Outcomes its replies and buttons produce, in declaration order.
+    pub outcomes: Vec<String>,
+    /// Sent as a pre-approved template rather than free-form text.
+    pub is_template: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Journey {
+    pub def: Def,
+    pub stages: BTreeMap<String, Def>,
+}
+
+/// Everything a project declares, by name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Model {
+    pub profile: BTreeMap<String, Field>,
+    pub events: BTreeMap<String, Event>,
+    pub segments: BTreeMap<String, Def>,
+    pub channels: BTreeMap<String, Channel>,
+    pub messages: BTreeMap<String, Message>,
+    pub journeys: BTreeMap<String, Journey>,
+    /// Whether some policy declares `business_hours` (needed by `if within business_hours`).
+    pub has_business_hours: bool,
+}
