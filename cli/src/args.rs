@@ -25,6 +25,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the long explanation of a diagnostic code, e.g. `journey explain J0101`.
     Explain(ExplainArgs),
+    /// Run the language server on standard input and output (for editors; see docs/editors.md).
+    Lsp,
 }
 
 #[derive(Debug, Args)]

@@ -1,0 +1,526 @@
+//! The protocol shell: `LanguageServer` methods in a few lines each.
+//!
+//! Document notifications update the [`Store`] synchronously, before any `.await`, and schedule
+//! an analysis on the [`Workers`]. Requests take a snapshot of the documents, run the engine on a
+//! worker inside `catch_unwind` and convert the result there; a panic answers that one request
+//! with an internal error. Diagnostics go out through one publisher task, in order, each with
+//! the version it was computed for, and only while that version is still the document's.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer};
+
+use crate::convert::{self, View};
+use crate::engine::{self, Analysis, Files};
+use crate::position::{Encoding, PositionMap};
+use crate::store::{Change, Job, Store};
+use crate::workers::{Panicked, Workers};
+
+/// The command that panics on purpose, offered only when [`Options::test_commands`] is set.
+pub const TEST_PANIC_COMMAND: &str = "journey.test.panic";
+/// Like [`TEST_PANIC_COMMAND`], but panics in the async handler itself rather than in the engine
+/// call, to exercise the outer panic boundary ([`crate::catch_panic`]).
+pub const TEST_PANIC_IN_HANDLER_COMMAND: &str = "journey.test.panicInHandler";
+/// The environment variable that enables the test commands in `journey lsp`.
+pub const TEST_COMMANDS_ENV: &str = "JOURNEY_LSP_TEST_COMMANDS";
+
+/// Most workspace symbols returned for one query.
+const MAX_WORKSPACE_SYMBOLS: usize = 1_000;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Offer the commands that panic on purpose (tests only).
+    pub test_commands: bool,
+}
+
+impl Options {
+    pub fn from_env() -> Options {
+        Options { test_commands: std::env::var_os(TEST_COMMANDS_ENV).is_some_and(|value| value == "1") }
+    }
+}
+
+/// What the publisher task sends to the client.
+#[derive(Debug)]
+enum Outgoing {
+    Diagnostics {
+        uri: Uri,
+        version: i32,
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// A closed document: its diagnostics are removed.
+    Clear {
+        uri: Uri,
+    },
+    Message {
+        kind: MessageType,
+        text: String,
+    },
+}
+
+/// State shared by the handlers, the analysis jobs and the publisher.
+struct Shared {
+    store: Mutex<Store>,
+    workers: Workers,
+    encoding: Mutex<Encoding>,
+    outbox: mpsc::UnboundedSender<Outgoing>,
+}
+
+impl Shared {
+    fn store(&self) -> MutexGuard<'_, Store> {
+        // A panic never happens while the lock is held (the store's methods do not panic), but
+        // if one did, the store's data is still a consistent map of documents.
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn encoding(&self) -> Encoding {
+        *self.encoding.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn send(&self, outgoing: Outgoing) {
+        // The receiver lives as long as the server; after shutdown there is no one to tell.
+        let _ = self.outbox.send(outgoing);
+    }
+
+    fn message(&self, kind: MessageType, text: impl Into<String>) {
+        self.send(Outgoing::Message { kind, text: text.into() });
+    }
+}
+
+pub struct Backend {
+    client: Client,
+    shared: Arc<Shared>,
+    outbox: Mutex<Option<mpsc::UnboundedReceiver<Outgoing>>>,
+    options: Options,
+}
+
+impl Backend {
+    pub fn new(client: Client, options: Options) -> Backend {
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+        let (outbox, receiver) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            store: Mutex::new(Store::default()),
+            workers: Workers::new(threads),
+            encoding: Mutex::new(Encoding::Utf16),
+            outbox,
+        });
+        Backend { client, shared, outbox: Mutex::new(Some(receiver)), options }
+    }
+
+    pub fn client(&self) -> Client {
+        self.client.clone()
+    }
+
+    /// What the document store holds (for tests of memory use).
+    pub fn store_stats(&self) -> crate::store::Stats {
+        self.shared.store().stats()
+    }
+
+    /// The version and text the server holds for a document.
+    pub fn document(&self, uri: &Uri) -> Option<(i32, String)> {
+        self.shared.store().get(uri).map(|document| (document.version, document.text.to_string()))
+    }
+
+    /// Starts an analysis job for `uri` unless one is under way (which will see the new text).
+    fn schedule(&self, uri: &Uri) {
+        if !self.shared.store().claim_analysis(uri) {
+            return;
+        }
+        let shared = Arc::clone(&self.shared);
+        let on_panic_shared = Arc::clone(&self.shared);
+        let job_uri = uri.clone();
+        let panic_uri = uri.clone();
+        self.shared.workers.spawn(
+            move || analysis_job(&shared, &job_uri),
+            move |panic| {
+                on_panic_shared.store().release(&panic_uri);
+                on_panic_shared.message(MessageType::ERROR, format!("journey: analysis job failed: {panic}"));
+            },
+        );
+    }
+
+    /// Runs `job` on a worker with the current analysis of `uri` and of the other open
+    /// documents. `Ok(None)` when the document is not open; an internal error when the job
+    /// panicked (the server and its documents are unaffected).
+    async fn with_files<R, F>(&self, uri: &Uri, job: F) -> Result<Option<R>>
+    where
+        R: Send + 'static,
+        F: FnOnce(Files<'_>, &View<'_>) -> Option<R> + Send + 'static,
+    {
+        let Some(snapshot) = Snapshot::take(&self.shared.store(), uri) else { return Ok(None) };
+        let encoding = self.shared.encoding();
+        let result = self.shared.workers.run(move || snapshot.run(encoding, job)).await;
+        result.map_err(|panic| internal_error(&panic))
+    }
+
+    /// Registers the custom methods of the server on a service builder.
+    pub fn custom_methods(
+        builder: tower_lsp_server::LspServiceBuilder<Backend>,
+    ) -> tower_lsp_server::LspServiceBuilder<Backend> {
+        builder
+            .custom_method(crate::framing::FRAME_TOO_LARGE_METHOD, Backend::frame_too_large)
+            .custom_method(crate::framing::FRAME_REJECTED_METHOD, Backend::frame_rejected)
+    }
+
+    /// The answer to a request whose frame was over the size limit (see [`crate::framing`]).
+    async fn frame_too_large(&self, params: FrameRejected) -> Result<()> {
+        Err(Error { code: ErrorCode::InvalidRequest, message: params.reason.into(), data: None })
+    }
+
+    /// A frame that was not a request the server could answer: logged.
+    async fn frame_rejected(&self, params: FrameRejected) {
+        self.client.log_message(MessageType::ERROR, format!("journey: ignored a message: {}", params.reason)).await;
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct FrameRejected {
+    reason: String,
+}
+
+fn internal_error(panic: &Panicked) -> Error {
+    Error {
+        code: ErrorCode::InternalError,
+        message: format!("request handler panicked: {panic} (this is a bug in journey; the server keeps running)")
+            .into(),
+        data: None,
+    }
+}
+
+/// A document's text and, if done, its analysis.
+struct Snapshot {
+    current: (Uri, Job, Option<Arc<Analysis>>),
+    others: Vec<(Uri, Job, Option<Arc<Analysis>>)>,
+}
+
+impl Snapshot {
+    fn take(store: &Store, uri: &Uri) -> Option<Snapshot> {
+        let entry = |uri: &Uri, document: &crate::store::Document| {
+            let job = Job { file: document.file, version: document.version, text: Arc::clone(&document.text) };
+            (uri.clone(), job, document.current_analysis().cloned())
+        };
+        let current = entry(uri, store.get(uri)?);
+        let others =
+            store.iter().filter(|(other, _)| *other != uri).map(|(uri, document)| entry(uri, document)).collect();
+        Some(Snapshot { current, others })
+    }
+
+    /// Runs on a worker: analyses what is not analysed yet, then `job`.
+    fn run<R>(self, encoding: Encoding, job: impl FnOnce(Files<'_>, &View<'_>) -> Option<R>) -> Option<R> {
+        let analyse = |(uri, job, analysis): (Uri, Job, Option<Arc<Analysis>>)| {
+            let analysis = analysis.unwrap_or_else(|| Arc::new(Analysis::new(job.file, job.version, &job.text)));
+            (uri, analysis)
+        };
+        let (uri, current) = analyse(self.current);
+        let mut others: Vec<(Uri, Arc<Analysis>)> = self.others.into_iter().map(analyse).collect();
+        others.sort_by(|a, b| a.0.cmp(&b.0));
+        let other_analyses: Vec<Arc<Analysis>> = others.iter().map(|(_, analysis)| Arc::clone(analysis)).collect();
+        let mut files = vec![(&uri, &*current)];
+        files.extend(others.iter().map(|(uri, analysis)| (uri, &**analysis)));
+        let view = View { encoding, files };
+        job(Files { current: &current, others: &other_analyses }, &view)
+    }
+}
+
+/// Analyses the newest text of `uri` until the store has nothing newer, publishing each result
+/// that is still current when it is done.
+fn analysis_job(shared: &Shared, uri: &Uri) {
+    loop {
+        let Some(job) = shared.store().next_job(uri) else { return };
+        let analysed = crate::workers::catch(|| {
+            let analysis = Arc::new(Analysis::new(job.file, job.version, &job.text));
+            let diagnostics = convert::diagnostics(uri, &analysis, shared.encoding());
+            (analysis, diagnostics)
+        });
+        match analysed {
+            Ok((analysis, diagnostics)) => {
+                if shared.store().finish(uri, analysis) {
+                    shared.send(Outgoing::Diagnostics { uri: uri.clone(), version: job.version, diagnostics });
+                }
+            }
+            Err(panic) => {
+                shared.store().fail(uri, job.version);
+                shared.message(
+                    MessageType::ERROR,
+                    format!("journey: checking {} failed with an internal error: {panic}", uri.as_str()),
+                );
+            }
+        }
+    }
+}
+
+/// Sends diagnostics and messages to the client in the order they were produced, dropping
+/// diagnostics whose version is no longer the document's.
+async fn publisher(client: Client, shared: Arc<Shared>, mut outbox: mpsc::UnboundedReceiver<Outgoing>) {
+    while let Some(outgoing) = outbox.recv().await {
+        match outgoing {
+            Outgoing::Diagnostics { uri, version, diagnostics } => {
+                let current = shared.store().get(&uri).map(|document| document.version);
+                if current == Some(version) {
+                    client.publish_diagnostics(uri, diagnostics, Some(version)).await;
+                }
+            }
+            Outgoing::Clear { uri } => client.publish_diagnostics(uri, Vec::new(), None).await,
+            Outgoing::Message { kind, text } => client.log_message(kind, text).await,
+        }
+    }
+}
+
+/// The text of a `didChange`: full-text changes replace it; a ranged change (which a client
+/// should not send, since the server asks for full sync) is applied to the text so far.
+fn apply_changes(base: &str, changes: Vec<TextDocumentContentChangeEvent>, encoding: Encoding) -> String {
+    let mut text: Option<String> = None;
+    for change in changes {
+        match change.range {
+            None => text = Some(change.text),
+            Some(range) => {
+                let mut edited = text.take().unwrap_or_else(|| base.to_owned());
+                let index = journey_compiler::LineIndex::new(&edited);
+                let span = PositionMap::new(&edited, &index, encoding, false).span(range);
+                edited.replace_range(span.range(), &change.text);
+                text = Some(edited);
+            }
+        }
+    }
+    text.unwrap_or_else(|| base.to_owned())
+}
+
+fn position_params(params: &TextDocumentPositionParams) -> (Uri, Position) {
+    (params.text_document.uri.clone(), params.position)
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let offered = params.capabilities.general.as_ref().and_then(|general| general.position_encodings.as_deref());
+        let encoding = Encoding::negotiate(offered);
+        *self.shared.encoding.lock().unwrap_or_else(PoisonError::into_inner) = encoding;
+
+        if let Some(outbox) = self.outbox.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            tokio::spawn(publisher(self.client.clone(), Arc::clone(&self.shared), outbox));
+        }
+
+        let commands = if self.options.test_commands {
+            vec![TEST_PANIC_COMMAND.to_owned(), TEST_PANIC_IN_HANDLER_COMMAND.to_owned()]
+        } else {
+            Vec::new()
+        };
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(encoding.kind()),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
+                    open_close: Some(true),
+                    change: Some(TextDocumentSyncKind::FULL),
+                    ..TextDocumentSyncOptions::default()
+                })),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(vec![".".to_owned()]),
+                    ..CompletionOptions::default()
+                }),
+                definition_provider: Some(OneOf::Left(true)),
+                references_provider: Some(OneOf::Left(true)),
+                rename_provider: Some(OneOf::Right(RenameOptions {
+                    prepare_provider: Some(true),
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                })),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+                    code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                    ..CodeActionOptions::default()
+                })),
+                execute_command_provider: (!commands.is_empty())
+                    .then(|| ExecuteCommandOptions { commands, ..ExecuteCommandOptions::default() }),
+                ..ServerCapabilities::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "journey".to_owned(),
+                version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let document = params.text_document;
+        let opened = self.shared.store().open(document.uri.clone(), document.version, document.text);
+        if opened {
+            self.schedule(&document.uri);
+        } else {
+            self.shared.message(
+                MessageType::WARNING,
+                format!(
+                    "journey: more than {} documents are open; {} is not checked",
+                    crate::store::MAX_OPEN_DOCUMENTS,
+                    document.uri.as_str()
+                ),
+            );
+        }
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let version = params.text_document.version;
+        let encoding = self.shared.encoding();
+        let change = {
+            let mut store = self.shared.store();
+            let base = store.get(&uri).map(|document| Arc::clone(&document.text));
+            match base {
+                Some(base) => {
+                    let text = apply_changes(&base, params.content_changes, encoding);
+                    store.change(&uri, version, text)
+                }
+                None => Change::NotOpen,
+            }
+        };
+        match change {
+            Change::Applied => self.schedule(&uri),
+            Change::Stale { current } => self.shared.message(
+                MessageType::LOG,
+                format!("journey: ignored version {version} of {}: version {current} is newer", uri.as_str()),
+            ),
+            Change::NotOpen => {}
+        }
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        if self.shared.store().close(&uri) {
+            self.shared.send(Outgoing::Clear { uri });
+        }
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let (uri, position) = position_params(&params.text_document_position_params);
+        self.with_files(&uri, move |files, view| {
+            let positions = view.positions(files.current);
+            let info = engine::hover::hover(files, positions.offset(position))?;
+            Some(convert::hover(info, &positions))
+        })
+        .await
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let (uri, position) = position_params(&params.text_document_position);
+        self.with_files(&uri, move |files, view| {
+            let positions = view.positions(files.current);
+            let completions = engine::completion::complete(files, positions.offset(position));
+            Some(CompletionResponse::Array(convert::completion(completions, &positions)))
+        })
+        .await
+    }
+
+    async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+        let (uri, position) = position_params(&params.text_document_position_params);
+        self.with_files(&uri, move |files, view| {
+            let offset = view.positions(files.current).offset(position);
+            let locations = view.locations(&engine::navigate::definition(files, offset));
+            match locations.len() {
+                0 => None,
+                1 => locations.into_iter().next().map(GotoDefinitionResponse::Scalar),
+                _ => Some(GotoDefinitionResponse::Array(locations)),
+            }
+        })
+        .await
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let (uri, position) = position_params(&params.text_document_position);
+        let include_declaration = params.context.include_declaration;
+        self.with_files(&uri, move |files, view| {
+            let offset = view.positions(files.current).offset(position);
+            Some(view.locations(&engine::navigate::references(files, offset, include_declaration)))
+        })
+        .await
+    }
+
+    async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
+        let (uri, position) = position_params(&params);
+        let answer = self
+            .with_files(&uri, move |files, view| {
+                let positions = view.positions(files.current);
+                Some(
+                    engine::navigate::prepare_rename(files, positions.offset(position))
+                        .map(|span| positions.range(span)),
+                )
+            })
+            .await?;
+        match answer {
+            None => Ok(None),
+            Some(Ok(range)) => Ok(Some(PrepareRenameResponse::Range(range))),
+            Some(Err(refused)) => Err(Error::invalid_params(refused.to_string())),
+        }
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let (uri, position) = position_params(&params.text_document_position);
+        let new_name = params.new_name;
+        let answer = self
+            .with_files(&uri, move |files, view| {
+                let offset = view.positions(files.current).offset(position);
+                Some(engine::navigate::rename(files, offset, &new_name).map(|spans| view.edit(&spans, &new_name)))
+            })
+            .await?;
+        match answer {
+            None => Ok(None),
+            Some(Ok(edit)) => Ok(Some(edit)),
+            Some(Err(refused)) => Err(Error::invalid_params(refused.to_string())),
+        }
+    }
+
+    async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
+        self.with_files(&params.text_document.uri, |files, view| {
+            let positions = view.positions(files.current);
+            let outline = engine::outline::outline(files.current);
+            Some(DocumentSymbolResponse::Nested(convert::document_symbols(outline, &positions)))
+        })
+        .await
+    }
+
+    async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
+        // Any open document will do as the "current" one: workspace symbols look at all of them.
+        let first = self.shared.store().iter().map(|(uri, _)| uri.clone()).min();
+        let Some(uri) = first else { return Ok(Some(WorkspaceSymbolResponse::Nested(Vec::new()))) };
+        let query = params.query;
+        self.with_files(&uri, move |files, view| {
+            let symbols = engine::outline::workspace_symbols(files, &query, MAX_WORKSPACE_SYMBOLS);
+            Some(WorkspaceSymbolResponse::Nested(convert::workspace_symbols(symbols, view)))
+        })
+        .await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri;
+        let range = params.range;
+        let action_uri = uri.clone();
+        self.with_files(&uri, move |files, view| {
+            let span = view.positions(files.current).span(range);
+            Some(convert::code_actions(&action_uri, files.current, span, view.encoding))
+        })
+        .await
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        match params.command.as_str() {
+            TEST_PANIC_COMMAND if self.options.test_commands => {
+                let result = self.shared.workers.run(|| -> Option<LSPAny> { test_panic() }).await;
+                result.map_err(|panic| internal_error(&panic))
+            }
+            TEST_PANIC_IN_HANDLER_COMMAND if self.options.test_commands => test_panic(),
+            other => Err(Error::invalid_params(format!("unknown command `{other}`"))),
+        }
+    }
+}
+
+/// The deliberate panic of the test commands.
+#[allow(clippy::panic)] // the point of the test commands, reachable only with `Options::test_commands`
+fn test_panic<T>() -> T {
+    panic!("journey.test.panic was called")
+}

@@ -1,0 +1,250 @@
+//! Engine results to protocol types. Positions go through [`crate::position`] only.
+
+use std::collections::HashMap;
+
+use journey_compiler::{FileId, Severity, Span};
+use tower_lsp_server::ls_types::{
+    self as lsp, CodeAction, CodeActionKind, CodeActionOrCommand, CompletionItem, CompletionItemKind,
+    CompletionTextEdit, DiagnosticRelatedInformation, DiagnosticSeverity, DocumentSymbol, Hover, HoverContents,
+    Location, MarkupContent, MarkupKind, NumberOrString, OneOf, TextEdit, Uri, WorkspaceEdit,
+};
+
+use crate::engine::completion::{CandidateKind, Completions};
+use crate::engine::hover::HoverInfo;
+use crate::engine::outline::{OutlineItem, OutlineKind, WorkspaceSymbol};
+use crate::engine::{Analysis, FileSpan, SymbolKind};
+use crate::position::{Encoding, PositionMap};
+
+/// The analysed files of a request with their URIs, and the client's position encoding.
+pub struct View<'a> {
+    pub encoding: Encoding,
+    pub files: Vec<(&'a Uri, &'a Analysis)>,
+}
+
+impl<'a> View<'a> {
+    pub fn positions(&self, analysis: &'a Analysis) -> PositionMap<'a> {
+        PositionMap::new(&analysis.text, &analysis.line_index, self.encoding, analysis.leading_bom)
+    }
+
+    fn file(&self, file: FileId) -> Option<(&'a Uri, &'a Analysis)> {
+        self.files.iter().find(|(_, analysis)| analysis.file == file).copied()
+    }
+
+    pub fn location(&self, at: FileSpan) -> Option<Location> {
+        let (uri, analysis) = self.file(at.file)?;
+        Some(Location::new(uri.clone(), self.positions(analysis).range(at.span)))
+    }
+
+    pub fn locations(&self, spans: &[FileSpan]) -> Vec<Location> {
+        spans.iter().filter_map(|at| self.location(*at)).collect()
+    }
+
+    /// Edits that replace every span with `new_text`, grouped by document.
+    pub fn edit(&self, spans: &[FileSpan], new_text: &str) -> WorkspaceEdit {
+        let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
+        for at in spans {
+            if let Some(location) = self.location(*at) {
+                changes.entry(location.uri).or_default().push(TextEdit::new(location.range, new_text.to_owned()));
+            }
+        }
+        WorkspaceEdit::new(changes)
+    }
+}
+
+/// A compiler diagnostic as the client shows it: code, severity and message; the primary label,
+/// notes and help appended to the message; secondary labels as related information.
+pub fn diagnostic(
+    uri: &Uri,
+    analysis: &Analysis,
+    positions: &PositionMap<'_>,
+    from: &journey_compiler::Diagnostic,
+) -> lsp::Diagnostic {
+    let mut message = from.message.clone();
+    if !from.primary.message.is_empty() && from.primary.message != from.message {
+        message.push('\n');
+        message.push_str(&from.primary.message);
+    }
+    for note in &from.notes {
+        message.push_str("\nnote: ");
+        message.push_str(note);
+    }
+    if let Some(help) = &from.help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    // Labels in other files need the project model to name their documents; until then only
+    // labels in this file are related information.
+    let related: Vec<DiagnosticRelatedInformation> = from
+        .secondary
+        .iter()
+        .filter(|label| label.file == analysis.file)
+        .map(|label| DiagnosticRelatedInformation {
+            location: Location::new(uri.clone(), positions.range(label.span)),
+            message: label.message.clone(),
+        })
+        .collect();
+    lsp::Diagnostic {
+        range: positions.range(from.primary.span),
+        severity: Some(match from.severity {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+        }),
+        code: Some(NumberOrString::String(from.code.as_str().to_owned())),
+        code_description: None,
+        source: Some("journey".to_owned()),
+        message,
+        related_information: (!related.is_empty()).then_some(related),
+        tags: None,
+        data: None,
+    }
+}
+
+pub fn diagnostics(uri: &Uri, analysis: &Analysis, encoding: Encoding) -> Vec<lsp::Diagnostic> {
+    let positions = PositionMap::new(&analysis.text, &analysis.line_index, encoding, analysis.leading_bom);
+    analysis
+        .diagnostics
+        .iter()
+        .filter(|from| from.primary.file == analysis.file)
+        .map(|from| diagnostic(uri, analysis, &positions, from))
+        .collect()
+}
+
+pub fn hover(info: HoverInfo, positions: &PositionMap<'_>) -> Hover {
+    Hover {
+        contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: info.markdown }),
+        range: Some(positions.range(info.span)),
+    }
+}
+
+pub fn completion(completions: Completions, positions: &PositionMap<'_>) -> Vec<CompletionItem> {
+    let range = positions.range(completions.replace);
+    completions
+        .candidates
+        .into_iter()
+        .map(|candidate| CompletionItem {
+            kind: Some(match candidate.kind {
+                CandidateKind::Keyword => CompletionItemKind::KEYWORD,
+                CandidateKind::Message => CompletionItemKind::CONSTANT,
+                CandidateKind::Stage => CompletionItemKind::MODULE,
+                CandidateKind::Event => CompletionItemKind::EVENT,
+                CandidateKind::Channel => CompletionItemKind::INTERFACE,
+                CandidateKind::Category => CompletionItemKind::ENUM_MEMBER,
+                CandidateKind::Segment => CompletionItemKind::VARIABLE,
+                CandidateKind::Field => CompletionItemKind::FIELD,
+            }),
+            detail: candidate.detail,
+            text_edit: Some(CompletionTextEdit::Edit(TextEdit::new(range, candidate.label.clone()))),
+            label: candidate.label,
+            ..CompletionItem::default()
+        })
+        .collect()
+}
+
+fn outline_kind(kind: OutlineKind) -> lsp::SymbolKind {
+    match kind {
+        OutlineKind::Import => lsp::SymbolKind::PACKAGE,
+        OutlineKind::Profile => lsp::SymbolKind::STRUCT,
+        OutlineKind::Field => lsp::SymbolKind::FIELD,
+        OutlineKind::Event => lsp::SymbolKind::EVENT,
+        OutlineKind::Segment => lsp::SymbolKind::VARIABLE,
+        OutlineKind::Policy => lsp::SymbolKind::NAMESPACE,
+        OutlineKind::Rule => lsp::SymbolKind::PROPERTY,
+        OutlineKind::Channel => lsp::SymbolKind::INTERFACE,
+        OutlineKind::Message => lsp::SymbolKind::CONSTANT,
+        OutlineKind::Journey => lsp::SymbolKind::CLASS,
+        OutlineKind::Setting => lsp::SymbolKind::PROPERTY,
+        OutlineKind::Stage => lsp::SymbolKind::METHOD,
+        OutlineKind::Step => lsp::SymbolKind::FUNCTION,
+        OutlineKind::Branch => lsp::SymbolKind::ENUM_MEMBER,
+    }
+}
+
+pub fn symbol_kind(kind: SymbolKind) -> lsp::SymbolKind {
+    match kind {
+        SymbolKind::Message => lsp::SymbolKind::CONSTANT,
+        SymbolKind::Stage => lsp::SymbolKind::METHOD,
+        SymbolKind::Segment | SymbolKind::Name => lsp::SymbolKind::VARIABLE,
+        SymbolKind::Event => lsp::SymbolKind::EVENT,
+        SymbolKind::Channel => lsp::SymbolKind::INTERFACE,
+        SymbolKind::Journey => lsp::SymbolKind::CLASS,
+    }
+}
+
+pub fn document_symbols(items: Vec<OutlineItem>, positions: &PositionMap<'_>) -> Vec<DocumentSymbol> {
+    items
+        .into_iter()
+        .map(|item| {
+            let range = positions.range(item.span);
+            // The selection must lie inside the range (clients reject the outline otherwise).
+            let selection = if item.span.start() <= item.selection.start() && item.selection.end() <= item.span.end() {
+                positions.range(item.selection)
+            } else {
+                positions.range(Span::empty(item.span.start()))
+            };
+            #[allow(deprecated)] // `deprecated` is a required field of the struct, superseded by `tags`
+            DocumentSymbol {
+                name: if item.name.is_empty() { "?".to_owned() } else { item.name },
+                detail: item.detail,
+                kind: outline_kind(item.kind),
+                tags: None,
+                deprecated: None,
+                range,
+                selection_range: selection,
+                children: (!item.children.is_empty()).then(|| document_symbols(item.children, positions)),
+            }
+        })
+        .collect()
+}
+
+pub fn workspace_symbols(symbols: Vec<WorkspaceSymbol>, view: &View<'_>) -> Vec<lsp::WorkspaceSymbol> {
+    symbols
+        .into_iter()
+        .filter_map(|symbol| {
+            let location = view.location(symbol.location)?;
+            Some(lsp::WorkspaceSymbol {
+                name: symbol.name,
+                kind: symbol_kind(symbol.kind),
+                tags: None,
+                container_name: symbol.container,
+                location: OneOf::Left(location),
+                data: None,
+            })
+        })
+        .collect()
+}
+
+/// Quick fixes: one code action per suggested fix of each diagnostic that touches `range`,
+/// with exactly the suggestion's edits.
+pub fn code_actions(uri: &Uri, analysis: &Analysis, range: Span, encoding: Encoding) -> Vec<CodeActionOrCommand> {
+    let positions = PositionMap::new(&analysis.text, &analysis.line_index, encoding, analysis.leading_bom);
+    let mut actions = Vec::new();
+    for from in &analysis.diagnostics {
+        let at = from.primary.span;
+        let touches = at.start() <= range.end() && range.start() <= at.end();
+        if !touches || from.primary.file != analysis.file {
+            continue;
+        }
+        for suggestion in &from.suggestions {
+            // Edits in other files wait for the project model to name their documents.
+            if suggestion.edits.iter().any(|edit| edit.file != analysis.file) {
+                continue;
+            }
+            let edits: Vec<TextEdit> = suggestion
+                .edits
+                .iter()
+                .map(|edit| TextEdit::new(positions.range(edit.span), edit.replacement.clone()))
+                .collect();
+            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: suggestion.message.clone(),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![diagnostic(uri, analysis, &positions, from)]),
+                edit: Some(WorkspaceEdit::new(HashMap::from([(uri.clone(), edits)]))),
+                command: None,
+                is_preferred: Some(from.suggestions.len() == 1),
+                disabled: None,
+                data: None,
+            }));
+        }
+    }
+    actions
+}

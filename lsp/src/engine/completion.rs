@@ -1,0 +1,231 @@
+//! Completion in context: what may be written at the cursor.
+//!
+//! The place is read from the text ([`super::lexical`]); the candidates (messages, stages,
+//! events, channels, segments, fields) come from the analysed files.
+
+use std::collections::BTreeSet;
+
+use journey_compiler::ast::{Item, JourneyMember};
+use journey_compiler::Span;
+
+use super::keywords::{Place, DOCS};
+use super::lexical::{self, Block, Context};
+use super::{Analysis, Files, SymbolKind};
+
+/// The message categories of the language.
+pub const CATEGORIES: &[&str] = &["authentication", "marketing", "service", "utility"];
+
+/// The channels of the standard library (`import "std/channels"`), offered until the project
+/// model resolves the actual imports.
+pub const STD_CHANNELS: &[&str] = &["email", "instagram", "messenger", "sms", "whatsapp"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CandidateKind {
+    Keyword,
+    Message,
+    Stage,
+    Event,
+    Channel,
+    Category,
+    Segment,
+    Field,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub label: String,
+    pub kind: CandidateKind,
+    /// A short description shown beside the label.
+    pub detail: Option<String>,
+}
+
+/// The candidates at the cursor, and the span of the partial name they replace.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Completions {
+    pub replace: Span,
+    pub candidates: Vec<Candidate>,
+}
+
+pub fn complete(files: Files<'_>, offset: usize) -> Completions {
+    let ctx = lexical::context(&files.current.text, offset);
+    let replace = Span::new(ctx.word_start, ctx.word_start + ctx.word.len());
+    let mut candidates = if ctx.in_comment || ctx.in_string { Vec::new() } else { candidates(files, offset, &ctx) };
+    candidates.sort_by(|a, b| (a.kind, &a.label).cmp(&(b.kind, &b.label)));
+    candidates.dedup_by(|a, b| a.kind == b.kind && a.label == b.label);
+    Completions { replace, candidates }
+}
+
+fn candidates(files: Files<'_>, offset: usize, ctx: &Context) -> Vec<Candidate> {
+    if let Some(path) = &ctx.after_dot {
+        return if path == "event" { event_fields(files.current, offset) } else { Vec::new() };
+    }
+    let first = ctx.first();
+    let last = ctx.last(0);
+    let before_last = ctx.last(1);
+    match (first, before_last, last) {
+        (_, _, Some("send" | "ask" | "via")) => messages(files),
+        (_, _, Some("goto")) => stages(files.current, offset),
+        (_, Some("entry" | "exit"), Some("on")) | (_, Some("wait"), Some("for")) => events(files),
+        (Some("exit" | "wait"), _, Some(",")) => events(files),
+        (Some("goal"), _, Some("=")) => events(files),
+        (Some("message"), _, Some("on")) | (_, _, Some("inbound")) | (_, Some("request"), Some("consent")) => {
+            channels(files)
+        }
+        (_, _, Some("as" | "frequency")) => categories(),
+        (Some("request"), Some("consent"), Some(_)) => categories(),
+        _ if ctx.at_statement_start() => statement_keywords(ctx),
+        (Some("audience" | "if" | "segment" | "where"), _, _) | (_, _, Some("and" | "or" | "not")) => {
+            if ctx.in_interpolation {
+                Vec::new()
+            } else {
+                segments(files)
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn statement_keywords(ctx: &Context) -> Vec<Candidate> {
+    if ctx.in_interpolation {
+        return Vec::new();
+    }
+    let place = match ctx.block() {
+        _ if ctx.after_arrow => Place::Step,
+        None => Place::Item,
+        Some(Block::Journey) => Place::Member,
+        Some(Block::Steps) => Place::Step,
+        Some(Block::Arms) => {
+            return vec![Candidate {
+                label: "timeout".to_owned(),
+                kind: CandidateKind::Keyword,
+                detail: Some("timeout => STEP".to_owned()),
+            }]
+        }
+        Some(Block::Elements) => Place::Element,
+        Some(Block::Other) => return Vec::new(),
+    };
+    DOCS.iter()
+        .filter(|doc| doc.place == place)
+        .map(|doc| Candidate {
+            label: doc.label.to_owned(),
+            kind: CandidateKind::Keyword,
+            detail: Some(doc.syntax.to_owned()),
+        })
+        .collect()
+}
+
+fn messages(files: Files<'_>) -> Vec<Candidate> {
+    files
+        .all()
+        .filter_map(|file| file.ast.as_ref())
+        .flat_map(|ast| ast.items.iter())
+        .filter_map(|item| match item {
+            Item::Message(message) => Some(Candidate {
+                label: message.name.name.clone(),
+                kind: CandidateKind::Message,
+                detail: Some(format!("on {} as {}", message.channel.name, message.category.name)),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The stages of the journey around the cursor (all stages of the file when the cursor is in no
+/// journey the parser could read).
+fn stages(file: &Analysis, offset: usize) -> Vec<Candidate> {
+    let journeys: Vec<&journey_compiler::ast::Journey> = file
+        .ast
+        .iter()
+        .flat_map(|ast| ast.items.iter())
+        .filter_map(|item| match item {
+            Item::Journey(journey) => Some(journey),
+            _ => None,
+        })
+        .collect();
+    let around: Vec<_> =
+        journeys.iter().filter(|journey| journey.span.start() <= offset && offset <= journey.span.end()).collect();
+    let scope: Vec<_> = if around.is_empty() { journeys.iter().collect() } else { around };
+    scope
+        .into_iter()
+        .flat_map(|journey| {
+            journey.members.iter().filter_map(move |member| match member {
+                JourneyMember::Stage(stage) => Some(Candidate {
+                    label: stage.name.name.clone(),
+                    kind: CandidateKind::Stage,
+                    detail: Some(format!("stage of {}", journey.name.name)),
+                }),
+                _ => None,
+            })
+        })
+        .collect()
+}
+
+fn events(files: Files<'_>) -> Vec<Candidate> {
+    defined(files, SymbolKind::Event, CandidateKind::Event, "event")
+}
+
+fn segments(files: Files<'_>) -> Vec<Candidate> {
+    defined(files, SymbolKind::Segment, CandidateKind::Segment, "segment")
+}
+
+fn defined(files: Files<'_>, kind: SymbolKind, as_kind: CandidateKind, detail: &str) -> Vec<Candidate> {
+    files
+        .all()
+        .flat_map(|file| file.index.definitions())
+        .filter(|def| def.kind == kind)
+        .map(|def| Candidate { label: def.name.clone(), kind: as_kind, detail: Some(detail.to_owned()) })
+        .collect()
+}
+
+fn channels(files: Files<'_>) -> Vec<Candidate> {
+    let mut names: BTreeSet<(String, &str)> =
+        STD_CHANNELS.iter().map(|name| ((*name).to_owned(), "std/channels")).collect();
+    for def in files.all().flat_map(|file| file.index.definitions()).filter(|def| def.kind == SymbolKind::Channel) {
+        names.insert((def.name.clone(), "channel"));
+    }
+    names
+        .into_iter()
+        .map(|(label, detail)| Candidate { label, kind: CandidateKind::Channel, detail: Some(detail.to_owned()) })
+        .collect()
+}
+
+fn categories() -> Vec<Candidate> {
+    CATEGORIES
+        .iter()
+        .map(|name| Candidate {
+            label: (*name).to_owned(),
+            kind: CandidateKind::Category,
+            detail: Some("category".to_owned()),
+        })
+        .collect()
+}
+
+/// After `event.`: the fields of the journey's entry event, or of every event of the file when
+/// the cursor is not in a journey (a message's text can use the fields of any event that
+/// triggers it).
+fn event_fields(file: &Analysis, offset: usize) -> Vec<Candidate> {
+    let Some(ast) = &file.ast else { return Vec::new() };
+    let entry_event = ast.items.iter().find_map(|item| match item {
+        Item::Journey(journey) if journey.span.start() <= offset && offset <= journey.span.end() => {
+            journey.members.iter().find_map(|member| match member {
+                JourneyMember::Entry { event, .. } => Some(event.name.clone()),
+                _ => None,
+            })
+        }
+        _ => None,
+    });
+    ast.items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Event(event) if entry_event.as_ref().is_none_or(|name| *name == event.name.name) => Some(event),
+            _ => None,
+        })
+        .flat_map(|event| {
+            event.fields.iter().map(move |field| Candidate {
+                label: field.name.name.clone(),
+                kind: CandidateKind::Field,
+                detail: Some(format!("field of {}", event.name.name)),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,178 @@
+//! Hover: what the thing under the cursor is.
+//!
+//! A name shows its definition (a message as the contact would see it), a keyword its
+//! documentation, and a diagnostic under the cursor the long explanation of its code.
+
+use std::fmt::Write;
+
+use journey_compiler::ast::{Item, JourneyMember, Message};
+use journey_compiler::{Code, Span};
+
+use super::keywords::{doc_for, is_keyword};
+use super::lexical;
+use super::navigate::{definitions_of, target_at, Target};
+use super::preview::preview;
+use super::{Analysis, Files, SymbolKind};
+
+/// Markdown for the hover and the span it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoverInfo {
+    pub span: Span,
+    pub markdown: String,
+}
+
+pub fn hover(files: Files<'_>, offset: usize) -> Option<HoverInfo> {
+    let mut sections: Vec<String> = Vec::new();
+    let mut span = None;
+
+    if let Some(target) = target_at(files, offset) {
+        span = Some(target.span);
+        sections.push(symbol(files, &target));
+    } else if let Some((range, next)) = lexical::word_at(&files.current.text, offset) {
+        let word = files.current.text.get(range.clone()).unwrap_or("");
+        let ctx = lexical::context(&files.current.text, range.start);
+        let plain_code = !ctx.in_comment && !ctx.in_string;
+        if let (true, Some(doc)) = (plain_code && is_keyword(word), doc_for(word, next)) {
+            span = Some(Span::new(range.start, range.end));
+            sections.push(format!("```journey\n{}\n```\n{}", doc.syntax, doc.doc));
+        } else if let Some(code) = Code::parse(word).filter(|_| word.len() == 5) {
+            span = Some(Span::new(range.start, range.end));
+            sections.push(explanation(code));
+        }
+    }
+
+    // Diagnostics under the cursor explain themselves, each code once.
+    let mut explained: Vec<Code> = Vec::new();
+    for diagnostic in &files.current.diagnostics {
+        let at = diagnostic.primary.span;
+        let covers = at.start() <= offset && (offset < at.end() || (at.is_empty() && offset == at.start()));
+        if covers && !explained.contains(&diagnostic.code) {
+            explained.push(diagnostic.code);
+            span = span.or(Some(at));
+            sections.push(format!(
+                "**{}**: {}\n\n{}",
+                diagnostic.code,
+                diagnostic.message,
+                explanation(diagnostic.code)
+            ));
+        }
+    }
+
+    let span = span?;
+    Some(HoverInfo { span, markdown: sections.join("\n\n---\n\n") })
+}
+
+/// A code's title and long explanation, without the explanation's own `# J0101` heading.
+fn explanation(code: Code) -> String {
+    let body = code.explanation().trim();
+    let body = match body.split_once('\n') {
+        Some((first, rest)) if first.starts_with('#') => rest.trim(),
+        _ if body.starts_with('#') => "",
+        _ => body,
+    };
+    if body.is_empty() {
+        format!("`{code}` {}", code.title())
+    } else {
+        format!("`{code}` {}\n\n{body}", code.title())
+    }
+}
+
+fn symbol(files: Files<'_>, target: &Target) -> String {
+    let definitions = definitions_of(files, target);
+    let Some((file, def)) = definitions.first() else {
+        return format!("{} `{}` (not defined in the open files)", target.kind.as_str(), target.name);
+    };
+    let whole = def.definition.unwrap_or(def.span);
+    match target.kind {
+        SymbolKind::Message => match find_message(file, whole) {
+            Some(message) => message_hover(message),
+            None => declaration(file, whole),
+        },
+        SymbolKind::Stage => stage_hover(file, whole, target),
+        _ => declaration(file, whole),
+    }
+}
+
+fn find_message(file: &Analysis, span: Span) -> Option<&Message> {
+    file.ast.as_ref()?.items.iter().find_map(|item| match item {
+        Item::Message(message) if message.span == span => Some(message),
+        _ => None,
+    })
+}
+
+fn message_hover(message: &Message) -> String {
+    let mut out = format!(
+        "```journey\nmessage {} on {} as {}\n```\n**channel** `{}` · **category** `{}`",
+        message.name.name, message.channel.name, message.category.name, message.channel.name, message.category.name
+    );
+    let preview = preview(message);
+    if !preview.lines.is_empty() {
+        out.push_str("\n\n");
+        let quoted: Vec<String> = preview.lines.iter().map(|line| format!("> {}", escape_markdown(line))).collect();
+        out.push_str(&quoted.join("  \n"));
+    }
+    if preview.text_chars > 0 || !preview.fields.is_empty() {
+        let _ = write!(out, "\n\ntext: {} characters", preview.text_chars);
+        if !preview.fields.is_empty() {
+            let fields: Vec<String> = preview.fields.iter().map(|field| format!("`{field}`")).collect();
+            let noun = if fields.len() == 1 { "field" } else { "fields" };
+            let _ = write!(out, " + {} {noun} ({})", fields.len(), fields.join(", "));
+        }
+    }
+    out
+}
+
+fn stage_hover(file: &Analysis, span: Span, target: &Target) -> String {
+    let journey = file.ast.as_ref().and_then(|ast| {
+        ast.items.iter().find_map(|item| match item {
+            Item::Journey(journey) if journey.span.start() <= span.start() && span.end() <= journey.span.end() => {
+                Some(journey)
+            }
+            _ => None,
+        })
+    });
+    let steps = journey
+        .and_then(|journey| {
+            journey.members.iter().find_map(|member| match member {
+                JourneyMember::Stage(stage) if stage.span == span => Some(stage.steps.len()),
+                _ => None,
+            })
+        })
+        .unwrap_or(0);
+    let gotos = file.index.occurrences.iter().filter(|occurrence| {
+        occurrence.kind == SymbolKind::Stage
+            && !occurrence.is_definition()
+            && occurrence.name == target.name
+            && occurrence.journey.map(|journey| (file.file, journey)) == target.journey
+    });
+    let noun = if steps == 1 { "step" } else { "steps" };
+    let journey_name = journey.map(|journey| journey.name.name.as_str()).unwrap_or("?");
+    format!(
+        "```journey\nstage {}\n```\nstage of journey `{journey_name}`: {steps} {noun}, reached by {} `goto`",
+        target.name,
+        gotos.count()
+    )
+}
+
+/// The first lines of a declaration's source (at most 12), in a code block.
+fn declaration(file: &Analysis, span: Span) -> String {
+    let source = file.slice(span);
+    let mut lines: Vec<&str> = source.lines().take(13).collect();
+    if lines.len() == 13 {
+        lines.truncate(12);
+        lines.push("…");
+    }
+    format!("```journey\n{}\n```", lines.join("\n"))
+}
+
+/// Message text is shown as Markdown: characters Markdown would interpret are escaped.
+fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,355 @@
+//! The language's keywords: which words are reserved for rename, and what hover says about them.
+//!
+//! The list mirrors the `kw_*` rules of `grammar/journey.pest`; a test checks that every keyword
+//! rule of the grammar is here, so a new keyword cannot ship without being refused as a name.
+
+/// Every keyword of the grammar, plus the media element kinds. A name that is one of these is
+/// refused by rename (the grammar would often accept it, but it reads as the keyword).
+pub const KEYWORDS: &[&str] = &[
+    "after",
+    "allows",
+    "and",
+    "as",
+    "ask",
+    "at",
+    "audience",
+    "audio",
+    "business_hours",
+    "button",
+    "card",
+    "channel",
+    "consent",
+    "else",
+    "encoding",
+    "entry",
+    "enum",
+    "event",
+    "exit",
+    "false",
+    "file",
+    "for",
+    "frequency",
+    "goal",
+    "goto",
+    "handoff",
+    "if",
+    "image",
+    "import",
+    "in",
+    "inbound",
+    "journey",
+    "jurisdiction",
+    "keywords",
+    "lang",
+    "limit",
+    "list",
+    "message",
+    "most",
+    "never",
+    "not",
+    "on",
+    "or",
+    "outside",
+    "per",
+    "policy",
+    "profile",
+    "quiet_hours",
+    "recipient",
+    "reentry",
+    "reply",
+    "request",
+    "required",
+    "segment",
+    "send",
+    "set",
+    "split",
+    "stage",
+    "subject",
+    "subtitle",
+    "supports",
+    "tag",
+    "template",
+    "text",
+    "timeout",
+    "title",
+    "track",
+    "true",
+    "url",
+    "via",
+    "video",
+    "wait",
+    "where",
+    "window",
+    "within",
+];
+
+pub fn is_keyword(word: &str) -> bool {
+    KEYWORDS.binary_search(&word).is_ok()
+}
+
+/// Where a keyword can be written, which decides when completion offers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// Starts a top-level item.
+    Item,
+    /// Starts a member of a `journey { }` block.
+    Member,
+    /// Starts a step inside a stage, an arm or a branch.
+    Step,
+    /// Starts an element of a `message { }` block.
+    Element,
+}
+
+/// One keyword (or keyword pair) with what hover and completion show for it.
+#[derive(Debug, Clone, Copy)]
+pub struct KeywordDoc {
+    /// What completion inserts, and the word hover matches (the first word of `label`).
+    pub label: &'static str,
+    pub place: Place,
+    /// The shape of the statement.
+    pub syntax: &'static str,
+    pub doc: &'static str,
+}
+
+pub const DOCS: &[KeywordDoc] = &[
+    KeywordDoc {
+        label: "import",
+        place: Place::Item,
+        syntax: "import \"std/channels\"",
+        doc: "Brings another file of the project (`\"./file.journey\"`) or a standard-library module (`\"std/NAME\"`) into this file's namespace.",
+    },
+    KeywordDoc {
+        label: "profile",
+        place: Place::Item,
+        syntax: "profile { first_name: text? ... }",
+        doc: "The fields every contact has. `?` marks a field that may be missing; interpolating it needs a fallback.",
+    },
+    KeywordDoc {
+        label: "event",
+        place: Place::Item,
+        syntax: "event NAME [inbound CHANNEL [window DURATION]] { FIELD: TYPE, ... }",
+        doc: "Something that happens to a contact. An `inbound` event is a message from the contact on that channel and opens the channel's messaging window.",
+    },
+    KeywordDoc {
+        label: "segment",
+        place: Place::Item,
+        syntax: "segment NAME = CONDITION",
+        doc: "A named condition over profile fields, usable in `audience` and `if`.",
+    },
+    KeywordDoc {
+        label: "policy",
+        place: Place::Item,
+        syntax: "policy [NAME] { quiet_hours ... frequency ... business_hours ... }",
+        doc: "Rules every send must respect: quiet hours, frequency caps per category, business hours, jurisdiction.",
+    },
+    KeywordDoc {
+        label: "channel",
+        place: Place::Item,
+        syntax: "channel NAME { window 24h after inbound ... }",
+        doc: "A messaging channel and its rules: window, tags, limits, supported elements, templates, encoding, keywords. The standard ones come from `import \"std/channels\"`.",
+    },
+    KeywordDoc {
+        label: "message",
+        place: Place::Item,
+        syntax: "message NAME on CHANNEL as CATEGORY { text \"...\" ... }",
+        doc: "Content sent on one channel under one category (`service`, `utility`, `marketing`, `authentication`). The category decides which consent and window rules apply.",
+    },
+    KeywordDoc {
+        label: "journey",
+        place: Place::Item,
+        syntax: "journey NAME { audience ... entry on ... stage ... }",
+        doc: "A customer journey: who enters, on which event, and the stages they move through.",
+    },
+    KeywordDoc {
+        label: "audience",
+        place: Place::Member,
+        syntax: "audience CONDITION",
+        doc: "Only contacts matching the condition (usually segments) enter the journey.",
+    },
+    KeywordDoc {
+        label: "entry",
+        place: Place::Member,
+        syntax: "entry on EVENT [where CONDITION]",
+        doc: "The event that starts the journey for a contact, optionally filtered by a condition on its fields.",
+    },
+    KeywordDoc {
+        label: "exit on",
+        place: Place::Member,
+        syntax: "exit on EVENT, ...",
+        doc: "Events that end the journey at once, wherever the contact is.",
+    },
+    KeywordDoc {
+        label: "goal",
+        place: Place::Member,
+        syntax: "goal NAME = EVENT within DURATION",
+        doc: "The conversion this journey is measured by.",
+    },
+    KeywordDoc {
+        label: "reentry",
+        place: Place::Member,
+        syntax: "reentry after DURATION | reentry never",
+        doc: "Whether and when a contact who left the journey may enter it again.",
+    },
+    KeywordDoc {
+        label: "stage",
+        place: Place::Member,
+        syntax: "stage NAME { STEP ... }",
+        doc: "A named sequence of steps. Contacts start in the first stage; `goto` moves them to another.",
+    },
+    KeywordDoc {
+        label: "send",
+        place: Place::Step,
+        syntax: "send MESSAGE",
+        doc: "Sends a message. The send must be allowed by consent, the channel's window and the policies on every path that reaches it.",
+    },
+    KeywordDoc {
+        label: "ask",
+        place: Place::Step,
+        syntax: "ask MESSAGE [timeout DURATION] { OUTCOME => STEP ... timeout => STEP }",
+        doc: "Sends a message with replies or buttons and waits for the contact's answer; each outcome gets an arm.",
+    },
+    KeywordDoc {
+        label: "wait",
+        place: Place::Step,
+        syntax: "wait DURATION",
+        doc: "Pauses the contact for a fixed time (`45s`, `30m`, `2h`, `3d`, `1w`, or sums like `1d 12h`).",
+    },
+    KeywordDoc {
+        label: "wait for",
+        place: Place::Step,
+        syntax: "wait for EVENT, ... [within DURATION] { EVENT => STEP ... timeout => STEP }",
+        doc: "Waits until one of the events happens, or the time runs out.",
+    },
+    KeywordDoc {
+        label: "if",
+        place: Place::Step,
+        syntax: "if CONDITION { STEP ... } else if CONDITION { ... } else { ... }",
+        doc: "Branches on a condition: profile fields, segments, `consent(CHANNEL, CATEGORY)`, `within business_hours`.",
+    },
+    KeywordDoc {
+        label: "split",
+        place: Place::Step,
+        syntax: "split { 50% => { ... } 50% => { ... } }",
+        doc: "Sends contacts down random arms in the given shares (an A/B test). Shares add up to 100%.",
+    },
+    KeywordDoc {
+        label: "handoff",
+        place: Place::Step,
+        syntax: "handoff \"TEAM\" [timeout DURATION] { resolved => STEP, timeout => STEP }",
+        doc: "Passes the conversation to a human team and waits for it to come back.",
+    },
+    KeywordDoc {
+        label: "request consent",
+        place: Place::Step,
+        syntax: "request consent CHANNEL CATEGORY via MESSAGE [timeout DURATION] { granted => ..., declined => ... }",
+        doc: "Asks the contact for consent to receive CATEGORY messages on CHANNEL, with MESSAGE.",
+    },
+    KeywordDoc {
+        label: "set",
+        place: Place::Step,
+        syntax: "set FIELD = VALUE",
+        doc: "Writes a profile field.",
+    },
+    KeywordDoc {
+        label: "tag",
+        place: Place::Step,
+        syntax: "tag \"NAME\"",
+        doc: "Adds a tag to the contact (in a message, `tag NAME` sends under a channel tag instead).",
+    },
+    KeywordDoc {
+        label: "track",
+        place: Place::Step,
+        syntax: "track \"NAME\"",
+        doc: "Records an analytics event.",
+    },
+    KeywordDoc {
+        label: "goto",
+        place: Place::Step,
+        syntax: "goto STAGE",
+        doc: "Moves the contact to another stage of the same journey.",
+    },
+    KeywordDoc {
+        label: "exit",
+        place: Place::Step,
+        syntax: "exit",
+        doc: "Ends the journey for this contact.",
+    },
+    KeywordDoc {
+        label: "text",
+        place: Place::Element,
+        syntax: "text \"Hi {first_name ?? \\\"there\\\"}!\"",
+        doc: "The message text; `{field}` interpolates a field, `??` gives a fallback for a missing one.",
+    },
+    KeywordDoc { label: "subject", place: Place::Element, syntax: "subject \"...\"", doc: "The subject line (email)." },
+    KeywordDoc {
+        label: "reply",
+        place: Place::Element,
+        syntax: "reply \"Title\" -> OUTCOME",
+        doc: "A quick reply; choosing it is the outcome `OUTCOME` of an `ask`.",
+    },
+    KeywordDoc {
+        label: "button",
+        place: Place::Element,
+        syntax: "button \"Title\" -> OUTCOME | button \"Title\" url \"https://...\"",
+        doc: "A button that is an outcome of an `ask`, or opens a link.",
+    },
+    KeywordDoc {
+        label: "image",
+        place: Place::Element,
+        syntax: "image \"https://...\"",
+        doc: "An image attachment (also `video`, `audio`, `file`).",
+    },
+    KeywordDoc {
+        label: "card",
+        place: Place::Element,
+        syntax: "card { title \"...\" subtitle \"...\" image \"...\" button ... }",
+        doc: "A card of a carousel.",
+    },
+    KeywordDoc {
+        label: "template",
+        place: Place::Element,
+        syntax: "template \"NAME\" lang \"en_US\" { PARAM = VALUE, ... }",
+        doc: "A pre-approved template (WhatsApp), the only kind of message allowed outside the window.",
+    },
+];
+
+/// The documentation of a keyword, by the word under the cursor and the word after it (which
+/// tells `wait` from `wait for` and `exit` from `exit on`).
+pub fn doc_for(word: &str, next_word: Option<&str>) -> Option<&'static KeywordDoc> {
+    let pair = next_word.map(|next| format!("{word} {next}"));
+    DOCS.iter()
+        .find(|doc| pair.as_deref() == Some(doc.label))
+        .or_else(|| DOCS.iter().find(|doc| doc.label == word))
+        .or_else(|| DOCS.iter().find(|doc| doc.label.split(' ').next() == Some(word)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_keyword_list_is_sorted_so_lookups_can_binary_search() {
+        let mut sorted = KEYWORDS.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, KEYWORDS);
+    }
+
+    #[test]
+    fn every_keyword_rule_of_the_grammar_is_reserved() {
+        let grammar = include_str!("../../../grammar/journey.pest");
+        for line in grammar.lines().filter(|line| line.starts_with("kw_")) {
+            let word = line.split('"').nth(1).unwrap();
+            assert!(is_keyword(word), "`{word}` is a keyword rule of the grammar but not in KEYWORDS");
+        }
+    }
+
+    #[test]
+    fn two_word_keywords_are_told_apart_by_the_next_word() {
+        assert_eq!(doc_for("wait", Some("for")).unwrap().label, "wait for");
+        assert_eq!(doc_for("wait", Some("2d")).unwrap().label, "wait");
+        assert_eq!(doc_for("exit", Some("on")).unwrap().label, "exit on");
+        assert_eq!(doc_for("exit", None).unwrap().label, "exit");
+        assert_eq!(doc_for("request", Some("consent")).unwrap().label, "request consent");
+        assert!(doc_for("welcome", None).is_none());
+    }
+}

@@ -1,0 +1,89 @@
+//! A message as the contact would see it, for hover: text with `{field}` placeholders, buttons
+//! and replies, and how long the text is.
+
+use journey_compiler::ast::{ButtonAction, Element, Message, Template, TemplatePart};
+
+/// The rendered parts of a message.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Preview {
+    /// One line per element, in order (`subject`, `text`, media, cards indented).
+    pub lines: Vec<String>,
+    /// Characters of literal text in `text` elements (what length limits count before fields
+    /// are filled in).
+    pub text_chars: usize,
+    /// The fields interpolated into `text` elements, in order, without duplicates.
+    pub fields: Vec<String>,
+}
+
+pub fn preview(message: &Message) -> Preview {
+    let mut preview = Preview::default();
+    elements(&message.elements, "", &mut preview);
+    preview
+}
+
+fn elements(list: &[Element], indent: &str, out: &mut Preview) {
+    for element in list {
+        let line = match element {
+            Element::Text(template) => {
+                for part in &template.parts {
+                    match part {
+                        TemplatePart::Literal(text) => out.text_chars += text.chars().count(),
+                        TemplatePart::Field { path, .. } => {
+                            let name = path_name(path);
+                            if !out.fields.contains(&name) {
+                                out.fields.push(name);
+                            }
+                        }
+                    }
+                }
+                render(template)
+            }
+            Element::Subject(template) => format!("Subject: {}", render(template)),
+            Element::Title(template) => format!("Title: {}", render(template)),
+            Element::Subtitle(template) => format!("Subtitle: {}", render(template)),
+            Element::Reply { title, outcome, .. } => format!("[{}] → {}", render(title), outcome.name),
+            Element::Button { title, action: ButtonAction::Outcome(outcome), .. } => {
+                format!("[{}] → {}", render(title), outcome.name)
+            }
+            Element::Button { title, action: ButtonAction::Url(url), .. } => {
+                format!("[{}] ↗ {}", render(title), render(url))
+            }
+            Element::Media { kind, url, .. } => format!("{}: {}", kind.name, render(url)),
+            Element::Card { elements: inner, .. } => {
+                out.lines.push(format!("{indent}Card:"));
+                elements(inner, &format!("{indent}  "), out);
+                continue;
+            }
+            Element::Template { name, lang, params, .. } => {
+                let params: Vec<&str> = params.iter().map(|param| param.name.name.as_str()).collect();
+                if params.is_empty() {
+                    format!("Template \"{}\" ({})", name.value, lang.value)
+                } else {
+                    format!("Template \"{}\" ({}) with {}", name.value, lang.value, params.join(", "))
+                }
+            }
+            Element::Tag { name, .. } => format!("Sent under tag {}", name.name),
+        };
+        out.lines.push(format!("{indent}{line}"));
+    }
+}
+
+/// A template's text with each interpolation shown as `{field}`.
+pub fn render(template: &Template) -> String {
+    let mut text = String::new();
+    for part in &template.parts {
+        match part {
+            TemplatePart::Literal(literal) => text.push_str(literal),
+            TemplatePart::Field { path, .. } => {
+                text.push('{');
+                text.push_str(&path_name(path));
+                text.push('}');
+            }
+        }
+    }
+    text
+}
+
+fn path_name(path: &journey_compiler::ast::Path) -> String {
+    path.segments.iter().map(|segment| segment.name.as_str()).collect::<Vec<_>>().join(".")
+}
