@@ -25,6 +25,9 @@ pub const TEST_PANIC_COMMAND: &str = "journey.test.panic";
 /// Like [`TEST_PANIC_COMMAND`], but panics in the async handler itself rather than in the engine
 /// call, to exercise the outer panic boundary ([`crate::catch_panic`]).
 pub const TEST_PANIC_IN_HANDLER_COMMAND: &str = "journey.test.panicInHandler";
+/// Answers what the document store holds (documents, texts, bytes, analyses), for the tests that
+/// check memory does not grow across edits.
+pub const TEST_STATS_COMMAND: &str = "journey.test.stats";
 /// The environment variable that enables the test commands in `journey lsp`.
 pub const TEST_COMMANDS_ENV: &str = "JOURNEY_LSP_TEST_COMMANDS";
 
@@ -303,7 +306,7 @@ impl LanguageServer for Backend {
         }
 
         let commands = if self.options.test_commands {
-            vec![TEST_PANIC_COMMAND.to_owned(), TEST_PANIC_IN_HANDLER_COMMAND.to_owned()]
+            [TEST_PANIC_COMMAND, TEST_PANIC_IN_HANDLER_COMMAND, TEST_STATS_COMMAND].map(str::to_owned).to_vec()
         } else {
             Vec::new()
         };
@@ -514,6 +517,15 @@ impl LanguageServer for Backend {
                 result.map_err(|panic| internal_error(&panic))
             }
             TEST_PANIC_IN_HANDLER_COMMAND if self.options.test_commands => test_panic(),
+            TEST_STATS_COMMAND if self.options.test_commands => {
+                let stats = self.store_stats();
+                Ok(Some(serde_json::json!({
+                    "documents": stats.documents,
+                    "texts": stats.texts,
+                    "textBytes": stats.text_bytes,
+                    "analyses": stats.analyses,
+                })))
+            }
             other => Err(Error::invalid_params(format!("unknown command `{other}`"))),
         }
     }

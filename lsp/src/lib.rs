@@ -24,11 +24,14 @@ pub mod position;
 mod store;
 mod workers;
 
-pub use backend::{Backend, Options, TEST_COMMANDS_ENV, TEST_PANIC_COMMAND, TEST_PANIC_IN_HANDLER_COMMAND};
+pub use backend::{
+    Backend, Options, TEST_COMMANDS_ENV, TEST_PANIC_COMMAND, TEST_PANIC_IN_HANDLER_COMMAND, TEST_STATS_COMMAND,
+};
 pub use catch_panic::CatchPanic;
 pub use store::{Stats, MAX_OPEN_DOCUMENTS};
 pub use tower_lsp_server::ls_types;
 
+use tokio::io::{AsyncRead, AsyncWrite};
 use tower_lsp_server::{ClientSocket, LspService, Server};
 
 /// The server as a service: the backend, its custom methods, and the panic boundary around them.
@@ -39,22 +42,30 @@ pub fn service(options: Options) -> (CatchPanic<LspService<Backend>>, ClientSock
     (CatchPanic::new(service, client), socket)
 }
 
-/// Serves the protocol on standard input and output until the client says `exit` or closes the
-/// stream. Returns the process exit code.
+/// Serves the protocol on `input` and `output` until the client says `exit` or closes `input`:
+/// the size guard, then the transport, then the service.
+pub async fn serve<I, O>(input: I, output: O, options: Options)
+where
+    I: AsyncRead + Unpin + Send + 'static,
+    O: AsyncWrite,
+{
+    let (service, socket) = service(options);
+    // input -> size guard -> pipe -> transport. The guard runs as its own task, so a client that
+    // sends an oversized frame never makes the transport buffer it.
+    let (guarded, pipe) = tokio::io::duplex(1 << 20);
+    let guard = tokio::spawn(framing::guard(input, pipe));
+    Server::new(guarded, output, socket).serve(service).await;
+    guard.abort();
+}
+
+/// Serves the protocol on standard input and output (`journey lsp`). Returns the process exit
+/// code.
 pub fn run_stdio() -> i32 {
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(_) => return 1,
     };
-    runtime.block_on(async {
-        let (service, socket) = service(Options::from_env());
-        // stdin -> size guard -> pipe -> transport. The guard runs as its own task, so a client
-        // that sends an oversized frame never makes the transport buffer it.
-        let (guarded, pipe) = tokio::io::duplex(1 << 20);
-        let guard = tokio::spawn(framing::guard(tokio::io::stdin(), pipe));
-        Server::new(guarded, tokio::io::stdout(), socket).serve(service).await;
-        guard.abort();
-    });
+    runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout(), Options::from_env()));
     // Reading stdin blocks a runtime thread that only returns when the client closes the
     // stream; after `exit` the server must not wait for that.
     runtime.shutdown_background();

@@ -205,15 +205,7 @@ fn categories() -> Vec<Candidate> {
 /// triggers it).
 fn event_fields(file: &Analysis, offset: usize) -> Vec<Candidate> {
     let Some(ast) = &file.ast else { return Vec::new() };
-    let entry_event = ast.items.iter().find_map(|item| match item {
-        Item::Journey(journey) if journey.span.start() <= offset && offset <= journey.span.end() => {
-            journey.members.iter().find_map(|member| match member {
-                JourneyMember::Entry { event, .. } => Some(event.name.clone()),
-                _ => None,
-            })
-        }
-        _ => None,
-    });
+    let entry_event = entry_event_before(&file.text, offset);
     ast.items
         .iter()
         .filter_map(|item| match item {
@@ -228,4 +220,15 @@ fn event_fields(file: &Analysis, offset: usize) -> Vec<Candidate> {
             })
         })
         .collect()
+}
+
+/// The event of the last `entry on EVENT` between the start of the enclosing `journey` and the
+/// cursor. Read from the text, because the line being typed (often the entry itself) does not
+/// parse yet.
+fn entry_event_before(text: &str, offset: usize) -> Option<String> {
+    let before = text.get(..offset)?;
+    let journey_start = before.rfind("journey ")?;
+    let entry = before.get(journey_start..)?.rfind("entry on ")? + journey_start + "entry on ".len();
+    let name: String = before.get(entry..)?.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    (!name.is_empty()).then_some(name)
 }

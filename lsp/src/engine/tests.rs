@@ -1,1 +1,429 @@
+//! Engine tests: fixtures with a cursor marker (`$0`), results rendered as annotated source and
+//! snapshotted with insta.
 
+use std::fmt::Write;
+use std::sync::Arc;
+
+use journey_compiler::{FileId, Span};
+
+use super::completion::complete;
+use super::hover::hover;
+use super::navigate::{check_name, definition, prepare_rename, references, rename, RenameError};
+use super::outline::{outline, workspace_symbols, OutlineItem};
+use super::{Analysis, FileSpan, Files};
+
+const CURSOR: &str = "$0";
+
+/// An analysed fixture and the cursor offset (where `$0` was).
+fn fixture(text: &str) -> (Analysis, usize) {
+    let offset = text.find(CURSOR).expect("fixture has a $0 cursor");
+    let text: Arc<str> = Arc::from(text.replacen(CURSOR, "", 1));
+    (Analysis::new(FileId(0), 1, &text), offset)
+}
+
+/// Other open documents, as files 1, 2, ...
+fn others(texts: &[&str]) -> Vec<Arc<Analysis>> {
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| Arc::new(Analysis::new(FileId(u32::try_from(i + 1).unwrap()), 1, &Arc::from(*text))))
+        .collect()
+}
+
+/// Renders spans as the source lines they are on, with carets under them:
+///
+/// ```text
+/// 0:12 |     goto b
+///      |          ^ definition
+/// ```
+fn annotate(files: Files<'_>, spans: &[FileSpan], label: &str) -> String {
+    let mut out = String::new();
+    for at in spans {
+        let file = files.all().find(|file| file.file == at.file).unwrap();
+        let line = file.line_index.line_of(at.span.start());
+        let range = file.line_index.line_range(&file.text, line);
+        let line_text = &file.text[range.clone()];
+        let col = file.text[range.start..at.span.start()].chars().count();
+        let width = file.text[at.span.range()].chars().count().max(1);
+        let gutter = format!("{}:{}", at.file.0, line + 1);
+        writeln!(out, "{gutter} | {line_text}").unwrap();
+        writeln!(out, "{} | {}{} {label}", " ".repeat(gutter.len()), " ".repeat(col), "^".repeat(width)).unwrap();
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hover
+
+const TOUR: &str = r#"event chat_started inbound messenger { campaign: text }
+event order_placed { order_id: text, total: money }
+
+segment vip     = lifetime_value >= 500 USD
+segment runners = "running" in interests and not vip
+
+message welcome on messenger as service {
+  text "Hi {first_name ?? "there"}! What are you shopping for today?"
+  reply "Running" -> running
+  reply "Hiking"  -> hiking
+}
+
+journey spring_launch {
+  audience runners or vip
+  entry on chat_started where campaign == "spring"
+  exit on order_placed
+
+  stage awareness {
+    ask welcome timeout 23h {
+      running => goto consideration
+      hiking  => { tag "hiker"; goto consideration }
+      timeout => exit
+    }
+  }
+
+  stage consideration {
+    wait for order_placed within 3d { order_placed => exit, timeout => exit }
+  }
+}
+"#;
+
+/// The tour with the cursor placed before the `n`-th occurrence of `needle`, plus `shift` bytes.
+fn tour_at(needle: &str, n: usize, shift: usize) -> String {
+    let at = TOUR.match_indices(needle).nth(n).expect("needle occurs").0 + shift;
+    format!("{}{CURSOR}{}", &TOUR[..at], &TOUR[at..])
+}
+
+fn hover_at(text: &str) -> String {
+    let (analysis, offset) = fixture(text);
+    match hover(Files::single(&analysis), offset) {
+        Some(info) => {
+            format!("[{}..{}] {:?}\n\n{}", info.span.start, info.span.end, analysis.slice(info.span), info.markdown)
+        }
+        None => "no hover".to_owned(),
+    }
+}
+
+#[test]
+fn hover_on_an_ask_shows_the_message_with_channel_category_preview_and_length() {
+    insta::assert_snapshot!(hover_at(&tour_at("ask welcome", 0, 6)));
+}
+
+#[test]
+fn hover_on_a_message_definition_shows_the_same_preview() {
+    let text = tour_at("message welcome", 0, 9);
+    assert!(hover_at(&text).contains("text: 37 characters + 1 field (`first_name`)"), "{}", hover_at(&text));
+}
+
+#[test]
+fn hover_on_step_keywords_shows_their_documentation() {
+    insta::assert_snapshot!([("ask welcome", 1), ("wait for", 0), ("goto consideration", 2), ("stage awareness", 3)]
+        .iter()
+        .map(|(needle, shift)| format!("## {needle}\n{}", hover_at(&tour_at(needle, 0, *shift))))
+        .collect::<Vec<_>>()
+        .join("\n\n"));
+}
+
+#[test]
+fn hover_on_a_stage_says_where_it_belongs_and_how_it_is_reached() {
+    let text = tour_at("goto consideration", 0, 6);
+    insta::assert_snapshot!(hover_at(&text), @r#"
+    [576..589] "consideration"
+
+    ```journey
+    stage consideration
+    ```
+    stage of journey `spring_launch`: 1 step, reached by 2 `goto`
+    "#);
+}
+
+#[test]
+fn hover_on_a_segment_use_shows_its_declaration() {
+    let text = tour_at("runners or vip", 0, 2);
+    insta::assert_snapshot!(hover_at(&text), @r#"
+    [414..421] "runners"
+
+    ```journey
+    segment runners = "running" in interests and not vip
+    ```
+    "#);
+}
+
+#[test]
+fn hover_on_a_line_with_a_diagnostic_explains_its_code() {
+    let text = "journey j {\n  stage s {\n    ask m { yes -$0> exit }\n  }\n}\n";
+    let shown = hover_at(text);
+    assert!(shown.contains("**J0105**"), "{shown}");
+    assert!(shown.contains("`J0105` wrong arrow"), "{shown}");
+}
+
+#[test]
+fn keywords_inside_strings_and_comments_have_no_hover() {
+    assert_eq!(hover_at("message m on sms as service { text \"se$0nd it\" }\n"), "no hover");
+    assert_eq!(hover_at("// se$0nd\n"), "no hover");
+}
+
+#[test]
+fn a_diagnostic_code_in_a_comment_hovers_with_its_explanation() {
+    let shown = hover_at("// see J01$005\n");
+    assert!(shown.starts_with("[7..12] \"J0105\""), "{shown}");
+    assert!(shown.contains("wrong arrow"), "{shown}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Definition, references, rename
+
+const TWO_JOURNEYS: &str = r#"message m on sms as service { text "hi" }
+journey a {
+  stage start { send m; goto next }
+  stage next { exit }
+}
+journey b {
+  stage start { goto next }
+  stage next { send m }
+}
+"#;
+
+fn navigate_at(text: &str, what: &str) -> String {
+    let (analysis, offset) = fixture(text);
+    let files = Files::single(&analysis);
+    let spans = match what {
+        "definition" => definition(files, offset),
+        "references" => references(files, offset, true),
+        _ => unreachable!(),
+    };
+    if spans.is_empty() {
+        return "nothing".to_owned();
+    }
+    annotate(files, &spans, what)
+}
+
+#[test]
+fn go_to_definition_of_a_goto_finds_the_stage_of_the_same_journey() {
+    let at = TWO_JOURNEYS.match_indices("goto next").nth(1).unwrap().0 + 5;
+    let text = format!("{}{CURSOR}{}", &TWO_JOURNEYS[..at], &TWO_JOURNEYS[at..]);
+    insta::assert_snapshot!(navigate_at(&text, "definition"), @r"
+    0:8 |   stage next { send m }
+        |         ^^^^ definition
+    ");
+}
+
+#[test]
+fn find_references_of_a_message_lists_its_definition_and_every_send() {
+    let text = TWO_JOURNEYS.replacen("message m", "message m$0", 1);
+    insta::assert_snapshot!(navigate_at(&text, "references"), @r#"
+    0:1 | message m on sms as service { text "hi" }
+        |         ^ references
+    0:3 |   stage start { send m; goto next }
+        |                      ^ references
+    0:8 |   stage next { send m }
+        |                     ^ references
+    "#);
+}
+
+#[test]
+fn find_references_of_an_event_includes_the_arms_that_wait_for_it() {
+    insta::assert_snapshot!(navigate_at(&tour_at("event order_placed", 0, 6), "references"), @r"
+    0:2 | event order_placed { order_id: text, total: money }
+        |       ^^^^^^^^^^^^ references
+    0:16 |   exit on order_placed
+         |           ^^^^^^^^^^^^ references
+    0:27 |     wait for order_placed within 3d { order_placed => exit, timeout => exit }
+         |              ^^^^^^^^^^^^ references
+    0:27 |     wait for order_placed within 3d { order_placed => exit, timeout => exit }
+         |                                       ^^^^^^^^^^^^ references
+    ");
+}
+
+#[test]
+fn go_to_definition_of_a_segment_in_an_expression() {
+    insta::assert_snapshot!(navigate_at(&tour_at("not vip", 0, 5), "definition"), @r"
+    0:4 | segment vip     = lifetime_value >= 500 USD
+        |         ^^^ definition
+    ");
+}
+
+#[test]
+fn a_name_in_an_expression_that_is_no_segment_goes_nowhere() {
+    assert_eq!(navigate_at(&tour_at("campaign ==", 0, 2), "definition"), "nothing");
+}
+
+#[test]
+fn definitions_are_found_in_other_open_documents_when_the_file_has_none() {
+    let (analysis, offset) = fixture("journey j {\n  stage s { send wel$0come }\n}\n");
+    let others = others(&["message welcome on messenger as service { text \"hi\" }\n"]);
+    let files = Files { current: &analysis, others: &others };
+    insta::assert_snapshot!(annotate(files, &definition(files, offset), "definition"), @r#"
+    1:1 | message welcome on messenger as service { text "hi" }
+        |         ^^^^^^^ definition
+    "#);
+}
+
+#[test]
+fn rename_of_a_stage_changes_only_the_stage_of_its_journey() {
+    let at = TWO_JOURNEYS.find("stage next").unwrap() + 7;
+    let (analysis, offset) = fixture(&format!("{}{CURSOR}{}", &TWO_JOURNEYS[..at], &TWO_JOURNEYS[at..]));
+    let files = Files::single(&analysis);
+    let edits = rename(files, offset, "later").unwrap();
+    insta::assert_snapshot!(annotate(files, &edits, "-> later"), @r"
+    0:3 |   stage start { send m; goto next }
+        |                              ^^^^ -> later
+    0:4 |   stage next { exit }
+        |         ^^^^ -> later
+    ");
+}
+
+#[test]
+fn rename_of_a_message_reaches_every_open_document() {
+    let (analysis, offset) = fixture("message m$0 on sms as service { text \"hi\" }\n");
+    let others = others(&["journey j { stage s { send m } }\n", "journey k { stage s { ask m } }\n"]);
+    let files = Files { current: &analysis, others: &others };
+    let edits = rename(files, offset, "reminder").unwrap();
+    let files_touched: Vec<u32> = edits.iter().map(|edit| edit.file.0).collect();
+    assert_eq!(files_touched, vec![0, 1, 2]);
+}
+
+#[test]
+fn rename_refuses_keywords_invalid_identifiers_and_things_that_are_not_names() {
+    let cases: &[(&str, &str)] = &[
+        ("send", "`send` is a keyword"),
+        ("stage", "`stage` is a keyword"),
+        ("9lives", "is not a name"),
+        ("with space", "is not a name"),
+        ("", "is not a name"),
+        ("café", "is not a name"),
+    ];
+    for (name, why) in cases {
+        let refused = check_name(name).unwrap_err().to_string();
+        assert!(refused.contains(why), "{name:?}: {refused}");
+    }
+    assert_eq!(check_name("_ok_2"), Ok(()));
+    assert!(matches!(check_name(&"a".repeat(300)), Err(RenameError::InvalidName(_))));
+
+    let (analysis, offset) = fixture("journey j { stage s { wa$0it 2d } }\n");
+    assert_eq!(prepare_rename(Files::single(&analysis), offset), Err(RenameError::NothingToRename));
+    let (analysis, offset) = fixture("journey j$0 { stage s { wait 2d } }\n");
+    assert_eq!(prepare_rename(Files::single(&analysis), offset), Err(RenameError::NothingToRename));
+}
+
+#[test]
+fn the_cursor_right_after_a_name_still_means_that_name() {
+    let (analysis, offset) = fixture("journey j {\n  stage s { goto s$0 }\n}\n");
+    assert_eq!(prepare_rename(Files::single(&analysis), offset), Ok(Span::new(29, 30)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Completion
+
+const COMPLETION_BASE: &str = r#"event cart_abandoned { cart_url: url, items: int }
+event order_placed { order_id: text }
+segment vip = lifetime_value >= 500 USD
+message nudge on sms as marketing { text "hi" }
+message welcome on messenger as service { text "hi" }
+"#;
+
+fn labels_at(body: &str) -> String {
+    let (analysis, offset) = fixture(&format!("{COMPLETION_BASE}{body}"));
+    let completions = complete(Files::single(&analysis), offset);
+    completions.candidates.iter().map(|candidate| candidate.label.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn completion_offers_what_may_be_written_at_the_cursor() {
+    // (what is being typed, what completion offers)
+    let cases: &[(&str, &str)] = &[
+        ("journey j {\n  stage s {\n    send $0\n  }\n}\n", "nudge welcome"),
+        ("journey j {\n  stage s {\n    ask we$0\n  }\n}\n", "nudge welcome"),
+        ("journey j {\n  stage s { goto $0 }\n  stage t { exit }\n}\njourney k { stage u { exit } }\n", "s t"),
+        ("journey j {\n  entry on $0\n}\n", "cart_abandoned order_placed"),
+        ("journey j {\n  stage s { wait for order_placed, $0 }\n}\n", "cart_abandoned order_placed"),
+        ("journey j {\n  exit on $0\n}\n", "cart_abandoned order_placed"),
+        ("message m on $0", "email instagram messenger sms whatsapp"),
+        ("message m on sms as $0", "authentication marketing service utility"),
+        ("journey j {\n  stage s { request consent sms $0 }\n}\n", "authentication marketing service utility"),
+        (
+            "journey j {\n  stage s {\n    $0\n  }\n}\n",
+            "ask exit goto handoff if request consent send set split tag track wait wait for",
+        ),
+        ("journey j {\n  $0\n}\n", "audience entry exit on goal reentry stage"),
+        ("$0", "channel event import journey message policy profile segment"),
+        ("message m on sms as service {\n  $0\n}\n", "button card image reply subject template text"),
+        ("journey j {\n  stage s {\n    ask welcome {\n      $0\n    }\n  }\n}\n", "timeout"),
+        (
+            "journey j {\n  stage s {\n    ask welcome {\n      yes => $0\n",
+            "ask exit goto handoff if request consent send set split tag track wait wait for",
+        ),
+        ("journey j {\n  audience not $0\n}\n", "vip"),
+        ("journey j {\n  entry on cart_abandoned where event.$0\n}\n", "cart_url items"),
+        ("journey j {\n  stage s {\n    // send $0\n  }\n}\n", ""),
+        ("journey j {\n  stage s {\n    tag \"$0\n  }\n}\n", ""),
+    ];
+    let mut failures = String::new();
+    for (body, expected) in cases {
+        let got = labels_at(body);
+        if got != *expected {
+            writeln!(failures, "{body:?}\n  expected: {expected}\n  got:      {got}").unwrap();
+        }
+    }
+    assert!(failures.is_empty(), "{failures}");
+}
+
+#[test]
+fn completion_replaces_the_partial_name_before_the_cursor() {
+    let (analysis, offset) = fixture(&format!("{COMPLETION_BASE}journey j {{ stage s {{ send nu$0 }} }}\n"));
+    let completions = complete(Files::single(&analysis), offset);
+    assert_eq!(analysis.slice(completions.replace), "nu");
+}
+
+#[test]
+fn completion_offers_messages_of_other_open_documents() {
+    let (analysis, offset) = fixture("journey j { stage s { send $0 } }\n");
+    let others = others(&["message far_away on email as service { subject \"x\" }\n"]);
+    let completions = complete(Files { current: &analysis, others: &others }, offset);
+    let labels: Vec<&str> = completions.candidates.iter().map(|c| c.label.as_str()).collect();
+    assert_eq!(labels, vec!["far_away"]);
+    assert_eq!(completions.candidates[0].detail.as_deref(), Some("on email as service"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outline and workspace symbols
+
+fn render_outline(items: &[OutlineItem], depth: usize, out: &mut String) {
+    for item in items {
+        let detail = item.detail.as_deref().map(|d| format!("  ({d})")).unwrap_or_default();
+        writeln!(out, "{}{:?} {}{detail}", "  ".repeat(depth), item.kind, item.name).unwrap();
+        render_outline(&item.children, depth + 1, out);
+    }
+}
+
+#[test]
+fn the_outline_nests_stages_and_steps_inside_journeys() {
+    let analysis = Analysis::new(FileId(0), 1, &Arc::from(TOUR));
+    let mut out = String::new();
+    render_outline(&outline(&analysis), 0, &mut out);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn every_outline_selection_lies_inside_its_range() {
+    fn check(items: &[OutlineItem]) {
+        for item in items {
+            assert!(item.span.start <= item.selection.start && item.selection.end <= item.span.end, "{item:?}");
+            check(&item.children);
+        }
+    }
+    let every_construct = include_str!("../../../tests/fixtures/parse/every_construct.journey");
+    check(&outline(&Analysis::new(FileId(0), 1, &Arc::from(every_construct))));
+    check(&outline(&Analysis::new(FileId(0), 1, &Arc::from(TOUR))));
+}
+
+#[test]
+fn workspace_symbols_match_the_query_letters_in_order_across_open_documents() {
+    let analysis = Analysis::new(FileId(0), 1, &Arc::from(TOUR));
+    let others = others(&["message cart_nudge on sms as marketing { text \"x\" }\n"]);
+    let files = Files { current: &analysis, others: &others };
+    let found: Vec<String> = workspace_symbols(files, "cn", 100)
+        .iter()
+        .map(|symbol| format!("{} {} {:?}", symbol.kind.as_str(), symbol.name, symbol.container))
+        .collect();
+    assert_eq!(found, vec!["stage consideration Some(\"spring_launch\")", "message cart_nudge None"]);
+    assert_eq!(workspace_symbols(files, "", 3).len(), 3);
+}

@@ -1,0 +1,316 @@
+//! Protocol tests: the whole server in-process (size guard, transport, panic boundary, backend)
+//! driven by scripted JSON-RPC over a duplex stream.
+
+// Test helpers may unwrap and index: a failure is a failing test.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+mod harness;
+
+use harness::{position_of, Client};
+use serde_json::{json, Value};
+
+const URI: &str = "file:///project/broken.journey";
+
+/// A file with one mistake (`->` where an outcome needs `=>`), after emoji and CJK on its line.
+const BROKEN: &str = r#"import "std/channels"
+
+message welcome on messenger as service {
+  text "Hi {first_name ?? "there"}!"
+  reply "Yes" -> yes
+}
+
+journey onboarding {
+  stage start {
+    tag "🎉日本"; ask welcome { yes -> goto next }
+  }
+  stage next { send welcome }
+}
+"#;
+
+async fn started_with(text: &str) -> Client {
+    let mut client = Client::start();
+    client.initialize(json!({})).await;
+    client.open(URI, 1, text).await;
+    client
+}
+
+fn wrong_arrow(diagnostics: &Value) -> Value {
+    diagnostics["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|diagnostic| diagnostic["code"] == "J0105")
+        .cloned()
+        .unwrap_or_else(|| panic!("no J0105 in {diagnostics}"))
+}
+
+#[tokio::test]
+async fn initialize_announces_the_features_and_utf16_positions_by_default() {
+    let mut client = Client::start();
+    let capabilities = client.initialize(json!({})).await;
+    assert_eq!(capabilities["positionEncoding"], "utf-16");
+    assert_eq!(capabilities["textDocumentSync"]["change"], 1, "full-text sync");
+    for feature in [
+        "hoverProvider",
+        "completionProvider",
+        "definitionProvider",
+        "referencesProvider",
+        "renameProvider",
+        "documentSymbolProvider",
+        "workspaceSymbolProvider",
+        "codeActionProvider",
+    ] {
+        assert!(!capabilities[feature].is_null(), "{feature} missing from {capabilities}");
+    }
+    client.shutdown().await;
+}
+
+#[tokio::test]
+async fn utf8_positions_are_used_when_the_client_offers_them() {
+    let mut client = Client::start();
+    let capabilities = client.initialize(json!({ "general": { "positionEncodings": ["utf-16", "utf-8"] } })).await;
+    assert_eq!(capabilities["positionEncoding"], "utf-8");
+    client.open(URI, 1, BROKEN).await;
+    let diagnostic = wrong_arrow(&client.diagnostics(URI, 1).await);
+    // `    tag "` (9 bytes) + 🎉 (4) + 日本 (6) + `"; ask welcome { yes ` (21) = 40 bytes.
+    assert_eq!(diagnostic["range"]["start"], json!({ "line": 9, "character": 40 }));
+}
+
+#[tokio::test]
+async fn opening_a_broken_file_publishes_its_diagnostics_with_the_version() {
+    let mut client = started_with(BROKEN).await;
+    let published = client.diagnostics(URI, 1).await;
+    assert_eq!(published["version"], 1);
+    let diagnostic = wrong_arrow(&published);
+    // In UTF-16: `    tag "` (9) + 🎉 (2) + 日本 (2) + `"; ask welcome { yes ` (21) = 34.
+    let (line, character) = position_of(BROKEN, "-> goto", 0);
+    assert_eq!((line, character), (9, 34));
+    assert_eq!(
+        diagnostic["range"],
+        json!({ "start": { "line": 9, "character": 34 }, "end": { "line": 9, "character": 36 } })
+    );
+    assert_eq!(diagnostic["severity"], 1);
+    assert_eq!(diagnostic["source"], "journey");
+    assert!(diagnostic["message"].as_str().unwrap().contains("`=>`"), "{diagnostic}");
+}
+
+#[tokio::test]
+async fn hover_over_a_message_shows_its_channel_category_and_preview() {
+    let mut client = started_with(BROKEN).await;
+    let (line, character) = position_of(BROKEN, "welcome {", 2);
+    let hover = client.at("textDocument/hover", URI, line, character, json!({})).await;
+    let markdown = hover["result"]["contents"]["value"].as_str().unwrap_or_else(|| panic!("{hover}"));
+    assert!(markdown.contains("**channel** `messenger` · **category** `service`"), "{markdown}");
+    assert!(markdown.contains("> Hi {first\\_name}!"), "{markdown}");
+    assert_eq!(hover["result"]["range"]["start"], json!({ "line": line, "character": 20 }));
+}
+
+#[tokio::test]
+async fn go_to_definition_of_a_send_jumps_to_the_message() {
+    let mut client = started_with(BROKEN).await;
+    let (line, character) = position_of(BROKEN, "send welcome", 7);
+    let definition = client.at("textDocument/definition", URI, line, character, json!({})).await;
+    assert_eq!(
+        definition["result"],
+        json!({ "uri": URI, "range": { "start": { "line": 2, "character": 8 }, "end": { "line": 2, "character": 15 } } })
+    );
+}
+
+#[tokio::test]
+async fn find_references_lists_the_definition_and_every_use_after_emoji() {
+    let mut client = started_with(BROKEN).await;
+    let references =
+        client.at("textDocument/references", URI, 2, 10, json!({ "context": { "includeDeclaration": true } })).await;
+    let ranges: Vec<Value> =
+        references["result"].as_array().unwrap().iter().map(|location| location["range"]["start"].clone()).collect();
+    assert_eq!(
+        ranges,
+        vec![
+            json!({ "line": 2, "character": 8 }),
+            json!({ "line": 9, "character": 20 }),
+            json!({ "line": 11, "character": 20 }),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn rename_returns_every_edit_and_refuses_a_keyword() {
+    let mut client = started_with(BROKEN).await;
+    let (line, character) = position_of(BROKEN, "goto next", 6);
+    let prepared = client.at("textDocument/prepareRename", URI, line, character, json!({})).await;
+    assert_eq!(prepared["result"]["start"], json!({ "line": line, "character": 42 }));
+
+    let renamed = client.at("textDocument/rename", URI, line, character, json!({ "newName": "welcome_done" })).await;
+    let edits = renamed["result"]["changes"][URI].as_array().unwrap_or_else(|| panic!("{renamed}")).clone();
+    let starts: Vec<Value> = edits.iter().map(|edit| edit["range"]["start"].clone()).collect();
+    assert_eq!(starts, vec![json!({ "line": 9, "character": 42 }), json!({ "line": 11, "character": 8 })]);
+    assert!(edits.iter().all(|edit| edit["newText"] == "welcome_done"));
+
+    let refused = client.at("textDocument/rename", URI, line, character, json!({ "newName": "exit" })).await;
+    assert!(refused["error"]["message"].as_str().unwrap().contains("`exit` is a keyword"), "{refused}");
+}
+
+#[tokio::test]
+async fn completion_after_goto_offers_the_stages_of_the_journey() {
+    let text = BROKEN.replace("stage next { send welcome }", "stage next { goto  }");
+    let mut client = started_with(&text).await;
+    let (line, character) = position_of(&text, "goto  }", 5);
+    let completion = client.at("textDocument/completion", URI, line, character, json!({})).await;
+    let labels: Vec<&str> =
+        completion["result"].as_array().unwrap().iter().map(|item| item["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, vec!["next", "start"]);
+    assert_eq!(
+        completion["result"][0]["textEdit"]["range"],
+        json!({ "start": { "line": line, "character": character }, "end": { "line": line, "character": character } })
+    );
+}
+
+#[tokio::test]
+async fn a_code_action_applies_the_suggested_fix_exactly() {
+    let mut client = started_with(BROKEN).await;
+    let diagnostic = wrong_arrow(&client.diagnostics(URI, 1).await);
+    let params = json!({
+        "textDocument": { "uri": URI },
+        "range": diagnostic["range"],
+        "context": { "diagnostics": [diagnostic] },
+    });
+    let actions = client.result("textDocument/codeAction", params).await;
+    let fix = actions.as_array().unwrap().iter().find(|action| action["kind"] == "quickfix").expect("a quick fix");
+    assert_eq!(
+        fix["edit"]["changes"][URI],
+        json!([{ "range": { "start": { "line": 9, "character": 34 }, "end": { "line": 9, "character": 36 } }, "newText": "=>" }])
+    );
+    assert_eq!(fix["diagnostics"][0]["code"], "J0105");
+}
+
+#[tokio::test]
+async fn document_and_workspace_symbols_list_the_items_and_stages() {
+    let mut client = started_with(BROKEN).await;
+    let symbols = client.result("textDocument/documentSymbol", json!({ "textDocument": { "uri": URI } })).await;
+    let names: Vec<&str> = symbols.as_array().unwrap().iter().map(|symbol| symbol["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["import \"std/channels\"", "welcome", "onboarding"]);
+    let stages: Vec<&str> =
+        symbols[2]["children"].as_array().unwrap().iter().map(|stage| stage["name"].as_str().unwrap()).collect();
+    assert_eq!(stages, vec!["start", "next"]);
+
+    let found = client.result("workspace/symbol", json!({ "query": "nxt" })).await;
+    assert_eq!(found[0]["name"], "next");
+    assert_eq!(found[0]["containerName"], "onboarding");
+}
+
+#[tokio::test]
+async fn a_panicking_request_is_answered_with_an_internal_error_and_the_next_request_is_answered() {
+    let mut client = started_with(BROKEN).await;
+    client.diagnostics(URI, 1).await;
+    for command in [journey_lsp::TEST_PANIC_COMMAND, journey_lsp::TEST_PANIC_IN_HANDLER_COMMAND] {
+        let failed = client.request("workspace/executeCommand", json!({ "command": command })).await;
+        assert_eq!(failed["error"]["code"], -32603, "{failed}");
+        assert!(failed["error"]["message"].as_str().unwrap().contains("panicked"), "{failed}");
+
+        // The server is still there, with the document it had.
+        let (line, character) = position_of(BROKEN, "send welcome", 7);
+        let definition = client.at("textDocument/definition", URI, line, character, json!({})).await;
+        assert_eq!(definition["result"]["range"]["start"], json!({ "line": 2, "character": 8 }));
+    }
+    client.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_test_commands_do_not_exist_unless_enabled() {
+    let mut client = Client::start_with(journey_lsp::Options { test_commands: false });
+    let capabilities = client.initialize(json!({})).await;
+    assert!(capabilities["executeCommandProvider"].is_null());
+    let refused =
+        client.request("workspace/executeCommand", json!({ "command": journey_lsp::TEST_PANIC_COMMAND })).await;
+    assert_eq!(refused["error"]["code"], -32602);
+}
+
+#[tokio::test]
+async fn a_thousand_edits_leave_one_text_per_document_and_end_on_the_last_version() {
+    let mut client = started_with(BROKEN).await;
+    let mut last = String::new();
+    for version in 2..=1001 {
+        last = BROKEN.replace("onboarding", &format!("onboarding_{version}"));
+        client.change(URI, version, &last).await;
+    }
+    let published = client.diagnostics(URI, 1001).await;
+    assert!(!published["diagnostics"].as_array().unwrap().is_empty());
+
+    let stats = client.result("workspace/executeCommand", json!({ "command": journey_lsp::TEST_STATS_COMMAND })).await;
+    assert_eq!(stats["documents"], 1);
+    assert_eq!(stats["analyses"], 1);
+    // The text and its analysis share one buffer once the last version is analysed.
+    assert_eq!(stats["texts"], 1, "{stats}");
+    assert_eq!(stats["textBytes"], last.len());
+
+    // Diagnostics went out in increasing versions, never for a version after a newer one.
+    let versions: Vec<i64> = client
+        .drain(|message| message["method"] == "textDocument/publishDiagnostics")
+        .iter()
+        .map(|message| message["params"]["version"].as_i64().unwrap())
+        .collect();
+    assert!(versions.windows(2).all(|pair| pair[0] < pair[1]), "{versions:?}");
+
+    // The server holds the text of version 1001: the symbols say so.
+    let symbols = client.result("textDocument/documentSymbol", json!({ "textDocument": { "uri": URI } })).await;
+    assert_eq!(symbols[2]["name"], "onboarding_1001");
+}
+
+#[tokio::test]
+async fn an_older_version_arriving_late_is_ignored() {
+    let mut client = started_with(BROKEN).await;
+    client.change(URI, 3, &BROKEN.replace("onboarding", "newest")).await;
+    client.change(URI, 2, &BROKEN.replace("onboarding", "older")).await;
+    client.diagnostics(URI, 3).await;
+    let symbols = client.result("textDocument/documentSymbol", json!({ "textDocument": { "uri": URI } })).await;
+    assert_eq!(symbols[2]["name"], "newest");
+}
+
+#[tokio::test]
+async fn closing_a_document_clears_its_diagnostics_and_frees_it() {
+    let mut client = started_with(BROKEN).await;
+    client.diagnostics(URI, 1).await;
+    client.notify("textDocument/didClose", json!({ "textDocument": { "uri": URI } })).await;
+    let cleared = client
+        .wait_for(|message| {
+            message["method"] == "textDocument/publishDiagnostics" && message["params"]["diagnostics"] == json!([])
+        })
+        .await;
+    assert_eq!(cleared["params"]["uri"], URI);
+    let stats = client.result("workspace/executeCommand", json!({ "command": journey_lsp::TEST_STATS_COMMAND })).await;
+    assert_eq!(stats["documents"], 0);
+}
+
+#[tokio::test]
+async fn a_request_over_the_size_limit_gets_an_error_and_the_server_stays_up() {
+    let mut client = started_with(BROKEN).await;
+    let padding = "x".repeat(journey_lsp::framing::MAX_CONTENT_LENGTH);
+    let body = format!(
+        r#"{{"jsonrpc":"2.0","id":900,"method":"textDocument/hover","params":{{"textDocument":{{"uri":"{URI}"}},"position":{{"line":0,"character":0}},"padding":"{padding}"}}}}"#
+    );
+    client.send_raw(body.as_bytes()).await;
+    let refused = client.response(900).await;
+    assert_eq!(refused["error"]["code"], -32600, "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("over the limit"), "{refused}");
+
+    let (line, character) = position_of(BROKEN, "send welcome", 7);
+    let definition = client.at("textDocument/definition", URI, line, character, json!({})).await;
+    assert_eq!(definition["result"]["range"]["start"], json!({ "line": 2, "character": 8 }));
+}
+
+#[tokio::test]
+async fn garbage_framing_and_unknown_cancellations_do_not_stop_the_server() {
+    let mut client = started_with(BROKEN).await;
+    client.write_bytes(b"Content-Length: a\r\n\r\n{}").await;
+    client.notify("$/cancelRequest", json!({ "id": 12345 })).await;
+    let symbols = client.result("textDocument/documentSymbol", json!({ "textDocument": { "uri": URI } })).await;
+    assert_eq!(symbols[2]["name"], "onboarding");
+}
+
+#[tokio::test]
+async fn requests_for_documents_that_are_not_open_answer_null() {
+    let mut client = Client::start();
+    client.initialize(json!({})).await;
+    let hover = client.at("textDocument/hover", "file:///nowhere.journey", 0, 0, json!({})).await;
+    assert_eq!(hover["result"], Value::Null);
+}
