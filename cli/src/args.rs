@@ -35,6 +35,14 @@ pub struct CheckArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
+    /// Skip files under this path (repeatable), e.g. `--exclude examples/broken`.
+    #[arg(long, value_name = "PATH")]
+    pub exclude: Vec<PathBuf>,
+
+    /// Also print what was checked: files, declarations, references, sends and rules.
+    #[arg(long, short)]
+    pub verbose: bool,
+
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Rich)]
     pub format: Format,

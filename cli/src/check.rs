@@ -28,7 +28,7 @@ pub struct Outcome {
 }
 
 pub fn run(args: &CheckArgs) -> Exit {
-    let outcome = check_paths(&args.paths);
+    let outcome = check_paths(&args.paths, &args.exclude);
     let deny_warnings = args.deny.contains(&Deny::Warnings);
     let summary = Summary::of(&outcome);
 
@@ -55,7 +55,16 @@ pub fn run(args: &CheckArgs) -> Exit {
     }
 
     if matches!(args.format, Format::Rich | Format::Short) {
-        let _ = writeln!(io::stderr().lock(), "{}", summary.line(deny_warnings));
+        let mut stderr = io::stderr().lock();
+        if args.verbose {
+            let s = outcome.stats;
+            let _ = writeln!(
+                stderr,
+                "checked {} files: {} declarations, {} references, {} expressions, {} messages, {} sends, {} rules",
+                s.files, s.declarations, s.references, s.expressions, s.messages, s.sends, s.content_rules
+            );
+        }
+        let _ = writeln!(stderr, "{}", summary.line(deny_warnings));
     }
     exit
 }
@@ -74,8 +83,9 @@ pub fn exit_code(summary: &Summary, deny_warnings: bool) -> Exit {
 
 /// Discovers the files, groups them into projects, and checks each project. File ids follow the
 /// order in which projects and their files appear.
-pub fn check_paths(paths: &[PathBuf]) -> Outcome {
-    let discovered = discover(paths);
+pub fn check_paths(paths: &[PathBuf], exclude: &[PathBuf]) -> Outcome {
+    let mut discovered = discover(paths);
+    discovered.inputs.retain(|input| !exclude.iter().any(|skip| input.path.starts_with(skip)));
     let mut outcome = Outcome { io_errors: discovered.errors, ..Outcome::default() };
     let projects = project::group(&discovered.inputs, &mut outcome.io_errors);
     for inputs in projects {

@@ -94,6 +94,27 @@ codes! {
     J0306, Warning, "title truncated by the channel";
     J0307, Error, "message has no content";
     J0308, Error, "unknown name in a channel declaration";
+    J0401, Error, "send without consent";
+    J0402, Error, "send outside the messaging window";
+    J0403, Error, "category not allowed under the tag";
+    J0404, Error, "human-agent tag outside a handoff";
+    J0405, Error, "withdrawn tag";
+    J0406, Error, "quiet hours missing or weaker than the law";
+    J0407, Warning, "quiet-hour deferral can close the window";
+    J0408, Error, "send in business hours that overlap quiet hours";
+    J0409, Error, "frequency cap exceeded";
+    J0410, Error, "marketing SMS without opt-out wording";
+    J0411, Error, "marketing email without unsubscribe link and postal address";
+    J0412, Error, "SMS channel without STOP and HELP handling";
+    J0413, Error, "analysis inconclusive";
+    J0501, Warning, "unreachable step";
+    J0502, Error, "loop that sends without waiting";
+    J0503, Error, "split shares do not add up to 100%";
+    J0504, Error, "step without a time limit";
+    J0505, Warning, "stage never entered";
+    J0506, Error, "ask with no way out";
+    J0507, Error, "duplicate outcome";
+    J0508, Error, "missing outcome";
 }
 
 impl Code {

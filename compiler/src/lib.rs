@@ -13,6 +13,7 @@ pub mod check;
 pub mod codes;
 pub mod content;
 pub mod diagnostic;
+pub mod flow;
 pub mod limits;
 pub mod line_index;
 pub mod model;
@@ -64,17 +65,20 @@ pub struct ProjectReport {
     /// Sorted by file and position, capped per file.
     pub diagnostics: Vec<Diagnostic>,
     pub stats: check::Stats,
+    /// The flow graphs, the compliance evidence per send, and the verdict inputs.
+    pub flow: flow::FlowReport,
 }
 
 /// Loads `entries` and everything they import through `loader`, then checks names, types and
 /// channel content over the whole project.
 pub fn check_project(entries: &[project::ProjectPath], loader: &dyn project::SourceLoader) -> ProjectReport {
     let mut sources = project::load_sources(entries, loader);
-    let (model, sink) = check::check_sources(&sources);
+    let (model, mut sink) = check::check_sources(&sources);
+    let flow = flow::analyze(&sources, &model, &mut sink);
     let mut diagnostics = std::mem::take(&mut sources.diagnostics);
     diagnostics.extend(sink.diagnostics);
     diagnostic::sort_diagnostics(&mut diagnostics);
     diagnostics.dedup();
     let diagnostics = diagnostic::cap_per_file(diagnostics);
-    ProjectReport { sources, model, diagnostics, stats: sink.stats }
+    ProjectReport { sources, model, diagnostics, stats: sink.stats, flow }
 }

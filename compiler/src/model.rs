@@ -143,6 +143,8 @@ pub struct Channel {
     pub def: Def,
     /// The messaging window after an inbound message, in seconds; `None`: no window.
     pub window_secs: Option<u64>,
+    /// Where the window is declared (the channel's name when it has none).
+    pub window_def: Def,
     pub tags: BTreeMap<String, Tag>,
     pub limits: BTreeMap<String, Limit>,
     /// The elements the channel supports; `None` when the declaration does not say.

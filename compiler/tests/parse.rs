@@ -40,7 +40,7 @@ fn every_construct_parses_into_the_expected_tree() {
 
 #[test]
 fn the_design_example_parses_unchanged_without_diagnostics() {
-    let source = workspace_file("examples/design/spring_launch.journey");
+    let source = workspace_file("examples/broken/design/spring_launch.journey");
     assert_eq!(diagnostics_of(&source), Vec::<String>::new());
     let tree = tree_of(&source);
     assert!(tree.contains("(send catalog_card)"), "{tree}");

@@ -426,9 +426,10 @@ pub struct Arm {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ArmLabel {
     Outcome(Ident),
-    /// A split share in whole percent points.
+    /// A split share in whole percent points; `None` when the written share was invalid
+    /// (already reported), so later checks do not count it as 0%.
     Percent {
-        value: u32,
+        value: Option<u32>,
         span: Span,
     },
 }

@@ -183,7 +183,7 @@ impl Printer {
         for arm in arms {
             let label = match &arm.label {
                 ArmLabel::Outcome(o) => o.name.clone(),
-                ArmLabel::Percent { value, .. } => format!("{value}%"),
+                ArmLabel::Percent { value, .. } => value.map_or("?%".to_owned(), |v| format!("{v}%")),
             };
             self.nested(&format!("{label} =>"), |p| p.steps(&arm.steps));
         }

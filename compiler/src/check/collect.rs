@@ -165,6 +165,7 @@ fn channel_of(file: FileId, channel: &ast::Channel, sink: &mut Sink) -> model::C
     let mut result = model::Channel {
         def: def(file, &channel.name),
         window_secs: None,
+        window_def: def(file, &channel.name),
         tags: BTreeMap::new(),
         limits: BTreeMap::new(),
         supports: None,
@@ -174,7 +175,19 @@ fn channel_of(file: FileId, channel: &ast::Channel, sink: &mut Sink) -> model::C
     };
     for rule in &channel.rules {
         match rule {
-            ChannelRule::Window { length, .. } => result.window_secs = Some(length.secs),
+            ChannelRule::Window { length, span } => {
+                if let Some(previous) = result.window_secs.filter(|_| result.window_def.span != channel.name.span) {
+                    let _ = previous;
+                    sink.duplicate(
+                        "window of channel",
+                        &channel.name.name,
+                        Def { file, span: *span },
+                        result.window_def,
+                    );
+                }
+                result.window_secs = Some(length.secs);
+                result.window_def = Def { file, span: *span };
+            }
             ChannelRule::Tag { name, allows, within, .. } => {
                 for category in allows {
                     check_category(file, category, sink);

@@ -111,6 +111,16 @@ pub fn format_duration(mut secs: u64) -> String {
     out
 }
 
+/// Formats a window length the way platforms state it: in hours up to two days (`24h`,
+/// `48h`), else like [`format_duration`] (`7d`).
+pub fn format_window(secs: u64) -> String {
+    if secs <= 2 * 86_400 && secs % 3600 == 0 && secs > 0 {
+        format!("{}h", secs / 3600)
+    } else {
+        format_duration(secs)
+    }
+}
+
 pub fn parse_integer(text: &str, file: FileId, span: Span) -> Result<u64, Diagnostic> {
     text.parse::<u64>().map_err(|_| {
         Diagnostic::new(Code::J0107, format!("number `{text}` is too large"), file, span)

@@ -1291,11 +1291,13 @@ impl<'a> Lowerer<'a> {
                     label = Some(match inner.as_rule() {
                         Rule::percent => {
                             let label_span = self.span(&inner);
-                            let value =
-                                literals::parse_percent(inner.as_str(), self.file, label_span).unwrap_or_else(|d| {
-                                    self.diagnostics.push(d);
-                                    0
-                                });
+                            let value = match literals::parse_percent(inner.as_str(), self.file, label_span) {
+                                Ok(value) => Some(value),
+                                Err(diagnostic) => {
+                                    self.diagnostics.push(diagnostic);
+                                    None
+                                }
+                            };
                             ArmLabel::Percent { value, span: label_span }
                         }
                         _ => ArmLabel::Outcome(self.ident(inner)),

@@ -198,7 +198,7 @@ fn step_outline(file: &Analysis, step: &Step) -> OutlineItem {
 fn arm_outline(file: &Analysis, arm: &Arm) -> OutlineItem {
     let (label, selection) = match &arm.label {
         ArmLabel::Outcome(outcome) => (outcome.name.clone(), outcome.span),
-        ArmLabel::Percent { value, span } => (format!("{value}%"), *span),
+        ArmLabel::Percent { value, span } => (value.map_or_else(|| "?%".to_owned(), |v| format!("{v}%")), *span),
     };
     OutlineItem {
         children: steps_outline(file, &arm.steps),

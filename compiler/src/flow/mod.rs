@@ -1,0 +1,854 @@
+//! Flow graphs and the compliance analyses (J04xx) and flow-structure checks (J05xx).
+//!
+//! Every journey is lowered to one [`graph::Graph`]; every analysis runs on that graph as a
+//! worklist fixpoint ([`solve`]); the bundle is emitted from the same graph. For each send the
+//! analyses leave [`SendEvidence`]: the consent it relies on, the proved window bound, the tag or
+//! template used, and how quiet hours apply. That record is the compliance report.
+//!
+//! Verdicts fail closed: a journey is `ok` only when every analysis reached a fixed point within
+//! its budget and found nothing; otherwise `violations`, or `inconclusive` (J0413, exit 4).
+
+pub mod analyses;
+pub mod graph;
+pub mod rules;
+pub mod solve;
+pub mod structure;
+
+use std::collections::BTreeMap;
+
+use crate::ast::{self, Item, PolicyRule, ZoneSpec};
+use crate::check::Sink;
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::model::Model;
+use crate::project::Sources;
+use crate::span::{FileId, Span};
+use crate::syntax::literals::{format_duration, format_window};
+use analyses::{Consent, Elapsed, Frequency, InBusinessHours, Window};
+use graph::{Graph, Node, NodeIndex, NodeKind};
+
+/// Project-wide facts the analyses need besides the model: policies and segment conditions.
+pub struct Context<'a> {
+    pub model: &'a Model,
+    pub segments: BTreeMap<&'a str, &'a ast::Expr>,
+    /// The first `quiet_hours` rule: from, to (minutes after midnight), whether recipient-local.
+    pub quiet_hours: Option<QuietHours>,
+    pub frequency: Vec<FrequencyRule>,
+    pub jurisdictions: Vec<(String, FileId, Span)>,
+    pub business_hours: Option<(ast::TimeRange, bool)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct QuietHours {
+    pub from: u16,
+    pub to: u16,
+    pub recipient: bool,
+    pub file: FileId,
+    pub span: Span,
+}
+
+impl QuietHours {
+    /// How long a send that falls in quiet hours can be deferred: the quiet period's length.
+    pub fn length_secs(&self) -> u64 {
+        let minutes = if self.to > self.from { self.to - self.from } else { 1440 - self.from + self.to };
+        u64::from(minutes) * 60
+    }
+
+    pub fn describe(&self) -> String {
+        format!("{}..{}", hhmm(self.from), hhmm(self.to))
+    }
+}
+
+fn hhmm(minutes: u16) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+#[derive(Debug, Clone)]
+pub struct FrequencyRule {
+    pub category: String,
+    pub max: u64,
+    pub per_secs: u64,
+    pub file: FileId,
+    pub span: Span,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(sources: &'a Sources, model: &'a Model) -> Context<'a> {
+        let mut cx = Context {
+            model,
+            segments: BTreeMap::new(),
+            quiet_hours: None,
+            frequency: Vec::new(),
+            jurisdictions: Vec::new(),
+            business_hours: None,
+        };
+        for file in &sources.files {
+            let Some(ast) = &file.ast else { continue };
+            for item in &ast.items {
+                match item {
+                    Item::Segment(segment) => {
+                        cx.segments.entry(segment.name.name.as_str()).or_insert(&segment.condition);
+                    }
+                    Item::Policy(policy) => {
+                        for rule in &policy.rules {
+                            cx.add_policy_rule(file.id, rule);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        cx
+    }
+
+    fn add_policy_rule(&mut self, file: FileId, rule: &PolicyRule) {
+        match rule {
+            PolicyRule::QuietHours { range, zone, span } => {
+                if self.quiet_hours.is_none() {
+                    self.quiet_hours = Some(QuietHours {
+                        from: range.from.minutes,
+                        to: range.to.minutes,
+                        recipient: matches!(zone, ZoneSpec::Recipient(_)),
+                        file,
+                        span: *span,
+                    });
+                }
+            }
+            PolicyRule::Frequency { category, max, per, span } => self.frequency.push(FrequencyRule {
+                category: category.name.clone(),
+                max: *max,
+                per_secs: per.secs,
+                file,
+                span: *span,
+            }),
+            PolicyRule::Jurisdiction { code, .. } => self.jurisdictions.push((code.value.clone(), file, code.span)),
+            PolicyRule::BusinessHours { range, zone, .. } => {
+                if self.business_hours.is_none() {
+                    self.business_hours = Some((*range, matches!(zone, ZoneSpec::Recipient(_))));
+                }
+            }
+        }
+    }
+
+    /// Channels with a messaging window, and its length.
+    pub fn windowed_channels(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.model.channels.iter().filter_map(|(name, c)| c.window_secs.map(|w| (name.as_str(), w)))
+    }
+
+    /// Whether quiet hours apply to what `node` sends, and then how long it may be deferred.
+    pub fn deferral_for(&self, node: &Node) -> Option<u64> {
+        let quiet = self.quiet_hours?;
+        let message = self.model.messages.get(node.kind.sent_message()?)?;
+        rules::QUIET_HOURS_APPLY_TO.contains(&message.category.as_str()).then(|| quiet.length_secs())
+    }
+}
+
+/// Why one send is allowed, as proved: the compliance record of the bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendEvidence {
+    pub journey: String,
+    pub node: String,
+    pub message: String,
+    pub channel: String,
+    pub category: String,
+    /// `consent(sms, marketing)` or why none is needed.
+    pub consent: String,
+    /// The proved bound on time since the contact's last message on a windowed channel
+    /// (`None`: unbounded or no window), and the window.
+    pub window_max_secs: Option<u64>,
+    pub window_secs: Option<u64>,
+    /// `free-form`, `template` or `tag NAME`.
+    pub form: String,
+    /// How quiet hours apply: `deferred up to 11h (21:00..08:00, recipient's time)` or `not applicable`.
+    pub quiet_hours: String,
+}
+
+/// What the analyses produced for a project.
+#[derive(Debug, Clone, Default)]
+pub struct FlowReport {
+    pub graphs: Vec<Graph>,
+    pub evidence: Vec<SendEvidence>,
+    /// Journeys whose analyses ran out of budget.
+    pub inconclusive: Vec<String>,
+    /// Node visits of every fixpoint, and the bound edges x lattice height they must stay within.
+    pub visits: usize,
+    pub rules_checked: usize,
+}
+
+pub fn analyze(sources: &Sources, model: &Model, sink: &mut Sink) -> FlowReport {
+    let cx = Context::new(sources, model);
+    let mut report = FlowReport::default();
+    for file in &sources.files {
+        let Some(ast) = &file.ast else { continue };
+        for item in &ast.items {
+            if let Item::Journey(journey) = item {
+                let graph = graph::build(journey, file.id, model);
+                analyze_journey(&cx, &graph, sink, &mut report);
+                report.graphs.push(graph);
+            }
+        }
+    }
+    project_rules(&cx, sources, &report, sink);
+    report.rules_checked = sink.stats.content_rules;
+    report
+}
+
+fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mut FlowReport) {
+    let consent = Consent { cx };
+    let mut start_facts = std::collections::BTreeSet::new();
+    for condition in graph.audience.iter().chain(graph.entry_condition.iter()) {
+        start_facts.extend(consent.implied(condition, true, 0));
+    }
+    let consent_solution = solve::solve(graph, &consent, start_facts);
+    let window = Window { cx };
+    let window_solution = solve::solve(graph, &window, window.start(graph));
+    let hours_solution = solve::solve(graph, &InBusinessHours, false);
+    let mut exhausted = consent_solution.exhausted || window_solution.exhausted || hours_solution.exhausted;
+    report.visits += consent_solution.visits + window_solution.visits + hours_solution.visits;
+
+    for rule in &cx.frequency {
+        let Ok(max) = usize::try_from(rule.max) else { continue };
+        if max == 0 || max > 256 {
+            continue;
+        }
+        let frequency = Frequency { cx, category: &rule.category, max };
+        let solution = solve::solve(graph, &frequency, frequency.start());
+        exhausted |= solution.exhausted;
+        report.visits += solution.visits;
+        if solution.exhausted {
+            continue;
+        }
+        for (index, node) in graph.nodes.iter().enumerate() {
+            let Some(Some(recent)) = solution.input.get(index) else { continue };
+            if !frequency.counts(node) {
+                continue;
+            }
+            sink.stats.content_rules += 1;
+            if let Some(oldest) = recent.last().filter(|r| r.since < rule.per_secs) {
+                frequency_violation(graph, index, recent, oldest.since, rule, sink);
+            }
+        }
+    }
+
+    if exhausted {
+        report.inconclusive.push(graph.journey.clone());
+        sink.push(
+            Diagnostic::new(
+                Code::J0413,
+                format!("the analysis of journey `{}` did not finish within its budget", graph.journey),
+                graph.file,
+                graph.span,
+            )
+            .with_label("verdict: inconclusive")
+            .with_note("nothing in this journey is reported as compliant; journey fails closed")
+            .with_help("split the journey into smaller ones, or simplify its loops"),
+        );
+        return;
+    }
+
+    for (index, node) in graph.nodes.iter().enumerate() {
+        let Some(message_name) = node.kind.sent_message() else { continue };
+        let Some(message) = cx.model.messages.get(message_name) else { continue };
+        let (Some(Some(facts)), Some(Some(windows))) =
+            (consent_solution.input.get(index), window_solution.input.get(index))
+        else {
+            continue; // unreachable: reported by the structure checks
+        };
+        let in_business_hours = matches!(hours_solution.input.get(index), Some(Some(true)));
+        let evidence =
+            check_send(cx, graph, index, node, message_name, message, facts, windows, in_business_hours, sink);
+        report.evidence.push(evidence);
+    }
+    structure::check(cx, graph, sink);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_send(
+    cx: &Context<'_>,
+    graph: &Graph,
+    index: NodeIndex,
+    node: &Node,
+    message_name: &str,
+    message: &crate::model::Message,
+    facts: &std::collections::BTreeSet<analyses::Fact>,
+    windows: &analyses::Windows,
+    in_business_hours: bool,
+    sink: &mut Sink,
+) -> SendEvidence {
+    let channel = cx.model.channels.get(&message.channel);
+    let fact = (message.channel.clone(), message.category.clone());
+
+    // Consent.
+    sink.stats.content_rules += 1;
+    let needs_consent = rules::CONSENT_REQUIRED.iter().find(|(category, _)| *category == message.category);
+    let consent_text = match needs_consent {
+        Some((_, source)) => {
+            if facts.contains(&fact) {
+                format!("consent({}, {})", fact.0, fact.1)
+            } else {
+                consent_violation(cx, graph, index, node, message_name, &fact, source, sink);
+                "missing".to_owned()
+            }
+        }
+        None => format!("not required for {} messages", message.category),
+    };
+
+    // Tags.
+    let form = if message.is_template {
+        "template".to_owned()
+    } else if let Some(tag) = &message.tag {
+        format!("tag {tag}")
+    } else {
+        "free-form".to_owned()
+    };
+    if let (Some(tag_name), Some(channel)) = (&message.tag, channel) {
+        check_tag(cx, node, message_name, message, tag_name, channel, sink);
+    }
+
+    // Windows.
+    let deferral = cx.deferral_for(node);
+    let mut window_max = None;
+    let mut window_len = None;
+    if let (Some(channel_decl), Some(elapsed)) = (channel, windows.get(&message.channel)) {
+        sink.stats.content_rules += 1;
+        window_len = Some(elapsed.window);
+        window_max = elapsed.max;
+        check_window(cx, graph, index, node, message_name, message, channel_decl, elapsed, deferral, sink);
+    }
+
+    // Quiet hours inside business hours.
+    if in_business_hours {
+        check_business_hours(cx, node, message_name, message, sink);
+    }
+
+    let quiet = match (deferral, cx.quiet_hours) {
+        (Some(defer), Some(quiet)) => format!(
+            "deferred up to {} ({}, {})",
+            format_duration(defer),
+            quiet.describe(),
+            if quiet.recipient { "recipient's time" } else { "fixed zone" }
+        ),
+        _ => "not applicable".to_owned(),
+    };
+    SendEvidence {
+        journey: graph.journey.clone(),
+        node: node.id.clone(),
+        message: message_name.to_owned(),
+        channel: message.channel.clone(),
+        category: message.category.clone(),
+        consent: consent_text,
+        window_max_secs: window_max,
+        window_secs: window_len,
+        form,
+        quiet_hours: quiet,
+    }
+}
+
+/// `awareness.1 (ask welcome) -> consideration.2 (wait 2d) -> ...`
+fn describe_path(graph: &Graph, path: &[NodeIndex]) -> String {
+    let steps: Vec<String> = path.iter().filter_map(|i| graph.node(*i)).map(describe_node).collect();
+    format!("entry -> {}", steps.join(" -> "))
+}
+
+pub fn describe_node(node: &Node) -> String {
+    let what = match &node.kind {
+        NodeKind::Send { message } => format!("send {message}"),
+        NodeKind::Ask { message, .. } => format!("ask {message}"),
+        NodeKind::Wait { secs } => format!("wait {}", format_duration(*secs)),
+        NodeKind::WaitFor { events, .. } => format!("wait for {}", events.join(", ")),
+        NodeKind::Branch { .. } => "if".to_owned(),
+        NodeKind::Split { .. } => "split".to_owned(),
+        NodeKind::Handoff { team, .. } => format!("handoff {team:?}"),
+        NodeKind::ConsentRequest { channel, category, .. } => format!("request consent {channel} {category}"),
+        NodeKind::Set { field, .. } => format!("set {field}"),
+        NodeKind::Tag { name } => format!("tag {name:?}"),
+        NodeKind::Track { name } => format!("track {name:?}"),
+    };
+    format!("{} ({what})", node.id)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn consent_violation(
+    cx: &Context<'_>,
+    graph: &Graph,
+    index: NodeIndex,
+    node: &Node,
+    message_name: &str,
+    fact: &analyses::Fact,
+    source: &str,
+    sink: &mut Sink,
+) {
+    let consent = Consent { cx };
+    // A path on which the consent is never established.
+    let path = solve::path_to(graph, index, |from, edge| {
+        graph.node(from).is_none_or(|n| !consent.edge_facts(n, edge).contains(fact))
+    });
+    let mut diagnostic = Diagnostic::new(
+        Code::J0401,
+        format!("`{message_name}` is {} on {} without the contact's consent", fact.1, fact.0),
+        node.file,
+        node.span,
+    )
+    .with_label(format!("no `consent({}, {})` on some path to this send", fact.0, fact.1))
+    .with_note(format!("{} messages need consent first ({source})", fact.1))
+    .with_help(format!(
+        "guard the send with `if consent({0}, {1}) {{ ... }}`, or ask first with `request consent {0} {1} via ...`",
+        fact.0, fact.1
+    ));
+    if let Some(path) = path {
+        diagnostic = diagnostic.with_note(format!("path without consent: {}", describe_path(graph, &path)));
+    }
+    sink.push(diagnostic);
+}
+
+fn check_tag(
+    cx: &Context<'_>,
+    node: &Node,
+    message_name: &str,
+    message: &crate::model::Message,
+    tag_name: &str,
+    channel: &crate::model::Channel,
+    sink: &mut Sink,
+) {
+    let Some(tag) = channel.tags.get(tag_name) else { return };
+    sink.stats.content_rules += 1;
+    if !tag.allows.contains(&message.category) {
+        sink.push(
+            Diagnostic::new(
+                Code::J0403,
+                format!(
+                    "`{message_name}` is a {} message under tag {tag_name}, which allows only {}",
+                    message.category,
+                    tag.allows.join(", ")
+                ),
+                node.file,
+                node.span,
+            )
+            .with_label(format!("{} content under a {} tag", message.category, tag.allows.join("/")))
+            .with_secondary(tag.def.file, tag.def.span, "what the tag allows")
+            .with_note("tags must not carry promotional content (MSGR-TAG-PROMO)")
+            .with_help("change the message's category if it is not promotional, or send it inside the window"),
+        );
+    }
+    if tag_name == rules::HUMAN_ONLY_TAG && !node.in_handoff {
+        sink.push(
+            Diagnostic::new(Code::J0404, format!("`{message_name}` uses {tag_name} outside a handoff"), node.file, node.span)
+                .with_label("sent by automation")
+                .with_note("HUMAN_AGENT is for replies written by a person (MSGR-TAG-HA, IG-HA); automated sends with it break platform policy")
+                .with_help("send it from inside a `handoff` arm, or drop the tag and send inside the window"),
+        );
+    }
+    if let Some(deprecated) = rules::DEPRECATED_TAGS.iter().find(|d| d.channel == message.channel && d.tag == tag_name)
+    {
+        if deprecated.since <= rules::REFERENCE_DATE {
+            sink.push(
+                Diagnostic::new(
+                    Code::J0405,
+                    format!("tag {tag_name} on {} is withdrawn since {}", message.channel, deprecated.since),
+                    node.file,
+                    node.span,
+                )
+                .with_label("sends with this tag fail")
+                .with_note(format!("{} (rules as of {})", deprecated.source, rules::REFERENCE_DATE))
+                .with_help(format!("use {} instead", deprecated.instead)),
+            );
+        }
+    }
+    let _ = cx;
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_window(
+    cx: &Context<'_>,
+    graph: &Graph,
+    index: NodeIndex,
+    node: &Node,
+    message_name: &str,
+    message: &crate::model::Message,
+    channel: &crate::model::Channel,
+    elapsed: &Elapsed,
+    deferral: Option<u64>,
+    sink: &mut Sink,
+) {
+    if message.is_template {
+        return; // Templates are the channel's way to write outside the window (WA-CSW, MSGR-UTIL).
+    }
+    let window = elapsed.window;
+    let mut limit = window;
+    let mut limit_name = format!("{} allows {}", message.channel, format_window(window));
+    if let Some(tag) = message.tag.as_ref().and_then(|t| channel.tags.get(t)) {
+        if tag.allows.contains(&message.category) {
+            match tag.within_secs {
+                None => return, // A tag without a window of its own may be used at any time.
+                Some(within) => {
+                    limit = within;
+                    limit_name =
+                        format!("tag {} allows {}", message.tag.as_deref().unwrap_or(""), format_window(within));
+                }
+            }
+        }
+    }
+    let over = |bound: Option<u64>| bound.is_none_or(|b| b > limit);
+    let path = || solve::path_to(graph, index, |_, _| true).map(|p| describe_path(graph, &p));
+    if over(elapsed.max) {
+        let how_long = match elapsed.max {
+            Some(max) => format!("up to {} after the contact's last message", format_duration(max)),
+            None if elapsed.min == u64::MAX => "when the contact has not written on this channel".to_owned(),
+            None => "an unbounded time after the contact's last message".to_owned(),
+        };
+        let fix = if channel.template_required_outside_window {
+            "send an approved template instead, or `ask` first so the contact replies".to_owned()
+        } else {
+            let tags: Vec<&str> = channel
+                .tags
+                .iter()
+                .filter(|(name, t)| {
+                    t.allows.contains(&message.category) && (name.as_str() != rules::HUMAN_ONLY_TAG || node.in_handoff)
+                })
+                .map(|(name, _)| name.as_str())
+                .collect();
+            if tags.is_empty() {
+                "`ask` first so the contact replies, or move the send closer to their last message".to_owned()
+            } else {
+                format!(
+                    "use a tag that allows {} ({}), or `ask` first so the contact replies",
+                    message.category,
+                    tags.join(", ")
+                )
+            }
+        };
+        let mut diagnostic = Diagnostic::new(
+            Code::J0402,
+            format!("`{message_name}` is sent on {} {how_long}; {limit_name}", message.channel),
+            node.file,
+            node.span,
+        )
+        .with_label(format!("free-form message outside the {} window", format_window(limit)))
+        .with_secondary(channel.window_def.file, channel.window_def.span, "the window is declared here")
+        .with_note(format!(
+            "{} (MSGR-WIN-1, IG-WIN, WA-CSW)",
+            "free-form messages may only be sent inside the messaging window"
+        ))
+        .with_help(fix);
+        if let Some(path) = path() {
+            diagnostic = diagnostic.with_note(format!("path: {path}"));
+        }
+        sink.push(diagnostic);
+        return;
+    }
+    if let Some(defer) = deferral {
+        let deferred = elapsed.max.and_then(|m| m.checked_add(defer));
+        if over(deferred) {
+            let quiet = cx.quiet_hours.map(|q| q.describe()).unwrap_or_default();
+            sink.push(
+                Diagnostic::new(
+                    Code::J0407,
+                    format!(
+                        "quiet hours ({quiet}) can defer `{message_name}` to {} after the contact's last message; {limit_name}",
+                        deferred.map_or("an unbounded time".to_owned(), format_duration)
+                    ),
+                    node.file,
+                    node.span,
+                )
+                .with_label(format!("inside the window only if sent without delay ({} at most)", elapsed.max.map_or(String::new(), format_duration)))
+                .with_note("the runtime holds sends that fall in quiet hours until they end")
+                .with_help("send earlier in the conversation, or send a template"),
+            );
+        }
+    }
+}
+
+fn check_business_hours(
+    cx: &Context<'_>,
+    node: &Node,
+    message_name: &str,
+    message: &crate::model::Message,
+    sink: &mut Sink,
+) {
+    let (Some((range, business_recipient)), Some(quiet)) = (cx.business_hours, cx.quiet_hours) else { return };
+    if !rules::QUIET_HOURS_APPLY_TO.contains(&message.category.as_str()) || business_recipient != quiet.recipient {
+        return;
+    }
+    sink.stats.content_rules += 1;
+    let in_quiet = |minute: u16| {
+        if quiet.from <= quiet.to {
+            minute >= quiet.from && minute < quiet.to
+        } else {
+            minute >= quiet.from || minute < quiet.to
+        }
+    };
+    let (from, to) = (range.from.minutes, range.to.minutes);
+    let overlap = (0..1440u16)
+        .step_by(15)
+        .find(|m| if from <= to { *m >= from && *m < to } else { *m >= from || *m < to } && in_quiet(*m));
+    if let Some(minute) = overlap {
+        sink.push(
+            Diagnostic::new(
+                Code::J0408,
+                format!("`{message_name}` is sent in business hours that overlap quiet hours (at {})", hhmm(minute)),
+                node.file,
+                node.span,
+            )
+            .with_label("may be sent during quiet hours")
+            .with_secondary(quiet.file, quiet.span, "quiet hours")
+            .with_note("TCPA-QH: no telephone solicitation before 08:00 or after 21:00 recipient time")
+            .with_help("make business hours end before quiet hours start"),
+        );
+    }
+}
+
+fn frequency_violation(
+    graph: &Graph,
+    index: NodeIndex,
+    recent: &[analyses::Recent],
+    since: u64,
+    rule: &FrequencyRule,
+    sink: &mut Sink,
+) {
+    let Some(node) = graph.node(index) else { return };
+    let mut sends: Vec<String> =
+        recent.iter().rev().filter_map(|r| r.send).filter_map(|i| graph.node(i)).map(describe_node).collect();
+    sends.push(describe_node(node));
+    sink.push(
+        Diagnostic::new(
+            Code::J0409,
+            format!(
+                "a path sends {} {} messages within {}; the policy allows {} per {}",
+                rule.max + 1,
+                rule.category,
+                format_duration(since),
+                rule.max,
+                format_duration(rule.per_secs)
+            ),
+            node.file,
+            node.span,
+        )
+        .with_label(format!(
+            "{} {} send within {}",
+            ordinal(rule.max + 1),
+            rule.category,
+            format_duration(rule.per_secs)
+        ))
+        .with_secondary(rule.file, rule.span, "the frequency cap")
+        .with_note(format!("the sends: {}", sends.join(", ")))
+        .with_help(format!(
+            "wait longer between these sends, or drop one; the cap counts {} sends per contact",
+            rule.category
+        )),
+    );
+}
+
+fn ordinal(n: u64) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (1, r) if r != 11 => "st",
+        (2, r) if r != 12 => "nd",
+        (3, r) if r != 13 => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// Rules over the whole project rather than one send: wording of marketing messages, SMS
+/// keyword handling, quiet hours against jurisdictions.
+fn project_rules(cx: &Context<'_>, sources: &Sources, report: &FlowReport, sink: &mut Sink) {
+    for file in &sources.files {
+        let Some(ast) = &file.ast else { continue };
+        for item in &ast.items {
+            if let Item::Message(message) = item {
+                check_wording(message, file.id, sink);
+            }
+        }
+    }
+    // SMS programs must answer STOP and HELP (CTIA-STOP).
+    for (name, channel) in &cx.model.channels {
+        if channel.encoding.as_deref() != Some("sms") || !report.evidence.iter().any(|e| &e.channel == name) {
+            continue;
+        }
+        sink.stats.content_rules += 1;
+        let missing: Vec<&str> = rules::SMS_REQUIRED_KEYWORDS
+            .iter()
+            .copied()
+            .filter(|k| !channel.keywords.iter().any(|w| w.eq_ignore_ascii_case(k)))
+            .collect();
+        if !missing.is_empty() {
+            sink.push(
+                Diagnostic::new(
+                    Code::J0412,
+                    format!("SMS channel `{name}` does not handle {}", missing.join(" and ")),
+                    channel.def.file,
+                    channel.def.span,
+                )
+                .with_label("messages are sent on it")
+                .with_note("CTIA-STOP: an SMS program must stop on STOP and answer HELP")
+                .with_help("add `keywords STOP, HELP` (and END, CANCEL, UNSUBSCRIBE, QUIT), or import `std/channels`"),
+            );
+        }
+    }
+    quiet_hours_rules(cx, report, sink);
+}
+
+fn check_wording(message: &ast::Message, file: FileId, sink: &mut Sink) {
+    let Some(rule) = rules::REQUIRED_WORDING
+        .iter()
+        .find(|r| r.channel == message.channel.name && r.category == message.category.name)
+    else {
+        return;
+    };
+    sink.stats.content_rules += 1;
+    let probe = message_probe_text(&message.elements).to_lowercase();
+    let missing: Vec<&str> = rule
+        .all_of
+        .iter()
+        .filter(|(_, words)| !words.iter().any(|w| probe.contains(&w.to_lowercase())))
+        .map(|(what, _)| *what)
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    let code = if rule.channel == "sms" { Code::J0410 } else { Code::J0411 };
+    sink.push(
+        Diagnostic::new(
+            code,
+            format!("{} message `{}` has no {}", rule.category, message.name.name, missing.join(" and no ")),
+            file,
+            message.name.span,
+        )
+        .with_label(format!("{} on {}", rule.category, rule.channel))
+        .with_note(format!("required by {}", rule.source))
+        .with_help(if rule.channel == "sms" {
+            "end the text with \"Reply STOP to opt out\"".to_owned()
+        } else {
+            "add an unsubscribe link and `{postal_address}` to the text".to_owned()
+        }),
+    );
+}
+
+/// The message's texts with fields shown as `{name`, for wording checks.
+fn message_probe_text(elements: &[ast::Element]) -> String {
+    let mut out = String::new();
+    let mut add = |template: &ast::Template| {
+        for part in &template.parts {
+            match part {
+                ast::TemplatePart::Literal(text) => out.push_str(text),
+                ast::TemplatePart::Field { path, .. } => {
+                    out.push('{');
+                    out.push_str(&path.segments.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("."));
+                }
+            }
+            out.push(' ');
+        }
+    };
+    for element in elements {
+        match element {
+            ast::Element::Text(t) | ast::Element::Subject(t) | ast::Element::Title(t) | ast::Element::Subtitle(t) => {
+                add(t)
+            }
+            ast::Element::Button { title, action, .. } => {
+                add(title);
+                if let ast::ButtonAction::Url(url) = action {
+                    add(url);
+                }
+            }
+            ast::Element::Card { elements, .. } => add(&ast::Template {
+                parts: vec![ast::TemplatePart::Literal(message_probe_text(elements))],
+                span: crate::span::Span::default(),
+            }),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
+    let quiet_channels = ["instagram", "messenger", "sms", "whatsapp"];
+    let first_quiet_send = report.evidence.iter().find(|e| {
+        rules::QUIET_HOURS_APPLY_TO.contains(&e.category.as_str()) && quiet_channels.contains(&e.channel.as_str())
+    });
+    if let (None, Some(send)) = (cx.quiet_hours, first_quiet_send) {
+        if let Some(graph) = report.graphs.iter().find(|g| g.journey == send.journey) {
+            if let Some(node) = graph.nodes.iter().find(|n| n.id == send.node) {
+                sink.stats.content_rules += 1;
+                sink.push(
+                    Diagnostic::new(
+                        Code::J0406,
+                        format!(
+                            "{} messages are sent on {} but no policy sets quiet hours",
+                            send.category, send.channel
+                        ),
+                        node.file,
+                        node.span,
+                    )
+                    .with_label("could be sent at night")
+                    .with_note("TCPA-QH: no solicitation before 08:00 or after 21:00 at the recipient's location")
+                    .with_help("add `policy { quiet_hours 21:00..08:00 recipient }`"),
+                );
+            }
+        }
+    }
+    for (code, file, span) in &cx.jurisdictions {
+        sink.stats.content_rules += 1;
+        let Some(law) = rules::jurisdiction(code) else {
+            let known: Vec<&str> = rules::JURISDICTIONS.iter().map(|j| j.code).collect();
+            sink.push(
+                Diagnostic::new(Code::J0406, format!("unknown jurisdiction `{code}`"), *file, *span)
+                    .with_label("not in the quiet-hours table")
+                    .with_note(format!("known: {}", known.join(", "))),
+            );
+            continue;
+        };
+        let Some(quiet) = cx.quiet_hours else {
+            sink.push(
+                Diagnostic::new(
+                    Code::J0406,
+                    format!("jurisdiction `{code}` is selected but no quiet hours are set"),
+                    *file,
+                    *span,
+                )
+                .with_label(format!("{} restricts sending hours ({})", law.name, law.source)),
+            );
+            continue;
+        };
+        const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+        // The policy allows sending outside its quiet range: [to, from).
+        let allowed = |minute: u16| {
+            if quiet.from <= quiet.to {
+                !(minute >= quiet.from && minute < quiet.to)
+            } else {
+                minute >= quiet.to && minute < quiet.from
+            }
+        };
+        for (day, hours) in DAYS.iter().zip(law.days.iter()) {
+            let breach = (0..1440u16).step_by(15).find(|m| {
+                allowed(*m)
+                    && match hours {
+                        None => true,
+                        Some(h) => *m < h.from || *m >= h.to,
+                    }
+            });
+            if let Some(minute) = breach {
+                let law_hours = match hours {
+                    None => "no sending at all".to_owned(),
+                    Some(h) => format!("{}..{}", hhmm(h.from), hhmm(h.to)),
+                };
+                sink.push(
+                    Diagnostic::new(
+                        Code::J0406,
+                        format!(
+                            "quiet hours {} allow sending at {} on {day}; {} allows {law_hours}",
+                            quiet.describe(),
+                            hhmm(minute),
+                            law.name
+                        ),
+                        quiet.file,
+                        quiet.span,
+                    )
+                    .with_label("less strict than the law")
+                    .with_secondary(*file, *span, format!("jurisdiction {code}"))
+                    .with_note(law.source.to_owned())
+                    .with_help("widen the quiet hours to cover the law's"),
+                );
+                break;
+            }
+        }
+    }
+}
