@@ -23,6 +23,8 @@ pub struct Cli {
 pub enum Command {
     /// Check files and directories (searched recursively for *.journey files).
     Check(CheckArgs),
+    /// Check, then write one JSON flow bundle per journey into a directory (nothing on errors).
+    Build(BuildArgs),
     /// Print the long explanation of a diagnostic code, e.g. `journey explain J0101`.
     Explain(ExplainArgs),
     /// Run the language server on standard input and output (for editors; see docs/editors.md).
@@ -92,4 +94,45 @@ pub enum ColorChoice {
 pub enum Deny {
     /// Warnings make `journey check` exit with code 1.
     Warnings,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Files or directories to build. Directories are searched recursively for *.journey files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// The directory to write `<journey>.bundle.json` files into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Skip files under this path (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub exclude: Vec<PathBuf>,
+
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Rich)]
+    pub format: Format,
+
+    /// When to colour `rich` output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// `--deny warnings`: warnings fail the build too.
+    #[arg(long, short = 'D', value_enum, value_name = "WHAT")]
+    pub deny: Vec<Deny>,
+}
+
+impl BuildArgs {
+    /// The check that guards the build.
+    pub fn as_check_args(&self) -> CheckArgs {
+        CheckArgs {
+            paths: self.paths.clone(),
+            exclude: self.exclude.clone(),
+            verbose: false,
+            format: self.format,
+            color: self.color,
+            deny: self.deny.clone(),
+        }
+    }
 }

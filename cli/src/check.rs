@@ -39,7 +39,12 @@ pub fn run(args: &CheckArgs) -> Exit {
         }
     }
 
-    let exit = exit_code(&summary, deny_warnings);
+    let inconclusive = outcome.diagnostics.iter().any(|d| d.code == journey_compiler::Code::J0413);
+    let exit = match exit_code(&summary, deny_warnings) {
+        Exit::Usage => Exit::Usage,
+        _ if inconclusive => Exit::Inconclusive,
+        other => other,
+    };
 
     let color = use_color(args.color);
     let stdout = io::stdout();

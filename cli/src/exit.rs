@@ -10,6 +10,9 @@ pub enum Exit {
     Problems,
     /// 2: usage or I/O error: bad flag, unknown code, unreadable path, nothing to check.
     Usage,
+    /// 4: an analysis could not finish within its budget (J0413): nothing was proved, so the
+    /// run fails closed, distinguishably from ordinary errors.
+    Inconclusive,
 }
 
 impl Exit {
@@ -18,6 +21,7 @@ impl Exit {
             Exit::Ok => 0,
             Exit::Problems => 1,
             Exit::Usage => 2,
+            Exit::Inconclusive => 4,
         }
     }
 }

@@ -5,6 +5,7 @@
 //! error (a panic, which is always a bug).
 
 mod args;
+mod build;
 mod check;
 mod discover;
 mod exit;
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
     };
     let exit = match &cli.command {
         Command::Check(args) => check::run(args),
+        Command::Build(args) => build::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Lsp => return ExitCode::from(u8::try_from(journey_lsp::run_stdio()).unwrap_or(1)),
     };

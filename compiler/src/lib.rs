@@ -9,6 +9,7 @@
 //! semantic passes of [`check`] over all its files.
 
 pub mod ast;
+pub mod bundle;
 pub mod check;
 pub mod codes;
 pub mod content;

@@ -324,22 +324,15 @@ impl Frequency<'_> {
     fn least_time(node: &Node, label: &str) -> u64 {
         match &node.kind {
             NodeKind::Wait { secs } => *secs,
+            // Only a timeout makes time pass for sure; a reply or an event can come at once.
             NodeKind::Ask { timeout_secs, .. }
             | NodeKind::ConsentRequest { timeout_secs, .. }
-            | NodeKind::Handoff { timeout_secs, .. } => {
-                if label == "timeout" {
-                    timeout_secs.unwrap_or(0)
-                } else {
-                    0
-                }
+            | NodeKind::Handoff { timeout_secs, .. }
+                if label == "timeout" =>
+            {
+                timeout_secs.unwrap_or(0)
             }
-            NodeKind::WaitFor { within_secs, .. } => {
-                if label == "timeout" {
-                    within_secs.unwrap_or(0)
-                } else {
-                    0
-                }
-            }
+            NodeKind::WaitFor { within_secs, .. } if label == "timeout" => within_secs.unwrap_or(0),
             _ => 0,
         }
     }

@@ -259,6 +259,30 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
             check_send(cx, graph, index, node, message_name, message, facts, windows, in_business_hours, sink);
         report.evidence.push(evidence);
     }
+    // A journey that sends must have produced evidence for its sends: "ok" with nothing checked
+    // would be a bug in the analyses, so it fails closed instead.
+    let sends =
+        graph.nodes.iter().filter(|n| n.kind.sent_message().is_some_and(|m| cx.model.messages.contains_key(m))).count();
+    let proved = report.evidence.iter().filter(|e| e.journey == graph.journey).count();
+    let reachable_sends = graph
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(i, n)| n.kind.sent_message().is_some() && matches!(consent_solution.input.get(*i), Some(Some(_))))
+        .count();
+    if sends > 0 && reachable_sends > 0 && proved == 0 {
+        report.inconclusive.push(graph.journey.clone());
+        sink.push(
+            Diagnostic::new(
+                Code::J0413,
+                format!("journey `{}` sends messages but none was checked", graph.journey),
+                graph.file,
+                graph.span,
+            )
+            .with_label("verdict: inconclusive")
+            .with_note("this is a bug in journey's analyses; please report it"),
+        );
+    }
     structure::check(cx, graph, sink);
 }
 
