@@ -17,6 +17,7 @@ use tower_lsp_server::{Client, LanguageServer};
 use crate::convert::{self, View};
 use crate::engine::{self, Analysis, Files};
 use crate::position::{Encoding, PositionMap};
+use crate::project::{Loader, Place};
 use crate::store::{Change, Job, Store};
 use crate::workers::{Panicked, Workers};
 
@@ -193,7 +194,7 @@ fn internal_error(panic: &Panicked) -> Error {
     }
 }
 
-/// A document's text and, if done, its analysis.
+/// A document's analysis input and, if done, its analysis; the same for the other open documents.
 struct Snapshot {
     current: (Uri, Job, Option<Arc<Analysis>>),
     others: Vec<(Uri, Job, Option<Arc<Analysis>>)>,
@@ -201,31 +202,40 @@ struct Snapshot {
 
 impl Snapshot {
     fn take(store: &Store, uri: &Uri) -> Option<Snapshot> {
-        let entry = |uri: &Uri, document: &crate::store::Document| {
-            let job = Job { file: document.file, version: document.version, text: Arc::clone(&document.text) };
-            (uri.clone(), job, document.current_analysis().cloned())
+        let entry = |uri: &Uri| {
+            let job = store.job(uri)?;
+            let analysis = store.get(uri).and_then(|document| document.current_analysis().cloned());
+            Some((uri.clone(), job, analysis))
         };
-        let current = entry(uri, store.get(uri)?);
-        let others =
-            store.iter().filter(|(other, _)| *other != uri).map(|(uri, document)| entry(uri, document)).collect();
+        let current = entry(uri)?;
+        let others = store.iter().filter(|(other, _)| *other != uri).filter_map(|(other, _)| entry(other)).collect();
         Some(Snapshot { current, others })
     }
 
     /// Runs on a worker: analyses what is not analysed yet, then `job`.
     fn run<R>(self, encoding: Encoding, job: impl FnOnce(Files<'_>, &View<'_>) -> Option<R>) -> Option<R> {
-        let analyse = |(uri, job, analysis): (Uri, Job, Option<Arc<Analysis>>)| {
-            let analysis = analysis.unwrap_or_else(|| Arc::new(Analysis::new(job.file, job.version, &job.text)));
+        let place = Arc::clone(&self.current.1.place);
+        let analysed = |(uri, job, analysis): (Uri, Job, Option<Arc<Analysis>>)| {
+            let analysis = analysis.unwrap_or_else(|| Arc::new(analyse(&job)));
             (uri, analysis)
         };
-        let (uri, current) = analyse(self.current);
-        let mut others: Vec<(Uri, Arc<Analysis>)> = self.others.into_iter().map(analyse).collect();
+        let (uri, current) = analysed(self.current);
+        let mut others: Vec<(Uri, Arc<Analysis>)> = self.others.into_iter().map(analysed).collect();
         others.sort_by(|a, b| a.0.cmp(&b.0));
         let other_analyses: Vec<Arc<Analysis>> = others.iter().map(|(_, analysis)| Arc::clone(analysis)).collect();
         let mut files = vec![(&uri, &*current)];
         files.extend(others.iter().map(|(uri, analysis)| (uri, &**analysis)));
-        let view = View { encoding, files };
+        let view = View { encoding, files, place: &place };
         job(Files { current: &current, others: &other_analyses }, &view)
     }
+}
+
+/// Checks a document as the entry of its project: names, types, imports (open documents first,
+/// then the disk inside the project root) and channel content, like `journey check`.
+fn analyse(job: &Job) -> Analysis {
+    let loader = Loader { place: &job.place, text: &job.text, open: &job.open };
+    let report = journey_compiler::check_project(std::slice::from_ref(&job.place.path), &loader);
+    Analysis::from_project(job.file, job.version, &job.text, report)
 }
 
 /// Analyses the newest text of `uri` until the store has nothing newer, publishing each result
@@ -234,8 +244,8 @@ fn analysis_job(shared: &Shared, uri: &Uri) {
     loop {
         let Some(job) = shared.store().next_job(uri) else { return };
         let analysed = crate::workers::catch(|| {
-            let analysis = Arc::new(Analysis::new(job.file, job.version, &job.text));
-            let diagnostics = convert::diagnostics(uri, &analysis, shared.encoding());
+            let analysis = Arc::new(analyse(&job));
+            let diagnostics = convert::diagnostics(uri, &analysis, &job.place, shared.encoding());
             (analysis, diagnostics)
         });
         match analysed {
@@ -353,9 +363,15 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let document = params.text_document;
-        let opened = self.shared.store().open(document.uri.clone(), document.version, document.text);
+        let place = Place::of(&document.uri);
+        let opened = self.shared.store().open(document.uri.clone(), document.version, document.text, place);
         if opened {
             self.schedule(&document.uri);
+            // The project's other documents now see this buffer instead of the file on disk.
+            let affected = self.shared.store().invalidate_project_of(&document.uri);
+            for other in affected {
+                self.schedule(&other);
+            }
         } else {
             self.shared.message(
                 MessageType::WARNING,
@@ -384,7 +400,14 @@ impl LanguageServer for Backend {
             }
         };
         match change {
-            Change::Applied => self.schedule(&uri),
+            Change::Applied => {
+                self.schedule(&uri);
+                // Documents of the same project may import this one: check them again.
+                let affected = self.shared.store().invalidate_project_of(&uri);
+                for other in affected {
+                    self.schedule(&other);
+                }
+            }
             Change::Stale { current } => self.shared.message(
                 MessageType::LOG,
                 format!("journey: ignored version {version} of {}: version {current} is newer", uri.as_str()),
@@ -395,8 +418,13 @@ impl LanguageServer for Backend {
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
+        // The project's other documents now see the file on disk instead of the buffer.
+        let affected = self.shared.store().invalidate_project_of(&uri);
         if self.shared.store().close(&uri) {
             self.shared.send(Outgoing::Clear { uri });
+        }
+        for other in affected {
+            self.schedule(&other);
         }
     }
 
@@ -505,7 +533,7 @@ impl LanguageServer for Backend {
         let action_uri = uri.clone();
         self.with_files(&uri, move |files, view| {
             let span = view.positions(files.current).span(range);
-            Some(convert::code_actions(&action_uri, files.current, span, view.encoding))
+            Some(convert::code_actions(&action_uri, files.current, view.place, span, view.encoding))
         })
         .await
     }

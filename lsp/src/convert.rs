@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use journey_compiler::project::Origin;
 use journey_compiler::{FileId, Severity, Span};
 use tower_lsp_server::ls_types::{
     self as lsp, CodeAction, CodeActionKind, CodeActionOrCommand, CompletionItem, CompletionItemKind,
@@ -12,13 +13,16 @@ use tower_lsp_server::ls_types::{
 use crate::engine::completion::{CandidateKind, Completions};
 use crate::engine::hover::HoverInfo;
 use crate::engine::outline::{OutlineItem, OutlineKind, WorkspaceSymbol};
-use crate::engine::{Analysis, FileSpan, SymbolKind};
+use crate::engine::{Analysis, FileSpan, LinkedFile, SymbolKind};
 use crate::position::{Encoding, PositionMap};
+use crate::project::Place;
 
-/// The analysed files of a request with their URIs, and the client's position encoding.
+/// The analysed files of a request with their URIs (the current document first), the current
+/// document's project, and the client's position encoding.
 pub struct View<'a> {
     pub encoding: Encoding,
     pub files: Vec<(&'a Uri, &'a Analysis)>,
+    pub place: &'a Place,
 }
 
 impl<'a> View<'a> {
@@ -31,8 +35,12 @@ impl<'a> View<'a> {
     }
 
     pub fn location(&self, at: FileSpan) -> Option<Location> {
-        let (uri, analysis) = self.file(at.file)?;
-        Some(Location::new(uri.clone(), self.positions(analysis).range(at.span)))
+        if let Some((uri, analysis)) = self.file(at.file) {
+            return Some(Location::new(uri.clone(), self.positions(analysis).range(at.span)));
+        }
+        // A file of the current document's project that is not open.
+        let (_, current) = self.files.first()?;
+        linked_location(current.linked(at.file)?, at.span, self.place, self.encoding)
     }
 
     pub fn locations(&self, spans: &[FileSpan]) -> Vec<Location> {
@@ -51,11 +59,22 @@ impl<'a> View<'a> {
     }
 }
 
+/// A location in a linked file of a project. Files of the standard library have no URI yet.
+fn linked_location(file: &LinkedFile, span: Span, place: &Place, encoding: Encoding) -> Option<Location> {
+    let uri = match &file.origin {
+        Origin::Project(path) => place.uri_of(path)?,
+        Origin::Std(_) => return None,
+    };
+    let positions = PositionMap::new(&file.text, &file.line_index, encoding, false);
+    Some(Location::new(uri, positions.range(span)))
+}
+
 /// A compiler diagnostic as the client shows it: code, severity and message; the primary label,
 /// notes and help appended to the message; secondary labels as related information.
 pub fn diagnostic(
     uri: &Uri,
     analysis: &Analysis,
+    place: &Place,
     positions: &PositionMap<'_>,
     from: &journey_compiler::Diagnostic,
 ) -> lsp::Diagnostic {
@@ -72,15 +91,18 @@ pub fn diagnostic(
         message.push_str("\nhelp: ");
         message.push_str(help);
     }
-    // Labels in other files need the project model to name their documents; until then only
-    // labels in this file are related information.
+    // Labels in this file or in other files of the project (standard-library files have no URI
+    // to point at yet, so their labels are left out).
     let related: Vec<DiagnosticRelatedInformation> = from
         .secondary
         .iter()
-        .filter(|label| label.file == analysis.file)
-        .map(|label| DiagnosticRelatedInformation {
-            location: Location::new(uri.clone(), positions.range(label.span)),
-            message: label.message.clone(),
+        .filter_map(|label| {
+            let location = if label.file == analysis.file {
+                Location::new(uri.clone(), positions.range(label.span))
+            } else {
+                linked_location(analysis.linked(label.file)?, label.span, place, positions.encoding())?
+            };
+            Some(DiagnosticRelatedInformation { location, message: label.message.clone() })
         })
         .collect();
     lsp::Diagnostic {
@@ -99,13 +121,13 @@ pub fn diagnostic(
     }
 }
 
-pub fn diagnostics(uri: &Uri, analysis: &Analysis, encoding: Encoding) -> Vec<lsp::Diagnostic> {
+pub fn diagnostics(uri: &Uri, analysis: &Analysis, place: &Place, encoding: Encoding) -> Vec<lsp::Diagnostic> {
     let positions = PositionMap::new(&analysis.text, &analysis.line_index, encoding, analysis.leading_bom);
     analysis
         .diagnostics
         .iter()
         .filter(|from| from.primary.file == analysis.file)
-        .map(|from| diagnostic(uri, analysis, &positions, from))
+        .map(|from| diagnostic(uri, analysis, place, &positions, from))
         .collect()
 }
 
@@ -215,7 +237,13 @@ pub fn workspace_symbols(symbols: Vec<WorkspaceSymbol>, view: &View<'_>) -> Vec<
 
 /// Quick fixes: one code action per suggested fix of each diagnostic that touches `range`,
 /// with exactly the suggestion's edits.
-pub fn code_actions(uri: &Uri, analysis: &Analysis, range: Span, encoding: Encoding) -> Vec<CodeActionOrCommand> {
+pub fn code_actions(
+    uri: &Uri,
+    analysis: &Analysis,
+    place: &Place,
+    range: Span,
+    encoding: Encoding,
+) -> Vec<CodeActionOrCommand> {
     let positions = PositionMap::new(&analysis.text, &analysis.line_index, encoding, analysis.leading_bom);
     let mut actions = Vec::new();
     for from in &analysis.diagnostics {
@@ -237,7 +265,7 @@ pub fn code_actions(uri: &Uri, analysis: &Analysis, range: Span, encoding: Encod
             actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: suggestion.message.clone(),
                 kind: Some(CodeActionKind::QUICKFIX),
-                diagnostics: Some(vec![diagnostic(uri, analysis, &positions, from)]),
+                diagnostics: Some(vec![diagnostic(uri, analysis, place, &positions, from)]),
                 edit: Some(WorkspaceEdit::new(HashMap::from([(uri.clone(), edits)]))),
                 command: None,
                 is_preferred: Some(from.suggestions.len() == 1),

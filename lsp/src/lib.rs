@@ -21,6 +21,7 @@ mod convert;
 pub mod engine;
 pub mod framing;
 pub mod position;
+mod project;
 mod store;
 mod workers;
 

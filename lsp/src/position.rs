@@ -74,6 +74,10 @@ impl<'a> PositionMap<'a> {
         Position::new(saturate(line), saturate(col))
     }
 
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
     pub fn range(&self, span: Span) -> Range {
         Range::new(self.position(span.start()), self.position(span.end()))
     }

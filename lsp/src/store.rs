@@ -10,10 +10,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use journey_compiler::project::ProjectPath;
 use journey_compiler::FileId;
 use tower_lsp_server::ls_types::Uri;
 
-use crate::engine::Analysis;
+use crate::engine::{Analysis, LINKED_BASE};
+use crate::project::Place;
 
 /// Most documents open at once (reliability.md §5.7); more are refused with a message.
 pub const MAX_OPEN_DOCUMENTS: usize = 1_000;
@@ -23,6 +25,11 @@ pub struct Document {
     pub file: FileId,
     pub version: i32,
     pub text: Arc<str>,
+    /// The document's project and its path in it.
+    pub place: Arc<Place>,
+    /// Another document of the same project changed since the last analysis, so this one's
+    /// diagnostics may be out of date although its own text is not.
+    stale_inputs: bool,
     /// The newest finished analysis; its version may be older than `version`.
     pub analysis: Option<Arc<Analysis>>,
     /// The version whose analysis panicked, so it is not retried in a loop.
@@ -34,7 +41,7 @@ pub struct Document {
 impl Document {
     /// The analysis of the current text, if it is done.
     pub fn current_analysis(&self) -> Option<&Arc<Analysis>> {
-        self.analysis.as_ref().filter(|analysis| analysis.version == self.version)
+        self.analysis.as_ref().filter(|analysis| analysis.version == self.version && !self.stale_inputs)
     }
 }
 
@@ -66,21 +73,25 @@ pub struct Store {
     next_file: u32,
 }
 
-/// A document's text to analyse.
+/// A document's text to analyse, with the other open documents of its project (whose unsaved
+/// text the compiler sees instead of the disk).
 #[derive(Debug, Clone)]
 pub struct Job {
     pub file: FileId,
     pub version: i32,
     pub text: Arc<str>,
+    pub place: Arc<Place>,
+    pub open: Vec<(ProjectPath, Arc<str>)>,
 }
 
 impl Store {
     /// Opens (or re-opens) a document. Refused when too many are open.
-    pub fn open(&mut self, uri: Uri, version: i32, text: String) -> bool {
+    pub fn open(&mut self, uri: Uri, version: i32, text: String, place: Place) -> bool {
         if let Some(document) = self.documents.get_mut(&uri) {
             // A second didOpen without didClose: the client's text is the truth.
             document.version = version;
             document.text = Arc::from(text);
+            document.place = Arc::new(place);
             document.analysis = None;
             document.failed_version = None;
             return true;
@@ -89,12 +100,38 @@ impl Store {
             return false;
         }
         let file = FileId(self.next_file);
-        self.next_file = self.next_file.wrapping_add(1);
+        // Ids of open documents stay below the ids of linked project files.
+        self.next_file = (self.next_file + 1) % LINKED_BASE;
         self.documents.insert(
             uri,
-            Document { file, version, text: Arc::from(text), analysis: None, failed_version: None, analysing: false },
+            Document {
+                file,
+                version,
+                text: Arc::from(text),
+                place: Arc::new(place),
+                stale_inputs: false,
+                analysis: None,
+                failed_version: None,
+                analysing: false,
+            },
         );
         true
+    }
+
+    /// The other open documents of `uri`'s project (those whose analysis may read its text),
+    /// marked as needing a new analysis.
+    pub fn invalidate_project_of(&mut self, uri: &Uri) -> Vec<Uri> {
+        let Some(root) = self.documents.get(uri).and_then(|document| document.place.root.clone()) else {
+            return Vec::new();
+        };
+        let mut affected = Vec::new();
+        for (other, document) in &mut self.documents {
+            if other != uri && document.place.root.as_ref() == Some(&root) {
+                document.stale_inputs = true;
+                affected.push(other.clone());
+            }
+        }
+        affected
     }
 
     /// Replaces the text if `version` is newer than the document's.
@@ -135,20 +172,49 @@ impl Store {
     /// The text an analysis job should check next, or `None` (and the job ends) when the
     /// current version is analysed, failed, or the document was closed.
     pub fn next_job(&mut self, uri: &Uri) -> Option<Job> {
-        let document = self.documents.get_mut(uri)?;
-        let done = document.current_analysis().is_some() || document.failed_version == Some(document.version);
+        let document = self.documents.get(uri)?;
+        let done = document.current_analysis().is_some()
+            || (document.failed_version == Some(document.version) && !document.stale_inputs);
         if done {
-            document.analysing = false;
+            if let Some(document) = self.documents.get_mut(uri) {
+                document.analysing = false;
+            }
             return None;
         }
-        Some(Job { file: document.file, version: document.version, text: Arc::clone(&document.text) })
+        let job = self.job(uri);
+        if let Some(document) = self.documents.get_mut(uri) {
+            document.stale_inputs = false;
+        }
+        job
+    }
+
+    /// The analysis input of a document as it is now.
+    pub fn job(&self, uri: &Uri) -> Option<Job> {
+        let document = self.documents.get(uri)?;
+        let open = match &document.place.root {
+            Some(root) => self
+                .documents
+                .iter()
+                .filter(|(other, sibling)| *other != uri && sibling.place.root.as_ref() == Some(root))
+                .map(|(_, sibling)| (sibling.place.path.clone(), Arc::clone(&sibling.text)))
+                .collect(),
+            None => Vec::new(),
+        };
+        Some(Job {
+            file: document.file,
+            version: document.version,
+            text: Arc::clone(&document.text),
+            place: Arc::clone(&document.place),
+            open,
+        })
     }
 
     /// Stores an analysis if it is newer than the one held. True when it is for the current
     /// version (so its diagnostics should be published); false when it is already superseded.
     pub fn finish(&mut self, uri: &Uri, analysis: Arc<Analysis>) -> bool {
         let Some(document) = self.documents.get_mut(uri) else { return false };
-        let newer = document.analysis.as_ref().is_none_or(|held| held.version < analysis.version);
+        // The same version again is newer too: it was re-analysed because another file changed.
+        let newer = document.analysis.as_ref().is_none_or(|held| held.version <= analysis.version);
         let current = analysis.version == document.version;
         if newer && analysis.version <= document.version {
             document.analysis = Some(analysis);

@@ -314,3 +314,94 @@ async fn requests_for_documents_that_are_not_open_answer_null() {
     let hover = client.at("textDocument/hover", "file:///nowhere.journey", 0, 0, json!({})).await;
     assert_eq!(hover["result"], Value::Null);
 }
+
+#[tokio::test]
+async fn diagnostics_include_names_and_types_like_journey_check() {
+    let mut client = started_with(&BROKEN.replace("send welcome", "send welcom")).await;
+    let published = client.diagnostics(URI, 1).await;
+    let codes: Vec<&str> =
+        published["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"J0201"), "unknown message expected in {codes:?}");
+    assert!(codes.contains(&"J0105"), "the syntax error is still there: {codes:?}");
+}
+
+/// A project directory on disk for the import tests.
+fn project_dir(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("journey-lsp-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir = dir.canonicalize().unwrap();
+    std::fs::write(dir.join("journey.toml"), "").unwrap();
+    for (path, text) in files {
+        std::fs::write(dir.join(path), text).unwrap();
+    }
+    dir
+}
+
+fn file_uri(path: &std::path::Path) -> String {
+    format!("file://{}", path.display())
+}
+
+const MAIN: &str =
+    "import \"std/channels\"\nimport \"./messages.journey\"\n\njourney j {\n  stage s { send hello; send other }\n}\n";
+const MESSAGES_ON_DISK: &str = "import \"std/channels\"\n\nmessage other on sms as service { text \"x\" }\n";
+
+fn codes(published: &Value) -> Vec<String> {
+    published["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn imports_resolve_from_open_buffers_first_then_from_disk() {
+    let dir = project_dir("imports", &[("main.journey", MAIN), ("messages.journey", MESSAGES_ON_DISK)]);
+    let main = file_uri(&dir.join("main.journey"));
+    let messages = file_uri(&dir.join("messages.journey"));
+    let mut client = Client::start();
+    client.initialize(json!({})).await;
+
+    // From disk: `other` exists, `hello` does not.
+    client.open(&main, 1, MAIN).await;
+    let published = client.diagnostics(&main, 1).await;
+    assert_eq!(codes(&published), vec!["J0201"], "{published}");
+    assert!(published["diagnostics"][0]["message"].as_str().unwrap().contains("hello"));
+
+    // The unsaved buffer of messages.journey declares `hello`: main is checked again against it.
+    let unsaved = format!("{MESSAGES_ON_DISK}message hello on sms as service {{ text \"hi\" }}\n");
+    client.open(&messages, 1, &unsaved).await;
+    client
+        .wait_for(|message| {
+            message["method"] == "textDocument/publishDiagnostics"
+                && message["params"]["uri"] == main.as_str()
+                && message["params"]["diagnostics"] == json!([])
+        })
+        .await;
+
+    // Closing the buffer goes back to the disk, where `hello` is missing again.
+    client.notify("textDocument/didClose", json!({ "textDocument": { "uri": messages } })).await;
+    client
+        .wait_for(|message| {
+            message["method"] == "textDocument/publishDiagnostics"
+                && message["params"]["uri"] == main.as_str()
+                && message["params"]["diagnostics"].as_array().is_some_and(|d| d.len() == 1)
+        })
+        .await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn go_to_definition_reaches_an_imported_file_that_is_not_open() {
+    let dir = project_dir("definition", &[("main.journey", MAIN), ("messages.journey", MESSAGES_ON_DISK)]);
+    let main = file_uri(&dir.join("main.journey"));
+    let mut client = Client::start();
+    client.initialize(json!({})).await;
+    client.open(&main, 1, MAIN).await;
+    let (line, character) = position_of(MAIN, "send other", 6);
+    let definition = client.at("textDocument/definition", &main, line, character, json!({})).await;
+    assert_eq!(definition["result"]["uri"], file_uri(&dir.join("messages.journey")), "{definition}");
+    assert_eq!(definition["result"]["range"]["start"], json!({ "line": 2, "character": 8 }));
+
+    let hover = client.at("textDocument/hover", &main, line, character, json!({})).await;
+    let markdown = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(markdown.contains("declared in `messages.journey`"), "{markdown}");
+    assert!(markdown.contains("**channel** `sms` · **category** `service`"), "{markdown}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -10,9 +10,9 @@ use journey_compiler::{Code, Span};
 
 use super::keywords::{doc_for, is_keyword};
 use super::lexical;
-use super::navigate::{definitions_of, target_at, Target};
+use super::navigate::{definitions_of, model_definition, target_at, Target};
 use super::preview::preview;
-use super::{Analysis, Files, SymbolKind};
+use super::{Analysis, FileSpan, Files, SymbolKind};
 
 /// Markdown for the hover and the span it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +80,10 @@ fn explanation(code: Code) -> String {
 fn symbol(files: Files<'_>, target: &Target) -> String {
     let definitions = definitions_of(files, target);
     let Some((file, def)) = definitions.first() else {
-        return format!("{} `{}` (not defined in the open files)", target.kind.as_str(), target.name);
+        return match model_definition(files, target) {
+            Some(at) => imported(files.current, target, at),
+            None => format!("{} `{}` (not declared in this project)", target.kind.as_str(), target.name),
+        };
     };
     let whole = def.definition.unwrap_or(def.span);
     match target.kind {
@@ -91,6 +94,20 @@ fn symbol(files: Files<'_>, target: &Target) -> String {
         SymbolKind::Stage => stage_hover(file, whole, target),
         _ => declaration(file, whole),
     }
+}
+
+/// A name declared in another file of the project: its declaration line, and for a message its
+/// channel and category from the model.
+fn imported(current: &Analysis, target: &Target, at: FileSpan) -> String {
+    let Some(file) = current.linked(at.file) else { return format!("{} `{}`", target.kind.as_str(), target.name) };
+    let line = file.line_index.line_of(at.span.start());
+    let source = file.text.get(file.line_index.line_range(&file.text, line)).unwrap_or("").trim();
+    let mut out = format!("```journey\n{source}\n```\ndeclared in `{}`", file.name);
+    let message = current.model.as_ref().and_then(|model| model.messages.get(&target.name));
+    if let (SymbolKind::Message, Some(message)) = (target.kind, message) {
+        let _ = write!(out, "\n\n**channel** `{}` · **category** `{}`", message.channel, message.category);
+    }
+    out
 }
 
 fn find_message(file: &Analysis, span: Span) -> Option<&Message> {

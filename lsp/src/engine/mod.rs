@@ -19,9 +19,28 @@ mod tests;
 
 use std::sync::Arc;
 
-use journey_compiler::{ast, check_file, Diagnostic, FileId, LineIndex, Span};
+use journey_compiler::model::{Def, Model};
+use journey_compiler::project::Origin;
+use journey_compiler::{ast, check_file, Diagnostic, FileId, LineIndex, ProjectReport, Span};
 
 pub use index::{FileIndex, Occurrence, SymbolKind};
+
+/// File ids from `LINKED_BASE` up name the other files of a document's project (imports, the
+/// standard library), so they never collide with the ids of open documents.
+pub const LINKED_BASE: u32 = 1 << 31;
+
+/// A file of the document's project other than the document itself: where labels and
+/// definitions in imported files point.
+#[derive(Debug)]
+pub struct LinkedFile {
+    /// `LINKED_BASE` + the compiler's id.
+    pub id: FileId,
+    pub origin: Origin,
+    /// `flows/a.journey`, or `std/channels.journey`.
+    pub name: String,
+    pub text: Arc<str>,
+    pub line_index: LineIndex,
+}
 
 /// One version of one open document, checked and indexed.
 #[derive(Debug)]
@@ -35,35 +54,114 @@ pub struct Analysis {
     pub leading_bom: bool,
     pub line_index: LineIndex,
     pub ast: Option<ast::File>,
+    /// The diagnostics of this document (labels may point into linked files).
     pub diagnostics: Vec<Diagnostic>,
     pub index: FileIndex,
+    /// The other files of the project, when the document was checked as part of one.
+    pub linked: Vec<LinkedFile>,
+    /// The project's declarations (file ids already mapped to `file` and `LINKED_BASE + id`).
+    pub model: Option<Model>,
 }
 
 impl Analysis {
-    /// Checks and indexes a document. `buffer` is shared, not copied, in the usual case where the
-    /// compiler analysed exactly the editor's text.
+    /// Checks and indexes a document alone (no imports). `buffer` is shared, not copied, in the
+    /// usual case where the compiler analysed exactly the editor's text.
     pub fn new(file: FileId, version: i32, buffer: &Arc<str>) -> Analysis {
         let checked = check_file(file, buffer.as_bytes());
-        let leading_bom = buffer.starts_with('\u{feff}') && checked.text.len() + '\u{feff}'.len_utf8() == buffer.len();
-        let text: Arc<str> = if *checked.text == **buffer { Arc::clone(buffer) } else { Arc::from(checked.text) };
-        let line_index = LineIndex::new(&text);
-        let index = checked.ast.as_ref().map(FileIndex::build).unwrap_or_default();
-        Analysis {
-            file,
-            version,
-            text,
-            leading_bom,
-            line_index,
-            ast: checked.ast,
-            diagnostics: checked.diagnostics,
-            index,
+        Analysis::assemble(file, version, buffer, checked.text, checked.ast, checked.diagnostics, Vec::new(), None)
+    }
+
+    /// A document checked as the entry of a project (names, types, imports, channel content):
+    /// keeps the document's tree and diagnostics, the other files for navigation, and the model.
+    pub fn from_project(file: FileId, version: i32, buffer: &Arc<str>, report: ProjectReport) -> Analysis {
+        let Some(entry) = report.sources.files.iter().find(|f| f.is_entry).map(|f| f.id) else {
+            return Analysis::new(file, version, buffer);
+        };
+        let remap = |id: FileId| if id == entry { file } else { FileId(LINKED_BASE.saturating_add(id.0)) };
+        let mut own = None;
+        let mut linked = Vec::new();
+        for source in report.sources.files {
+            if source.id == entry {
+                own = Some((source.text, source.ast));
+            } else {
+                let text: Arc<str> = Arc::from(source.text);
+                let line_index = LineIndex::new(&text);
+                linked.push(LinkedFile {
+                    id: remap(source.id),
+                    origin: source.origin,
+                    name: source.name,
+                    text,
+                    line_index,
+                });
+            }
         }
+        let Some((text, ast)) = own else { return Analysis::new(file, version, buffer) };
+        let diagnostics: Vec<Diagnostic> = report
+            .diagnostics
+            .into_iter()
+            .filter(|diagnostic| diagnostic.primary.file == entry)
+            .map(|mut diagnostic| {
+                diagnostic.primary.file = remap(diagnostic.primary.file);
+                for label in &mut diagnostic.secondary {
+                    label.file = remap(label.file);
+                }
+                for edit in diagnostic.suggestions.iter_mut().flat_map(|s| s.edits.iter_mut()) {
+                    edit.file = remap(edit.file);
+                }
+                diagnostic
+            })
+            .collect();
+        let model = remap_model(report.model, &remap);
+        Analysis::assemble(file, version, buffer, text, ast, diagnostics, linked, Some(model))
+    }
+
+    #[allow(clippy::too_many_arguments)] // the two constructors' shared tail, private
+    fn assemble(
+        file: FileId,
+        version: i32,
+        buffer: &Arc<str>,
+        checked_text: String,
+        ast: Option<ast::File>,
+        diagnostics: Vec<Diagnostic>,
+        linked: Vec<LinkedFile>,
+        model: Option<Model>,
+    ) -> Analysis {
+        let leading_bom = buffer.starts_with('\u{feff}') && checked_text.len() + '\u{feff}'.len_utf8() == buffer.len();
+        let text: Arc<str> = if *checked_text == **buffer { Arc::clone(buffer) } else { Arc::from(checked_text) };
+        let line_index = LineIndex::new(&text);
+        let index = ast.as_ref().map(FileIndex::build).unwrap_or_default();
+        Analysis { file, version, text, leading_bom, line_index, ast, diagnostics, index, linked, model }
     }
 
     /// The source text of a span (empty when the span is out of range).
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.clamp_to(&self.text).range()).unwrap_or("")
     }
+
+    pub fn linked(&self, id: FileId) -> Option<&LinkedFile> {
+        self.linked.iter().find(|file| file.id == id)
+    }
+}
+
+fn remap_model(mut model: Model, remap: &impl Fn(FileId) -> FileId) -> Model {
+    let def = |def: &mut Def| def.file = remap(def.file);
+    model.profile.values_mut().for_each(|field| def(&mut field.def));
+    for event in model.events.values_mut() {
+        def(&mut event.def);
+        event.fields.values_mut().for_each(|field| def(&mut field.def));
+    }
+    model.segments.values_mut().for_each(def);
+    for channel in model.channels.values_mut() {
+        def(&mut channel.def);
+        channel.tags.values_mut().for_each(|tag| def(&mut tag.def));
+        channel.limits.values_mut().for_each(|limit| def(&mut limit.def));
+    }
+    model.messages.values_mut().for_each(|message| def(&mut message.def));
+    for journey in model.journeys.values_mut() {
+        def(&mut journey.def);
+        journey.stages.values_mut().for_each(def);
+    }
+    model
 }
 
 /// The files a request may look at: the one the cursor is in, then the other open documents.

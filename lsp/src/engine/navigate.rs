@@ -45,9 +45,10 @@ pub fn target_at(files: Files<'_>, offset: usize) -> Option<Target> {
     let occurrence = files.current.index.at(offset)?;
     let kind = match occurrence.kind {
         SymbolKind::Name => {
-            let is_segment = files.all().any(|file| {
-                file.index.definitions().any(|def| def.kind == SymbolKind::Segment && def.name == occurrence.name)
-            });
+            let is_segment =
+                files.all().any(|file| {
+                    file.index.definitions().any(|def| def.kind == SymbolKind::Segment && def.name == occurrence.name)
+                }) || files.current.model.as_ref().is_some_and(|model| model.segments.contains_key(&occurrence.name));
             if !is_segment {
                 return None;
             }
@@ -68,7 +69,29 @@ pub fn target_at(files: Files<'_>, offset: usize) -> Option<Target> {
 /// twice.
 pub fn definition(files: Files<'_>, offset: usize) -> Vec<FileSpan> {
     let Some(target) = target_at(files, offset) else { return Vec::new() };
-    definitions_of(files, &target).into_iter().map(|(file, def)| FileSpan { file: file.file, span: def.span }).collect()
+    let found: Vec<FileSpan> = definitions_of(files, &target)
+        .into_iter()
+        .map(|(file, def)| FileSpan { file: file.file, span: def.span })
+        .collect();
+    if found.is_empty() {
+        return model_definition(files, &target).into_iter().collect();
+    }
+    found
+}
+
+/// Where the project model says a name is declared: in an imported file or the standard
+/// library, for names no open document defines.
+pub fn model_definition(files: Files<'_>, target: &Target) -> Option<FileSpan> {
+    let model = files.current.model.as_ref()?;
+    let def = match target.kind {
+        SymbolKind::Message => model.messages.get(&target.name).map(|message| message.def),
+        SymbolKind::Segment => model.segments.get(&target.name).copied(),
+        SymbolKind::Event => model.events.get(&target.name).map(|event| event.def),
+        SymbolKind::Channel => model.channels.get(&target.name).map(|channel| channel.def),
+        SymbolKind::Journey => model.journeys.get(&target.name).map(|journey| journey.def),
+        SymbolKind::Stage | SymbolKind::Name => None,
+    }?;
+    Some(FileSpan { file: def.file, span: def.span })
 }
 
 /// The definitions of a target, with their files (current file first; others only when the
