@@ -203,6 +203,8 @@ pub fn emit(report: &ProjectReport, options: Options) -> Vec<(String, String)> {
 struct Emitter<'a> {
     report: &'a ProjectReport,
     model: &'a Model,
+    /// How long quiet hours can hold a send of a category they apply to (the analyses' own rule).
+    quiet_hours_secs: Option<u64>,
     indexes: Vec<LineIndex>,
     segments: BTreeMap<&'a str, &'a ast::Expr>,
     messages: BTreeMap<&'a str, &'a ast::Message>,
@@ -231,7 +233,9 @@ impl<'a> Emitter<'a> {
             }
         }
         let indexes = report.sources.files.iter().map(|f| LineIndex::new(&f.text)).collect();
-        Emitter { report, model: &report.model, indexes, segments, messages, journeys }
+        let quiet_hours_secs =
+            crate::flow::Context::new(&report.sources, &report.model).quiet_hours.map(|q| q.length_secs());
+        Emitter { report, model: &report.model, quiet_hours_secs, indexes, segments, messages, journeys }
     }
 
     fn bundle(&self, graph: &Graph, options: Options) -> Bundle {
@@ -264,7 +268,7 @@ impl<'a> Emitter<'a> {
                 }
                 NodeKind::Branch { conditions } => {
                     let conditions: Vec<Value> =
-                        conditions.iter().map(|c| self.expr(c, false, &mut used_segments)).collect();
+                        conditions.iter().map(|c| self.expr(c, None, &mut used_segments)).collect();
                     fields.insert("conditions", Value::Array(conditions));
                 }
                 NodeKind::Split { shares } => {
@@ -282,7 +286,7 @@ impl<'a> Emitter<'a> {
                 }
                 NodeKind::Set { field, value } => {
                     fields.insert("field", json!(field));
-                    fields.insert("value", self.expr(value, false, &mut used_segments));
+                    fields.insert("value", self.expr(value, None, &mut used_segments));
                 }
                 NodeKind::Tag { name } => {
                     fields.insert("tag", json!(name));
@@ -294,7 +298,15 @@ impl<'a> Emitter<'a> {
             if let Some(message) = node.kind.sent_message() {
                 used_messages.insert(message);
             }
-            let next = node.edges.iter().map(|e| (e.label.clone(), target(e.target))).collect();
+            // Split arms are keyed by position (`p1`, `p2`, ... in the order of `shares`): their
+            // labels are their shares, and two arms of `50%` must not collapse into one key.
+            let split = matches!(node.kind, NodeKind::Split { .. });
+            let next = node
+                .edges
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (if split { format!("p{}", i + 1) } else { e.label.clone() }, target(e.target)))
+                .collect();
             nodes.insert(
                 node.id.clone(),
                 Node {
@@ -338,8 +350,10 @@ impl<'a> Emitter<'a> {
         used_events.extend(graph.entry_event.iter().cloned());
         used_events.extend(graph.exit_on.iter().cloned());
 
-        let entry_condition = graph.entry_condition.as_ref().map(|c| self.expr(c, true, &mut used_segments));
-        let audience = graph.audience.as_ref().map(|c| self.expr(c, false, &mut used_segments));
+        // Bare names in `entry ... where` may be fields of the entry event, resolved as the checker does.
+        let entry_event = graph.entry_event.as_deref();
+        let entry_condition = graph.entry_condition.as_ref().map(|c| self.expr(c, entry_event, &mut used_segments));
+        let audience = graph.audience.as_ref().map(|c| self.expr(c, None, &mut used_segments));
         let messages: BTreeMap<String, Message> = used_messages
             .iter()
             .filter_map(|name| {
@@ -355,7 +369,7 @@ impl<'a> Emitter<'a> {
             }
             let Some(condition) = self.segments.get(name.as_str()) else { continue };
             let mut more = BTreeSet::new();
-            segments.insert(name.clone(), self.expr(condition, false, &mut more));
+            segments.insert(name.clone(), self.expr(condition, None, &mut more));
             pending.extend(more.into_iter().filter(|m| !segments.contains_key(m)));
         }
         let used_channels: BTreeSet<String> = messages.values().map(|m| m.channel.clone()).collect();
@@ -422,7 +436,7 @@ impl<'a> Emitter<'a> {
                             channel: e.channel.clone(),
                             category: e.category.clone(),
                             consent: e.consent.clone(),
-                            window_max_s: e.window_max_secs,
+                            window_max_s: self.window_bound(e),
                             window_s: e.window_secs,
                             form: e.form.clone(),
                             quiet_hours: e.quiet_hours.clone(),
@@ -431,6 +445,17 @@ impl<'a> Emitter<'a> {
                 })
                 .collect(),
         }
+    }
+
+    /// The bound on the time since the contact's last inbound message when the message is
+    /// handed to the channel: the analyses' bound where the contact reaches the send, plus the
+    /// longest that quiet hours can then hold it. `None`: unbounded, or no window.
+    fn window_bound(&self, evidence: &crate::flow::SendEvidence) -> Option<u64> {
+        let deferral = self
+            .quiet_hours_secs
+            .filter(|_| crate::flow::rules::QUIET_HOURS_APPLY_TO.contains(&evidence.category.as_str()))
+            .unwrap_or(0);
+        evidence.window_max_secs.and_then(|max| max.checked_add(deferral))
     }
 
     fn sources(&self) -> Vec<SourceHash> {
@@ -537,7 +562,7 @@ impl<'a> Emitter<'a> {
                 }
                 Element::Template { name, lang, params, .. } => {
                     let params: serde_json::Map<String, Value> =
-                        params.iter().map(|p| (p.name.name.clone(), self.expr(&p.value, false, segments))).collect();
+                        params.iter().map(|p| (p.name.name.clone(), self.expr(&p.value, None, segments))).collect();
                     out.template = Some(json!({ "name": name.value, "lang": lang.value, "params": params }));
                 }
                 Element::Tag { name, .. } => out.tag = Some(name.name.clone()),
@@ -566,9 +591,9 @@ impl<'a> Emitter<'a> {
             .map(|part| match part {
                 TemplatePart::Literal(text) => json!({ "text": text }),
                 TemplatePart::Field { path, fallback, .. } => {
-                    let mut field = self.field(path, false);
+                    let mut field = self.field(path, None);
                     if let (Some(fallback), Value::Object(map)) = (fallback, &mut field) {
-                        map.insert("default".into(), self.expr(fallback, false, segments));
+                        map.insert("default".into(), self.expr(fallback, None, segments));
                     }
                     field
                 }
@@ -576,36 +601,40 @@ impl<'a> Emitter<'a> {
             .collect()
     }
 
+    /// Whether `name` is a field of `entry_event`: in `entry on E where ...` a bare name is a
+    /// field of `E` before it is a segment or a profile field (as `check::exprs` resolves it).
+    fn entry_field(&self, entry_event: Option<&str>, name: &str) -> bool {
+        entry_event.and_then(|e| self.model.events.get(e)).is_some_and(|e| e.fields.contains_key(name))
+    }
+
     /// `{"field": "first_name", "scope": "profile"}` or `... "scope": "event"`.
-    fn field(&self, path: &ast::Path, bare_event: bool) -> Value {
+    fn field(&self, path: &ast::Path, entry_event: Option<&str>) -> Value {
         let names: Vec<&str> = path.segments.iter().map(|s| s.name.as_str()).collect();
         match names.as_slice() {
             ["event", field] => json!({ "field": field, "scope": "event" }),
             ["profile", field] => json!({ "field": field, "scope": "profile" }),
-            [field] if bare_event && !self.model.profile.contains_key(*field) => {
-                json!({ "field": field, "scope": "event" })
-            }
+            [field] if self.entry_field(entry_event, field) => json!({ "field": field, "scope": "event" }),
             [field] => json!({ "field": field, "scope": "profile" }),
             _ => json!({ "field": names.join("."), "scope": "profile" }),
         }
     }
 
     /// An expression tree. Chains of one associative operator are flattened into one node.
-    fn expr(&self, expr: &ast::Expr, bare_event: bool, segments: &mut BTreeSet<String>) -> Value {
+    fn expr(&self, expr: &ast::Expr, entry_event: Option<&str>, segments: &mut BTreeSet<String>) -> Value {
         match &expr.kind {
             ExprKind::Path(path) => match path.segments.as_slice() {
+                [single] if self.entry_field(entry_event, &single.name) => {
+                    json!({ "field": single.name, "scope": "event" })
+                }
                 [single] if self.segments.contains_key(single.name.as_str()) => {
                     segments.insert(single.name.clone());
                     json!({ "segment": single.name })
                 }
-                [single]
-                    if !(self.model.profile.contains_key(&single.name)
-                        || bare_event && self.model.events.values().any(|e| e.fields.contains_key(&single.name))) =>
-                {
+                [single] if !self.model.profile.contains_key(&single.name) => {
                     // A bare enum value (`plan == pro`).
                     json!({ "value": single.name })
                 }
-                _ => self.field(path, bare_event),
+                _ => self.field(path, entry_event),
             },
             ExprKind::Str(template) => match template.parts.as_slice() {
                 [] => json!({ "value": "" }),
@@ -618,7 +647,7 @@ impl<'a> Emitter<'a> {
             ExprKind::Bool(b) => json!({ "value": b }),
             ExprKind::Duration(d) => json!({ "duration_s": d.secs }),
             ExprKind::List(items) => {
-                json!({ "list": items.iter().map(|i| self.expr(i, bare_event, segments)).collect::<Vec<_>>() })
+                json!({ "list": items.iter().map(|i| self.expr(i, entry_event, segments)).collect::<Vec<_>>() })
             }
             ExprKind::Call { name, args } => {
                 let names: Vec<String> = args
@@ -641,12 +670,15 @@ impl<'a> Emitter<'a> {
                     UnaryOp::Not => "not",
                     UnaryOp::Neg => "neg",
                 };
-                json!({ "op": op, "args": [self.expr(operand, bare_event, segments)] })
+                json!({ "op": op, "args": [self.expr(operand, entry_event, segments)] })
             }
             ExprKind::Binary { op, .. } => {
                 let mut args = Vec::new();
                 let associative = matches!(op, BinaryOp::And | BinaryOp::Or | BinaryOp::Add | BinaryOp::Fallback);
-                // Left-deep chains of the same associative operator, flattened without recursion.
+                // Chains of the same associative operator, flattened without recursion. `-` is
+                // not associative: only its left spine is flattened, `a - b - c` being
+                // `(a - b) - c`, so its arguments fold from the left. Without this a chain of
+                // MAX_EXPR_TERMS subtractions would nest deeper than serde_json reads back.
                 let mut pending = vec![expr];
                 let mut operands = Vec::new();
                 while let Some(e) = pending.pop() {
@@ -657,11 +689,19 @@ impl<'a> Emitter<'a> {
                             pending.push(rhs);
                             pending.push(lhs);
                         }
+                        ExprKind::Binary { op: BinaryOp::Sub, lhs, rhs }
+                            if *op == BinaryOp::Sub && operands.is_empty() =>
+                        {
+                            // Still on the left spine: left operands are taken first, so no
+                            // operand has been taken yet only while descending it.
+                            pending.push(rhs);
+                            pending.push(lhs);
+                        }
                         _ => operands.push(e),
                     }
                 }
                 for operand in operands {
-                    args.push(self.expr(operand, bare_event, segments));
+                    args.push(self.expr(operand, entry_event, segments));
                 }
                 json!({ "op": op.as_str(), "args": args })
             }
@@ -688,11 +728,25 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The node kinds of format version 1, as `kind` names them.
+pub const NODE_KINDS: [&str; 11] =
+    ["send", "ask", "wait", "wait_for", "branch", "split", "handoff", "consent_request", "set", "tag", "track"];
+
 /// Reads a bundle back the way a runtime would (serde_json's default reader, with its nesting
 /// limit) and checks its internal references: every edge and stage points at a node or `exit`,
-/// every sent message is included. The writer refuses to write a bundle that fails this.
+/// every node kind is known, a split has one edge per share, every sent message is included.
+/// The writer refuses to write a bundle that fails this.
 pub fn validate(text: &str) -> Result<(), String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| format!("does not read back: {e}"))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        if e.to_string().contains("recursion limit") {
+            format!(
+                "does not read back: it nests deeper than serde_json's default limit of 128 ({e}); \
+                 an expression is too deeply nested: split it into segments"
+            )
+        } else {
+            format!("does not read back: {e}")
+        }
+    })?;
     if value.get("format").and_then(Value::as_str) != Some(FORMAT) {
         return Err("missing or wrong `format`".into());
     }
@@ -706,12 +760,35 @@ pub fn validate(text: &str) -> Result<(), String> {
     if !exists(start) {
         return Err(format!("`start` points at unknown node `{start}`"));
     }
+    for stage in value.get("stages").and_then(Value::as_array).ok_or("no `stages` list")? {
+        let name = stage.get("name").and_then(Value::as_str).unwrap_or("");
+        let first = stage.get("start").and_then(Value::as_str).unwrap_or("");
+        if !exists(first) {
+            return Err(format!("stage `{name}` starts at unknown node `{first}`"));
+        }
+        for id in stage.get("nodes").and_then(Value::as_array).map_or(&[][..], Vec::as_slice) {
+            let id = id.as_str().unwrap_or("");
+            if !nodes.contains_key(id) {
+                return Err(format!("stage `{name}` lists unknown node `{id}`"));
+            }
+        }
+    }
     for (id, node) in nodes {
+        let kind = node.get("kind").and_then(Value::as_str).unwrap_or("");
+        if !NODE_KINDS.contains(&kind) {
+            return Err(format!("node `{id}` has unknown kind `{kind}`"));
+        }
         let next = node.get("next").and_then(Value::as_object).ok_or_else(|| format!("node `{id}` has no `next`"))?;
         for (label, target) in next {
             let target = target.as_str().unwrap_or("");
             if !exists(target) {
                 return Err(format!("node `{id}` edge `{label}` points at unknown node `{target}`"));
+            }
+        }
+        if kind == "split" {
+            let shares = node.get("shares").and_then(Value::as_array).map_or(0, Vec::len);
+            if next.len() != shares || (1..=shares).any(|i| !next.contains_key(&format!("p{i}"))) {
+                return Err(format!("split `{id}` does not have one edge `p1`..`p{shares}` per share"));
             }
         }
         if let Some(message) = node.get("message").and_then(Value::as_str) {

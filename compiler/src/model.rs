@@ -177,6 +177,17 @@ pub struct Message {
     pub is_template: bool,
 }
 
+/// A declared template: the parameters a message using it must fill, and what it may carry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    pub def: Def,
+    pub channel: String,
+    pub category: String,
+    pub lang: Option<String>,
+    /// Placeholder names in its texts, in order of first use.
+    pub params: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Journey {
     pub def: Def,
@@ -191,6 +202,7 @@ pub struct Model {
     pub segments: BTreeMap<String, Def>,
     pub channels: BTreeMap<String, Channel>,
     pub messages: BTreeMap<String, Message>,
+    pub templates: BTreeMap<String, Template>,
     pub journeys: BTreeMap<String, Journey>,
     /// Whether some policy declares `business_hours` (needed by `if within business_hours`).
     pub has_business_hours: bool,

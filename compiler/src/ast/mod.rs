@@ -29,6 +29,7 @@ pub enum Item {
     Policy(Policy),
     Channel(Channel),
     Message(Message),
+    Template(TemplateDecl),
     Journey(Journey),
 }
 
@@ -42,6 +43,7 @@ impl Item {
             Item::Policy(it) => it.span,
             Item::Channel(it) => it.span,
             Item::Message(it) => it.span,
+            Item::Template(it) => it.span,
             Item::Journey(it) => it.span,
         }
     }
@@ -295,6 +297,19 @@ pub enum TemplatePart {
         fallback: Option<Expr>,
         span: Span,
     },
+}
+
+/// `template order_shipped on whatsapp as utility { lang "en_US"; body "Order {order} shipped" }`:
+/// a template approved by the platform, whose `{name}` placeholders are its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateDecl {
+    pub name: Ident,
+    pub channel: Ident,
+    pub category: Ident,
+    pub lang: Option<StrLit>,
+    /// `header`, `body` or `footer`, with its text.
+    pub texts: Vec<(Ident, Template)>,
+    pub span: Span,
 }
 
 // ---------------------------------------------------------------------------------------------

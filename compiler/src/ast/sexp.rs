@@ -68,6 +68,17 @@ impl Printer {
                 &format!("message {} on={} as={}", message.name.name, message.channel.name, message.category.name),
                 |p| p.elements(&message.elements),
             ),
+            Item::Template(template) => self.nested(
+                &format!("template {} on={} as={}", template.name.name, template.channel.name, template.category.name),
+                |p| {
+                    if let Some(lang) = &template.lang {
+                        p.line(&format!("(lang {:?})", lang.value));
+                    }
+                    for (slot, text) in &template.texts {
+                        p.line(&format!("({} {})", slot.name, self::template(text)));
+                    }
+                },
+            ),
             Item::Journey(journey) => self.nested(&format!("journey {}", journey.name.name), |p| {
                 for member in &journey.members {
                     p.member(member);

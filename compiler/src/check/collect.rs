@@ -98,6 +98,27 @@ fn collect_item(file: FileId, item: &Item, model: &mut Model, sink: &mut Sink) {
             };
             insert_unique(&mut model.messages, "message", &message.name, file, value, |m| m.def, sink);
         }
+        Item::Template(template) => {
+            let mut params: Vec<String> = Vec::new();
+            for (_, text) in &template.texts {
+                for part in &text.parts {
+                    if let ast::TemplatePart::Field { path, .. } = part {
+                        let name = path.segments.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(".");
+                        if !params.contains(&name) {
+                            params.push(name);
+                        }
+                    }
+                }
+            }
+            let value = model::Template {
+                def: def(file, &template.name),
+                channel: template.channel.name.clone(),
+                category: template.category.name.clone(),
+                lang: template.lang.as_ref().map(|l| l.value.clone()),
+                params,
+            };
+            insert_unique(&mut model.templates, "template", &template.name, file, value, |t| t.def, sink);
+        }
         Item::Journey(journey) => {
             let mut stages = BTreeMap::new();
             for member in &journey.members {

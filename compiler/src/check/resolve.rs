@@ -48,9 +48,91 @@ pub fn resolve(sources: &Sources, model: &Model, sink: &mut Sink) {
                     }
                 }
                 Item::Message(message) => check_message(message, &Scope { event: EventScope::Deferred, ..scope }, sink),
+                Item::Template(template) => {
+                    check_channel(&template.channel, &scope, sink);
+                    if super::collect::check_category(file.id, &template.category, sink) {
+                        sink.stats.references += 1;
+                    }
+                }
                 Item::Journey(journey) => JourneyWalk::new(journey, file.id, model, &messages).run(sink),
             }
         }
+    }
+}
+
+/// A message's `template "name" lang "xx" { params }` against the template's declaration, when
+/// the project declares it (WA-TPL, WA-CAT). Undeclared templates cannot be checked here.
+fn check_template_use(
+    name: &ast::StrLit,
+    lang: &ast::StrLit,
+    params: &[ast::TemplateParam],
+    span: crate::span::Span,
+    channel: &str,
+    scope: &Scope<'_>,
+    sink: &mut Sink,
+) {
+    let Some(declared) = scope.model.templates.get(&name.value) else { return };
+    sink.stats.content_rules += 1;
+    let file = scope.file;
+    let mismatch = |what: String, label: &str| {
+        Diagnostic::new(Code::J0310, what, file, span).with_label(label.to_owned()).with_secondary(
+            declared.def.file,
+            declared.def.span,
+            "the template is declared here",
+        )
+    };
+    if declared.channel != channel {
+        sink.push(mismatch(
+            format!("template `{}` is declared for {}, not {channel}", name.value, declared.channel),
+            "wrong channel",
+        ));
+    }
+    if let Some(declared_lang) = &declared.lang {
+        if declared_lang != &lang.value {
+            sink.push(
+                mismatch(
+                    format!("template `{}` is approved in `{declared_lang}`, not `{}`", name.value, lang.value),
+                    "wrong language",
+                )
+                .with_suggestion(
+                    format!("write `{declared_lang}`"),
+                    lang.span,
+                    format!("\"{declared_lang}\""),
+                ),
+            );
+        }
+    }
+    let given: Vec<&str> = params.iter().map(|p| p.name.name.as_str()).collect();
+    for param in params {
+        if !declared.params.iter().any(|p| p == &param.name.name) {
+            let mut diagnostic = Diagnostic::new(
+                Code::J0309,
+                format!("template `{}` has no parameter `{}`", name.value, param.name.name),
+                file,
+                param.name.span,
+            )
+            .with_label("not a placeholder of the template")
+            .with_secondary(declared.def.file, declared.def.span, "the template is declared here");
+            if let Some(best) = crate::names::closest(&param.name.name, declared.params.iter().map(String::as_str)) {
+                diagnostic = diagnostic.with_suggestion(format!("write `{best}`"), param.name.span, best);
+            }
+            sink.push(diagnostic);
+        }
+    }
+    let missing: Vec<String> =
+        declared.params.iter().filter(|p| !given.contains(&p.as_str())).map(|p| format!("`{p}`")).collect();
+    if !missing.is_empty() {
+        sink.push(
+            Diagnostic::new(
+                Code::J0309,
+                format!("template `{}` needs {} too", name.value, missing.join(", ")),
+                file,
+                span,
+            )
+            .with_label("missing parameters")
+            .with_secondary(declared.def.file, declared.def.span, "the template is declared here")
+            .with_help("give every placeholder of the template a value"),
+        );
     }
 }
 
@@ -93,11 +175,12 @@ fn check_elements(elements: &[Element], channel: &str, channel_known: bool, scop
             }
             Element::Media { url, .. } => check_template(url, scope, sink),
             Element::Card { elements, .. } => check_elements(elements, channel, channel_known, scope, sink),
-            Element::Template { params, .. } => {
+            Element::Template { name, lang, params, span } => {
                 for param in params {
                     sink.stats.expressions += 1;
                     type_of(&param.value, scope, None, sink);
                 }
+                check_template_use(name, lang, params, *span, channel, scope, sink);
             }
             Element::Tag { name, .. } => {
                 let Some(declared) = scope.model.channels.get(channel) else { continue };

@@ -19,6 +19,10 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         param_line => "a template parameter (`order = event.order_id`)",
         member_line => "`stage` or a journey setting (`audience`, `entry on`, `exit on`, `goal`, `reentry`)",
         step_line => "a step (`send`, `ask`, `wait`, `if`, `goto`, ...)",
+        template_part_line | template_part | template_lang | template_text | template_slot => {
+            "a template part (`lang`, `header`, `body`, `footer`)"
+        }
+        template_block => "`{`",
         arm_line => "an outcome (`timeout => exit`)",
         bad_line | bad_entry => return None,
         // Silent helper rules never reach an error message.
@@ -64,7 +68,7 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         media_kind => "a media kind (`image`, `video`, `audio`, `file`)",
         ident_list => "a list of names",
 
-        import | profile | event_decl | segment | policy | channel | message | journey => {
+        import | profile | event_decl | segment | policy | channel | message | template_decl | journey => {
             "an item (`journey`, `message`, `segment`, `import`, ...)"
         }
         field_decl => "a field (`first_name: text?`)",

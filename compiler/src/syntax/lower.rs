@@ -46,6 +46,7 @@ enum LineContext {
     Member,
     Step,
     Arm,
+    TemplatePart,
 }
 
 impl LineContext {
@@ -59,6 +60,7 @@ impl LineContext {
             LineContext::Member => Rule::member_line,
             LineContext::Step => Rule::step_line,
             LineContext::Arm => Rule::arm_line,
+            LineContext::TemplatePart => Rule::template_part_line,
         }
     }
 }
@@ -523,6 +525,62 @@ impl<'a> Lowerer<'a> {
                     return None;
                 };
                 Item::Message(Message { name, channel, category, elements, span })
+            }
+            Rule::template_decl => {
+                let mut idents = Vec::new();
+                let mut lang = None;
+                let mut texts = Vec::new();
+                for child in significant(pair) {
+                    match child.as_rule() {
+                        Rule::ident | Rule::channel_ref | Rule::category_ref => idents.push(self.ident(child)),
+                        Rule::template_block => {
+                            for part in significant(child) {
+                                match part.as_rule() {
+                                    Rule::template_part => {
+                                        for inner in significant(part) {
+                                            match inner.as_rule() {
+                                                Rule::template_lang => {
+                                                    lang = significant(inner)
+                                                        .find(|p| p.as_rule() == Rule::string)
+                                                        .map(|p| self.str_lit(p));
+                                                }
+                                                Rule::template_text => {
+                                                    let mut slot = None;
+                                                    let mut text = None;
+                                                    for piece in significant(inner) {
+                                                        match piece.as_rule() {
+                                                            Rule::template_slot => {
+                                                                slot = Some(Ident {
+                                                                    name: piece.as_str().to_owned(),
+                                                                    span: self.span(&piece),
+                                                                })
+                                                            }
+                                                            Rule::string => text = Some(self.template(piece)),
+                                                            _ => {}
+                                                        }
+                                                    }
+                                                    if let (Some(slot), Some(text)) = (slot, text) {
+                                                        texts.push((slot, text));
+                                                    }
+                                                }
+                                                _ => {}
+                                            }
+                                        }
+                                    }
+                                    Rule::bad_line => self.bad_line(&part, LineContext::TemplatePart),
+                                    _ => {}
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                let mut idents = idents.into_iter();
+                let (Some(name), Some(channel), Some(category)) = (idents.next(), idents.next(), idents.next()) else {
+                    self.malformed(span, "a template header");
+                    return None;
+                };
+                Item::Template(TemplateDecl { name, channel, category, lang, texts, span })
             }
             Rule::journey => {
                 let mut name = None;

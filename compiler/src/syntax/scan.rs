@@ -242,6 +242,17 @@ impl Scanner<'_> {
 
     fn starts_item(&self, j: usize) -> bool {
         let rest = self.bytes.get(j..).unwrap_or(&[]);
+        // `template` is also a message element (`template "name" ...`) and a channel rule
+        // (`template required outside window`): only `template NAME on` declares one.
+        if let Some(after) = rest.strip_prefix(b"template") {
+            let after = trim_blanks(after);
+            let name_len = after.iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count();
+            let rest_after = trim_blanks(after.get(name_len..).unwrap_or(&[]));
+            return name_len > 0
+                && after.first().is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+                && rest_after.starts_with(b"on")
+                && !rest_after.get(2).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+        }
         ITEM_KEYWORDS.iter().any(|keyword| {
             if !rest.starts_with(keyword) {
                 return false;
@@ -616,4 +627,9 @@ fn bidi_name(codepoint: u32) -> &'static str {
         0x2068 => "FIRST STRONG ISOLATE",
         _ => "POP DIRECTIONAL ISOLATE",
     }
+}
+
+fn trim_blanks(bytes: &[u8]) -> &[u8] {
+    let skip = bytes.iter().take_while(|b| **b == b' ' || **b == b'\t').count();
+    bytes.get(skip..).unwrap_or(&[])
 }

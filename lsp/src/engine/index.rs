@@ -117,6 +117,7 @@ impl Walker {
     fn item(&mut self, index: usize, item: &Item) {
         match item {
             Item::Import(_) | Item::Profile(_) | Item::Policy(_) => {}
+            Item::Template(template) => self.use_name(SymbolKind::Channel, &template.channel),
             Item::Event(event) => {
                 self.define(SymbolKind::Event, &event.name, event.span);
                 if let Some(channel) = &event.inbound {

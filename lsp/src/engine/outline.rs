@@ -50,6 +50,10 @@ fn leaf(name: String, kind: OutlineKind, span: Span, selection: Span) -> Outline
 
 fn item_outline(file: &Analysis, item: &Item) -> OutlineItem {
     match item {
+        Item::Template(template) => OutlineItem {
+            detail: Some(format!("template on {}", template.channel.name)),
+            ..leaf(template.name.name.clone(), OutlineKind::Message, template.span, template.name.span)
+        },
         Item::Import(import) => {
             leaf(format!("import \"{}\"", import.path.value), OutlineKind::Import, import.span, import.path.span)
         }
