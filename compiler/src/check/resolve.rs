@@ -158,6 +158,30 @@ fn check_message(message: &ast::Message, scope: &Scope<'_>, sink: &mut Sink) {
         sink.stats.references += 1;
     }
     check_elements(&message.elements, &message.channel.name, channel_known, scope, sink);
+    // WA-CAT: a template's category is fixed at approval; content of another category needs
+    // another template.
+    for element in &message.elements {
+        if let Element::Template { name, span, .. } = element {
+            if let Some(declared) = scope.model.templates.get(&name.value) {
+                if declared.category != message.category.name {
+                    sink.push(
+                        Diagnostic::new(
+                            Code::J0310,
+                            format!(
+                                "message `{}` is {}, but template `{}` is approved as {}",
+                                message.name.name, message.category.name, name.value, declared.category
+                            ),
+                            scope.file,
+                            *span,
+                        )
+                        .with_label("category differs from the template's")
+                        .with_secondary(declared.def.file, declared.def.span, "the template is declared here")
+                        .with_note("WA-CAT: a template's category is fixed when it is approved; mixed content counts as marketing"),
+                    );
+                }
+            }
+        }
+    }
 }
 
 fn check_elements(elements: &[Element], channel: &str, channel_known: bool, scope: &Scope<'_>, sink: &mut Sink) {

@@ -326,7 +326,7 @@ fn check_send(
         "free-form".to_owned()
     };
     if let (Some(tag_name), Some(channel)) = (&message.tag, channel) {
-        check_tag(cx, node, message_name, message, tag_name, channel, sink);
+        check_tag(node, message_name, message, tag_name, channel, sink);
     }
 
     // Windows.
@@ -426,7 +426,6 @@ fn consent_violation(
 }
 
 fn check_tag(
-    cx: &Context<'_>,
     node: &Node,
     message_name: &str,
     message: &crate::model::Message,
@@ -478,7 +477,6 @@ fn check_tag(
             );
         }
     }
-    let _ = cx;
 }
 
 #[allow(clippy::too_many_arguments)]
