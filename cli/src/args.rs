@@ -25,6 +25,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Check, then write one JSON flow bundle per journey into a directory (nothing on errors).
     Build(BuildArgs),
+    /// Print the JSON Schema (draft 2020-12) of the bundles that `build` writes.
+    Schema,
     /// Print the long explanation of a diagnostic code, e.g. `journey explain J0101`.
     Explain(ExplainArgs),
     /// Run the language server on standard input and output (for editors; see docs/editors.md).

@@ -13,10 +13,10 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use journey_compiler::bundle::{self, Options};
-use journey_compiler::check_project;
 use journey_compiler::project::ProjectPath;
+use journey_compiler::{check_project, Severity};
 
-use crate::args::BuildArgs;
+use crate::args::{BuildArgs, Deny};
 use crate::check;
 use crate::exit::Exit;
 use crate::project;
@@ -29,7 +29,8 @@ pub fn run(args: &BuildArgs) -> Exit {
         let _ = writeln!(io::stderr().lock(), "error: no bundle written: the check did not pass");
         return checked;
     }
-    let bundles = match emit_all(&args.paths, &args.exclude) {
+    let deny_warnings = args.deny.contains(&Deny::Warnings);
+    let bundles = match emit_all(&args.paths, &args.exclude, deny_warnings) {
         Ok(bundles) => bundles,
         Err(message) => {
             let _ = writeln!(io::stderr().lock(), "error: no bundle written: {message}");
@@ -59,7 +60,12 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// Every journey's bundle, keyed by file name, validated; an error if two journeys share a name.
-fn emit_all(paths: &[PathBuf], exclude: &[PathBuf]) -> Result<BTreeMap<String, String>, String> {
+///
+/// The project is checked again here, and its bundles are emitted only from a report without
+/// errors: the files may have changed since the check that printed the diagnostics. Entries are
+/// sorted by project path, so the bundle does not depend on the order of the command line (the
+/// first `quiet_hours` of a project, for one, is taken in file order).
+fn emit_all(paths: &[PathBuf], exclude: &[PathBuf], deny_warnings: bool) -> Result<BTreeMap<String, String>, String> {
     let source_date_epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse::<u64>().ok());
     let options = Options { source_date_epoch };
     let mut discovered = crate::discover::discover(paths);
@@ -72,8 +78,19 @@ fn emit_all(paths: &[PathBuf], exclude: &[PathBuf]) -> Result<BTreeMap<String, S
     let mut bundles = BTreeMap::new();
     for inputs in projects {
         let loader = project::DiskLoader::new(inputs.root.clone());
-        let entries: Vec<ProjectPath> = inputs.entries.iter().map(|(path, _)| path.clone()).collect();
+        let mut entries: Vec<ProjectPath> = inputs.entries.iter().map(|(path, _)| path.clone()).collect();
+        entries.sort();
         let report = check_project(&entries, &loader);
+        let failing = |d: &&journey_compiler::Diagnostic| {
+            d.severity == Severity::Error || (deny_warnings && d.severity == Severity::Warning)
+        };
+        if let Some(diagnostic) = report.diagnostics.iter().find(failing) {
+            return Err(format!(
+                "the check before writing found {}: {} (did the files change during the build?)",
+                diagnostic.code.as_str(),
+                diagnostic.message
+            ));
+        }
         for (journey, text) in bundle::emit(&report, options) {
             bundle::validate(&text).map_err(|why| format!("the bundle of journey `{journey}` is invalid: {why}"))?;
             let name = format!("{journey}.bundle.json");

@@ -13,6 +13,7 @@ mod explain;
 mod files;
 mod project;
 mod render;
+mod schema;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Build(args) => build::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Schema => schema::run(),
         Command::Lsp => return ExitCode::from(u8::try_from(journey_lsp::run_stdio()).unwrap_or(1)),
     };
     exit.into()
