@@ -5,7 +5,7 @@
 # per file the median wall time of `journey check FILE` (hyperfine when available, else a timing
 # loop) and the peak RSS (GNU time). Prints a Markdown table and the growth exponent 1k -> 10k.
 #
-#   bash bench/run.sh                 # everything (about a minute on 2 cores after the build)
+#   bash bench/run.sh                 # everything (1-2 minutes on 2 cores after the build)
 #   RUNS=20 bash bench/run.sh         # at least this many runs per file (default 10, minimum 3)
 #   SIZES="10 1000 10000" bash bench/run.sh --baseline-only
 #   KEEP=/tmp/bench bash bench/run.sh # keep the generated files and raw timings there
@@ -68,7 +68,7 @@ for n in $SIZES; do CASES+=("baseline-$n|baseline $n|0"); done
 if [ "$BASELINE_ONLY" = 0 ]; then
   for every in 10 4 2; do CASES+=("density-10000-every-$every|density 10000 $every|0"); done
   for k in 10 20 40 60; do CASES+=("diamond-$k|diamond $k|0"); done
-  CASES+=("ring-10000|ring 10000|0" "invalid-10000|invalid 10000|1" "lsp|lsp|0")
+  CASES+=("ring-10000|ring 10000|0" "invalid-10000|invalid 10000|1" "syntax-error-10000|syntax-error 10000|1" "lsp|lsp|0")
 fi
 
 log "generating ${#CASES[@]} files into $WORK..."
@@ -76,7 +76,7 @@ for case in "${CASES[@]}"; do
   IFS='|' read -r name args expect <<<"$case"
   # shellcheck disable=SC2086 # args are words on purpose
   "$GEN" $args >"$WORK/$name.journey"
-  # Sanity gate (§7.2): valid files check clean, the invalid one fails.
+  # Sanity gate (§7.2): valid files check clean, the invalid ones fail.
   status=0; "$JOURNEY" check --format short "$WORK/$name.journey" >"$WORK/$name.out" 2>&1 || status=$?
   if [ "$status" != "$expect" ]; then
     log "sanity gate failed: journey check $name exited $status, expected $expect:"

@@ -3,19 +3,27 @@
 //! `cargo bench -p journey-compiler` runs them all in about two minutes on a 2-core machine;
 //! `cargo bench -p journey-compiler -- parse/` runs one group. Goals they measure (performance.md §6):
 //!
-//! - `parse/` and `check_file/` at 1k and 10k stages, throughput in source bytes: G2a (parse
-//!   ≥ 30 MB/s) and G2b (check ≥ 15 MB/s, today check = decode + parse); 1k vs 10k: G3a.
-//! - `branch_density/`: 10k stages with a branch every 10, 4, 2 stages: G3b (≤ 1.5× from 10 % to 50 %).
-//! - `diamond_ladder/`: k = 10..60 sequential if/else diamonds (2^k paths): G3b (60 in ≤ 5 ms).
-//! - `variants/`: the 10k ring (G3c) and the 10k file with one error at the very end.
+//! - `parse/`, `check_file/` (decode + parse) and `check_project/` (what `journey check` runs:
+//!   load, parse, names, types, content) at 1k and 10k stages, throughput in source bytes: G2a
+//!   (parse ≥ 30 MB/s), G2b (check ≥ 15 MB/s); 1k vs 10k: G3a.
+//! - `branch_density/`: `check_project` on 10k stages with a branch every 10, 4, 2 stages: G3b
+//!   (≤ 1.5× from 10 % to 50 %).
+//! - `diamond_ladder/`: `check_project` on k = 10..60 sequential if/else diamonds (2^k paths): G3b
+//!   (60 in ≤ 5 ms).
+//! - `variants/`: `check_project` on the 10k ring (G3c) and the 10k files with one error at the end
+//!   (an unknown stage, and a syntax error).
 //!
 //! Whole-process times (startup, peak RSS, 20k and 100k stages) are measured by `bench/run.sh`.
+
+// A benchmark is a test: a panic here is a failed setup, not a crash a user can trigger.
+#![allow(clippy::expect_used)]
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
-use journey_compiler::{check_file, parse, FileId};
+use journey_compiler::project::{LoadError, ProjectPath, SourceLoader};
+use journey_compiler::{check_file, check_project, parse, FileId};
 use journey_gen::{Variant, BRANCH_EVERY, DIAMOND_KS};
 
 /// Small enough that the whole suite stays within a few minutes on a shared 2-core machine, large
@@ -26,19 +34,65 @@ fn configure(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>) {
     group.measurement_time(Duration::from_secs(2));
 }
 
-/// Generates a variant and checks that it is what it claims to be, so a grammar change that breaks
-/// the workload fails loudly instead of timing the error path.
+/// A project of one file held in memory; the standard library is built into the compiler.
+struct OneFile {
+    path: ProjectPath,
+    bytes: Vec<u8>,
+}
+
+impl OneFile {
+    fn new(text: &str) -> OneFile {
+        let path = ProjectPath::new("big.journey").expect("a valid project path");
+        OneFile { path, bytes: text.as_bytes().to_vec() }
+    }
+
+    fn check(&self) -> journey_compiler::ProjectReport {
+        check_project(std::slice::from_ref(&self.path), self)
+    }
+}
+
+impl SourceLoader for OneFile {
+    fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
+        if *path == self.path {
+            Ok(self.bytes.clone())
+        } else {
+            Err(LoadError::NotFound)
+        }
+    }
+}
+
+/// Generates a variant and checks that it is what it claims to be, so a compiler change that
+/// rejects the workload fails loudly instead of timing the error path.
 fn source(variant: Variant) -> String {
     let text = variant.generate();
-    let errors = check_file(FileId(0), text.as_bytes()).diagnostics.len();
     let expected = usize::from(!variant.is_valid());
-    assert!(errors == expected, "{}: expected {expected} diagnostics, got {errors}", variant.name());
+    let syntax_expected = usize::from(matches!(variant, Variant::SyntaxErrorAtEnd { .. }));
+    let syntax = check_file(FileId(0), text.as_bytes()).diagnostics;
+    assert!(
+        syntax.len() == syntax_expected,
+        "{}: expected {syntax_expected} syntax errors, got {syntax:#?}",
+        variant.name()
+    );
+    let report = OneFile::new(&text).check();
+    let project = &report.diagnostics;
+    assert!(project.len() == expected, "{}: expected {expected} diagnostics, got {project:#?}", variant.name());
+    // G3b's bound: fixpoint work in node visits against graph edges (several analyses share it).
+    let nodes: usize = report.flow.graphs.iter().map(|g| g.nodes.len()).sum();
+    let edges: usize = report.flow.graphs.iter().map(|g| g.edge_count()).sum();
+    let visits = report.flow.visits;
+    eprintln!(
+        "{}: {nodes} nodes, {edges} edges, {visits} fixpoint visits ({:.2} per edge)",
+        variant.name(),
+        visits as f64 / edges.max(1) as f64
+    );
     text
 }
 
-fn bench_check(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>, id: String, text: &str) {
+/// Times the whole check of a one-file project, as `journey check` runs it.
+fn bench_project(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>, id: String, text: &str) {
+    let project = OneFile::new(text);
     group.throughput(Throughput::Bytes(text.len() as u64));
-    group.bench_function(id, |b| b.iter(|| check_file(FileId(0), black_box(text.as_bytes()))));
+    group.bench_function(id, |b| b.iter(|| black_box(&project).check()));
 }
 
 fn parse_sizes(c: &mut Criterion) {
@@ -56,8 +110,19 @@ fn check_sizes(c: &mut Criterion) {
     let mut group = c.benchmark_group("check_file");
     configure(&mut group);
     for n in [1_000, 10_000] {
+        let text = source(Variant::Baseline { n });
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_function(format!("baseline-{n}"), |b| b.iter(|| check_file(FileId(0), black_box(text.as_bytes()))));
+    }
+    group.finish();
+}
+
+fn project_sizes(c: &mut Criterion) {
+    let mut group = c.benchmark_group("check_project");
+    configure(&mut group);
+    for n in [1_000, 10_000] {
         let variant = Variant::Baseline { n };
-        bench_check(&mut group, variant.name(), &source(variant));
+        bench_project(&mut group, variant.name(), &source(variant));
     }
     group.finish();
 }
@@ -67,7 +132,7 @@ fn branch_density(c: &mut Criterion) {
     configure(&mut group);
     for every in BRANCH_EVERY {
         let variant = Variant::BranchDensity { n: 10_000, every };
-        bench_check(&mut group, variant.name(), &source(variant));
+        bench_project(&mut group, variant.name(), &source(variant));
     }
     group.finish();
 }
@@ -78,7 +143,7 @@ fn diamond_ladder(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(1));
     for k in DIAMOND_KS {
         let variant = Variant::DiamondLadder { k };
-        bench_check(&mut group, variant.name(), &source(variant));
+        bench_project(&mut group, variant.name(), &source(variant));
     }
     group.finish();
 }
@@ -86,11 +151,13 @@ fn diamond_ladder(c: &mut Criterion) {
 fn variants(c: &mut Criterion) {
     let mut group = c.benchmark_group("variants");
     configure(&mut group);
-    for variant in [Variant::Ring { n: 10_000 }, Variant::InvalidAtEnd { n: 10_000 }] {
-        bench_check(&mut group, variant.name(), &source(variant));
+    for variant in
+        [Variant::Ring { n: 10_000 }, Variant::InvalidAtEnd { n: 10_000 }, Variant::SyntaxErrorAtEnd { n: 10_000 }]
+    {
+        bench_project(&mut group, variant.name(), &source(variant));
     }
     group.finish();
 }
 
-criterion_group!(benches, parse_sizes, check_sizes, branch_density, diamond_ladder, variants);
+criterion_group!(benches, parse_sizes, check_sizes, project_sizes, branch_density, diamond_ladder, variants);
 criterion_main!(benches);

@@ -3,17 +3,20 @@
 //!
 //! Stage `i` of `N` (0-based), with branches every 10 stages in the baseline:
 //!
-//! - `i == N-1`: terminal stage, `exit` (or `goto s0` for a ring, or a broken line for
-//!   invalid-at-end);
+//! - `i == N-1`: terminal stage, `exit` (or `goto s0` for a ring, `goto nowhere` for
+//!   invalid-at-end, `send` without a message for syntax-error-at-end);
 //! - `i % 10 == 9`: branch, `if consent(CH, marketing) { goto s{i+1} }` / `else { goto s{min(i+5, N-1)} }`
 //!   with `CH = [email, sms, whatsapp][i % 3]` (rejoins five stages later);
 //! - `i % 5 == 4`: `wait 1d` then `goto s{i+1}`;
 //! - otherwise: `send m{i % 3}` then `goto s{i+1}`.
 //!
 //! Every stage is four lines (`stage sI {`, two statements, `}`), the terminal one three, so a
-//! 10,000-stage file is about 40,000 lines. The header declares the three messages `m0` (email),
-//! `m1` (SMS) and `m2` (WhatsApp template), a profile, an inbound event and a policy, so the files
-//! stay valid once names, channels and consent are checked.
+//! 10,000-stage file is about 40,000 lines. The header declares a profile, an inbound event, a
+//! policy (quiet hours, at most 2 marketing messages per 7 days) and the messages: `m0` (email),
+//! `m1` (SMS) and `m2` (WhatsApp template) are utility messages, so the chain of sends needs no
+//! marketing consent and hits no frequency cap; `p0` (email) and `p1` (SMS) are marketing messages
+//! with their unsubscribe and opt-out wording, sent by the diamond ladder under a consent check.
+//! Every valid variant passes the whole checker (names, content, consent, windows, frequency).
 //!
 //! Output is deterministic: the same variant always produces the same bytes.
 
@@ -34,25 +37,36 @@ const CHANNELS: [&str; 3] = ["email", "sms", "whatsapp"];
 const HEADER: &str = r#"import "std/channels"
 
 profile {
-  first_name: text?
-  email:      email?
-  phone:      phone?
-  timezone:   timezone
+  first_name:      text?
+  email:           email?
+  phone:           phone?
+  timezone:        timezone
+  postal_address:  text
+  unsubscribe_url: url
 }
 
 event started inbound messenger {}
 
-message m0 on email as marketing {
-  subject "Hi"
-  text "Hello {first_name ?? "there"}"
+message m0 on email as utility {
+  subject "Your order"
+  text "Hello {first_name ?? "there"}, your order is on its way"
 }
 
-message m1 on sms as marketing {
-  text "Hi {first_name ?? "there"}, new offers are in. Reply STOP to opt out"
+message m1 on sms as utility {
+  text "Hi {first_name ?? "there"}, your order is on its way. Reply STOP to opt out"
 }
 
 message m2 on whatsapp as utility {
   template "order_update" lang "en_US" { name = first_name }
+}
+
+message p0 on email as marketing {
+  subject "New offers"
+  text "Hello {first_name ?? "there"}, new offers are in. Unsubscribe: {unsubscribe_url} - {postal_address}"
+}
+
+message p1 on sms as marketing {
+  text "Hi {first_name ?? "there"}, new offers are in. Reply STOP to opt out"
 }
 
 policy {
@@ -71,9 +85,13 @@ enum Last {
     Exit,
     /// `goto s0`: a loop back to the start (re-entry journey), for the fixpoint goal G3c.
     Ring,
-    /// A statement that does not parse (`send` without a message): exactly one diagnostic, at the
+    /// `goto nowhere`: a dangling target (§7.2's invalid-at-end), one unknown-stage error at the
     /// very end of the file, so a checker must get through everything before it.
-    Invalid,
+    Dangling,
+    /// `send` without a message: one syntax error at the very end of the file. Before names were
+    /// resolved this was the only way to make the last stage invalid; it stays to time the error
+    /// path of the parser alone.
+    SyntaxError,
 }
 
 /// One workload of §7.2.
@@ -84,14 +102,15 @@ pub enum Variant {
     /// `n` stages, a branch every `every` stages (`every` = 10, 4, 2 for 10 %, 25 %, 50 %).
     BranchDensity { n: usize, every: usize },
     /// `k` stages in a chain, each a diamond `if consent(..) { send .. } else { send .. }` that
-    /// rejoins at the stage's `goto`: 2^k paths through k + 1 stages.
+    /// rejoins before the stage's `wait 4d` and `goto`: 2^k paths through k + 1 stages.
     DiamondLadder { k: usize },
     /// The baseline with the last stage jumping back to `s0`.
     Ring { n: usize },
-    /// The baseline with one syntax error in the last stage. Until names are resolved, the error is
-    /// `send` without a message; once unknown stages are reported it becomes `goto nowhere`, the
-    /// dangling target of §7.2.
+    /// The baseline whose last stage jumps to a stage that does not exist (`goto nowhere`), the
+    /// dangling target of §7.2: valid syntax, exactly one error (unknown stage).
     InvalidAtEnd { n: usize },
+    /// The baseline whose last stage is `send` without a message: exactly one syntax error.
+    SyntaxErrorAtEnd { n: usize },
     /// The baseline sized to about [`LSP_LINES`] lines, for editor latency.
     Lsp,
 }
@@ -104,14 +123,15 @@ impl Variant {
             Variant::BranchDensity { n, every } => chain(n, every, Last::Exit),
             Variant::DiamondLadder { k } => diamond_ladder(k),
             Variant::Ring { n } => chain(n, 10, Last::Ring),
-            Variant::InvalidAtEnd { n } => chain(n, 10, Last::Invalid),
+            Variant::InvalidAtEnd { n } => chain(n, 10, Last::Dangling),
+            Variant::SyntaxErrorAtEnd { n } => chain(n, 10, Last::SyntaxError),
             Variant::Lsp => chain(lsp_stages(), 10, Last::Exit),
         }
     }
 
     /// Whether the generated file is meant to check without errors.
     pub fn is_valid(self) -> bool {
-        !matches!(self, Variant::InvalidAtEnd { .. })
+        !matches!(self, Variant::InvalidAtEnd { .. } | Variant::SyntaxErrorAtEnd { .. })
     }
 
     /// A short stable name, for benchmark ids and file names (`baseline-10000`, `density-10000-every-4`).
@@ -122,12 +142,13 @@ impl Variant {
             Variant::DiamondLadder { k } => format!("diamond-{k}"),
             Variant::Ring { n } => format!("ring-{n}"),
             Variant::InvalidAtEnd { n } => format!("invalid-{n}"),
+            Variant::SyntaxErrorAtEnd { n } => format!("syntax-error-{n}"),
             Variant::Lsp => "lsp".to_owned(),
         }
     }
 
     /// Parses command-line words: `baseline N`, `density N EVERY`, `diamond K`, `ring N`,
-    /// `invalid N`, `lsp`.
+    /// `invalid N`, `syntax-error N`, `lsp`.
     pub fn from_args<S: AsRef<str>>(args: &[S]) -> Result<Variant, String> {
         let words: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
         let number = |word: &str, what: &str| -> Result<usize, String> {
@@ -144,6 +165,7 @@ impl Variant {
             ["diamond", k] => Ok(Variant::DiamondLadder { k: number(k, "K")? }),
             ["ring", n] => Ok(Variant::Ring { n: number(n, "N")? }),
             ["invalid", n] => Ok(Variant::InvalidAtEnd { n: number(n, "N")? }),
+            ["syntax-error", n] => Ok(Variant::SyntaxErrorAtEnd { n: number(n, "N")? }),
             ["lsp"] => Ok(Variant::Lsp),
             _ => Err(USAGE.to_owned()),
         }
@@ -159,7 +181,8 @@ variants:
   density N EVERY    N stages, a branch every EVERY stages (10, 4, 2 = 10 %, 25 %, 50 %)
   diamond K          K sequential if/else diamonds in a stage chain (2^K paths)
   ring N             baseline whose last stage jumps back to s0
-  invalid N          baseline with one syntax error in the last stage
+  invalid N          baseline whose last stage jumps to an unknown stage (`goto nowhere`)
+  syntax-error N     baseline with one syntax error in the last stage (`send` without a message)
   lsp                baseline of about 10,000 lines (about 2,500 stages)";
 
 /// The baseline of `n` stages.
@@ -188,7 +211,8 @@ fn chain(n: usize, every: usize, last: Last) -> String {
     let what = match last {
         Last::Exit => format!("{n} stages, a branch every {every}"),
         Last::Ring => format!("{n} stages in a ring"),
-        Last::Invalid => format!("{n} stages, invalid at the end"),
+        Last::Dangling => format!("{n} stages, an unknown stage at the end"),
+        Last::SyntaxError => format!("{n} stages, a syntax error at the end"),
     };
     let mut out = start(n, &what);
     for i in 0..n {
@@ -197,7 +221,8 @@ fn chain(n: usize, every: usize, last: Last) -> String {
             match last {
                 Last::Exit => out.push_str("    exit\n"),
                 Last::Ring => out.push_str("    goto s0\n"),
-                Last::Invalid => out.push_str("    send\n"),
+                Last::Dangling => out.push_str("    goto nowhere\n"),
+                Last::SyntaxError => out.push_str("    send\n"),
             }
         } else if i % every == every - 1 {
             let channel = channel(i);
@@ -217,15 +242,15 @@ fn chain(n: usize, every: usize, last: Last) -> String {
 
 /// `k` diamonds, one per stage: the then-branch sends the marketing message of the channel whose
 /// consent it checked (email or SMS), the else-branch the WhatsApp utility template; both rejoin
-/// at the stage's `goto`.
+/// before `wait 4d`, which keeps any path within the policy's 2 marketing messages per 7 days.
 fn diamond_ladder(k: usize) -> String {
     let mut out = start(k + 1, &format!("a ladder of {k} diamonds"));
     for j in 0..k {
         let message = j % 2;
         let channel = CHANNELS.get(message).copied().unwrap_or("email");
         let _ = writeln!(out, "  stage s{j} {{");
-        let _ = writeln!(out, "    if consent({channel}, marketing) {{ send m{message} }} else {{ send m2 }}");
-        let _ = writeln!(out, "    goto s{}", j + 1);
+        let _ = writeln!(out, "    if consent({channel}, marketing) {{ send p{message} }} else {{ send m2 }}");
+        let _ = writeln!(out, "    wait 4d\n    goto s{}", j + 1);
         out.push_str("  }\n");
     }
     let _ = writeln!(out, "  stage s{k} {{\n    exit\n  }}\n}}");
@@ -239,7 +264,26 @@ fn channel(i: usize) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use journey_compiler::{check_file, parse, FileId};
+    use journey_compiler::project::{LoadError, ProjectPath, SourceLoader};
+    use journey_compiler::{check_file, check_project, parse, FileId};
+
+    /// A project of one in-memory file, checked as `journey check` would (names, types, content).
+    struct OneFile(Vec<u8>);
+
+    impl SourceLoader for OneFile {
+        fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
+            if path.as_str() == "big.journey" {
+                Ok(self.0.clone())
+            } else {
+                Err(LoadError::NotFound)
+            }
+        }
+    }
+
+    fn project_diagnostics(text: &str) -> Vec<journey_compiler::Diagnostic> {
+        let entry = ProjectPath::new("big.journey").unwrap();
+        check_project(&[entry], &OneFile(text.as_bytes().to_vec())).diagnostics
+    }
 
     fn assert_clean(variant: Variant) {
         let text = variant.generate();
@@ -287,19 +331,50 @@ mod tests {
     }
 
     #[test]
-    fn invalid_at_end_has_exactly_one_diagnostic_in_the_last_stage() {
-        for n in [1, 10, 1_000, 10_000] {
+    fn every_valid_variant_checks_clean_as_a_project() {
+        // Names, types and channel content too, not only syntax; at sizes that stay quick in an
+        // unoptimised build (the benches check the large ones before timing them).
+        let mut variants = vec![Variant::Baseline { n: 1 }, Variant::Baseline { n: 1_000 }, Variant::Ring { n: 1_000 }];
+        variants.extend(BRANCH_EVERY.map(|every| Variant::BranchDensity { n: 1_000, every }));
+        variants.extend(DIAMOND_KS.map(|k| Variant::DiamondLadder { k }));
+        for variant in variants {
+            let diagnostics = project_diagnostics(&variant.generate());
+            assert!(
+                diagnostics.is_empty(),
+                "{}: {:#?}",
+                variant.name(),
+                diagnostics.iter().take(3).collect::<Vec<_>>()
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_variants_have_exactly_one_error_in_the_last_stage() {
+        let in_last_stage = |text: &str, diagnostic: &journey_compiler::Diagnostic| {
+            diagnostic.primary.span.start as usize >= text.rfind("  stage ").unwrap()
+        };
+        for n in [1, 10, 1_000] {
+            // `goto nowhere`: parses, and names report the one unknown stage.
             let variant = Variant::InvalidAtEnd { n };
+            assert!(!variant.is_valid());
+            let text = variant.generate();
+            assert_eq!(parse(FileId(0), &text).diagnostics.len(), 0, "{n}");
+            let diagnostics = project_diagnostics(&text);
+            assert_eq!(diagnostics.len(), 1, "{n}: {diagnostics:#?}");
+            assert!(in_last_stage(&text, &diagnostics[0]), "{n}: {diagnostics:#?}");
+            assert!(diagnostics[0].message.contains("nowhere"), "{n}: {diagnostics:#?}");
+
+            // `send` without a message: one syntax error, and nothing else after it.
+            let variant = Variant::SyntaxErrorAtEnd { n };
             assert!(!variant.is_valid());
             let text = variant.generate();
             let checked = check_file(FileId(0), text.as_bytes());
             assert_eq!(checked.diagnostics.len(), 1, "{n}: {:#?}", checked.diagnostics);
-            let last_stage = text.rfind("  stage ").unwrap();
-            assert!(
-                checked.diagnostics[0].primary.span.start as usize >= last_stage,
-                "{n}: error is not in the last stage"
-            );
+            assert!(in_last_stage(&text, &checked.diagnostics[0]), "{n}: error is not in the last stage");
+            assert_eq!(project_diagnostics(&text).len(), 1, "{n}");
         }
+        let text = Variant::SyntaxErrorAtEnd { n: 10_000 }.generate();
+        assert_eq!(check_file(FileId(0), text.as_bytes()).diagnostics.len(), 1);
     }
 
     #[test]
@@ -335,9 +410,13 @@ mod tests {
     }
 
     #[test]
-    fn ring_and_invalid_end_differ_from_the_baseline_only_in_the_comment_and_the_last_stage() {
+    fn ring_and_invalid_ends_differ_from_the_baseline_only_in_the_comment_and_the_last_stage() {
         let base = baseline(100);
-        for (variant, last) in [(Variant::Ring { n: 100 }, "goto s0"), (Variant::InvalidAtEnd { n: 100 }, "send")] {
+        for (variant, last) in [
+            (Variant::Ring { n: 100 }, "goto s0"),
+            (Variant::InvalidAtEnd { n: 100 }, "goto nowhere"),
+            (Variant::SyntaxErrorAtEnd { n: 100 }, "send"),
+        ] {
             let text = variant.generate();
             let differ: Vec<(&str, &str)> = base.lines().zip(text.lines()).filter(|(a, b)| a != b).collect();
             assert_eq!(base.lines().count(), text.lines().count());
@@ -355,6 +434,7 @@ mod tests {
         assert_eq!(Variant::from_args(&["diamond", "60"]), Ok(Variant::DiamondLadder { k: 60 }));
         assert_eq!(Variant::from_args(&["ring", "5"]), Ok(Variant::Ring { n: 5 }));
         assert_eq!(Variant::from_args(&["invalid", "5"]), Ok(Variant::InvalidAtEnd { n: 5 }));
+        assert_eq!(Variant::from_args(&["syntax-error", "5"]), Ok(Variant::SyntaxErrorAtEnd { n: 5 }));
         assert_eq!(Variant::from_args(&["lsp"]), Ok(Variant::Lsp));
         assert!(Variant::from_args(&["baseline", "x"]).unwrap_err().contains("must be a number"));
         assert!(Variant::from_args(&["baseline", "0"]).unwrap_err().contains("at least 1"));
