@@ -318,13 +318,18 @@ impl<'a> Emitter<'a> {
                 },
             );
         }
+        // Node ids by stage in one pass (filtering all nodes per stage is quadratic).
+        let mut by_stage: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for node in &graph.nodes {
+            by_stage.entry(node.stage.as_str()).or_default().push(node.id.clone());
+        }
         let stages = graph
             .stages
             .iter()
             .map(|stage| Stage {
                 name: stage.name.clone(),
                 start: target(stage.start),
-                nodes: graph.nodes.iter().filter(|n| n.stage == stage.name).map(|n| n.id.clone()).collect(),
+                nodes: by_stage.remove(stage.name.as_str()).unwrap_or_default(),
             })
             .collect();
 
