@@ -22,6 +22,8 @@ pub struct Input {
     /// The directory it was found under (a directory argument), or its own directory (a file
     /// argument): its project root when no `journey.toml` is above it.
     pub base: PathBuf,
+    /// Found by searching a directory (rather than named as a file argument).
+    pub from_directory: bool,
 }
 
 /// What discovery found, and every argument it could not use.
@@ -50,7 +52,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
                     Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
                     _ => PathBuf::from("."),
                 };
-                found.inputs.push(Input { path: arg.clone(), display, base })
+                found.inputs.push(Input { path: arg.clone(), display, base, from_directory: false })
             }
         }
     }
@@ -106,7 +108,12 @@ fn walk(root: &Path, root_display: &str, found: &mut Discovered) {
         }
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    found.inputs.extend(files.into_iter().map(|(_, path, display)| Input { path, display, base: root.to_path_buf() }));
+    found.inputs.extend(files.into_iter().map(|(_, path, display)| Input {
+        path,
+        display,
+        base: root.to_path_buf(),
+        from_directory: true,
+    }));
 }
 
 fn is_journey_file(path: &Path) -> bool {

@@ -48,7 +48,15 @@ pub fn group(inputs: &[Input], errors: &mut Vec<String>) -> Vec<ProjectInputs> {
         let manifest = manifest_root(&canonical);
         let has_manifest = manifest.is_some();
         let root = manifest.unwrap_or_else(|| input.base.canonicalize().unwrap_or_else(|_| parent_of(&canonical)));
-        // A file outside the root it was named under (through a link) forms its own project.
+        // A file found by searching a directory that a symbolic link places outside that
+        // directory, or outside its project, is not read: only the link's path was inside.
+        let base = input.base.canonicalize().unwrap_or_else(|_| root.clone());
+        if input.from_directory && !(canonical.starts_with(&root) && canonical.starts_with(&base)) {
+            errors.push(format!("skipped `{}`: it links to a file outside the directory being checked", input.display));
+            continue;
+        }
+        // A file named on the command line that a link places outside its root forms its own
+        // project.
         let root = if canonical.starts_with(&root) { root } else { parent_of(&canonical) };
         let Some(relative) = relative_project_path(&root, &canonical) else {
             errors.push(format!("cannot check `{}`: its path is not valid UTF-8", input.display));

@@ -25,25 +25,36 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     best.map(|(_, candidate)| candidate)
 }
 
-/// Levenshtein distance over characters, with case differences costing nothing extra beyond one
-/// edit. Two rows of memory; names are short (at most `MAX_IDENT_BYTES`).
+/// Edit distance over characters where inserting, deleting or replacing a character, or
+/// swapping two neighbours (`vpi` for `vip`), each cost one (optimal string alignment). Three rows
+/// of memory; names are short (at most `MAX_IDENT_BYTES`).
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
+    let width = b.len() + 1;
+    let mut before: Vec<usize> = vec![usize::MAX / 2; width];
+    let mut previous: Vec<usize> = (0..width).collect();
+    let mut current = vec![0; width];
+    for i in 1..=a.len() {
         if let Some(first) = current.first_mut() {
-            *first = i + 1;
+            *first = i;
         }
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous.get(j).copied().unwrap_or(usize::MAX) + usize::from(ca != cb);
-            let insertion = current.get(j).copied().unwrap_or(usize::MAX).saturating_add(1);
-            let deletion = previous.get(j + 1).copied().unwrap_or(usize::MAX).saturating_add(1);
-            if let Some(cell) = current.get_mut(j + 1) {
-                *cell = substitution.min(insertion).min(deletion);
+        for j in 1..width {
+            let (ca, cb) = (a.get(i - 1), b.get(j - 1));
+            let cost = usize::from(ca != cb);
+            let substitution = previous.get(j - 1).copied().unwrap_or(usize::MAX / 2) + cost;
+            let insertion = current.get(j - 1).copied().unwrap_or(usize::MAX / 2) + 1;
+            let deletion = previous.get(j).copied().unwrap_or(usize::MAX / 2) + 1;
+            let mut best = substitution.min(insertion).min(deletion);
+            let swapped = i > 1 && j > 1 && a.get(i - 1) == b.get(j - 2) && a.get(i - 2) == b.get(j - 1);
+            if swapped {
+                best = best.min(before.get(j - 2).copied().unwrap_or(usize::MAX / 2) + 1);
+            }
+            if let Some(cell) = current.get_mut(j) {
+                *cell = best;
             }
         }
+        std::mem::swap(&mut before, &mut previous);
         std::mem::swap(&mut previous, &mut current);
     }
     previous.get(b.len()).copied().unwrap_or(usize::MAX)
@@ -63,6 +74,12 @@ mod tests {
     fn unrelated_names_get_no_suggestion() {
         assert_eq!(closest("xyz", ["welcome_offer", "cart_nudge"]), None);
         assert_eq!(closest("sms", ["email"]), None);
+    }
+
+    #[test]
+    fn swapped_neighbours_cost_one_edit() {
+        assert_eq!(edit_distance("vpi", "vip"), 1);
+        assert_eq!(closest("vpi", ["vip", "runners"]), Some("vip"));
     }
 
     #[test]

@@ -364,7 +364,9 @@ impl<'a> JourneyWalk<'a> {
                     if known {
                         entry_event = Some(event.name.clone());
                     }
-                    if let Some(condition) = condition {
+                    // With the entry event unknown (already reported), its fields cannot be
+                    // resolved: checking the condition would only repeat that error.
+                    if let Some(condition) = condition.as_ref().filter(|_| known) {
                         let scope = Scope {
                             bare_event_fields: true,
                             ..self.scope(if known {
@@ -429,9 +431,19 @@ impl<'a> JourneyWalk<'a> {
                 self.check_send(message, &scope, sink);
                 flow
             }
-            StepKind::Ask { message, arms, .. } => {
+            StepKind::Ask { message, arms, timeout } => {
                 sink.stats.sends += 1;
                 let outcomes = self.check_send(message, &scope, sink).map(|m| m.outcomes.clone());
+                let fallthrough = match &outcomes {
+                    Some(replies) => {
+                        let mut produced = replies.clone();
+                        if timeout.is_some() {
+                            produced.push(model::TIMEOUT_OUTCOME.to_owned());
+                        }
+                        unhandled(arms, &produced, |_| flow.clone())
+                    }
+                    None => flow.clone(),
+                };
                 let allowed: Vec<String> = outcomes
                     .map(|mut o| {
                         o.push(model::TIMEOUT_OUTCOME.to_owned());
@@ -439,10 +451,10 @@ impl<'a> JourneyWalk<'a> {
                     })
                     .unwrap_or_default();
                 let what = format!("message `{}`", message.name);
-                self.walk_arms(arms, &allowed, &what, |_| flow.clone(), flow.clone(), jumps, sink)
+                self.walk_arms(arms, &allowed, &what, |_| flow.clone(), fallthrough, jumps, sink)
             }
             StepKind::Wait { .. } | StepKind::Tag { .. } | StepKind::Track { .. } => flow,
-            StepKind::WaitFor { events, arms, .. } => {
+            StepKind::WaitFor { events, arms, within } => {
                 let mut allowed: Vec<String> = Vec::new();
                 for event in events {
                     if self.check_event(event, sink) {
@@ -458,14 +470,13 @@ impl<'a> JourneyWalk<'a> {
                         Flow::Event(EventScope::Known(label.to_owned()))
                     }
                 };
-                // Events without an arm continue after the step with that event in scope.
-                let mut fallthrough = flow.clone();
-                for event in events {
-                    let has_arm = arms.iter().any(|a| matches!(&a.label, ArmLabel::Outcome(o) if o.name == event.name));
-                    if !has_arm {
-                        fallthrough = fallthrough.join(&Flow::Event(EventScope::Known(event.name.clone())));
-                    }
+                // Events without an arm continue after the step with that event in scope, and so
+                // does the timeout without an arm, with the scope from before.
+                let mut produced: Vec<String> = events.iter().map(|e| e.name.clone()).collect();
+                if within.is_some() {
+                    produced.push(model::TIMEOUT_OUTCOME.to_owned());
                 }
+                let fallthrough = unhandled(arms, &produced, &arm_flow);
                 let allowed = if known { allowed } else { Vec::new() };
                 self.walk_arms(arms, &allowed, "this `wait for`", arm_flow, fallthrough, jumps, sink)
             }
@@ -503,11 +514,16 @@ impl<'a> JourneyWalk<'a> {
                     end
                 }
             }
-            StepKind::Handoff { arms, .. } => {
+            StepKind::Handoff { arms, timeout, .. } => {
                 let allowed: Vec<String> = model::HANDOFF_OUTCOMES.iter().map(|s| (*s).to_owned()).collect();
-                self.walk_arms(arms, &allowed, "`handoff`", |_| flow.clone(), flow.clone(), jumps, sink)
+                let mut produced = vec!["resolved".to_owned()];
+                if timeout.is_some() {
+                    produced.push(model::TIMEOUT_OUTCOME.to_owned());
+                }
+                let fallthrough = unhandled(arms, &produced, |_| flow.clone());
+                self.walk_arms(arms, &allowed, "`handoff`", |_| flow.clone(), fallthrough, jumps, sink)
             }
-            StepKind::RequestConsent { channel, category, message, arms, .. } => {
+            StepKind::RequestConsent { channel, category, message, arms, timeout } => {
                 sink.stats.sends += 1;
                 check_channel(channel, &scope, sink);
                 if super::collect::check_category(self.file, category, sink) {
@@ -515,7 +531,12 @@ impl<'a> JourneyWalk<'a> {
                 }
                 self.check_send(message, &scope, sink);
                 let allowed: Vec<String> = model::CONSENT_OUTCOMES.iter().map(|s| (*s).to_owned()).collect();
-                self.walk_arms(arms, &allowed, "`request consent`", |_| flow.clone(), flow.clone(), jumps, sink)
+                let mut produced = vec!["granted".to_owned(), "declined".to_owned()];
+                if timeout.is_some() {
+                    produced.push(model::TIMEOUT_OUTCOME.to_owned());
+                }
+                let fallthrough = unhandled(arms, &produced, |_| flow.clone());
+                self.walk_arms(arms, &allowed, "`request consent`", |_| flow.clone(), fallthrough, jumps, sink)
             }
             StepKind::Set { target, value } => {
                 let target_type = match target.segments.as_slice() {
@@ -679,6 +700,19 @@ impl<'a> JourneyWalk<'a> {
         }
         Some(found)
     }
+}
+
+/// What continues after a step with arms: every outcome in `produced` without an arm continues
+/// after the step (with `flow_for(outcome)`); outcomes with an arm continue through it.
+fn unhandled(arms: &[Arm], produced: &[String], flow_for: impl Fn(&str) -> Flow) -> Flow {
+    let mut after = Flow::Unreachable;
+    for outcome in produced {
+        let has_arm = arms.iter().any(|a| matches!(&a.label, ArmLabel::Outcome(o) if &o.name == outcome));
+        if !has_arm {
+            after = after.join(&flow_for(outcome));
+        }
+    }
+    after
 }
 
 /// Every text of a message that may hold interpolations, cards included.
