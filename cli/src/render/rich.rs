@@ -55,8 +55,13 @@ fn to_codespan(table: &FileTable, diagnostic: &Diagnostic) -> CsDiagnostic<FileI
     if let Some(help) = &diagnostic.help {
         notes.push(format!("help: {}", escape_controls_multiline(help)));
     }
-    for suggestion in &diagnostic.suggestions {
-        notes.push(format!("help: {}", escape_controls_multiline(&suggestion.message)));
+    // A suggestion says the same as the help in other words ("did you mean `x`?" and
+    // "write `x`"); people read the help, editors apply the suggestion. Without help, the
+    // suggestion's message is the help.
+    if diagnostic.help.is_none() {
+        for suggestion in &diagnostic.suggestions {
+            notes.push(format!("help: {}", escape_controls_multiline(&suggestion.message)));
+        }
     }
     CsDiagnostic::new(severity)
         .with_code(diagnostic.code.as_str())

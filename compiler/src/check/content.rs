@@ -209,6 +209,10 @@ impl MessageChecker<'_> {
                     fixed = fixed.replace(*c, replacement);
                 }
                 let fixed_count = sms::segments(&fixed);
+                // Only worth a warning when the switch to UCS-2 costs segments.
+                if fixed_count.segments >= count.segments {
+                    return self.check_segment_limit(template, &count, sink);
+                }
                 let shown: Vec<String> =
                     dedup_chars(culprits.iter().map(|(_, c, _)| *c)).iter().map(|c| format!("`{c}`")).collect();
                 let mut diagnostic = Diagnostic::new(
@@ -232,6 +236,10 @@ impl MessageChecker<'_> {
                 sink.push(diagnostic);
             }
         }
+        self.check_segment_limit(template, &count, sink);
+    }
+
+    fn check_segment_limit(&self, template: &Template, count: &sms::SmsCount, sink: &mut Sink) {
         if let Some(limit) = self.channel.limits.get("segments") {
             sink.stats.content_rules += 1;
             if u64::try_from(count.segments).unwrap_or(u64::MAX) > limit.max {

@@ -443,6 +443,9 @@ impl Scanner<'_> {
         if let Some(start) = outermost_string {
             let span = Span::new(start, at);
             self.out.unterminated.push(span);
+            // Reported here; pest sees blanks instead, so its string rules never meet a string
+            // that does not end (which its recovery rule would otherwise retry, exponentially).
+            self.blanks.push(start..at);
             self.out.diagnostics.push(
                 Diagnostic::new(Code::J0104, "unterminated string", self.file, Span::new(start, start + 1))
                     .with_label("this string has no closing `\"` on its line")
