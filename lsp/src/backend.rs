@@ -130,20 +130,7 @@ impl Backend {
 
     /// Starts an analysis job for `uri` unless one is under way (which will see the new text).
     fn schedule(&self, uri: &Uri) {
-        if !self.shared.store().claim_analysis(uri) {
-            return;
-        }
-        let shared = Arc::clone(&self.shared);
-        let on_panic_shared = Arc::clone(&self.shared);
-        let job_uri = uri.clone();
-        let panic_uri = uri.clone();
-        self.shared.workers.spawn(
-            move || analysis_job(&shared, &job_uri),
-            move |panic| {
-                on_panic_shared.store().release(&panic_uri);
-                on_panic_shared.message(MessageType::ERROR, format!("journey: analysis job failed: {panic}"));
-            },
-        );
+        schedule(&self.shared, uri);
     }
 
     /// Runs `job` on a worker with the current analysis of `uri` and of the other open
@@ -230,37 +217,86 @@ impl Snapshot {
     }
 }
 
-/// Checks a document as the entry of its project: names, types, imports (open documents first,
-/// then the disk inside the project root) and channel content, like `journey check`.
+/// The first tier: the document as the entry of its project, checked for syntax, names, types,
+/// imports (open documents first, then the disk inside the project root) and channel content.
+/// Fast enough for every keystroke of a large file.
 fn analyse(job: &Job) -> Analysis {
+    let loader = Loader { place: &job.place, text: &job.text, open: &job.open };
+    engine::check_without_flow(job.file, job.version, &job.text, &job.place.path, &loader)
+}
+
+/// The second tier: everything `journey check` does, the compliance analyses included.
+fn analyse_completely(job: &Job) -> Analysis {
     let loader = Loader { place: &job.place, text: &job.text, open: &job.open };
     let report = journey_compiler::check_project(std::slice::from_ref(&job.place.path), &loader);
     Analysis::from_project(job.file, job.version, &job.text, report)
 }
 
-/// Analyses the newest text of `uri` until the store has nothing newer, publishing each result
-/// that is still current when it is done.
-fn analysis_job(shared: &Shared, uri: &Uri) {
+/// Starts the first-tier job of `uri` unless one is under way (it picks up the newest text).
+fn schedule(shared: &Arc<Shared>, uri: &Uri) {
+    if !shared.store().claim_analysis(uri) {
+        return;
+    }
+    let job_shared = Arc::clone(shared);
+    let job_uri = uri.clone();
+    shared.workers.spawn(move || analysis_job(&job_shared, &job_uri), on_job_panic(shared, uri));
+}
+
+/// What to do when a job's thread panics outside the analysis itself: free the document for
+/// new jobs and tell the client.
+fn on_job_panic(shared: &Arc<Shared>, uri: &Uri) -> impl FnOnce(Panicked) + Send + 'static {
+    let shared = Arc::clone(shared);
+    let uri = uri.clone();
+    move |panic| {
+        shared.store().release(&uri);
+        shared.message(MessageType::ERROR, format!("journey: analysis job failed: {panic}"));
+    }
+}
+
+/// Diagnostics in two tiers, each published as soon as it is ready. The first tier (syntax,
+/// names, types, content) runs for every new text; when the document is quiet (no newer text
+/// waiting), the second tier adds the compliance analyses, which can take far longer on a large
+/// journey, and publishes the complete set for the same version. A newer text never waits for a
+/// second tier: that runs as a job of its own, and its result is dropped if superseded.
+fn analysis_job(shared: &Arc<Shared>, uri: &Uri) {
     loop {
-        let Some(job) = shared.store().next_job(uri) else { return };
-        let analysed = crate::workers::catch(|| {
-            let analysis = Arc::new(analyse(&job));
-            let diagnostics = convert::diagnostics(uri, &analysis, &job.place, shared.encoding());
-            (analysis, diagnostics)
-        });
-        match analysed {
-            Ok((analysis, diagnostics)) => {
-                if shared.store().finish(uri, analysis) {
-                    shared.send(Outgoing::Diagnostics { uri: uri.clone(), version: job.version, diagnostics });
-                }
+        // Bound first, so the store's lock is released before the analysis (a `while let`
+        // would hold it for the whole loop body).
+        let next = shared.store().next_job(uri);
+        let Some(job) = next else { break };
+        run_tier(shared, uri, &job, false);
+    }
+    if shared.store().claim_completion(uri) {
+        let job_shared = Arc::clone(shared);
+        let job_uri = uri.clone();
+        let complete = move || loop {
+            let next = job_shared.store().next_completion(&job_uri);
+            let Some(job) = next else { break };
+            run_tier(&job_shared, &job_uri, &job, true);
+        };
+        shared.workers.spawn(complete, on_job_panic(shared, uri));
+    }
+}
+
+/// Analyses one job (first or second tier) and publishes its diagnostics if they are current.
+fn run_tier(shared: &Shared, uri: &Uri, job: &Job, complete: bool) {
+    let analysed = crate::workers::catch(|| {
+        let analysis = Arc::new(if complete { analyse_completely(job) } else { analyse(job) });
+        let diagnostics = convert::diagnostics(uri, &analysis, &job.place, shared.encoding());
+        (analysis, diagnostics)
+    });
+    match analysed {
+        Ok((analysis, diagnostics)) => {
+            if shared.store().finish(uri, job.inputs, analysis) {
+                shared.send(Outgoing::Diagnostics { uri: uri.clone(), version: job.version, diagnostics });
             }
-            Err(panic) => {
-                shared.store().fail(uri, job.version);
-                shared.message(
-                    MessageType::ERROR,
-                    format!("journey: checking {} failed with an internal error: {panic}", uri.as_str()),
-                );
-            }
+        }
+        Err(panic) => {
+            shared.store().fail(uri, job.inputs, complete);
+            shared.message(
+                MessageType::ERROR,
+                format!("journey: checking {} failed with an internal error: {panic}", uri.as_str()),
+            );
         }
     }
 }

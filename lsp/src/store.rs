@@ -3,9 +3,14 @@
 //! The server asks for full-text sync, so every change carries the whole document and the only
 //! thing that matters is which change is the newest. tower-lsp-server runs notification handlers
 //! concurrently (code-style-anchors.md §8.2), so changes may be applied out of order; keeping the
-//! text of the highest version and ignoring older ones makes the order irrelevant. The store
-//! also remembers the latest analysis of each document and whether one is being computed, so at
-//! most one analysis per document is under way and results for superseded versions are dropped.
+//! text of the highest version and ignoring older ones makes the order irrelevant.
+//!
+//! The store also tracks the analyses. A document's *inputs* change when its text changes or
+//! when another open document of its project changes (it may import it); every such change gets
+//! a stamp from one counter, and an analysis remembers the stamp of the inputs it read, so a
+//! result computed from superseded inputs is never taken for the current one. Analysis runs in
+//! two tiers (see `backend`): at most one first-tier job and one second-tier job per document
+//! are under way at any time.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,21 +32,26 @@ pub struct Document {
     pub text: Arc<str>,
     /// The document's project and its path in it.
     pub place: Arc<Place>,
-    /// Another document of the same project changed since the last analysis, so this one's
-    /// diagnostics may be out of date although its own text is not.
-    stale_inputs: bool,
-    /// The newest finished analysis; its version may be older than `version`.
-    pub analysis: Option<Arc<Analysis>>,
-    /// The version whose analysis panicked, so it is not retried in a loop.
-    failed_version: Option<i32>,
-    /// An analysis job for this document is queued or running.
+    /// The stamp of the last change to what an analysis of this document reads.
+    inputs: u64,
+    /// The newest finished analysis and the stamp of the inputs it read.
+    analysis: Option<(u64, Arc<Analysis>)>,
+    /// Inputs whose first-tier or second-tier analysis panicked, so they are not retried in a
+    /// loop.
+    failed_quick: Option<u64>,
+    failed_complete: Option<u64>,
+    /// A first-tier (respectively second-tier) job for this document is queued or running.
     analysing: bool,
+    completing: bool,
 }
 
 impl Document {
-    /// The analysis of the current text, if it is done.
+    /// The analysis of the current inputs, if one is done (first or second tier).
     pub fn current_analysis(&self) -> Option<&Arc<Analysis>> {
-        self.analysis.as_ref().filter(|analysis| analysis.version == self.version && !self.stale_inputs)
+        match &self.analysis {
+            Some((inputs, analysis)) if *inputs == self.inputs => Some(analysis),
+            _ => None,
+        }
     }
 }
 
@@ -71,6 +81,8 @@ pub struct Stats {
 pub struct Store {
     documents: HashMap<Uri, Document>,
     next_file: u32,
+    /// The stamp counter for inputs.
+    stamp: u64,
 }
 
 /// A document's text to analyse, with the other open documents of its project (whose unsaved
@@ -79,21 +91,29 @@ pub struct Store {
 pub struct Job {
     pub file: FileId,
     pub version: i32,
+    /// The stamp of the inputs this job reads.
+    pub inputs: u64,
     pub text: Arc<str>,
     pub place: Arc<Place>,
     pub open: Vec<(ProjectPath, Arc<str>)>,
 }
 
 impl Store {
+    fn next_stamp(&mut self) -> u64 {
+        self.stamp += 1;
+        self.stamp
+    }
+
     /// Opens (or re-opens) a document. Refused when too many are open.
     pub fn open(&mut self, uri: Uri, version: i32, text: String, place: Place) -> bool {
+        let inputs = self.next_stamp();
         if let Some(document) = self.documents.get_mut(&uri) {
             // A second didOpen without didClose: the client's text is the truth.
             document.version = version;
             document.text = Arc::from(text);
             document.place = Arc::new(place);
+            document.inputs = inputs;
             document.analysis = None;
-            document.failed_version = None;
             return true;
         }
         if self.documents.len() >= MAX_OPEN_DOCUMENTS {
@@ -109,40 +129,46 @@ impl Store {
                 version,
                 text: Arc::from(text),
                 place: Arc::new(place),
-                stale_inputs: false,
+                inputs,
                 analysis: None,
-                failed_version: None,
+                failed_quick: None,
+                failed_complete: None,
                 analysing: false,
+                completing: false,
             },
         );
         true
     }
 
-    /// The other open documents of `uri`'s project (those whose analysis may read its text),
-    /// marked as needing a new analysis.
-    pub fn invalidate_project_of(&mut self, uri: &Uri) -> Vec<Uri> {
-        let Some(root) = self.documents.get(uri).and_then(|document| document.place.root.clone()) else {
-            return Vec::new();
-        };
-        let mut affected = Vec::new();
-        for (other, document) in &mut self.documents {
-            if other != uri && document.place.root.as_ref() == Some(&root) {
-                document.stale_inputs = true;
-                affected.push(other.clone());
-            }
-        }
-        affected
-    }
-
     /// Replaces the text if `version` is newer than the document's.
     pub fn change(&mut self, uri: &Uri, version: i32, text: String) -> Change {
+        let stamp = self.stamp + 1;
         let Some(document) = self.documents.get_mut(uri) else { return Change::NotOpen };
         if version <= document.version {
             return Change::Stale { current: document.version };
         }
         document.version = version;
         document.text = Arc::from(text);
+        document.inputs = stamp;
+        self.stamp = stamp;
         Change::Applied
+    }
+
+    /// Marks the other open documents of `uri`'s project as having new inputs (they may import
+    /// it) and returns them.
+    pub fn invalidate_project_of(&mut self, uri: &Uri) -> Vec<Uri> {
+        let Some(root) = self.documents.get(uri).and_then(|document| document.place.root.clone()) else {
+            return Vec::new();
+        };
+        let stamp = self.next_stamp();
+        let mut affected = Vec::new();
+        for (other, document) in &mut self.documents {
+            if other != uri && document.place.root.as_ref() == Some(&root) {
+                document.inputs = stamp;
+                affected.push(other.clone());
+            }
+        }
+        affected
     }
 
     pub fn close(&mut self, uri: &Uri) -> bool {
@@ -157,8 +183,8 @@ impl Store {
         self.documents.iter()
     }
 
-    /// Marks the document as being analysed. False when a job is already under way (it will
-    /// pick up the newest text when it finishes its current one) or the document is closed.
+    /// Marks the document as having a first-tier job. False when one is already under way (it
+    /// will pick up the newest text when it finishes its current one) or the document is closed.
     pub fn claim_analysis(&mut self, uri: &Uri) -> bool {
         match self.documents.get_mut(uri) {
             Some(document) if !document.analysing => {
@@ -169,23 +195,44 @@ impl Store {
         }
     }
 
-    /// The text an analysis job should check next, or `None` (and the job ends) when the
-    /// current version is analysed, failed, or the document was closed.
+    /// What the first-tier job should check next, or `None` (and the job ends) when the current
+    /// inputs are analysed, failed, or the document was closed.
     pub fn next_job(&mut self, uri: &Uri) -> Option<Job> {
         let document = self.documents.get(uri)?;
-        let done = document.current_analysis().is_some()
-            || (document.failed_version == Some(document.version) && !document.stale_inputs);
+        let done = document.current_analysis().is_some() || document.failed_quick == Some(document.inputs);
         if done {
             if let Some(document) = self.documents.get_mut(uri) {
                 document.analysing = false;
             }
             return None;
         }
-        let job = self.job(uri);
-        if let Some(document) = self.documents.get_mut(uri) {
-            document.stale_inputs = false;
+        self.job(uri)
+    }
+
+    /// Marks the document as having a second-tier job; false when one is under way.
+    pub fn claim_completion(&mut self, uri: &Uri) -> bool {
+        match self.documents.get_mut(uri) {
+            Some(document) if !document.completing => {
+                document.completing = true;
+                true
+            }
+            _ => false,
         }
-        job
+    }
+
+    /// What the second-tier job should check next: the current inputs, once their first tier is
+    /// done and if their second tier is not. `None` ends the job.
+    pub fn next_completion(&mut self, uri: &Uri) -> Option<Job> {
+        let document = self.documents.get(uri)?;
+        let wanted = document.current_analysis().is_some_and(|analysis| !analysis.complete)
+            && document.failed_complete != Some(document.inputs);
+        if !wanted {
+            if let Some(document) = self.documents.get_mut(uri) {
+                document.completing = false;
+            }
+            return None;
+        }
+        self.job(uri)
     }
 
     /// The analysis input of a document as it is now.
@@ -203,36 +250,44 @@ impl Store {
         Some(Job {
             file: document.file,
             version: document.version,
+            inputs: document.inputs,
             text: Arc::clone(&document.text),
             place: Arc::clone(&document.place),
             open,
         })
     }
 
-    /// Stores an analysis if it is newer than the one held. True when it is for the current
-    /// version (so its diagnostics should be published); false when it is already superseded.
-    pub fn finish(&mut self, uri: &Uri, analysis: Arc<Analysis>) -> bool {
+    /// Stores an analysis of the inputs stamped `inputs` unless a newer one is held (a complete
+    /// analysis beats a first-tier one of the same inputs). True when it is of the current
+    /// inputs, so its diagnostics should be published; false when it is already superseded.
+    pub fn finish(&mut self, uri: &Uri, inputs: u64, analysis: Arc<Analysis>) -> bool {
         let Some(document) = self.documents.get_mut(uri) else { return false };
-        // The same version again is newer too: it was re-analysed because another file changed.
-        let newer = document.analysis.as_ref().is_none_or(|held| held.version <= analysis.version);
-        let current = analysis.version == document.version;
-        if newer && analysis.version <= document.version {
-            document.analysis = Some(analysis);
+        let newer = match &document.analysis {
+            None => true,
+            Some((held, held_analysis)) => inputs > *held || (inputs == *held && !held_analysis.complete),
+        };
+        if newer && inputs <= document.inputs {
+            document.analysis = Some((inputs, analysis));
         }
-        current
+        inputs == document.inputs
     }
 
-    /// Remembers that analysing `version` panicked.
-    pub fn fail(&mut self, uri: &Uri, version: i32) {
+    /// Remembers that analysing these inputs panicked (first tier, or second when `complete`).
+    pub fn fail(&mut self, uri: &Uri, inputs: u64, complete: bool) {
         if let Some(document) = self.documents.get_mut(uri) {
-            document.failed_version = Some(version);
+            if complete {
+                document.failed_complete = Some(inputs);
+            } else {
+                document.failed_quick = Some(inputs);
+            }
         }
     }
 
-    /// Stops an analysis job that could not finish (its thread panicked outside the analysis).
+    /// Ends the jobs of a document whose thread panicked outside the analysis itself.
     pub fn release(&mut self, uri: &Uri) {
         if let Some(document) = self.documents.get_mut(uri) {
             document.analysing = false;
+            document.completing = false;
         }
     }
 
@@ -241,7 +296,7 @@ impl Store {
         for document in self.documents.values() {
             stats.texts += 1;
             stats.text_bytes += document.text.len();
-            if let Some(analysis) = &document.analysis {
+            if let Some((_, analysis)) = &document.analysis {
                 stats.analyses += 1;
                 if !Arc::ptr_eq(&analysis.text, &document.text) {
                     stats.texts += 1;

@@ -243,13 +243,14 @@ async fn a_thousand_edits_leave_one_text_per_document_and_end_on_the_last_versio
     assert_eq!(stats["texts"], 1, "{stats}");
     assert_eq!(stats["textBytes"], last.len());
 
-    // Diagnostics went out in increasing versions, never for a version after a newer one.
+    // Diagnostics went out in non-decreasing versions (a version may be published twice: first
+    // tier, then complete), never for a version after a newer one.
     let versions: Vec<i64> = client
         .drain(|message| message["method"] == "textDocument/publishDiagnostics")
         .iter()
         .map(|message| message["params"]["version"].as_i64().unwrap())
         .collect();
-    assert!(versions.windows(2).all(|pair| pair[0] < pair[1]), "{versions:?}");
+    assert!(versions.windows(2).all(|pair| pair[0] <= pair[1]), "{versions:?}");
 
     // The server holds the text of version 1001: the symbols say so.
     let symbols = client.result("textDocument/documentSymbol", json!({ "textDocument": { "uri": URI } })).await;

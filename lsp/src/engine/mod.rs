@@ -19,8 +19,9 @@ mod tests;
 
 use std::sync::Arc;
 
+use journey_compiler::diagnostic::{cap_per_file, sort_diagnostics};
 use journey_compiler::model::{Def, Model};
-use journey_compiler::project::Origin;
+use journey_compiler::project::{load_sources, Origin, ProjectPath, SourceLoader, Sources};
 use journey_compiler::{ast, check_file, Diagnostic, FileId, LineIndex, ProjectReport, Span};
 
 pub use index::{FileIndex, Occurrence, SymbolKind};
@@ -61,6 +62,9 @@ pub struct Analysis {
     pub linked: Vec<LinkedFile>,
     /// The project's declarations (file ids already mapped to `file` and `LINKED_BASE + id`).
     pub model: Option<Model>,
+    /// Whether the compliance analyses (consent, windows, frequency, ...) ran: a first, fast
+    /// analysis leaves them out so diagnostics appear while typing (see [`check_without_flow`]).
+    pub complete: bool,
 }
 
 impl Analysis {
@@ -71,16 +75,31 @@ impl Analysis {
         Analysis::assemble(file, version, buffer, checked.text, checked.ast, checked.diagnostics, Vec::new(), None)
     }
 
-    /// A document checked as the entry of a project (names, types, imports, channel content):
-    /// keeps the document's tree and diagnostics, the other files for navigation, and the model.
+    /// A document checked as the entry of a project (names, types, imports, channel content,
+    /// and the compliance analyses when `report` has them): keeps the document's tree and
+    /// diagnostics, the other files for navigation, and the model.
     pub fn from_project(file: FileId, version: i32, buffer: &Arc<str>, report: ProjectReport) -> Analysis {
-        let Some(entry) = report.sources.files.iter().find(|f| f.is_entry).map(|f| f.id) else {
+        let mut analysis =
+            Analysis::from_parts(file, version, buffer, report.sources, report.model, report.diagnostics);
+        analysis.complete = true;
+        analysis
+    }
+
+    fn from_parts(
+        file: FileId,
+        version: i32,
+        buffer: &Arc<str>,
+        sources: Sources,
+        model: Model,
+        diagnostics: Vec<Diagnostic>,
+    ) -> Analysis {
+        let Some(entry) = sources.files.iter().find(|f| f.is_entry).map(|f| f.id) else {
             return Analysis::new(file, version, buffer);
         };
         let remap = |id: FileId| if id == entry { file } else { FileId(LINKED_BASE.saturating_add(id.0)) };
         let mut own = None;
         let mut linked = Vec::new();
-        for source in report.sources.files {
+        for source in sources.files {
             if source.id == entry {
                 own = Some((source.text, source.ast));
             } else {
@@ -96,8 +115,7 @@ impl Analysis {
             }
         }
         let Some((text, ast)) = own else { return Analysis::new(file, version, buffer) };
-        let diagnostics: Vec<Diagnostic> = report
-            .diagnostics
+        let diagnostics: Vec<Diagnostic> = diagnostics
             .into_iter()
             .filter(|diagnostic| diagnostic.primary.file == entry)
             .map(|mut diagnostic| {
@@ -111,7 +129,7 @@ impl Analysis {
                 diagnostic
             })
             .collect();
-        let model = remap_model(report.model, &remap);
+        let model = remap_model(model, &remap);
         Analysis::assemble(file, version, buffer, text, ast, diagnostics, linked, Some(model))
     }
 
@@ -130,7 +148,19 @@ impl Analysis {
         let text: Arc<str> = if *checked_text == **buffer { Arc::clone(buffer) } else { Arc::from(checked_text) };
         let line_index = LineIndex::new(&text);
         let index = ast.as_ref().map(FileIndex::build).unwrap_or_default();
-        Analysis { file, version, text, leading_bom, line_index, ast, diagnostics, index, linked, model }
+        Analysis {
+            file,
+            version,
+            text,
+            leading_bom,
+            line_index,
+            ast,
+            diagnostics,
+            index,
+            linked,
+            model,
+            complete: false,
+        }
     }
 
     /// The source text of a span (empty when the span is out of range).
@@ -141,6 +171,29 @@ impl Analysis {
     pub fn linked(&self, id: FileId) -> Option<&LinkedFile> {
         self.linked.iter().find(|file| file.id == id)
     }
+}
+
+/// The first tier of checking a project: what `check_project` does except the flow-graph
+/// compliance analyses (syntax, names, types, imports, channel content), which are fast enough to
+/// run on every keystroke of a large file. The analyses follow in a second tier.
+///
+/// This belongs in the compiler (as an option of `check_project`), where it cannot drift from
+/// `check_project`'s own steps; it is here until the compiler offers it.
+pub fn check_without_flow(
+    file: FileId,
+    version: i32,
+    buffer: &Arc<str>,
+    entry: &ProjectPath,
+    loader: &dyn SourceLoader,
+) -> Analysis {
+    let mut sources = load_sources(std::slice::from_ref(entry), loader);
+    let (model, sink) = journey_compiler::check::check_sources(&sources);
+    let mut diagnostics = std::mem::take(&mut sources.diagnostics);
+    diagnostics.extend(sink.diagnostics);
+    sort_diagnostics(&mut diagnostics);
+    diagnostics.dedup();
+    let diagnostics = cap_per_file(diagnostics);
+    Analysis::from_parts(file, version, buffer, sources, model, diagnostics)
 }
 
 fn remap_model(mut model: Model, remap: &impl Fn(FileId) -> FileId) -> Model {
