@@ -2,7 +2,8 @@
 //!
 //! `tests/fixtures/diagnostics/J0101_what_it_shows.journey` must report J0101 (exit 1), and
 //! `J0101_what_it_shows.fixed.journey` must report nothing (exit 0). A fixture for a warning
-//! (J0305, J0306) must report its code and still exit 0, and exit 1 under `--deny warnings`.
+//! (J0305, J0306, J0407, J0501, J0505) must report its code and still exit 0, and exit 1 under
+//! `--deny warnings`.
 //! Each failing fixture has a snapshot with its source and the rendered output (rich format, no
 //! colour) together. The directory has no `journey.toml`, so each file is a project of its own.
 //! J0111 (file too large) is generated here instead of checked in; imports across several files
@@ -131,9 +132,8 @@ fn a_file_over_the_size_limit_reports_j0111_and_a_small_one_is_clean() {
 }
 
 /// The code ranges whose every code needs a fixture here: J01 syntax, J02 names and types, J03
-/// channel content. J04 (consent and windows) and J05 (flow structure) are being written; add
-/// their prefix here once each of their codes has a fixture pair.
-const RANGES_WITH_FIXTURES: &[&str] = &["J01", "J02", "J03"];
+/// channel content, J04 consent, windows and the other compliance rules, J05 flow structure.
+const RANGES_WITH_FIXTURES: &[&str] = &["J01", "J02", "J03", "J04", "J05"];
 
 /// Codes shown by a test in this file instead of a checked-in fixture.
 const GENERATED_HERE: &[Code] = &[
@@ -148,13 +148,23 @@ const GENERATED_HERE: &[Code] = &[
 /// (J0216).
 const SHOWN_IN_PROJECTS_RS: &[Code] = &[];
 
+/// Codes shown only by the compiler's own tests. J0413 (analysis inconclusive): a correct
+/// analysis of a small file stays far within its budget, so no honest fixture exists;
+/// `compiler/tests/compliance.rs` shows the verdict (J0413, no evidence, the journey listed as
+/// inconclusive) on a loop whose frequency cap outgrows the budget.
+const SHOWN_IN_COMPILER_TESTS: &[Code] = &[Code::J0413];
+
 #[test]
 fn every_code_has_a_failing_fixture() {
     let fixtures = failing_fixtures();
     let missing: Vec<&str> = Code::ALL
         .iter()
         .filter(|code| RANGES_WITH_FIXTURES.iter().any(|range| code.as_str().starts_with(range)))
-        .filter(|code| !GENERATED_HERE.contains(code) && !SHOWN_IN_PROJECTS_RS.contains(code))
+        .filter(|code| {
+            !GENERATED_HERE.contains(code)
+                && !SHOWN_IN_PROJECTS_RS.contains(code)
+                && !SHOWN_IN_COMPILER_TESTS.contains(code)
+        })
         .map(|code| code.as_str())
         .filter(|code| !fixtures.iter().any(|f| f.starts_with(code)))
         .collect();
