@@ -322,6 +322,16 @@ pub struct Journey {
     pub span: Span,
 }
 
+impl Journey {
+    /// The journey's stages, in order.
+    pub fn stages(&self) -> impl Iterator<Item = &Stage> {
+        self.members.iter().filter_map(|member| match member {
+            JourneyMember::Stage(stage) => Some(stage),
+            _ => None,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum JourneyMember {
     /// `audience runners or vip`

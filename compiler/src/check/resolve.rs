@@ -286,14 +286,7 @@ impl<'a> JourneyWalk<'a> {
         model: &'a Model,
         messages: &'a BTreeMap<&'a str, &'a ast::Message>,
     ) -> JourneyWalk<'a> {
-        let stages: Vec<&ast::Stage> = journey
-            .members
-            .iter()
-            .filter_map(|m| match m {
-                JourneyMember::Stage(stage) => Some(stage),
-                _ => None,
-            })
-            .collect();
+        let stages: Vec<&ast::Stage> = journey.stages().collect();
         let mut stage_index = BTreeMap::new();
         for (i, stage) in stages.iter().enumerate() {
             stage_index.entry(stage.name.name.as_str()).or_insert(i);

@@ -172,14 +172,7 @@ impl Graph {
 /// Builds the graph of one journey. Unknown stage names in `goto` (already reported as J0205)
 /// lead to `Exit`, so the graph is always well formed.
 pub fn build(journey: &ast::Journey, file: FileId, model: &crate::model::Model) -> Graph {
-    let stages: Vec<&ast::Stage> = journey
-        .members
-        .iter()
-        .filter_map(|m| match m {
-            JourneyMember::Stage(stage) => Some(stage),
-            _ => None,
-        })
-        .collect();
+    let stages: Vec<&ast::Stage> = journey.stages().collect();
     let mut builder = Builder {
         model,
         file,

@@ -231,17 +231,12 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
     }
 
     if exhausted {
-        report.inconclusive.push(graph.journey.clone());
-        sink.push(
-            Diagnostic::new(
-                Code::J0413,
-                format!("the analysis of journey `{}` did not finish within its budget", graph.journey),
-                graph.file,
-                graph.span,
-            )
-            .with_label("verdict: inconclusive")
-            .with_note("nothing in this journey is reported as compliant; journey fails closed")
-            .with_help("split the journey into smaller ones, or simplify its loops"),
+        fail_closed(
+            graph,
+            format!("the analysis of journey `{}` did not finish within its budget", graph.journey),
+            "split the journey into smaller ones, or simplify its loops",
+            report,
+            sink,
         );
         return;
     }
@@ -271,19 +266,27 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
         .filter(|(i, n)| n.kind.sent_message().is_some() && matches!(consent_solution.input.get(*i), Some(Some(_))))
         .count();
     if sends > 0 && reachable_sends > 0 && proved == 0 {
-        report.inconclusive.push(graph.journey.clone());
-        sink.push(
-            Diagnostic::new(
-                Code::J0413,
-                format!("journey `{}` sends messages but none was checked", graph.journey),
-                graph.file,
-                graph.span,
-            )
-            .with_label("verdict: inconclusive")
-            .with_note("this is a bug in journey's analyses; please report it"),
+        fail_closed(
+            graph,
+            format!("journey `{}` sends messages but none was checked", graph.journey),
+            "this is a bug in journey's analyses; please report it",
+            report,
+            sink,
         );
     }
     structure::check(cx, graph, sink);
+}
+
+/// The verdict for a journey that was not fully proved: inconclusive (J0413, exit code 4), and
+/// nothing in it is reported as compliant.
+fn fail_closed(graph: &Graph, message: String, help: &str, report: &mut FlowReport, sink: &mut Sink) {
+    report.inconclusive.push(graph.journey.clone());
+    sink.push(
+        Diagnostic::new(Code::J0413, message, graph.file, graph.span)
+            .with_label("verdict: inconclusive")
+            .with_note("nothing in this journey is reported as compliant; the check fails closed")
+            .with_help(help.to_owned()),
+    );
 }
 
 #[allow(clippy::too_many_arguments)]
