@@ -469,7 +469,7 @@ impl<'a> JourneyWalk<'a> {
                 if within.is_some() {
                     produced.push(model::TIMEOUT_OUTCOME.to_owned());
                 }
-                let fallthrough = unhandled(arms, &produced, &arm_flow);
+                let fallthrough = unhandled(arms, &produced, arm_flow);
                 let allowed = if known { allowed } else { Vec::new() };
                 self.walk_arms(arms, &allowed, "this `wait for`", arm_flow, fallthrough, jumps, sink)
             }
