@@ -341,6 +341,11 @@ impl Frequency<'_> {
 impl Analysis for Frequency<'_> {
     type State = Vec<Recent>;
 
+    /// A loop with waits fills the last `max` positions one by one before it settles.
+    fn widen_after(&self) -> u32 {
+        u32::try_from(self.max).unwrap_or(u32::MAX).saturating_add(8)
+    }
+
     fn join(&self, a: &Self::State, b: &Self::State) -> Self::State {
         a.iter().zip(b).map(|(x, y)| if y.since < x.since { *y } else { *x }).collect()
     }
@@ -378,8 +383,20 @@ impl Analysis for Frequency<'_> {
 
 pub struct InBusinessHours;
 
+/// Whether `expr` being true implies being within business hours: `within business_hours`,
+/// or a conjunction with it on one side (`within business_hours and consent(sms, marketing)`).
+/// Operator chains are bounded by the parser (`MAX_EXPR_TERMS`).
 fn is_within_business_hours(expr: &Expr) -> bool {
-    matches!(&expr.kind, ExprKind::Within(name) if name.name == "business_hours")
+    match &expr.kind {
+        ExprKind::Within(name) => name.name == "business_hours",
+        ExprKind::Binary { op: BinaryOp::And, lhs, rhs } => {
+            is_within_business_hours(lhs) || is_within_business_hours(rhs)
+        }
+        ExprKind::Binary { op: BinaryOp::Or, lhs, rhs } => {
+            is_within_business_hours(lhs) && is_within_business_hours(rhs)
+        }
+        _ => false,
+    }
 }
 
 impl Analysis for InBusinessHours {

@@ -130,6 +130,17 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// What kind of channel a name is for the legal rules: `sms` for any channel declared with
+    /// `encoding sms` (or named `sms`), else its name (`email`, `messenger`, ...).
+    pub fn channel_kind<'n>(&self, name: &'n str) -> &'n str {
+        let is_sms = self.model.channels.get(name).is_some_and(|c| c.encoding.as_deref() == Some("sms"));
+        if is_sms {
+            "sms"
+        } else {
+            name
+        }
+    }
+
     /// Channels with a messaging window, and its length.
     pub fn windowed_channels(&self) -> impl Iterator<Item = (&str, u64)> {
         self.model.channels.iter().filter_map(|(name, c)| c.window_secs.map(|w| (name.as_str(), w)))
@@ -193,6 +204,39 @@ pub fn analyze(sources: &Sources, model: &Model, sink: &mut Sink) -> FlowReport 
     report
 }
 
+/// The largest frequency cap whose last sends are tracked position by position.
+const MAX_TRACKED_CAP: usize = 256;
+
+/// Whether the graph has no cycle (Kahn's algorithm: every node can be taken off in order).
+fn is_acyclic(graph: &Graph) -> bool {
+    let mut incoming = vec![0usize; graph.nodes.len()];
+    for node in &graph.nodes {
+        for edge in &node.edges {
+            if let graph::Target::Node(to) = edge.target {
+                if let Some(count) = incoming.get_mut(to) {
+                    *count += 1;
+                }
+            }
+        }
+    }
+    let mut ready: Vec<NodeIndex> = (0..graph.nodes.len()).filter(|i| incoming.get(*i) == Some(&0)).collect();
+    let mut removed = 0;
+    while let Some(index) = ready.pop() {
+        removed += 1;
+        for edge in graph.node(index).map(|n| n.edges.as_slice()).unwrap_or(&[]) {
+            if let graph::Target::Node(to) = edge.target {
+                if let Some(count) = incoming.get_mut(to) {
+                    *count -= 1;
+                    if *count == 0 {
+                        ready.push(to);
+                    }
+                }
+            }
+        }
+    }
+    removed == graph.nodes.len()
+}
+
 fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mut FlowReport) {
     let consent = Consent { cx };
     let mut start_facts = std::collections::BTreeSet::new();
@@ -207,8 +251,20 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
     report.visits += consent_solution.visits + window_solution.visits + hours_solution.visits;
 
     for rule in &cx.frequency {
-        let Ok(max) = usize::try_from(rule.max) else { continue };
-        if max == 0 || max > 256 {
+        let max = usize::try_from(rule.max).unwrap_or(usize::MAX);
+        if max > MAX_TRACKED_CAP {
+            // Too many positions to track per node. Without loops a path sends each node's
+            // message at most once, so a cap above the number of such sends holds; otherwise
+            // the journey is not proved, and says so.
+            let counted =
+                graph.nodes.iter().filter(|n| Frequency { cx, category: &rule.category, max: 1 }.counts(n)).count();
+            sink.stats.content_rules += 1;
+            if !(is_acyclic(graph) && counted <= max) {
+                exhausted = true;
+            }
+            continue;
+        }
+        if max == 0 {
             continue;
         }
         let frequency = Frequency { cx, category: &rule.category, max };
@@ -453,7 +509,7 @@ fn check_tag(
             .with_label(format!("{} content under a {} tag", message.category, tag.allows.join("/")))
             .with_secondary(tag.def.file, tag.def.span, "what the tag allows")
             .with_note("tags must not carry promotional content (MSGR-TAG-PROMO)")
-            .with_help("change the message's category if it is not promotional, or send it inside the window"),
+            .with_help("drop the tag (a free-form message inside the window needs none), or change the category if the content is not promotional"),
         );
     }
     if tag_name == rules::HUMAN_ONLY_TAG && !node.in_handoff {
@@ -476,7 +532,10 @@ fn check_tag(
                 )
                 .with_label("sends with this tag fail")
                 .with_note(format!("{} (rules as of {})", deprecated.source, rules::REFERENCE_DATE))
-                .with_help(format!("use {} instead", deprecated.instead)),
+                .with_help(format!(
+                    "use {} where the channel supports templates, or send inside the 24h window",
+                    deprecated.instead
+                )),
             );
         }
     }
@@ -551,8 +610,8 @@ fn check_window(
         .with_label(format!("free-form message outside the {} window", format_window(limit)))
         .with_secondary(channel.window_def.file, channel.window_def.span, "the window is declared here")
         .with_note(format!(
-            "{} (MSGR-WIN-1, IG-WIN, WA-CSW)",
-            "free-form messages may only be sent inside the messaging window"
+            "free-form messages may only be sent inside the messaging window ({})",
+            rules::window_rule(&message.channel)
         ))
         .with_help(fix);
         if let Some(path) = path() {
@@ -631,9 +690,28 @@ fn frequency_violation(
     sink: &mut Sink,
 ) {
     let Some(node) = graph.node(index) else { return };
-    let mut sends: Vec<String> =
-        recent.iter().rev().filter_map(|r| r.send).filter_map(|i| graph.node(i)).map(describe_node).collect();
-    sends.push(describe_node(node));
+    let mut order: Vec<NodeIndex> = recent.iter().rev().filter_map(|r| r.send).collect();
+    order.push(index);
+    // A send in a loop counts once per pass: name it once, with how often it counts.
+    let mut counted: Vec<(NodeIndex, usize)> = Vec::new();
+    for send in order {
+        match counted.iter_mut().find(|(s, _)| *s == send) {
+            Some((_, count)) => *count += 1,
+            None => counted.push((send, 1)),
+        }
+    }
+    let sends: Vec<String> = counted
+        .iter()
+        .filter_map(|(i, count)| {
+            graph.node(*i).map(|n| {
+                if *count > 1 {
+                    format!("{} ({count} times)", describe_node(n))
+                } else {
+                    describe_node(n)
+                }
+            })
+        })
+        .collect();
     sink.push(
         Diagnostic::new(
             Code::J0409,
@@ -680,7 +758,7 @@ fn project_rules(cx: &Context<'_>, sources: &Sources, report: &FlowReport, sink:
         let Some(ast) = &file.ast else { continue };
         for item in &ast.items {
             if let Item::Message(message) = item {
-                check_wording(message, file.id, sink);
+                check_wording(cx, message, file.id, sink);
             }
         }
     }
@@ -712,10 +790,9 @@ fn project_rules(cx: &Context<'_>, sources: &Sources, report: &FlowReport, sink:
     quiet_hours_rules(cx, report, sink);
 }
 
-fn check_wording(message: &ast::Message, file: FileId, sink: &mut Sink) {
-    let Some(rule) = rules::REQUIRED_WORDING
-        .iter()
-        .find(|r| r.channel == message.channel.name && r.category == message.category.name)
+fn check_wording(cx: &Context<'_>, message: &ast::Message, file: FileId, sink: &mut Sink) {
+    let kind = cx.channel_kind(&message.channel.name);
+    let Some(rule) = rules::REQUIRED_WORDING.iter().find(|r| r.channel == kind && r.category == message.category.name)
     else {
         return;
     };
@@ -734,11 +811,11 @@ fn check_wording(message: &ast::Message, file: FileId, sink: &mut Sink) {
     sink.push(
         Diagnostic::new(
             code,
-            format!("{} message `{}` has no {}", rule.category, message.name.name, missing.join(" and no ")),
+            format!("{} message `{}` lacks {}", rule.category, message.name.name, missing.join(" and ")),
             file,
             message.name.span,
         )
-        .with_label(format!("{} on {}", rule.category, rule.channel))
+        .with_label(format!("{} on {}", rule.category, message.channel.name))
         .with_note(format!("required by {}", rule.source))
         .with_help(if rule.channel == "sms" {
             "end the text with \"Reply STOP to opt out\"".to_owned()
@@ -756,8 +833,9 @@ fn message_probe_text(elements: &[ast::Element]) -> String {
             match part {
                 ast::TemplatePart::Literal(text) => out.push_str(text),
                 ast::TemplatePart::Field { path, .. } => {
+                    // The field's own name, wherever it comes from (`{event.postal_address}`).
                     out.push('{');
-                    out.push_str(&path.segments.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("."));
+                    out.push_str(path.segments.last().map_or("", |s| s.name.as_str()));
                 }
             }
             out.push(' ');
@@ -787,7 +865,8 @@ fn message_probe_text(elements: &[ast::Element]) -> String {
 fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
     let quiet_channels = ["instagram", "messenger", "sms", "whatsapp"];
     let first_quiet_send = report.evidence.iter().find(|e| {
-        rules::QUIET_HOURS_APPLY_TO.contains(&e.category.as_str()) && quiet_channels.contains(&e.channel.as_str())
+        rules::QUIET_HOURS_APPLY_TO.contains(&e.category.as_str())
+            && quiet_channels.contains(&cx.channel_kind(&e.channel))
     });
     if let (None, Some(send)) = (cx.quiet_hours, first_quiet_send) {
         if let Some(graph) = report.graphs.iter().find(|g| g.journey == send.journey) {

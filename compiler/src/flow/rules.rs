@@ -124,6 +124,16 @@ pub const DEPRECATED_TAGS: &[DeprecatedTag] = &[
     },
 ];
 
+/// The rule behind each standard channel's messaging window, for citing in diagnostics.
+pub fn window_rule(channel: &str) -> &'static str {
+    match channel {
+        "messenger" => "MSGR-WIN-1",
+        "instagram" => "IG-WIN",
+        "whatsapp" => "WA-CSW",
+        _ => "the channel's declared `window`",
+    }
+}
+
 /// The tag that only a human may use (MSGR-TAG-HA, IG-HA).
 pub const HUMAN_ONLY_TAG: &str = "HUMAN_AGENT";
 
@@ -140,7 +150,7 @@ pub const REQUIRED_WORDING: &[RequiredWording] = &[
     RequiredWording {
         channel: "sms",
         category: "marketing",
-        all_of: &[("opt-out instructions (STOP)", &["stop"])],
+        all_of: &[("opt-out instructions (\"Reply STOP to opt out\")", &["stop"])],
         source: "CTIA-STOP",
     },
     RequiredWording {
@@ -148,7 +158,7 @@ pub const REQUIRED_WORDING: &[RequiredWording] = &[
         category: "marketing",
         all_of: &[
             ("an unsubscribe link", &["unsubscribe"]),
-            ("the sender's postal address", &["{postal_address", "{sender_address", "{address"]),
+            ("a postal address field (`{postal_address}`)", &["{postal_address", "{sender_address", "{address"]),
         ],
         source: "CANSPAM",
     },

@@ -23,10 +23,13 @@ pub trait Analysis {
 
     /// The state on each outgoing edge of `node`, in edge order.
     fn transfer(&self, index: NodeIndex, node: &Node, input: &Self::State) -> Vec<Self::State>;
-}
 
-/// Input changes a node may go through before its state is widened.
-const WIDEN_AFTER: u32 = 8;
+    /// Input changes a node may go through before its state is widened: enough for the
+    /// lattice's real height, so widening only cuts off what would not converge.
+    fn widen_after(&self) -> u32 {
+        8
+    }
+}
 
 pub struct Solution<S> {
     /// The input state of each node; `None` for nodes no path reaches.
@@ -45,7 +48,9 @@ pub fn solve<A: Analysis>(graph: &Graph, analysis: &A, start: A::State) -> Solut
     let mut at_exit: Option<A::State> = None;
     // Ordered by node index (source order), so the iteration order is deterministic.
     let mut pending: BTreeSet<NodeIndex> = BTreeSet::new();
-    let budget = graph.edge_count().saturating_mul(VISITS_PER_EDGE).max(1024);
+    let widen_after = analysis.widen_after();
+    let per_edge = VISITS_PER_EDGE.saturating_add(usize::try_from(widen_after).unwrap_or(usize::MAX));
+    let budget = graph.edge_count().saturating_mul(per_edge).max(1024);
     let mut visits = 0;
 
     match graph.start {
@@ -86,7 +91,7 @@ pub fn solve<A: Analysis>(graph: &Graph, analysis: &A, start: A::State) -> Solut
                                 *c += 1;
                                 *c
                             });
-                            if change.unwrap_or(0) > WIDEN_AFTER {
+                            if change.unwrap_or(0) > widen_after {
                                 analysis.widen(previous, &joined)
                             } else {
                                 joined

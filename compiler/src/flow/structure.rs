@@ -292,14 +292,29 @@ fn runaway_loops(graph: &Graph, reachable: &[bool], sink: &mut Sink) {
     }
 }
 
-/// For each node: whether some path from it reaches an exit or a handoff.
+/// For each node: whether a contact who never answers reaches an exit or a handoff from it.
+/// Such a contact takes only the timeout edges of steps that wait for them (asks, waits for
+/// events, consent requests); every other edge is open to them.
 fn can_escape(graph: &Graph) -> Vec<bool> {
-    let preds = graph.predecessors();
+    let silent_edge = |kind: &NodeKind, label: &str| match kind {
+        NodeKind::Ask { .. } | NodeKind::WaitFor { .. } | NodeKind::ConsentRequest { .. } => label == "timeout",
+        _ => true,
+    };
+    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); graph.nodes.len()];
     let mut escapes = vec![false; graph.nodes.len()];
     let mut stack: Vec<usize> = Vec::new();
     for (index, node) in graph.nodes.iter().enumerate() {
-        let direct =
-            matches!(node.kind, NodeKind::Handoff { .. }) || node.edges.iter().any(|e| e.target == Target::Exit);
+        let mut direct = matches!(node.kind, NodeKind::Handoff { .. });
+        for edge in node.edges.iter().filter(|e| silent_edge(&node.kind, &e.label)) {
+            match edge.target {
+                Target::Exit => direct = true,
+                Target::Node(to) => {
+                    if let Some(list) = preds.get_mut(to) {
+                        list.push(index);
+                    }
+                }
+            }
+        }
         if direct {
             stack.push(index);
         }
