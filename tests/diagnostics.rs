@@ -94,8 +94,13 @@ fn each_failing_fixture_reports_its_code_and_its_fixed_version_is_clean() {
             if denied.exit != 1 {
                 problems.push(format!("{name}: exit {} under --deny warnings, expected 1", denied.exit));
             }
-        } else if exit != 1 || !reported {
-            problems.push(format!("{name}: exit {exit}, codes {codes:?}, expected {code}"));
+        } else {
+            // An inconclusive verdict (J0413) fails closed with its own exit code.
+            let expected_exit = if code == "J0413" { 4 } else { 1 };
+            if exit != expected_exit || !reported {
+                problems
+                    .push(format!("{name}: exit {exit}, codes {codes:?}, expected {code} and exit {expected_exit}"));
+            }
         }
         let fixed = name.replace(".journey", ".fixed.journey");
         if !dir.join(&fixed).exists() {
@@ -148,11 +153,9 @@ const GENERATED_HERE: &[Code] = &[
 /// (J0216).
 const SHOWN_IN_PROJECTS_RS: &[Code] = &[];
 
-/// Codes shown only by the compiler's own tests. J0413 (analysis inconclusive): a correct
-/// analysis of a small file stays far within its budget, so no honest fixture exists;
-/// `compiler/tests/compliance.rs` shows the verdict (J0413, no evidence, the journey listed as
-/// inconclusive) on a loop whose frequency cap outgrows the budget.
-const SHOWN_IN_COMPILER_TESTS: &[Code] = &[Code::J0413];
+/// Codes shown only by the compiler's own tests (none today: J0413 has a fixture, a frequency cap
+/// above what the analysis tracks on a journey with a loop).
+const SHOWN_IN_COMPILER_TESTS: &[Code] = &[];
 
 #[test]
 fn every_code_has_a_failing_fixture() {
@@ -276,4 +279,27 @@ segment loyal = vpi
     let (exit, diagnostics) = check_source("diagnostics-swapped-letters", "segments.journey", source);
     assert_eq!((exit, codes_of(&diagnostics)), (1, vec!["J0202"]), "{diagnostics:#?}");
     assert_eq!(diagnostics[0]["help"], "did you mean `vip`?", "{diagnostics:#?}");
+}
+
+/// Each project under examples/broken reports exactly its headline error; the rendered output is
+/// pinned so a change in any of them is seen.
+#[test]
+fn every_broken_example_reports_its_headline_error_as_snapshotted() {
+    let broken = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/broken");
+    let mut names: Vec<String> = std::fs::read_dir(&broken)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 6, "the headline errors need their broken examples: {names:?}");
+    for name in names {
+        let run = check_in(&broken, &["--format", "rich", &name]);
+        assert_eq!(run.exit, 1, "{name} must fail the check");
+        insta::assert_snapshot!(
+            format!("broken_{name}"),
+            format!("----- journey check {name} (exit {})\n{}", run.exit, run.stdout)
+        );
+    }
 }

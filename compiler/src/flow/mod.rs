@@ -250,6 +250,7 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
     let mut exhausted = consent_solution.exhausted || window_solution.exhausted || hours_solution.exhausted;
     report.visits += consent_solution.visits + window_solution.visits + hours_solution.visits;
 
+    let mut unproved: Vec<String> = Vec::new();
     for rule in &cx.frequency {
         let max = usize::try_from(rule.max).unwrap_or(usize::MAX);
         if max > MAX_TRACKED_CAP {
@@ -260,7 +261,13 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
                 graph.nodes.iter().filter(|n| Frequency { cx, category: &rule.category, max: 1 }.counts(n)).count();
             sink.stats.content_rules += 1;
             if !(is_acyclic(graph) && counted <= max) {
-                exhausted = true;
+                unproved.push(format!(
+                    "`frequency {} at most {} per {}` cannot be proved on journey `{}`: caps above {MAX_TRACKED_CAP} are proved only on journeys without loops",
+                    rule.category,
+                    rule.max,
+                    format_duration(rule.per_secs),
+                    graph.journey
+                ));
             }
             continue;
         }
@@ -286,6 +293,10 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
         }
     }
 
+    if let Some(reason) = unproved.first() {
+        fail_closed(graph, reason.clone(), "lower the cap, or remove the loop", report, sink);
+        return;
+    }
     if exhausted {
         fail_closed(
             graph,
