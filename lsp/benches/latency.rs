@@ -12,7 +12,12 @@
 //! compliance analyses) arrive is measured too, waiting for them before the next keystroke so
 //! the two never overlap. Prints p50, p95 and max of both.
 //!
-//!     cargo bench -p journey-lsp --bench latency
+//! Also measured, for the other editor goals of ../shared/reference/performance.md §6: a typing
+//! burst (G5c: 20 edits 20 ms apart, diagnostics of the last one); and, with the real binary
+//! when `target/release/journey` exists, spawn -> `initialize` (G5a), the same 20 keystrokes over
+//! pipes, and the server's RSS with the document open and after 1,000 more edits (G4b).
+//!
+//!     cargo build --release -p journey && cargo bench -p journey-lsp --bench latency
 //!
 //! Targets: p50 <= 25 ms, p95 <= 50 ms (peers in ../shared/reference/performance.md §4: taplo
 //! 52 ms, zizmor 95 ms).
@@ -102,8 +107,247 @@ fn ms(d: Duration) -> String {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    run("journey-gen lsp (clean)", &journey_gen::Variant::Lsp.generate()).await;
+    spawn_to_initialize();
+    let clean = journey_gen::Variant::Lsp.generate();
+    run("journey-gen lsp (clean)", &clean).await;
     run("violations everywhere", &generate_violations()).await;
+    typing_burst(&clean).await;
+    println!();
+    real_binary(&clean);
+}
+
+/// G5a: spawn `journey lsp` and time the answer to `initialize`, five times.
+fn spawn_to_initialize() {
+    use std::io::{BufRead, BufReader, Read, Write as _};
+    let binary = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/journey");
+    if !binary.is_file() {
+        println!("spawn -> initialize: not measured (build target/release/journey first)\n");
+        return;
+    }
+    let mut samples = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let mut child = std::process::Command::new(&binary)
+            .arg("lsp")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let body = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#;
+        let mut stdin = child.stdin.take().unwrap();
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        stdin.flush().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            stdout.read_line(&mut line).unwrap();
+            if let Some(value) = line.trim().strip_prefix("Content-Length:") {
+                length = value.trim().parse().unwrap();
+            }
+            if line.trim().is_empty() {
+                break;
+            }
+        }
+        let mut answer = vec![0; length];
+        stdout.read_exact(&mut answer).unwrap();
+        samples.push(started.elapsed());
+        drop(stdin);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    report("spawn -> initialize answered (journey lsp over pipes)", &samples);
+    println!();
+}
+
+/// G5c on the clean 10,000-line file.
+async fn typing_burst(base: &str) {
+    let anchor = format!("  stage s{MIDDLE_STAGE} {{\n");
+    let at = base.find(&anchor).expect("the middle stage exists") + anchor.len();
+    let edit = |typed: &str| format!("{}    {typed}\n{}", &base[..at], &base[at..]);
+
+    let mut client = harness::Client::start();
+    client.initialize(json!({})).await;
+    client.open(URI, 1, base).await;
+    client.diagnostics(URI, 1).await;
+    client.diagnostics(URI, 1).await;
+
+    // A typing burst: 20 edits 20 ms apart, then the time until the last one's diagnostics.
+    let mut typed = String::new();
+    let mut version = 1;
+    let mut last_sent = Instant::now();
+    for ch in TYPED.chars() {
+        typed.push(ch);
+        version += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        last_sent = Instant::now();
+        client.change(URI, version, &edit(&typed)).await;
+    }
+    client.diagnostics(URI, version).await;
+    let burst_first = last_sent.elapsed();
+    client.diagnostics(URI, version).await;
+    let burst_complete = last_sent.elapsed();
+    println!("## typing burst on the clean file: 20 edits 20 ms apart");
+    println!("last edit -> its first diagnostics {}, complete {}", ms(burst_first), ms(burst_complete));
+
+    client.shutdown().await;
+}
+
+/// G4b and G5b through the real binary: `journey lsp` over pipes, the clean file open, 20
+/// keystrokes timed, then 1,000 more edits; the server process's RSS before and after.
+fn real_binary(base: &str) {
+    let binary = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/journey");
+    if !binary.is_file() {
+        println!("journey lsp over pipes: not measured (build target/release/journey first)");
+        return;
+    }
+    let anchor = format!("  stage s{MIDDLE_STAGE} {{\n");
+    let at = base.find(&anchor).expect("the middle stage exists") + anchor.len();
+    let edit = |typed: &str| format!("{}    {typed}\n{}", &base[..at], &base[at..]);
+
+    let mut server = Pipes::spawn(&binary);
+    server.send(&json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": { "capabilities": {} } }));
+    server.wait(|m| m["id"] == 1);
+    server.send(&json!({ "jsonrpc": "2.0", "method": "initialized", "params": {} }));
+    let open = json!({ "textDocument": { "uri": URI, "languageId": "journey", "version": 1, "text": base } });
+    server.send(&json!({ "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": open }));
+    server.diagnostics(1);
+    server.diagnostics(1);
+    std::thread::sleep(Duration::from_millis(200));
+    let settled = server.rss_mb();
+
+    let mut samples = Vec::new();
+    let mut typed = String::new();
+    let mut version = 1;
+    for ch in TYPED.chars() {
+        typed.push(ch);
+        version += 1;
+        let sent = Instant::now();
+        server.change(version, &edit(&typed));
+        server.diagnostics(version);
+        samples.push(sent.elapsed());
+        server.diagnostics(version);
+    }
+    println!("## journey lsp over pipes, clean file");
+    report("edit -> first diagnostics", &samples);
+
+    // 1,000 edits as typed (each waits for its first diagnostics), RSS after each 250; then
+    // 1,000 more sent back to back, the worst case for what is queued at once.
+    let mut rss = vec![settled];
+    for i in 0..1_000 {
+        version += 1;
+        server.change(version, &edit(&format!("track \"edit_{i}\"")));
+        server.diagnostics(version);
+        if i % 250 == 249 {
+            rss.push(server.rss_mb());
+        }
+    }
+    for i in 0..1_000 {
+        version += 1;
+        server.change(version, &edit(&format!("track \"burst_{i}\"")));
+    }
+    server.diagnostics(version);
+    server.diagnostics(version);
+    std::thread::sleep(Duration::from_millis(200));
+    rss.push(server.rss_mb());
+    let shown: Vec<String> =
+        rss.iter().map(|mb| mb.map_or_else(|| "n/a".to_owned(), |mb| format!("{mb:.1}"))).collect();
+    println!(
+        "server RSS (MB): {} with the document open; after 250, 500, 750, 1,000 typed edits: {}; after 1,000 more back to back: {}",
+        shown[0],
+        shown[1..5].join(", "),
+        shown[5]
+    );
+    server.send(&json!({ "jsonrpc": "2.0", "id": 2, "method": "shutdown" }));
+    server.wait(|m| m["id"] == 2);
+    server.send(&json!({ "jsonrpc": "2.0", "method": "exit" }));
+    let _ = server.child.wait();
+}
+
+/// A `journey lsp` process and a thread reading its messages.
+struct Pipes {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    incoming: std::sync::mpsc::Receiver<serde_json::Value>,
+}
+
+impl Pipes {
+    fn spawn(binary: &std::path::Path) -> Pipes {
+        use std::io::{BufRead, BufReader, Read};
+        let mut child = std::process::Command::new(binary)
+            .arg("lsp")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (sender, incoming) = std::sync::mpsc::channel();
+        std::thread::spawn(move || loop {
+            let mut length = None;
+            loop {
+                let mut line = String::new();
+                if stdout.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                if let Some(value) = line.trim().strip_prefix("Content-Length:") {
+                    length = value.trim().parse::<usize>().ok();
+                }
+                if line.trim().is_empty() {
+                    break;
+                }
+            }
+            let mut body = vec![0; length.unwrap_or(0)];
+            if stdout.read_exact(&mut body).is_err() {
+                return;
+            }
+            if let Ok(message) = serde_json::from_slice(&body) {
+                if sender.send(message).is_err() {
+                    return;
+                }
+            }
+        });
+        Pipes { child, stdin, incoming }
+    }
+
+    fn send(&mut self, message: &serde_json::Value) {
+        use std::io::Write as _;
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn change(&mut self, version: i64, text: &str) {
+        let params =
+            json!({ "textDocument": { "uri": URI, "version": version }, "contentChanges": [{ "text": text }] });
+        self.send(&json!({ "jsonrpc": "2.0", "method": "textDocument/didChange", "params": params }));
+    }
+
+    fn wait(&mut self, matches: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+        loop {
+            let message = self.incoming.recv_timeout(Duration::from_secs(60)).expect("the server answers");
+            if matches(&message) {
+                return message;
+            }
+        }
+    }
+
+    fn diagnostics(&mut self, version: i64) {
+        self.wait(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] == version);
+    }
+
+    fn rss_mb(&self) -> Option<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let kb: f64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kb / 1024.0)
+    }
 }
 
 async fn run(name: &str, base: &str) {
@@ -151,7 +395,7 @@ fn report(what: &str, samples: &[Duration]) {
     let mut sorted = samples.to_vec();
     sorted.sort();
     println!(
-        "{what}, {} one-character edits: p50 {}, p95 {}, max {}",
+        "{what} ({} runs): p50 {}, p95 {}, max {}",
         samples.len(),
         ms(percentile(&sorted, 0.50)),
         ms(percentile(&sorted, 0.95)),

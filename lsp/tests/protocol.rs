@@ -406,3 +406,13 @@ async fn go_to_definition_reaches_an_imported_file_that_is_not_open() {
     assert!(markdown.contains("**channel** `sms` · **category** `service`"), "{markdown}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn compliance_diagnostics_follow_in_a_second_publish_for_the_same_version() {
+    let text = "import \"std/channels\"\n\nmessage promo on sms as marketing {\n  text \"Sale today. Reply STOP to opt out\"\n}\n\njourney j {\n  stage s { send promo }\n}\n";
+    let mut client = started_with(text).await;
+    let first = client.diagnostics(URI, 1).await;
+    assert!(!codes(&first).iter().any(|code| code.starts_with("J04")), "first tier: {first}");
+    let complete = client.diagnostics(URI, 1).await;
+    assert!(codes(&complete).contains(&"J0401".to_owned()), "complete: {complete}");
+}
