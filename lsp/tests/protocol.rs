@@ -416,3 +416,17 @@ async fn compliance_diagnostics_follow_in_a_second_publish_for_the_same_version(
     let complete = client.diagnostics(URI, 1).await;
     assert!(codes(&complete).contains(&"J0401".to_owned()), "complete: {complete}");
 }
+
+#[tokio::test]
+async fn hover_on_a_send_shows_what_the_analyses_proved_once_they_ran() {
+    let text = "import \"std/channels\"\n\nevent chat inbound messenger {}\n\nmessage hi on messenger as service {\n  text \"Hi\"\n}\n\njourney j {\n  entry on chat\n  stage s { send hi }\n}\n";
+    let mut client = started_with(text).await;
+    client.diagnostics(URI, 1).await;
+    client.diagnostics(URI, 1).await; // the complete analysis is in
+    let (line, character) = position_of(text, "send hi", 6);
+    let hover = client.at("textDocument/hover", URI, line, character, json!({})).await;
+    let markdown = hover["result"]["contents"]["value"].as_str().unwrap_or_else(|| panic!("{hover}"));
+    assert!(markdown.contains("**why this send is allowed**"), "{markdown}");
+    assert!(markdown.contains("- consent: not required for service messages"), "{markdown}");
+    assert!(markdown.contains("- window: at most 0s after the contact's last message (window 1d)"), "{markdown}");
+}

@@ -41,6 +41,14 @@ pub fn hover(files: Files<'_>, offset: usize) -> Option<HoverInfo> {
         }
     }
 
+    // On a send or ask step: what the compliance analyses proved about it.
+    if let Some(proof) =
+        files.current.sends.iter().find(|proof| proof.span.start() <= offset && offset <= proof.span.end())
+    {
+        span = span.or(Some(proof.span));
+        sections.push(send_proof(&proof.evidence));
+    }
+
     // Diagnostics under the cursor explain themselves, each code once.
     let mut explained: Vec<Code> = Vec::new();
     for diagnostic in &files.current.diagnostics {
@@ -60,6 +68,45 @@ pub fn hover(files: Files<'_>, offset: usize) -> Option<HoverInfo> {
 
     let span = span?;
     Some(HoverInfo { span, markdown: sections.join("\n\n---\n\n") })
+}
+
+/// The analyses' evidence for one send, in words.
+fn send_proof(evidence: &journey_compiler::flow::SendEvidence) -> String {
+    let window = match (evidence.window_max_secs, evidence.window_secs) {
+        (Some(max), Some(window)) => {
+            format!("at most {} after the contact's last message (window {})", duration(max), duration(window))
+        }
+        (None, Some(window)) => format!("no bound proved (window {})", duration(window)),
+        _ => "no messaging window on this channel".to_owned(),
+    };
+    format!(
+        "**why this send is allowed** (`{}` on `{}` as `{}`)\n\n- consent: {}\n- window: {}\n- form: {}\n- quiet hours: {}",
+        evidence.message,
+        evidence.channel,
+        evidence.category,
+        evidence.consent,
+        window,
+        evidence.form,
+        evidence.quiet_hours
+    )
+}
+
+/// `90000` seconds as `1d 1h`.
+fn duration(secs: u64) -> String {
+    let units = [(7 * 86_400, "w"), (86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")];
+    let mut rest = secs;
+    let mut parts = Vec::new();
+    for (size, unit) in units {
+        if rest >= size {
+            parts.push(format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    if parts.is_empty() {
+        "0s".to_owned()
+    } else {
+        parts.join(" ")
+    }
 }
 
 /// A code's title and long explanation, without the explanation's own `# J0101` heading.

@@ -20,6 +20,7 @@ mod tests;
 use std::sync::Arc;
 
 use journey_compiler::diagnostic::{cap_per_file, sort_diagnostics};
+use journey_compiler::flow::SendEvidence;
 use journey_compiler::model::{Def, Model};
 use journey_compiler::project::{load_sources, Origin, ProjectPath, SourceLoader, Sources};
 use journey_compiler::{ast, check_file, Diagnostic, FileId, LineIndex, ProjectReport, Span};
@@ -65,6 +66,17 @@ pub struct Analysis {
     /// Whether the compliance analyses (consent, windows, frequency, ...) ran: a first, fast
     /// analysis leaves them out so diagnostics appear while typing (see [`check_without_flow`]).
     pub complete: bool,
+    /// What the compliance analyses proved for each send of this document (complete analyses
+    /// only).
+    pub sends: Vec<SendProof>,
+}
+
+/// Why a send in this document is allowed (or what it lacks), from the analyses' evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendProof {
+    /// The send or ask step.
+    pub span: Span,
+    pub evidence: SendEvidence,
 }
 
 impl Analysis {
@@ -79,9 +91,22 @@ impl Analysis {
     /// and the compliance analyses when `report` has them): keeps the document's tree and
     /// diagnostics, the other files for navigation, and the model.
     pub fn from_project(file: FileId, version: i32, buffer: &Arc<str>, report: ProjectReport) -> Analysis {
+        let entry = report.sources.files.iter().find(|f| f.is_entry).map(|f| f.id);
+        let graphs = &report.flow.graphs;
+        let sends = report
+            .flow
+            .evidence
+            .iter()
+            .filter_map(|evidence| {
+                let graph = graphs.iter().find(|graph| graph.journey == evidence.journey)?;
+                let node = graph.nodes.iter().find(|node| node.id == evidence.node)?;
+                (Some(node.file) == entry).then(|| SendProof { span: node.span, evidence: evidence.clone() })
+            })
+            .collect();
         let mut analysis =
             Analysis::from_parts(file, version, buffer, report.sources, report.model, report.diagnostics);
         analysis.complete = true;
+        analysis.sends = sends;
         analysis
     }
 
@@ -160,6 +185,7 @@ impl Analysis {
             linked,
             model,
             complete: false,
+            sends: Vec::new(),
         }
     }
 
