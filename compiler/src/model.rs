@@ -206,4 +206,6 @@ pub struct Model {
     pub journeys: BTreeMap<String, Journey>,
     /// Whether some policy declares `business_hours` (needed by `if within business_hours`).
     pub has_business_hours: bool,
+    /// The project's one `quiet_hours` rule (a second is a duplicate, J0209).
+    pub quiet_hours: Option<Def>,
 }

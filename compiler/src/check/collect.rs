@@ -78,6 +78,16 @@ fn collect_item(file: FileId, item: &Item, model: &mut Model, sink: &mut Sink) {
             if policy.rules.iter().any(|r| matches!(r, PolicyRule::BusinessHours { .. })) {
                 model.has_business_hours = true;
             }
+            // Policies are project-wide: two quiet-hour rules would leave one silently unused.
+            for rule in &policy.rules {
+                if let PolicyRule::QuietHours { span, .. } = rule {
+                    let here = Def { file, span: *span };
+                    match model.quiet_hours {
+                        Some(first) => sink.duplicate("policy rule", "quiet_hours", here, first),
+                        None => model.quiet_hours = Some(here),
+                    }
+                }
+            }
         }
         Item::Channel(channel) => {
             let value = channel_of(file, channel, sink);

@@ -18,18 +18,16 @@ use crate::project::Sources;
 use crate::span::FileId;
 
 pub fn resolve(sources: &Sources, model: &Model, sink: &mut Sink) {
+    // Message declarations by name, the first of duplicates (reported as J0209) winning, as in
+    // the model, so a label and its file always come from the same declaration.
+    let mut messages: BTreeMap<&str, &ast::Message> = BTreeMap::new();
+    for item in sources.files.iter().filter_map(|f| f.ast.as_ref()).flat_map(|a| a.items.iter()) {
+        if let Item::Message(message) = item {
+            messages.entry(message.name.name.as_str()).or_insert(message);
+        }
+    }
     for file in &sources.files {
         let Some(ast) = &file.ast else { continue };
-        let messages: BTreeMap<&str, &ast::Message> = sources
-            .files
-            .iter()
-            .filter_map(|f| f.ast.as_ref())
-            .flat_map(|a| a.items.iter())
-            .filter_map(|item| match item {
-                Item::Message(message) => Some((message.name.name.as_str(), message)),
-                _ => None,
-            })
-            .collect();
         for item in &ast.items {
             let scope = Scope { model, file: file.id, event: EventScope::None, bare_event_fields: false };
             match item {
@@ -670,8 +668,19 @@ impl<'a> JourneyWalk<'a> {
             let message_scope =
                 Scope { model: self.model, file: found.def.file, event: scope.event.clone(), bare_event_fields: false };
             let mut local = Sink::default();
+            let mut paths: Vec<&ast::Path> = Vec::new();
             for template in templates_of(&declaration.elements) {
-                for path in event_paths(template) {
+                paths.extend(event_paths(template));
+            }
+            for element in &declaration.elements {
+                if let Element::Template { params, .. } = element {
+                    for param in params {
+                        expr_event_paths(&param.value, &mut paths);
+                    }
+                }
+            }
+            {
+                for path in paths {
                     super::exprs::type_of(
                         &ast::Expr { kind: ast::ExprKind::Path(path.clone()), span: path.span },
                         &message_scope,
@@ -706,6 +715,22 @@ fn unhandled(arms: &[Arm], produced: &[String], flow_for: impl Fn(&str) -> Flow)
         }
     }
     after
+}
+
+/// The `event.x` paths an expression reads. Depth is bounded by the parser.
+fn expr_event_paths<'e>(expr: &'e ast::Expr, out: &mut Vec<&'e ast::Path>) {
+    match &expr.kind {
+        ast::ExprKind::Path(path) if path.segments.first().is_some_and(|s| s.name == "event") => out.push(path),
+        ast::ExprKind::Str(template) => out.extend(event_paths(template)),
+        ast::ExprKind::List(items) => items.iter().for_each(|i| expr_event_paths(i, out)),
+        ast::ExprKind::Call { args, .. } => args.iter().for_each(|a| expr_event_paths(a, out)),
+        ast::ExprKind::Unary { operand, .. } => expr_event_paths(operand, out),
+        ast::ExprKind::Binary { lhs, rhs, .. } => {
+            expr_event_paths(lhs, out);
+            expr_event_paths(rhs, out);
+        }
+        _ => {}
+    }
 }
 
 /// Every text of a message that may hold interpolations, cards included.
