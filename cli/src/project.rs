@@ -6,22 +6,17 @@
 //! the command line (for a file argument, the file's own directory). The root is the jail for
 //! imports.
 //!
-//! [`DiskLoader`] reads project files for the compiler. It canonicalises every path first and
-//! refuses, without opening it, any file whose real location is outside the canonical root: a
-//! symbolic link cannot smuggle in a file from elsewhere.
+//! [`DiskLoader`] (from `journey-host`, shared with the language server) reads project files for
+//! the compiler, jailed to the canonical root.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use journey_compiler::limits::MAX_SOURCE_BYTES;
-use journey_compiler::project::{LoadError, ProjectPath, SourceLoader};
+use journey_compiler::project::ProjectPath;
+pub use journey_host::DiskLoader;
+use journey_host::{manifest_root, parent_of, relative_project_path};
 
 use crate::discover::{describe_io_error, Input};
-
-/// The file that marks a project root.
-pub const MANIFEST: &str = "journey.toml";
 
 /// One project to check: its canonical root, how to show paths under it, and its entry files.
 #[derive(Debug)]
@@ -79,63 +74,7 @@ pub fn group(inputs: &[Input], errors: &mut Vec<String>) -> Vec<ProjectInputs> {
     projects
 }
 
-fn parent_of(path: &Path) -> PathBuf {
-    path.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf)
-}
-
-/// The nearest directory above `file` (canonical) holding a `journey.toml`.
-fn manifest_root(file: &Path) -> Option<PathBuf> {
-    file.ancestors().skip(1).find(|dir| dir.join(MANIFEST).is_file()).map(Path::to_path_buf)
-}
-
-fn relative_project_path(root: &Path, file: &Path) -> Option<ProjectPath> {
-    let relative = file.strip_prefix(root).ok()?;
-    let parts: Option<Vec<&str>> = relative.components().map(|c| c.as_os_str().to_str()).collect();
-    ProjectPath::new(&parts?.join("/"))
-}
-
 /// `examples/a.journey` named as project path `a.journey` shows the root as `examples/`.
 fn prefix_of(display: &str, relative: &str) -> String {
     display.strip_suffix(relative).unwrap_or("").to_owned()
-}
-
-/// Reads project files from disk, inside one canonical root.
-pub struct DiskLoader {
-    root: PathBuf,
-}
-
-impl DiskLoader {
-    pub fn new(root: PathBuf) -> DiskLoader {
-        DiskLoader { root }
-    }
-}
-
-impl SourceLoader for DiskLoader {
-    fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
-        let candidate = self.root.join(path.as_str());
-        let real = match candidate.canonicalize() {
-            Ok(real) => real,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(LoadError::NotFound),
-            Err(error) => return Err(LoadError::Io(describe_io_error(&error))),
-        };
-        // Decided on the canonical path, before anything is opened.
-        if !real.starts_with(&self.root) {
-            return Err(LoadError::OutsideRoot);
-        }
-        let metadata = std::fs::metadata(&real).map_err(|e| LoadError::Io(describe_io_error(&e)))?;
-        if !metadata.is_file() {
-            return Err(LoadError::Io("not a regular file".to_owned()));
-        }
-        let limit = u64::try_from(MAX_SOURCE_BYTES).unwrap_or(u64::MAX);
-        if metadata.len() > limit {
-            return Err(LoadError::TooLarge(metadata.len()));
-        }
-        let file = File::open(&real).map_err(|e| LoadError::Io(describe_io_error(&e)))?;
-        let mut bytes = Vec::new();
-        file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| LoadError::Io(describe_io_error(&e)))?;
-        if bytes.len() > MAX_SOURCE_BYTES {
-            return Err(LoadError::TooLarge(limit.saturating_add(1)));
-        }
-        Ok(bytes)
-    }
 }

@@ -8,17 +8,12 @@
 //! its own with no disk at all. The disk side duplicates the CLI's `DiskLoader` (the compiler
 //! must stay pure, so it cannot hold either); a shared host crate could hold both later.
 
-use std::fs::File;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use journey_compiler::limits::MAX_SOURCE_BYTES;
 use journey_compiler::project::{LoadError, ProjectPath, SourceLoader};
+use journey_host::{manifest_root, parent_of, read_inside, relative_project_path};
 use tower_lsp_server::ls_types::Uri;
-
-/// The file that marks a project root (as for `journey check`).
-pub const MANIFEST: &str = "journey.toml";
 
 /// Where a document sits: its project's root (none for documents that are not files) and its
 /// path under the root.
@@ -66,21 +61,6 @@ fn sanitize(name: &str) -> String {
     name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' }).collect()
 }
 
-fn parent_of(path: &Path) -> PathBuf {
-    path.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf)
-}
-
-/// The nearest directory above `file` holding a `journey.toml`.
-fn manifest_root(file: &Path) -> Option<PathBuf> {
-    file.ancestors().skip(1).find(|dir| dir.join(MANIFEST).is_file()).map(Path::to_path_buf)
-}
-
-fn relative_project_path(root: &Path, file: &Path) -> Option<ProjectPath> {
-    let relative = file.strip_prefix(root).ok()?;
-    let parts: Option<Vec<&str>> = relative.components().map(|c| c.as_os_str().to_str()).collect();
-    ProjectPath::new(&parts?.join("/"))
-}
-
 /// Serves the compiler a project's files: the document being checked, then the other open
 /// documents of the same project (unsaved text wins over disk), then the disk inside the root.
 pub struct Loader<'a> {
@@ -102,33 +82,6 @@ impl SourceLoader for Loader<'_> {
             None => Err(LoadError::NotFound),
         }
     }
-}
-
-/// Reads `root/path` if its real location is inside `root` and it is within the size limit.
-fn read_inside(root: &Path, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
-    let io = |error: std::io::Error| LoadError::Io(error.to_string());
-    let real = match root.join(path.as_str()).canonicalize() {
-        Ok(real) => real,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(LoadError::NotFound),
-        Err(error) => return Err(io(error)),
-    };
-    if !real.starts_with(root) {
-        return Err(LoadError::OutsideRoot);
-    }
-    let metadata = std::fs::metadata(&real).map_err(io)?;
-    if !metadata.is_file() {
-        return Err(LoadError::Io("not a regular file".to_owned()));
-    }
-    let limit = u64::try_from(MAX_SOURCE_BYTES).unwrap_or(u64::MAX);
-    if metadata.len() > limit {
-        return Err(LoadError::TooLarge(metadata.len()));
-    }
-    let mut bytes = Vec::new();
-    File::open(&real).map_err(io)?.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(io)?;
-    if bytes.len() > MAX_SOURCE_BYTES {
-        return Err(LoadError::TooLarge(limit.saturating_add(1)));
-    }
-    Ok(bytes)
 }
 
 #[cfg(test)]
