@@ -26,7 +26,7 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         arm_line => "an outcome (`timeout => exit`)",
         bad_line | bad_entry => return None,
         // Silent helper rules never reach an error message.
-        WHITESPACE | comment | nl | ident_start | sep | eol | eol_list | end_stmt | step_kind | ident_char
+        WHITESPACE | comment | nl | sep | eol | eol_list | end_stmt | step_kind
         | bad_group | bad_string | bad_interp | item | atom => return None,
 
         lbrace | step_block | element_block | arm_block | param_block | field_list => "`{`",
