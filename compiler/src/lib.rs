@@ -8,6 +8,9 @@
 //! per file; [`check_project`] loads a project through a [`project::SourceLoader`] and runs the
 //! semantic passes of [`check`] over all its files.
 
+// pest_derive without its `std` feature (see the workspace Cargo.toml) names `alloc::boxed::Box`.
+extern crate alloc;
+
 pub mod ast;
 pub mod bundle;
 pub mod check;

@@ -193,3 +193,25 @@ fn text_before_the_first_item_is_reported() {
         vec!["1:1 J0101 expected an item (`journey`, `message`, `segment`, `import`, ...), found `hello`"]
     );
 }
+
+#[test]
+fn an_else_after_the_final_else_block_is_reported_at_that_else() {
+    let same_line = "journey j {\n  stage s {\n    if a { exit } else { exit } else { exit }\n  }\n}\n";
+    assert_eq!(diagnostics_of(same_line), vec!["3:33 J0101 unexpected `else` after the final `else` block"]);
+    let next_line = "journey j {\n  stage s {\n    if a { exit }\n    else { exit }\n    // why not\n    else if b { exit }\n  }\n}\n";
+    assert_eq!(diagnostics_of(next_line), vec!["6:5 J0101 unexpected `else` after the final `else` block"]);
+}
+
+#[test]
+fn else_links_may_start_later_lines_with_comments_between() {
+    let source = "journey j {\n  stage s {\n    if a { exit }\n    // otherwise\n\n    else if b { exit }\n    else { exit }\n  }\n}\n";
+    let tree = tree_of(source);
+    assert!(tree.contains("else"), "{tree}");
+    assert_eq!(diagnostics_of(source).iter().filter(|d| d.contains("J01")).count(), 0);
+}
+
+#[test]
+fn something_other_than_else_after_an_if_block_names_else_as_expected() {
+    let source = "journey j {\n  stage s {\n    if a { exit } elze { exit }\n  }\n}\n";
+    assert_eq!(diagnostics_of(source), vec!["3:19 J0101 expected `else` or end of line, found `elze`"]);
+}

@@ -121,7 +121,8 @@ fn add_slip_help(
 ) -> Diagnostic {
     let rest = site.text.get(pos..).unwrap_or("");
     let expects = |rule: Rule| positives.contains(&rule);
-    if rest.starts_with('=') && !rest.starts_with("==") && !rest.starts_with("=>") && expects(Rule::binop) {
+    let expects_operator = expects(Rule::binop) || expects(Rule::op_start);
+    if rest.starts_with('=') && !rest.starts_with("==") && !rest.starts_with("=>") && expects_operator {
         diagnostic = diagnostic.with_help("to compare two values, write `==`").with_suggestion(
             "replace `=` with `==`",
             Span::new(span.start(), span.start() + 1),

@@ -26,8 +26,8 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         arm_line => "an outcome (`timeout => exit`)",
         bad_line | bad_entry => return None,
         // Silent helper rules never reach an error message.
-        WHITESPACE | comment | nl | sep | eol | eol_list | end_stmt | step_kind
-        | bad_group | bad_string | bad_interp | item | atom => return None,
+        WHITESPACE | comment | sep | eol | eol_list | end_stmt | step_kind | bad_group | bad_string | bad_interp
+        | item | atom => return None,
 
         lbrace | step_block | element_block | arm_block | param_block | field_list => "`{`",
         rbrace => "`}`",
@@ -91,9 +91,9 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         timeout => "`timeout`",
         arm | arm_label => "an outcome (`timeout => exit`)",
 
-        expr | operand | paren | list | within | call | boolean | money | path => "an expression",
+        expr | operand | paren | list | within | call | call_start | boolean | money | path => "an expression",
         prefix => "`not`",
-        binop => "an operator (`==`, `and`, `or`, ...)",
+        binop | op_start => "an operator (`==`, `and`, `or`, ...)",
 
         kw_after => "`after`",
         kw_allows => "`allows`",
@@ -176,13 +176,17 @@ pub fn describe_expected(rules: &[Rule]) -> Option<String> {
     let mut names: Vec<&'static str> = Vec::new();
     // After a name in an expression pest also expects `(` (a call such as `consent(...)`);
     // the operator list is what helps, so the parenthesis is left out then.
-    let operator_expected = rules.contains(&Rule::binop);
+    let operator_expected = rules.contains(&Rule::binop) || rules.contains(&Rule::op_start);
     for rule in rules.iter().filter(|r| !(operator_expected && **r == Rule::lparen)) {
         if let Some(name) = rule_name(*rule) {
             if !names.contains(&name) {
                 names.push(name);
             }
         }
+    }
+    // A name is an expression: "expected a name or an expression" says the same thing twice.
+    if names.contains(&"an expression") {
+        names.retain(|n| *n != "a name");
     }
     // "end of line" reads best last.
     if let Some(pos) = names.iter().position(|n| *n == "end of line") {

@@ -1278,8 +1278,18 @@ impl<'a> Lowerer<'a> {
         let mut branches = Vec::new();
         let mut else_steps = None;
         let mut condition = None;
-        for child in significant(pair) {
+        // Where the current link's `else` (and the line breaks before it) began: a link's span
+        // starts there.
+        let mut else_start = None;
+        for child in pair.into_inner() {
             match child.as_rule() {
+                Rule::kw_else => {
+                    if else_steps.is_some() {
+                        self.else_after_final_else(&child);
+                        break;
+                    }
+                    else_start = Some(self.span(&child).start());
+                }
                 Rule::expr => condition = self.expr(child),
                 Rule::step_block => {
                     let steps = self.step_block(child);
@@ -1287,7 +1297,8 @@ impl<'a> Lowerer<'a> {
                     branches.push(IfBranch { condition, steps, span });
                 }
                 Rule::else_if => {
-                    let link_span = self.span(&child);
+                    let child_span = self.span(&child);
+                    let link_span = Span::new(else_start.unwrap_or(child_span.start()), child_span.end());
                     let mut link_condition = None;
                     let mut steps = Vec::new();
                     for part in significant(child) {
@@ -1301,13 +1312,29 @@ impl<'a> Lowerer<'a> {
                     branches.push(IfBranch { condition, steps, span: link_span });
                 }
                 Rule::else_block => {
-                    else_steps =
-                        significant(child).find(|p| p.as_rule() == Rule::step_block).map(|b| self.step_block(b));
+                    else_steps = Some(
+                        significant(child)
+                            .find(|p| p.as_rule() == Rule::step_block)
+                            .map(|b| self.step_block(b))
+                            .unwrap_or_default(),
+                    );
                 }
                 _ => {}
             }
         }
         Some(Step { kind: StepKind::If { branches, else_steps }, span })
+    }
+
+    /// The grammar reads `else` links in any order (so each is tried once); only the last may be
+    /// a plain `else` block.
+    fn else_after_final_else(&mut self, kw_else: &Pair<'_, Rule>) {
+        let span = self.span(kw_else);
+        let word = Span::new(span.end().saturating_sub("else".len()), span.end());
+        self.push_syntax(
+            Diagnostic::new(Code::J0101, "unexpected `else` after the final `else` block", self.file, word)
+                .with_label("this `if` already ended with `else { ... }`")
+                .with_help("make the earlier block `else if CONDITION { ... }`, or merge the two blocks"),
+        );
     }
 
     fn timeout(&mut self, pair: Pair<'_, Rule>) -> Option<Duration> {

@@ -20,7 +20,7 @@ use std::ops::Range;
 
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::limits::MAX_NESTING;
+use crate::limits::{MAX_NESTING, MAX_TREE_DEPTH};
 use crate::span::{FileId, Span};
 
 /// Keywords that begin a top-level item when they start a line.
@@ -163,6 +163,8 @@ struct Scanner<'a> {
     line_indent: usize,
     /// Whether only indentation has been seen on the current line so far.
     at_line_head: bool,
+    /// Open `<` of `set<...>` and `list<...>` types on the current line.
+    type_depth: usize,
 }
 
 pub fn scan(file: FileId, text: &str) -> Scan {
@@ -180,6 +182,7 @@ pub fn scan(file: FileId, text: &str) -> Scan {
         line_start: 0,
         line_indent: 0,
         at_line_head: true,
+        type_depth: 0,
     };
     scanner.run();
     scanner.out
@@ -307,6 +310,8 @@ impl Scanner<'_> {
             }
             b'(' => self.push(Open::Paren { at: i }, i),
             b'[' => self.push(Open::Bracket { at: i }, i),
+            b'<' if self.opens_type_argument(i) => self.open_type_argument(i),
+            b'>' if self.type_depth > 0 => self.type_depth -= 1,
             b')' => self.close_group(i, ')'),
             b']' => self.close_group(i, ']'),
             b'}' => self.close_brace(i),
@@ -376,6 +381,42 @@ impl Scanner<'_> {
         self.stack.push(open);
     }
 
+    /// Whether the `<` at `i` follows the word `set` or `list` (spaces between allowed).
+    fn opens_type_argument(&self, i: usize) -> bool {
+        let before = trim_trailing_blanks(self.bytes.get(..i).unwrap_or(&[]));
+        [&b"set"[..], &b"list"[..]].iter().any(|word| {
+            before.ends_with(word)
+                && !before
+                    .len()
+                    .checked_sub(word.len() + 1)
+                    .and_then(|k| before.get(k))
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        })
+    }
+
+    /// Type arguments are the one nesting pest would recurse into that no bracket above counts,
+    /// so they get a bound of their own: the parser has no stack probe (see Cargo.toml), and
+    /// everything it recurses into must be bounded before it runs.
+    fn open_type_argument(&mut self, at: usize) {
+        self.type_depth += 1;
+        if self.type_depth > MAX_TREE_DEPTH && !self.too_deep {
+            self.too_deep = true;
+            self.out.diagnostics.push(
+                Diagnostic::new(
+                    Code::J0110,
+                    format!("types nest deeper than {MAX_TREE_DEPTH} levels"),
+                    self.file,
+                    Span::new(at, at + 1),
+                )
+                .with_label(format!("level {} opens here", self.type_depth))
+                .with_help("no real value needs this; use a flatter type")
+                .with_note(format!(
+                    "`set<...>` and `list<...>` may nest at most {MAX_TREE_DEPTH} deep; this item is not parsed"
+                )),
+            );
+        }
+    }
+
     fn close_brace(&mut self, i: usize) {
         // Parentheses and brackets never span lines; drop any left open on this line.
         while matches!(self.stack.last(), Some(Open::Paren { .. } | Open::Bracket { .. })) {
@@ -420,6 +461,7 @@ impl Scanner<'_> {
 
     /// At a line break: strings, interpolations, parentheses and brackets end with the line.
     fn end_line(&mut self, at: usize) {
+        self.type_depth = 0;
         let mut outermost_string = None;
         let mut outermost_group = None;
         while let Some(top) = self.stack.last().copied() {
@@ -635,4 +677,9 @@ fn bidi_name(codepoint: u32) -> &'static str {
 fn trim_blanks(bytes: &[u8]) -> &[u8] {
     let skip = bytes.iter().take_while(|b| **b == b' ' || **b == b'\t').count();
     bytes.get(skip..).unwrap_or(&[])
+}
+
+fn trim_trailing_blanks(bytes: &[u8]) -> &[u8] {
+    let keep = bytes.len() - bytes.iter().rev().take_while(|b| **b == b' ' || **b == b'\t').count();
+    bytes.get(..keep).unwrap_or(&[])
 }
