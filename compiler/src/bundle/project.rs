@@ -1,0 +1,197 @@
+//! What every bundle of a project looks up, made once per `emit`: declarations by name, line
+//! indexes, the source hashes and the policies (the same in every bundle of the project).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::ast::{self, Item, PolicyRule, ZoneSpec};
+use crate::line_index::LineIndex;
+use crate::model::Model;
+use crate::project::Origin;
+use crate::span::{FileId, Span};
+use crate::ProjectReport;
+
+pub(super) struct Project<'a> {
+    pub report: &'a ProjectReport,
+    pub model: &'a Model,
+    /// By name; of two declarations of one name (an error the check reported), the later file's.
+    pub segments: BTreeMap<&'a str, &'a ast::Expr>,
+    pub messages: BTreeMap<&'a str, &'a ast::Message>,
+    pub journeys: BTreeMap<&'a str, &'a ast::Journey>,
+    /// How long quiet hours can hold a send of a category they apply to (the analyses' own rule).
+    pub quiet_hours_secs: Option<u64>,
+    indexes: Vec<LineIndex>,
+    pub sources: Vec<SourceHash<'a>>,
+    pub policies: Policies<'a>,
+}
+
+#[derive(Serialize)]
+pub(super) struct SourceHash<'a> {
+    file: &'a str,
+    sha256: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct Source<'a> {
+    file: &'a str,
+    line: usize,
+    col: usize,
+}
+
+#[derive(Serialize, Default)]
+pub(super) struct Policies<'a> {
+    quiet_hours: Option<QuietHours<'a>>,
+    frequency: Vec<Frequency<'a>>,
+    business_hours: Option<BusinessHours<'a>>,
+    jurisdiction: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct QuietHours<'a> {
+    from: String,
+    to: String,
+    zone: &'a str,
+}
+
+#[derive(Serialize)]
+struct Frequency<'a> {
+    category: &'a str,
+    max: u64,
+    per_s: u64,
+}
+
+#[derive(Serialize)]
+struct BusinessHours<'a> {
+    days: Vec<String>,
+    from: String,
+    to: String,
+    zone: &'a str,
+}
+
+impl<'a> Project<'a> {
+    pub fn new(report: &'a ProjectReport) -> Project<'a> {
+        let mut segments = BTreeMap::new();
+        let mut messages = BTreeMap::new();
+        let mut journeys = BTreeMap::new();
+        for item in report.sources.files.iter().flat_map(|f| f.ast.iter()).flat_map(|a| a.items.iter()) {
+            match item {
+                Item::Segment(s) => {
+                    segments.insert(s.name.name.as_str(), &s.condition);
+                }
+                Item::Message(m) => {
+                    messages.insert(m.name.name.as_str(), m);
+                }
+                Item::Journey(j) => {
+                    journeys.insert(j.name.name.as_str(), j);
+                }
+                _ => {}
+            }
+        }
+        let quiet_hours_secs =
+            crate::flow::Context::new(&report.sources, &report.model).quiet_hours.map(|q| q.length_secs());
+        Project {
+            report,
+            model: &report.model,
+            segments,
+            messages,
+            journeys,
+            quiet_hours_secs,
+            indexes: report.sources.files.iter().map(|f| LineIndex::new(&f.text)).collect(),
+            sources: sources(report),
+            policies: policies(report),
+        }
+    }
+
+    /// Where a node was written: file, line and column (characters), counted from 1.
+    pub fn source(&self, file: FileId, span: Span) -> Source<'a> {
+        let (name, text) = self.report.sources.file(file).map_or(("", ""), |f| (f.name.as_str(), f.text.as_str()));
+        let at = self.indexes.get(file.0 as usize).map(|i| i.line_col_chars(text, span.start()));
+        Source { file: name, line: at.map_or(0, |a| a.line + 1), col: at.map_or(0, |a| a.col + 1) }
+    }
+
+    /// The bound on the time since the contact's last inbound message when the message is
+    /// handed to the channel: the analyses' bound where the contact reaches the send, plus the
+    /// longest that quiet hours can then hold it. `None`: unbounded, or no window.
+    pub fn window_bound(&self, evidence: &crate::flow::SendEvidence) -> Option<u64> {
+        let deferral = self
+            .quiet_hours_secs
+            .filter(|_| crate::flow::rules::QUIET_HOURS_APPLY_TO.contains(&evidence.category.as_str()))
+            .unwrap_or(0);
+        evidence.window_max_secs.and_then(|max| max.checked_add(deferral))
+    }
+
+    /// Whether `name` is a field of `entry_event`: in `entry on E where ...` a bare name is a
+    /// field of `E` before it is a segment or a profile field (as `check::exprs` resolves it).
+    pub fn entry_field(&self, entry_event: Option<&str>, name: &str) -> bool {
+        entry_event.and_then(|e| self.model.events.get(e)).is_some_and(|e| e.fields.contains_key(name))
+    }
+}
+
+/// Every file of the project and the SHA-256 of its text, by file name.
+fn sources(report: &ProjectReport) -> Vec<SourceHash<'_>> {
+    let mut sources: Vec<SourceHash<'_>> = report
+        .sources
+        .files
+        .iter()
+        .map(|f| SourceHash {
+            file: match &f.origin {
+                Origin::Project(path) => path.as_str(),
+                Origin::Std(_) => f.name.as_str(),
+            },
+            sha256: hex(&Sha256::digest(f.text.as_bytes())),
+        })
+        .collect();
+    sources.sort_by(|a, b| a.file.cmp(b.file));
+    sources
+}
+
+/// The first `quiet_hours` and `business_hours` in file order, and every frequency rule and
+/// jurisdiction.
+fn policies(report: &ProjectReport) -> Policies<'_> {
+    let mut policies = Policies::default();
+    for item in report.sources.files.iter().flat_map(|f| f.ast.iter()).flat_map(|a| a.items.iter()) {
+        let Item::Policy(policy) = item else { continue };
+        for rule in &policy.rules {
+            match rule {
+                PolicyRule::QuietHours { range, zone, .. } if policies.quiet_hours.is_none() => {
+                    policies.quiet_hours = Some(QuietHours {
+                        from: hhmm(range.from.minutes),
+                        to: hhmm(range.to.minutes),
+                        zone: zone_name(zone),
+                    });
+                }
+                PolicyRule::Frequency { category, max, per, .. } => {
+                    policies.frequency.push(Frequency { category: &category.name, max: *max, per_s: per.secs });
+                }
+                PolicyRule::BusinessHours { days, range, zone, .. } if policies.business_hours.is_none() => {
+                    policies.business_hours = Some(BusinessHours {
+                        days: days.iter().map(|d| format!("{:?}..{:?}", d.from, d.to).to_lowercase()).collect(),
+                        from: hhmm(range.from.minutes),
+                        to: hhmm(range.to.minutes),
+                        zone: zone_name(zone),
+                    });
+                }
+                PolicyRule::Jurisdiction { code, .. } => policies.jurisdiction.push(&code.value),
+                _ => {}
+            }
+        }
+    }
+    policies
+}
+
+fn zone_name(zone: &ZoneSpec) -> &str {
+    match zone {
+        ZoneSpec::Recipient(_) => "recipient",
+        ZoneSpec::Fixed(name) => &name.value,
+    }
+}
+
+fn hhmm(minutes: u16) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
