@@ -1,36 +1,49 @@
 //! `journey build PATH... --out DIR`: check, then write one bundle per journey.
 //!
 //! Nothing is written unless the whole run checks without errors (and without warnings under
-//! `--deny warnings`). Every bundle is emitted and validated in memory first; then each is
-//! written atomically: a temporary file in DIR itself (so the rename never crosses file
-//! systems), flushed to disk, read back and validated again, renamed over the old bundle, and
-//! the directory flushed. A build killed at any moment leaves each bundle either old or new,
+//! `--deny warnings`). The project is checked once: the report whose diagnostics are printed is
+//! the one the bundles are emitted from. Every bundle is emitted and validated in memory first;
+//! then each is written atomically: a temporary file in DIR itself (so the rename never crosses
+//! file systems), flushed to disk, read back and validated again, renamed over the old bundle,
+//! and the directory flushed. A build killed at any moment leaves each bundle either old or new,
 //! never partial. `SOURCE_DATE_EPOCH` is the only source of a timestamp.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use journey_compiler::bundle::{self, Options};
 use journey_compiler::project::ProjectPath;
-use journey_compiler::{check_project, Severity};
+use journey_compiler::{check_project, Diagnostic, ProjectReport, Severity};
 
 use crate::args::{BuildArgs, Deny};
 use crate::check;
 use crate::exit::Exit;
-use crate::project;
+use crate::project::{self, ProjectInputs};
 
 pub fn run(args: &BuildArgs) -> Exit {
     let check_args = args.as_check_args();
+    let deny_warnings = args.deny.contains(&Deny::Warnings);
+    let source_date_epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse::<u64>().ok());
+    let options = Options { source_date_epoch };
+    // Each project's bundles are emitted from its report as the check makes it; they are used
+    // only if the check as a whole passes.
+    let mut emitted: Result<BTreeMap<String, String>, String> = Ok(BTreeMap::new());
+    let outcome = check::check_projects(&check_args.paths, &check_args.exclude, |inputs, report| {
+        if let Ok(bundles) = &mut emitted {
+            if let Err(message) = emit_project(inputs, report, options, deny_warnings, bundles) {
+                emitted = Err(message);
+            }
+        }
+    });
     // The check prints the diagnostics exactly as `journey check` would, and decides.
-    let checked = check::run(&check_args);
+    let checked = check::report(&check_args, &outcome);
     if checked != Exit::Ok {
         let _ = writeln!(io::stderr().lock(), "error: no bundle written: the check did not pass");
         return checked;
     }
-    let deny_warnings = args.deny.contains(&Deny::Warnings);
-    let bundles = match emit_all(&args.paths, &args.exclude, deny_warnings) {
+    let bundles = match emitted {
         Ok(bundles) => bundles,
         Err(message) => {
             let _ = writeln!(io::stderr().lock(), "error: no bundle written: {message}");
@@ -59,49 +72,57 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-/// Every journey's bundle, keyed by file name, validated; an error if two journeys share a name.
+/// Adds a project's bundles to `bundles`, keyed by file name, validated; an error if two
+/// journeys share a name. A project whose check failed adds nothing: the check's exit code
+/// refuses the build.
 ///
-/// The project is checked again here, and its bundles are emitted only from a report without
-/// errors: the files may have changed since the check that printed the diagnostics. Entries are
-/// sorted by project path, so the bundle does not depend on the order of the command line (the
-/// first `quiet_hours` of a project, for one, is taken in file order).
-fn emit_all(paths: &[PathBuf], exclude: &[PathBuf], deny_warnings: bool) -> Result<BTreeMap<String, String>, String> {
-    let source_date_epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse::<u64>().ok());
-    let options = Options { source_date_epoch };
-    let mut discovered = crate::discover::discover(paths);
-    discovered.inputs.retain(|input| !exclude.iter().any(|skip| input.path.starts_with(skip)));
-    let mut errors = Vec::new();
-    let projects = project::group(&discovered.inputs, &mut errors);
-    if let Some(error) = errors.first() {
-        return Err(error.clone());
+/// Bundles are emitted from a project checked with its entries sorted by project path, so they
+/// do not depend on the order of the command line (the first `quiet_hours` of a project, for
+/// one, is taken in file order). Entries found by searching directories are sorted already, and
+/// then the report of the check is used; files named out of order are checked again, sorted.
+fn emit_project(
+    inputs: &ProjectInputs,
+    report: &ProjectReport,
+    options: Options,
+    deny_warnings: bool,
+    bundles: &mut BTreeMap<String, String>,
+) -> Result<(), String> {
+    if failing(report, deny_warnings).is_some() {
+        return Ok(());
     }
-    let mut bundles = BTreeMap::new();
-    for inputs in projects {
-        let loader = project::DiskLoader::new(inputs.root.clone());
-        let mut entries: Vec<ProjectPath> = inputs.entries.iter().map(|(path, _)| path.clone()).collect();
+    let entries: Vec<&ProjectPath> = inputs.entries.iter().map(|(path, _)| path).collect();
+    let sorted_report;
+    let report = if entries.is_sorted() {
+        report
+    } else {
+        let mut entries: Vec<ProjectPath> = entries.into_iter().cloned().collect();
         entries.sort();
-        let report = check_project(&entries, &loader);
-        let failing = |d: &&journey_compiler::Diagnostic| {
-            d.severity == Severity::Error || (deny_warnings && d.severity == Severity::Warning)
-        };
-        if let Some(diagnostic) = report.diagnostics.iter().find(failing) {
+        sorted_report = check_project(&entries, &project::DiskLoader::new(inputs.root.clone()));
+        if let Some(diagnostic) = failing(&sorted_report, deny_warnings) {
             return Err(format!(
                 "the check before writing found {}: {} (did the files change during the build?)",
                 diagnostic.code.as_str(),
                 diagnostic.message
             ));
         }
-        for (journey, text) in bundle::emit(&report, options) {
-            bundle::validate(&text).map_err(|why| format!("the bundle of journey `{journey}` is invalid: {why}"))?;
-            let name = format!("{journey}.bundle.json");
-            if bundles.insert(name, text).is_some() {
-                return Err(format!(
-                    "two projects define a journey named `{journey}`; bundles are named after journeys"
-                ));
-            }
+        &sorted_report
+    };
+    for (journey, text) in bundle::emit(report, options) {
+        bundle::validate(&text).map_err(|why| format!("the bundle of journey `{journey}` is invalid: {why}"))?;
+        let name = format!("{journey}.bundle.json");
+        if bundles.insert(name, text).is_some() {
+            return Err(format!("two projects define a journey named `{journey}`; bundles are named after journeys"));
         }
     }
-    Ok(bundles)
+    Ok(())
+}
+
+/// The first diagnostic that fails the build: an error, or a warning under `--deny warnings`.
+fn failing(report: &ProjectReport, deny_warnings: bool) -> Option<&Diagnostic> {
+    report
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == Severity::Error || (deny_warnings && d.severity == Severity::Warning))
 }
 
 fn write_all(out: &Path, bundles: &BTreeMap<String, String>) -> Result<(), String> {

@@ -6,13 +6,13 @@ use std::path::PathBuf;
 
 use journey_compiler::check::Stats;
 use journey_compiler::project::{Origin, ProjectPath};
-use journey_compiler::{check_project, Diagnostic, FileId, Severity};
+use journey_compiler::{check_project, Diagnostic, FileId, ProjectReport, Severity};
 
 use crate::args::{CheckArgs, ColorChoice, Deny, Format};
 use crate::discover::discover;
 use crate::exit::Exit;
 use crate::files::{escape_controls, FileTable, SourceFile};
-use crate::project;
+use crate::project::{self, ProjectInputs};
 use crate::render::{self, Summary};
 
 /// Everything one `journey check` run found.
@@ -29,8 +29,13 @@ pub struct Outcome {
 
 pub fn run(args: &CheckArgs) -> Exit {
     let outcome = check_paths(&args.paths, &args.exclude);
+    report(args, &outcome)
+}
+
+/// Prints what a check found in the chosen format, and picks the exit code.
+pub fn report(args: &CheckArgs, outcome: &Outcome) -> Exit {
     let deny_warnings = args.deny.contains(&Deny::Warnings);
-    let summary = Summary::of(&outcome);
+    let summary = Summary::of(outcome);
 
     {
         let mut stderr = io::stderr().lock();
@@ -49,7 +54,7 @@ pub fn run(args: &CheckArgs) -> Exit {
     let color = use_color(args.color);
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let written = render::render(args.format, &outcome, &summary, color, &mut out).and_then(|()| out.flush());
+    let written = render::render(args.format, outcome, &summary, color, &mut out).and_then(|()| out.flush());
     if let Err(error) = written {
         // `journey check | head` closes the pipe early: stop quietly with the check's own result.
         if error.kind() == io::ErrorKind::BrokenPipe {
@@ -89,6 +94,16 @@ pub fn exit_code(summary: &Summary, deny_warnings: bool) -> Exit {
 /// Discovers the files, groups them into projects, and checks each project. File ids follow the
 /// order in which projects and their files appear.
 pub fn check_paths(paths: &[PathBuf], exclude: &[PathBuf]) -> Outcome {
+    check_projects(paths, exclude, |_, _| {})
+}
+
+/// [`check_paths`], showing each project's inputs and report to `checked` as it is made (so
+/// `journey build` emits from the report whose diagnostics it prints, without checking again).
+pub fn check_projects(
+    paths: &[PathBuf],
+    exclude: &[PathBuf],
+    mut checked: impl FnMut(&ProjectInputs, &ProjectReport),
+) -> Outcome {
     let mut discovered = discover(paths);
     discovered.inputs.retain(|input| !exclude.iter().any(|skip| input.path.starts_with(skip)));
     let mut outcome = Outcome { io_errors: discovered.errors, ..Outcome::default() };
@@ -97,6 +112,7 @@ pub fn check_paths(paths: &[PathBuf], exclude: &[PathBuf]) -> Outcome {
         let loader = project::DiskLoader::new(inputs.root.clone());
         let entries: Vec<ProjectPath> = inputs.entries.iter().map(|(path, _)| path.clone()).collect();
         let report = check_project(&entries, &loader);
+        checked(&inputs, &report);
         let offset = outcome.table.next_id().0;
         // Every file of the project goes into the table, so labels in imported files render too.
         for file in &report.sources.files {
