@@ -1,135 +1,339 @@
 //! The dataflow analyses over a journey graph. Each is a [`solve::Analysis`]: a lattice, a
 //! join, a widening and a transfer per node kind. See `docs/analyses.md` for the semantics.
+//!
+//! What a transfer needs from the model and the conditions (which message a node sends, which
+//! consent facts an edge establishes, which window a reply opens) is worked out once per graph,
+//! before solving, and kept as small numbers: the fixpoints then only copy and combine `Copy`
+//! values, however often they visit a node.
+//!
+//! [`solve::Analysis`]: super::solve::Analysis
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::graph::{Graph, Node, NodeIndex, NodeKind};
 use super::solve::Analysis;
 use super::Context;
 use crate::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
+use crate::model::Message;
 
-/// A (channel, category) consent fact, such as `(sms, marketing)`.
-pub type Fact = (String, String);
+/// What each node of a graph sends, resolved against the model once (`None`: it sends
+/// nothing, or a message the model does not know).
+pub fn sent_messages<'a>(cx: &Context<'a>, graph: &Graph) -> Vec<Option<&'a Message>> {
+    graph.nodes.iter().map(|node| node.kind.sent_message().and_then(|m| cx.model.messages.get(m))).collect()
+}
+
+/// Per-edge data of a graph, numbered node by node in edge order: where each node's edges
+/// start.
+struct EdgeNumbers {
+    /// One entry per node, and the total at the end.
+    first: Vec<usize>,
+}
+
+impl EdgeNumbers {
+    fn new(graph: &Graph) -> EdgeNumbers {
+        let mut first = Vec::with_capacity(graph.nodes.len() + 1);
+        let mut total = 0;
+        for node in &graph.nodes {
+            first.push(total);
+            total += node.edges.len();
+        }
+        first.push(total);
+        EdgeNumbers { first }
+    }
+
+    fn of(&self, node: NodeIndex, edge: usize) -> Option<usize> {
+        self.first.get(node).map(|first| first + edge)
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Consent: which (channel, category) consents hold on every path (a must-analysis).
 
-pub struct Consent<'a> {
-    pub cx: &'a Context<'a>,
+/// The (channel, category) consent facts of one graph, such as `(sms, marketing)`, numbered in
+/// the order they are first met. A state is a bit set over these numbers.
+#[derive(Debug, Default)]
+pub struct FactTable {
+    ids: BTreeMap<String, BTreeMap<String, usize>>,
+    count: usize,
 }
 
-impl Consent<'_> {
-    /// Facts that hold when `expr` is `positive` (true) or not (false). Segments are expanded,
-    /// to a bounded depth (segments may refer to segments, even in a cycle).
-    pub fn implied(&self, expr: &Expr, positive: bool, depth: usize) -> BTreeSet<Fact> {
+impl FactTable {
+    fn intern(&mut self, channel: &str, category: &str) -> usize {
+        if let Some(id) = self.id(channel, category) {
+            return id;
+        }
+        let id = self.count;
+        self.ids.entry(channel.to_owned()).or_default().insert(category.to_owned(), id);
+        self.count += 1;
+        id
+    }
+
+    /// The number of a fact, if the graph can establish it at all.
+    pub fn id(&self, channel: &str, category: &str) -> Option<usize> {
+        self.ids.get(channel).and_then(|categories| categories.get(category)).copied()
+    }
+
+    /// Words of 64 bits a state needs.
+    fn words(&self) -> usize {
+        self.count.div_ceil(64)
+    }
+}
+
+/// A set of fact numbers while conditions are read: the first 64 in a word of its own, so
+/// that the usual handful of facts needs no allocation; the rest, if any, grow as needed.
+#[derive(Debug, Clone, Default)]
+struct FactSet {
+    low: u64,
+    high: Vec<u64>,
+}
+
+impl FactSet {
+    fn single(id: usize) -> FactSet {
+        let mut set = FactSet::default();
+        set.insert(id);
+        set
+    }
+
+    fn clear(&mut self) {
+        self.low = 0;
+        self.high.clear();
+    }
+
+    fn insert(&mut self, id: usize) {
+        match id.checked_sub(64) {
+            None => self.low |= 1 << id,
+            Some(above) => {
+                if self.high.len() <= above / 64 {
+                    self.high.resize(above / 64 + 1, 0);
+                }
+                if let Some(word) = self.high.get_mut(above / 64) {
+                    *word |= 1 << (above % 64);
+                }
+            }
+        }
+    }
+
+    fn union_with(&mut self, other: &FactSet) {
+        self.low |= other.low;
+        if self.high.len() < other.high.len() {
+            self.high.resize(other.high.len(), 0);
+        }
+        for (mine, theirs) in self.high.iter_mut().zip(&other.high) {
+            *mine |= theirs;
+        }
+    }
+
+    fn intersect_with(&mut self, other: &FactSet) {
+        self.low &= other.low;
+        self.high.truncate(other.high.len());
+        for (mine, theirs) in self.high.iter_mut().zip(&other.high) {
+            *mine &= theirs;
+        }
+    }
+
+    /// The set as state words (`words` of them).
+    fn to_words(&self, words: usize) -> Vec<u64> {
+        let mut out = Vec::with_capacity(words.max(1));
+        out.push(self.low);
+        out.extend_from_slice(&self.high);
+        out.resize(words, 0);
+        out
+    }
+
+    /// The fact numbers in the set, in increasing order.
+    fn ids(&self) -> impl Iterator<Item = usize> + '_ {
+        std::iter::once(self.low).chain(self.high.iter().copied()).enumerate().flat_map(|(w, word)| {
+            let mut bits = word;
+            std::iter::from_fn(move || {
+                let bit = bits.trailing_zeros() as usize;
+                bits &= bits.checked_sub(1)?;
+                Some(w * 64 + bit)
+            })
+        })
+    }
+}
+
+/// Whether fact `id` is in a state.
+pub fn holds(state: &[u64], id: usize) -> bool {
+    state.get(id / 64).is_some_and(|word| word & (1 << (id % 64)) != 0)
+}
+
+pub struct Consent {
+    pub facts: FactTable,
+    edges: EdgeNumbers,
+    /// Per edge, where its facts start in `edge_fact_ids` (and the total at the end).
+    edge_fact_start: Vec<usize>,
+    edge_fact_ids: Vec<usize>,
+    /// The facts that hold where the journey begins: its audience and entry condition.
+    start: FactSet,
+}
+
+impl Consent {
+    /// Reads every condition and consent request of `graph` once: the facts each edge
+    /// establishes, and those its audience and entry condition imply.
+    pub fn new(cx: &Context<'_>, graph: &Graph) -> Consent {
+        let edges = EdgeNumbers::new(graph);
+        let mut reader = FactReader { cx, facts: FactTable::default(), holds: Vec::new(), failed: Vec::new() };
+        let mut edge_fact_start = Vec::with_capacity(edges.first.last().map_or(1, |total| total + 1));
+        edge_fact_start.push(0);
+        let mut edge_fact_ids = Vec::new();
+        let mut set = FactSet::default();
+        for node in &graph.nodes {
+            for edge in 0..node.edges.len() {
+                reader.edge_facts(node, edge, &mut set);
+                edge_fact_ids.extend(set.ids());
+                edge_fact_start.push(edge_fact_ids.len());
+            }
+        }
+        let mut start = FactSet::default();
+        for condition in graph.audience.iter().chain(graph.entry_condition.iter()) {
+            start.union_with(&reader.implied(condition, true, 0));
+        }
+        Consent { facts: reader.facts, edges, edge_fact_start, edge_fact_ids, start }
+    }
+
+    /// The state where the journey begins.
+    pub fn start(&self) -> Vec<u64> {
+        self.start.to_words(self.facts.words())
+    }
+
+    /// The facts taking edge `edge` of node `node` establishes.
+    fn added(&self, node: NodeIndex, edge: usize) -> &[usize] {
+        let Some(number) = self.edges.of(node, edge) else { return &[] };
+        match (self.edge_fact_start.get(number), self.edge_fact_start.get(number + 1)) {
+            (Some(&from), Some(&to)) => self.edge_fact_ids.get(from..to).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// Whether taking edge `edge` of node `node` establishes fact `id`.
+    pub fn establishes(&self, node: NodeIndex, edge: usize, id: usize) -> bool {
+        self.added(node, edge).contains(&id)
+    }
+}
+
+/// Reads conditions into fact sets, numbering facts as it meets them.
+struct FactReader<'c> {
+    cx: &'c Context<'c>,
+    facts: FactTable,
+    /// The current branch's conditions, read once each: the facts when each holds, and when
+    /// it fails.
+    holds: Vec<FactSet>,
+    failed: Vec<FactSet>,
+}
+
+impl FactReader<'_> {
+    /// Sets `set` to the facts that taking edge `edge` of `node` establishes. A branch's
+    /// conditions are read at its first edge.
+    fn edge_facts(&mut self, node: &Node, edge: usize, set: &mut FactSet) {
+        set.clear();
+        match &node.kind {
+            NodeKind::Branch { conditions } => {
+                if edge == 0 {
+                    let holds = conditions.iter().map(|c| self.implied(c, true, 0)).collect();
+                    let failed = conditions.iter().map(|c| self.implied(c, false, 0)).collect();
+                    (self.holds, self.failed) = (holds, failed);
+                }
+                // A branch's own condition holds on its edge, and every earlier condition
+                // failed; on `else` (past the conditions) they all failed.
+                for (i, (yes, no)) in self.holds.iter().zip(&self.failed).enumerate() {
+                    if i < edge || edge >= conditions.len() {
+                        set.union_with(no);
+                    } else if i == edge {
+                        set.union_with(yes);
+                    }
+                }
+            }
+            NodeKind::ConsentRequest { channel, category, .. }
+                if node.edges.get(edge).is_some_and(|e| e.label == "granted") =>
+            {
+                set.insert(self.facts.intern(channel, category));
+            }
+            _ => {}
+        }
+    }
+
+    /// Facts that hold when `expr` is `positive` (true) or not (false). Segments are
+    /// expanded, to a bounded depth (segments may refer to segments, even in a cycle).
+    fn implied(&mut self, expr: &Expr, positive: bool, depth: usize) -> FactSet {
         if depth > 16 {
-            return BTreeSet::new();
+            return FactSet::default();
         }
         match &expr.kind {
             ExprKind::Call { name, args } if name.name == "consent" && positive => match args.as_slice() {
                 [channel, category] => match (bare_name(channel), bare_name(category)) {
-                    (Some(channel), Some(category)) => [(channel, category)].into_iter().collect(),
-                    _ => BTreeSet::new(),
+                    (Some(channel), Some(category)) => FactSet::single(self.facts.intern(channel, category)),
+                    _ => FactSet::default(),
                 },
-                _ => BTreeSet::new(),
+                _ => FactSet::default(),
             },
             ExprKind::Unary { op: UnaryOp::Not, operand } => self.implied(operand, !positive, depth + 1),
-            ExprKind::Binary { op: BinaryOp::And, lhs, rhs } => {
-                let (a, b) = (self.implied(lhs, positive, depth + 1), self.implied(rhs, positive, depth + 1));
-                if positive {
-                    a.union(&b).cloned().collect()
+            ExprKind::Binary { op: op @ (BinaryOp::And | BinaryOp::Or), lhs, rhs } => {
+                let mut a = self.implied(lhs, positive, depth + 1);
+                let b = self.implied(rhs, positive, depth + 1);
+                // `and` when true and `or` when false: both sides hold; otherwise only what
+                // both give.
+                if (*op == BinaryOp::And) == positive {
+                    a.union_with(&b);
                 } else {
-                    a.intersection(&b).cloned().collect()
+                    a.intersect_with(&b);
                 }
-            }
-            ExprKind::Binary { op: BinaryOp::Or, lhs, rhs } => {
-                let (a, b) = (self.implied(lhs, positive, depth + 1), self.implied(rhs, positive, depth + 1));
-                if positive {
-                    a.intersection(&b).cloned().collect()
-                } else {
-                    a.union(&b).cloned().collect()
-                }
+                a
             }
             ExprKind::Path(path) => match path.segments.as_slice() {
                 [single] => match self.cx.segments.get(single.name.as_str()) {
                     Some(condition) => self.implied(condition, positive, depth + 1),
-                    None => BTreeSet::new(),
+                    None => FactSet::default(),
                 },
-                _ => BTreeSet::new(),
+                _ => FactSet::default(),
             },
-            _ => BTreeSet::new(),
-        }
-    }
-
-    /// The facts each outgoing edge of a branch adds: a branch's own condition holds on its
-    /// edge, and every earlier condition failed.
-    pub fn branch_facts(&self, conditions: &[Expr], edge: usize) -> BTreeSet<Fact> {
-        let mut facts = BTreeSet::new();
-        for (i, condition) in conditions.iter().enumerate() {
-            if i < edge || edge >= conditions.len() {
-                facts.extend(self.implied(condition, false, 0));
-            } else if i == edge {
-                facts.extend(self.implied(condition, true, 0));
-            }
-        }
-        facts
-    }
-
-    /// The facts established by taking edge `edge` of `node`.
-    pub fn edge_facts(&self, node: &Node, edge: usize) -> BTreeSet<Fact> {
-        match &node.kind {
-            NodeKind::Branch { conditions } => self.branch_facts(conditions, edge),
-            NodeKind::ConsentRequest { channel, category, .. } => {
-                if node.edges.get(edge).is_some_and(|e| e.label == "granted") {
-                    [(channel.clone(), category.clone())].into_iter().collect()
-                } else {
-                    BTreeSet::new()
-                }
-            }
-            _ => BTreeSet::new(),
+            _ => FactSet::default(),
         }
     }
 }
 
-fn bare_name(expr: &Expr) -> Option<String> {
+fn bare_name(expr: &Expr) -> Option<&str> {
     match &expr.kind {
         ExprKind::Path(path) => match path.segments.as_slice() {
-            [single] => Some(single.name.clone()),
+            [single] => Some(single.name.as_str()),
             _ => None,
         },
         _ => None,
     }
 }
 
-impl Analysis for Consent<'_> {
-    type State = BTreeSet<Fact>;
+impl Analysis for Consent {
+    type Elem = u64;
 
-    fn join(&self, a: &Self::State, b: &Self::State) -> Self::State {
-        a.intersection(b).cloned().collect()
+    fn join(&self, into: &mut [u64], other: &[u64]) {
+        for (mine, theirs) in into.iter_mut().zip(other) {
+            *mine &= theirs;
+        }
     }
 
-    fn widen(&self, _previous: &Self::State, joined: &Self::State) -> Self::State {
+    fn widen(&self, _previous: &[u64], _joined: &mut [u64]) {
         // Intersection only shrinks a finite set: it needs no widening.
-        joined.clone()
     }
 
-    fn transfer(&self, _index: NodeIndex, node: &Node, input: &Self::State) -> Vec<Self::State> {
-        (0..node.edges.len())
-            .map(|edge| {
-                let added = self.edge_facts(node, edge);
-                if added.is_empty() {
-                    input.clone()
-                } else {
-                    input.union(&added).cloned().collect()
+    fn transfer(&self, index: NodeIndex, node: &Node, out: &mut [u64]) {
+        let width = self.facts.words();
+        if width == 0 {
+            return;
+        }
+        for (edge, state) in out.chunks_mut(width).enumerate().take(node.edges.len()) {
+            for &id in self.added(index, edge) {
+                if let Some(word) = state.get_mut(id / 64) {
+                    *word |= 1 << (id % 64);
                 }
-            })
-            .collect()
+            }
+        }
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Windows: for each channel with a messaging window, the time since the contact's last inbound
-// message on it, as an interval, and the window that message opened.
+// message on it, as an interval, and the window that message opened. A state has one entry per
+// windowed channel of the project, in [`Context::windowed_channels`] order.
 
 /// Time since the contact's last message on a channel: `[min, max]` seconds, `max` `None` for
 /// "unbounded"; `min == u64::MAX` when no path has a message at all.
@@ -146,6 +350,11 @@ impl Elapsed {
         Elapsed { min: u64::MAX, max: None, window }
     }
 
+    /// A message just arrived, opening a window of `window` seconds.
+    fn now(window: u64) -> Elapsed {
+        Elapsed { min: 0, max: Some(0), window }
+    }
+
     fn plus(self, lo: u64, hi: Option<u64>) -> Elapsed {
         Elapsed {
             min: self.min.saturating_add(lo),
@@ -158,136 +367,149 @@ impl Elapsed {
     }
 }
 
-pub type Windows = BTreeMap<String, Elapsed>;
-
-pub struct Window<'a> {
-    pub cx: &'a Context<'a>,
+/// What taking one edge does to every channel's interval, in this order: quiet hours may
+/// defer the node's send, time passes along the edge, and a reply or event may open a window.
+#[derive(Debug, Clone, Copy)]
+struct WindowStep {
+    defer: Option<u64>,
+    pass: Option<Passes>,
+    open: Option<Opens>,
 }
 
-impl Window<'_> {
-    pub fn start(&self, graph: &Graph) -> Windows {
-        let mut state: Windows =
-            self.cx.windowed_channels().map(|(name, window)| (name.to_owned(), Elapsed::never(window))).collect();
-        if let Some(event) = graph.entry_event.as_deref() {
-            self.receive(&mut state, event);
+/// `[lo, hi]` seconds pass (`hi` `None`: an unbounded time).
+type Passes = (u64, Option<u64>);
+
+/// (windowed channel, window): a message arrives on the channel, opening a window that long.
+type Opens = (usize, u64);
+
+pub struct Window<'a> {
+    cx: &'a Context<'a>,
+    edges: EdgeNumbers,
+    steps: Vec<WindowStep>,
+}
+
+impl<'a> Window<'a> {
+    /// Works out what each edge of `graph` does, once; `sent` is [`sent_messages`].
+    pub fn new(cx: &'a Context<'a>, graph: &Graph, sent: &[Option<&Message>]) -> Window<'a> {
+        let mut steps = Vec::new();
+        for (node, message) in graph.nodes.iter().zip(sent) {
+            let defer = cx.deferral_of(*message);
+            for edge in &node.edges {
+                let (pass, open) = Self::edge_step(cx, &node.kind, &edge.label, *message);
+                steps.push(WindowStep { defer, pass, open });
+            }
+        }
+        Window { cx, edges: EdgeNumbers::new(graph), steps }
+    }
+
+    fn edge_step(
+        cx: &Context<'_>,
+        kind: &NodeKind,
+        label: &str,
+        message: Option<&Message>,
+    ) -> (Option<Passes>, Option<Opens>) {
+        let timeout = label == "timeout";
+        let timed_out = |limit: Option<u64>| {
+            let t = limit.unwrap_or(0);
+            Some((t, Some(t)))
+        };
+        match kind {
+            NodeKind::Wait { secs } => (Some((*secs, Some(*secs))), None),
+            NodeKind::Ask { timeout_secs, .. } | NodeKind::ConsentRequest { timeout_secs, .. } => {
+                if timeout {
+                    (timed_out(*timeout_secs), None)
+                } else {
+                    (Some((0, *timeout_secs)), message.and_then(|m| Self::reply(cx, &m.channel)))
+                }
+            }
+            NodeKind::WaitFor { within_secs, .. } => {
+                if timeout {
+                    (timed_out(*within_secs), None)
+                } else {
+                    (Some((0, *within_secs)), Self::receive(cx, label))
+                }
+            }
+            NodeKind::Handoff { timeout_secs, .. } => {
+                if timeout {
+                    (timed_out(*timeout_secs), None)
+                } else {
+                    (Some((0, *timeout_secs)), None)
+                }
+            }
+            _ => (None, None),
+        }
+    }
+
+    pub fn start(&self, graph: &Graph) -> Vec<Elapsed> {
+        let mut state: Vec<Elapsed> = self.cx.windowed_channels().map(|(_, window)| Elapsed::never(window)).collect();
+        if let Some((channel, window)) = graph.entry_event.as_deref().and_then(|e| Self::receive(self.cx, e)) {
+            if let Some(slot) = state.get_mut(channel) {
+                *slot = Elapsed::now(window);
+            }
         }
         state
     }
 
     /// An inbound event opens its channel's window (with the event's own length, if it has one).
-    fn receive(&self, state: &mut Windows, event: &str) {
-        let Some(event) = self.cx.model.events.get(event) else { return };
-        let Some(channel) = &event.inbound else { return };
-        let Some(window) = self.cx.model.channels.get(channel).and_then(|c| c.window_secs) else { return };
-        state.insert(channel.clone(), Elapsed { min: 0, max: Some(0), window: event.window_secs.unwrap_or(window) });
+    fn receive(cx: &Context<'_>, event: &str) -> Option<Opens> {
+        let event = cx.model.events.get(event)?;
+        let (channel, window) = cx.window_of(event.inbound.as_deref()?)?;
+        Some((channel, event.window_secs.unwrap_or(window)))
     }
 
     /// The contact replied on `channel` (to an `ask` or a consent request).
-    fn reply(&self, state: &mut Windows, channel: &str) {
-        if let Some(window) = self.cx.model.channels.get(channel).and_then(|c| c.window_secs) {
-            state.insert(channel.to_owned(), Elapsed { min: 0, max: Some(0), window });
-        }
-    }
-
-    fn add(state: &Windows, lo: u64, hi: Option<u64>) -> Windows {
-        state.iter().map(|(channel, elapsed)| (channel.clone(), elapsed.plus(lo, hi))).collect()
-    }
-
-    /// Before a send that quiet hours may defer: up to the quiet period passes first.
-    pub fn deferred(&self, node: &Node, input: &Windows) -> Windows {
-        match self.cx.deferral_for(node) {
-            Some(defer) => Self::add(input, 0, Some(defer)),
-            None => input.clone(),
-        }
-    }
-
-    fn message_channel(&self, message: &str) -> Option<String> {
-        self.cx.model.messages.get(message).map(|m| m.channel.clone())
+    fn reply(cx: &Context<'_>, channel: &str) -> Option<Opens> {
+        cx.window_of(channel)
     }
 }
 
 impl Analysis for Window<'_> {
-    type State = Windows;
+    type Elem = Elapsed;
 
-    fn join(&self, a: &Windows, b: &Windows) -> Windows {
-        let mut joined = a.clone();
-        for (channel, other) in b {
-            let merged = match a.get(channel) {
-                Some(mine) => Elapsed {
-                    min: mine.min.min(other.min),
-                    max: match (mine.max, other.max) {
-                        (Some(x), Some(y)) => Some(x.max(y)),
-                        _ => None,
-                    },
-                    window: mine.window.min(other.window),
+    fn join(&self, into: &mut [Elapsed], other: &[Elapsed]) {
+        for (mine, other) in into.iter_mut().zip(other) {
+            *mine = Elapsed {
+                min: mine.min.min(other.min),
+                max: match (mine.max, other.max) {
+                    (Some(x), Some(y)) => Some(x.max(y)),
+                    _ => None,
                 },
-                None => *other,
+                window: mine.window.min(other.window),
             };
-            joined.insert(channel.clone(), merged);
         }
-        joined
     }
 
-    fn widen(&self, previous: &Windows, joined: &Windows) -> Windows {
-        joined
-            .iter()
-            .map(|(channel, now)| {
-                let widened = match previous.get(channel) {
-                    Some(before) => Elapsed {
-                        min: if now.min < before.min { 0 } else { now.min },
-                        max: if now.max != before.max { None } else { now.max },
-                        window: now.window,
-                    },
-                    None => *now,
-                };
-                (channel.clone(), widened)
-            })
-            .collect()
+    fn widen(&self, previous: &[Elapsed], joined: &mut [Elapsed]) {
+        for (before, now) in previous.iter().zip(joined.iter_mut()) {
+            *now = Elapsed {
+                min: if now.min < before.min { 0 } else { now.min },
+                max: if now.max != before.max { None } else { now.max },
+                window: now.window,
+            };
+        }
     }
 
-    fn transfer(&self, _index: NodeIndex, node: &Node, input: &Windows) -> Vec<Windows> {
-        let base = self.deferred(node, input);
-        node.edges
-            .iter()
-            .map(|edge| {
-                let timeout = edge.label == "timeout";
-                match &node.kind {
-                    NodeKind::Wait { secs } => Self::add(&base, *secs, Some(*secs)),
-                    NodeKind::Ask { message, timeout_secs }
-                    | NodeKind::ConsentRequest { message, timeout_secs, .. } => {
-                        if timeout {
-                            let t = timeout_secs.unwrap_or(0);
-                            Self::add(&base, t, Some(t))
-                        } else {
-                            let mut state = Self::add(&base, 0, *timeout_secs);
-                            if let Some(channel) = self.message_channel(message) {
-                                self.reply(&mut state, &channel);
-                            }
-                            state
-                        }
-                    }
-                    NodeKind::WaitFor { within_secs, .. } => {
-                        if timeout {
-                            let t = within_secs.unwrap_or(0);
-                            Self::add(&base, t, Some(t))
-                        } else {
-                            let mut state = Self::add(&base, 0, *within_secs);
-                            self.receive(&mut state, &edge.label);
-                            state
-                        }
-                    }
-                    NodeKind::Handoff { timeout_secs, .. } => {
-                        if timeout {
-                            let t = timeout_secs.unwrap_or(0);
-                            Self::add(&base, t, Some(t))
-                        } else {
-                            Self::add(&base, 0, *timeout_secs)
-                        }
-                    }
-                    _ => base.clone(),
+    fn transfer(&self, index: NodeIndex, node: &Node, out: &mut [Elapsed]) {
+        let width = self.cx.windows.len();
+        if width == 0 {
+            return;
+        }
+        for (edge, state) in out.chunks_mut(width).enumerate().take(node.edges.len()) {
+            let Some(step) = self.edges.of(index, edge).and_then(|e| self.steps.get(e)) else { continue };
+            for elapsed in state.iter_mut() {
+                if let Some(defer) = step.defer {
+                    *elapsed = elapsed.plus(0, Some(defer));
                 }
-            })
-            .collect()
+                if let Some((lo, hi)) = step.pass {
+                    *elapsed = elapsed.plus(lo, hi);
+                }
+            }
+            if let Some((channel, window)) = step.open {
+                if let Some(slot) = state.get_mut(channel) {
+                    *slot = Elapsed::now(window);
+                }
+            }
+        }
     }
 }
 
@@ -302,22 +524,30 @@ pub struct Recent {
     pub send: Option<NodeIndex>,
 }
 
-pub struct Frequency<'a> {
-    pub cx: &'a Context<'a>,
-    pub category: &'a str,
+pub struct Frequency {
+    /// Per node: whether it sends a message of the capped category.
+    counted: Vec<bool>,
     pub max: usize,
 }
 
-impl Frequency<'_> {
+impl Frequency {
+    /// The cap of `max` sends of `category`; `sent` is [`sent_messages`].
+    pub fn new(sent: &[Option<&Message>], category: &str, max: usize) -> Frequency {
+        let counted = sent.iter().map(|m| m.is_some_and(|m| m.category == category)).collect();
+        Frequency { counted, max }
+    }
+
     pub fn start(&self) -> Vec<Recent> {
         vec![Recent { since: u64::MAX, send: None }; self.max]
     }
 
-    pub fn counts(&self, node: &Node) -> bool {
-        node.kind
-            .sent_message()
-            .and_then(|m| self.cx.model.messages.get(m))
-            .is_some_and(|m| m.category == self.category)
+    pub fn counts(&self, index: NodeIndex) -> bool {
+        self.counted.get(index) == Some(&true)
+    }
+
+    /// How many nodes count.
+    pub fn counted(&self) -> usize {
+        self.counted.iter().filter(|c| **c).count()
     }
 
     /// The least time that passes along an edge.
@@ -338,42 +568,48 @@ impl Frequency<'_> {
     }
 }
 
-impl Analysis for Frequency<'_> {
-    type State = Vec<Recent>;
+impl Analysis for Frequency {
+    type Elem = Recent;
 
     /// A loop with waits fills the last `max` positions one by one before it settles.
     fn widen_after(&self) -> u32 {
         u32::try_from(self.max).unwrap_or(u32::MAX).saturating_add(8)
     }
 
-    fn join(&self, a: &Self::State, b: &Self::State) -> Self::State {
-        a.iter().zip(b).map(|(x, y)| if y.since < x.since { *y } else { *x }).collect()
+    fn join(&self, into: &mut [Recent], other: &[Recent]) {
+        for (x, y) in into.iter_mut().zip(other) {
+            if y.since < x.since {
+                *x = *y;
+            }
+        }
     }
 
-    fn widen(&self, previous: &Self::State, joined: &Self::State) -> Self::State {
-        previous
-            .iter()
-            .zip(joined)
-            .map(|(before, now)| if now.since < before.since { Recent { since: 0, send: now.send } } else { *now })
-            .collect()
+    fn widen(&self, previous: &[Recent], joined: &mut [Recent]) {
+        for (before, now) in previous.iter().zip(joined.iter_mut()) {
+            if now.since < before.since {
+                now.since = 0;
+            }
+        }
     }
 
-    fn transfer(&self, index: NodeIndex, node: &Node, input: &Self::State) -> Vec<Self::State> {
-        let after_send = if self.counts(node) {
-            let mut shifted = Vec::with_capacity(self.max);
-            shifted.push(Recent { since: 0, send: Some(index) });
-            shifted.extend(input.iter().take(self.max.saturating_sub(1)).copied());
-            shifted
-        } else {
-            input.clone()
-        };
-        node.edges
-            .iter()
-            .map(|edge| {
-                let passed = Self::least_time(node, &edge.label);
-                after_send.iter().map(|r| Recent { since: r.since.saturating_add(passed), send: r.send }).collect()
-            })
-            .collect()
+    fn transfer(&self, index: NodeIndex, node: &Node, out: &mut [Recent]) {
+        if self.max == 0 {
+            return;
+        }
+        let counts = self.counts(index);
+        for (state, edge) in out.chunks_mut(self.max).zip(&node.edges) {
+            if counts {
+                // This send becomes the latest; the oldest tracked one drops out.
+                state.rotate_right(1);
+                if let Some(first) = state.first_mut() {
+                    *first = Recent { since: 0, send: Some(index) };
+                }
+            }
+            let passed = Self::least_time(node, &edge.label);
+            for recent in state.iter_mut() {
+                recent.since = recent.since.saturating_add(passed);
+            }
+        }
     }
 }
 
@@ -400,22 +636,21 @@ fn is_within_business_hours(expr: &Expr) -> bool {
 }
 
 impl Analysis for InBusinessHours {
-    type State = bool;
+    type Elem = bool;
 
-    fn join(&self, a: &bool, b: &bool) -> bool {
-        *a && *b
+    fn join(&self, into: &mut [bool], other: &[bool]) {
+        for (a, b) in into.iter_mut().zip(other) {
+            *a = *a && *b;
+        }
     }
 
-    fn widen(&self, _previous: &bool, joined: &bool) -> bool {
-        *joined
-    }
+    fn widen(&self, _previous: &[bool], _joined: &mut [bool]) {}
 
-    fn transfer(&self, _index: NodeIndex, node: &Node, input: &bool) -> Vec<bool> {
-        match &node.kind {
-            NodeKind::Branch { conditions } => (0..node.edges.len())
-                .map(|edge| *input || conditions.get(edge).is_some_and(is_within_business_hours))
-                .collect(),
-            _ => vec![*input; node.edges.len()],
+    fn transfer(&self, _index: NodeIndex, node: &Node, out: &mut [bool]) {
+        if let NodeKind::Branch { conditions } = &node.kind {
+            for (edge, inside) in out.iter_mut().enumerate() {
+                *inside = *inside || conditions.get(edge).is_some_and(is_within_business_hours);
+            }
         }
     }
 }

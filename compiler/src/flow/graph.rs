@@ -11,9 +11,8 @@
 //! of its `hiking` arm, `decision.1.cart_abandoned.2.then.1` deeper still. A one-line edit
 //! changes the ids of that stage's later steps only, so bundles diff well.
 
-use std::collections::BTreeMap;
-
 use crate::ast::{self, ArmLabel, JourneyMember, Step, StepKind};
+use crate::model::{Keep, NameIndex};
 use crate::span::{FileId, Span};
 
 pub type NodeIndex = usize;
@@ -153,19 +152,63 @@ impl Graph {
         self.nodes.iter().map(|n| n.edges.len()).sum::<usize>() + 1
     }
 
-    /// Predecessor lists, for backward walks.
-    pub fn predecessors(&self) -> Vec<Vec<NodeIndex>> {
-        let mut preds = vec![Vec::new(); self.nodes.len()];
-        for (index, node) in self.nodes.iter().enumerate() {
-            for edge in &node.edges {
-                if let Target::Node(to) = edge.target {
-                    if let Some(list) = preds.get_mut(to) {
-                        list.push(index);
-                    }
-                }
+    /// Predecessor lists, for backward walks: for each node, the nodes with an edge to it
+    /// (once per such edge, in node order).
+    pub fn predecessors(&self) -> Predecessors {
+        Predecessors::new(self, |_, _| true)
+    }
+}
+
+/// Predecessor lists of every node in two flat vectors (one allocation each, whatever the
+/// graph's size): node `i`'s list is `nodes[start[i]..start[i + 1]]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Predecessors {
+    start: Vec<usize>,
+    nodes: Vec<NodeIndex>,
+}
+
+impl Predecessors {
+    /// The predecessors along the edges `keep` accepts (given the node and the edge).
+    pub fn new(graph: &Graph, keep: impl Fn(&Node, &Edge) -> bool) -> Predecessors {
+        let targets = || {
+            graph.nodes.iter().enumerate().flat_map(|(index, node)| {
+                node.edges.iter().filter(|e| keep(node, e)).filter_map(move |e| match e.target {
+                    Target::Node(to) => Some((index, to)),
+                    Target::Exit => None,
+                })
+            })
+        };
+        // Count, then place: `start[to + 1]` counts `to`'s predecessors, then becomes an offset.
+        let mut start = vec![0usize; graph.nodes.len() + 1];
+        for (_, to) in targets() {
+            if let Some(count) = start.get_mut(to + 1) {
+                *count += 1;
             }
         }
-        preds
+        for i in 1..start.len() {
+            let before = start.get(i - 1).copied().unwrap_or(0);
+            if let Some(here) = start.get_mut(i) {
+                *here += before;
+            }
+        }
+        let mut next = start.clone();
+        let mut nodes = vec![0; start.last().copied().unwrap_or(0)];
+        for (from, to) in targets() {
+            let Some(at) = next.get_mut(to) else { continue };
+            if let Some(slot) = nodes.get_mut(*at) {
+                *slot = from;
+            }
+            *at += 1;
+        }
+        Predecessors { start, nodes }
+    }
+
+    /// The predecessors of `index` (empty for an unknown node).
+    pub fn of(&self, index: NodeIndex) -> &[NodeIndex] {
+        match (self.start.get(index), self.start.get(index + 1)) {
+            (Some(&from), Some(&to)) => self.nodes.get(from..to).unwrap_or(&[]),
+            _ => &[],
+        }
     }
 }
 
@@ -177,17 +220,21 @@ pub fn build(journey: &ast::Journey, file: FileId, model: &crate::model::Model) 
         model,
         file,
         nodes: Vec::new(),
-        stage_starts: BTreeMap::new(),
+        stage_names: NameIndex::new(stages.iter().map(|s| s.name.name.as_str()), Keep::Last),
+        stage_starts: vec![None; stages.len()],
         pending_gotos: Vec::new(),
-        relays: std::collections::BTreeSet::new(),
+        is_relay: Vec::new(),
     };
     // Stages are built last to first, so each knows where falling off its end leads.
     let mut next_stage_start = Target::Exit;
     let mut infos = Vec::with_capacity(stages.len());
-    for stage in stages.iter().rev() {
-        let start = builder.block(&stage.steps, &stage.name.name, &stage.name.name, next_stage_start, false);
-        builder.stage_starts.entry(stage.name.name.clone()).or_insert(start);
-        infos.push(StageInfo { name: stage.name.name.clone(), span: stage.name.span, start });
+    for (index, stage) in stages.iter().enumerate().rev() {
+        let name = stage.name.name.as_str();
+        let start = builder.block(&stage.steps, name, name, next_stage_start, false);
+        if let Some(slot) = builder.stage_starts.get_mut(index) {
+            *slot = Some(start);
+        }
+        infos.push(StageInfo { name: name.to_owned(), span: stage.name.span, start });
         next_stage_start = start;
     }
     infos.reverse();
@@ -226,39 +273,46 @@ pub fn build(journey: &ast::Journey, file: FileId, model: &crate::model::Model) 
     graph
 }
 
-struct Builder<'m> {
+/// Stage names borrow from the journey's tree (`'j`): the builder looks them up per `goto`
+/// and never needs to own them.
+struct Builder<'m, 'j> {
     model: &'m crate::model::Model,
     file: FileId,
     nodes: Vec<Node>,
-    stage_starts: BTreeMap<String, Target>,
-    /// (node, edge index, stage name): `goto`s, resolved once every stage is built.
-    pending_gotos: Vec<(NodeIndex, usize, String)>,
-    /// Relay nodes standing for a `goto` to an earlier stage; removed once targets are known.
-    relays: std::collections::BTreeSet<NodeIndex>,
+    /// Stage names to stages. Stages are built last to first and the first one built under a
+    /// name is the one its `goto`s reach: a name declared twice (J0209) means its last
+    /// declaration.
+    stage_names: NameIndex<'j>,
+    /// Per stage: where it starts, once it is built.
+    stage_starts: Vec<Option<Target>>,
+    /// (node, edge index, stage): `goto`s, resolved once every stage is built (`None`: no
+    /// stage has the name).
+    pending_gotos: Vec<(NodeIndex, usize, Option<usize>)>,
+    /// Per node: a relay standing for a `goto` to an earlier stage; removed once targets are
+    /// known.
+    is_relay: Vec<bool>,
 }
 
 /// Where a step's continuation leads before gotos are known.
-enum Continue {
+enum Continue<'j> {
     To(Target),
-    Goto(String, Span),
+    Goto(&'j str, Span),
     Exit,
 }
 
-impl Builder<'_> {
+impl<'j> Builder<'_, 'j> {
     /// Builds `steps` so that the block continues to `after`; returns the block's start.
     /// Steps are built last to first, so each knows its successor. Recursion follows block
     /// nesting, which the parser bounds.
-    fn block(&mut self, steps: &[Step], stage: &str, prefix: &str, after: Target, in_handoff: bool) -> Target {
+    fn block(&mut self, steps: &'j [Step], stage: &str, prefix: &str, after: Target, in_handoff: bool) -> Target {
         let mut next = after;
         // A `goto` or `exit` ends the block: steps after it are unreachable but still built
         // (for their diagnostics), continuing to where the block would have gone.
-        let mut positions: Vec<(usize, &Step)> = steps.iter().enumerate().collect();
-        positions.reverse();
-        for (index, step) in positions {
-            let id = format!("{prefix}.{}", index + 1);
-            next = match self.step(step, stage, &id, next, in_handoff) {
+        for (index, step) in steps.iter().enumerate().rev() {
+            let id = child_id(prefix, None, index + 1);
+            next = match self.step(step, stage, id, next, in_handoff) {
                 Continue::To(target) => target,
-                Continue::Goto(name, span) => self.jump_target(&name, span, stage),
+                Continue::Goto(name, span) => self.jump_target(name, span, stage),
                 Continue::Exit => Target::Exit,
             };
         }
@@ -268,9 +322,10 @@ impl Builder<'_> {
     /// Where a `goto` leads. Stages are built last to first, so a jump to a later stage is
     /// known now; a jump to an earlier one (a loop) gets a relay node whose edge is patched in
     /// `resolve_gotos` and which `into_source_order` removes, pointing its users at the stage.
-    fn jump_target(&mut self, name: &str, span: Span, stage: &str) -> Target {
-        if let Some(target) = self.stage_starts.get(name) {
-            return *target;
+    fn jump_target(&mut self, name: &'j str, span: Span, stage: &str) -> Target {
+        let index = self.stage_names.get(name);
+        if let Some(target) = index.and_then(|i| self.stage_starts.get(i).copied().flatten()) {
+            return target;
         }
         let relay = self.push(Node {
             id: String::new(),
@@ -281,50 +336,44 @@ impl Builder<'_> {
             span,
             in_handoff: false,
         });
-        self.pending_gotos.push((relay, 0, name.to_owned()));
-        self.relays.insert(relay);
+        self.pending_gotos.push((relay, 0, index));
+        if let Some(flag) = self.is_relay.get_mut(relay) {
+            *flag = true;
+        }
         Target::Node(relay)
     }
 
     fn push(&mut self, node: Node) -> NodeIndex {
         self.nodes.push(node);
+        self.is_relay.push(false);
         self.nodes.len() - 1
     }
 
-    fn step(&mut self, step: &Step, stage: &str, id: &str, next: Target, in_handoff: bool) -> Continue {
-        let file = self.file;
-        let node = |kind: NodeKind, edges: Vec<Edge>| Node {
-            id: id.to_owned(),
-            stage: stage.to_owned(),
-            kind,
-            edges,
-            file,
-            span: step.span,
-            in_handoff,
-        };
+    fn step(&mut self, step: &'j Step, stage: &str, id: String, next: Target, in_handoff: bool) -> Continue<'j> {
         let plain = |target: Target| vec![Edge { label: "next".into(), target, span: None }];
-        let made = match &step.kind {
-            StepKind::Goto { stage: target } => return Continue::Goto(target.name.clone(), step.span),
+        let (kind, edges) = match &step.kind {
+            StepKind::Goto { stage: target } => return Continue::Goto(&target.name, step.span),
             StepKind::Exit => return Continue::Exit,
-            StepKind::Send { message } => node(NodeKind::Send { message: message.name.clone() }, plain(next)),
-            StepKind::Wait { duration } => node(NodeKind::Wait { secs: duration.secs }, plain(next)),
-            StepKind::Tag { name } => node(NodeKind::Tag { name: name.value.clone() }, plain(next)),
-            StepKind::Track { name } => node(NodeKind::Track { name: name.value.clone() }, plain(next)),
+            StepKind::Send { message } => (NodeKind::Send { message: message.name.clone() }, plain(next)),
+            StepKind::Wait { duration } => (NodeKind::Wait { secs: duration.secs }, plain(next)),
+            StepKind::Tag { name } => (NodeKind::Tag { name: name.value.clone() }, plain(next)),
+            StepKind::Track { name } => (NodeKind::Track { name: name.value.clone() }, plain(next)),
             StepKind::Set { target, value } => {
                 let field = target.segments.last().map(|s| s.name.clone()).unwrap_or_default();
-                node(NodeKind::Set { field, value: value.clone() }, plain(next))
+                (NodeKind::Set { field, value: value.clone() }, plain(next))
             }
             StepKind::Ask { message, timeout, arms } => {
-                let mut edges = self.arms(arms, stage, id, next, in_handoff);
-                let outcomes = self.model.messages.get(&message.name).map(|m| m.outcomes.clone()).unwrap_or_default();
+                let mut edges = self.arms(arms, stage, &id, next, in_handoff);
+                let model = self.model;
+                let outcomes = model.messages.get(&message.name).map_or(&[][..], |m| m.outcomes.as_slice());
                 continue_unhandled(&mut edges, outcomes.iter().map(String::as_str), next);
                 if timeout.is_some() {
                     continue_unhandled(&mut edges, ["timeout"].into_iter(), next);
                 }
-                node(NodeKind::Ask { message: message.name.clone(), timeout_secs: timeout.map(|t| t.secs) }, edges)
+                (NodeKind::Ask { message: message.name.clone(), timeout_secs: timeout.map(|t| t.secs) }, edges)
             }
             StepKind::WaitFor { events, within, arms } => {
-                let mut edges = self.arms(arms, stage, id, next, in_handoff);
+                let mut edges = self.arms(arms, stage, &id, next, in_handoff);
                 // Events and the timeout without an arm continue after the step.
                 for event in events {
                     if !edges.iter().any(|e| e.label == event.name) {
@@ -334,29 +383,27 @@ impl Builder<'_> {
                 if within.is_some() && !edges.iter().any(|e| e.label == "timeout") {
                     edges.push(Edge { label: "timeout".into(), target: next, span: None });
                 }
-                node(
-                    NodeKind::WaitFor {
-                        events: events.iter().map(|e| e.name.clone()).collect(),
-                        within_secs: within.map(|w| w.secs),
-                    },
-                    edges,
-                )
+                let kind = NodeKind::WaitFor {
+                    events: events.iter().map(|e| e.name.clone()).collect(),
+                    within_secs: within.map(|w| w.secs),
+                };
+                (kind, edges)
             }
             StepKind::If { branches, else_steps } => {
-                let mut edges = Vec::new();
-                let mut conditions = Vec::new();
+                let mut edges = Vec::with_capacity(branches.len() + 1);
+                let mut conditions = Vec::with_capacity(branches.len());
                 for (i, branch) in branches.iter().enumerate() {
                     let label = if i == 0 { "then".to_owned() } else { format!("elif{i}") };
-                    let start = self.block(&branch.steps, stage, &format!("{id}.{label}"), next, in_handoff);
+                    let start = self.block(&branch.steps, stage, &child_id(&id, Some(&label), 0), next, in_handoff);
                     edges.push(Edge { label, target: start, span: None });
                     conditions.push(branch.condition.clone());
                 }
                 let otherwise = match else_steps {
-                    Some(steps) => self.block(steps, stage, &format!("{id}.else"), next, in_handoff),
+                    Some(steps) => self.block(steps, stage, &child_id(&id, Some("else"), 0), next, in_handoff),
                     None => next,
                 };
                 edges.push(Edge { label: "else".into(), target: otherwise, span: None });
-                node(NodeKind::Branch { conditions }, edges)
+                (NodeKind::Branch { conditions }, edges)
             }
             StepKind::Split { arms } => {
                 let shares = arms
@@ -366,39 +413,38 @@ impl Builder<'_> {
                         ArmLabel::Outcome(_) => None,
                     })
                     .collect();
-                let edges = self.arms(arms, stage, id, next, in_handoff);
-                node(NodeKind::Split { shares }, edges)
+                let edges = self.arms(arms, stage, &id, next, in_handoff);
+                (NodeKind::Split { shares }, edges)
             }
             StepKind::Handoff { team, timeout, arms } => {
-                let mut edges = self.arms(arms, stage, id, next, true);
+                let mut edges = self.arms(arms, stage, &id, next, true);
                 continue_unhandled(&mut edges, ["resolved"].into_iter(), next);
                 if timeout.is_some() {
                     continue_unhandled(&mut edges, ["timeout"].into_iter(), next);
                 }
-                node(NodeKind::Handoff { team: team.value.clone(), timeout_secs: timeout.map(|t| t.secs) }, edges)
+                (NodeKind::Handoff { team: team.value.clone(), timeout_secs: timeout.map(|t| t.secs) }, edges)
             }
             StepKind::RequestConsent { channel, category, message, timeout, arms } => {
-                let mut edges = self.arms(arms, stage, id, next, in_handoff);
+                let mut edges = self.arms(arms, stage, &id, next, in_handoff);
                 continue_unhandled(&mut edges, ["granted", "declined"].into_iter(), next);
                 if timeout.is_some() {
                     continue_unhandled(&mut edges, ["timeout"].into_iter(), next);
                 }
-                node(
-                    NodeKind::ConsentRequest {
-                        channel: channel.name.clone(),
-                        category: category.name.clone(),
-                        message: message.name.clone(),
-                        timeout_secs: timeout.map(|t| t.secs),
-                    },
-                    edges,
-                )
+                let kind = NodeKind::ConsentRequest {
+                    channel: channel.name.clone(),
+                    category: category.name.clone(),
+                    message: message.name.clone(),
+                    timeout_secs: timeout.map(|t| t.secs),
+                };
+                (kind, edges)
             }
         };
-        Continue::To(Target::Node(self.push(made)))
+        let node = Node { id, stage: stage.to_owned(), kind, edges, file: self.file, span: step.span, in_handoff };
+        Continue::To(Target::Node(self.push(node)))
     }
 
     /// One edge per arm, in source order; arm ids use the outcome, or `p1`, `p2` for shares.
-    fn arms(&mut self, arms: &[ast::Arm], stage: &str, id: &str, next: Target, in_handoff: bool) -> Vec<Edge> {
+    fn arms(&mut self, arms: &'j [ast::Arm], stage: &str, id: &str, next: Target, in_handoff: bool) -> Vec<Edge> {
         let mut edges = Vec::with_capacity(arms.len());
         for (i, arm) in arms.iter().enumerate() {
             let (label, key) = match &arm.label {
@@ -407,15 +453,15 @@ impl Builder<'_> {
                     (value.map_or_else(|| format!("p{}", i + 1), |v| format!("{v}%")), format!("p{}", i + 1))
                 }
             };
-            let start = self.block(&arm.steps, stage, &format!("{id}.{key}"), next, in_handoff);
+            let start = self.block(&arm.steps, stage, &child_id(id, Some(&key), 0), next, in_handoff);
             edges.push(Edge { label, target: start, span: Some(arm.span) });
         }
         edges
     }
 
     fn resolve_gotos(&mut self) {
-        for (node, edge, name) in std::mem::take(&mut self.pending_gotos) {
-            let target = self.stage_starts.get(&name).copied().unwrap_or(Target::Exit);
+        for (node, edge, stage) in std::mem::take(&mut self.pending_gotos) {
+            let target = stage.and_then(|i| self.stage_starts.get(i).copied().flatten()).unwrap_or(Target::Exit);
             if let Some(edge) = self.nodes.get_mut(node).and_then(|n| n.edges.get_mut(edge)) {
                 edge.target = target;
             }
@@ -423,17 +469,23 @@ impl Builder<'_> {
     }
 
     /// Removes goto relays (pointing their users at the relays' targets) and orders nodes by
-    /// source position, so node indices follow the source.
+    /// source position, so node indices follow the source. Nodes are moved, not copied: the
+    /// builder's list is consumed.
     fn into_source_order(self, starts: &mut [&mut Target]) -> Vec<Node> {
+        let Builder { nodes, is_relay, .. } = self;
+        // Where each relay leads, read before the nodes are moved out.
+        let relay_next: Vec<Option<Target>> = nodes
+            .iter()
+            .zip(&is_relay)
+            .map(|(node, relay)| relay.then(|| node.edges.first().map_or(Target::Exit, |e| e.target)))
+            .collect();
         // Follow relay chains (a relay may point at a stage starting with a relay), bounded by
         // the node count so a `goto` cycle with no steps in between cannot loop forever.
         let resolve = |mut target: Target| {
-            for _ in 0..=self.nodes.len() {
+            for _ in 0..=relay_next.len() {
                 match target {
-                    Target::Node(i) => match self.nodes.get(i) {
-                        Some(node) if self.relays.contains(&i) => {
-                            target = node.edges.first().map_or(Target::Exit, |e| e.target);
-                        }
+                    Target::Node(i) => match relay_next.get(i) {
+                        Some(Some(next)) => target = *next,
                         _ => return target,
                     },
                     Target::Exit => return target,
@@ -441,9 +493,17 @@ impl Builder<'_> {
             }
             Target::Exit
         };
-        let mut order: Vec<NodeIndex> = (0..self.nodes.len()).filter(|i| !self.relays.contains(i)).collect();
-        order.sort_by_key(|i| self.nodes.get(*i).map(|n| (n.span.start, n.id.len())).unwrap_or_default());
-        let mut new_index = vec![usize::MAX; self.nodes.len()];
+        // By source position, then id length (a step before the steps nested in it); the index
+        // last makes every key distinct, so the order is that of a stable sort.
+        let mut keyed: Vec<(u32, usize, NodeIndex)> = nodes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| is_relay.get(*i) == Some(&false))
+            .map(|(i, n)| (n.span.start, n.id.len(), i))
+            .collect();
+        keyed.sort_unstable();
+        let order: Vec<NodeIndex> = keyed.into_iter().map(|(_, _, i)| i).collect();
+        let mut new_index = vec![usize::MAX; nodes.len()];
         for (new, old) in order.iter().enumerate() {
             if let Some(slot) = new_index.get_mut(*old) {
                 *slot = new;
@@ -456,11 +516,11 @@ impl Builder<'_> {
         for start in starts.iter_mut() {
             **start = remap(**start);
         }
+        let mut slots: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
         order
             .iter()
-            .filter_map(|old| self.nodes.get(*old))
-            .map(|node| {
-                let mut node = node.clone();
+            .filter_map(|old| slots.get_mut(*old).and_then(Option::take))
+            .map(|mut node| {
                 for edge in &mut node.edges {
                     edge.target = remap(edge.target);
                 }
@@ -470,11 +530,58 @@ impl Builder<'_> {
     }
 }
 
+/// A node id or id prefix: `prefix`, then `.part` if given, then `.n` when `n` is not 0
+/// (`awareness.1`, `decision.1.then`). Written by hand: this runs for every node, and the
+/// formatting machinery costs several times more.
+fn child_id(prefix: &str, part: Option<&str>, n: usize) -> String {
+    let mut id = String::with_capacity(prefix.len() + part.map_or(0, str::len) + 8);
+    id.push_str(prefix);
+    if let Some(part) = part {
+        id.push('.');
+        id.push_str(part);
+    }
+    if n > 0 {
+        id.push('.');
+        let mut divisor = 1;
+        while divisor <= n / 10 {
+            divisor *= 10;
+        }
+        loop {
+            let digit = u32::try_from(n / divisor % 10).unwrap_or(0);
+            id.push(char::from_digit(digit, 10).unwrap_or('0'));
+            if divisor == 1 {
+                break;
+            }
+            divisor /= 10;
+        }
+    }
+    id
+}
+
 /// Outcomes without an arm continue after the step: one edge each, in the given order.
 fn continue_unhandled<'a>(edges: &mut Vec<Edge>, outcomes: impl Iterator<Item = &'a str>, next: Target) {
     for outcome in outcomes {
         if !edges.iter().any(|e| e.label == outcome) {
             edges.push(Edge { label: outcome.to_owned(), target: next, span: None });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::child_id;
+
+    #[test]
+    fn child_ids_are_the_prefix_then_the_part_then_the_position() {
+        assert_eq!(child_id("awareness", None, 1), "awareness.1");
+        assert_eq!(child_id("s", None, 9), "s.9");
+        assert_eq!(child_id("s", None, 10), "s.10");
+        assert_eq!(child_id("s", None, 101), "s.101");
+        assert_eq!(child_id("s", None, 12_345), "s.12345");
+        assert_eq!(child_id("decision.1", Some("then"), 0), "decision.1.then");
+        assert_eq!(child_id("d.1", Some("cart_abandoned"), 2), "d.1.cart_abandoned.2");
+        for n in [1, 7, 10, 99, 100, 1_000, 65_536, 1_000_000] {
+            assert_eq!(child_id("x", None, n), format!("x.{n}"));
         }
     }
 }

@@ -36,6 +36,15 @@ pub struct Context<'a> {
     pub frequency: Vec<FrequencyRule>,
     pub jurisdictions: Vec<(String, FileId, Span)>,
     pub business_hours: Option<(ast::TimeRange, bool)>,
+    /// Channels with a messaging window, by name, and the window's length: the components of a
+    /// window analysis state.
+    windows: Vec<(&'a str, u64)>,
+    /// How quiet hours apply to a send they can defer, as the evidence says it: the same for
+    /// every such send, so written once.
+    deferred_text: Option<String>,
+    /// The evidence's consent text for each category of the project's messages that needs no
+    /// consent, written once rather than at every send.
+    consent_not_required: BTreeMap<&'a str, String>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -81,6 +90,9 @@ impl<'a> Context<'a> {
             frequency: Vec::new(),
             jurisdictions: Vec::new(),
             business_hours: None,
+            windows: model.channels.iter().filter_map(|(name, c)| c.window_secs.map(|w| (name.as_str(), w))).collect(),
+            deferred_text: None,
+            consent_not_required: BTreeMap::new(),
         };
         for file in &sources.files {
             let Some(ast) = &file.ast else { continue };
@@ -98,6 +110,22 @@ impl<'a> Context<'a> {
                 }
             }
         }
+        for message in model.messages.values() {
+            let category = message.category.as_str();
+            if !rules::CONSENT_REQUIRED.iter().any(|(c, _)| *c == category) {
+                cx.consent_not_required
+                    .entry(category)
+                    .or_insert_with(|| format!("not required for {category} messages"));
+            }
+        }
+        cx.deferred_text = cx.quiet_hours.map(|quiet| {
+            format!(
+                "deferred up to {} ({}, {})",
+                format_duration(quiet.length_secs()),
+                quiet.describe(),
+                if quiet.recipient { "recipient's time" } else { "fixed zone" }
+            )
+        });
         cx
     }
 
@@ -141,16 +169,26 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Channels with a messaging window, and its length.
-    pub fn windowed_channels(&self) -> impl Iterator<Item = (&str, u64)> {
-        self.model.channels.iter().filter_map(|(name, c)| c.window_secs.map(|w| (name.as_str(), w)))
+    /// Channels with a messaging window, and its length, in name order.
+    pub fn windowed_channels(&self) -> impl Iterator<Item = (&str, u64)> + '_ {
+        self.windows.iter().copied()
+    }
+
+    /// A windowed channel's position in [`Context::windowed_channels`], and its window.
+    pub fn window_of(&self, channel: &str) -> Option<(usize, u64)> {
+        let index = self.windows.binary_search_by(|(name, _)| (*name).cmp(channel)).ok()?;
+        self.windows.get(index).map(|(_, window)| (index, *window))
     }
 
     /// Whether quiet hours apply to what `node` sends, and then how long it may be deferred.
     pub fn deferral_for(&self, node: &Node) -> Option<u64> {
+        self.deferral_of(self.model.messages.get(node.kind.sent_message()?))
+    }
+
+    /// Whether quiet hours apply to a message, and then how long its send may be deferred.
+    pub fn deferral_of(&self, message: Option<&crate::model::Message>) -> Option<u64> {
         let quiet = self.quiet_hours?;
-        let message = self.model.messages.get(node.kind.sent_message()?)?;
-        rules::QUIET_HOURS_APPLY_TO.contains(&message.category.as_str()).then(|| quiet.length_secs())
+        rules::QUIET_HOURS_APPLY_TO.contains(&message?.category.as_str()).then(|| quiet.length_secs())
     }
 }
 
@@ -238,15 +276,12 @@ fn is_acyclic(graph: &Graph) -> bool {
 }
 
 fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mut FlowReport) {
-    let consent = Consent { cx };
-    let mut start_facts = std::collections::BTreeSet::new();
-    for condition in graph.audience.iter().chain(graph.entry_condition.iter()) {
-        start_facts.extend(consent.implied(condition, true, 0));
-    }
-    let consent_solution = solve::solve(graph, &consent, start_facts);
-    let window = Window { cx };
-    let window_solution = solve::solve(graph, &window, window.start(graph));
-    let hours_solution = solve::solve(graph, &InBusinessHours, false);
+    let sent = analyses::sent_messages(cx, graph);
+    let consent = Consent::new(cx, graph);
+    let consent_solution = solve::solve(graph, &consent, &consent.start());
+    let window = Window::new(cx, graph, &sent);
+    let window_solution = solve::solve(graph, &window, &window.start(graph));
+    let hours_solution = solve::solve(graph, &InBusinessHours, &[false]);
     let mut exhausted = consent_solution.exhausted || window_solution.exhausted || hours_solution.exhausted;
     report.visits += consent_solution.visits + window_solution.visits + hours_solution.visits;
 
@@ -257,8 +292,7 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
             // Too many positions to track per node. Without loops a path sends each node's
             // message at most once, so a cap above the number of such sends holds; otherwise
             // the journey is not proved, and says so.
-            let counted =
-                graph.nodes.iter().filter(|n| Frequency { cx, category: &rule.category, max: 1 }.counts(n)).count();
+            let counted = Frequency::new(&sent, &rule.category, 1).counted();
             sink.stats.content_rules += 1;
             if !(is_acyclic(graph) && counted <= max) {
                 unproved.push(format!(
@@ -274,16 +308,16 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
         if max == 0 {
             continue;
         }
-        let frequency = Frequency { cx, category: &rule.category, max };
-        let solution = solve::solve(graph, &frequency, frequency.start());
+        let frequency = Frequency::new(&sent, &rule.category, max);
+        let solution = solve::solve(graph, &frequency, &frequency.start());
         exhausted |= solution.exhausted;
         report.visits += solution.visits;
         if solution.exhausted {
             continue;
         }
-        for (index, node) in graph.nodes.iter().enumerate() {
-            let Some(Some(recent)) = solution.input.get(index) else { continue };
-            if !frequency.counts(node) {
+        for index in 0..graph.nodes.len() {
+            let Some(recent) = solution.input(index) else { continue };
+            if !frequency.counts(index) {
                 continue;
             }
             sink.stats.content_rules += 1;
@@ -308,29 +342,25 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
         return;
     }
 
-    for (index, node) in graph.nodes.iter().enumerate() {
-        let Some(message_name) = node.kind.sent_message() else { continue };
-        let Some(message) = cx.model.messages.get(message_name) else { continue };
-        let (Some(Some(facts)), Some(Some(windows))) =
-            (consent_solution.input.get(index), window_solution.input.get(index))
-        else {
+    for ((index, node), message) in graph.nodes.iter().enumerate().zip(&sent) {
+        let (Some(message_name), Some(message)) = (node.kind.sent_message(), message) else { continue };
+        let (Some(facts), Some(windows)) = (consent_solution.input(index), window_solution.input(index)) else {
             continue; // unreachable: reported by the structure checks
         };
-        let in_business_hours = matches!(hours_solution.input.get(index), Some(Some(true)));
-        let evidence =
-            check_send(cx, graph, index, node, message_name, message, facts, windows, in_business_hours, sink);
+        let in_business_hours = hours_solution.input(index) == Some(&[true][..]);
+        let proof = Proof { consent: &consent, facts, windows, in_business_hours };
+        let evidence = check_send(cx, graph, index, node, message_name, message, &proof, sink);
         report.evidence.push(evidence);
     }
     // A journey that sends must have produced evidence for its sends: "ok" with nothing checked
     // would be a bug in the analyses, so it fails closed instead.
-    let sends =
-        graph.nodes.iter().filter(|n| n.kind.sent_message().is_some_and(|m| cx.model.messages.contains_key(m))).count();
+    let sends = sent.iter().filter(|m| m.is_some()).count();
     let proved = report.evidence.iter().filter(|e| e.journey == graph.journey).count();
     let reachable_sends = graph
         .nodes
         .iter()
         .enumerate()
-        .filter(|(i, n)| n.kind.sent_message().is_some() && matches!(consent_solution.input.get(*i), Some(Some(_))))
+        .filter(|(i, n)| n.kind.sent_message().is_some() && consent_solution.input(*i).is_some())
         .count();
     if sends > 0 && reachable_sends > 0 && proved == 0 {
         fail_closed(
@@ -342,6 +372,15 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
         );
     }
     structure::check(cx, graph, sink);
+}
+
+/// What the analyses proved at one send: the consent facts and window intervals that hold
+/// on every path to it, and whether every path went through business hours.
+struct Proof<'p> {
+    consent: &'p Consent,
+    facts: &'p [u64],
+    windows: &'p [Elapsed],
+    in_business_hours: bool,
 }
 
 /// The verdict for a journey that was not fully proved: inconclusive (J0413, exit code 4), and
@@ -364,27 +403,29 @@ fn check_send(
     node: &Node,
     message_name: &str,
     message: &crate::model::Message,
-    facts: &std::collections::BTreeSet<analyses::Fact>,
-    windows: &analyses::Windows,
-    in_business_hours: bool,
+    proof: &Proof<'_>,
     sink: &mut Sink,
 ) -> SendEvidence {
     let channel = cx.model.channels.get(&message.channel);
-    let fact = (message.channel.clone(), message.category.clone());
+    let fact = (message.channel.as_str(), message.category.as_str());
+    let fact_id = proof.consent.facts.id(fact.0, fact.1);
 
     // Consent.
     sink.stats.content_rules += 1;
     let needs_consent = rules::CONSENT_REQUIRED.iter().find(|(category, _)| *category == message.category);
     let consent_text = match needs_consent {
         Some((_, source)) => {
-            if facts.contains(&fact) {
+            if fact_id.is_some_and(|id| analyses::holds(proof.facts, id)) {
                 format!("consent({}, {})", fact.0, fact.1)
             } else {
-                consent_violation(cx, graph, index, node, message_name, &fact, source, sink);
+                consent_violation(proof.consent, graph, index, node, message_name, fact, source, sink);
                 "missing".to_owned()
             }
         }
-        None => format!("not required for {} messages", message.category),
+        None => match cx.consent_not_required.get(message.category.as_str()) {
+            Some(text) => text.clone(),
+            None => format!("not required for {} messages", message.category),
+        },
     };
 
     // Tags.
@@ -400,10 +441,11 @@ fn check_send(
     }
 
     // Windows.
-    let deferral = cx.deferral_for(node);
+    let deferral = cx.deferral_of(Some(message));
     let mut window_max = None;
     let mut window_len = None;
-    if let (Some(channel_decl), Some(elapsed)) = (channel, windows.get(&message.channel)) {
+    let elapsed = cx.window_of(&message.channel).and_then(|(i, _)| proof.windows.get(i));
+    if let (Some(channel_decl), Some(elapsed)) = (channel, elapsed) {
         sink.stats.content_rules += 1;
         window_len = Some(elapsed.window);
         window_max = elapsed.max;
@@ -411,17 +453,12 @@ fn check_send(
     }
 
     // Quiet hours inside business hours.
-    if in_business_hours {
+    if proof.in_business_hours {
         check_business_hours(cx, node, message_name, message, sink);
     }
 
-    let quiet = match (deferral, cx.quiet_hours) {
-        (Some(defer), Some(quiet)) => format!(
-            "deferred up to {} ({}, {})",
-            format_duration(defer),
-            quiet.describe(),
-            if quiet.recipient { "recipient's time" } else { "fixed zone" }
-        ),
+    let quiet = match (deferral, &cx.deferred_text) {
+        (Some(_), Some(text)) => text.clone(),
         _ => "not applicable".to_owned(),
     };
     SendEvidence {
@@ -463,20 +500,18 @@ pub fn describe_node(node: &Node) -> String {
 
 #[allow(clippy::too_many_arguments)]
 fn consent_violation(
-    cx: &Context<'_>,
+    consent: &Consent,
     graph: &Graph,
     index: NodeIndex,
     node: &Node,
     message_name: &str,
-    fact: &analyses::Fact,
+    fact: (&str, &str),
     source: &str,
     sink: &mut Sink,
 ) {
-    let consent = Consent { cx };
     // A path on which the consent is never established.
-    let path = solve::path_to(graph, index, |from, edge| {
-        graph.node(from).is_none_or(|n| !consent.edge_facts(n, edge).contains(fact))
-    });
+    let fact_id = consent.facts.id(fact.0, fact.1);
+    let path = solve::path_to(graph, index, |from, edge| fact_id.is_none_or(|id| !consent.establishes(from, edge, id)));
     let mut diagnostic = Diagnostic::new(
         Code::J0401,
         format!("`{message_name}` is {} on {} without the contact's consent", fact.1, fact.0),
@@ -570,19 +605,26 @@ fn check_window(
     }
     let window = elapsed.window;
     let mut limit = window;
-    let mut limit_name = format!("{} allows {}", message.channel, format_window(window));
+    let mut tag_limit = false;
     if let Some(tag) = message.tag.as_ref().and_then(|t| channel.tags.get(t)) {
         if tag.allows.contains(&message.category) {
             match tag.within_secs {
                 None => return, // A tag without a window of its own may be used at any time.
                 Some(within) => {
                     limit = within;
-                    limit_name =
-                        format!("tag {} allows {}", message.tag.as_deref().unwrap_or(""), format_window(within));
+                    tag_limit = true;
                 }
             }
         }
     }
+    // Only a diagnostic needs the words: most sends are inside their window.
+    let limit_name = || {
+        if tag_limit {
+            format!("tag {} allows {}", message.tag.as_deref().unwrap_or(""), format_window(limit))
+        } else {
+            format!("{} allows {}", message.channel, format_window(window))
+        }
+    };
     let over = |bound: Option<u64>| bound.is_none_or(|b| b > limit);
     let path = || solve::path_to(graph, index, |_, _| true).map(|p| describe_path(graph, &p));
     if over(elapsed.max) {
@@ -614,7 +656,7 @@ fn check_window(
         };
         let mut diagnostic = Diagnostic::new(
             Code::J0402,
-            format!("`{message_name}` is sent on {} {how_long}; {limit_name}", message.channel),
+            format!("`{message_name}` is sent on {} {how_long}; {}", message.channel, limit_name()),
             node.file,
             node.span,
         )
@@ -639,13 +681,17 @@ fn check_window(
                 Diagnostic::new(
                     Code::J0407,
                     format!(
-                        "quiet hours ({quiet}) can defer `{message_name}` to {} after the contact's last message; {limit_name}",
-                        deferred.map_or("an unbounded time".to_owned(), format_duration)
+                        "quiet hours ({quiet}) can defer `{message_name}` to {} after the contact's last message; {}",
+                        deferred.map_or("an unbounded time".to_owned(), format_duration),
+                        limit_name()
                     ),
                     node.file,
                     node.span,
                 )
-                .with_label(format!("inside the window only if sent without delay ({} at most)", elapsed.max.map_or(String::new(), format_duration)))
+                .with_label(format!(
+                    "inside the window only if sent without delay ({} at most)",
+                    elapsed.max.map_or(String::new(), format_duration)
+                ))
                 .with_note("the runtime holds sends that fall in quiet hours until they end")
                 .with_help("send earlier in the conversation, or send a template"),
             );

@@ -2,7 +2,7 @@
 //! split shares, missing timeouts, asks with no way out, duplicate and missing outcomes.
 //! Graph walks only (reachability, strongly connected components), all iterative and linear.
 
-use super::graph::{Graph, NodeKind, Target};
+use super::graph::{Graph, NodeKind, Predecessors, Target};
 use super::Context;
 use crate::check::Sink;
 use crate::codes::Code;
@@ -94,23 +94,25 @@ fn split_shares(kind: &NodeKind) -> Option<Vec<u32>> {
 
 fn missing_outcomes(cx: &Context<'_>, graph: &Graph, node: &super::graph::Node, sink: &mut Sink) {
     let _ = graph;
-    let expected: Vec<String> = match &node.kind {
-        NodeKind::Ask { message, .. } => cx.model.messages.get(message).map(|m| m.outcomes.clone()).unwrap_or_default(),
-        NodeKind::ConsentRequest { .. } => vec!["granted".to_owned(), "declined".to_owned()],
+    let expected: Vec<&str> = match &node.kind {
+        NodeKind::Ask { message, .. } => {
+            cx.model.messages.get(message).map(|m| m.outcomes.iter().map(String::as_str).collect()).unwrap_or_default()
+        }
+        NodeKind::ConsentRequest { .. } => vec!["granted", "declined"],
         _ => return,
     };
     // Only steps written with arms: a bare `ask m` continues for every outcome.
     if !node.edges.iter().any(|e| e.span.is_some()) {
         return;
     }
-    let missing: Vec<&String> =
-        expected.iter().filter(|o| !node.edges.iter().any(|e| &e.label == *o && e.span.is_some())).collect();
+    let missing: Vec<&str> =
+        expected.into_iter().filter(|o| !node.edges.iter().any(|e| e.label == *o && e.span.is_some())).collect();
     if !missing.is_empty() {
         let names: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
         sink.push(
             Diagnostic::new(Code::J0508, format!("no arm for outcome {}", names.join(", ")), node.file, node.span)
                 .with_label("these outcomes fall through to the next step")
-                .with_help(format!("add `{} => ...`", missing.first().map_or("outcome", |m| m.as_str()))),
+                .with_help(format!("add `{} => ...`", missing.first().copied().unwrap_or("outcome"))),
         );
     }
 }
@@ -163,7 +165,7 @@ fn unreachable_steps(graph: &Graph, reachable: &[bool], sink: &mut Sink) {
             continue;
         }
         // Report only the first step of each unreachable run.
-        let head = preds.get(index).is_none_or(|p| p.iter().all(|q| reachable.get(*q) == Some(&true)));
+        let head = preds.of(index).iter().all(|q| reachable.get(*q) == Some(&true));
         if head {
             sink.push(
                 Diagnostic::new(Code::J0501, "this step is never reached", node.file, node.span)
@@ -190,34 +192,30 @@ fn instant(kind: &NodeKind, label: &str) -> bool {
 }
 
 /// Strongly connected components of the instant-edge subgraph (iterative Tarjan): a cycle in
-/// one that contains a send can send without end.
+/// one that contains a send can send without end. The walk keeps, per open node, the edge to
+/// look at next, so it allocates nothing per node.
 fn runaway_loops(graph: &Graph, reachable: &[bool], sink: &mut Sink) {
     let n = graph.nodes.len();
-    let successors = |v: usize| -> Vec<usize> {
-        graph
-            .node(v)
-            .map(|node| {
-                node.edges
-                    .iter()
-                    .filter(|e| instant(&node.kind, &e.label))
-                    .filter_map(|e| match e.target {
-                        Target::Node(to) => Some(to),
-                        Target::Exit => None,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+    // The first instant successor of `v` through its edges from `from` on, and the edge after.
+    let next_successor = |v: usize, from: usize| -> Option<(usize, usize)> {
+        let node = graph.node(v)?;
+        node.edges.iter().enumerate().skip(from).find_map(|(i, e)| match e.target {
+            Target::Node(to) if instant(&node.kind, &e.label) => Some((to, i + 1)),
+            _ => None,
+        })
     };
     let mut index = vec![usize::MAX; n];
     let mut low = vec![0usize; n];
     let mut on_stack = vec![false; n];
     let mut stack: Vec<usize> = Vec::new();
+    let mut work: Vec<(usize, usize)> = Vec::new();
+    let mut component: Vec<usize> = Vec::new();
     let mut counter = 0;
     for root in 0..n {
         if index.get(root) != Some(&usize::MAX) {
             continue;
         }
-        let mut work: Vec<(usize, Vec<usize>, usize)> = vec![(root, successors(root), 0)];
+        work.push((root, 0));
         if let (Some(i), Some(l), Some(o)) = (index.get_mut(root), low.get_mut(root), on_stack.get_mut(root)) {
             *i = counter;
             *l = counter;
@@ -225,10 +223,10 @@ fn runaway_loops(graph: &Graph, reachable: &[bool], sink: &mut Sink) {
         }
         counter += 1;
         stack.push(root);
-        while let Some((v, succ, next)) = work.last_mut() {
+        while let Some((v, next)) = work.last_mut() {
             let v = *v;
-            if let Some(&w) = succ.get(*next) {
-                *next += 1;
+            if let Some((w, after)) = next_successor(v, *next) {
+                *next = after;
                 if index.get(w) == Some(&usize::MAX) {
                     if let (Some(i), Some(l), Some(o)) = (index.get_mut(w), low.get_mut(w), on_stack.get_mut(w)) {
                         *i = counter;
@@ -237,7 +235,7 @@ fn runaway_loops(graph: &Graph, reachable: &[bool], sink: &mut Sink) {
                     }
                     counter += 1;
                     stack.push(w);
-                    work.push((w, successors(w), 0));
+                    work.push((w, 0));
                 } else if on_stack.get(w) == Some(&true) {
                     let wi = index.get(w).copied().unwrap_or(usize::MAX);
                     if let Some(l) = low.get_mut(v) {
@@ -247,14 +245,14 @@ fn runaway_loops(graph: &Graph, reachable: &[bool], sink: &mut Sink) {
                 continue;
             }
             work.pop();
-            if let Some((parent, _, _)) = work.last() {
+            if let Some((parent, _)) = work.last() {
                 let vl = low.get(v).copied().unwrap_or(0);
                 if let Some(l) = low.get_mut(*parent) {
                     *l = (*l).min(vl);
                 }
             }
             if low.get(v) == index.get(v) {
-                let mut component = Vec::new();
+                component.clear();
                 while let Some(w) = stack.pop() {
                     if let Some(o) = on_stack.get_mut(w) {
                         *o = false;
@@ -264,7 +262,10 @@ fn runaway_loops(graph: &Graph, reachable: &[bool], sink: &mut Sink) {
                         break;
                     }
                 }
-                let cyclic = component.len() > 1 || successors(v).contains(&v);
+                let self_loop = graph.node(v).is_some_and(|node| {
+                    node.edges.iter().any(|e| e.target == Target::Node(v) && instant(&node.kind, &e.label))
+                });
+                let cyclic = component.len() > 1 || self_loop;
                 if !cyclic || !component.iter().any(|c| reachable.get(*c) == Some(&true)) {
                     continue;
                 }
@@ -300,21 +301,12 @@ fn can_escape(graph: &Graph) -> Vec<bool> {
         NodeKind::Ask { .. } | NodeKind::WaitFor { .. } | NodeKind::ConsentRequest { .. } => label == "timeout",
         _ => true,
     };
-    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); graph.nodes.len()];
+    let preds = Predecessors::new(graph, |node, edge| silent_edge(&node.kind, &edge.label));
     let mut escapes = vec![false; graph.nodes.len()];
     let mut stack: Vec<usize> = Vec::new();
     for (index, node) in graph.nodes.iter().enumerate() {
-        let mut direct = matches!(node.kind, NodeKind::Handoff { .. });
-        for edge in node.edges.iter().filter(|e| silent_edge(&node.kind, &e.label)) {
-            match edge.target {
-                Target::Exit => direct = true,
-                Target::Node(to) => {
-                    if let Some(list) = preds.get_mut(to) {
-                        list.push(index);
-                    }
-                }
-            }
-        }
+        let direct = matches!(node.kind, NodeKind::Handoff { .. })
+            || node.edges.iter().any(|e| e.target == Target::Exit && silent_edge(&node.kind, &e.label));
         if direct {
             stack.push(index);
         }
@@ -324,9 +316,7 @@ fn can_escape(graph: &Graph) -> Vec<bool> {
             Some(e) if !*e => *e = true,
             _ => continue,
         }
-        if let Some(list) = preds.get(index) {
-            stack.extend(list.iter().copied());
-        }
+        stack.extend(preds.of(index).iter().copied());
     }
     escapes
 }
