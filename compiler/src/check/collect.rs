@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::Sink;
-use crate::ast::{self, ChannelRule, Element, Item, JourneyMember, PolicyRule, TypeKind};
+use crate::ast::{self, ChannelRule, Element, Item, PolicyRule, TypeKind};
 use crate::codes::Code;
 use crate::content::vocabulary::{ELEMENTS, LIMITS};
 use crate::diagnostic::Diagnostic;
@@ -130,17 +130,39 @@ fn collect_item(file: FileId, item: &Item, model: &mut Model, sink: &mut Sink) {
             insert_unique(&mut model.templates, "template", &template.name, file, value, |t| t.def, sink);
         }
         Item::Journey(journey) => {
-            let mut stages = BTreeMap::new();
-            for member in &journey.members {
-                if let JourneyMember::Stage(stage) = member {
-                    let value = def(file, &stage.name);
-                    insert_unique(&mut stages, "stage", &stage.name, file, value, |d| *d, sink);
-                }
-            }
+            let stages = unique_stages(file, journey, sink);
             let value = model::Journey { def: def(file, &journey.name), stages };
             insert_unique(&mut model.journeys, "journey", &journey.name, file, value, |j| j.def, sink);
         }
     }
+}
+
+/// A journey's stages by name, the first declaration of a name winning. Each later one is
+/// reported (J0209) against it, in source order, as [`insert_unique`] would. A journey can have
+/// thousands of stages: sorting the names once and building the map from the sorted list costs
+/// less than inserting them one by one.
+fn unique_stages(file: FileId, journey: &ast::Journey, sink: &mut Sink) -> BTreeMap<String, Def> {
+    let names: Vec<&ast::Ident> = journey.stages().map(|stage| &stage.name).collect();
+    let name_of = |i: usize| names.get(i).map_or("", |n| n.name.as_str());
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    // Stable: equal names stay in source order, so each group starts with its first declaration.
+    order.sort_by(|a, b| name_of(*a).cmp(name_of(*b)));
+    let mut first: Vec<(&ast::Ident, usize)> = Vec::with_capacity(names.len());
+    let mut duplicates: Vec<(usize, usize)> = Vec::new();
+    for index in order {
+        let Some(ident) = names.get(index) else { continue };
+        match first.last() {
+            Some((winner, winner_index)) if winner.name == ident.name => duplicates.push((index, *winner_index)),
+            _ => first.push((ident, index)),
+        }
+    }
+    duplicates.sort_unstable();
+    for (second, winner) in duplicates {
+        if let (Some(second), Some(winner)) = (names.get(second), names.get(winner)) {
+            sink.duplicate("stage", &second.name, def(file, second), def(file, winner));
+        }
+    }
+    first.into_iter().map(|(ident, _)| (ident.name.clone(), def(file, ident))).collect()
 }
 
 fn collect_message_facts(

@@ -13,14 +13,15 @@ use crate::diagnostic::Diagnostic;
 use crate::model::{Model, Type};
 use crate::span::{FileId, Span};
 
-/// The event whose fields `event.x` refers to at some point of a journey.
+/// The event whose fields `event.x` refers to at some point of a journey. Event names are
+/// borrowed from the tree, so a scope is cheap to copy along every step of a walk.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EventScope {
+pub enum EventScope<'a> {
     /// No event has been received on some path to here.
     None,
-    Known(String),
+    Known(&'a str),
     /// Different events on different paths.
-    Ambiguous(Vec<String>),
+    Ambiguous(Vec<&'a str>),
     /// Not known here (a message declaration): `event.x` is checked where the message is sent.
     Deferred,
 }
@@ -28,7 +29,7 @@ pub enum EventScope {
 pub struct Scope<'a> {
     pub model: &'a Model,
     pub file: FileId,
-    pub event: EventScope,
+    pub event: EventScope<'a>,
     /// In `entry on E where ...`, bare names may be fields of `E`.
     pub bare_event_fields: bool,
 }
@@ -273,7 +274,7 @@ fn type_of_path(path: &Path, scope: &Scope<'_>, expected: Option<&Type>, sink: &
     match path.segments.as_slice() {
         [name] => {
             if scope.bare_event_fields {
-                if let EventScope::Known(event) = &scope.event {
+                if let EventScope::Known(event) = scope.event {
                     if let Some(field) = model.events.get(event).and_then(|e| e.fields.get(&name.name)) {
                         sink.stats.references += 1;
                         return Typed { ty: field.ty.clone(), optional: field.optional };
@@ -305,6 +306,7 @@ fn type_of_path(path: &Path, scope: &Scope<'_>, expected: Option<&Type>, sink: &
             let mut candidates: Vec<&str> =
                 model.segments.keys().chain(model.profile.keys()).map(String::as_str).collect();
             if let (true, EventScope::Known(event)) = (scope.bare_event_fields, &scope.event) {
+                let event: &str = event;
                 if let Some(event) = model.events.get(event) {
                     candidates.extend(event.fields.keys().map(String::as_str));
                 }
@@ -367,14 +369,14 @@ fn type_of_event_field(path: &Path, field: &crate::ast::Ident, scope: &Scope<'_>
             );
             Typed::unknown()
         }
-        EventScope::Known(event) => match scope.model.events.get(event).and_then(|e| e.fields.get(&field.name)) {
+        EventScope::Known(event) => match scope.model.events.get(*event).and_then(|e| e.fields.get(&field.name)) {
             Some(found) => {
                 sink.stats.references += 1;
                 Typed { ty: found.ty.clone(), optional: found.optional }
             }
             None => {
                 let candidates =
-                    scope.model.events.get(event).map(|e| e.fields.keys().map(String::as_str).collect::<Vec<_>>());
+                    scope.model.events.get(*event).map(|e| e.fields.keys().map(String::as_str).collect::<Vec<_>>());
                 let mut diagnostic = Diagnostic::new(
                     Code::J0204,
                     format!("event `{event}` has no field `{}`", field.name),
@@ -558,6 +560,6 @@ fn not_a_variant(value: &str, variants: &[String], file: FileId, span: Span) -> 
     diagnostic
 }
 
-fn quoted(names: &[String]) -> String {
-    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+fn quoted(names: &[impl AsRef<str>]) -> String {
+    names.iter().map(|n| format!("`{}`", n.as_ref())).collect::<Vec<_>>().join(", ")
 }

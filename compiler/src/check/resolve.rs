@@ -13,17 +13,18 @@ use super::Sink;
 use crate::ast::{self, Arm, ArmLabel, Element, Item, JourneyMember, PolicyRule, Step, StepKind};
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::model::{self, Model};
+use crate::model::{self, Keep, Model, NameIndex};
 use crate::project::Sources;
 use crate::span::FileId;
 
 pub fn resolve(sources: &Sources, model: &Model, sink: &mut Sink) {
-    // Message declarations by name, the first of duplicates (reported as J0209) winning, as in
-    // the model, so a label and its file always come from the same declaration.
-    let mut messages: BTreeMap<&str, &ast::Message> = BTreeMap::new();
+    // The `event.x` fields each message reads, from its declaration (the first of duplicates,
+    // reported as J0209, winning as in the model, so a label and its file always come from the
+    // same declaration). Read once here, checked at every send.
+    let mut messages: EventReads<'_> = BTreeMap::new();
     for item in sources.files.iter().filter_map(|f| f.ast.as_ref()).flat_map(|a| a.items.iter()) {
         if let Item::Message(message) = item {
-            messages.entry(message.name.name.as_str()).or_insert(message);
+            messages.entry(message.name.name.as_str()).or_insert_with(|| event_reads(message));
         }
     }
     for file in &sources.files {
@@ -237,26 +238,26 @@ fn check_elements(elements: &[Element], channel: &str, channel_known: bool, scop
 
 /// The event in scope along a journey, as a small lattice: `Unreachable` below everything.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Flow {
+enum Flow<'a> {
     Unreachable,
-    Event(EventScope),
+    Event(EventScope<'a>),
 }
 
-impl Flow {
-    fn join(&self, other: &Flow) -> Flow {
+impl<'a> Flow<'a> {
+    fn join(&self, other: &Flow<'a>) -> Flow<'a> {
         match (self, other) {
             (Flow::Unreachable, x) | (x, Flow::Unreachable) => x.clone(),
             (Flow::Event(a), Flow::Event(b)) if a == b => self.clone(),
             (Flow::Event(a), Flow::Event(b)) => {
-                let mut events: BTreeSet<String> = BTreeSet::new();
+                let mut events: BTreeSet<&'a str> = BTreeSet::new();
                 for scope in [a, b] {
                     match scope {
                         EventScope::Known(e) => {
-                            events.insert(e.clone());
+                            events.insert(e);
                         }
-                        EventScope::Ambiguous(list) => events.extend(list.iter().cloned()),
+                        EventScope::Ambiguous(list) => events.extend(list.iter().copied()),
                         EventScope::None => {
-                            events.insert("no event".to_owned());
+                            events.insert("no event");
                         }
                         EventScope::Deferred => {}
                     }
@@ -267,33 +268,29 @@ impl Flow {
     }
 }
 
+/// A stage's `goto`s: (target stage, event scope at the jump).
+type Jumps<'a> = Vec<(usize, Flow<'a>)>;
+
 struct JourneyWalk<'a> {
     journey: &'a ast::Journey,
     file: FileId,
     model: &'a Model,
-    messages: &'a BTreeMap<&'a str, &'a ast::Message>,
+    messages: &'a EventReads<'a>,
     stages: Vec<&'a ast::Stage>,
-    stage_index: BTreeMap<&'a str, usize>,
-    entry: Vec<Flow>,
+    /// Stage names to stages; a name declared twice (J0209) means its first declaration.
+    stage_index: NameIndex<'a>,
+    entry: Vec<Flow<'a>>,
 }
 
 impl<'a> JourneyWalk<'a> {
-    fn new(
-        journey: &'a ast::Journey,
-        file: FileId,
-        model: &'a Model,
-        messages: &'a BTreeMap<&'a str, &'a ast::Message>,
-    ) -> JourneyWalk<'a> {
+    fn new(journey: &'a ast::Journey, file: FileId, model: &'a Model, messages: &'a EventReads<'a>) -> JourneyWalk<'a> {
         let stages: Vec<&ast::Stage> = journey.stages().collect();
-        let mut stage_index = BTreeMap::new();
-        for (i, stage) in stages.iter().enumerate() {
-            stage_index.entry(stage.name.name.as_str()).or_insert(i);
-        }
+        let stage_index = NameIndex::new(stages.iter().map(|s| s.name.name.as_str()), Keep::First);
         let entry = vec![Flow::Unreachable; stages.len()];
         JourneyWalk { journey, file, model, messages, stages, stage_index, entry }
     }
 
-    fn scope(&self, event: EventScope) -> Scope<'a> {
+    fn scope(&self, event: EventScope<'a>) -> Scope<'a> {
         Scope { model: self.model, file: self.file, event, bare_event_fields: false }
     }
 
@@ -309,18 +306,18 @@ impl<'a> JourneyWalk<'a> {
         if let Some(first) = self.entry.first_mut() {
             *first = start;
         }
-        // Fixpoint of stage entry scopes, without reporting.
+        // Fixpoint of stage entry scopes. These walks only follow the event in scope: without a
+        // sink they check nothing, so each step costs little more than reading it.
         let mut pending: BTreeSet<usize> = (0..self.stages.len()).collect();
-        let mut quiet = Sink::default();
+        let mut jumps = Vec::new();
         while let Some(index) = pending.pop_first() {
             let Some(entry) = self.entry.get(index).cloned() else { continue };
             if entry == Flow::Unreachable {
                 continue;
             }
-            let mut jumps = Vec::new();
-            let end = self.walk_stage(index, entry, &mut jumps, &mut quiet);
+            let end = self.walk_stage(index, entry, &mut jumps, None);
             jumps.push((index + 1, end));
-            for (target, flow) in jumps {
+            for (target, flow) in jumps.drain(..) {
                 if let Some(slot) = self.entry.get_mut(target) {
                     let joined = slot.join(&flow);
                     if joined != *slot {
@@ -338,14 +335,16 @@ impl<'a> JourneyWalk<'a> {
                 Some(Flow::Unreachable) | None => Flow::Event(EventScope::None),
                 Some(flow) => flow,
             };
-            self.walk_stage(index, entry, &mut Vec::new(), sink);
+            self.walk_stage(index, entry, &mut jumps, Some(sink));
+            jumps.clear();
         }
     }
 
     /// Checks the journey's settings; returns the entry event when it is known.
-    fn check_members(&self, sink: &mut Sink) -> Option<String> {
+    fn check_members(&self, sink: &mut Sink) -> Option<&'a str> {
         let mut entry_event = None;
-        for member in &self.journey.members {
+        let journey: &'a ast::Journey = self.journey;
+        for member in &journey.members {
             match member {
                 JourneyMember::Audience { condition, .. } => {
                     check_condition(condition, &self.scope(EventScope::None), sink)
@@ -353,18 +352,14 @@ impl<'a> JourneyWalk<'a> {
                 JourneyMember::Entry { event, condition, .. } => {
                     let known = self.check_event(event, sink);
                     if known {
-                        entry_event = Some(event.name.clone());
+                        entry_event = Some(event.name.as_str());
                     }
                     // With the entry event unknown (already reported), its fields cannot be
                     // resolved: checking the condition would only repeat that error.
                     if let Some(condition) = condition.as_ref().filter(|_| known) {
                         let scope = Scope {
                             bare_event_fields: true,
-                            ..self.scope(if known {
-                                EventScope::Known(event.name.clone())
-                            } else {
-                                EventScope::Deferred
-                            })
+                            ..self.scope(if known { EventScope::Known(&event.name) } else { EventScope::Deferred })
                         };
                         check_condition(condition, &scope, sink);
                     }
@@ -393,89 +388,112 @@ impl<'a> JourneyWalk<'a> {
         }
     }
 
-    fn walk_stage(&self, index: usize, entry: Flow, jumps: &mut Vec<(usize, Flow)>, sink: &mut Sink) -> Flow {
-        match self.stages.get(index) {
+    /// Walks a stage from its entry scope; returns the scope where it falls through. With a
+    /// sink, it checks every step and reports; without one, it only follows the scope.
+    fn walk_stage(&self, index: usize, entry: Flow<'a>, jumps: &mut Jumps<'a>, sink: Option<&mut Sink>) -> Flow<'a> {
+        let stages: &[&'a ast::Stage] = &self.stages;
+        match stages.get(index) {
             Some(stage) => self.walk_steps(&stage.steps, entry, jumps, sink),
             None => Flow::Unreachable,
         }
     }
 
-    fn walk_steps(&self, steps: &[Step], mut flow: Flow, jumps: &mut Vec<(usize, Flow)>, sink: &mut Sink) -> Flow {
+    fn walk_steps(
+        &self,
+        steps: &'a [Step],
+        mut flow: Flow<'a>,
+        jumps: &mut Jumps<'a>,
+        mut sink: Option<&mut Sink>,
+    ) -> Flow<'a> {
         for step in steps {
-            flow = self.walk_step(step, flow, jumps, sink);
+            flow = self.walk_step(step, flow, jumps, sink.as_deref_mut());
         }
         flow
     }
 
-    fn event_scope(flow: &Flow) -> EventScope {
+    fn event_scope(flow: &Flow<'a>) -> EventScope<'a> {
         match flow {
             Flow::Event(scope) => scope.clone(),
             Flow::Unreachable => EventScope::None,
         }
     }
 
-    fn walk_step(&self, step: &Step, flow: Flow, jumps: &mut Vec<(usize, Flow)>, sink: &mut Sink) -> Flow {
-        let scope = self.scope(Self::event_scope(&flow));
+    fn walk_step(
+        &self,
+        step: &'a Step,
+        flow: Flow<'a>,
+        jumps: &mut Jumps<'a>,
+        mut sink: Option<&mut Sink>,
+    ) -> Flow<'a> {
+        let scope = || self.scope(Self::event_scope(&flow));
         match &step.kind {
             StepKind::Send { message } => {
-                sink.stats.sends += 1;
-                self.check_send(message, &scope, sink);
+                if let Some(sink) = sink {
+                    sink.stats.sends += 1;
+                    self.check_send(message, &scope(), sink);
+                }
                 flow
             }
             StepKind::Ask { message, arms, timeout } => {
-                sink.stats.sends += 1;
-                let outcomes = self.check_send(message, &scope, sink).map(|m| m.outcomes.clone());
-                let fallthrough = match &outcomes {
+                let found = match sink.as_deref_mut() {
+                    Some(sink) => {
+                        sink.stats.sends += 1;
+                        self.check_send(message, &scope(), sink)
+                    }
+                    None => self.model.messages.get(&message.name),
+                };
+                let outcomes = found.map(|m| m.outcomes.as_slice());
+                let timeout_outcome = timeout.map(|_| model::TIMEOUT_OUTCOME);
+                let fallthrough = match outcomes {
                     Some(replies) => {
-                        let mut produced = replies.clone();
-                        if timeout.is_some() {
-                            produced.push(model::TIMEOUT_OUTCOME.to_owned());
-                        }
-                        unhandled(arms, &produced, |_| flow.clone())
+                        let produced = replies.iter().map(String::as_str).chain(timeout_outcome);
+                        unhandled(arms, produced, |_| flow.clone())
                     }
                     None => flow.clone(),
                 };
-                let allowed: Vec<String> = outcomes
-                    .map(|mut o| {
-                        o.push(model::TIMEOUT_OUTCOME.to_owned());
-                        o
-                    })
-                    .unwrap_or_default();
-                let what = format!("message `{}`", message.name);
+                let allowed: Vec<&str> = match outcomes {
+                    Some(replies) if sink.is_some() => {
+                        replies.iter().map(String::as_str).chain([model::TIMEOUT_OUTCOME]).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                let what = if sink.is_some() { format!("message `{}`", message.name) } else { String::new() };
                 self.walk_arms(arms, &allowed, &what, |_| flow.clone(), fallthrough, jumps, sink)
             }
             StepKind::Wait { .. } | StepKind::Tag { .. } | StepKind::Track { .. } => flow,
             StepKind::WaitFor { events, arms, within } => {
-                let mut allowed: Vec<String> = Vec::new();
-                for event in events {
-                    if self.check_event(event, sink) {
-                        allowed.push(event.name.clone());
+                let mut allowed: Vec<&str> = Vec::new();
+                if let Some(sink) = sink.as_deref_mut() {
+                    for event in events {
+                        if self.check_event(event, sink) {
+                            allowed.push(&event.name);
+                        }
+                    }
+                    allowed.push(model::TIMEOUT_OUTCOME);
+                    if allowed.len() != events.len() + 1 {
+                        allowed.clear();
                     }
                 }
-                allowed.push(model::TIMEOUT_OUTCOME.to_owned());
-                let known = allowed.len() == events.len() + 1;
-                let arm_flow = |label: &str| {
+                let arm_flow = |label: &'a str| {
                     if label == model::TIMEOUT_OUTCOME {
                         flow.clone()
                     } else {
-                        Flow::Event(EventScope::Known(label.to_owned()))
+                        Flow::Event(EventScope::Known(label))
                     }
                 };
                 // Events without an arm continue after the step with that event in scope, and so
                 // does the timeout without an arm, with the scope from before.
-                let mut produced: Vec<String> = events.iter().map(|e| e.name.clone()).collect();
-                if within.is_some() {
-                    produced.push(model::TIMEOUT_OUTCOME.to_owned());
-                }
-                let fallthrough = unhandled(arms, &produced, arm_flow);
-                let allowed = if known { allowed } else { Vec::new() };
+                let produced = events.iter().map(|e| e.name.as_str()).chain(within.map(|_| model::TIMEOUT_OUTCOME));
+                let fallthrough = unhandled(arms, produced, arm_flow);
                 self.walk_arms(arms, &allowed, "this `wait for`", arm_flow, fallthrough, jumps, sink)
             }
             StepKind::If { branches, else_steps } => {
                 let mut end = Flow::Unreachable;
                 for branch in branches {
-                    check_condition(&branch.condition, &scope, sink);
-                    end = end.join(&self.walk_steps(&branch.steps, flow.clone(), jumps, sink));
+                    if let Some(sink) = sink.as_deref_mut() {
+                        check_condition(&branch.condition, &scope(), sink);
+                    }
+                    end = end.join(&self.walk_steps(&branch.steps, flow.clone(), jumps, sink.as_deref_mut()));
                 }
                 let otherwise = match else_steps {
                     Some(steps) => self.walk_steps(steps, flow.clone(), jumps, sink),
@@ -486,7 +504,7 @@ impl<'a> JourneyWalk<'a> {
             StepKind::Split { arms } => {
                 let mut end = Flow::Unreachable;
                 for arm in arms {
-                    if let ArmLabel::Outcome(label) = &arm.label {
+                    if let (ArmLabel::Outcome(label), Some(sink)) = (&arm.label, sink.as_deref_mut()) {
                         sink.push(
                             Diagnostic::new(
                                 Code::J0208,
@@ -497,7 +515,7 @@ impl<'a> JourneyWalk<'a> {
                             .with_label("not a share"),
                         );
                     }
-                    end = end.join(&self.walk_steps(&arm.steps, flow.clone(), jumps, sink));
+                    end = end.join(&self.walk_steps(&arm.steps, flow.clone(), jumps, sink.as_deref_mut()));
                 }
                 if arms.is_empty() {
                     flow
@@ -506,95 +524,47 @@ impl<'a> JourneyWalk<'a> {
                 }
             }
             StepKind::Handoff { arms, timeout, .. } => {
-                let allowed: Vec<String> = model::HANDOFF_OUTCOMES.iter().map(|s| (*s).to_owned()).collect();
-                let mut produced = vec!["resolved".to_owned()];
-                if timeout.is_some() {
-                    produced.push(model::TIMEOUT_OUTCOME.to_owned());
-                }
-                let fallthrough = unhandled(arms, &produced, |_| flow.clone());
-                self.walk_arms(arms, &allowed, "`handoff`", |_| flow.clone(), fallthrough, jumps, sink)
+                let produced = ["resolved"].into_iter().chain(timeout.map(|_| model::TIMEOUT_OUTCOME));
+                let fallthrough = unhandled(arms, produced, |_| flow.clone());
+                self.walk_arms(arms, model::HANDOFF_OUTCOMES, "`handoff`", |_| flow.clone(), fallthrough, jumps, sink)
             }
             StepKind::RequestConsent { channel, category, message, arms, timeout } => {
-                sink.stats.sends += 1;
-                check_channel(channel, &scope, sink);
-                if super::collect::check_category(self.file, category, sink) {
-                    sink.stats.references += 1;
+                if let Some(sink) = sink.as_deref_mut() {
+                    sink.stats.sends += 1;
+                    let scope = scope();
+                    check_channel(channel, &scope, sink);
+                    if super::collect::check_category(self.file, category, sink) {
+                        sink.stats.references += 1;
+                    }
+                    self.check_send(message, &scope, sink);
                 }
-                self.check_send(message, &scope, sink);
-                let allowed: Vec<String> = model::CONSENT_OUTCOMES.iter().map(|s| (*s).to_owned()).collect();
-                let mut produced = vec!["granted".to_owned(), "declined".to_owned()];
-                if timeout.is_some() {
-                    produced.push(model::TIMEOUT_OUTCOME.to_owned());
-                }
-                let fallthrough = unhandled(arms, &produced, |_| flow.clone());
-                self.walk_arms(arms, &allowed, "`request consent`", |_| flow.clone(), fallthrough, jumps, sink)
+                let produced = ["granted", "declined"].into_iter().chain(timeout.map(|_| model::TIMEOUT_OUTCOME));
+                let fallthrough = unhandled(arms, produced, |_| flow.clone());
+                let what = "`request consent`";
+                self.walk_arms(arms, model::CONSENT_OUTCOMES, what, |_| flow.clone(), fallthrough, jumps, sink)
             }
             StepKind::Set { target, value } => {
-                let target_type = match target.segments.as_slice() {
-                    [name] | [_, name]
-                        if target.segments.len() == 1
-                            || target.segments.first().is_some_and(|h| h.name == "profile") =>
-                    {
-                        match self.model.profile.get(&name.name) {
-                            Some(field) => {
-                                sink.stats.references += 1;
-                                Some(field.ty.clone())
-                            }
-                            None => {
-                                sink.unknown(
-                                    Code::J0204,
-                                    "profile field",
-                                    name,
-                                    self.file,
-                                    self.model.profile.keys().map(String::as_str),
-                                );
-                                None
-                            }
-                        }
-                    }
-                    _ => {
-                        sink.push(
-                            Diagnostic::new(Code::J0204, "`set` changes a profile field", self.file, target.span)
-                                .with_label("not a profile field")
-                                .with_help("write `set field = value` or `set profile.field = value`"),
-                        );
-                        None
-                    }
-                };
-                sink.stats.expressions += 1;
-                let typed = type_of(value, &scope, target_type.as_ref(), sink);
-                if let Some(expected) = target_type {
-                    if !super::exprs::compatible(&expected, &typed.ty) {
-                        sink.push(
-                            Diagnostic::new(
-                                Code::J0210,
-                                format!(
-                                    "`set` stores {} in a field of type {}",
-                                    typed.ty.describe(),
-                                    expected.describe()
-                                ),
-                                self.file,
-                                value.span,
-                            )
-                            .with_label(format!("this is {}", typed.ty.describe())),
-                        );
-                    }
+                if let Some(sink) = sink {
+                    self.check_set(target, value, &scope(), sink);
                 }
                 flow
             }
             StepKind::Goto { stage } => {
-                match self.stage_index.get(stage.name.as_str()) {
-                    Some(&target) => {
-                        sink.stats.references += 1;
+                match (self.stage_index.get(&stage.name), sink) {
+                    (Some(target), sink) => {
+                        if let Some(sink) = sink {
+                            sink.stats.references += 1;
+                        }
                         jumps.push((target, flow));
                     }
-                    None => sink.unknown(
+                    (None, Some(sink)) => sink.unknown(
                         Code::J0205,
                         "stage",
                         stage,
                         self.file,
                         self.stages.iter().map(|s| s.name.name.as_str()),
                     ),
+                    (None, None) => {}
                 }
                 Flow::Unreachable
             }
@@ -602,59 +572,114 @@ impl<'a> JourneyWalk<'a> {
         }
     }
 
+    /// `set field = value`: the field is a profile field, and the value fits its type.
+    fn check_set(&self, target: &ast::Path, value: &ast::Expr, scope: &Scope<'_>, sink: &mut Sink) {
+        let target_type = match target.segments.as_slice() {
+            [name] | [_, name]
+                if target.segments.len() == 1 || target.segments.first().is_some_and(|h| h.name == "profile") =>
+            {
+                match self.model.profile.get(&name.name) {
+                    Some(field) => {
+                        sink.stats.references += 1;
+                        Some(field.ty.clone())
+                    }
+                    None => {
+                        sink.unknown(
+                            Code::J0204,
+                            "profile field",
+                            name,
+                            self.file,
+                            self.model.profile.keys().map(String::as_str),
+                        );
+                        None
+                    }
+                }
+            }
+            _ => {
+                sink.push(
+                    Diagnostic::new(Code::J0204, "`set` changes a profile field", self.file, target.span)
+                        .with_label("not a profile field")
+                        .with_help("write `set field = value` or `set profile.field = value`"),
+                );
+                None
+            }
+        };
+        sink.stats.expressions += 1;
+        let typed = type_of(value, scope, target_type.as_ref(), sink);
+        if let Some(expected) = target_type {
+            if !super::exprs::compatible(&expected, &typed.ty) {
+                sink.push(
+                    Diagnostic::new(
+                        Code::J0210,
+                        format!("`set` stores {} in a field of type {}", typed.ty.describe(), expected.describe()),
+                        self.file,
+                        value.span,
+                    )
+                    .with_label(format!("this is {}", typed.ty.describe())),
+                );
+            }
+        }
+    }
+
     /// Checks each arm's label against `allowed` (when known) and walks its steps; returns the
-    /// join of the arms' ends and `fallthrough` (what continues after the step).
+    /// join of the arms' ends and `fallthrough` (what continues after the step). Without a sink,
+    /// only walks.
     #[allow(clippy::too_many_arguments)]
     fn walk_arms(
         &self,
-        arms: &[Arm],
-        allowed: &[String],
+        arms: &'a [Arm],
+        allowed: &[&str],
         what: &str,
-        arm_flow: impl Fn(&str) -> Flow,
-        fallthrough: Flow,
-        jumps: &mut Vec<(usize, Flow)>,
-        sink: &mut Sink,
-    ) -> Flow {
+        arm_flow: impl Fn(&'a str) -> Flow<'a>,
+        fallthrough: Flow<'a>,
+        jumps: &mut Jumps<'a>,
+        mut sink: Option<&mut Sink>,
+    ) -> Flow<'a> {
         let mut end = fallthrough;
         for arm in arms {
             let start = match &arm.label {
                 ArmLabel::Outcome(label) => {
-                    if !allowed.is_empty() && !allowed.contains(&label.name) {
-                        let mut diagnostic = Diagnostic::new(
-                            Code::J0208,
-                            format!("{what} has no outcome `{}`", label.name),
-                            self.file,
-                            label.span,
-                        )
-                        .with_label("unknown outcome")
-                        .with_note(format!(
-                            "its outcomes are {}",
-                            allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
-                        ));
-                        if let Some(best) = crate::names::closest(&label.name, allowed.iter().map(String::as_str)) {
-                            diagnostic = diagnostic.with_help(format!("did you mean `{best}`?")).with_suggestion(
-                                format!("write `{best}`"),
-                                label.span,
-                                best,
-                            );
-                        }
-                        sink.push(diagnostic);
-                    } else if !allowed.is_empty() {
-                        sink.stats.references += 1;
+                    if let Some(sink) = sink.as_deref_mut() {
+                        self.check_arm_label(label, allowed, what, sink);
                     }
                     arm_flow(&label.name)
                 }
                 ArmLabel::Percent { span, .. } => {
-                    sink.push(
-                        Diagnostic::new(Code::J0208, format!("{what} has outcomes, not shares"), self.file, *span)
-                            .with_label("shares belong in `split`"),
-                    );
+                    if let Some(sink) = sink.as_deref_mut() {
+                        sink.push(
+                            Diagnostic::new(Code::J0208, format!("{what} has outcomes, not shares"), self.file, *span)
+                                .with_label("shares belong in `split`"),
+                        );
+                    }
                     arm_flow("")
                 }
             };
-            end = end.join(&self.walk_steps(&arm.steps, start, jumps, sink));
+            end = end.join(&self.walk_steps(&arm.steps, start, jumps, sink.as_deref_mut()));
         }
         end
+    }
+
+    /// An arm's outcome against the step's outcomes (`allowed`, when known).
+    fn check_arm_label(&self, label: &ast::Ident, allowed: &[&str], what: &str, sink: &mut Sink) {
+        if !allowed.is_empty() && !allowed.contains(&label.name.as_str()) {
+            let mut diagnostic =
+                Diagnostic::new(Code::J0208, format!("{what} has no outcome `{}`", label.name), self.file, label.span)
+                    .with_label("unknown outcome")
+                    .with_note(format!(
+                        "its outcomes are {}",
+                        allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                    ));
+            if let Some(best) = crate::names::closest(&label.name, allowed.iter().copied()) {
+                diagnostic = diagnostic.with_help(format!("did you mean `{best}`?")).with_suggestion(
+                    format!("write `{best}`"),
+                    label.span,
+                    best,
+                );
+            }
+            sink.push(diagnostic);
+        } else if !allowed.is_empty() {
+            sink.stats.references += 1;
+        }
     }
 
     /// Checks that a sent message exists and that its `event.x` fields are in scope here.
@@ -664,30 +689,17 @@ impl<'a> JourneyWalk<'a> {
             return None;
         };
         sink.stats.references += 1;
-        if let Some(declaration) = self.messages.get(message.name.as_str()) {
+        if let Some(paths) = self.messages.get(message.name.as_str()).filter(|p| !p.is_empty()) {
             let message_scope =
                 Scope { model: self.model, file: found.def.file, event: scope.event.clone(), bare_event_fields: false };
             let mut local = Sink::default();
-            let mut paths: Vec<&ast::Path> = Vec::new();
-            for template in templates_of(&declaration.elements) {
-                paths.extend(event_paths(template));
-            }
-            for element in &declaration.elements {
-                if let Element::Template { params, .. } = element {
-                    for param in params {
-                        expr_event_paths(&param.value, &mut paths);
-                    }
-                }
-            }
-            {
-                for path in paths {
-                    super::exprs::type_of(
-                        &ast::Expr { kind: ast::ExprKind::Path(path.clone()), span: path.span },
-                        &message_scope,
-                        None,
-                        &mut local,
-                    );
-                }
+            for path in paths.iter().copied() {
+                super::exprs::type_of(
+                    &ast::Expr { kind: ast::ExprKind::Path(path.clone()), span: path.span },
+                    &message_scope,
+                    None,
+                    &mut local,
+                );
             }
             for mut diagnostic in local.diagnostics {
                 // Point at the send, and show the field in the message as the reason.
@@ -704,12 +716,35 @@ impl<'a> JourneyWalk<'a> {
     }
 }
 
+/// Message names to the `event.x` paths their declaration reads, in its texts and then its
+/// template parameters.
+type EventReads<'a> = BTreeMap<&'a str, Vec<&'a ast::Path>>;
+
+fn event_reads(message: &ast::Message) -> Vec<&ast::Path> {
+    let mut paths: Vec<&ast::Path> = Vec::new();
+    for template in templates_of(&message.elements) {
+        paths.extend(event_paths(template));
+    }
+    for element in &message.elements {
+        if let Element::Template { params, .. } = element {
+            for param in params {
+                expr_event_paths(&param.value, &mut paths);
+            }
+        }
+    }
+    paths
+}
+
 /// What continues after a step with arms: every outcome in `produced` without an arm continues
 /// after the step (with `flow_for(outcome)`); outcomes with an arm continue through it.
-fn unhandled(arms: &[Arm], produced: &[String], flow_for: impl Fn(&str) -> Flow) -> Flow {
+fn unhandled<'a>(
+    arms: &[Arm],
+    produced: impl IntoIterator<Item = &'a str>,
+    flow_for: impl Fn(&'a str) -> Flow<'a>,
+) -> Flow<'a> {
     let mut after = Flow::Unreachable;
     for outcome in produced {
-        let has_arm = arms.iter().any(|a| matches!(&a.label, ArmLabel::Outcome(o) if &o.name == outcome));
+        let has_arm = arms.iter().any(|a| matches!(&a.label, ArmLabel::Outcome(o) if o.name == outcome));
         if !has_arm {
             after = after.join(&flow_for(outcome));
         }
