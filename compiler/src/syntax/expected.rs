@@ -26,8 +26,8 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         arm_line => "an outcome (`timeout => exit`)",
         bad_line | bad_entry => return None,
         // Silent helper rules never reach an error message.
-        WHITESPACE | comment | sep | eol | eol_list | end_stmt | step_kind | bad_group | bad_string | bad_interp
-        | item | atom => return None,
+        WHITESPACE | comment | sep | line_break | eol | eol_list | end_stmt | step_kind | bad_group | bad_string
+        | bad_interp | item | atom | operand => return None,
 
         lbrace | step_block | element_block | arm_block | param_block | field_list => "`{`",
         rbrace => "`}`",
@@ -91,7 +91,7 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         timeout => "`timeout`",
         arm | arm_label => "an outcome (`timeout => exit`)",
 
-        expr | operand | paren | list | within | call | call_start | boolean | money | path => "an expression",
+        expr | paren | list | within | call | call_start | no_atom | boolean | money | path => "an expression",
         prefix => "`not`",
         binop | op_start => "an operator (`==`, `and`, `or`, ...)",
 

@@ -237,11 +237,8 @@ impl<'a> Lowerer<'a> {
     // Names and literals
 
     fn ident(&mut self, pair: Pair<'_, Rule>) -> Ident {
-        // Role wrappers (`message_ref`, ...) hold exactly one `ident`.
-        let pair = match pair.as_rule() {
-            Rule::ident => pair,
-            _ => pair.clone().into_inner().next().unwrap_or(pair),
-        };
+        // Role names (`message_ref`, ...) are atomic rules spelled like `ident`: the pair is the
+        // name itself, with no inner pair to look for.
         let span = self.span(&pair);
         let name = pair.as_str();
         if name.len() > MAX_IDENT_BYTES {
@@ -1414,16 +1411,22 @@ impl<'a> Lowerer<'a> {
     }
 
     fn expr_inner(&mut self, pair: Pair<'_, Rule>, span: Span) -> Option<Expr> {
-        let mut output: Vec<Expr> = Vec::new();
-        let mut ops: Vec<StackOp> = Vec::new();
-        // Operands and prefix operators are counted before any tree is built: a chain of
-        // 100,000 `not`s would otherwise become a tree too deep to walk or even to drop.
-        let terms: usize = pair
-            .clone()
-            .into_inner()
-            .map(|child| if child.as_rule() == Rule::operand { child.into_inner().count() } else { 1 })
-            .sum();
-        if terms > MAX_EXPR_TERMS {
+        // The grammar gives a flat list: prefixes, atoms and operators in source order.
+        let mut children = pair.into_inner();
+        // Most expressions are one atom (`x`, `consent(sms, marketing)`): no operator stack.
+        if children.len() == 1 {
+            let only = children.next();
+            return match only {
+                Some(atom) if !matches!(atom.as_rule(), Rule::prefix | Rule::binop) => self.atom(atom),
+                _ => {
+                    self.malformed(span, "an expression");
+                    None
+                }
+            };
+        }
+        // Terms are counted before any tree is built: a chain of 100,000 `not`s would otherwise
+        // become a tree too deep to walk or even to drop.
+        if children.len() > MAX_EXPR_TERMS {
             self.diagnostics.push(
                 Diagnostic::new(
                     Code::J0115,
@@ -1436,18 +1439,13 @@ impl<'a> Lowerer<'a> {
             );
             return None;
         }
-        for child in pair.into_inner() {
+        let mut output: Vec<Expr> = Vec::new();
+        let mut ops: Vec<StackOp> = Vec::new();
+        for child in children {
             match child.as_rule() {
-                Rule::operand => {
-                    for part in child.into_inner() {
-                        match part.as_rule() {
-                            Rule::prefix => {
-                                let op = if part.as_str().starts_with('-') { UnaryOp::Neg } else { UnaryOp::Not };
-                                ops.push(StackOp::Unary(op, self.span(&part)));
-                            }
-                            _ => output.push(self.atom(part)?),
-                        }
-                    }
+                Rule::prefix => {
+                    let op = if child.as_str().starts_with('-') { UnaryOp::Neg } else { UnaryOp::Not };
+                    ops.push(StackOp::Unary(op, self.span(&child)));
                 }
                 Rule::binop => {
                     let op = binary_op(child.as_str().trim());
@@ -1465,7 +1463,7 @@ impl<'a> Lowerer<'a> {
                     }
                     ops.push(StackOp::Binary(op));
                 }
-                _ => {}
+                _ => output.push(self.atom(child)?),
             }
         }
         while let Some(top) = ops.pop() {

@@ -218,11 +218,16 @@ impl Scanner<'_> {
             if b != b' ' && b != b'\t' {
                 self.at_line_head_token(i, b);
             }
-            i = if matches!(self.stack.last(), Some(Open::Str { .. })) {
-                self.string_byte(i, b)
-            } else {
-                self.code_byte(i, b)
-            };
+            let in_string = matches!(self.stack.last(), Some(Open::Str { .. }));
+            // Names, numbers and blanks are most of a file and mean nothing to the scanner:
+            // step over a run of them at once (never the first token of a line, which
+            // `at_line_head_token` has to see).
+            if !in_string && !self.at_line_head && is_plain(b) {
+                let rest = self.bytes.get(i..).unwrap_or(&[]);
+                i += rest.iter().take_while(|b| is_plain(**b)).count();
+                continue;
+            }
+            i = if in_string { self.string_byte(i, b) } else { self.code_byte(i, b) };
         }
         self.end_line(self.bytes.len());
         self.finish_chunk(self.bytes.len());
@@ -682,4 +687,14 @@ fn trim_blanks(bytes: &[u8]) -> &[u8] {
 fn trim_trailing_blanks(bytes: &[u8]) -> &[u8] {
     let keep = bytes.len() - bytes.iter().rev().take_while(|b| **b == b' ' || **b == b'\t').count();
     bytes.get(..keep).unwrap_or(&[])
+}
+
+/// Bytes the scanner has nothing to do with outside strings: no bracket, quote, comment,
+/// line break, type-argument `<`/`>`, control or non-ASCII byte.
+fn is_plain(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b' ' | b'\t' | b'_' | b'.' | b',' | b':' | b'=' | b'%' | b'?' | b'+' | b'-' | b'*' | b'!' | b';' | b'@'
+        )
 }
