@@ -561,3 +561,63 @@ fn message<'a>(project: &'a Project<'a>, message: &'a ast::Message) -> Message<'
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    //! The bundles' own writer against serde_json's on the same views: every example project's
+    //! and the bundle fixture's (which uses every node kind, element and expression form).
+
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    use super::{json, Bundle, Options, Project};
+    use crate::check_project;
+    use crate::project::{LoadError, ProjectPath, SourceLoader};
+
+    struct Files(BTreeMap<String, Vec<u8>>);
+
+    impl SourceLoader for Files {
+        fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
+            self.0.get(path.as_str()).cloned().ok_or(LoadError::NotFound)
+        }
+    }
+
+    /// The `.journey` files under `root`, by project path.
+    fn files(root: &Path) -> Files {
+        let mut files = BTreeMap::new();
+        let mut pending = vec![PathBuf::new()];
+        while let Some(relative) = pending.pop() {
+            for entry in std::fs::read_dir(root.join(&relative)).unwrap() {
+                let entry = entry.unwrap();
+                let name = relative.join(entry.file_name());
+                if entry.file_type().unwrap().is_dir() {
+                    pending.push(name);
+                } else if name.extension().is_some_and(|e| e == "journey") {
+                    files.insert(name.to_str().unwrap().replace('\\', "/"), std::fs::read(entry.path()).unwrap());
+                }
+            }
+        }
+        Files(files)
+    }
+
+    #[test]
+    fn every_example_bundle_is_written_as_serde_json_would_write_it() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut journeys = 0;
+        for root in [repo.join("examples"), repo.join("tests/fixtures/bundle/every_node")] {
+            let loader = files(&root);
+            let entries: Vec<ProjectPath> = loader.0.keys().filter_map(|name| ProjectPath::new(name)).collect();
+            let report = check_project(&entries, &loader);
+            let project = Project::new(&report);
+            for graph in &report.flow.graphs {
+                for source_date_epoch in [None, Some(1_700_000_000)] {
+                    let bundle = Bundle::new(&project, graph, Options { source_date_epoch });
+                    let ours = json::to_string_pretty(&bundle, 0).unwrap();
+                    assert_eq!(ours, serde_json::to_string_pretty(&bundle).unwrap(), "{}", graph.journey);
+                }
+                journeys += 1;
+            }
+        }
+        assert!(journeys > 10, "{journeys} journeys");
+    }
+}
