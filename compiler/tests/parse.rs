@@ -215,3 +215,13 @@ fn something_other_than_else_after_an_if_block_names_else_as_expected() {
     let source = "journey j {\n  stage s {\n    if a { exit } elze { exit }\n  }\n}\n";
     assert_eq!(diagnostics_of(source), vec!["3:19 J0101 expected `else` or end of line, found `elze`"]);
 }
+
+#[test]
+fn an_else_that_follows_no_if_block_says_a_step_was_expected_and_where_else_belongs() {
+    let source = "journey j {\n  stage s {\n    send m\n    else { exit }\n  }\n}\n";
+    let checked = check_file(FileId(0), source.as_bytes());
+    let syntax: Vec<_> = checked.diagnostics.iter().filter(|d| d.code == Code::J0101).collect();
+    let [diagnostic] = syntax.as_slice() else { panic!("{:#?}", checked.diagnostics) };
+    assert_eq!(diagnostic.message, "expected a step (`send`, `ask`, `wait`, `if`, `goto`, ...), found `else`");
+    assert_eq!(diagnostic.help.as_deref(), Some("`else` belongs right after the `}` of an `if` block"));
+}

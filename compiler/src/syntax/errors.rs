@@ -4,7 +4,7 @@
 //! byte position and expected rules, name the rules with [`super::expected`], describe what was
 //! found instead, and add help for the slips people actually make.
 
-use super::expected::describe_expected;
+use super::expected::{describe_expected, rule_name};
 use super::grammar::Rule;
 use super::scan::ChunkText;
 use crate::codes::Code;
@@ -46,7 +46,12 @@ pub fn syntax_error(site: &ParseSite<'_>, error: &pest::error::Error<Rule>) -> D
                 .with_help("split the item into smaller ones, for example a long chain of `else if` into stages")
         }
         pest::error::ErrorVariant::ParsingError { positives, .. } => {
-            let expected = describe_expected(positives).unwrap_or_else(|| "something else".to_owned());
+            // A step is chosen by its first letter, so pest names only `exit` when a line starts
+            // with `else`; what was expected there is any step.
+            let stray_else = found == "`else`" && positives.contains(&Rule::kw_exit);
+            let expected =
+                if stray_else { rule_name(Rule::step).map(str::to_owned) } else { describe_expected(positives) };
+            let expected = expected.unwrap_or_else(|| "something else".to_owned());
             let mut diagnostic =
                 Diagnostic::new(Code::J0101, format!("expected {expected}, found {found}"), site.file, span)
                     .with_label(format!("expected {}", shorten(&expected)));
@@ -138,7 +143,7 @@ fn add_slip_help(
         );
     } else if rest.starts_with(':') && (expects(Rule::step_block) || expects(Rule::lbrace)) {
         diagnostic = diagnostic.with_help("blocks are written in braces: `stage welcome { ... }`");
-    } else if rest.starts_with("else") && expects(Rule::step) {
+    } else if rest.starts_with("else") && (expects(Rule::step) || expects(Rule::kw_exit)) {
         diagnostic = diagnostic.with_help("`else` belongs right after the `}` of an `if` block");
     } else if expects(Rule::duration) {
         diagnostic = duration_help(diagnostic, rest, span);
