@@ -492,6 +492,16 @@ mod tests {
     }
 
     #[test]
+    fn serde_json_skips_an_ignored_value_without_the_checks_a_value_gets_so_validate_reads_every_value() {
+        // Nesting beyond 128, a number out of range, a lone surrogate.
+        for text in [nested(200, ""), "1e400".to_owned(), "\"\\ud800\"".to_owned()] {
+            assert!(serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok(), "{text}");
+            assert!(serde_json::from_str::<Value>(&text).is_err(), "{text}");
+            assert!(validate(&text).unwrap_err().starts_with("does not read back"), "{text}");
+        }
+    }
+
+    #[test]
     fn the_bundle_and_hand_made_edge_cases_read_as_a_value_would() {
         assert_eq!(validate(BUNDLE), Ok(()));
         same(BUNDLE);
