@@ -234,25 +234,27 @@ impl<'a> NameIndex<'a> {
         if keep == Keep::Last {
             entries.reverse();
         }
-        entries.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        entries.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
         entries.dedup_by(|later, kept| later.1 == kept.1);
         NameIndex { entries }
     }
 
     pub fn get(&self, name: &str) -> Option<usize> {
-        let key = (prefix(name), name);
-        let found = self.entries.binary_search_by(|(p, n, _)| (*p, *n).cmp(&key)).ok()?;
+        let key = prefix(name);
+        let found = self.entries.binary_search_by(|(p, n, _)| p.cmp(&key).then_with(|| (*n).cmp(name))).ok()?;
         self.entries.get(found).map(|(_, _, index)| *index)
     }
 }
 
 /// A name's first 8 bytes as a big-endian integer (zero-padded): ordered as the bytes are.
 fn prefix(name: &str) -> u64 {
-    let mut bytes = [0u8; 8];
-    for (slot, byte) in bytes.iter_mut().zip(name.bytes()) {
-        *slot = byte;
+    let mut value = 0u64;
+    let mut taken = 0;
+    for byte in name.bytes().take(8) {
+        value = value << 8 | u64::from(byte);
+        taken += 1;
     }
-    u64::from_be_bytes(bytes)
+    value.checked_shl(8 * (8 - taken)).unwrap_or(0)
 }
 
 #[cfg(test)]

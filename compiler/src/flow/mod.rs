@@ -408,14 +408,13 @@ fn check_send(
 ) -> SendEvidence {
     let channel = cx.model.channels.get(&message.channel);
     let fact = (message.channel.as_str(), message.category.as_str());
-    let fact_id = proof.consent.facts.id(fact.0, fact.1);
 
     // Consent.
     sink.stats.content_rules += 1;
     let needs_consent = rules::CONSENT_REQUIRED.iter().find(|(category, _)| *category == message.category);
     let consent_text = match needs_consent {
         Some((_, source)) => {
-            if fact_id.is_some_and(|id| analyses::holds(proof.facts, id)) {
+            if proof.consent.facts.id(fact.0, fact.1).is_some_and(|id| analyses::holds(proof.facts, id)) {
                 format!("consent({}, {})", fact.0, fact.1)
             } else {
                 consent_violation(proof.consent, graph, index, node, message_name, fact, source, sink);
