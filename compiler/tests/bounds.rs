@@ -128,3 +128,29 @@ fn an_unclosed_block_at_end_of_file_is_reported_once() {
     let source = "journey j {\n  stage a {\n    send m\n".to_owned();
     assert_eq!(codes_on_small_stack(source), vec![Code::J0102]);
 }
+
+/// Inputs that once got past the scanner's bounds (found by review after the stack probe went):
+/// the parser must refuse them, not recurse into them.
+#[test]
+fn a_comment_marker_or_brace_inside_an_interpolation_does_not_hide_nesting_from_the_scanner() {
+    let source = ["journey j {\n  stage s {\n    x \"{ { //", &"\"{".repeat(30_000), "\n  }\n}\n"].concat();
+    let codes = codes_on_small_stack(source);
+    assert!(codes.contains(&Code::J0110), "{codes:?}");
+}
+
+#[test]
+fn a_unicode_escape_does_not_open_an_interpolation_the_parser_never_sees() {
+    let source = ["segment s = \"\\u{{//}\" + ", &"(".repeat(30_000), "a\n"].concat();
+    assert!(codes_on_small_stack(source).contains(&Code::J0110));
+    let source = ["journey j {\n  stage s {\n    if \"\\u{{}\" == ", &"(".repeat(30_000), "a { if a {\n"].concat();
+    assert!(codes_on_small_stack(source).contains(&Code::J0110));
+}
+
+#[test]
+fn blanked_characters_between_set_and_its_angle_bracket_still_count_as_type_nesting() {
+    for blank in ["\u{1}", "\u{202e}", "\u{85}"] {
+        let source = ["profile {\n  a: ", &format!("set{blank}<").repeat(30_000), "x\n}\n"].concat();
+        let codes = codes_on_small_stack(source);
+        assert!(codes.contains(&Code::J0110), "{blank:?}: {codes:?}");
+    }
+}

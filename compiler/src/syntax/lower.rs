@@ -227,7 +227,7 @@ impl<'a> Lowerer<'a> {
 
     fn push_syntax(&mut self, diagnostic: Diagnostic) {
         let at = diagnostic.primary.span.start;
-        let inside_unterminated = self.unterminated.iter().any(|s| s.start <= at && at <= s.end);
+        let inside_unterminated = super::scan::inside_any(self.unterminated, at);
         if !inside_unterminated {
             self.diagnostics.push(diagnostic);
         }

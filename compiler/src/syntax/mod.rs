@@ -57,7 +57,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                 };
                 let diagnostic = syntax_error(&site, &error);
                 let at = diagnostic.primary.span.start;
-                if !scan.unterminated.iter().any(|s| s.start <= at && at <= s.end) {
+                if !scan::inside_any(&scan.unterminated, at) {
                     diagnostics.push(diagnostic);
                 }
             }

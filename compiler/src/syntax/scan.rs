@@ -165,6 +165,8 @@ struct Scanner<'a> {
     at_line_head: bool,
     /// Open `<` of `set<...>` and `list<...>` types on the current line.
     type_depth: usize,
+    /// Where this line's entries start in `blanks`.
+    line_blanks_from: usize,
 }
 
 pub fn scan(file: FileId, text: &str) -> Scan {
@@ -183,6 +185,7 @@ pub fn scan(file: FileId, text: &str) -> Scan {
         line_indent: 0,
         at_line_head: true,
         type_depth: 0,
+        line_blanks_from: 0,
     };
     scanner.run();
     scanner.out
@@ -218,7 +221,7 @@ impl Scanner<'_> {
             if b != b' ' && b != b'\t' {
                 self.at_line_head_token(i, b);
             }
-            let in_string = matches!(self.stack.last(), Some(Open::Str { .. }));
+            let in_string = matches!(self.stack.last(), Some(Open::Str { .. } | Open::Interp));
             // Names, numbers and blanks are most of a file and mean nothing to the scanner:
             // step over a run of them at once (never the first token of a line, which
             // `at_line_head_token` has to see).
@@ -227,7 +230,11 @@ impl Scanner<'_> {
                 i += rest.iter().take_while(|b| is_plain(**b)).count();
                 continue;
             }
-            i = if in_string { self.string_byte(i, b) } else { self.code_byte(i, b) };
+            i = match self.stack.last() {
+                Some(Open::Str { .. }) => self.string_byte(i, b),
+                Some(Open::Interp) => self.interp_byte(i, b),
+                _ => self.code_byte(i, b),
+            };
         }
         self.end_line(self.bytes.len());
         self.finish_chunk(self.bytes.len());
@@ -246,6 +253,8 @@ impl Scanner<'_> {
             self.finish_chunk(i);
             self.chunk_start = i;
         }
+        // After `finish_chunk`, which hands the blanks to the finished chunk.
+        self.line_blanks_from = self.blanks.len();
     }
 
     fn starts_item(&self, j: usize) -> bool {
@@ -334,6 +343,9 @@ impl Scanner<'_> {
             b'\\' => match self.byte(i + 1) {
                 // An escaped character; a backslash at the end of the line escapes nothing.
                 Some(b'\n' | b'\r') | None => i + 1,
+                // `\u{...}` is one token when a `}` closes it before a quote or the line's end
+                // (the grammar's `escape`); its braces open no interpolation.
+                Some(b'u') if self.byte(i + 2) == Some(b'{') => self.unicode_escape_end(i + 3).unwrap_or(i + 2),
                 Some(_) => i + 1 + self.char_len(i + 1),
             },
             b'{' => {
@@ -342,6 +354,28 @@ impl Scanner<'_> {
             }
             _ => i + 1,
         }
+    }
+
+    /// After `\u{`: the offset just past the `}` that closes the escape, if one comes before a
+    /// quote or a line break.
+    fn unicode_escape_end(&self, from: usize) -> Option<usize> {
+        let rest = self.bytes.get(from..)?;
+        let close = rest.iter().position(|b| matches!(b, b'}' | b'"' | b'\n' | b'\r'))?;
+        (rest.get(close) == Some(&b'}')).then_some(from + close + 1)
+    }
+
+    /// Inside `{...}` in a string only a nested string and the closing `}` count, as in both the
+    /// grammar's `interpolation` and its recovery twin `bad_interp`: a `//` or `{` there is not a
+    /// comment or a block. (Reading them as such once let pest recurse past every bound.)
+    fn interp_byte(&mut self, i: usize, b: u8) -> usize {
+        match b {
+            b'"' => self.push(Open::Str { at: i }, i),
+            b'}' => {
+                self.stack.pop();
+            }
+            _ => {}
+        }
+        i + 1
     }
 
     fn char_len(&self, i: usize) -> usize {
@@ -388,7 +422,22 @@ impl Scanner<'_> {
 
     /// Whether the `<` at `i` follows the word `set` or `list` (spaces between allowed).
     fn opens_type_argument(&self, i: usize) -> bool {
-        let before = trim_trailing_blanks(self.bytes.get(..i).unwrap_or(&[]));
+        // pest sees blanked bytes (controls, bidi marks) as spaces, so they count as blanks here.
+        // This line's blanks, in the order found, which is byte order.
+        let line_blanks = self.blanks.get(self.line_blanks_from..).unwrap_or(&[]);
+        let mut end = i;
+        loop {
+            let trimmed = trim_trailing_blanks(self.bytes.get(..end).unwrap_or(&[])).len();
+            let blanked = line_blanks.partition_point(|r| r.start < trimmed);
+            match blanked.checked_sub(1).and_then(|k| line_blanks.get(k)) {
+                Some(range) if range.end == trimmed && range.start < trimmed => end = range.start,
+                _ => {
+                    end = trimmed;
+                    break;
+                }
+            }
+        }
+        let before = self.bytes.get(..end).unwrap_or(&[]);
         [&b"set"[..], &b"list"[..]].iter().any(|word| {
             before.ends_with(word)
                 && !before
@@ -697,4 +746,12 @@ fn is_plain(b: u8) -> bool {
             b,
             b' ' | b'\t' | b'_' | b'.' | b',' | b':' | b'=' | b'%' | b'?' | b'+' | b'-' | b'*' | b'!' | b';' | b'@'
         )
+}
+
+/// Whether `at` falls inside one of `spans`, which are sorted and do not overlap (the scanner's
+/// unterminated strings and groups, one per line at most). Binary search: a file can hold
+/// hundreds of thousands of them, and this is asked once per diagnostic.
+pub fn inside_any(spans: &[Span], at: u32) -> bool {
+    let after = spans.partition_point(|s| s.start <= at);
+    after.checked_sub(1).and_then(|k| spans.get(k)).is_some_and(|s| at <= s.end)
 }
