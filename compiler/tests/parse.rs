@@ -225,3 +225,82 @@ fn an_else_that_follows_no_if_block_says_a_step_was_expected_and_where_else_belo
     assert_eq!(diagnostic.message, "expected a step (`send`, `ask`, `wait`, `if`, `goto`, ...), found `else`");
     assert_eq!(diagnostic.help.as_deref(), Some("`else` belongs right after the `}` of an `if` block"));
 }
+
+/// Every `.journey` file under `dir`, recursively, in a stable order.
+fn journey_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            journey_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "journey") {
+            out.push(path);
+        }
+    }
+}
+
+/// A journey of `stages` stages using every kind of member and step, with comments, blank
+/// lines, `;`, an `else` on its own line, and (when `broken`) broken lines inside and between
+/// stages.
+fn big_journey(stages: usize, broken: bool) -> String {
+    let mut text =
+        String::from("// a big one\njourney big {\n  entry on started\n  audience vip and not opted_out\n\n");
+    for i in 0..stages {
+        text.push_str(&format!("  // stage {i}\n  stage s{i} {{\n"));
+        match i % 5 {
+            0 => text.push_str("    send m0; wait 1d\n    if consent(sms, marketing) { goto s1 }\n    else { exit }\n"),
+            1 => text.push_str("    ask q timeout 2d {\n      yes => { send m1 }\n      timeout => exit\n    }\n"),
+            2 => text.push_str("    split {\n      50% => send m2\n      50% => { wait 2h }\n    }\n    track \"x\"\n"),
+            3 => text.push_str("    wait for paid within 3d {\n      paid => exit\n      timeout => goto s0\n    }\n"),
+            _ => text.push_str("    if a == 1 { exit } else if b { goto s2 } else { set x = \"{y ?? \"z\"}\" }\n"),
+        }
+        if broken && i % 7 == 3 {
+            text.push_str("    sned m0 @\n");
+        }
+        text.push_str("  }\n");
+        if broken && i % 11 == 5 {
+            text.push_str("  stage broken @ {\n    exit\n  }\n");
+        }
+    }
+    text.push_str("  exit on cancelled\n}\n// after\n");
+    text
+}
+
+#[test]
+fn a_journey_parsed_in_pieces_reads_exactly_as_when_parsed_whole() {
+    use journey_compiler::syntax::parse_with_pieces_above;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    for dir in ["examples", "tests/fixtures", "tests/hostile", "stdlib"] {
+        journey_files(&root.join(dir), &mut files);
+    }
+    let mut sources: Vec<(String, String)> = files
+        .iter()
+        .filter_map(|path| Some((path.display().to_string(), std::fs::read_to_string(path).ok()?)))
+        .collect();
+    sources.push(("big".into(), big_journey(600, false)));
+    sources.push(("big, broken".into(), big_journey(600, true)));
+    let mut split = 0;
+    for (name, text) in &sources {
+        let whole = parse_with_pieces_above(FileId(0), text, usize::MAX);
+        let pieces = parse_with_pieces_above(FileId(0), text, 0);
+        assert_eq!(whole.ast, pieces.ast, "{name}: trees differ");
+        assert_eq!(whole.diagnostics, pieces.diagnostics, "{name}: diagnostics differ");
+        split += usize::from(text.contains("journey"));
+    }
+    assert!(split > 20, "too few journeys compared: {split}");
+    // The big ones really are cut (not parsed whole after a fallback), clean or broken.
+    use journey_compiler::syntax::{pieces, scan};
+    for broken in [false, true] {
+        let text = big_journey(600, broken);
+        let scanned = scan::scan(FileId(0), &text);
+        let cut = scanned.chunks.iter().filter(|chunk| {
+            let chunk_text = chunk.parse_text(&text);
+            pieces::journey_in_pieces(FileId(0), chunk, &chunk_text, &scanned.unterminated, 0).is_some()
+        });
+        assert_eq!(cut.count(), 1, "broken: {broken}");
+    }
+    let big = parse_with_pieces_above(FileId(0), &big_journey(600, false), 0);
+    assert_eq!(big.diagnostics, vec![]);
+    assert!(file_to_sexp(&big.ast).matches("(stage s").count() == 600);
+}

@@ -12,6 +12,8 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         EOI => "end of line",
         // An entry rule is reported when nothing at all matched at its start.
         chunk => "an item (`journey`, `message`, `segment`, `import`, ...)",
+        // Parsed only after the scanner found them well formed; never in a message.
+        journey_head | journey_body | journey_tail => return None,
         profile_field_line => "a field (`first_name: text?`)",
         policy_rule_line => "a policy rule (`quiet_hours`, `frequency`, `business_hours`, `jurisdiction`)",
         channel_rule_line => "a channel rule (`window`, `tag`, `limit`, `supports`, ...)",

@@ -33,6 +33,8 @@ pub struct Lowerer<'a> {
     reported_malformed: bool,
     /// How many diagnostics existed when the current item began.
     item_start_diagnostics: usize,
+    /// Where the text pest parsed starts in the chunk's text (a journey piece starts inside it).
+    offset: usize,
 }
 
 /// The statement context of a recovery line: which entry rule re-parses it.
@@ -173,13 +175,19 @@ impl<'a> Lowerer<'a> {
             depth: 0,
             reported_malformed: false,
             item_start_diagnostics: 0,
+            offset: 0,
         }
+    }
+
+    /// Pairs lowered from now on come from a parse of the chunk text starting at `offset`.
+    pub fn set_offset(&mut self, offset: usize) {
+        self.offset = offset;
     }
 
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        let start = self.chunk.file_offset(s.start());
-        let end = self.chunk.file_offset(s.end()).max(start);
+        let start = self.chunk.file_offset(self.offset + s.start());
+        let end = self.chunk.file_offset(self.offset + s.end()).max(start);
         Span::new(start, end)
     }
 
@@ -209,7 +217,7 @@ impl<'a> Lowerer<'a> {
 
     fn bad_line(&mut self, pair: &Pair<'_, Rule>, context: LineContext) {
         let text = pair.as_str();
-        let offset_in_chunk = pair.as_span().start();
+        let offset_in_chunk = self.offset + pair.as_span().start();
         let site = ParseSite { file: self.file, text, offset_in_chunk, chunk: self.chunk, end_name: "end of line" };
         let diagnostic = match JourneyParser::parse(context.entry_rule(), text) {
             Err(error) => syntax_error(&site, &error),
@@ -585,13 +593,7 @@ impl<'a> Lowerer<'a> {
                 for child in significant(pair) {
                     match child.as_rule() {
                         Rule::ident => name = Some(self.ident(child)),
-                        Rule::journey_member => {
-                            if let Some(member) = self.journey_member(child) {
-                                members.push(member);
-                            }
-                        }
-                        Rule::bad_line => self.bad_line(&child, LineContext::Member),
-                        _ => {}
+                        _ => self.journey_part(child, &mut members),
                     }
                 }
                 Item::Journey(Journey { name: self.required_ident(name, span)?, members, span })
@@ -601,6 +603,41 @@ impl<'a> Lowerer<'a> {
                 return None;
             }
         })
+    }
+
+    /// A member or a broken line of a journey's block (whole, or one piece of it).
+    fn journey_part(&mut self, child: Pair<'_, Rule>, members: &mut Vec<JourneyMember>) {
+        match child.as_rule() {
+            Rule::journey_member => members.extend(self.journey_member(child)),
+            Rule::bad_line => self.bad_line(&child, LineContext::Member),
+            _ => {}
+        }
+    }
+
+    /// Starts lowering a journey read in pieces: its name, from the `journey_head` parse.
+    /// Also returns where the journey starts (its `journey` keyword), a file offset.
+    pub fn journey_head(&mut self, head: Pairs<'_, Rule>) -> Option<(Ident, usize)> {
+        self.item_start_diagnostics = self.diagnostics.len();
+        self.reported_malformed = false;
+        let head = head.into_iter().next()?;
+        let keyword = head.clone().into_inner().find(|p| p.as_rule() == Rule::kw_journey)?;
+        let start = self.span(&keyword).start();
+        let name = significant(head).find(|p| p.as_rule() == Rule::ident)?;
+        Some((self.ident(name), start))
+    }
+
+    /// The file offset of `offset` in the chunk's text.
+    pub fn file_offset(&self, offset: usize) -> usize {
+        self.chunk.file_offset(offset)
+    }
+
+    /// The members of one `journey_body` piece.
+    pub fn journey_body(&mut self, body: Pairs<'_, Rule>, members: &mut Vec<JourneyMember>) {
+        for piece in body {
+            for child in significant(piece) {
+                self.journey_part(child, members);
+            }
+        }
     }
 
     fn required_ident(&mut self, ident: Option<Ident>, span: Span) -> Option<Ident> {

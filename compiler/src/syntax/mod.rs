@@ -11,6 +11,7 @@ pub mod expected;
 pub mod grammar;
 pub mod literals;
 pub mod lower;
+pub mod pieces;
 pub mod scan;
 
 use pest::Parser;
@@ -32,6 +33,12 @@ pub struct Parsed {
 /// Parses one file. Never fails and never panics: every problem is a diagnostic, and every item
 /// that parsed is in the tree even when others did not.
 pub fn parse(file: FileId, text: &str) -> Parsed {
+    parse_with_pieces_above(file, text, pieces::SPLIT_ABOVE)
+}
+
+/// [`parse`], with journeys larger than `split_above` bytes parsed in pieces ([`pieces`]).
+/// `usize::MAX` parses every item whole; tests compare the two.
+pub fn parse_with_pieces_above(file: FileId, text: &str, split_above: usize) -> Parsed {
     set_parser_budget();
     let scan = scan::scan(file, text);
     let mut diagnostics = scan.diagnostics;
@@ -41,6 +48,13 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             continue;
         }
         let chunk_text = chunk.parse_text(text);
+        if let Some((journey, mut found)) =
+            pieces::journey_in_pieces(file, chunk, &chunk_text, &scan.unterminated, split_above)
+        {
+            items.push(journey);
+            diagnostics.append(&mut found);
+            continue;
+        }
         match JourneyParser::parse(Rule::chunk, &chunk_text.text) {
             Ok(pairs) => {
                 let mut lowerer = lower::Lowerer::new(file, &chunk_text, &scan.unterminated);

@@ -41,6 +41,9 @@ pub struct Chunk {
     pub blanks: Vec<Range<usize>>,
     /// Nested deeper than the limit: reported, and not parsed at all.
     pub too_deep: bool,
+    /// File offsets of the lines that start inside the item's outermost block and outside any
+    /// inner one: where a journey can be cut into pieces (`syntax::pieces`).
+    pub member_lines: Vec<usize>,
 }
 
 /// The text pest parses for one chunk, and the map from its offsets back to file offsets.
@@ -167,6 +170,7 @@ struct Scanner<'a> {
     type_depth: usize,
     /// Where this line's entries start in `blanks`.
     line_blanks_from: usize,
+    member_lines: Vec<usize>,
 }
 
 pub fn scan(file: FileId, text: &str) -> Scan {
@@ -186,6 +190,7 @@ pub fn scan(file: FileId, text: &str) -> Scan {
         at_line_head: true,
         type_depth: 0,
         line_blanks_from: 0,
+        member_lines: Vec::new(),
     };
     scanner.run();
     scanner.out
@@ -255,6 +260,10 @@ impl Scanner<'_> {
         }
         // After `finish_chunk`, which hands the blanks to the finished chunk.
         self.line_blanks_from = self.blanks.len();
+        // Only braces stay open across lines, so the stack's length is the block depth here.
+        if self.stack.len() == 1 {
+            self.member_lines.push(i);
+        }
     }
 
     fn starts_item(&self, j: usize) -> bool {
@@ -574,6 +583,7 @@ impl Scanner<'_> {
             insertions,
             blanks: std::mem::take(&mut self.blanks),
             too_deep: self.too_deep,
+            member_lines: std::mem::take(&mut self.member_lines),
         });
         self.stack.clear();
         self.too_deep = false;
