@@ -173,7 +173,13 @@ impl Consent {
     /// establishes, and those its audience and entry condition imply.
     pub fn new(cx: &Context<'_>, graph: &Graph) -> Consent {
         let edges = EdgeNumbers::new(graph);
-        let mut reader = FactReader { cx, facts: FactTable::default(), holds: Vec::new(), failed: Vec::new() };
+        let mut reader = FactReader {
+            cx,
+            facts: FactTable::default(),
+            holds: Vec::new(),
+            failed: Vec::new(),
+            failed_before: FactSet::default(),
+        };
         let mut edge_fact_start = Vec::with_capacity(edges.first.last().map_or(1, |total| total + 1));
         edge_fact_start.push(0);
         let mut edge_fact_ids = Vec::new();
@@ -220,6 +226,9 @@ struct FactReader<'c> {
     /// it fails.
     holds: Vec<FactSet>,
     failed: Vec<FactSet>,
+    /// The union of the current branch's `failed` sets before the edge being read: edges are
+    /// read in order, so each adds its own once (a chain of n `else if` links stays linear).
+    failed_before: FactSet,
 }
 
 impl FactReader<'_> {
@@ -233,15 +242,14 @@ impl FactReader<'_> {
                     let holds = conditions.iter().map(|c| self.implied(c, true, 0)).collect();
                     let failed = conditions.iter().map(|c| self.implied(c, false, 0)).collect();
                     (self.holds, self.failed) = (holds, failed);
+                    self.failed_before = FactSet::default();
                 }
                 // A branch's own condition holds on its edge, and every earlier condition
                 // failed; on `else` (past the conditions) they all failed.
-                for (i, (yes, no)) in self.holds.iter().zip(&self.failed).enumerate() {
-                    if i < edge || edge >= conditions.len() {
-                        set.union_with(no);
-                    } else if i == edge {
-                        set.union_with(yes);
-                    }
+                set.union_with(&self.failed_before);
+                if let (Some(yes), Some(no)) = (self.holds.get(edge), self.failed.get(edge)) {
+                    set.union_with(yes);
+                    self.failed_before.union_with(no);
                 }
             }
             NodeKind::ConsentRequest { channel, category, .. }
