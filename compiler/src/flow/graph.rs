@@ -230,7 +230,7 @@ pub fn build(journey: &ast::Journey, file: FileId, model: &crate::model::Model) 
     let mut infos = Vec::with_capacity(stages.len());
     for (index, stage) in stages.iter().enumerate().rev() {
         let name = stage.name.name.as_str();
-        let start = builder.block(&stage.steps, name, name, next_stage_start, false);
+        let start = builder.block(&stage.steps, name, IdPrefix { base: name, part: None }, next_stage_start, false);
         if let Some(slot) = builder.stage_starts.get_mut(index) {
             *slot = Some(start);
         }
@@ -304,12 +304,19 @@ impl<'j> Builder<'_, 'j> {
     /// Builds `steps` so that the block continues to `after`; returns the block's start.
     /// Steps are built last to first, so each knows its successor. Recursion follows block
     /// nesting, which the parser bounds.
-    fn block(&mut self, steps: &'j [Step], stage: &str, prefix: &str, after: Target, in_handoff: bool) -> Target {
+    fn block(
+        &mut self,
+        steps: &'j [Step],
+        stage: &str,
+        prefix: IdPrefix<'_>,
+        after: Target,
+        in_handoff: bool,
+    ) -> Target {
         let mut next = after;
         // A `goto` or `exit` ends the block: steps after it are unreachable but still built
         // (for their diagnostics), continuing to where the block would have gone.
         for (index, step) in steps.iter().enumerate().rev() {
-            let id = child_id(prefix, None, index + 1);
+            let id = child_id(prefix.base, prefix.part, index + 1);
             next = match self.step(step, stage, id, next, in_handoff) {
                 Continue::To(target) => target,
                 Continue::Goto(name, span) => self.jump_target(name, span, stage),
@@ -394,12 +401,15 @@ impl<'j> Builder<'_, 'j> {
                 let mut conditions = Vec::with_capacity(branches.len());
                 for (i, branch) in branches.iter().enumerate() {
                     let label = if i == 0 { "then".to_owned() } else { format!("elif{i}") };
-                    let start = self.block(&branch.steps, stage, &child_id(&id, Some(&label), 0), next, in_handoff);
+                    let start =
+                        self.block(&branch.steps, stage, IdPrefix { base: &id, part: Some(&label) }, next, in_handoff);
                     edges.push(Edge { label, target: start, span: None });
                     conditions.push(branch.condition.clone());
                 }
                 let otherwise = match else_steps {
-                    Some(steps) => self.block(steps, stage, &child_id(&id, Some("else"), 0), next, in_handoff),
+                    Some(steps) => {
+                        self.block(steps, stage, IdPrefix { base: &id, part: Some("else") }, next, in_handoff)
+                    }
                     None => next,
                 };
                 edges.push(Edge { label: "else".into(), target: otherwise, span: None });
@@ -453,7 +463,7 @@ impl<'j> Builder<'_, 'j> {
                     (value.map_or_else(|| format!("p{}", i + 1), |v| format!("{v}%")), format!("p{}", i + 1))
                 }
             };
-            let start = self.block(&arm.steps, stage, &child_id(id, Some(&key), 0), next, in_handoff);
+            let start = self.block(&arm.steps, stage, IdPrefix { base: id, part: Some(&key) }, next, in_handoff);
             edges.push(Edge { label, target: start, span: Some(arm.span) });
         }
         edges
@@ -530,9 +540,18 @@ impl<'j> Builder<'_, 'j> {
     }
 }
 
-/// A node id or id prefix: `prefix`, then `.part` if given, then `.n` when `n` is not 0
-/// (`awareness.1`, `decision.1.then`). Written by hand: this runs for every node, and the
-/// formatting machinery costs several times more.
+/// What the ids of a block's steps start with: `base`, then `.part` if given (`awareness`,
+/// `decision.1` and `then`). Kept in pieces, so a block without steps of its own (an arm that
+/// only says `goto`) costs no string.
+#[derive(Debug, Clone, Copy)]
+struct IdPrefix<'p> {
+    base: &'p str,
+    part: Option<&'p str>,
+}
+
+/// A node id: `prefix`, then `.part` if given, then `.n` when `n` is not 0 (`awareness.1`,
+/// `decision.1.then.2`). Written by hand: this runs for every node, and the formatting
+/// machinery costs several times more.
 fn child_id(prefix: &str, part: Option<&str>, n: usize) -> String {
     let mut id = String::with_capacity(prefix.len() + part.map_or(0, str::len) + 8);
     id.push_str(prefix);
