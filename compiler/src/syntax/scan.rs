@@ -7,7 +7,12 @@
 //! - balances braces per item: an unclosed `{` is reported once (J0102) and the item is parsed
 //!   with synthetic closers appended; an unmatched `}` is reported (J0103) and blanked out;
 //! - measures nesting of `{`, `(`, `[` and string interpolation, and refuses an item nested
-//!   deeper than [`MAX_NESTING`] (J0110) before any recursive code sees it;
+//!   deeper than [`MAX_NESTING`] (J0110) before any recursive code sees it; `set<...>` and
+//!   `list<...>` type arguments get a bound of their own ([`MAX_TREE_DEPTH`]). pest runs without a
+//!   stack probe, so these bounds are all that keeps it on the stack: strings, escapes and
+//!   interpolations are read here exactly as the grammar reads them;
+//! - lists the lines at block depth 1 of each item, where a large journey can be parsed in
+//!   pieces (`syntax::pieces`);
 //! - reports unterminated strings (J0104), NUL and other control characters (J0113) and
 //!   bidirectional control characters (J0114, "Trojan Source"), blanking them out so the rest of
 //!   the item still parses.
