@@ -17,9 +17,11 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use journey_compiler::bundle::{self, Options};
-use journey_compiler::project::{LoadError, ProjectPath, SourceLoader};
-use journey_compiler::{check_project, ProjectReport, Severity};
+use journey_compiler::{ProjectReport, Severity};
 use journey_gen::Variant;
+
+mod common;
+use common::OneFile;
 
 const WORKLOAD: Variant = Variant::Baseline { n: 10_000 };
 
@@ -27,35 +29,6 @@ fn configure(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>) {
     group.sample_size(20);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(4));
-}
-
-/// A project of one file held in memory; the standard library is built into the compiler.
-struct OneFile {
-    path: ProjectPath,
-    bytes: Vec<u8>,
-}
-
-impl OneFile {
-    fn new(text: &str) -> OneFile {
-        OneFile {
-            path: ProjectPath::new("big.journey").expect("a valid project path"),
-            bytes: text.as_bytes().to_vec(),
-        }
-    }
-
-    fn check(&self) -> ProjectReport {
-        check_project(std::slice::from_ref(&self.path), self)
-    }
-}
-
-impl SourceLoader for OneFile {
-    fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
-        if *path == self.path {
-            Ok(self.bytes.clone())
-        } else {
-            Err(LoadError::NotFound)
-        }
-    }
 }
 
 fn emit(report: &ProjectReport) -> Vec<(String, String)> {
@@ -86,7 +59,7 @@ fn workload() -> OneFile {
     eprintln!(
         "{}: {} bytes of source, {nodes} nodes, {} sends checked, {bytes} bytes of bundle",
         WORKLOAD.name(),
-        file.bytes.len(),
+        file.len,
         report.flow.evidence.len()
     );
     file

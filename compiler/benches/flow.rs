@@ -19,9 +19,12 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
-use journey_compiler::project::{self, LoadError, ProjectPath, SourceLoader};
-use journey_compiler::{check, check_project, flow, Code};
+use journey_compiler::project;
+use journey_compiler::{check, flow, Code};
 use journey_gen::Variant;
+
+mod common;
+use common::OneFile;
 
 /// The workloads of the two targets: the 60-diamond ladder, and 10,000 stages at 10 % and 50 %
 /// branch density.
@@ -35,35 +38,6 @@ fn configure(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>) {
     group.sample_size(10);
     group.warm_up_time(Duration::from_millis(500));
     group.measurement_time(Duration::from_secs(2));
-}
-
-/// A project of one file held in memory; the standard library is built into the compiler.
-struct OneFile {
-    path: ProjectPath,
-    bytes: Vec<u8>,
-}
-
-impl OneFile {
-    fn new(text: &str) -> OneFile {
-        OneFile {
-            path: ProjectPath::new("big.journey").expect("a valid project path"),
-            bytes: text.as_bytes().to_vec(),
-        }
-    }
-
-    fn check(&self) -> journey_compiler::ProjectReport {
-        check_project(std::slice::from_ref(&self.path), self)
-    }
-}
-
-impl SourceLoader for OneFile {
-    fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
-        if *path == self.path {
-            Ok(self.bytes.clone())
-        } else {
-            Err(LoadError::NotFound)
-        }
-    }
 }
 
 /// Generates a workload and makes sure the analyses really run on it: a verdict of
@@ -80,7 +54,7 @@ fn workload(variant: Variant) -> OneFile {
     eprintln!(
         "{}: {} bytes, {nodes} nodes, {edges} edges, {} visits ({:.1} per edge), {} sends checked, {} diagnostics",
         variant.name(),
-        file.bytes.len(),
+        file.len,
         report.flow.visits,
         report.flow.visits as f64 / edges.max(1) as f64,
         report.flow.evidence.len(),
@@ -104,7 +78,7 @@ fn analyses_only(c: &mut Criterion) {
     configure(&mut group);
     for variant in WORKLOADS {
         let file = workload(variant);
-        let sources = project::load_sources(std::slice::from_ref(&file.path), &file);
+        let sources = project::load_sources(std::slice::from_ref(&file.path), &file.loader);
         let (model, _) = check::check_sources(&sources);
         group.bench_function(variant.name(), |b| {
             b.iter(|| {

@@ -22,9 +22,11 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
-use journey_compiler::project::{LoadError, ProjectPath, SourceLoader};
-use journey_compiler::{check_file, check_project, parse, FileId};
+use journey_compiler::{check_file, parse, FileId};
 use journey_gen::{Variant, BRANCH_EVERY, DIAMOND_KS};
+
+mod common;
+use common::OneFile;
 
 /// Small enough that the whole suite stays within a few minutes on a shared 2-core machine, large
 /// enough (ten samples of at least 2 s in all) for a stable median of a 10-50 ms run.
@@ -32,33 +34,6 @@ fn configure(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>) {
     group.sample_size(10);
     group.warm_up_time(Duration::from_millis(500));
     group.measurement_time(Duration::from_secs(2));
-}
-
-/// A project of one file held in memory; the standard library is built into the compiler.
-struct OneFile {
-    path: ProjectPath,
-    bytes: Vec<u8>,
-}
-
-impl OneFile {
-    fn new(text: &str) -> OneFile {
-        let path = ProjectPath::new("big.journey").expect("a valid project path");
-        OneFile { path, bytes: text.as_bytes().to_vec() }
-    }
-
-    fn check(&self) -> journey_compiler::ProjectReport {
-        check_project(std::slice::from_ref(&self.path), self)
-    }
-}
-
-impl SourceLoader for OneFile {
-    fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
-        if *path == self.path {
-            Ok(self.bytes.clone())
-        } else {
-            Err(LoadError::NotFound)
-        }
-    }
 }
 
 /// Generates a variant and checks that it is what it claims to be, so a compiler change that

@@ -9,23 +9,12 @@
 // A development aid: a panic here is a failed setup, not a crash a user can trigger.
 #![allow(clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use journey_compiler::bundle::{self, Options};
 use journey_compiler::check_project;
-use journey_compiler::project::{LoadError, ProjectPath, SourceLoader};
-
-struct MemoryLoader {
-    files: BTreeMap<String, Vec<u8>>,
-}
-
-impl SourceLoader for MemoryLoader {
-    fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
-        self.files.get(path.as_str()).cloned().ok_or(LoadError::NotFound)
-    }
-}
+use journey_compiler::project::{MemoryLoader, ProjectPath};
 
 /// The fuzz target's `split_project`: `\n%% NAME\n` lines separate named files.
 fn split_project(data: &[u8]) -> Vec<(String, Vec<u8>)> {
@@ -79,7 +68,12 @@ fn main() {
         let files =
             if path.is_dir() { directory(path) } else { split_project(&std::fs::read(path).expect("a readable file")) };
         let entries: Vec<ProjectPath> = files.iter().filter_map(|(name, _)| ProjectPath::new(name)).collect();
-        let loader = MemoryLoader { files: files.into_iter().collect() };
+        let mut loader = MemoryLoader::default();
+        for (name, bytes) in files {
+            if let Some(path) = ProjectPath::new(&name) {
+                loader.insert(path, bytes);
+            }
+        }
         let report = check_project(&entries, &loader);
         writeln!(out, "=== {arg}: {} diagnostics", report.diagnostics.len()).expect("stdout");
         for (journey, text) in bundle::emit(&report, Options { source_date_epoch: Some(1) }) {

@@ -15,29 +15,11 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use journey_compiler::bundle::{self, Options};
-use journey_compiler::project::{LoadError, ProjectPath, SourceLoader};
-use journey_compiler::{check_project, ProjectReport};
 
-struct OneFile {
-    path: ProjectPath,
-    bytes: Vec<u8>,
-}
-
-impl SourceLoader for OneFile {
-    fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
-        if *path == self.path {
-            Ok(self.bytes.clone())
-        } else {
-            Err(LoadError::NotFound)
-        }
-    }
-}
-
-impl OneFile {
-    fn check(&self) -> ProjectReport {
-        check_project(std::slice::from_ref(&self.path), self)
-    }
-}
+// The benchmarks' one-file project (benches/compile.rs times the same steps).
+#[path = "../benches/common/mod.rs"]
+mod common;
+use common::OneFile;
 
 fn validate(bundles: &[(String, String)]) {
     for (journey, text) in bundles {
@@ -48,10 +30,7 @@ fn validate(bundles: &[(String, String)]) {
 fn main() {
     let step = std::env::args().nth(1).unwrap_or_default();
     let once = std::env::args().any(|a| a == "--once");
-    let file = OneFile {
-        path: ProjectPath::new("big.journey").expect("a valid project path"),
-        bytes: journey_gen::Variant::Baseline { n: 10_000 }.generate().into_bytes(),
-    };
+    let file = OneFile::new(&journey_gen::Variant::Baseline { n: 10_000 }.generate());
     let report = file.check();
     // Made outside the timing only for the step that reads them, so `--once` runs `emit` once.
     let bundles = if step == "validate" { bundle::emit(&report, Options::default()) } else { Vec::new() };

@@ -37,6 +37,26 @@ pub trait SourceLoader {
     fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError>;
 }
 
+/// A project held in memory, project paths to file bytes: for tests, benchmarks and tools (the
+/// CLI and the language server read the disk through `journey-host`).
+#[derive(Debug, Clone, Default)]
+pub struct MemoryLoader {
+    files: BTreeMap<ProjectPath, Vec<u8>>,
+}
+
+impl MemoryLoader {
+    /// Adds or replaces a file.
+    pub fn insert(&mut self, path: ProjectPath, bytes: impl Into<Vec<u8>>) {
+        self.files.insert(path, bytes.into());
+    }
+}
+
+impl SourceLoader for MemoryLoader {
+    fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
+        self.files.get(path).cloned().ok_or(LoadError::NotFound)
+    }
+}
+
 /// Where a file of the project comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
@@ -309,17 +329,11 @@ fn report_cycles(sources: &mut Sources) {
 mod tests {
     use super::*;
 
-    /// An in-memory project.
-    struct Memory(BTreeMap<String, String>);
-
-    impl SourceLoader for Memory {
-        fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
-            self.0.get(path.as_str()).map(|text| text.as_bytes().to_vec()).ok_or(LoadError::NotFound)
-        }
-    }
-
     fn load(files: &[(&str, &str)], entries: &[&str]) -> Sources {
-        let memory = Memory(files.iter().map(|(p, t)| ((*p).to_owned(), (*t).to_owned())).collect());
+        let mut memory = MemoryLoader::default();
+        for (path, text) in files {
+            memory.insert(ProjectPath::new(path).unwrap(), *text);
+        }
         let entries: Vec<ProjectPath> = entries.iter().map(|e| ProjectPath::new(e).unwrap()).collect();
         load_sources(&entries, &memory)
     }
