@@ -14,25 +14,13 @@
 
 #![no_main]
 
-use std::collections::BTreeMap;
-
 use journey_compiler::bundle::{self, Options};
-use journey_compiler::project::{LoadError, ProjectPath, SourceLoader};
+use journey_compiler::project::{MemoryLoader, ProjectPath};
 use journey_compiler::{check_file, check_project, Diagnostic, FileId, LineIndex, Span};
 use libfuzzer_sys::fuzz_target;
 
 /// At most this many files per project: more adds nothing the fuzzer could not find with fewer.
 const MAX_FILES: usize = 8;
-
-struct MemoryLoader {
-    files: BTreeMap<String, Vec<u8>>,
-}
-
-impl SourceLoader for MemoryLoader {
-    fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
-        self.files.get(path.as_str()).cloned().ok_or(LoadError::NotFound)
-    }
-}
 
 /// Splits the input at `\n%% NAME\n` lines into named files, in order.
 fn split_project(data: &[u8]) -> Vec<(String, Vec<u8>)> {
@@ -118,7 +106,12 @@ fuzz_target!(|data: &[u8]| {
     // 2. The same bytes as a project of one or more files.
     let files = split_project(data);
     let entries: Vec<ProjectPath> = files.iter().filter_map(|(name, _)| ProjectPath::new(name)).collect();
-    let loader = MemoryLoader { files: files.into_iter().collect() };
+    let mut loader = MemoryLoader::default();
+    for (name, bytes) in files {
+        if let Some(path) = ProjectPath::new(&name) {
+            loader.insert(path, bytes);
+        }
+    }
     let report = check_project(&entries, &loader);
     let texts: Vec<Text<'_>> = report.sources.files.iter().map(|f| Text::new(&f.text)).collect();
     // File ids index `sources.files` (`Sources::file`).
