@@ -81,6 +81,27 @@ fn operators_of_equal_precedence_associate_to_the_left() {
 }
 
 #[test]
+fn a_call_is_a_name_and_its_arguments_wherever_it_stands() {
+    assert_eq!(tree_of("segment s = consent(sms, marketing)\n"), "(segment s (consent sms marketing))\n");
+    assert_eq!(tree_of("segment s = consent (sms, marketing)\n"), "(segment s (consent sms marketing))\n");
+    assert_eq!(
+        tree_of("segment s = not consent(sms, marketing) and consent(email, marketing)\n"),
+        "(segment s (and (not (consent sms marketing)) (consent email marketing)))\n"
+    );
+}
+
+#[test]
+fn a_field_with_arguments_is_not_a_call() {
+    assert_eq!(diagnostics_of("segment s = profile.email(x)\n"), vec!["1:13 J0101 `profile.email` cannot be called"]);
+}
+
+#[test]
+fn a_missing_name_where_a_path_belongs_is_named_as_a_name() {
+    let source = "journey j {\n  stage s {\n    set 1 = x\n  }\n}\n";
+    assert_eq!(diagnostics_of(source), vec!["3:9 J0101 expected a name, found `1`"]);
+}
+
+#[test]
 fn three_broken_items_give_three_errors_in_words_with_positions() {
     let source = "message m on sms as service {\n  reply \"Yes\" ->\n}\n\nsegment vip = lifetime_value >=\n\njourney j {\n  stage s {\n    send\n  }\n}\n";
     assert_eq!(

@@ -29,7 +29,8 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         bad_line | bad_entry => return None,
         // Silent helper rules never reach an error message.
         WHITESPACE | comment | sep | line_break | eol | eol_list | end_stmt | step_kind | bad_group | bad_string
-        | bad_interp | item | atom | operand => return None,
+        | bad_interp | item | atom | operand | journey_entry | block_step | else_link | operation | prefixed
+        | more_args => return None,
 
         lbrace | step_block | element_block | arm_block | param_block | field_list => "`{`",
         rbrace => "`}`",
@@ -93,7 +94,10 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         timeout => "`timeout`",
         arm | arm_label => "an outcome (`timeout => exit`)",
 
-        expr | paren | list | within | call | call_start | no_atom | boolean | money | path => "an expression",
+        // A path is tried as an expression only after a letter, where it cannot fail; where it fails,
+        // a name was expected (`set 1 = x`).
+        path => "a name",
+        expr | paren | list | within | args | no_atom | boolean | money => "an expression",
         prefix => "`not`",
         binop | op_start => "an operator (`==`, `and`, `or`, ...)",
 

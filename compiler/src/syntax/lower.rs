@@ -248,7 +248,10 @@ impl<'a> Lowerer<'a> {
         // Role names (`message_ref`, ...) are atomic rules spelled like `ident`: the pair is the
         // name itself, with no inner pair to look for.
         let span = self.span(&pair);
-        let name = pair.as_str();
+        self.name(pair.as_str(), span)
+    }
+
+    fn name(&mut self, name: &str, span: Span) -> Ident {
         if name.len() > MAX_IDENT_BYTES {
             self.diagnostics.push(
                 Diagnostic::new(
@@ -415,7 +418,15 @@ impl<'a> Lowerer<'a> {
 
     fn path(&mut self, pair: Pair<'_, Rule>) -> Path {
         let span = self.span(&pair);
-        let segments = pair.into_inner().filter(|p| p.as_rule() == Rule::ident).map(|p| self.ident(p)).collect();
+        // The grammar spells the first name out (no pair of its own); the fields are `ident`s.
+        let text = pair.as_str();
+        let first = text.split('.').next().unwrap_or(text);
+        let start = self.offset + pair.as_span().start();
+        let first_span = Span::new(span.start(), self.chunk.file_offset(start + first.len()).max(span.start()));
+        let mut segments = vec![self.name(first, first_span)];
+        if first.len() < text.len() {
+            segments.extend(pair.into_inner().filter(|p| p.as_rule() == Rule::ident).map(|p| self.ident(p)));
+        }
         Path { segments, span }
     }
 
@@ -1449,17 +1460,20 @@ impl<'a> Lowerer<'a> {
 
     fn expr_inner(&mut self, pair: Pair<'_, Rule>, span: Span) -> Option<Expr> {
         // The grammar gives a flat list: prefixes, atoms and operators in source order.
-        let mut children = pair.into_inner();
-        // Most expressions are one atom (`x`, `consent(sms, marketing)`): no operator stack.
-        if children.len() == 1 {
-            let only = children.next();
-            return match only {
-                Some(atom) if !matches!(atom.as_rule(), Rule::prefix | Rule::binop) => self.atom(atom),
-                _ => {
-                    self.malformed(span, "an expression");
-                    None
-                }
-            };
+        let children = pair.into_inner();
+        // Most expressions are one atom (`x`), or one call (`consent(sms, marketing)`, a path and
+        // its arguments): no operator stack.
+        let mut first_two = children.clone();
+        match (children.len(), first_two.next(), first_two.next()) {
+            (1, Some(atom), _) if !matches!(atom.as_rule(), Rule::prefix | Rule::binop) => return self.atom(atom),
+            (2, Some(callee), Some(args)) if callee.as_rule() == Rule::path && args.as_rule() == Rule::args => {
+                return self.call(callee, args);
+            }
+            (0 | 1, _, _) => {
+                self.malformed(span, "an expression");
+                return None;
+            }
+            _ => {}
         }
         // Terms are counted before any tree is built: a chain of 100,000 `not`s would otherwise
         // become a tree too deep to walk or even to drop.
@@ -1478,8 +1492,14 @@ impl<'a> Lowerer<'a> {
         }
         let mut output: Vec<Expr> = Vec::new();
         let mut ops: Vec<StackOp> = Vec::new();
-        for child in children {
+        let mut children = children.peekable();
+        while let Some(child) = children.next() {
             match child.as_rule() {
+                Rule::path if children.peek().is_some_and(|next| next.as_rule() == Rule::args) => {
+                    let args = children.next();
+                    let call = args.and_then(|args| self.call(child, args));
+                    output.push(call?);
+                }
                 Rule::prefix => {
                     let op = if child.as_str().starts_with('-') { UnaryOp::Neg } else { UnaryOp::Not };
                     ops.push(StackOp::Unary(op, self.span(&child)));
@@ -1514,6 +1534,29 @@ impl<'a> Lowerer<'a> {
         self.required_node(result, span, "an expression")
     }
 
+    /// A call: its name, read by the grammar as a path, and the arguments after it. Only a plain
+    /// name can be called; `profile.email(x)` is a syntax error here rather than a type error
+    /// later, because no field holds a function.
+    fn call(&mut self, callee: Pair<'_, Rule>, args: Pair<'_, Rule>) -> Option<Expr> {
+        let callee_span = self.span(&callee);
+        let callee_text = callee.as_str();
+        let span = Span::new(callee_span.start(), self.span(&args).end());
+        if callee_text.contains('.') {
+            self.diagnostics.push(
+                Diagnostic::new(Code::J0101, format!("`{callee_text}` cannot be called"), self.file, callee_span)
+                    .with_label("not a function")
+                    .with_note("the only function is `consent(channel, category)`"),
+            );
+            return None;
+        }
+        let name = self.name(callee_text, callee_span);
+        let mut arguments = Vec::new();
+        for child in significant(args) {
+            arguments.push(self.expr(child)?);
+        }
+        Some(Expr { kind: ExprKind::Call { name, args: arguments }, span })
+    }
+
     fn atom(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
         let span = self.span(&pair);
         let kind = match pair.as_rule() {
@@ -1535,16 +1578,6 @@ impl<'a> Lowerer<'a> {
             Rule::within => {
                 let name = significant(pair).next().map(|p| self.ident(p));
                 ExprKind::Within(self.required_ident(name, span)?)
-            }
-            Rule::call => {
-                let mut children = significant(pair);
-                let name = children.next().map(|p| self.ident(p));
-                let name = self.required_ident(name, span)?;
-                let mut args = Vec::new();
-                for child in children {
-                    args.push(self.expr(child)?);
-                }
-                ExprKind::Call { name, args }
             }
             Rule::boolean => ExprKind::Bool(pair.as_str().starts_with("true")),
             Rule::duration => ExprKind::Duration(self.duration(pair)),
