@@ -64,6 +64,17 @@ fn a_long_operator_chain_is_refused_before_it_builds_a_deep_tree() {
 }
 
 #[test]
+fn a_call_counts_as_one_term_of_an_expression() {
+    // 128 calls and 127 operators: 255 terms, one under the limit, however the grammar splits a
+    // call into its name and its arguments.
+    let calls = vec!["consent(sms, marketing)"; 128].join(" or ");
+    let codes = codes_on_small_stack(format!("segment s = {calls}\n"));
+    assert!(!codes.contains(&Code::J0115), "{codes:?}");
+    let over = vec!["consent(sms, marketing)"; 129].join(" or ");
+    assert_eq!(codes_on_small_stack(format!("segment s = {over}\n")), vec![Code::J0115]);
+}
+
+#[test]
 fn nested_set_types_are_refused_by_the_scanner_before_the_parser_recurses() {
     let source = format!("profile {{\n  x: {}text{}\n}}\n", "set<".repeat(50_000), ">".repeat(50_000));
     assert_eq!(codes_on_small_stack(source), vec![Code::J0110]);

@@ -1476,8 +1476,11 @@ impl<'a> Lowerer<'a> {
             _ => {}
         }
         // Terms are counted before any tree is built: a chain of 100,000 `not`s would otherwise
-        // become a tree too deep to walk or even to drop.
-        if children.len() > MAX_EXPR_TERMS {
+        // become a tree too deep to walk or even to drop. A call's arguments belong to its name's
+        // term, so they are not counted apart (only when the quick count is over the limit).
+        if children.len() > MAX_EXPR_TERMS
+            && children.clone().filter(|c| c.as_rule() != Rule::args).count() > MAX_EXPR_TERMS
+        {
             self.diagnostics.push(
                 Diagnostic::new(
                     Code::J0115,
