@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use journey_compiler::ast::sexp::file_to_sexp;
+use journey_compiler::ast::{Expr, ExprKind, Item, StepKind};
 use journey_compiler::{check_file, parse, Code, FileId, LineIndex};
 
 fn workspace_file(path: &str) -> String {
@@ -88,6 +89,62 @@ fn a_call_is_a_name_and_its_arguments_wherever_it_stands() {
         tree_of("segment s = not consent(sms, marketing) and consent(email, marketing)\n"),
         "(segment s (and (not (consent sms marketing)) (consent email marketing)))\n"
     );
+}
+
+/// The condition of the first step of a one-stage journey whose only line is `step`.
+fn first_condition(step: &str) -> Expr {
+    let source = format!("journey j {{\n  stage s {{\n    {step}\n  }}\n}}\n");
+    let parsed = parse(FileId(0), &source);
+    assert_eq!(parsed.diagnostics, vec![], "unexpected diagnostics in {step}");
+    let Some(Item::Journey(journey)) = parsed.ast.items.first() else { panic!("no journey in {source}") };
+    let stage = journey.stages().next().unwrap();
+    let StepKind::If { branches, .. } = &stage.steps[0].kind else { panic!("no if in {source}") };
+    branches[0].condition.clone()
+}
+
+#[test]
+fn a_condition_of_one_name_or_one_call_reads_as_the_same_tree_as_inside_a_longer_expression() {
+    // `if C { exit }` reads C by the fast path for a name or a call of names; in `if C and x`
+    // the fast path fails and C is read by the whole expression grammar. Same offsets, so the
+    // trees, spans included, must be equal. The keyword-like words must not become names.
+    for condition in [
+        "x",
+        "event.order_id",
+        "consent(sms, marketing)",
+        "consent (sms , marketing)",
+        "consent(sms, true)",
+        "consent(nothing, notice)",
+        "consent(sms, marketing.x)",
+        "consent(sms, f(x))",
+        "consent(sms, -1)",
+        "true",
+        "false",
+        "not x",
+        "nothing",
+        "truex",
+        "within business_hours",
+        "f()",
+        "_x",
+    ] {
+        let fast = first_condition(&format!("if {condition} {{ exit }}"));
+        let slow = first_condition(&format!("if {condition} and x {{ exit }}"));
+        let ExprKind::Binary { lhs, .. } = slow.kind else { panic!("`{condition} and x` is not a binary") };
+        assert_eq!(fast, *lhs, "`{condition}` reads differently alone");
+    }
+    assert!(matches!(first_condition("if true { exit }").kind, ExprKind::Bool(true)));
+    assert!(matches!(first_condition("if not x { exit }").kind, ExprKind::Unary { .. }));
+}
+
+#[test]
+fn a_broken_call_in_a_condition_is_reported_where_it_breaks() {
+    let at_line = |step: &str| diagnostics_of(&format!("journey j {{\n  stage s {{\n    {step}\n  }}\n}}\n"));
+    assert_eq!(
+        at_line("if consent(sms marketing) { exit }"),
+        vec!["3:20 J0101 expected `)` or an operator (`==`, `and`, `or`, ...), found `marketing`"]
+    );
+    assert_eq!(at_line("if consent(sms, ) { exit }"), vec!["3:21 J0101 expected an expression, found `)`"]);
+    assert_eq!(at_line("if { exit }"), vec!["3:8 J0101 expected an expression, found `{`"]);
+    assert_eq!(at_line("if not { exit }"), vec!["3:12 J0101 expected an expression, found `{`"]);
 }
 
 #[test]

@@ -30,7 +30,7 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         // Silent helper rules never reach an error message.
         WHITESPACE | comment | sep | line_break | eol | eol_list | end_stmt | step_kind | bad_group | bad_string
         | bad_interp | item | atom | operand | journey_entry | block_step | else_link | operation | prefixed
-        | more_args => return None,
+        | more_args | condition | arg | name_start => return None,
 
         lbrace | step_block | element_block | arm_block | param_block | field_list => "`{`",
         rbrace => "`}`",
@@ -88,7 +88,7 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
             "`stage` or a journey setting (`audience`, `entry on`, `exit on`, `goal`, `reentry`)"
         }
         step | send_step | ask_step | wait_for_step | wait_step | if_step | split_step | handoff_step
-        | consent_step | set_step | tag_step | track_step | goto_step | exit_step | else_if | else_block => {
+        | consent_step | set_step | tag_step | track_step | goto_step | exit_step | else_if => {
             "a step (`send`, `ask`, `wait`, `if`, `goto`, ...)"
         }
         timeout => "`timeout`",

@@ -1324,9 +1324,11 @@ impl<'a> Lowerer<'a> {
         let mut else_steps = None;
         let mut condition = None;
         // Where the current link's `else` (and the line breaks before it) began: a link's span
-        // starts there.
+        // starts there. A block right after `else` is the final `else`.
         let mut else_start = None;
-        for child in pair.into_inner() {
+        let mut after_else = false;
+        let mut children = pair.into_inner().peekable();
+        while let Some(child) = children.next() {
             match child.as_rule() {
                 Rule::kw_else => {
                     if else_steps.is_some() {
@@ -1334,35 +1336,33 @@ impl<'a> Lowerer<'a> {
                         break;
                     }
                     else_start = Some(self.span(&child).start());
+                    after_else = true;
                 }
                 Rule::expr => condition = self.expr(child),
+                Rule::path => condition = self.name_or_call(child, &mut children),
+                Rule::step_block if after_else => else_steps = Some(self.step_block(child)),
                 Rule::step_block => {
                     let steps = self.step_block(child);
                     let condition = self.required_node(condition.take(), span, "a condition")?;
                     branches.push(IfBranch { condition, steps, span });
                 }
                 Rule::else_if => {
+                    after_else = false;
                     let child_span = self.span(&child);
                     let link_span = Span::new(else_start.unwrap_or(child_span.start()), child_span.end());
                     let mut link_condition = None;
                     let mut steps = Vec::new();
-                    for part in significant(child) {
+                    let mut parts = significant(child).peekable();
+                    while let Some(part) = parts.next() {
                         match part.as_rule() {
                             Rule::expr => link_condition = self.expr(part),
+                            Rule::path => link_condition = self.name_or_call(part, &mut parts),
                             Rule::step_block => steps = self.step_block(part),
                             _ => {}
                         }
                     }
                     let condition = self.required_node(link_condition, link_span, "a condition")?;
                     branches.push(IfBranch { condition, steps, span: link_span });
-                }
-                Rule::else_block => {
-                    else_steps = Some(
-                        significant(child)
-                            .find(|p| p.as_rule() == Rule::step_block)
-                            .map(|b| self.step_block(b))
-                            .unwrap_or_default(),
-                    );
                 }
                 _ => {}
             }
@@ -1537,6 +1537,17 @@ impl<'a> Lowerer<'a> {
         self.required_node(result, span, "an expression")
     }
 
+    /// A condition read by the grammar's fast path: one name, or one call when `args` follow it.
+    fn name_or_call<'i, I>(&mut self, path: Pair<'i, Rule>, rest: &mut std::iter::Peekable<I>) -> Option<Expr>
+    where
+        I: Iterator<Item = Pair<'i, Rule>>,
+    {
+        match rest.next_if(|next| next.as_rule() == Rule::args) {
+            Some(args) => self.call(path, args),
+            None => self.atom(path),
+        }
+    }
+
     /// A call: its name, read by the grammar as a path, and the arguments after it. Only a plain
     /// name can be called; `profile.email(x)` is a syntax error here rather than a type error
     /// later, because no field holds a function.
@@ -1555,7 +1566,9 @@ impl<'a> Lowerer<'a> {
         let name = self.name(callee_text, callee_span);
         let mut arguments = Vec::new();
         for child in significant(args) {
-            arguments.push(self.expr(child)?);
+            // An argument that is one name comes as a `path` (the grammar's `arg` fast path).
+            let argument = if child.as_rule() == Rule::path { self.atom(child) } else { self.expr(child) };
+            arguments.push(argument?);
         }
         Some(Expr { kind: ExprKind::Call { name, args: arguments }, span })
     }
