@@ -6,7 +6,11 @@
 //!
 //! `density_time [ROUNDS] [--blocks]`, 30 rounds by default, alternating unless `--blocks` (all runs
 //! of one workload, then all of the other). `density_time --once EVERY` checks the workload with a
-//! branch every EVERY stages once and prints nothing, for counting under callgrind or cachegrind.
+//! branch every EVERY stages once and prints nothing, for counting under callgrind or cachegrind;
+//! `--generate EVERY` only makes that workload, so that its count can be subtracted.
+//! `density_time --phases [ROUNDS]` times the steps of `check_project` one by one (the fastest run
+//! of each), to show which step the ratio comes from; it repeats `check_project`'s steps, so keep
+//! the two in step.
 
 // A development aid: a panic here is a failed setup, not a crash a user can trigger.
 #![allow(clippy::expect_used)]
@@ -17,6 +21,7 @@ use std::time::Instant;
 #[path = "../benches/common/mod.rs"]
 mod common;
 use common::OneFile;
+use journey_compiler::{check, flow, project};
 use journey_gen::Variant;
 
 fn millis(file: &OneFile) -> f64 {
@@ -30,18 +35,69 @@ fn median(times: &mut [f64]) -> f64 {
     times.get(times.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if let [_, once, every] = args.as_slice() {
-        if once == "--once" {
-            let every = every.parse().expect("usage: density_time --once EVERY");
-            black_box(OneFile::new(&Variant::BranchDensity { n: 10_000, every }.generate()).check());
-            return;
+/// The steps of `check_project`, timed one by one; dropping the results is timed too.
+const PHASES: [&str; 5] = ["load and parse", "names and types", "flow analyses", "drop model, flow", "drop sources"];
+
+fn phase_millis(file: &OneFile) -> [f64; 5] {
+    let mut marks = [Instant::now(); 6];
+    let sources = project::load_sources(std::slice::from_ref(&file.path), &file.loader);
+    marks[1] = Instant::now();
+    let (model, mut sink) = check::check_sources(&sources);
+    marks[2] = Instant::now();
+    let report = flow::analyze(&sources, &model, &mut sink);
+    marks[3] = Instant::now();
+    drop(black_box((report, model, sink)));
+    marks[4] = Instant::now();
+    drop(black_box(sources));
+    marks[5] = Instant::now();
+    let mut millis = [0.0; 5];
+    for (phase, pair) in millis.iter_mut().zip(marks.windows(2)) {
+        if let [from, to] = pair {
+            *phase = to.duration_since(*from).as_secs_f64() * 1e3;
         }
     }
-    let rounds: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(30);
+    millis
+}
+
+fn print_phases(rounds: usize, sparse: &OneFile, dense: &OneFile) {
+    let mut fastest = [[f64::INFINITY; 5]; 2];
+    for _ in 0..rounds {
+        for (best, file) in fastest.iter_mut().zip([sparse, dense]) {
+            for (best, millis) in best.iter_mut().zip(phase_millis(file)) {
+                *best = best.min(millis);
+            }
+        }
+    }
+    let [sparse_best, dense_best] = fastest;
+    println!("{:18} {:>9} {:>9} {:>6}", "fastest, ms", "every 10", "every 2", "ratio");
+    for ((name, s), d) in PHASES.iter().zip(sparse_best).zip(dense_best) {
+        println!("{name:18} {s:9.2} {d:9.2} {:6.2}", d / s);
+    }
+    let (s, d): (f64, f64) = (sparse_best.iter().sum(), dense_best.iter().sum());
+    println!("{:18} {s:9.2} {d:9.2} {:6.2}", "sum", d / s);
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let [_, mode, every] = args.as_slice() {
+        if mode != "--once" && mode != "--generate" {
+            return eprintln!("usage: density_time --once EVERY | --generate EVERY");
+        }
+        let every = every.parse().expect("usage: density_time --once EVERY");
+        let file = OneFile::new(&Variant::BranchDensity { n: 10_000, every }.generate());
+        if mode == "--once" {
+            black_box(file.check());
+        }
+        return;
+    }
+    let phases = args.get(1).is_some_and(|a| a == "--phases");
+    let rounds: usize = args.get(1 + usize::from(phases)).and_then(|a| a.parse().ok()).unwrap_or(30);
     let sparse = OneFile::new(&Variant::BranchDensity { n: 10_000, every: 10 }.generate());
     let dense = OneFile::new(&Variant::BranchDensity { n: 10_000, every: 2 }.generate());
+    if phases {
+        print_phases(rounds, &sparse, &dense);
+        return;
+    }
     // Warm up the allocator and caches on both.
     millis(&sparse);
     millis(&dense);

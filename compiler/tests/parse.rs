@@ -99,7 +99,7 @@ fn first_condition(step: &str) -> Expr {
     let Some(Item::Journey(journey)) = parsed.ast.items.first() else { panic!("no journey in {source}") };
     let stage = journey.stages().next().unwrap();
     let StepKind::If { branches, .. } = &stage.steps[0].kind else { panic!("no if in {source}") };
-    branches[0].condition.clone()
+    (*branches[0].condition).clone()
 }
 
 #[test]

@@ -7,6 +7,8 @@
 
 pub mod sexp;
 
+use std::sync::Arc;
+
 use crate::span::Span;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -432,10 +434,12 @@ pub enum StepKind {
     Exit,
 }
 
-/// One `if` or `else if` branch: its condition and steps.
+/// One `if` or `else if` branch: its condition and steps. The flow graph's branch node shares the
+/// condition rather than copying it: an expression is several heap objects, and a deep copy per
+/// branch was a measurable part of checking a branch-heavy journey.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IfBranch {
-    pub condition: Expr,
+    pub condition: Arc<Expr>,
     pub steps: Vec<Step>,
     pub span: Span,
 }

@@ -146,7 +146,7 @@ impl Serialize for NodeJson<'_> {
                 object.serialize_field("within_s", within_secs)?;
             }
             NodeKind::Branch { conditions } => {
-                let conditions: Vec<ExprJson<'_>> = conditions.iter().map(expr).collect();
+                let conditions: Vec<ExprJson<'_>> = conditions.iter().map(|c| expr(c)).collect();
                 object.serialize_field("conditions", &conditions)?;
             }
             NodeKind::Split { shares } => object.serialize_field("shares", shares)?,

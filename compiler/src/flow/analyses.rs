@@ -657,7 +657,7 @@ impl Analysis for InBusinessHours {
     fn transfer(&self, _index: NodeIndex, node: &Node, out: &mut [bool]) {
         if let NodeKind::Branch { conditions } = &node.kind {
             for (edge, inside) in out.iter_mut().enumerate() {
-                *inside = *inside || conditions.get(edge).is_some_and(is_within_business_hours);
+                *inside = *inside || conditions.get(edge).is_some_and(|c| is_within_business_hours(c));
             }
         }
     }

@@ -11,6 +11,8 @@
 //! of its `hiking` arm, `decision.1.cart_abandoned.2.then.1` deeper still. A one-line edit
 //! changes the ids of that stage's later steps only, so bundles diff well.
 
+use std::sync::Arc;
+
 use crate::ast::{self, ArmLabel, JourneyMember, Step, StepKind};
 use crate::model::{Keep, NameIndex};
 use crate::span::{FileId, Span};
@@ -51,7 +53,7 @@ pub enum NodeKind {
     },
     /// `if` / `else if` / `else`: edges `then`, `elif1`, ..., `else` in order, with conditions.
     Branch {
-        conditions: Vec<ast::Expr>,
+        conditions: Vec<Arc<ast::Expr>>,
     },
     Split {
         shares: Vec<Option<u32>>,
@@ -404,7 +406,7 @@ impl<'j> Builder<'_, 'j> {
                     let start =
                         self.block(&branch.steps, stage, IdPrefix { base: &id, part: Some(&label) }, next, in_handoff);
                     edges.push(Edge { label, target: start, span: None });
-                    conditions.push(branch.condition.clone());
+                    conditions.push(Arc::clone(&branch.condition));
                 }
                 let otherwise = match else_steps {
                     Some(steps) => {

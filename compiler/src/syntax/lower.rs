@@ -9,6 +9,8 @@
 //! parsed again alone with the entry rule of its context (`step_line`, `element_line`, ...) to
 //! find the precise error, which becomes that line's one diagnostic.
 
+use std::sync::Arc;
+
 use pest::iterators::{Pair, Pairs};
 use pest::Parser;
 
@@ -1344,7 +1346,7 @@ impl<'a> Lowerer<'a> {
                 Rule::step_block => {
                     let steps = self.step_block(child);
                     let condition = self.required_node(condition.take(), span, "a condition")?;
-                    branches.push(IfBranch { condition, steps, span });
+                    branches.push(IfBranch { condition: Arc::new(condition), steps, span });
                 }
                 Rule::else_if => {
                     after_else = false;
@@ -1362,7 +1364,7 @@ impl<'a> Lowerer<'a> {
                         }
                     }
                     let condition = self.required_node(link_condition, link_span, "a condition")?;
-                    branches.push(IfBranch { condition, steps, span: link_span });
+                    branches.push(IfBranch { condition: Arc::new(condition), steps, span: link_span });
                 }
                 _ => {}
             }
