@@ -79,16 +79,15 @@ fn print_phases(rounds: usize, sparse: &OneFile, dense: &OneFile) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if let [_, mode, every] = args.as_slice() {
-        if mode != "--once" && mode != "--generate" {
-            return eprintln!("usage: density_time --once EVERY | --generate EVERY");
+    if let [_, mode, every] = args.as_slice().iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        if mode == "--once" || mode == "--generate" {
+            let every = every.parse().expect("usage: density_time --once EVERY");
+            let file = OneFile::new(&Variant::BranchDensity { n: 10_000, every }.generate());
+            if mode == "--once" {
+                black_box(file.check());
+            }
+            return;
         }
-        let every = every.parse().expect("usage: density_time --once EVERY");
-        let file = OneFile::new(&Variant::BranchDensity { n: 10_000, every }.generate());
-        if mode == "--once" {
-            black_box(file.check());
-        }
-        return;
     }
     let phases = args.get(1).is_some_and(|a| a == "--phases");
     let rounds: usize = args.get(1 + usize::from(phases)).and_then(|a| a.parse().ok()).unwrap_or(30);

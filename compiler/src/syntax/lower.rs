@@ -1181,8 +1181,12 @@ impl<'a> Lowerer<'a> {
         if !self.enter(span) {
             return Vec::new();
         }
-        let mut steps = Vec::new();
-        for child in significant(pair) {
+        let children = pair.into_inner();
+        // Exactly the room the steps need (lines that fail to parse aside): a Vec that is pushed
+        // to starts with room for four, and most blocks hold one or two steps, so spare room was
+        // most of a large journey's tree and of the memory its walks read.
+        let mut steps = Vec::with_capacity(children.len());
+        for child in children.filter(|p| !is_noise(p.as_rule())) {
             match child.as_rule() {
                 Rule::step => {
                     if let Some(step) = self.step(child) {
@@ -1322,7 +1326,8 @@ impl<'a> Lowerer<'a> {
     /// `if` with its `else if` links and final `else`, all flat in the grammar and the tree.
     fn if_step(&mut self, pair: Pair<'_, Rule>) -> Option<Step> {
         let span = self.span(&pair);
-        let mut branches = Vec::new();
+        // Most `if`s have one branch; a Vec that is pushed to would make room for four.
+        let mut branches = Vec::with_capacity(1);
         let mut else_steps = None;
         let mut condition = None;
         // Where the current link's `else` (and the line breaks before it) began: a link's span
@@ -1395,8 +1400,10 @@ impl<'a> Lowerer<'a> {
         if !self.enter(span) {
             return Vec::new();
         }
-        let mut arms = Vec::new();
-        for child in significant(pair) {
+        let children = pair.into_inner();
+        // Exact room, as for a block's steps.
+        let mut arms = Vec::with_capacity(children.len());
+        for child in children.filter(|p| !is_noise(p.as_rule())) {
             match child.as_rule() {
                 Rule::arm => {
                     if let Some(arm) = self.arm(child) {
@@ -1566,8 +1573,10 @@ impl<'a> Lowerer<'a> {
             return None;
         }
         let name = self.name(callee_text, callee_span);
-        let mut arguments = Vec::new();
-        for child in significant(args) {
+        let args = args.into_inner();
+        // Exact room (the `)` is a pair of `args` too, so the pairs are counted, not taken).
+        let mut arguments = Vec::with_capacity(args.clone().filter(|p| !is_noise(p.as_rule())).count());
+        for child in args.filter(|p| !is_noise(p.as_rule())) {
             // An argument that is one name comes as a `path` (the grammar's `arg` fast path).
             let argument = if child.as_rule() == Rule::path { self.atom(child) } else { self.expr(child) };
             arguments.push(argument?);
