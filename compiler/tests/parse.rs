@@ -148,6 +148,21 @@ fn a_broken_call_in_a_condition_is_reported_where_it_breaks() {
 }
 
 #[test]
+fn a_control_or_bidi_mark_after_a_backslash_is_reported_as_itself_not_as_an_escape() {
+    let message = |text: &str| diagnostics_of(&format!("message m on sms as utility {{\n  text \"{text}\"\n}}\n"));
+    assert_eq!(
+        message("hi \\\u{202e} there"),
+        vec!["2:13 J0114 bidirectional control character U+202E (RIGHT-TO-LEFT OVERRIDE)"]
+    );
+    assert_eq!(message("hi \\\u{1} there"), vec!["2:13 J0113 control character U+0001 in source"]);
+    assert_eq!(message("hi \\\u{85} there"), vec!["2:13 J0113 control character U+0085 in source"]);
+    // A tab is allowed in a file but is no escape, and a character after `\` that is not
+    // forbidden is still read as an escape.
+    assert_eq!(message("hi \\\t there"), vec!["2:12 J0109 unknown escape `\\\t`"]);
+    assert_eq!(message("caf\\\u{e9}"), vec!["2:12 J0109 unknown escape `\\é`"]);
+}
+
+#[test]
 fn a_field_with_arguments_is_not_a_call() {
     assert_eq!(diagnostics_of("segment s = profile.email(x)\n"), vec!["1:13 J0101 `profile.email` cannot be called"]);
 }

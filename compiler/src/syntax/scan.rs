@@ -221,10 +221,7 @@ impl Scanner<'_> {
                 line_start = true;
                 continue;
             }
-            // Printable ASCII is never forbidden; only control bytes and the lead bytes of C1
-            // controls (0xC2) and bidirectional controls (0xE2) need a closer look.
-            let suspicious = b < 0x20 || b == 0x7F || b == 0xC2 || b == 0xE2;
-            if let Some(len) = suspicious.then(|| self.forbidden_at(i)).flatten() {
+            if let Some(len) = may_be_forbidden(b).then(|| self.forbidden_at(i)).flatten() {
                 i += len;
                 continue;
             }
@@ -357,6 +354,19 @@ impl Scanner<'_> {
             b'\\' => match self.byte(i + 1) {
                 // An escaped character; a backslash at the end of the line escapes nothing.
                 Some(b'\n' | b'\r') | None => i + 1,
+                // A forbidden character after a backslash (a control, a bidi mark) is reported as
+                // what it is (J0113, J0114), and the backslash is blanked with it, so the grammar
+                // sees no escape to call invalid (J0109) on top.
+                Some(next) if may_be_forbidden(next) => {
+                    let backslash_at = self.blanks.len();
+                    match self.forbidden_at(i + 1) {
+                        Some(len) => {
+                            self.blanks.insert(backslash_at, i..i + 1);
+                            i + 1 + len
+                        }
+                        None => i + 1 + self.char_len(i + 1),
+                    }
+                }
                 // `\u{...}` is one token when a `}` closes it before a quote or the line's end
                 // (the grammar's `escape`); its braces open no interpolation.
                 Some(b'u') if self.byte(i + 2) == Some(b'{') => self.unicode_escape_end(i + 3).unwrap_or(i + 2),
@@ -751,6 +761,13 @@ fn trim_blanks(bytes: &[u8]) -> &[u8] {
 fn trim_trailing_blanks(bytes: &[u8]) -> &[u8] {
     let keep = bytes.len() - bytes.iter().rev().take_while(|b| **b == b' ' || **b == b'\t').count();
     bytes.get(..keep).unwrap_or(&[])
+}
+
+/// Whether `b` can start a forbidden character: printable ASCII never does; only control bytes
+/// and the lead bytes of C1 controls (0xC2) and bidirectional controls (0xE2) need a closer look
+/// (`Scanner::forbidden_at`).
+fn may_be_forbidden(b: u8) -> bool {
+    b < 0x20 || b == 0x7F || b == 0xC2 || b == 0xE2
 }
 
 /// Bytes the scanner has nothing to do with outside strings: no bracket, quote, comment,
