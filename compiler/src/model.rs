@@ -150,6 +150,8 @@ pub struct Channel {
     /// The elements the channel supports; `None` when the declaration does not say.
     pub supports: Option<Vec<String>>,
     pub template_required_outside_window: bool,
+    /// Categories that need consent only outside the window (`consent marketing outside window`).
+    pub consent_outside_window: Vec<String>,
     pub keywords: Vec<String>,
     pub encoding: Option<String>,
 }

@@ -547,6 +547,111 @@ fn the_evidence_of_cart_recovery_names_the_consent_each_send_relies_on() {
     assert_eq!(update.form, "template");
 }
 
+/// A Messenger promotion in a stage of its own, after the contact's message and `steps`, under
+/// quiet hours of 11 hours (a send may be deferred that long).
+fn messenger_promotion(steps: &str) -> String {
+    format!(
+        r#"import "std/events"
+
+policy {{
+  quiet_hours 21:00..08:00 recipient
+}}
+
+message weekend_deal on messenger as marketing {{
+  text "This weekend only: 20% off trail shoes."
+}}
+
+journey trail_shoes {{
+  entry on messenger_message
+
+  stage offer {{
+{steps}    send weekend_deal
+  }}
+}}
+"#
+    )
+}
+
+#[test]
+fn a_messenger_promotion_inside_the_window_needs_no_consent_and_the_evidence_says_why() {
+    // MSGR-WIN-1: promotional content is allowed inside the standard messaging window; std
+    // declares `consent marketing outside window` for messenger.
+    let report = check_text(&messenger_promotion("    wait 2h\n"));
+    assert!(report.diagnostics.is_empty(), "{:#?}", described(&report));
+    let evidence = &report.flow.evidence;
+    assert_eq!(evidence.len(), 1, "{evidence:#?}");
+    // 2h, and up to 11h more if quiet hours defer it.
+    assert_eq!(
+        evidence[0].consent,
+        "not required inside the messenger window: sent at most 13h after the contact's last message, within 24h"
+    );
+}
+
+#[test]
+fn a_messenger_promotion_not_proved_inside_the_window_needs_consent_and_says_so() {
+    let report = check_text(&messenger_promotion("    wait 2d\n"));
+    assert_eq!(codes(&report), vec![Code::J0401, Code::J0402], "{:#?}", described(&report));
+    let notes = &report.diagnostics[0].notes;
+    assert!(
+        notes.iter().any(|n| n.starts_with("messenger needs no consent for marketing inside its 24h window")),
+        "{notes:#?}"
+    );
+    // Guarded by the consent, it is only outside the window (J0402).
+    let guarded = messenger_promotion("    wait 2d\n")
+        .replace("    send weekend_deal\n", "    if consent(messenger, marketing) { send weekend_deal }\n");
+    assert_eq!(codes(&check_text(&guarded)), vec![Code::J0402]);
+}
+
+#[test]
+fn quiet_hours_that_can_push_a_messenger_promotion_past_the_window_take_the_waiver_away() {
+    // 14h after the contact's message, an 11h deferral can reach 25h: not inside 24h. The send
+    // itself is inside the window, so J0407 warns about the deferral as well.
+    let report = check_text(&messenger_promotion("    wait 14h\n"));
+    assert_eq!(codes(&report), vec![Code::J0401, Code::J0407], "{:#?}", described(&report));
+    // 13h after it, the deferral still ends inside the window.
+    let report = check_text(&messenger_promotion("    wait 13h\n"));
+    assert!(report.diagnostics.is_empty(), "{:#?}", described(&report));
+    assert!(report.flow.evidence[0].consent.contains("at most 1d after"), "{:#?}", report.flow.evidence);
+}
+
+#[test]
+fn the_consent_waiver_is_a_channel_rule_other_channels_do_not_have() {
+    // Instagram declares no waiver: the same promotion there needs consent even right away.
+    let text = messenger_promotion("")
+        .replace("on messenger as marketing", "on instagram as marketing")
+        .replace("entry on messenger_message", "entry on instagram_message");
+    let report = check_text(&text);
+    assert_eq!(codes(&report), vec![Code::J0401], "{:#?}", described(&report));
+    // A channel of the project's own can declare it.
+    let own = r#"policy {
+  quiet_hours 21:00..08:00 recipient
+}
+
+channel chat {
+  window 12h after inbound
+  consent marketing outside window
+}
+
+event chat_message inbound chat {}
+
+message deal on chat as marketing {
+  text "A deal"
+}
+
+journey j {
+  entry on chat_message
+
+  stage s {
+    send deal
+  }
+}
+"#;
+    let report = check_text(own);
+    assert!(report.diagnostics.is_empty(), "{:#?}", described(&report));
+    let unknown = own.replace("consent marketing outside", "consent marketting outside");
+    assert!(codes(&check_text(&unknown)).contains(&Code::J0207));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Verdicts.
 

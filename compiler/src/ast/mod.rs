@@ -205,6 +205,8 @@ pub enum ChannelRule {
     Supports { elements: Vec<Ident>, span: Span },
     /// `template required outside window`
     TemplateRequiredOutsideWindow { span: Span },
+    /// `consent marketing outside window`: the category needs consent only outside the window.
+    ConsentOutsideWindow { category: Ident, span: Span },
     /// `encoding sms`: how text length is counted (GSM-7/UCS-2 segments for `sms`).
     Encoding { name: Ident, span: Span },
     /// `keywords STOP, HELP`: opt-out and help keywords the channel handles.

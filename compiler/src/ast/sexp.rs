@@ -313,6 +313,7 @@ fn channel_rule(rule: &ChannelRule) -> String {
         }
         ChannelRule::Supports { elements, .. } => format!("(supports {})", names(elements)),
         ChannelRule::TemplateRequiredOutsideWindow { .. } => "(template-required-outside-window)".to_owned(),
+        ChannelRule::ConsentOutsideWindow { category, .. } => format!("(consent-outside-window {})", category.name),
         ChannelRule::Keywords { words, .. } => format!("(keywords {})", names(words)),
         ChannelRule::Encoding { name, .. } => format!("(encoding {})", name.name),
     }

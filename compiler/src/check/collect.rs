@@ -223,6 +223,7 @@ fn channel_of(file: FileId, channel: &ast::Channel, sink: &mut Sink) -> model::C
         limits: BTreeMap::new(),
         supports: None,
         template_required_outside_window: false,
+        consent_outside_window: Vec::new(),
         keywords: Vec::new(),
         encoding: None,
     };
@@ -284,6 +285,11 @@ fn channel_of(file: FileId, channel: &ast::Channel, sink: &mut Sink) -> model::C
                 result.supports = Some(supported);
             }
             ChannelRule::TemplateRequiredOutsideWindow { .. } => result.template_required_outside_window = true,
+            ChannelRule::ConsentOutsideWindow { category, .. } => {
+                if check_category(file, category, sink) {
+                    result.consent_outside_window.push(category.name.clone());
+                }
+            }
             ChannelRule::Keywords { words, .. } => result.keywords.extend(words.iter().map(|w| w.name.clone())),
             ChannelRule::Encoding { name, .. } => {
                 if name.name == "sms" {

@@ -408,16 +408,30 @@ fn check_send(
 ) -> SendEvidence {
     let channel = cx.model.channels.get(&message.channel);
     let fact = (message.channel.as_str(), message.category.as_str());
+    let deferral = cx.deferral_of(Some(message));
+    let elapsed = cx.window_of(&message.channel).and_then(|(i, _)| proof.windows.get(i));
 
     // Consent.
     sink.stats.content_rules += 1;
     let needs_consent = rules::CONSENT_REQUIRED.iter().find(|(category, _)| *category == message.category);
     let consent_text = match needs_consent {
         Some((_, source)) => {
+            let inside = channel
+                .filter(|c| c.consent_outside_window.contains(&message.category))
+                .map(|c| (c, in_window_bound(message, elapsed, deferral)));
             if proof.consent.facts.id(fact.0, fact.1).is_some_and(|id| analyses::holds(proof.facts, id)) {
                 format!("consent({}, {})", fact.0, fact.1)
+            } else if let Some((_, Some((bound, window)))) = inside {
+                format!(
+                    "not required inside the {} window: sent at most {} after the contact's last message, within {}",
+                    fact.0,
+                    format_duration(bound),
+                    format_window(window)
+                )
             } else {
-                consent_violation(proof.consent, graph, index, node, message_name, fact, source, sink);
+                // The channel waives consent inside its window, but this send is not proved inside.
+                let waiver = inside.map(|(c, _)| (c, elapsed.map(|e| e.window)));
+                consent_violation(proof.consent, graph, index, node, message_name, fact, source, waiver, sink);
                 "missing".to_owned()
             }
         }
@@ -440,10 +454,8 @@ fn check_send(
     }
 
     // Windows.
-    let deferral = cx.deferral_of(Some(message));
     let mut window_max = None;
     let mut window_len = None;
-    let elapsed = cx.window_of(&message.channel).and_then(|(i, _)| proof.windows.get(i));
     if let (Some(channel_decl), Some(elapsed)) = (channel, elapsed) {
         sink.stats.content_rules += 1;
         window_len = Some(elapsed.window);
@@ -498,6 +510,24 @@ pub fn describe_node(node: &Node) -> String {
 }
 
 #[allow(clippy::too_many_arguments)]
+/// For a free-form send on a channel that waives consent inside its window: the proved bound on
+/// the time since the contact's last message, quiet-hour deferral included, and the window, when
+/// the bound is inside the window. Templates and tagged messages are not waived: the waiver is
+/// for the conversation the contact started (MSGR-WIN-1), and tags may not carry promotions.
+fn in_window_bound(
+    message: &crate::model::Message,
+    elapsed: Option<&Elapsed>,
+    deferral: Option<u64>,
+) -> Option<(u64, u64)> {
+    if message.is_template || message.tag.is_some() {
+        return None;
+    }
+    let elapsed = elapsed?;
+    let bound = elapsed.max?.checked_add(deferral.unwrap_or(0))?;
+    (bound <= elapsed.window).then_some((bound, elapsed.window))
+}
+
+#[allow(clippy::too_many_arguments)] // One call site; a struct would only rename the parameters.
 fn consent_violation(
     consent: &Consent,
     graph: &Graph,
@@ -506,6 +536,7 @@ fn consent_violation(
     message_name: &str,
     fact: (&str, &str),
     source: &str,
+    waiver: Option<(&crate::model::Channel, Option<u64>)>,
     sink: &mut Sink,
 ) {
     // A path on which the consent is never established.
@@ -523,6 +554,14 @@ fn consent_violation(
         "guard the send with `if consent({0}, {1}) {{ ... }}`, or ask first with `request consent {0} {1} via ...`",
         fact.0, fact.1
     ));
+    if let Some((channel, window)) = waiver {
+        let window = window.or(channel.window_secs).map_or_else(|| "messaging".to_owned(), format_window);
+        diagnostic = diagnostic.with_note(format!(
+            "{} needs no consent for {} inside its {window} window, but this send is not proved to be inside it \
+             (a free-form message, at most the window after the contact's last message, quiet hours included)",
+            fact.0, fact.1
+        ));
+    }
     if let Some(path) = path {
         diagnostic = diagnostic.with_note(format!("path without consent: {}", describe_path(graph, &path)));
     }

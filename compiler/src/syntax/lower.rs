@@ -911,6 +911,10 @@ impl<'a> Lowerer<'a> {
                 span,
             },
             Rule::template_rule => ChannelRule::TemplateRequiredOutsideWindow { span },
+            Rule::consent_rule => {
+                let category = significant(rule).find(|p| p.as_rule() == Rule::category_ref).map(|p| self.ident(p));
+                ChannelRule::ConsentOutsideWindow { category: self.required_ident(category, span)?, span }
+            }
             Rule::encoding_rule => {
                 let name = significant(rule).find(|p| p.as_rule() == Rule::ident).map(|p| self.ident(p));
                 ChannelRule::Encoding { name: self.required_ident(name, span)?, span }

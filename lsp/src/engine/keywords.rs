@@ -146,7 +146,7 @@ pub const DOCS: &[KeywordDoc] = &[
         label: "channel",
         place: Place::Item,
         syntax: "channel NAME { window 24h after inbound ... }",
-        doc: "A messaging channel and its rules: window, tags, limits, supported elements, templates, encoding, keywords. The standard ones come from `import \"std/channels\"`.",
+        doc: "A messaging channel and its rules: window, tags, limits, supported elements, templates, consent inside the window, encoding, keywords. The standard ones come from `import \"std/channels\"`.",
     },
     KeywordDoc {
         label: "message",
