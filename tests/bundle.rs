@@ -299,6 +299,41 @@ fn bare_names_in_the_entry_condition_are_fields_of_the_entry_event_as_the_checke
 }
 
 #[test]
+fn a_messenger_promotion_inside_the_window_builds_a_bundle_that_validates_and_says_why() {
+    let dir = scratch("messenger-promotion");
+    let text = r#"import "std/events"
+
+policy {
+  quiet_hours 21:00..08:00 recipient
+}
+
+message weekend_deal on messenger as marketing {
+  text "This weekend only: 20% off trail shoes."
+}
+
+journey trail_shoes {
+  entry on messenger_message
+
+  stage offer {
+    wait 2h
+    send weekend_deal
+  }
+}
+"#;
+    fs::write(dir.join("promo.journey"), text).unwrap();
+    assert_built(&run(&dir, &["build", "promo.journey", "--out", "out"]));
+    let built = bundles(&dir.join("out"));
+    let bundle: Value = serde_json::from_str(&built["trail_shoes.bundle.json"]).unwrap();
+    assert_eq!(schema_errors(&schema_validator(), &bundle), Vec::<String>::new());
+    let records: Vec<&Value> = bundle["compliance"].as_object().unwrap().values().collect();
+    assert_eq!(records.len(), 1, "{records:#?}");
+    assert_eq!(
+        records[0]["consent"],
+        "not required inside the messenger window: sent at most 13h after the contact's last message, within 24h"
+    );
+}
+
+#[test]
 fn split_arms_with_equal_shares_keep_one_edge_each() {
     // `split { 50% => ... 50% => ... }`: both arms are edges `p1` and `p2`, in the order of `shares`.
     let dir = scratch("split");

@@ -593,7 +593,9 @@ fn a_messenger_promotion_not_proved_inside_the_window_needs_consent_and_says_so(
     assert_eq!(codes(&report), vec![Code::J0401, Code::J0402], "{:#?}", described(&report));
     let notes = &report.diagnostics[0].notes;
     assert!(
-        notes.iter().any(|n| n.starts_with("messenger needs no consent for marketing inside its 24h window")),
+        notes.iter().any(|n| n
+            == "messenger needs no consent for marketing inside its messaging window, but not here: \
+             it is sent up to 48h after the contact's last message; the window is 24h"),
         "{notes:#?}"
     );
     // Guarded by the consent, it is only outside the window (J0402).
@@ -608,10 +610,37 @@ fn quiet_hours_that_can_push_a_messenger_promotion_past_the_window_take_the_waiv
     // itself is inside the window, so J0407 warns about the deferral as well.
     let report = check_text(&messenger_promotion("    wait 14h\n"));
     assert_eq!(codes(&report), vec![Code::J0401, Code::J0407], "{:#?}", described(&report));
+    assert!(
+        report.diagnostics[0].notes.iter().any(|n| n.ends_with(
+            "it is sent up to 14h after the contact's last message, and quiet hours may defer it 11h more; the window is 24h"
+        )),
+        "{:#?}",
+        report.diagnostics[0].notes
+    );
     // 13h after it, the deferral still ends inside the window.
     let report = check_text(&messenger_promotion("    wait 13h\n"));
     assert!(report.diagnostics.is_empty(), "{:#?}", described(&report));
-    assert!(report.flow.evidence[0].consent.contains("at most 1d after"), "{:#?}", report.flow.evidence);
+    assert!(report.flow.evidence[0].consent.contains("at most 24h after"), "{:#?}", report.flow.evidence);
+}
+
+#[test]
+fn a_tagged_messenger_promotion_gets_no_waiver_even_inside_the_window() {
+    // Tags may not carry promotions (MSGR-TAG-PROMO); the waiver is for the conversation itself.
+    let text = messenger_promotion("").replace(
+        "  text \"This weekend only: 20% off trail shoes.\"",
+        "  tag POST_PURCHASE_UPDATE\n  text \"This weekend only: 20% off trail shoes.\"",
+    );
+    let report = check_text(&text);
+    let j0401 = report.diagnostics.iter().find(|d| d.code == Code::J0401);
+    let j0401 = j0401.unwrap_or_else(|| panic!("no J0401: {:#?}", described(&report)));
+    assert!(
+        j0401
+            .notes
+            .iter()
+            .any(|n| n.ends_with("it is sent under tag POST_PURCHASE_UPDATE, and tags may not carry promotions")),
+        "{:#?}",
+        j0401.notes
+    );
 }
 
 #[test]
@@ -622,7 +651,6 @@ fn the_consent_waiver_is_a_channel_rule_other_channels_do_not_have() {
         .replace("entry on messenger_message", "entry on instagram_message");
     let report = check_text(&text);
     assert_eq!(codes(&report), vec![Code::J0401], "{:#?}", described(&report));
-    // A channel of the project's own can declare it.
     let own = r#"policy {
   quiet_hours 21:00..08:00 recipient
 }
@@ -646,8 +674,10 @@ journey j {
   }
 }
 "#;
+    // A channel of the project's own cannot waive consent (J0311): only a platform's policy can,
+    // and only the standard library's rules cite one. Consent stays required there.
     let report = check_text(own);
-    assert!(report.diagnostics.is_empty(), "{:#?}", described(&report));
+    assert_eq!(codes(&report), vec![Code::J0311, Code::J0401], "{:#?}", described(&report));
     let unknown = own.replace("consent marketing outside", "consent marketting outside");
     assert!(codes(&check_text(&unknown)).contains(&Code::J0207));
 }

@@ -131,6 +131,18 @@ fn a_condition_of_one_name_or_one_call_reads_as_the_same_tree_as_inside_a_longer
         let ExprKind::Binary { lhs, .. } = slow.kind else { panic!("`{condition} and x` is not a binary") };
         assert_eq!(fast, *lhs, "`{condition}` reads differently alone");
     }
+    // The same for an argument: `f(A, y)` reads A by the fast path for one name, `f(A and z, y)`
+    // by the whole expression grammar.
+    for argument in ["sms", "event.channel", "true", "nothing", "notice", "g(z)", "\"s\"", "1d"] {
+        let first_argument = |condition: Expr| match condition.kind {
+            ExprKind::Call { mut args, .. } => args.remove(0),
+            other => panic!("not a call: {other:?}"),
+        };
+        let fast = first_argument(first_condition(&format!("if f({argument}, y) {{ exit }}")));
+        let slow = first_argument(first_condition(&format!("if f({argument} and z, y) {{ exit }}")));
+        let ExprKind::Binary { lhs, .. } = slow.kind else { panic!("`{argument} and z` is not a binary") };
+        assert_eq!(fast, *lhs, "argument `{argument}` reads differently alone");
+    }
     assert!(matches!(first_condition("if true { exit }").kind, ExprKind::Bool(true)));
     assert!(matches!(first_condition("if not x { exit }").kind, ExprKind::Unary { .. }));
 }

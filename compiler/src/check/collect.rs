@@ -19,8 +19,9 @@ pub fn collect(sources: &Sources, sink: &mut Sink) -> Model {
     let mut model = Model::default();
     for file in &sources.files {
         let Some(ast) = &file.ast else { continue };
+        let in_std = matches!(file.origin, crate::project::Origin::Std(_));
         for item in &ast.items {
-            collect_item(file.id, item, &mut model, sink);
+            collect_item(file.id, in_std, item, &mut model, sink);
         }
     }
     model
@@ -47,7 +48,7 @@ fn insert_unique<T>(
     map.insert(name.name.clone(), value);
 }
 
-fn collect_item(file: FileId, item: &Item, model: &mut Model, sink: &mut Sink) {
+fn collect_item(file: FileId, in_std: bool, item: &Item, model: &mut Model, sink: &mut Sink) {
     match item {
         Item::Import(_) => {}
         Item::Profile(profile) => {
@@ -90,7 +91,7 @@ fn collect_item(file: FileId, item: &Item, model: &mut Model, sink: &mut Sink) {
             }
         }
         Item::Channel(channel) => {
-            let value = channel_of(file, channel, sink);
+            let value = channel_of(file, in_std, channel, sink);
             insert_unique(&mut model.channels, "channel", &channel.name, file, value, |c| c.def, sink);
         }
         Item::Message(message) => {
@@ -214,7 +215,9 @@ pub fn type_of(file: FileId, ty: &ast::TypeExpr, sink: &mut Sink) -> Type {
     }
 }
 
-fn channel_of(file: FileId, channel: &ast::Channel, sink: &mut Sink) -> model::Channel {
+/// `in_std`: the channel is the standard library's, where every rule cites its source; only there
+/// may a rule waive consent (`consent ... outside window`, J0311).
+fn channel_of(file: FileId, in_std: bool, channel: &ast::Channel, sink: &mut Sink) -> model::Channel {
     let mut result = model::Channel {
         def: def(file, &channel.name),
         window_secs: None,
@@ -285,9 +288,28 @@ fn channel_of(file: FileId, channel: &ast::Channel, sink: &mut Sink) -> model::C
                 result.supports = Some(supported);
             }
             ChannelRule::TemplateRequiredOutsideWindow { .. } => result.template_required_outside_window = true,
-            ChannelRule::ConsentOutsideWindow { category, .. } => {
-                if check_category(file, category, sink) {
+            ChannelRule::ConsentOutsideWindow { category, span } => {
+                if !check_category(file, category, sink) {
+                    continue;
+                }
+                if in_std {
                     result.consent_outside_window.push(category.name.clone());
+                } else {
+                    sink.push(
+                        Diagnostic::new(
+                            Code::J0311,
+                            format!("`consent {} outside window` is honoured only on the standard library's channels", category.name),
+                            file,
+                            *span,
+                        )
+                        .with_label("would waive consent inside the window")
+                        .with_note(
+                            "only a platform's policy can waive consent inside its window (std's messenger: MSGR-WIN-1); \
+                             laws such as TCPA and the ePrivacy rules know no window",
+                        )
+                        .with_help("delete the rule; marketing on this channel needs `consent(...)` as everywhere")
+                        .with_suggestion("delete the rule", *span, ""),
+                    );
                 }
             }
             ChannelRule::Keywords { words, .. } => result.keywords.extend(words.iter().map(|w| w.name.clone())),

@@ -416,22 +416,22 @@ fn check_send(
     let needs_consent = rules::CONSENT_REQUIRED.iter().find(|(category, _)| *category == message.category);
     let consent_text = match needs_consent {
         Some((_, source)) => {
-            let inside = channel
+            let waiver = channel
                 .filter(|c| c.consent_outside_window.contains(&message.category))
-                .map(|c| (c, in_window_bound(message, elapsed, deferral)));
+                .map(|_| in_window_bound(message, elapsed, deferral));
             if proof.consent.facts.id(fact.0, fact.1).is_some_and(|id| analyses::holds(proof.facts, id)) {
                 format!("consent({}, {})", fact.0, fact.1)
-            } else if let Some((_, Some((bound, window)))) = inside {
+            } else if let Some(Ok((bound, window))) = waiver {
                 format!(
                     "not required inside the {} window: sent at most {} after the contact's last message, within {}",
                     fact.0,
-                    format_duration(bound),
+                    format_window(bound),
                     format_window(window)
                 )
             } else {
-                // The channel waives consent inside its window, but this send is not proved inside.
-                let waiver = inside.map(|(c, _)| (c, elapsed.map(|e| e.window)));
-                consent_violation(proof.consent, graph, index, node, message_name, fact, source, waiver, sink);
+                // Either no waiver, or the channel's waiver does not apply to this send.
+                let why_not = waiver.and_then(Result::err);
+                consent_violation(proof.consent, graph, index, node, message_name, fact, source, why_not, sink);
                 "missing".to_owned()
             }
         }
@@ -509,22 +509,44 @@ pub fn describe_node(node: &Node) -> String {
     format!("{} ({what})", node.id)
 }
 
-#[allow(clippy::too_many_arguments)]
 /// For a free-form send on a channel that waives consent inside its window: the proved bound on
 /// the time since the contact's last message, quiet-hour deferral included, and the window, when
-/// the bound is inside the window. Templates and tagged messages are not waived: the waiver is
-/// for the conversation the contact started (MSGR-WIN-1), and tags may not carry promotions.
+/// the bound is inside the window; otherwise why the waiver does not apply. Templates and tagged
+/// messages are not waived: the waiver is for the conversation the contact started
+/// (MSGR-WIN-1), and tags may not carry promotions.
 fn in_window_bound(
     message: &crate::model::Message,
     elapsed: Option<&Elapsed>,
     deferral: Option<u64>,
-) -> Option<(u64, u64)> {
-    if message.is_template || message.tag.is_some() {
-        return None;
+) -> Result<(u64, u64), String> {
+    if message.is_template {
+        return Err("a template is not part of the contact's conversation".to_owned());
     }
-    let elapsed = elapsed?;
-    let bound = elapsed.max?.checked_add(deferral.unwrap_or(0))?;
-    (bound <= elapsed.window).then_some((bound, elapsed.window))
+    if let Some(tag) = &message.tag {
+        return Err(format!("it is sent under tag {tag}, and tags may not carry promotions"));
+    }
+    let Some(elapsed) = elapsed else {
+        return Err("the channel declares no `window`, so no send is inside one".to_owned());
+    };
+    let window = format_window(elapsed.window);
+    let Some(max) = elapsed.max else {
+        return Err(format!("it is not proved to be within {window} of the contact's last message"));
+    };
+    let deferred = deferral.unwrap_or(0);
+    let bound = max.saturating_add(deferred);
+    if bound <= elapsed.window {
+        return Ok((bound, elapsed.window));
+    }
+    let how = if deferred > 0 && max <= elapsed.window {
+        format!(
+            "it is sent up to {} after the contact's last message, and quiet hours may defer it {} more",
+            format_window(max),
+            format_window(deferred)
+        )
+    } else {
+        format!("it is sent up to {} after the contact's last message", format_window(max))
+    };
+    Err(format!("{how}; the window is {window}"))
 }
 
 #[allow(clippy::too_many_arguments)] // One call site; a struct would only rename the parameters.
@@ -536,7 +558,7 @@ fn consent_violation(
     message_name: &str,
     fact: (&str, &str),
     source: &str,
-    waiver: Option<(&crate::model::Channel, Option<u64>)>,
+    waiver_refused: Option<String>,
     sink: &mut Sink,
 ) {
     // A path on which the consent is never established.
@@ -554,11 +576,9 @@ fn consent_violation(
         "guard the send with `if consent({0}, {1}) {{ ... }}`, or ask first with `request consent {0} {1} via ...`",
         fact.0, fact.1
     ));
-    if let Some((channel, window)) = waiver {
-        let window = window.or(channel.window_secs).map_or_else(|| "messaging".to_owned(), format_window);
+    if let Some(why) = waiver_refused {
         diagnostic = diagnostic.with_note(format!(
-            "{} needs no consent for {} inside its {window} window, but this send is not proved to be inside it \
-             (a free-form message, at most the window after the contact's last message, quiet hours included)",
+            "{} needs no consent for {} inside its messaging window, but not here: {why}",
             fact.0, fact.1
         ));
     }
@@ -1049,5 +1069,43 @@ fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
                 break;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{in_window_bound, Elapsed};
+    use crate::model::{Def, Message};
+    use crate::span::{FileId, Span};
+
+    fn promotion(tag: Option<&str>, is_template: bool) -> Message {
+        Message {
+            def: Def { file: FileId(0), span: Span::new(0, 0) },
+            channel: "messenger".to_owned(),
+            category: "marketing".to_owned(),
+            tag: tag.map(str::to_owned),
+            outcomes: Vec::new(),
+            is_template,
+        }
+    }
+
+    #[test]
+    fn the_consent_waiver_needs_a_free_form_send_proved_inside_the_window_with_deferral() {
+        let hours = |h: u64| h * 3600;
+        let inside = Elapsed { min: 0, max: Some(hours(2)), window: hours(24) };
+        assert_eq!(
+            in_window_bound(&promotion(None, false), Some(&inside), Some(hours(11))),
+            Ok((hours(13), hours(24)))
+        );
+        // 2h, and a deferral of 23h: up to 25h, outside.
+        let deferred_out = in_window_bound(&promotion(None, false), Some(&inside), Some(hours(23)));
+        assert!(deferred_out.unwrap_err().contains("quiet hours may defer it 23h more"));
+        let refused =
+            |message: &Message, elapsed: Option<&Elapsed>| in_window_bound(message, elapsed, None).unwrap_err();
+        assert!(refused(&promotion(None, true), Some(&inside)).starts_with("a template"));
+        assert!(refused(&promotion(Some("HUMAN_AGENT"), false), Some(&inside)).contains("tag HUMAN_AGENT"));
+        assert!(refused(&promotion(None, false), None).contains("no `window`"));
+        let unbounded = Elapsed { min: 0, max: None, window: hours(24) };
+        assert!(refused(&promotion(None, false), Some(&unbounded)).contains("not proved"));
     }
 }

@@ -1186,10 +1186,10 @@ impl<'a> Lowerer<'a> {
             return Vec::new();
         }
         let children = pair.into_inner();
-        // Exactly the room the steps need (lines that fail to parse aside): a Vec that is pushed
-        // to starts with room for four, and most blocks hold one or two steps, so spare room was
-        // most of a large journey's tree and of the memory its walks read.
-        let mut steps = Vec::with_capacity(children.len());
+        // Exactly the room the steps need: a Vec that is pushed to starts with room for four,
+        // and most blocks hold one or two steps, so spare room was most of a large journey's tree
+        // and of the memory its walks read. (Counting is cheap: pest's pairs are an index.)
+        let mut steps = Vec::with_capacity(children.clone().filter(|p| p.as_rule() == Rule::step).count());
         for child in children.filter(|p| !is_noise(p.as_rule())) {
             match child.as_rule() {
                 Rule::step => {
@@ -1406,7 +1406,7 @@ impl<'a> Lowerer<'a> {
         }
         let children = pair.into_inner();
         // Exact room, as for a block's steps.
-        let mut arms = Vec::with_capacity(children.len());
+        let mut arms = Vec::with_capacity(children.clone().filter(|p| p.as_rule() == Rule::arm).count());
         for child in children.filter(|p| !is_noise(p.as_rule())) {
             match child.as_rule() {
                 Rule::arm => {
