@@ -42,7 +42,10 @@ pub struct Chunk {
     pub insertions: Vec<usize>,
     /// Synthetic `}` to append at the end, for open blocks the indentation did not place.
     pub missing_closers: usize,
-    /// Byte ranges (file offsets) to replace with spaces before parsing.
+    /// Byte ranges (file offsets) to replace with spaces before parsing. In byte order while a
+    /// line is scanned (`opens_type_argument` relies on that); an unterminated string's range is
+    /// added when its line ends and covers the ranges found inside it, which is harmless, since
+    /// every range just becomes spaces.
     pub blanks: Vec<Range<usize>>,
     /// Nested deeper than the limit: reported, and not parsed at all.
     pub too_deep: bool,
@@ -447,7 +450,8 @@ impl Scanner<'_> {
     /// Whether the `<` at `i` follows the word `set` or `list` (spaces between allowed).
     fn opens_type_argument(&self, i: usize) -> bool {
         // pest sees blanked bytes (controls, bidi marks) as spaces, so they count as blanks here.
-        // This line's blanks, in the order found, which is byte order.
+        // This line's blanks so far, in the order found, which is byte order (a backslash blanked
+        // with the character after it is inserted before that character's range).
         let line_blanks = self.blanks.get(self.line_blanks_from..).unwrap_or(&[]);
         let mut end = i;
         loop {
