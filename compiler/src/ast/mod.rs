@@ -478,8 +478,48 @@ pub struct Duration {
 /// `first_name`, `event.cart_url`, `profile.first_name`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Path {
-    pub segments: Vec<Ident>,
+    pub segments: Segments,
     pub span: Span,
+}
+
+/// The names of a path, read as a slice. One name, by far the most common path (`consent(sms,
+/// marketing)` holds two), is kept inline rather than in a vector of its own: a heap object less
+/// to build, to follow on every read, and to free.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segments {
+    One(Ident),
+    /// Two or more names (never fewer: `From<Vec<Ident>>` keeps one name inline).
+    Many(Vec<Ident>),
+}
+
+impl Segments {
+    pub fn as_slice(&self) -> &[Ident] {
+        match self {
+            Segments::One(name) => std::slice::from_ref(name),
+            Segments::Many(names) => names,
+        }
+    }
+}
+
+impl std::ops::Deref for Segments {
+    type Target = [Ident];
+
+    fn deref(&self) -> &[Ident] {
+        self.as_slice()
+    }
+}
+
+impl From<Vec<Ident>> for Segments {
+    fn from(mut names: Vec<Ident>) -> Segments {
+        match names.pop() {
+            Some(name) if names.is_empty() => Segments::One(name),
+            Some(name) => {
+                names.push(name);
+                Segments::Many(names)
+            }
+            None => Segments::Many(names),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

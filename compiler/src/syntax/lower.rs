@@ -425,11 +425,13 @@ impl<'a> Lowerer<'a> {
         let first = text.split('.').next().unwrap_or(text);
         let start = self.offset + pair.as_span().start();
         let first_span = Span::new(span.start(), self.chunk.file_offset(start + first.len()).max(span.start()));
-        let mut segments = vec![self.name(first, first_span)];
-        if first.len() < text.len() {
-            segments.extend(pair.into_inner().filter(|p| p.as_rule() == Rule::ident).map(|p| self.ident(p)));
+        let first = self.name(first, first_span);
+        if first.name.len() == text.len() {
+            return Path { segments: Segments::One(first), span };
         }
-        Path { segments, span }
+        let mut segments = vec![first];
+        segments.extend(pair.into_inner().filter(|p| p.as_rule() == Rule::ident).map(|p| self.ident(p)));
+        Path { segments: Segments::from(segments), span }
     }
 
     fn ident_list(&mut self, pair: Pair<'_, Rule>) -> Vec<Ident> {
