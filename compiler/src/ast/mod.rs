@@ -510,14 +510,10 @@ impl std::ops::Deref for Segments {
 }
 
 impl From<Vec<Ident>> for Segments {
-    fn from(mut names: Vec<Ident>) -> Segments {
-        match names.pop() {
-            Some(name) if names.is_empty() => Segments::One(name),
-            Some(name) => {
-                names.push(name);
-                Segments::Many(names)
-            }
-            None => Segments::Many(names),
+    fn from(names: Vec<Ident>) -> Segments {
+        match <[Ident; 1]>::try_from(names) {
+            Ok([name]) => Segments::One(name),
+            Err(names) => Segments::Many(names),
         }
     }
 }

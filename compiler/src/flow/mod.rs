@@ -416,23 +416,27 @@ fn check_send(
     let needs_consent = rules::CONSENT_REQUIRED.iter().find(|(category, _)| *category == message.category);
     let consent_text = match needs_consent {
         Some((_, source)) => {
-            let waiver = channel
-                .filter(|c| c.consent_outside_window.contains(&message.category))
-                .map(|_| in_window_bound(message, elapsed, deferral));
             if proof.consent.facts.id(fact.0, fact.1).is_some_and(|id| analyses::holds(proof.facts, id)) {
                 format!("consent({}, {})", fact.0, fact.1)
-            } else if let Some(Ok((bound, window))) = waiver {
-                format!(
-                    "not required inside the {} window: sent at most {} after the contact's last message, within {}",
-                    fact.0,
-                    format_window(bound),
-                    format_window(window)
-                )
             } else {
-                // Either no waiver, or the channel's waiver does not apply to this send.
-                let why_not = waiver.and_then(Result::err);
-                consent_violation(proof.consent, graph, index, node, message_name, fact, source, why_not, sink);
-                "missing".to_owned()
+                // Only without consent does a channel's waiver matter (and cost its words).
+                let waiver = channel
+                    .filter(|c| c.consent_outside_window.contains(&message.category))
+                    .map(|_| in_window_bound(message, elapsed, deferral));
+                match waiver {
+                    Some(Ok((bound, window))) => format!(
+                        "not required inside the {} window: sent at most {} after the contact's last message, within {}",
+                        fact.0,
+                        format_window(bound),
+                        format_window(window)
+                    ),
+                    // No waiver, or the channel's waiver does not apply to this send.
+                    refused => {
+                        let why_not = refused.and_then(Result::err);
+                        consent_violation(proof.consent, graph, index, node, message_name, fact, source, why_not, sink);
+                        "missing".to_owned()
+                    }
+                }
             }
         }
         None => match cx.consent_not_required.get(message.category.as_str()) {
@@ -528,9 +532,11 @@ fn in_window_bound(
     let Some(elapsed) = elapsed else {
         return Err("the channel declares no `window`, so no send is inside one".to_owned());
     };
-    let window = format_window(elapsed.window);
     let Some(max) = elapsed.max else {
-        return Err(format!("it is not proved to be within {window} of the contact's last message"));
+        return Err(format!(
+            "it is not proved to be within {} of the contact's last message",
+            format_window(elapsed.window)
+        ));
     };
     let deferred = deferral.unwrap_or(0);
     let bound = max.saturating_add(deferred);
@@ -546,7 +552,7 @@ fn in_window_bound(
     } else {
         format!("it is sent up to {} after the contact's last message", format_window(max))
     };
-    Err(format!("{how}; the window is {window}"))
+    Err(format!("{how}; the window is {}", format_window(elapsed.window)))
 }
 
 #[allow(clippy::too_many_arguments)] // One call site; a struct would only rename the parameters.

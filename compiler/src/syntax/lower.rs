@@ -1351,8 +1351,7 @@ impl<'a> Lowerer<'a> {
                     else_start = Some(self.span(&child).start());
                     after_else = true;
                 }
-                Rule::expr => condition = self.expr(child),
-                Rule::path => condition = self.name_or_call(child, &mut children),
+                Rule::expr | Rule::path => condition = self.condition(child, &mut children),
                 Rule::step_block if after_else => else_steps = Some(self.step_block(child)),
                 Rule::step_block => {
                     let steps = self.step_block(child);
@@ -1368,8 +1367,7 @@ impl<'a> Lowerer<'a> {
                     let mut parts = significant(child).peekable();
                     while let Some(part) = parts.next() {
                         match part.as_rule() {
-                            Rule::expr => link_condition = self.expr(part),
-                            Rule::path => link_condition = self.name_or_call(part, &mut parts),
+                            Rule::expr | Rule::path => link_condition = self.condition(part, &mut parts),
                             Rule::step_block => steps = self.step_block(part),
                             _ => {}
                         }
@@ -1552,14 +1550,18 @@ impl<'a> Lowerer<'a> {
         self.required_node(result, span, "an expression")
     }
 
-    /// A condition read by the grammar's fast path: one name, or one call when `args` follow it.
-    fn name_or_call<'i, I>(&mut self, path: Pair<'i, Rule>, rest: &mut std::iter::Peekable<I>) -> Option<Expr>
+    /// An `if` or `else if` condition: an `expr`, or the grammar's fast path for one name or one
+    /// call (a `path`, and its `args` when they follow it among `rest`).
+    fn condition<'i, I>(&mut self, first: Pair<'i, Rule>, rest: &mut std::iter::Peekable<I>) -> Option<Expr>
     where
         I: Iterator<Item = Pair<'i, Rule>>,
     {
+        if first.as_rule() != Rule::path {
+            return self.expr(first);
+        }
         match rest.next_if(|next| next.as_rule() == Rule::args) {
-            Some(args) => self.call(path, args),
-            None => self.atom(path),
+            Some(args) => self.call(first, args),
+            None => self.atom(first),
         }
     }
 
