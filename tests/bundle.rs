@@ -329,7 +329,7 @@ journey trail_shoes {
     assert_eq!(records.len(), 1, "{records:#?}");
     assert_eq!(
         records[0]["consent"],
-        "not required inside the messenger window: sent at most 13h after the contact's last message, within 24h"
+        "not required inside the messenger window: sent at most 15h after the contact's last message, within 24h"
     );
 }
 

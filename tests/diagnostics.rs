@@ -2,7 +2,7 @@
 //!
 //! `tests/fixtures/diagnostics/J0101_what_it_shows.journey` must report J0101 (exit 1), and
 //! `J0101_what_it_shows.fixed.journey` must report nothing (exit 0). A fixture for a warning
-//! (J0305, J0306, J0407, J0501, J0505) must report its code and still exit 0, and exit 1 under
+//! (J0305, J0306, J0501, J0505) must report its code and still exit 0, and exit 1 under
 //! `--deny warnings`.
 //! Each failing fixture has a snapshot with its source and the rendered output (rich format, no
 //! colour) together. The directory has no `journey.toml`, so each file is a project of its own.

@@ -103,7 +103,7 @@ codes! {
     J0404, Error, "human-agent tag outside a handoff";
     J0405, Error, "withdrawn tag";
     J0406, Error, "quiet hours missing or weaker than the law";
-    J0407, Warning, "quiet-hour deferral can close the window";
+    J0407, Error, "quiet-hour hold can take a send past its window";
     J0408, Error, "send in business hours that overlap quiet hours";
     J0409, Error, "frequency cap exceeded";
     J0410, Error, "marketing SMS without opt-out wording";

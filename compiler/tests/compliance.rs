@@ -542,7 +542,8 @@ fn the_evidence_of_cart_recovery_names_the_consent_each_send_relies_on() {
     assert_eq!(evidence.len(), 2, "{evidence:#?}");
     let reminder = evidence.iter().find(|e| e.message == "cart_reminder").unwrap();
     assert_eq!((reminder.channel.as_str(), reminder.category.as_str()), ("sms", "marketing"));
-    assert!(reminder.quiet_hours.starts_with("deferred up to 11h"), "{}", reminder.quiet_hours);
+    // 11h on the clock, 13h when the clocks go back two hours in the night (Antarctica/Troll).
+    assert!(reminder.quiet_hours.starts_with("deferred up to 13h"), "{}", reminder.quiet_hours);
     let update = evidence.iter().find(|e| e.message == "shipped_update").unwrap();
     assert_eq!(update.form, "template");
 }
@@ -580,11 +581,13 @@ fn a_messenger_promotion_inside_the_window_needs_no_consent_and_the_evidence_say
     assert!(report.diagnostics.is_empty(), "{:#?}", described(&report));
     let evidence = &report.flow.evidence;
     assert_eq!(evidence.len(), 1, "{evidence:#?}");
-    // 2h, and up to 11h more if quiet hours defer it.
+    // 2h, and up to 13h more if quiet hours hold it (11h on the clock, 2h more when clocks go back).
     assert_eq!(
         evidence[0].consent,
-        "not required inside the messenger window: sent at most 13h after the contact's last message, within 24h"
+        "not required inside the messenger window: sent at most 15h after the contact's last message, within 24h"
     );
+    // The record's bound is the same, the hold included.
+    assert_eq!(evidence[0].window_max_secs, Some(15 * 3600));
 }
 
 #[test]
@@ -606,19 +609,19 @@ fn a_messenger_promotion_not_proved_inside_the_window_needs_consent_and_says_so(
 
 #[test]
 fn quiet_hours_that_can_push_a_messenger_promotion_past_the_window_take_the_waiver_away() {
-    // 14h after the contact's message, an 11h deferral can reach 25h: not inside 24h. The send
-    // itself is inside the window, so J0407 warns about the deferral as well.
+    // 14h after the contact's message, a 13h hold can reach 27h: not inside 24h. The send
+    // itself is inside the window, so J0407 reports the hold as well.
     let report = check_text(&messenger_promotion("    wait 14h\n"));
     assert_eq!(codes(&report), vec![Code::J0401, Code::J0407], "{:#?}", described(&report));
     assert!(
         report.diagnostics[0].notes.iter().any(|n| n.ends_with(
-            "it is sent up to 14h after the contact's last message, and quiet hours may defer it 11h more; the window is 24h"
+            "it is sent up to 14h after the contact's last message, and quiet hours may hold it 13h more; the window is 24h"
         )),
         "{:#?}",
         report.diagnostics[0].notes
     );
-    // 13h after it, the deferral still ends inside the window.
-    let report = check_text(&messenger_promotion("    wait 13h\n"));
+    // 11h after it, the longest hold still ends inside the window.
+    let report = check_text(&messenger_promotion("    wait 11h\n"));
     assert!(report.diagnostics.is_empty(), "{:#?}", described(&report));
     assert!(report.flow.evidence[0].consent.contains("at most 24h after"), "{:#?}", report.flow.evidence);
 }
@@ -656,7 +659,7 @@ fn the_consent_waiver_is_a_channel_rule_other_channels_do_not_have() {
 }
 
 channel chat {
-  window 12h after inbound
+  window 14h after inbound
   consent marketing outside window
 }
 

@@ -479,7 +479,7 @@ fn compliance<'a>(project: &'a Project<'a>, graph: &'a Graph) -> Map<&'a str, Co
                 channel: &e.channel,
                 category: &e.category,
                 consent: &e.consent,
-                window_max_s: project.window_bound(e),
+                window_max_s: e.window_max_secs,
                 window_s: e.window_secs,
                 form: &e.form,
                 quiet_hours: &e.quiet_hours,

@@ -20,8 +20,6 @@ pub(super) struct Project<'a> {
     pub segments: BTreeMap<&'a str, &'a ast::Expr>,
     pub messages: BTreeMap<&'a str, &'a ast::Message>,
     pub journeys: BTreeMap<&'a str, &'a ast::Journey>,
-    /// How long quiet hours can hold a send of a category they apply to (the analyses' own rule).
-    pub quiet_hours_secs: Option<u64>,
     indexes: Vec<LineIndex>,
     pub sources: Vec<SourceHash<'a>>,
     pub policies: Policies<'a>,
@@ -89,15 +87,12 @@ impl<'a> Project<'a> {
                 _ => {}
             }
         }
-        let quiet_hours_secs =
-            crate::flow::Context::new(&report.sources, &report.model).quiet_hours.map(|q| q.length_secs());
         Project {
             report,
             model: &report.model,
             segments,
             messages,
             journeys,
-            quiet_hours_secs,
             indexes: report.sources.files.iter().map(|f| LineIndex::new(&f.text)).collect(),
             sources: sources(report),
             policies: policies(report),
@@ -109,17 +104,6 @@ impl<'a> Project<'a> {
         let (name, text) = self.report.sources.file(file).map_or(("", ""), |f| (f.name.as_str(), f.text.as_str()));
         let at = self.indexes.get(file.0 as usize).map(|i| i.line_col_chars(text, span.start()));
         Source { file: name, line: at.map_or(0, |a| a.line + 1), col: at.map_or(0, |a| a.col + 1) }
-    }
-
-    /// The bound on the time since the contact's last inbound message when the message is
-    /// handed to the channel: the analyses' bound where the contact reaches the send, plus the
-    /// longest that quiet hours can then hold it. `None`: unbounded, or no window.
-    pub fn window_bound(&self, evidence: &crate::flow::SendEvidence) -> Option<u64> {
-        let deferral = self
-            .quiet_hours_secs
-            .filter(|_| crate::flow::rules::QUIET_HOURS_APPLY_TO.contains(&evidence.category.as_str()))
-            .unwrap_or(0);
-        evidence.window_max_secs.and_then(|max| max.checked_add(deferral))
     }
 
     /// Whether `name` is a field of `entry_event`: in `entry on E where ...` a bare name is a

@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 
 use super::graph::{Graph, Node, NodeIndex, NodeKind};
+use super::rules;
 use super::solve::Analysis;
 use super::Context;
 use crate::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
@@ -164,13 +165,27 @@ pub struct Consent {
     /// Per edge, where its facts start in `edge_fact_ids` (and the total at the end).
     edge_fact_start: Vec<usize>,
     edge_fact_ids: Vec<usize>,
-    /// The facts that hold where the journey begins: its audience and entry condition.
+    /// Per edge, where the facts it revokes start in `edge_kill_ids` (and the total at the end).
+    /// An edge revokes before it establishes: a STOP and then a granted request leave consent.
+    edge_kill_start: Vec<usize>,
+    edge_kill_ids: Vec<usize>,
+    /// The facts that hold where the journey begins: its audience and entry condition, less
+    /// what its entry event revokes.
     start: FactSet,
+}
+
+/// What an edge or the entry revokes, before the fact numbers are all known.
+#[derive(Debug, Clone)]
+enum Revokes {
+    /// Every category on the channel (an opt-out keyword on SMS, an email unsubscribe).
+    Channel(String),
+    /// One (channel, category): a declined consent request.
+    Fact(String, String),
 }
 
 impl Consent {
     /// Reads every condition and consent request of `graph` once: the facts each edge
-    /// establishes, and those its audience and entry condition imply.
+    /// establishes and revokes, and those its audience and entry condition imply.
     pub fn new(cx: &Context<'_>, graph: &Graph) -> Consent {
         let edges = EdgeNumbers::new(graph);
         let mut reader = FactReader {
@@ -180,22 +195,63 @@ impl Consent {
             failed: Vec::new(),
             failed_before: FactSet::default(),
         };
-        let mut edge_fact_start = Vec::with_capacity(edges.first.last().map_or(1, |total| total + 1));
+        let edge_total = edges.first.last().map_or(0, |total| *total);
+        let mut edge_fact_start = Vec::with_capacity(edge_total + 1);
         edge_fact_start.push(0);
         let mut edge_fact_ids = Vec::new();
         let mut set = FactSet::default();
+        let mut revoked: Vec<(usize, Revokes)> = Vec::new();
+        let mut number = 0;
         for node in &graph.nodes {
+            let replies_may_opt_out = replies_may_revoke(cx, node);
             for edge in 0..node.edges.len() {
                 reader.edge_facts(node, edge, &mut set);
                 edge_fact_ids.extend(set.ids());
                 edge_fact_start.push(edge_fact_ids.len());
+                if let Some(channel) = &replies_may_opt_out {
+                    revoked.push((number, Revokes::Channel(channel.clone())));
+                }
+                if let Some(revokes) = node.edges.get(edge).and_then(|e| edge_revokes(node, &e.label)) {
+                    revoked.push((number, revokes));
+                }
+                number += 1;
             }
         }
         let mut start = FactSet::default();
         for condition in graph.audience.iter().chain(graph.entry_condition.iter()) {
             start.union_with(&reader.implied(condition, true, 0));
         }
-        Consent { facts: reader.facts, edges, edge_fact_start, edge_fact_ids, start }
+        let facts = reader.facts;
+        // Every fact is numbered now: what each revocation names can be listed.
+        let ids_of = |revokes: &Revokes| -> Vec<usize> {
+            match revokes {
+                Revokes::Channel(channel) => {
+                    facts.ids.get(channel).map(|c| c.values().copied().collect()).unwrap_or_default()
+                }
+                Revokes::Fact(channel, category) => facts.id(channel, category).into_iter().collect(),
+            }
+        };
+        if let Some(revokes) = graph.entry_event.as_deref().and_then(event_revokes) {
+            // The entry event revoked consent before the run began, whatever the audience said
+            // when it was evaluated: a runtime may evaluate it before the revocation is stored.
+            let mut kept = FactSet::default();
+            let gone = ids_of(&revokes);
+            for id in start.ids().filter(|id| !gone.contains(id)) {
+                kept.insert(id);
+            }
+            start = kept;
+        }
+        let mut edge_kill_start = Vec::with_capacity(edge_total + 1);
+        edge_kill_start.push(0);
+        let mut edge_kill_ids = Vec::new();
+        let mut pending = revoked.iter().peekable();
+        for number in 0..edge_total {
+            while let Some((_, revokes)) = pending.next_if(|(n, _)| *n == number) {
+                edge_kill_ids.extend(ids_of(revokes));
+            }
+            edge_kill_start.push(edge_kill_ids.len());
+        }
+        Consent { facts, edges, edge_fact_start, edge_fact_ids, edge_kill_start, edge_kill_ids, start }
     }
 
     /// The state where the journey begins.
@@ -205,11 +261,30 @@ impl Consent {
 
     /// The facts taking edge `edge` of node `node` establishes.
     fn added(&self, node: NodeIndex, edge: usize) -> &[usize] {
-        let Some(number) = self.edges.of(node, edge) else { return &[] };
-        match (self.edge_fact_start.get(number), self.edge_fact_start.get(number + 1)) {
-            (Some(&from), Some(&to)) => self.edge_fact_ids.get(from..to).unwrap_or(&[]),
+        Self::slice(&self.edges, &self.edge_fact_start, &self.edge_fact_ids, node, edge)
+    }
+
+    /// The facts taking edge `edge` of node `node` revokes.
+    fn removed(&self, node: NodeIndex, edge: usize) -> &[usize] {
+        Self::slice(&self.edges, &self.edge_kill_start, &self.edge_kill_ids, node, edge)
+    }
+
+    fn slice<'s>(edges: &EdgeNumbers, start: &[usize], ids: &'s [usize], node: NodeIndex, edge: usize) -> &'s [usize] {
+        let Some(number) = edges.of(node, edge) else { return &[] };
+        match (start.get(number), start.get(number + 1)) {
+            (Some(&from), Some(&to)) => ids.get(from..to).unwrap_or(&[]),
             _ => &[],
         }
+    }
+
+    /// Whether taking edge `edge` of node `node` revokes fact `id`.
+    pub fn revokes(&self, node: NodeIndex, edge: usize, id: usize) -> bool {
+        self.removed(node, edge).contains(&id)
+    }
+
+    /// Whether fact `id` holds where the journey begins.
+    pub fn holds_at_start(&self, id: usize) -> bool {
+        self.start.ids().any(|i| i == id)
     }
 
     /// Whether taking edge `edge` of node `node` establishes fact `id`.
@@ -300,6 +375,36 @@ impl FactReader<'_> {
     }
 }
 
+/// What an event revokes when it arrives (`rules::REVOCATIONS`).
+fn event_revokes(event: &str) -> Option<Revokes> {
+    rules::REVOCATIONS.iter().find(|r| r.event == event).map(|r| Revokes::Channel(r.channel.to_owned()))
+}
+
+/// What taking the edge labelled `label` of `node` revokes: a revoking event's arm of a
+/// `wait for`, or the `declined` arm of a consent request (that one consent).
+fn edge_revokes(node: &Node, label: &str) -> Option<Revokes> {
+    match &node.kind {
+        NodeKind::WaitFor { .. } => event_revokes(label),
+        NodeKind::ConsentRequest { channel, category, .. } if label == "declined" => {
+            Some(Revokes::Fact(channel.clone(), category.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// The channel whose consents every edge of `node` may have lost: a node that waits for the
+/// contact's answer to a message on a channel with opt-out keywords (SMS). The contact may answer
+/// STOP; that is no outcome of the message, so the node keeps waiting, but the runtime has
+/// revoked every consent on the channel, whichever edge the node then takes (CTIA-STOP).
+fn replies_may_revoke(cx: &Context<'_>, node: &Node) -> Option<String> {
+    if !matches!(node.kind, NodeKind::Ask { .. } | NodeKind::ConsentRequest { .. }) {
+        return None;
+    }
+    let message = cx.model.messages.get(node.kind.sent_message()?)?;
+    let channel = cx.model.channels.get(&message.channel)?;
+    channel.keywords.iter().any(|k| rules::is_opt_out_keyword(k)).then(|| message.channel.clone())
+}
+
 fn bare_name(expr: &Expr) -> Option<&str> {
     match &expr.kind {
         ExprKind::Path(path) => match path.segments.as_slice() {
@@ -329,6 +434,11 @@ impl Analysis for Consent {
             return;
         }
         for (edge, state) in out.chunks_mut(width).enumerate().take(node.edges.len()) {
+            for &id in self.removed(index, edge) {
+                if let Some(word) = state.get_mut(id / 64) {
+                    *word &= !(1 << (id % 64));
+                }
+            }
             for &id in self.added(index, edge) {
                 if let Some(word) = state.get_mut(id / 64) {
                     *word |= 1 << (id % 64);
@@ -340,78 +450,184 @@ impl Analysis for Consent {
 
 // ---------------------------------------------------------------------------------------------
 // Windows: for each channel with a messaging window, the time since the contact's last inbound
-// message on it, as an interval, and the window that message opened. A state has one entry per
-// windowed channel of the project, in [`Context::windowed_channels`] order.
+// message on it, kept apart per opener: a message that opened a 24h window and an ad reply that
+// opened 7 days are different facts, and joining them into one interval would compare 4 days
+// after the ad with 24 hours. A state has one component per (windowed channel, opener class),
+// in [`WindowClasses`] order; the first class of each channel is "the contact has not written".
 
-/// Time since the contact's last message on a channel: `[min, max]` seconds, `max` `None` for
-/// "unbounded"; `min == u64::MAX` when no path has a message at all.
+/// Time since the contact's last message on a channel, on the paths where that message is of one
+/// class: `[min, max]` seconds (`max` `None`: unbounded), and how much of `max` may be quiet-hour
+/// holds. `reached` is false when no path gets here with a last message of this class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Elapsed {
+    pub reached: bool,
     pub min: u64,
     pub max: Option<u64>,
-    /// The shortest window opened by the inbound messages this interval counts from.
-    pub window: u64,
+    /// Of `max`, the part that is quiet-hour holds on the path that gives it (for messages).
+    pub held: u64,
 }
 
 impl Elapsed {
-    pub fn never(window: u64) -> Elapsed {
-        Elapsed { min: u64::MAX, max: None, window }
-    }
+    /// No path has a last message of this class.
+    pub const NONE: Elapsed = Elapsed { reached: false, min: 0, max: Some(0), held: 0 };
+    /// A message of this class just arrived (or, for the "not written" class, the journey began).
+    pub const NOW: Elapsed = Elapsed { reached: true, min: 0, max: Some(0), held: 0 };
 
-    /// A message just arrived, opening a window of `window` seconds.
-    fn now(window: u64) -> Elapsed {
-        Elapsed { min: 0, max: Some(0), window }
-    }
-
-    fn plus(self, lo: u64, hi: Option<u64>) -> Elapsed {
+    fn plus(self, lo: u64, hi: Option<u64>, held: bool) -> Elapsed {
+        if !self.reached {
+            return self;
+        }
+        let max = match (self.max, hi) {
+            (Some(max), Some(hi)) => max.checked_add(hi),
+            _ => None,
+        };
         Elapsed {
+            reached: true,
             min: self.min.saturating_add(lo),
-            max: match (self.max, hi) {
-                (Some(max), Some(hi)) => max.checked_add(hi),
-                _ => None,
+            max,
+            // An unbounded time has no part to speak of (and a loop must not grow it forever).
+            held: match max {
+                None => 0,
+                Some(_) if held => self.held.saturating_add(hi.unwrap_or(0)),
+                Some(_) => self.held,
             },
-            window: self.window,
+        }
+    }
+
+    fn join(self, other: Elapsed) -> Elapsed {
+        match (self.reached, other.reached) {
+            (false, _) => other,
+            (_, false) => self,
+            _ => {
+                // The hold that goes with the larger bound (the witness path's).
+                let held = match (self.max, other.max) {
+                    (Some(a), Some(b)) if a > b => self.held,
+                    (Some(a), Some(b)) if a < b => other.held,
+                    (Some(a), Some(b)) if a == b => self.held.max(other.held),
+                    _ => 0,
+                };
+                Elapsed {
+                    reached: true,
+                    min: self.min.min(other.min),
+                    max: match (self.max, other.max) {
+                        (Some(x), Some(y)) => Some(x.max(y)),
+                        _ => None,
+                    },
+                    held,
+                }
+            }
         }
     }
 }
 
-/// What taking one edge does to every channel's interval, in this order: quiet hours may
-/// defer the node's send, time passes along the edge, and a reply or event may open a window.
+/// One class of a windowed channel's last inbound message: `window` `None` is "the contact has
+/// not written on this channel" (the journey began without a message on it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowClass {
+    pub channel: usize,
+    pub window: Option<u64>,
+}
+
+/// Every (windowed channel, opener) class of a project, grouped by channel in
+/// [`Context::windowed_channels`] order: first "not written", then each window length an inbound
+/// message can open on that channel (the channel's own, and any event's `window D`), shortest
+/// first.
+#[derive(Debug, Clone, Default)]
+pub struct WindowClasses {
+    classes: Vec<WindowClass>,
+    /// Per channel, where its classes start (and the total at the end).
+    first: Vec<usize>,
+}
+
+impl WindowClasses {
+    pub fn new(cx: &Context<'_>) -> WindowClasses {
+        let mut classes = Vec::new();
+        let mut first = Vec::new();
+        for (channel, (name, window)) in cx.windowed_channels().enumerate() {
+            first.push(classes.len());
+            let mut lengths = vec![window];
+            for event in cx.model.events.values() {
+                if event.inbound.as_deref() == Some(name) {
+                    lengths.push(event.window_secs.unwrap_or(window));
+                }
+            }
+            lengths.sort_unstable();
+            lengths.dedup();
+            classes.push(WindowClass { channel, window: None });
+            classes.extend(lengths.into_iter().map(|w| WindowClass { channel, window: Some(w) }));
+        }
+        first.push(classes.len());
+        WindowClasses { classes, first }
+    }
+
+    pub fn len(&self) -> usize {
+        self.classes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.classes.is_empty()
+    }
+
+    /// The components of one windowed channel: their positions in a state, and their classes.
+    pub fn of_channel(&self, channel: usize) -> std::ops::Range<usize> {
+        match (self.first.get(channel), self.first.get(channel + 1)) {
+            (Some(&from), Some(&to)) => from..to,
+            _ => 0..0,
+        }
+    }
+
+    pub fn class(&self, component: usize) -> Option<WindowClass> {
+        self.classes.get(component).copied()
+    }
+
+    /// The component of a message on `channel` that opens `window`.
+    fn component(&self, channel: usize, window: u64) -> Option<usize> {
+        self.of_channel(channel).find(|i| self.classes.get(*i).is_some_and(|c| c.window == Some(window)))
+    }
+}
+
+/// What taking one edge does to every channel's intervals, in this order: quiet hours may hold
+/// the node's send, time passes along the edge, and a reply or event may open a window.
 #[derive(Debug, Clone, Copy)]
 struct WindowStep {
-    defer: Option<u64>,
+    hold: Option<u64>,
     pass: Option<Passes>,
+    /// The component a message arriving on this edge makes the last one.
     open: Option<Opens>,
 }
 
 /// `[lo, hi]` seconds pass (`hi` `None`: an unbounded time).
 type Passes = (u64, Option<u64>);
 
-/// (windowed channel, window): a message arrives on the channel, opening a window that long.
-type Opens = (usize, u64);
+/// (windowed channel, component): a message arrives on the channel, of that opener class.
+type Opens = (usize, usize);
 
 pub struct Window<'a> {
     cx: &'a Context<'a>,
+    pub classes: WindowClasses,
     edges: EdgeNumbers,
     steps: Vec<WindowStep>,
 }
 
 impl<'a> Window<'a> {
-    /// Works out what each edge of `graph` does, once; `sent` is [`sent_messages`].
-    pub fn new(cx: &'a Context<'a>, graph: &Graph, sent: &[Option<&Message>]) -> Window<'a> {
+    /// Works out what each edge of `graph` does, once; `sent` is [`sent_messages`], `holds` how
+    /// long quiet hours can hold each node's send.
+    pub fn new(cx: &'a Context<'a>, graph: &Graph, sent: &[Option<&Message>], holds: &[Option<u64>]) -> Window<'a> {
+        let classes = WindowClasses::new(cx);
         let mut steps = Vec::new();
-        for (node, message) in graph.nodes.iter().zip(sent) {
-            let defer = cx.deferral_of(*message);
+        for (index, (node, message)) in graph.nodes.iter().zip(sent).enumerate() {
+            let hold = holds.get(index).copied().flatten();
             for edge in &node.edges {
-                let (pass, open) = Self::edge_step(cx, &node.kind, &edge.label, *message);
-                steps.push(WindowStep { defer, pass, open });
+                let (pass, open) = Self::edge_step(cx, &classes, &node.kind, &edge.label, *message);
+                steps.push(WindowStep { hold, pass, open });
             }
         }
-        Window { cx, edges: EdgeNumbers::new(graph), steps }
+        Window { cx, classes, edges: EdgeNumbers::new(graph), steps }
     }
 
     fn edge_step(
         cx: &Context<'_>,
+        classes: &WindowClasses,
         kind: &NodeKind,
         label: &str,
         message: Option<&Message>,
@@ -427,14 +643,14 @@ impl<'a> Window<'a> {
                 if timeout {
                     (timed_out(*timeout_secs), None)
                 } else {
-                    (Some((0, *timeout_secs)), message.and_then(|m| Self::reply(cx, &m.channel)))
+                    (Some((0, *timeout_secs)), message.and_then(|m| Self::reply(cx, classes, &m.channel)))
                 }
             }
             NodeKind::WaitFor { within_secs, .. } => {
                 if timeout {
                     (timed_out(*within_secs), None)
                 } else {
-                    (Some((0, *within_secs)), Self::receive(cx, label))
+                    (Some((0, *within_secs)), Self::receive(cx, classes, label))
                 }
             }
             NodeKind::Handoff { timeout_secs, .. } => {
@@ -449,25 +665,41 @@ impl<'a> Window<'a> {
     }
 
     pub fn start(&self, graph: &Graph) -> Vec<Elapsed> {
-        let mut state: Vec<Elapsed> = self.cx.windowed_channels().map(|(_, window)| Elapsed::never(window)).collect();
-        if let Some((channel, window)) = graph.entry_event.as_deref().and_then(|e| Self::receive(self.cx, e)) {
-            if let Some(slot) = state.get_mut(channel) {
-                *slot = Elapsed::now(window);
+        let mut state = vec![Elapsed::NONE; self.classes.len()];
+        for (i, class) in self.classes.classes.iter().enumerate() {
+            if class.window.is_none() {
+                if let Some(slot) = state.get_mut(i) {
+                    *slot = Elapsed::NOW;
+                }
             }
+        }
+        if let Some(opens) = graph.entry_event.as_deref().and_then(|e| Self::receive(self.cx, &self.classes, e)) {
+            self.open(&mut state, opens);
         }
         state
     }
 
+    /// A message of class `component` arrives on `channel`: it is now the last one.
+    fn open(&self, state: &mut [Elapsed], (channel, component): Opens) {
+        for i in self.classes.of_channel(channel) {
+            if let Some(slot) = state.get_mut(i) {
+                *slot = if i == component { Elapsed::NOW } else { Elapsed::NONE };
+            }
+        }
+    }
+
     /// An inbound event opens its channel's window (with the event's own length, if it has one).
-    fn receive(cx: &Context<'_>, event: &str) -> Option<Opens> {
+    fn receive(cx: &Context<'_>, classes: &WindowClasses, event: &str) -> Option<Opens> {
         let event = cx.model.events.get(event)?;
         let (channel, window) = cx.window_of(event.inbound.as_deref()?)?;
-        Some((channel, event.window_secs.unwrap_or(window)))
+        let window = event.window_secs.unwrap_or(window);
+        Some((channel, classes.component(channel, window)?))
     }
 
     /// The contact replied on `channel` (to an `ask` or a consent request).
-    fn reply(cx: &Context<'_>, channel: &str) -> Option<Opens> {
-        cx.window_of(channel)
+    fn reply(cx: &Context<'_>, classes: &WindowClasses, channel: &str) -> Option<Opens> {
+        let (channel, window) = cx.window_of(channel)?;
+        Some((channel, classes.component(channel, window)?))
     }
 }
 
@@ -476,46 +708,40 @@ impl Analysis for Window<'_> {
 
     fn join(&self, into: &mut [Elapsed], other: &[Elapsed]) {
         for (mine, other) in into.iter_mut().zip(other) {
-            *mine = Elapsed {
-                min: mine.min.min(other.min),
-                max: match (mine.max, other.max) {
-                    (Some(x), Some(y)) => Some(x.max(y)),
-                    _ => None,
-                },
-                window: mine.window.min(other.window),
-            };
+            *mine = mine.join(*other);
         }
     }
 
     fn widen(&self, previous: &[Elapsed], joined: &mut [Elapsed]) {
         for (before, now) in previous.iter().zip(joined.iter_mut()) {
-            *now = Elapsed {
-                min: if now.min < before.min { 0 } else { now.min },
-                max: if now.max != before.max { None } else { now.max },
-                window: now.window,
-            };
+            if !now.reached || !before.reached {
+                continue;
+            }
+            now.min = if now.min < before.min { 0 } else { now.min };
+            if now.max != before.max {
+                now.max = None;
+                now.held = 0;
+            }
         }
     }
 
     fn transfer(&self, index: NodeIndex, node: &Node, out: &mut [Elapsed]) {
-        let width = self.cx.windows.len();
+        let width = self.classes.len();
         if width == 0 {
             return;
         }
         for (edge, state) in out.chunks_mut(width).enumerate().take(node.edges.len()) {
             let Some(step) = self.edges.of(index, edge).and_then(|e| self.steps.get(e)) else { continue };
             for elapsed in state.iter_mut() {
-                if let Some(defer) = step.defer {
-                    *elapsed = elapsed.plus(0, Some(defer));
+                if let Some(hold) = step.hold {
+                    *elapsed = elapsed.plus(0, Some(hold), true);
                 }
                 if let Some((lo, hi)) = step.pass {
-                    *elapsed = elapsed.plus(lo, hi);
+                    *elapsed = elapsed.plus(lo, hi, false);
                 }
             }
-            if let Some((channel, window)) = step.open {
-                if let Some(slot) = state.get_mut(channel) {
-                    *slot = Elapsed::now(window);
-                }
+            if let Some(opens) = step.open {
+                self.open(state, opens);
             }
         }
     }
@@ -625,7 +851,38 @@ impl Analysis for Frequency {
 // Business hours: whether every path to a node went through the `then` edge of an
 // `if within business_hours`.
 
-pub struct InBusinessHours;
+pub struct InBusinessHours {
+    /// Per node: whether it takes no time, so that "now is in business hours" still holds on
+    /// its edges. Waiting steps take time; so does a send that quiet hours may hold, unless a
+    /// moment in business hours is never in quiet hours.
+    instant: Vec<bool>,
+}
+
+impl InBusinessHours {
+    /// `may_hold` is, per node, whether quiet hours apply to its send; `never_quiet` is
+    /// [`Context::business_hours_never_quiet`].
+    pub fn new(graph: &Graph, may_hold: &[bool], never_quiet: bool) -> InBusinessHours {
+        let instant = graph
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, node)| match node.kind {
+                NodeKind::Send { .. } => never_quiet || may_hold.get(i) != Some(&true),
+                NodeKind::Branch { .. }
+                | NodeKind::Split { .. }
+                | NodeKind::Set { .. }
+                | NodeKind::Tag { .. }
+                | NodeKind::Track { .. } => true,
+                NodeKind::Ask { .. }
+                | NodeKind::Wait { .. }
+                | NodeKind::WaitFor { .. }
+                | NodeKind::Handoff { .. }
+                | NodeKind::ConsentRequest { .. } => false,
+            })
+            .collect();
+        InBusinessHours { instant }
+    }
+}
 
 /// Whether `expr` being true implies being within business hours: `within business_hours`,
 /// or a conjunction with it on one side (`within business_hours and consent(sms, marketing)`).
@@ -654,7 +911,11 @@ impl Analysis for InBusinessHours {
 
     fn widen(&self, _previous: &[bool], _joined: &mut [bool]) {}
 
-    fn transfer(&self, _index: NodeIndex, node: &Node, out: &mut [bool]) {
+    fn transfer(&self, index: NodeIndex, node: &Node, out: &mut [bool]) {
+        if self.instant.get(index) != Some(&true) {
+            out.fill(false);
+            return;
+        }
         if let NodeKind::Branch { conditions } = &node.kind {
             for (edge, inside) in out.iter_mut().enumerate() {
                 *inside = *inside || conditions.get(edge).is_some_and(|c| is_within_business_hours(c));

@@ -35,7 +35,7 @@ pub struct Context<'a> {
     pub quiet_hours: Option<QuietHours>,
     pub frequency: Vec<FrequencyRule>,
     pub jurisdictions: Vec<(String, FileId, Span)>,
-    pub business_hours: Option<(ast::TimeRange, bool)>,
+    pub business_hours: Option<BusinessHours>,
     /// Channels with a messaging window, by name, and the window's length: the components of a
     /// window analysis state.
     windows: Vec<(&'a str, u64)>,
@@ -47,20 +47,39 @@ pub struct Context<'a> {
     consent_not_required: BTreeMap<&'a str, String>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct QuietHours {
     pub from: u16,
     pub to: u16,
     pub recipient: bool,
+    /// The fixed zone's name, when not the recipient's.
+    pub zone: Option<String>,
     pub file: FileId,
     pub span: Span,
 }
 
 impl QuietHours {
-    /// How long a send that falls in quiet hours can be deferred: the quiet period's length.
+    /// The quiet period's length on the clock: `21:00..08:00` is 11h.
     pub fn length_secs(&self) -> u64 {
         let minutes = if self.to > self.from { self.to - self.from } else { 1440 - self.from + self.to };
         u64::from(minutes) * 60
+    }
+
+    /// How long a send that falls in quiet hours can be held: the period's clock length, plus
+    /// the longest the clocks go back in one night in any zone of the time-zone database
+    /// (`rules::LONGEST_CLOCK_BACK_SECS`): a 21:00..08:00 night lasts 12h when clocks go back an
+    /// hour, 13h in the zone that goes back two.
+    pub fn hold_secs(&self) -> u64 {
+        self.length_secs().saturating_add(rules::LONGEST_CLOCK_BACK_SECS)
+    }
+
+    /// Whether `minute` (after local midnight) is in the quiet period.
+    pub fn contains(&self, minute: u16) -> bool {
+        if self.from <= self.to {
+            minute >= self.from && minute < self.to
+        } else {
+            minute >= self.from || minute < self.to
+        }
     }
 
     pub fn describe(&self) -> String {
@@ -68,8 +87,24 @@ impl QuietHours {
     }
 }
 
+/// The policy's business hours, as far as the analyses need them.
+#[derive(Debug, Clone)]
+pub struct BusinessHours {
+    pub range: ast::TimeRange,
+    /// The fixed zone's name; `None` for the recipient's own zone.
+    pub zone: Option<String>,
+}
+
 fn hhmm(minutes: u16) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// A fixed zone's name, `None` for the recipient's zone.
+fn fixed_zone(zone: &ZoneSpec) -> Option<String> {
+    match zone {
+        ZoneSpec::Recipient(_) => None,
+        ZoneSpec::Fixed(name) => Some(name.value.clone()),
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -118,12 +153,12 @@ impl<'a> Context<'a> {
                     .or_insert_with(|| format!("not required for {category} messages"));
             }
         }
-        cx.deferred_text = cx.quiet_hours.map(|quiet| {
+        cx.deferred_text = cx.quiet_hours.as_ref().map(|quiet| {
             format!(
                 "deferred up to {} ({}, {})",
-                format_duration(quiet.length_secs()),
+                format_duration(quiet.hold_secs()),
                 quiet.describe(),
-                if quiet.recipient { "recipient's time" } else { "fixed zone" }
+                if quiet.recipient { "recipient's time" } else { "fixed zone" },
             )
         });
         cx
@@ -137,6 +172,7 @@ impl<'a> Context<'a> {
                         from: range.from.minutes,
                         to: range.to.minutes,
                         recipient: matches!(zone, ZoneSpec::Recipient(_)),
+                        zone: fixed_zone(zone),
                         file,
                         span: *span,
                     });
@@ -152,7 +188,7 @@ impl<'a> Context<'a> {
             PolicyRule::Jurisdiction { code, .. } => self.jurisdictions.push((code.value.clone(), file, code.span)),
             PolicyRule::BusinessHours { range, zone, .. } => {
                 if self.business_hours.is_none() {
-                    self.business_hours = Some((*range, matches!(zone, ZoneSpec::Recipient(_))));
+                    self.business_hours = Some(BusinessHours { range: *range, zone: fixed_zone(zone) });
                 }
             }
         }
@@ -180,15 +216,24 @@ impl<'a> Context<'a> {
         self.windows.get(index).map(|(_, window)| (index, *window))
     }
 
-    /// Whether quiet hours apply to what `node` sends, and then how long it may be deferred.
-    pub fn deferral_for(&self, node: &Node) -> Option<u64> {
-        self.deferral_of(self.model.messages.get(node.kind.sent_message()?))
+    /// Whether quiet hours apply to a message, and then how long its send may be held.
+    pub fn deferral_of(&self, message: Option<&crate::model::Message>) -> Option<u64> {
+        let quiet = self.quiet_hours.as_ref()?;
+        rules::QUIET_HOURS_APPLY_TO.contains(&message?.category.as_str()).then(|| quiet.hold_secs())
     }
 
-    /// Whether quiet hours apply to a message, and then how long its send may be deferred.
-    pub fn deferral_of(&self, message: Option<&crate::model::Message>) -> Option<u64> {
-        let quiet = self.quiet_hours?;
-        rules::QUIET_HOURS_APPLY_TO.contains(&message?.category.as_str()).then(|| quiet.length_secs())
+    /// Whether a moment in business hours is never in quiet hours: both in the same zone (the
+    /// recipient's, or one fixed zone) and the business range disjoint from the quiet period,
+    /// compared minute by minute (times are whole minutes, so this is exact). Then a send made
+    /// inside business hours is never held.
+    pub fn business_hours_never_quiet(&self) -> bool {
+        let (Some(business), Some(quiet)) = (&self.business_hours, &self.quiet_hours) else { return false };
+        if business.zone != quiet.zone {
+            return false; // Different zones: not proved (the offset between them varies).
+        }
+        let (from, to) = (business.range.from.minutes, business.range.to.minutes);
+        let in_business = |m: u16| if from <= to { m >= from && m < to } else { m >= from || m < to };
+        !(0..1440u16).any(|m| in_business(m) && quiet.contains(m))
     }
 }
 
@@ -202,8 +247,9 @@ pub struct SendEvidence {
     pub category: String,
     /// `consent(sms, marketing)` or why none is needed.
     pub consent: String,
-    /// The proved bound on time since the contact's last message on a windowed channel
-    /// (`None`: unbounded or no window), and the window.
+    /// The proved bound on time since the contact's last message on a windowed channel when
+    /// the message is handed over, this send's own quiet-hour hold included (`None`: unbounded
+    /// or no window), and the window of the opener class that binds it.
     pub window_max_secs: Option<u64>,
     pub window_secs: Option<u64>,
     /// `free-form`, `template` or `tag NAME`.
@@ -279,9 +325,22 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
     let sent = analyses::sent_messages(cx, graph);
     let consent = Consent::new(cx, graph);
     let consent_solution = solve::solve(graph, &consent, &consent.start());
-    let window = Window::new(cx, graph, &sent);
+    // Business hours first: a send proved inside them, when they never meet quiet hours, is
+    // never held, and the window analysis needs to know which sends may be held, and how long.
+    let may_hold: Vec<bool> = sent.iter().map(|m| cx.deferral_of(*m).is_some()).collect();
+    let never_quiet = cx.business_hours_never_quiet();
+    let in_hours = InBusinessHours::new(graph, &may_hold, never_quiet);
+    let hours_solution = solve::solve(graph, &in_hours, &[false]);
+    let holds: Vec<Option<u64>> = sent
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let in_business_hours = hours_solution.input(i) == Some(&[true][..]);
+            cx.deferral_of(*m).filter(|_| !(never_quiet && in_business_hours))
+        })
+        .collect();
+    let window = Window::new(cx, graph, &sent, &holds);
     let window_solution = solve::solve(graph, &window, &window.start(graph));
-    let hours_solution = solve::solve(graph, &InBusinessHours, &[false]);
     let mut exhausted = consent_solution.exhausted || window_solution.exhausted || hours_solution.exhausted;
     report.visits += consent_solution.visits + window_solution.visits + hours_solution.visits;
 
@@ -348,7 +407,8 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
             continue; // unreachable: reported by the structure checks
         };
         let in_business_hours = hours_solution.input(index) == Some(&[true][..]);
-        let proof = Proof { consent: &consent, facts, windows, in_business_hours };
+        let hold = holds.get(index).copied().flatten();
+        let proof = Proof { consent: &consent, facts, window: &window, windows, in_business_hours, hold };
         let evidence = check_send(cx, graph, index, node, message_name, message, &proof, sink);
         report.evidence.push(evidence);
     }
@@ -379,8 +439,27 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
 struct Proof<'p> {
     consent: &'p Consent,
     facts: &'p [u64],
+    window: &'p Window<'p>,
     windows: &'p [Elapsed],
     in_business_hours: bool,
+    /// How long quiet hours may hold this send (`None`: not held).
+    hold: Option<u64>,
+}
+
+/// The time since the contact's last message on a windowed channel at one send, per opener
+/// class that some path reaches: (window it opened, `None` for "never wrote"; the interval).
+fn channel_bounds(cx: &Context<'_>, proof: &Proof<'_>, channel: &str) -> Option<Vec<(Option<u64>, Elapsed)>> {
+    let (index, _) = cx.window_of(channel)?;
+    let classes = &proof.window.classes;
+    Some(
+        classes
+            .of_channel(index)
+            .filter_map(|i| {
+                let elapsed = proof.windows.get(i).filter(|e| e.reached)?;
+                Some((classes.class(i)?.window, *elapsed))
+            })
+            .collect(),
+    )
 }
 
 /// The verdict for a journey that was not fully proved: inconclusive (J0413, exit code 4), and
@@ -408,41 +487,48 @@ fn check_send(
 ) -> SendEvidence {
     let channel = cx.model.channels.get(&message.channel);
     let fact = (message.channel.as_str(), message.category.as_str());
-    let deferral = cx.deferral_of(Some(message));
-    let elapsed = cx.window_of(&message.channel).and_then(|(i, _)| proof.windows.get(i));
+    let hold = proof.hold;
+    let bounds = cx.window_of(&message.channel).and_then(|_| channel_bounds(cx, proof, &message.channel));
+    let binding = match (channel, &bounds) {
+        (Some(channel), Some(bounds)) => binding_class(message, channel, bounds, hold.unwrap_or(0)),
+        _ => None,
+    };
 
     // Consent.
     sink.stats.content_rules += 1;
-    let needs_consent = rules::CONSENT_REQUIRED.iter().find(|(category, _)| *category == message.category);
-    let consent_text = match needs_consent {
-        Some((_, source)) => {
-            if proof.consent.facts.id(fact.0, fact.1).is_some_and(|id| analyses::holds(proof.facts, id)) {
-                format!("consent({}, {})", fact.0, fact.1)
-            } else {
-                // Only without consent does a channel's waiver matter (and cost its words).
-                let waiver = channel
-                    .filter(|c| c.consent_outside_window.contains(&message.category))
-                    .map(|_| in_window_bound(message, elapsed, deferral));
-                match waiver {
-                    Some(Ok((bound, window))) => format!(
-                        "not required inside the {} window: sent at most {} after the contact's last message, within {}",
-                        fact.0,
-                        format_window(bound),
-                        format_window(window)
-                    ),
-                    // No waiver, or the channel's waiver does not apply to this send.
-                    refused => {
-                        let why_not = refused.and_then(Result::err);
-                        consent_violation(proof.consent, graph, index, node, message_name, fact, source, why_not, sink);
-                        "missing".to_owned()
-                    }
-                }
-            }
-        }
-        None => match cx.consent_not_required.get(message.category.as_str()) {
+    let always = rules::CONSENT_REQUIRED.iter().find(|(category, _)| *category == message.category);
+    // A channel rule `consent CATEGORY outside window`: the category needs consent outside the
+    // channel's window and none inside it (MSGR-WIN-1 for Messenger promotions, WA-OPTIN for
+    // every business-initiated WhatsApp message).
+    let outside_window = channel.filter(|c| c.consent_outside_window.contains(&message.category));
+    let consent_text = if always.is_none() && outside_window.is_none() {
+        match cx.consent_not_required.get(message.category.as_str()) {
             Some(text) => text.clone(),
             None => format!("not required for {} messages", message.category),
-        },
+        }
+    } else if proof.consent.facts.id(fact.0, fact.1).is_some_and(|id| analyses::holds(proof.facts, id)) {
+        format!("consent({}, {})", fact.0, fact.1)
+    } else {
+        let source = match (always, outside_window) {
+            (Some((_, source)), _) => (*source).to_owned(),
+            _ => rules::window_consent_rule(&message.channel).to_owned(),
+        };
+        // Only without consent does a channel's waiver matter (and cost its words).
+        let waiver = outside_window.map(|_| in_window_bound(message, always.is_some(), bounds.as_deref(), hold));
+        match waiver {
+            Some(Ok((bound, window))) => format!(
+                "not required inside the {} window: sent at most {} after the contact's last message, within {}",
+                fact.0,
+                format_window(bound),
+                format_window(window)
+            ),
+            // No waiver, or the channel's waiver does not apply to this send.
+            refused => {
+                let why_not = refused.and_then(Result::err);
+                consent_violation(proof.consent, graph, index, node, message_name, fact, &source, why_not, sink);
+                "missing".to_owned()
+            }
+        }
     };
 
     // Tags.
@@ -460,11 +546,13 @@ fn check_send(
     // Windows.
     let mut window_max = None;
     let mut window_len = None;
-    if let (Some(channel_decl), Some(elapsed)) = (channel, elapsed) {
+    if let (Some(channel_decl), Some((class_window, elapsed))) = (channel, binding) {
         sink.stats.content_rules += 1;
-        window_len = Some(elapsed.window);
-        window_max = elapsed.max;
-        check_window(cx, graph, index, node, message_name, message, channel_decl, elapsed, deferral, sink);
+        window_len = class_window.or(channel_decl.window_secs);
+        // The bound when the message is handed over: this send's own hold included.
+        window_max =
+            if class_window.is_some() { elapsed.max.and_then(|m| m.checked_add(hold.unwrap_or(0))) } else { None };
+        check_window(cx, graph, index, node, message_name, message, channel_decl, (class_window, elapsed), hold, sink);
     }
 
     // Quiet hours inside business hours.
@@ -472,8 +560,9 @@ fn check_send(
         check_business_hours(cx, node, message_name, message, sink);
     }
 
-    let quiet = match (deferral, &cx.deferred_text) {
-        (Some(_), Some(text)) => text.clone(),
+    let quiet = match (hold, cx.deferral_of(Some(message)), &cx.deferred_text) {
+        (Some(_), _, Some(text)) => text.clone(),
+        (None, Some(_), Some(_)) => "never held: sent inside business hours, which never meet quiet hours".to_owned(),
         _ => "not applicable".to_owned(),
     };
     SendEvidence {
@@ -513,46 +602,59 @@ pub fn describe_node(node: &Node) -> String {
     format!("{} ({what})", node.id)
 }
 
-/// For a free-form send on a channel that waives consent inside its window: the proved bound on
-/// the time since the contact's last message, quiet-hour deferral included, and the window, when
-/// the bound is inside the window; otherwise why the waiver does not apply. Templates and tagged
-/// messages are not waived: the waiver is for the conversation the contact started
-/// (MSGR-WIN-1), and tags may not carry promotions.
+/// For a send on a channel that needs its category's consent only outside the window: the
+/// proved bound on the time since the contact's last message, quiet-hour hold included, and the
+/// window, when every path is inside the window; otherwise why the waiver does not apply. For a
+/// category that needs consent everywhere else (marketing), only a free-form message in the
+/// conversation is waived: templates are business-initiated, and tags may not carry promotions
+/// (MSGR-WIN-1, MSGR-TAG-PROMO). For the others (WA-OPTIN), a template inside the window is a
+/// reply too.
 fn in_window_bound(
     message: &crate::model::Message,
-    elapsed: Option<&Elapsed>,
-    deferral: Option<u64>,
+    promotional: bool,
+    bounds: Option<&[(Option<u64>, Elapsed)]>,
+    hold: Option<u64>,
 ) -> Result<(u64, u64), String> {
-    if message.is_template {
+    if promotional && message.is_template {
         return Err("a template is not part of the contact's conversation".to_owned());
     }
-    if let Some(tag) = &message.tag {
+    if let Some(tag) = message.tag.as_ref().filter(|_| promotional) {
         return Err(format!("it is sent under tag {tag}, and tags may not carry promotions"));
     }
-    let Some(elapsed) = elapsed else {
+    let Some(bounds) = bounds else {
         return Err("the channel declares no `window`, so no send is inside one".to_owned());
     };
-    let Some(max) = elapsed.max else {
-        return Err(format!(
-            "it is not proved to be within {} of the contact's last message",
-            format_window(elapsed.window)
-        ));
-    };
-    let deferred = deferral.unwrap_or(0);
-    let bound = max.saturating_add(deferred);
-    if bound <= elapsed.window {
-        return Ok((bound, elapsed.window));
+    let held = hold.unwrap_or(0);
+    let mut proved: Option<(u64, u64)> = None;
+    for (window, elapsed) in bounds {
+        let Some(window) = *window else {
+            return Err("on some path the contact has not written on this channel".to_owned());
+        };
+        let Some(max) = elapsed.max else {
+            return Err(format!(
+                "it is not proved to be within {} of the contact's last message",
+                format_window(window)
+            ));
+        };
+        let bound = max.saturating_add(held);
+        if bound > window {
+            let how = if held > 0 && max <= window {
+                format!(
+                    "it is sent up to {} after the contact's last message, and quiet hours may hold it {} more",
+                    format_window(max),
+                    format_window(held)
+                )
+            } else {
+                format!("it is sent up to {} after the contact's last message", format_window(max))
+            };
+            return Err(format!("{how}; the window is {}", format_window(window)));
+        }
+        // Report the class with the least room left.
+        if proved.is_none_or(|(b, w)| i128::from(window) - i128::from(bound) < i128::from(w) - i128::from(b)) {
+            proved = Some((bound, window));
+        }
     }
-    let how = if deferred > 0 && max <= elapsed.window {
-        format!(
-            "it is sent up to {} after the contact's last message, and quiet hours may defer it {} more",
-            format_window(max),
-            format_window(deferred)
-        )
-    } else {
-        format!("it is sent up to {} after the contact's last message", format_window(max))
-    };
-    Err(format!("{how}; the window is {}", format_window(elapsed.window)))
+    proved.ok_or_else(|| "no path reaches it with a message from the contact".to_owned())
 }
 
 #[allow(clippy::too_many_arguments)] // One call site; a struct would only rename the parameters.
@@ -651,6 +753,56 @@ fn check_tag(
     }
 }
 
+/// The window a send must be inside, on one opener class: the class's window, or the tag's own
+/// (`None`: the send needs no window, a template or a tag allowed at any time).
+fn window_limit(
+    message: &crate::model::Message,
+    channel: &crate::model::Channel,
+    class_window: u64,
+) -> Option<(u64, bool)> {
+    if message.is_template {
+        return None; // Templates are the channel's way to write outside the window (WA-CSW, MSGR-UTIL).
+    }
+    if let Some(tag) = message.tag.as_ref().and_then(|t| channel.tags.get(t)) {
+        if tag.allows.contains(&message.category) {
+            return tag.within_secs.map(|within| (within, true));
+        }
+    }
+    Some((class_window, false))
+}
+
+/// The opener class that binds a send: a class where it is outside its limit if there is one
+/// (the contact never wrote first, then the largest excess), else the one with the least room.
+/// Returns (class window, `None` for "never wrote"; its interval).
+fn binding_class(
+    message: &crate::model::Message,
+    channel: &crate::model::Channel,
+    bounds: &[(Option<u64>, Elapsed)],
+    hold: u64,
+) -> Option<(Option<u64>, Elapsed)> {
+    // Room left (negative: over), as i128 so no sum overflows; unbounded counts as no room at all.
+    let room = |(window, elapsed): &(Option<u64>, Elapsed)| -> i128 {
+        let Some(window) = window else { return i128::MIN };
+        let limit = window_limit(message, channel, *window).map_or(i128::MAX, |(l, _)| i128::from(l));
+        match elapsed.max {
+            Some(max) => limit - i128::from(max) - i128::from(hold),
+            None => i128::MIN + 1,
+        }
+    };
+    bounds.iter().min_by_key(|b| room(b)).copied()
+}
+
+/// `up to 1d1h after the contact's last message`, and `(up to 12h of it held for quiet hours)`
+/// when holds are part of the bound.
+fn bound_words(max: u64, held: u64) -> String {
+    let after = format!("up to {} after the contact's last message", format_duration(max));
+    if held == 0 {
+        after
+    } else {
+        format!("{after} (up to {} of it held for quiet hours)", format_duration(held.min(max)))
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn check_window(
     cx: &Context<'_>,
@@ -660,27 +812,13 @@ fn check_window(
     message_name: &str,
     message: &crate::model::Message,
     channel: &crate::model::Channel,
-    elapsed: &Elapsed,
-    deferral: Option<u64>,
+    binding: (Option<u64>, Elapsed),
+    hold: Option<u64>,
     sink: &mut Sink,
 ) {
-    if message.is_template {
-        return; // Templates are the channel's way to write outside the window (WA-CSW, MSGR-UTIL).
-    }
-    let window = elapsed.window;
-    let mut limit = window;
-    let mut tag_limit = false;
-    if let Some(tag) = message.tag.as_ref().and_then(|t| channel.tags.get(t)) {
-        if tag.allows.contains(&message.category) {
-            match tag.within_secs {
-                None => return, // A tag without a window of its own may be used at any time.
-                Some(within) => {
-                    limit = within;
-                    tag_limit = true;
-                }
-            }
-        }
-    }
+    let (class_window, elapsed) = binding;
+    let window = class_window.or(channel.window_secs).unwrap_or(0);
+    let Some((limit, tag_limit)) = window_limit(message, channel, window) else { return };
     // Only a diagnostic needs the words: most sends are inside their window.
     let limit_name = || {
         if tag_limit {
@@ -690,11 +828,12 @@ fn check_window(
         }
     };
     let over = |bound: Option<u64>| bound.is_none_or(|b| b > limit);
+    let never = class_window.is_none();
     let path = || solve::path_to(graph, index, |_, _| true).map(|p| describe_path(graph, &p));
-    if over(elapsed.max) {
+    if never || over(elapsed.max) {
         let how_long = match elapsed.max {
-            Some(max) => format!("up to {} after the contact's last message", format_duration(max)),
-            None if elapsed.min == u64::MAX => "when the contact has not written on this channel".to_owned(),
+            _ if never => "when the contact has not written on this channel".to_owned(),
+            Some(max) => bound_words(max, elapsed.held),
             None => "an unbounded time after the contact's last message".to_owned(),
         };
         let fix = if channel.template_required_outside_window {
@@ -729,36 +868,47 @@ fn check_window(
         .with_note(format!(
             "free-form messages may only be sent inside the messaging window ({})",
             rules::window_rule(&message.channel)
-        ))
-        .with_help(fix);
+        ));
+        if class_window.is_some_and(|w| Some(w) != channel.window_secs) {
+            diagnostic = diagnostic.with_note(format!(
+                "counted from an inbound message that opens a {} window (an event declared with `window`)",
+                format_window(window)
+            ));
+        }
+        diagnostic = diagnostic.with_help(fix);
         if let Some(path) = path() {
             diagnostic = diagnostic.with_note(format!("path: {path}"));
         }
         sink.push(diagnostic);
         return;
     }
-    if let Some(defer) = deferral {
+    if let Some(defer) = hold {
         let deferred = elapsed.max.and_then(|m| m.checked_add(defer));
         if over(deferred) {
-            let quiet = cx.quiet_hours.map(|q| q.describe()).unwrap_or_default();
-            sink.push(
-                Diagnostic::new(
-                    Code::J0407,
-                    format!(
-                        "quiet hours ({quiet}) can defer `{message_name}` to {} after the contact's last message; {}",
-                        deferred.map_or("an unbounded time".to_owned(), format_duration),
-                        limit_name()
-                    ),
-                    node.file,
-                    node.span,
-                )
-                .with_label(format!(
-                    "inside the window only if sent without delay ({} at most)",
-                    elapsed.max.map_or(String::new(), format_duration)
-                ))
-                .with_note("the runtime holds sends that fall in quiet hours until they end")
-                .with_help("send earlier in the conversation, or send a template"),
-            );
+            let quiet = cx.quiet_hours.as_ref().map(|q| q.describe()).unwrap_or_default();
+            let mut diagnostic = Diagnostic::new(
+                Code::J0407,
+                format!(
+                    "quiet hours ({quiet}) can hold `{message_name}` until it is sent {}; {}",
+                    deferred.map_or("an unbounded time after the contact's last message".to_owned(), |d| bound_words(d, elapsed.held.saturating_add(defer))),
+                    limit_name()
+                ),
+                node.file,
+                node.span,
+            )
+            .with_label(format!(
+                "inside the window only if sent without delay ({} at most)",
+                elapsed.max.map_or(String::new(), format_duration)
+            ))
+            .with_note(format!(
+                "the runtime holds sends that fall in quiet hours until they end: up to {} here, the quiet period plus the longest the clocks go back in one night",
+                format_duration(defer)
+            ))
+            .with_help("send earlier in the conversation, or send a template");
+            if let Some(path) = path() {
+                diagnostic = diagnostic.with_note(format!("path: {path}"));
+            }
+            sink.push(diagnostic);
         }
     }
 }
@@ -770,22 +920,18 @@ fn check_business_hours(
     message: &crate::model::Message,
     sink: &mut Sink,
 ) {
-    let (Some((range, business_recipient)), Some(quiet)) = (cx.business_hours, cx.quiet_hours) else { return };
-    if !rules::QUIET_HOURS_APPLY_TO.contains(&message.category.as_str()) || business_recipient != quiet.recipient {
+    let (Some(business), Some(quiet)) = (&cx.business_hours, &cx.quiet_hours) else { return };
+    // Business hours and quiet hours in different zones: their overlap depends on where the
+    // contact is or on the day's offset; the send may be held (the window analysis counts the
+    // hold), and is not reported here.
+    if !rules::QUIET_HOURS_APPLY_TO.contains(&message.category.as_str()) || business.zone != quiet.zone {
         return;
     }
     sink.stats.content_rules += 1;
-    let in_quiet = |minute: u16| {
-        if quiet.from <= quiet.to {
-            minute >= quiet.from && minute < quiet.to
-        } else {
-            minute >= quiet.from || minute < quiet.to
-        }
-    };
-    let (from, to) = (range.from.minutes, range.to.minutes);
+    let (from, to) = (business.range.from.minutes, business.range.to.minutes);
+    // Every minute of the day: times are whole minutes, so this comparison is exact.
     let overlap = (0..1440u16)
-        .step_by(15)
-        .find(|m| if from <= to { *m >= from && *m < to } else { *m >= from || *m < to } && in_quiet(*m));
+        .find(|m| if from <= to { *m >= from && *m < to } else { *m >= from || *m < to } && quiet.contains(*m));
     if let Some(minute) = overlap {
         sink.push(
             Diagnostic::new(
@@ -985,43 +1131,42 @@ fn message_probe_text(elements: &[ast::Element]) -> String {
 
 fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
     let quiet_channels = ["instagram", "messenger", "sms", "whatsapp"];
-    let first_quiet_send = report.evidence.iter().find(|e| {
-        rules::QUIET_HOURS_APPLY_TO.contains(&e.category.as_str())
-            && quiet_channels.contains(&cx.channel_kind(&e.channel))
-    });
-    if let (None, Some(send)) = (cx.quiet_hours, first_quiet_send) {
-        if let Some(graph) = report.graphs.iter().find(|g| g.journey == send.journey) {
-            if let Some(node) = graph.nodes.iter().find(|n| n.id == send.node) {
-                sink.stats.content_rules += 1;
-                sink.push(
-                    Diagnostic::new(
-                        Code::J0406,
-                        format!(
-                            "{} messages are sent on {} but no policy sets quiet hours",
-                            send.category, send.channel
-                        ),
-                        node.file,
-                        node.span,
-                    )
-                    .with_label("could be sent at night")
-                    .with_note("TCPA-QH: no solicitation before 08:00 or after 21:00 at the recipient's location")
-                    .with_help("add `policy { quiet_hours 21:00..08:00 recipient }`"),
-                );
-            }
-        }
-    }
-    for (code, file, span) in &cx.jurisdictions {
-        sink.stats.content_rules += 1;
-        let Some(law) = rules::jurisdiction(code) else {
-            let known: Vec<&str> = rules::JURISDICTIONS.iter().map(|j| j.code).collect();
+    let quiet_sends = || {
+        report.evidence.iter().filter(|e| {
+            rules::QUIET_HOURS_APPLY_TO.contains(&e.category.as_str())
+                && quiet_channels.contains(&cx.channel_kind(&e.channel))
+        })
+    };
+    let node_of = |send: &SendEvidence| {
+        report
+            .graphs
+            .iter()
+            .find(|g| g.journey == send.journey)
+            .and_then(|g| g.nodes.iter().find(|n| n.id == send.node))
+    };
+    // Phone-text marketing: the quiet-hours law counts at the called party's location (TCPA-QH).
+    let first_phone_text = quiet_sends().find(|e| cx.channel_kind(&e.channel) == "sms");
+    let Some(quiet) = &cx.quiet_hours else {
+        if let Some((send, node)) = quiet_sends().next().and_then(|send| Some((send, node_of(send)?))) {
+            sink.stats.content_rules += 1;
             sink.push(
-                Diagnostic::new(Code::J0406, format!("unknown jurisdiction `{code}`"), *file, *span)
-                    .with_label("not in the quiet-hours table")
-                    .with_note(format!("known: {}", known.join(", "))),
+                Diagnostic::new(
+                    Code::J0406,
+                    format!("{} messages are sent on {} but no policy sets quiet hours", send.category, send.channel),
+                    node.file,
+                    node.span,
+                )
+                .with_label("could be sent at night")
+                .with_note("TCPA-QH: no solicitation before 08:00 or after 21:00 at the recipient's location")
+                .with_help("add `policy { quiet_hours 21:00..08:00 recipient }`"),
             );
-            continue;
-        };
-        let Some(quiet) = cx.quiet_hours else {
+        }
+        for (code, file, span) in &cx.jurisdictions {
+            sink.stats.content_rules += 1;
+            let Some(law) = rules::jurisdiction(code) else {
+                unknown_jurisdiction(code, *file, *span, sink);
+                continue;
+            };
             sink.push(
                 Diagnostic::new(
                     Code::J0406,
@@ -1031,51 +1176,92 @@ fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
                 )
                 .with_label(format!("{} restricts sending hours ({})", law.name, law.source)),
             );
-            continue;
-        };
-        const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-        // The policy allows sending outside its quiet range: [to, from).
-        let allowed = |minute: u16| {
-            if quiet.from <= quiet.to {
-                !(minute >= quiet.from && minute < quiet.to)
-            } else {
-                minute >= quiet.to && minute < quiet.from
-            }
-        };
+        }
+        return;
+    };
+    if let (Some(zone), Some(send)) = (&quiet.zone, first_phone_text) {
+        sink.stats.content_rules += 1;
+        sink.push(
+            Diagnostic::new(
+                Code::J0406,
+                format!("quiet hours in the fixed zone \"{zone}\" cannot protect texts at the recipient's location"),
+                quiet.file,
+                quiet.span,
+            )
+            .with_label("the same hours everywhere, whatever the contact's zone")
+            .with_note(format!(
+                "{} messages are sent on {} (journey `{}`, step {}); TCPA-QH counts 08:00 to 21:00 at the called party's location, and a contact three zones away gets them at other hours",
+                send.category, send.channel, send.journey, send.node
+            ))
+            .with_help("write `recipient` instead of the zone: the runtime then reads each contact's own zone"),
+        );
+    }
+    let mut laws: Vec<(&rules::Jurisdiction, FileId, Span, bool)> = Vec::new();
+    for (code, file, span) in &cx.jurisdictions {
+        sink.stats.content_rules += 1;
+        match rules::jurisdiction(code) {
+            Some(law) => laws.push((law, *file, *span, false)),
+            None => unknown_jurisdiction(code, *file, *span, sink),
+        }
+    }
+    // No jurisdiction: phone-text marketing is still under the federal baseline (TCPA-QH).
+    if cx.jurisdictions.is_empty() && first_phone_text.is_some() {
+        if let Some(baseline) = rules::jurisdiction(rules::BASELINE_JURISDICTION) {
+            sink.stats.content_rules += 1;
+            laws.push((baseline, quiet.file, quiet.span, true));
+        }
+    }
+    const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+    for (law, file, span, implied) in laws {
         for (day, hours) in DAYS.iter().zip(law.days.iter()) {
-            let breach = (0..1440u16).step_by(15).find(|m| {
-                allowed(*m)
+            // Every minute of the day: times are whole minutes, so this comparison is exact.
+            let breach = (0..1440u16).find(|m| {
+                !quiet.contains(*m)
                     && match hours {
                         None => true,
                         Some(h) => *m < h.from || *m >= h.to,
                     }
             });
-            if let Some(minute) = breach {
-                let law_hours = match hours {
-                    None => "no sending at all".to_owned(),
-                    Some(h) => format!("{}..{}", hhmm(h.from), hhmm(h.to)),
-                };
-                sink.push(
-                    Diagnostic::new(
-                        Code::J0406,
-                        format!(
-                            "quiet hours {} allow sending at {} on {day}; {} allows {law_hours}",
-                            quiet.describe(),
-                            hhmm(minute),
-                            law.name
-                        ),
-                        quiet.file,
-                        quiet.span,
-                    )
-                    .with_label("less strict than the law")
-                    .with_secondary(*file, *span, format!("jurisdiction {code}"))
-                    .with_note(law.source.to_owned())
-                    .with_help("widen the quiet hours to cover the law's"),
-                );
-                break;
+            let Some(minute) = breach else { continue };
+            let law_hours = match hours {
+                None => "no sending at all".to_owned(),
+                Some(h) => format!("{}..{}", hhmm(h.from), hhmm(h.to)),
+            };
+            let mut diagnostic = Diagnostic::new(
+                Code::J0406,
+                format!(
+                    "quiet hours {} allow sending at {} on {day}; {} allows {law_hours}",
+                    quiet.describe(),
+                    hhmm(minute),
+                    law.name
+                ),
+                quiet.file,
+                quiet.span,
+            )
+            .with_label("less strict than the law")
+            .with_note(law.source.to_owned())
+            .with_help("widen the quiet hours to cover the law's");
+            if implied {
+                diagnostic = diagnostic.with_note(format!(
+                    "no `jurisdiction` is set, so texts are checked against the federal baseline ({}); add `jurisdiction \"US-FL\"` (or another) where state law is stricter",
+                    law.source
+                ));
+            } else {
+                diagnostic = diagnostic.with_secondary(file, span, format!("jurisdiction {}", law.code));
             }
+            sink.push(diagnostic);
+            break;
         }
     }
+}
+
+fn unknown_jurisdiction(code: &str, file: FileId, span: Span, sink: &mut Sink) {
+    let known: Vec<&str> = rules::JURISDICTIONS.iter().map(|j| j.code).collect();
+    sink.push(
+        Diagnostic::new(Code::J0406, format!("unknown jurisdiction `{code}`"), file, span)
+            .with_label("not in the quiet-hours table")
+            .with_note(format!("known: {}", known.join(", "))),
+    );
 }
 
 #[cfg(test)]
@@ -1096,22 +1282,38 @@ mod tests {
     }
 
     #[test]
-    fn the_consent_waiver_needs_a_free_form_send_proved_inside_the_window_with_deferral() {
+    fn the_consent_waiver_needs_a_free_form_send_proved_inside_every_window_with_the_hold() {
         let hours = |h: u64| h * 3600;
-        let inside = Elapsed { min: 0, max: Some(hours(2)), window: hours(24) };
+        let at_most = |h: u64| Elapsed { reached: true, min: 0, max: Some(hours(h)), held: 0 };
+        let inside = [(Some(hours(24)), at_most(2))];
         assert_eq!(
-            in_window_bound(&promotion(None, false), Some(&inside), Some(hours(11))),
+            in_window_bound(&promotion(None, false), true, Some(&inside), Some(hours(11))),
             Ok((hours(13), hours(24)))
         );
-        // 2h, and a deferral of 23h: up to 25h, outside.
-        let deferred_out = in_window_bound(&promotion(None, false), Some(&inside), Some(hours(23)));
-        assert!(deferred_out.unwrap_err().contains("quiet hours may defer it 23h more"));
-        let refused =
-            |message: &Message, elapsed: Option<&Elapsed>| in_window_bound(message, elapsed, None).unwrap_err();
+        // 2h, and a hold of 23h: up to 25h, outside.
+        let held_out = in_window_bound(&promotion(None, false), true, Some(&inside), Some(hours(23)));
+        assert!(held_out.unwrap_err().contains("quiet hours may hold it 23h more"));
+        let refused = |message: &Message, bounds: Option<&[(Option<u64>, Elapsed)]>| {
+            in_window_bound(message, true, bounds, None).unwrap_err()
+        };
         assert!(refused(&promotion(None, true), Some(&inside)).starts_with("a template"));
         assert!(refused(&promotion(Some("HUMAN_AGENT"), false), Some(&inside)).contains("tag HUMAN_AGENT"));
         assert!(refused(&promotion(None, false), None).contains("no `window`"));
-        let unbounded = Elapsed { min: 0, max: None, window: hours(24) };
+        let unbounded = [(Some(hours(24)), Elapsed { reached: true, min: 0, max: None, held: 0 })];
         assert!(refused(&promotion(None, false), Some(&unbounded)).contains("not proved"));
+        // Every opener class must be inside its own window: 4d after a 7-day ad reply is, 30h
+        // after an ordinary message is not.
+        let ad_and_message = [(Some(hours(24)), at_most(2)), (Some(hours(168)), at_most(96))];
+        assert_eq!(
+            in_window_bound(&promotion(None, false), true, Some(&ad_and_message), None),
+            Ok((hours(2), hours(24)))
+        );
+        let late = [(Some(hours(24)), at_most(30)), (Some(hours(168)), at_most(96))];
+        assert!(refused(&promotion(None, false), Some(&late)).contains("up to 30h"));
+        // A path where the contact never wrote: no window to be inside.
+        let never = [(None, at_most(0)), (Some(hours(24)), at_most(2))];
+        assert!(refused(&promotion(None, false), Some(&never)).contains("has not written"));
+        // A template of a non-promotional category inside the window is a reply (WA-OPTIN).
+        assert_eq!(in_window_bound(&promotion(None, true), false, Some(&inside), None), Ok((hours(2), hours(24))));
     }
 }

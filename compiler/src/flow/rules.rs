@@ -171,3 +171,48 @@ pub const SMS_REQUIRED_KEYWORDS: &[&str] = &["HELP", "STOP"];
 /// lattices are finite and widened, so real journeys stay far below; past it the verdict is
 /// "inconclusive" (fail closed), never "ok".
 pub const VISITS_PER_EDGE: usize = 64;
+
+/// An event after which the contact's consent is gone on that path until granted again.
+pub struct Revocation {
+    pub event: &'static str,
+    /// Every category of consent on this channel is revoked.
+    pub channel: &'static str,
+    pub source: &'static str,
+}
+
+/// The standard library's opt-out events (`stdlib/events.journey`) and what each revokes. An
+/// opt-out keyword on SMS revokes every category on the channel (CTIA-STOP, TCPA-REV); an email
+/// unsubscribe is read the same way on email (CANSPAM, GDPR-7): after it no category is sent on
+/// the strength of an earlier consent.
+pub const REVOCATIONS: &[Revocation] = &[
+    Revocation { event: "sms_opt_out", channel: "sms", source: "CTIA-STOP, TCPA-REV" },
+    Revocation { event: "email_unsubscribe", channel: "email", source: "CANSPAM, GDPR-7" },
+];
+
+/// Channel keywords that ask for help rather than opting out (CTIA-STOP: HELP must be answered
+/// with help text, not treated as a revocation).
+pub const HELP_KEYWORDS: &[&str] = &["HELP", "INFO"];
+
+/// Whether a channel keyword (`keywords STOP, HELP, ...`) is an opt-out: any but the help words.
+pub fn is_opt_out_keyword(keyword: &str) -> bool {
+    !HELP_KEYWORDS.iter().any(|h| h.eq_ignore_ascii_case(keyword))
+}
+
+/// The longest that local clocks go back at one transition, in any zone of the time-zone
+/// database: 2 hours (Antarctica/Troll switches between UTC+2 and UTC+0). A quiet period that
+/// spans such a change lasts that much longer than on the clock, so a send held for quiet hours
+/// can wait up to the period's length plus this (docs/analyses.md, "Quiet-hour holds").
+pub const LONGEST_CLOCK_BACK_SECS: u64 = 2 * 3600;
+
+/// The rule behind a channel's `consent CATEGORY outside window`, for citing in diagnostics.
+pub fn window_consent_rule(channel: &str) -> &'static str {
+    match channel {
+        "messenger" => "MSGR-MKT",
+        "whatsapp" => "WA-OPTIN",
+        _ => "the channel's declared `consent ... outside window`",
+    }
+}
+
+/// The quiet-hours law phone-text marketing is checked against when a policy names no
+/// `jurisdiction`: the US federal rule, 08:00-21:00 at the recipient's location (TCPA-QH).
+pub const BASELINE_JURISDICTION: &str = "US";

@@ -77,6 +77,7 @@ pub fn solve<A: Analysis>(graph: &Graph, analysis: &A, start: &[A::Elem]) -> Sol
     };
     let mut solution = Solution { states, reached: vec![false; count], width, visits: 0, exhausted: false };
     let mut changes = vec![0u32; count];
+    let loop_heads = loop_heads(graph);
     let mut pending = Worklist::new(count);
     let widen_after = analysis.widen_after();
     let per_edge = VISITS_PER_EDGE.saturating_add(usize::try_from(widen_after).unwrap_or(usize::MAX));
@@ -129,7 +130,10 @@ pub fn solve<A: Analysis>(graph: &Graph, analysis: &A, start: &[A::Elem]) -> Sol
                 *c += 1;
                 *c
             });
-            if change > widen_after {
+            // Widening only where a loop closes: elsewhere a join over many arms (a 10-arm
+            // split, a long else-if chain) changes a node often without any risk of diverging,
+            // and widening there would throw away bounds that hold.
+            if change > widen_after && loop_heads.get(to) == Some(&true) {
                 analysis.widen(slot, &mut joined);
             }
             slot.copy_from_slice(&joined);
@@ -137,6 +141,26 @@ pub fn solve<A: Analysis>(graph: &Graph, analysis: &A, start: &[A::Elem]) -> Sol
         }
     }
     solution
+}
+
+/// The nodes where widening may apply: targets of an edge from a node at the same or a later
+/// position. Nodes are numbered in source order and every cycle has an edge that does not go
+/// forward, so every cycle passes through one of these: widening there is enough for every
+/// loop to converge, and acyclic parts of a journey are solved exactly.
+fn loop_heads(graph: &Graph) -> Vec<bool> {
+    let mut heads = vec![false; graph.nodes.len()];
+    for (from, node) in graph.nodes.iter().enumerate() {
+        for edge in &node.edges {
+            if let Target::Node(to) = edge.target {
+                if to <= from {
+                    if let Some(head) = heads.get_mut(to) {
+                        *head = true;
+                    }
+                }
+            }
+        }
+    }
+    heads
 }
 
 /// The `edges` states of `width` components each in `out`, in edge order (empty ones when the
