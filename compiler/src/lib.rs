@@ -26,6 +26,7 @@ pub mod project;
 pub mod source;
 pub mod span;
 pub mod syntax;
+pub mod timezones;
 
 pub use codes::Code;
 pub use diagnostic::{Diagnostic, Label, Severity, Suggestion, TextEdit};

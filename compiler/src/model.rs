@@ -17,7 +17,7 @@ pub struct Def {
     pub span: Span,
 }
 
-/// Message categories, with what each means for consent and windows (RULES.md WA-CAT,
+/// Message categories, with what each means for consent and windows (docs/rules.md WA-CAT,
 /// MSGR-UTIL, MSGR-MKT). Built in: every channel and law speaks in these terms.
 pub const CATEGORIES: &[&str] = &["authentication", "marketing", "service", "utility"];
 

@@ -12,14 +12,14 @@
 //! compliance analyses) arrive is measured too, waiting for them before the next keystroke so
 //! the two never overlap. Prints p50, p95 and max of both.
 //!
-//! Also measured, for the other editor goals of ../shared/reference/performance.md §6: a typing
+//! Also measured, for the other editor goals of docs/performance.md ("Goals"): a typing
 //! burst (G5c: 20 edits 20 ms apart, diagnostics of the last one); and, with the real binary
 //! when `target/release/journey` exists, spawn -> `initialize` (G5a), the same 20 keystrokes over
 //! pipes, and the server's RSS with the document open and after 1,000 more edits (G4b).
 //!
 //!     cargo build --release -p journey && cargo bench -p journey-lsp --bench latency
 //!
-//! Targets: p50 <= 25 ms, p95 <= 50 ms (peers in ../shared/reference/performance.md §4: taplo
+//! Targets: p50 <= 25 ms, p95 <= 50 ms (peers the project measured: taplo
 //! 52 ms, zizmor 95 ms).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]

@@ -81,6 +81,11 @@ fn collect_item(file: FileId, in_std: bool, item: &Item, model: &mut Model, sink
             }
             // Policies are project-wide: two quiet-hour rules would leave one silently unused.
             for rule in &policy.rules {
+                if let PolicyRule::QuietHours { zone: ast::ZoneSpec::Fixed(name), .. }
+                | PolicyRule::BusinessHours { zone: ast::ZoneSpec::Fixed(name), .. } = rule
+                {
+                    super::check_zone_name(&name.value, file, name.span, sink);
+                }
                 if let PolicyRule::QuietHours { span, .. } = rule {
                     let here = Def { file, span: *span };
                     match model.quiet_hours {

@@ -81,6 +81,9 @@ pub fn type_of(expr: &Expr, scope: &Scope<'_>, expected: Option<&Type>, sink: &m
                 }
                 return Typed::of(Type::Enum(variants.clone()));
             }
+            if let (Some(Type::Timezone), Some(value)) = (expected, literal_text(template)) {
+                super::check_zone_name(&value, scope.file, expr.span, sink);
+            }
             Typed::of(Type::Text)
         }
         ExprKind::Int(_) => Typed::of(Type::Int),

@@ -18,6 +18,27 @@ use crate::model::{Def, Model};
 use crate::project::Sources;
 use crate::span::FileId;
 
+/// J0221 if `name`, written at `span` (a string literal, quotes included), is not a zone of the
+/// IANA time zone database ([`crate::timezones`]).
+pub fn check_zone_name(name: &str, file: FileId, span: crate::span::Span, sink: &mut Sink) {
+    if crate::timezones::is_known_zone(name) {
+        return;
+    }
+    let mut diagnostic = Diagnostic::new(Code::J0221, format!("unknown time zone `{name}`"), file, span)
+        .with_label("not a zone of the IANA time zone database")
+        .with_note("zones are IANA names such as `America/New_York` or `Europe/Berlin`, spelt with their case");
+    diagnostic = match crate::timezones::suggest_zone(name) {
+        Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")).with_suggestion(
+            format!("write `{best}`"),
+            span,
+            format!("\"{best}\""),
+        ),
+        None => diagnostic
+            .with_help("write the IANA name of the zone (continent or ocean, then city: `Asia/Tokyo`), or `UTC`"),
+    };
+    sink.push(diagnostic);
+}
+
 /// What the checker looked at: reported by `journey check --verbose`, so that "no problems"
 /// can be told apart from "nothing was checked".
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

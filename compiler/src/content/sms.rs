@@ -1,4 +1,4 @@
-//! SMS encoding and segment counting (RULES.md SMS-ENC).
+//! SMS encoding and segment counting (docs/rules.md SMS-ENC).
 //!
 //! An SMS is sent in one of two encodings, chosen for the whole message:
 //! - **GSM-7** (GSM 03.38) when every character is in the default alphabet or its extension

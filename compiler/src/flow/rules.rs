@@ -1,5 +1,5 @@
 //! The legal and platform rules the analyses apply, as data with their sources
-//! (`../shared/RULES.md` IDs). Channel numbers (windows, tags, limits) are not here: they are
+//! (`docs/rules.md` IDs). Channel numbers (windows, tags, limits) are not here: they are
 //! declared in the language, in `stdlib/channels.journey`. What is here is what a channel
 //! declaration cannot say: who needs consent, quiet-hour laws, deprecated tags, required wording.
 //!
@@ -16,7 +16,7 @@ pub const REFERENCE_DATE: &str = "2026-11-24";
 /// relationship and are not gated here.
 pub const CONSENT_REQUIRED: &[(&str, &str)] = &[("marketing", "TCPA-PEWC, EPR-13, WA-OPTIN, MSGR-MKT")];
 
-/// Categories that quiet hours apply to. TCPA-QH covers telephone solicitations; RULES.md §2.7
+/// Categories that quiet hours apply to. TCPA-QH covers telephone solicitations; docs/rules.md
 /// item 4 recommends enforcing quiet hours for all marketing, consented or not.
 pub const QUIET_HOURS_APPLY_TO: &[&str] = &["marketing"];
 
@@ -42,7 +42,7 @@ const fn every_day(from_hour: u16, to_hour: u16) -> [Option<Hours>; 7] {
 }
 
 /// Quiet-hour laws a `policy { jurisdiction "US-FL" }` can select. The most restrictive
-/// applicable window is the rule (RULES.md §2.8); a policy's own `quiet_hours` must be at least
+/// applicable window is the rule (docs/rules.md); a policy's own `quiet_hours` must be at least
 /// as strict as its jurisdiction's.
 pub const JURISDICTIONS: &[Jurisdiction] = &[
     Jurisdiction {
@@ -98,7 +98,7 @@ pub struct DeprecatedTag {
     pub instead: &'static str,
 }
 
-/// RULES.md §2.7 item 1: announced 10 Feb 2026, enforced (sends fail with error 100) from
+/// docs/rules.md item 1: announced 10 Feb 2026, enforced (sends fail with error 100) from
 /// 27 Apr 2026; the later date is when sends actually break.
 pub const DEPRECATED_TAGS: &[DeprecatedTag] = &[
     DeprecatedTag {

@@ -168,7 +168,7 @@ mod tests {
     #[test]
     fn relative_imports_resolve_against_the_importing_files_directory() {
         assert_eq!(resolve("flows/a.journey", "./b.journey"), Ok("flows/b.journey".into()));
-        assert_eq!(resolve("flows/a.journey", "../shared/c.journey"), Ok("shared/c.journey".into()));
+        assert_eq!(resolve("flows/a.journey", "../common/c.journey"), Ok("common/c.journey".into()));
         assert_eq!(resolve("a.journey", "lib/./x/../y.journey"), Ok("lib/y.journey".into()));
         assert_eq!(resolve("a.journey", "std/channels"), Ok("std:channels".into()));
     }
