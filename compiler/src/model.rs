@@ -165,6 +165,10 @@ pub struct Event {
     pub inbound: Option<String>,
     /// A window of its own length (click-to-Messenger ads: 7 days).
     pub window_secs: Option<u64>,
+    /// Where that window is written, and whether the event is the standard library's (only
+    /// those may open a window longer than their channel's, J0316).
+    pub window_def: Option<Def>,
+    pub in_std: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -24,7 +24,50 @@ pub fn collect(sources: &Sources, sink: &mut Sink) -> Model {
             collect_item(file.id, in_std, item, &mut model, sink);
         }
     }
+    check_event_windows(&model, sink);
     model
+}
+
+/// A project's own event may not open a window longer than its channel's: the platform decides
+/// how long a conversation stays open (24h on Messenger, Instagram and WhatsApp), and both the
+/// checker and the runtime trust the event's `window`. Only the standard library's ad-reply
+/// events carry 7 days (MSGR-WIN-1, IG-WIN); WhatsApp's free entry point is billing, not a
+/// longer window (WA-CSW, WA-PRICE).
+fn check_event_windows(model: &Model, sink: &mut Sink) {
+    for (name, event) in &model.events {
+        let (Some(window), Some(def), false) = (event.window_secs, event.window_def, event.in_std) else { continue };
+        let Some(channel_name) = &event.inbound else { continue };
+        let Some(channel) = model.channels.get(channel_name) else { continue };
+        sink.stats.content_rules += 1;
+        let allowed = channel.window_secs.unwrap_or(0);
+        if window <= allowed {
+            continue;
+        }
+        let what = match channel.window_secs {
+            Some(w) => format!("`{channel_name}` keeps a conversation open {}", crate::syntax::literals::format_window(w)),
+            None => format!("`{channel_name}` has no messaging window"),
+        };
+        let mut diagnostic = Diagnostic::new(
+            Code::J0316,
+            format!(
+                "event `{name}` opens a {} window on `{channel_name}`, longer than the channel's own",
+                crate::syntax::literals::format_window(window)
+            ),
+            def.file,
+            def.span,
+        )
+        .with_label(what)
+        .with_secondary(channel.window_def.file, channel.window_def.span, "the channel's window")
+        .with_note(
+            "a platform decides how long a conversation stays open; only the standard library's ad-reply events \
+             open 7 days (MSGR-WIN-1, IG-WIN), and free-form WhatsApp never goes past 24h (WA-CSW)",
+        );
+        diagnostic = diagnostic.with_help(match channel.window_secs {
+            Some(_) => "delete `window ...`: the event then opens the channel's own window",
+            None => "delete `window ...`: this channel has no window to open",
+        });
+        sink.push(diagnostic);
+    }
 }
 
 fn def(file: FileId, ident: &ast::Ident) -> Def {
@@ -68,6 +111,8 @@ fn collect_item(file: FileId, in_std: bool, item: &Item, model: &mut Model, sink
                 fields,
                 inbound: event.inbound.as_ref().map(|c| c.name.clone()),
                 window_secs: event.window.map(|w| w.secs),
+                window_def: event.window.map(|w| Def { file, span: w.span }),
+                in_std,
             };
             insert_unique(&mut model.events, "event", &event.name, file, value, |e| e.def, sink);
         }

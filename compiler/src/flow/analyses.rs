@@ -548,7 +548,7 @@ impl WindowClasses {
             let mut lengths = vec![window];
             for event in cx.model.events.values() {
                 if event.inbound.as_deref() == Some(name) {
-                    lengths.push(event.window_secs.unwrap_or(window));
+                    lengths.push(opened_window(event, window));
                 }
             }
             lengths.sort_unstable();
@@ -583,6 +583,17 @@ impl WindowClasses {
     /// The component of a message on `channel` that opens `window`.
     fn component(&self, channel: usize, window: u64) -> Option<usize> {
         self.of_channel(channel).find(|i| self.classes.get(*i).is_some_and(|c| c.window == Some(window)))
+    }
+}
+
+/// The window an inbound event opens on a channel whose own window is `channel_window`: the
+/// event's `window` if it declares one; a project's event never more than the channel's own
+/// (J0316 reports the longer one; the analyses do not trust it either).
+fn opened_window(event: &crate::model::Event, channel_window: u64) -> u64 {
+    match event.window_secs {
+        Some(window) if event.in_std => window,
+        Some(window) => window.min(channel_window),
+        None => channel_window,
     }
 }
 
@@ -692,7 +703,7 @@ impl<'a> Window<'a> {
     fn receive(cx: &Context<'_>, classes: &WindowClasses, event: &str) -> Option<Opens> {
         let event = cx.model.events.get(event)?;
         let (channel, window) = cx.window_of(event.inbound.as_deref()?)?;
-        let window = event.window_secs.unwrap_or(window);
+        let window = opened_window(event, window);
         Some((channel, classes.component(channel, window)?))
     }
 

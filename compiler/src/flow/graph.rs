@@ -226,6 +226,15 @@ pub fn build(journey: &ast::Journey, file: FileId, model: &crate::model::Model) 
         stage_starts: vec![None; stages.len()],
         pending_gotos: Vec::new(),
         is_relay: Vec::new(),
+        exit_on: journey
+            .members
+            .iter()
+            .filter_map(|m| match m {
+                JourneyMember::ExitOn { events, .. } => Some(events.iter().map(|e| e.name.as_str())),
+                _ => None,
+            })
+            .flatten()
+            .collect(),
     };
     // Stages are built last to first, so each knows where falling off its end leads.
     let mut next_stage_start = Target::Exit;
@@ -293,6 +302,8 @@ struct Builder<'m, 'j> {
     /// Per node: a relay standing for a `goto` to an earlier stage; removed once targets are
     /// known.
     is_relay: Vec<bool>,
+    /// The events the journey exits on (`exit on`).
+    exit_on: Vec<&'j str>,
 }
 
 /// Where a step's continuation leads before gotos are known.
@@ -392,6 +403,14 @@ impl<'j> Builder<'_, 'j> {
                 if within.is_some() && !edges.iter().any(|e| e.label == "timeout") {
                     edges.push(Edge { label: "timeout".into(), target: next, span: None });
                 }
+                // An event the journey exits on ends the run before the step sees it
+                // (docs/bundle.md §3.3): its arm is never taken. Its steps are still built, and
+                // reported unreachable, but no analysis checks them.
+                for edge in &mut edges {
+                    if self.exit_on.iter().any(|e| *e == edge.label) {
+                        edge.target = Target::Exit;
+                    }
+                }
                 let kind = NodeKind::WaitFor {
                     events: events.iter().map(|e| e.name.clone()).collect(),
                     within_secs: within.map(|w| w.secs),
@@ -429,7 +448,9 @@ impl<'j> Builder<'_, 'j> {
                 (NodeKind::Split { shares }, edges)
             }
             StepKind::Handoff { team, timeout, arms } => {
-                let mut edges = self.arms(arms, stage, &id, next, true);
+                // A human answers in every arm but `timeout`: there no agent took the
+                // conversation and automation sends (HUMAN_AGENT is for agents only, MSGR-TAG-HA).
+                let mut edges = self.arms_where(arms, stage, &id, next, |label| in_handoff || label != "timeout");
                 continue_unhandled(&mut edges, ["resolved"].into_iter(), next);
                 if timeout.is_some() {
                     continue_unhandled(&mut edges, ["timeout"].into_iter(), next);
@@ -457,6 +478,18 @@ impl<'j> Builder<'_, 'j> {
 
     /// One edge per arm, in source order; arm ids use the outcome, or `p1`, `p2` for shares.
     fn arms(&mut self, arms: &'j [ast::Arm], stage: &str, id: &str, next: Target, in_handoff: bool) -> Vec<Edge> {
+        self.arms_where(arms, stage, id, next, |_| in_handoff)
+    }
+
+    /// [`Builder::arms`], with whether each arm (by its label) is inside a handoff.
+    fn arms_where(
+        &mut self,
+        arms: &'j [ast::Arm],
+        stage: &str,
+        id: &str,
+        next: Target,
+        in_handoff: impl Fn(&str) -> bool,
+    ) -> Vec<Edge> {
         let mut edges = Vec::with_capacity(arms.len());
         for (i, arm) in arms.iter().enumerate() {
             let (label, key) = match &arm.label {
@@ -465,7 +498,8 @@ impl<'j> Builder<'_, 'j> {
                     (value.map_or_else(|| format!("p{}", i + 1), |v| format!("{v}%")), format!("p{}", i + 1))
                 }
             };
-            let start = self.block(&arm.steps, stage, IdPrefix { base: id, part: Some(&key) }, next, in_handoff);
+            let human = in_handoff(&label);
+            let start = self.block(&arm.steps, stage, IdPrefix { base: id, part: Some(&key) }, next, human);
             edges.push(Edge { label, target: start, span: Some(arm.span) });
         }
         edges

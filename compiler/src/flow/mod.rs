@@ -222,18 +222,36 @@ impl<'a> Context<'a> {
         rules::QUIET_HOURS_APPLY_TO.contains(&message?.category.as_str()).then(|| quiet.hold_secs())
     }
 
-    /// Whether a moment in business hours is never in quiet hours: both in the same zone (the
-    /// recipient's, or one fixed zone) and the business range disjoint from the quiet period,
-    /// compared minute by minute (times are whole minutes, so this is exact). Then a send made
-    /// inside business hours is never held.
+    /// Whether a moment in business hours is never in quiet hours. In one zone (the recipient's,
+    /// or one fixed zone) the two ranges are compared minute by minute (times are whole minutes,
+    /// so this is exact). In two fixed zones, for every difference between their UTC offsets that
+    /// the time-zone database allows (`timezones::utc_offset_range`), in minute steps. Business
+    /// hours in a fixed zone and quiet hours in the recipient's cannot be compared: the contact
+    /// may be anywhere. When this holds, a send made inside business hours is never held.
     pub fn business_hours_never_quiet(&self) -> bool {
         let (Some(business), Some(quiet)) = (&self.business_hours, &self.quiet_hours) else { return false };
-        if business.zone != quiet.zone {
-            return false; // Different zones: not proved (the offset between them varies).
-        }
+        // Minutes to add to a business-hours clock time to get the quiet-hours clock time.
+        let shifts: std::ops::RangeInclusive<i32> = match (&business.zone, &quiet.zone) {
+            (b, q) if b == q => 0..=0,
+            (Some(b), Some(q)) => {
+                let (Some((b_min, b_max)), Some((q_min, q_max))) =
+                    (crate::timezones::utc_offset_range(b), crate::timezones::utc_offset_range(q))
+                else {
+                    return false;
+                };
+                // Seconds to minutes, rounded outwards so no offset is left out.
+                (q_min - b_max).div_euclid(60)..=(q_max - b_min + 59).div_euclid(60)
+            }
+            _ => return false,
+        };
         let (from, to) = (business.range.from.minutes, business.range.to.minutes);
         let in_business = |m: u16| if from <= to { m >= from && m < to } else { m >= from || m < to };
-        !(0..1440u16).any(|m| in_business(m) && quiet.contains(m))
+        !(0..1440u16).filter(|m| in_business(*m)).any(|m| {
+            shifts.clone().any(|shift| {
+                let local = (i32::from(m) + shift).rem_euclid(1440);
+                u16::try_from(local).is_ok_and(|local| quiet.contains(local))
+            })
+        })
     }
 }
 
@@ -365,6 +383,30 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
             continue;
         }
         if max == 0 {
+            // A cap of zero forbids the category: every send of it that a contact can reach
+            // breaks the rule.
+            let counted = Frequency::new(&sent, &rule.category, 1);
+            for (index, node) in graph.nodes.iter().enumerate() {
+                if !counted.counts(index) || consent_solution.input(index).is_none() {
+                    continue;
+                }
+                sink.stats.content_rules += 1;
+                sink.push(
+                    Diagnostic::new(
+                        Code::J0409,
+                        format!(
+                            "the policy allows no {} messages (at most 0 per {}), and this step sends one",
+                            rule.category,
+                            format_duration(rule.per_secs)
+                        ),
+                        node.file,
+                        node.span,
+                    )
+                    .with_label(format!("a {} send", rule.category))
+                    .with_secondary(rule.file, rule.span, "the frequency cap")
+                    .with_help(format!("remove the send, or raise the cap above 0 if {} messages are allowed", rule.category)),
+                );
+            }
             continue;
         }
         let frequency = Frequency::new(&sent, &rule.category, max);

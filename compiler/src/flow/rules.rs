@@ -199,10 +199,11 @@ pub fn is_opt_out_keyword(keyword: &str) -> bool {
 }
 
 /// The longest that local clocks go back at one transition, in any zone of the time-zone
-/// database: 2 hours (Antarctica/Troll switches between UTC+2 and UTC+0). A quiet period that
-/// spans such a change lasts that much longer than on the clock, so a send held for quiet hours
-/// can wait up to the period's length plus this (docs/analyses.md, "Quiet-hour holds").
-pub const LONGEST_CLOCK_BACK_SECS: u64 = 2 * 3600;
+/// database (2 hours today, Antarctica/Troll), computed from the database by
+/// `timezones::MAX_CLOCK_BACK_SECS`'s test. A quiet period that spans such a change lasts that
+/// much longer than on the clock, so a send held for quiet hours can wait up to the period's
+/// length plus this (docs/analyses.md, "Quiet-hour holds").
+pub const LONGEST_CLOCK_BACK_SECS: u64 = crate::timezones::MAX_CLOCK_BACK_SECS;
 
 /// The rule behind a channel's `consent CATEGORY outside window`, for citing in diagnostics.
 pub fn window_consent_rule(channel: &str) -> &'static str {
