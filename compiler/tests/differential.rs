@@ -1,0 +1,1369 @@
+//! An independent checker for the checker: random small journeys are generated as source text
+//! together with a model of their flow of our own, the verdict is worked out by brute force over
+//! that model (every reachable state of every path, not a dataflow fixpoint), and the compiler's
+//! J04xx findings must agree with it.
+//!
+//! - Without loops the analyses are exact (their transfers distribute over joins), so the set of
+//!   (class, message) the compiler reports must EQUAL the brute-force set: a finding the brute
+//!   force lacks is a false alarm, one it misses an unsound "ok".
+//! - With loops the brute force is still exact here (its states are finite and ordered, see
+//!   `State`), but the analyses widen, so only soundness is required: every brute-force finding
+//!   must be reported; extra findings are counted, not failed.
+//! - A journey in which the brute force finds a violation never gets a clean verdict.
+//!
+//! The semantics are the TARGET semantics of docs/analyses.md ("How the analyses are tested"):
+//! consent revoked by opt-outs and SMS answers, a window per opener (24h or the ad reply's 7d),
+//! quiet-hour holds of the quiet period plus 2h for a backward clock change, WhatsApp templates
+//! needing consent outside the window, J0407 counted as a window violation, and a cap of 0 meaning
+//! no marketing at all. The "Regressions" at the end are minimal journeys on which the compiler
+//! disagreed, each with the verdict it must give.
+//!
+//! `JOURNEY_DIFF_CASES=5000 cargo test -p journey-compiler --test differential` runs a longer
+//! search (default 1,000 cases); `JOURNEY_DIFF_SEED` moves the sequence of cases.
+
+// clippy.toml allows these inside `#[test]` functions; the helpers here are test code too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use journey_compiler::project::{LoadError, ProjectPath, SourceLoader};
+use journey_compiler::{check_project, ProjectReport, Severity};
+use proptest::prelude::*;
+use proptest::test_runner::{RngAlgorithm, TestRng};
+
+// ---------------------------------------------------------------------------------------------
+// The model: what the generator builds, and prints as source text.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Channel {
+    Sms,
+    Messenger,
+    Whatsapp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Category {
+    Service,
+    Utility,
+    Marketing,
+}
+
+impl Channel {
+    fn name(self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::Messenger => "messenger",
+            Channel::Whatsapp => "whatsapp",
+        }
+    }
+}
+
+impl Category {
+    fn name(self) -> &'static str {
+        match self {
+            Category::Service => "service",
+            Category::Utility => "utility",
+            Category::Marketing => "marketing",
+        }
+    }
+}
+
+/// What a message is used for: a plain `send`, the question of an `ask` (one reply, `yes`) or
+/// the message of a `request consent` (replies `granted` and `declined` on messenger).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Use {
+    Send,
+    Ask,
+    OptIn,
+}
+
+#[derive(Debug, Clone)]
+struct Message {
+    channel: Channel,
+    category: Category,
+    used_as: Use,
+}
+
+impl Message {
+    /// WhatsApp utility and marketing messages are templates; everything else is free-form.
+    fn is_template(&self) -> bool {
+        self.channel == Channel::Whatsapp && self.category != Category::Service
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    None,
+    MessengerMessage,
+    AdReply,
+}
+
+type Block = Vec<Step>;
+
+/// A step. Message fields are indices into `Journey::messages`; hours are whole hours.
+#[derive(Debug, Clone)]
+enum Step {
+    Send(usize),
+    Wait(u32),
+    Ask { message: usize, timeout: u32, yes: Block, timeout_arm: Block },
+    WaitMessage { within: u32, event: Block, timeout_arm: Block },
+    WaitOptOut { within: u32, event: Block },
+    IfConsent { then: Block, otherwise: Block },
+    RequestConsent { message: usize, timeout: u32, granted: Block, declined: Block, timeout_arm: Block },
+    Split(Vec<Block>),
+    Goto(usize),
+    Exit,
+}
+
+impl Step {
+    fn arms(&self) -> Vec<&Block> {
+        match self {
+            Step::Ask { yes, timeout_arm, .. } => vec![yes, timeout_arm],
+            Step::WaitMessage { event, timeout_arm, .. } => vec![event, timeout_arm],
+            Step::WaitOptOut { event, .. } => vec![event],
+            Step::IfConsent { then, otherwise } => vec![then, otherwise],
+            Step::RequestConsent { granted, declined, timeout_arm, .. } => vec![granted, declined, timeout_arm],
+            Step::Split(arms) => arms.iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn arms_mut(&mut self) -> Vec<&mut Block> {
+        match self {
+            Step::Ask { yes, timeout_arm, .. } => vec![yes, timeout_arm],
+            Step::WaitMessage { event, timeout_arm, .. } => vec![event, timeout_arm],
+            Step::WaitOptOut { event, .. } => vec![event],
+            Step::IfConsent { then, otherwise } => vec![then, otherwise],
+            Step::RequestConsent { granted, declined, timeout_arm, .. } => vec![granted, declined, timeout_arm],
+            Step::Split(arms) => arms.iter_mut().collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Journey {
+    entry: Entry,
+    audience: bool,
+    /// `frequency marketing at most K per D days`.
+    cap: Option<(u32, u32)>,
+    messages: Vec<Message>,
+    stages: Vec<Block>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generator.
+
+const WAITS: [u32; 11] = [1, 2, 3, 4, 6, 8, 12, 20, 24, 48, 72];
+const TIMEOUTS: [u32; 9] = [1, 2, 4, 8, 12, 20, 24, 36, 48];
+
+struct Generator<'r> {
+    rng: &'r mut TestRng,
+    messages: Vec<Message>,
+    stages: usize,
+}
+
+impl Generator<'_> {
+    fn pick<T: Copy>(&mut self, from: &[T]) -> T {
+        from[self.rng.random_range(0..from.len())]
+    }
+
+    fn chance(&mut self, percent: u32) -> bool {
+        self.rng.random_range(0..100) < percent
+    }
+
+    fn message(&mut self, message: Message) -> usize {
+        self.messages.push(message);
+        self.messages.len() - 1
+    }
+
+    fn send_message(&mut self) -> usize {
+        let roll = self.rng.random_range(0..100);
+        let channel = if roll < 45 {
+            Channel::Sms
+        } else if roll < 94 {
+            Channel::Messenger
+        } else {
+            Channel::Whatsapp
+        };
+        let category = self.pick(&[Category::Service, Category::Utility, Category::Marketing, Category::Marketing]);
+        self.message(Message { channel, category, used_as: Use::Send })
+    }
+
+    /// A block of 1..=`max` steps at `depth` (0: a stage body). Only the last step may be a
+    /// `goto` or `exit`, so no step is unreachable by construction.
+    fn block(&mut self, stage: usize, depth: u32, max: usize) -> Block {
+        let len = self.rng.random_range(1..=max);
+        let mut steps = Vec::new();
+        for i in 0..len {
+            let last = i + 1 == len;
+            steps.push(self.step(stage, depth, last));
+        }
+        steps
+    }
+
+    fn step(&mut self, stage: usize, depth: u32, last: bool) -> Step {
+        let compound = depth < 2;
+        loop {
+            let roll = self.rng.random_range(0..100);
+            let step = match roll {
+                0..=29 => Step::Send(self.send_message()),
+                30..=41 => Step::Wait(self.pick(&WAITS)),
+                42..=49 if compound => {
+                    let message = self.message(Message {
+                        channel: Channel::Messenger,
+                        category: Category::Service,
+                        used_as: Use::Ask,
+                    });
+                    let timeout = self.pick(&TIMEOUTS);
+                    Step::Ask {
+                        message,
+                        timeout,
+                        yes: self.block(stage, depth + 1, 2),
+                        timeout_arm: self.block(stage, depth + 1, 2),
+                    }
+                }
+                50..=56 if compound => Step::WaitMessage {
+                    within: self.pick(&TIMEOUTS),
+                    event: self.block(stage, depth + 1, 2),
+                    timeout_arm: self.block(stage, depth + 1, 2),
+                },
+                57..=61 if compound => {
+                    Step::WaitOptOut { within: self.pick(&TIMEOUTS), event: self.block(stage, depth + 1, 2) }
+                }
+                62..=70 if compound => Step::IfConsent {
+                    then: self.block(stage, depth + 1, 2),
+                    otherwise: self.block(stage, depth + 1, 2),
+                },
+                71..=77 if compound => {
+                    // Mostly on messenger (a reply opens its window); sometimes on SMS, where any
+                    // answer may be STOP.
+                    let channel = if self.chance(80) { Channel::Messenger } else { Channel::Sms };
+                    let message = self.message(Message { channel, category: Category::Service, used_as: Use::OptIn });
+                    Step::RequestConsent {
+                        message,
+                        timeout: self.pick(&TIMEOUTS),
+                        granted: self.block(stage, depth + 1, 2),
+                        declined: self.block(stage, depth + 1, 2),
+                        timeout_arm: self.block(stage, depth + 1, 2),
+                    }
+                }
+                78..=85 if compound => {
+                    // Wide splits (10 arms) meet at more than 8 arms: a join, not a loop.
+                    // Their arms mostly wait longer and longer, so the state where they meet
+                    // grows with every arm, as a loop's does.
+                    let arms = self.pick(&[2, 2, 3, 10]);
+                    if arms > 3 {
+                        Step::Split(
+                            (1..=arms)
+                                .map(|i| if self.chance(70) { vec![Step::Wait(i)] } else { self.block(stage, 2, 1) })
+                                .collect(),
+                        )
+                    } else {
+                        Step::Split((0..arms).map(|_| self.block(stage, depth + 1, 2)).collect())
+                    }
+                }
+                // Mostly forward; a goto to this stage or an earlier one makes a loop.
+                86..=89 if last && self.stages > 1 => {
+                    let forward = stage + 1 < self.stages && self.chance(60);
+                    Step::Goto(if forward {
+                        self.rng.random_range(stage + 1..self.stages)
+                    } else {
+                        self.rng.random_range(0..=stage)
+                    })
+                }
+                90..=95 if last => Step::Exit,
+                _ => continue,
+            };
+            return step;
+        }
+    }
+}
+
+fn generate(rng: &mut TestRng) -> Journey {
+    let stages = rng.random_range(1..=4);
+    let mut generator = Generator { rng, messages: Vec::new(), stages };
+    let entry = generator.pick(&[Entry::None, Entry::MessengerMessage, Entry::MessengerMessage, Entry::AdReply]);
+    let audience = generator.chance(40);
+    let cap =
+        if generator.chance(60) { Some((generator.pick(&[0, 1, 1, 2, 2]), generator.pick(&[1, 2, 3]))) } else { None };
+    let bodies = (0..stages).map(|stage| generator.block(stage, 0, 5)).collect();
+    Journey { entry, audience, cap, messages: generator.messages, stages: bodies }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Source text.
+
+fn message_name(index: usize, message: &Message) -> String {
+    match message.used_as {
+        Use::Send => format!("m{index}"),
+        Use::Ask => format!("q{index}"),
+        Use::OptIn => format!("o{index}"),
+    }
+}
+
+fn used_messages(journey: &Journey) -> BTreeSet<usize> {
+    fn walk(block: &Block, used: &mut BTreeSet<usize>) {
+        for step in block {
+            match step {
+                Step::Send(m) | Step::Ask { message: m, .. } | Step::RequestConsent { message: m, .. } => {
+                    used.insert(*m);
+                }
+                _ => {}
+            }
+            for arm in step.arms() {
+                walk(arm, used);
+            }
+        }
+    }
+    let mut used = BTreeSet::new();
+    for stage in &journey.stages {
+        walk(stage, &mut used);
+    }
+    used
+}
+
+fn source(journey: &Journey) -> String {
+    let mut text = String::from("import \"std/channels\"\nimport \"std/events\"\n\npolicy {\n");
+    text.push_str("  quiet_hours 21:00..08:00 recipient\n  jurisdiction \"US\"\n");
+    if let Some((k, d)) = journey.cap {
+        writeln!(text, "  frequency marketing at most {k} per {d}d").unwrap();
+    }
+    text.push_str("}\n\nevent signed_up {}\n");
+    for index in used_messages(journey) {
+        let message = &journey.messages[index];
+        let name = message_name(index, message);
+        writeln!(text, "\nmessage {name} on {} as {} {{", message.channel.name(), message.category.name()).unwrap();
+        match message.used_as {
+            Use::Ask => writeln!(text, "  text \"Question {name}?\"\n  reply \"Yes\" -> yes").unwrap(),
+            Use::OptIn if message.channel == Channel::Messenger => writeln!(
+                text,
+                "  text \"Deals by text, {name}?\"\n  reply \"Yes\" -> granted\n  reply \"No\" -> declined"
+            )
+            .unwrap(),
+            Use::OptIn => writeln!(text, "  text \"Reply YES for deals by text, {name}\"").unwrap(),
+            Use::Send if message.is_template() => writeln!(text, "  template \"{name}\" lang \"en_US\"").unwrap(),
+            Use::Send if message.channel == Channel::Sms && message.category == Category::Marketing => {
+                writeln!(text, "  text \"Deal {name}. Reply STOP to opt out\"").unwrap()
+            }
+            Use::Send => writeln!(text, "  text \"Hello {name}\"").unwrap(),
+        }
+        text.push_str("}\n");
+    }
+    text.push_str("\njourney j {\n");
+    match journey.entry {
+        Entry::None => text.push_str("  entry on signed_up\n"),
+        Entry::MessengerMessage => text.push_str("  entry on messenger_message\n"),
+        Entry::AdReply => text.push_str("  entry on messenger_ad_reply\n"),
+    }
+    if journey.audience {
+        text.push_str("  audience consent(sms, marketing)\n");
+    }
+    for (i, stage) in journey.stages.iter().enumerate() {
+        writeln!(text, "\n  stage s{i} {{").unwrap();
+        write_block(journey, stage, 2, &mut text);
+        text.push_str("  }\n");
+    }
+    text.push_str("}\n");
+    text
+}
+
+fn write_block(journey: &Journey, block: &Block, indent: usize, text: &mut String) {
+    for step in block {
+        write_step(journey, step, indent, text);
+    }
+}
+
+fn write_arm(journey: &Journey, label: &str, block: &Block, indent: usize, text: &mut String) {
+    let pad = "  ".repeat(indent);
+    writeln!(text, "{pad}{label} => {{").unwrap();
+    write_block(journey, block, indent + 1, text);
+    writeln!(text, "{pad}}}").unwrap();
+}
+
+fn write_step(journey: &Journey, step: &Step, indent: usize, text: &mut String) {
+    let pad = "  ".repeat(indent);
+    let name = |m: usize| message_name(m, &journey.messages[m]);
+    match step {
+        Step::Send(m) => writeln!(text, "{pad}send {}", name(*m)).unwrap(),
+        Step::Wait(h) => writeln!(text, "{pad}wait {h}h").unwrap(),
+        Step::Ask { message, timeout, yes, timeout_arm } => {
+            writeln!(text, "{pad}ask {} timeout {timeout}h {{", name(*message)).unwrap();
+            write_arm(journey, "yes", yes, indent + 1, text);
+            write_arm(journey, "timeout", timeout_arm, indent + 1, text);
+            writeln!(text, "{pad}}}").unwrap();
+        }
+        Step::WaitMessage { within, event, timeout_arm } => {
+            writeln!(text, "{pad}wait for messenger_message within {within}h {{").unwrap();
+            write_arm(journey, "messenger_message", event, indent + 1, text);
+            write_arm(journey, "timeout", timeout_arm, indent + 1, text);
+            writeln!(text, "{pad}}}").unwrap();
+        }
+        Step::WaitOptOut { within, event } => {
+            writeln!(text, "{pad}wait for sms_opt_out within {within}h {{").unwrap();
+            write_arm(journey, "sms_opt_out", event, indent + 1, text);
+            writeln!(text, "{pad}}}").unwrap();
+        }
+        Step::IfConsent { then, otherwise } => {
+            writeln!(text, "{pad}if consent(sms, marketing) {{").unwrap();
+            write_block(journey, then, indent + 1, text);
+            writeln!(text, "{pad}}} else {{").unwrap();
+            write_block(journey, otherwise, indent + 1, text);
+            writeln!(text, "{pad}}}").unwrap();
+        }
+        Step::RequestConsent { message, timeout, granted, declined, timeout_arm } => {
+            writeln!(text, "{pad}request consent sms marketing via {} timeout {timeout}h {{", name(*message)).unwrap();
+            write_arm(journey, "granted", granted, indent + 1, text);
+            write_arm(journey, "declined", declined, indent + 1, text);
+            write_arm(journey, "timeout", timeout_arm, indent + 1, text);
+            writeln!(text, "{pad}}}").unwrap();
+        }
+        Step::Split(arms) => {
+            let share = 100 / arms.len();
+            writeln!(text, "{pad}split {{").unwrap();
+            for (i, arm) in arms.iter().enumerate() {
+                let this = if i == 0 { 100 - share * (arms.len() - 1) } else { share };
+                write_arm(journey, &format!("{this}%"), arm, indent + 1, text);
+            }
+            writeln!(text, "{pad}}}").unwrap();
+        }
+        Step::Goto(stage) => writeln!(text, "{pad}goto s{stage}").unwrap(),
+        Step::Exit => writeln!(text, "{pad}exit").unwrap(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Brute force over our own flow model.
+
+/// The classes of finding compared. J0402 and J0407 are one class: a free-form send that may go
+/// out after its window closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Class {
+    Consent,
+    Window,
+    Frequency,
+}
+
+/// The longest quiet-hour hold: 21:00..08:00 is 11 hours, plus 2 hours for the longest backward
+/// clock change in the time-zone database (Antarctica/Troll).
+const HOLD: u32 = 11 + 2;
+const DAY: u32 = 24;
+const MESSENGER_WINDOW: u32 = 24;
+const AD_REPLY_WINDOW: u32 = 7 * DAY;
+/// Elapsed times are kept up to this: beyond the longest window, every free-form send is outside
+/// until the next inbound message, so larger values give the same verdicts (and the state space
+/// stays finite, so loops are explored completely, not only unrolled a few times).
+const ELAPSED_CAP: u32 = AD_REPLY_WINDOW + 1;
+
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Node(usize),
+    Stage(usize),
+    Exit,
+}
+
+#[derive(Debug, Clone)]
+struct Edge {
+    to: Target,
+    /// Least and greatest hours the edge can take.
+    min: u32,
+    max: u32,
+    /// The contact may have revoked every SMS consent (STOP) on this edge.
+    revoke: bool,
+    /// (sms, marketing) consent holds after this edge.
+    grant: bool,
+    /// The contact wrote on messenger at the end of this edge, opening a window of this length.
+    open: Option<u32>,
+}
+
+impl Edge {
+    fn after(to: Target, min: u32, max: u32) -> Edge {
+        Edge { to, min, max, revoke: false, grant: false, open: None }
+    }
+}
+
+#[derive(Debug)]
+enum Instr {
+    Send { message: usize, next: Target },
+    Branch(Vec<Edge>),
+}
+
+struct Program {
+    instrs: Vec<Instr>,
+    stage_starts: Vec<Target>,
+}
+
+impl Program {
+    fn new(journey: &Journey) -> Program {
+        let mut program = Program { instrs: Vec::new(), stage_starts: Vec::new() };
+        let count = journey.stages.len();
+        let mut starts = Vec::new();
+        for (i, stage) in journey.stages.iter().enumerate() {
+            let cont = if i + 1 < count { Target::Stage(i + 1) } else { Target::Exit };
+            starts.push(program.block(journey, stage, cont));
+        }
+        program.stage_starts = starts;
+        program
+    }
+
+    fn push(&mut self, instr: Instr) -> Target {
+        self.instrs.push(instr);
+        Target::Node(self.instrs.len() - 1)
+    }
+
+    fn block(&mut self, journey: &Journey, block: &Block, cont: Target) -> Target {
+        let mut next = cont;
+        for step in block.iter().rev() {
+            next = self.step(journey, step, next);
+        }
+        next
+    }
+
+    fn step(&mut self, journey: &Journey, step: &Step, cont: Target) -> Target {
+        match step {
+            Step::Send(message) => self.push(Instr::Send { message: *message, next: cont }),
+            Step::Wait(h) => self.push(Instr::Branch(vec![Edge::after(cont, *h, *h)])),
+            Step::Ask { message, timeout, yes, timeout_arm } => {
+                let on_sms = journey.messages[*message].channel == Channel::Sms;
+                let yes = self.block(journey, yes, cont);
+                let late = self.block(journey, timeout_arm, cont);
+                let answer = Edge {
+                    revoke: on_sms,
+                    open: (journey.messages[*message].channel == Channel::Messenger).then_some(MESSENGER_WINDOW),
+                    ..Edge::after(yes, 0, *timeout)
+                };
+                let silence = Edge { revoke: on_sms, ..Edge::after(late, *timeout, *timeout) };
+                let wait = self.push(Instr::Branch(vec![answer, silence]));
+                self.push(Instr::Send { message: *message, next: wait })
+            }
+            Step::WaitMessage { within, event, timeout_arm } => {
+                let event = self.block(journey, event, cont);
+                let late = self.block(journey, timeout_arm, cont);
+                self.push(Instr::Branch(vec![
+                    Edge { open: Some(MESSENGER_WINDOW), ..Edge::after(event, 0, *within) },
+                    Edge::after(late, *within, *within),
+                ]))
+            }
+            Step::WaitOptOut { within, event } => {
+                let event = self.block(journey, event, cont);
+                self.push(Instr::Branch(vec![
+                    Edge { revoke: true, ..Edge::after(event, 0, *within) },
+                    Edge::after(cont, *within, *within),
+                ]))
+            }
+            Step::IfConsent { then, otherwise } => {
+                let then = self.block(journey, then, cont);
+                let otherwise = self.block(journey, otherwise, cont);
+                self.push(Instr::Branch(vec![
+                    Edge { grant: true, ..Edge::after(then, 0, 0) },
+                    Edge::after(otherwise, 0, 0),
+                ]))
+            }
+            Step::RequestConsent { message, timeout, granted, declined, timeout_arm } => {
+                let channel = journey.messages[*message].channel;
+                let on_sms = channel == Channel::Sms;
+                let open = (channel == Channel::Messenger).then_some(MESSENGER_WINDOW);
+                let granted = self.block(journey, granted, cont);
+                let declined = self.block(journey, declined, cont);
+                let late = self.block(journey, timeout_arm, cont);
+                let wait = self.push(Instr::Branch(vec![
+                    Edge { revoke: on_sms, grant: true, open, ..Edge::after(granted, 0, *timeout) },
+                    Edge { revoke: true, open, ..Edge::after(declined, 0, *timeout) },
+                    Edge { revoke: on_sms, ..Edge::after(late, *timeout, *timeout) },
+                ]));
+                self.push(Instr::Send { message: *message, next: wait })
+            }
+            Step::Split(arms) => {
+                let edges = arms.iter().map(|arm| Edge::after(self.block(journey, arm, cont), 0, 0)).collect();
+                self.push(Instr::Branch(edges))
+            }
+            Step::Goto(stage) => Target::Stage(*stage),
+            Step::Exit => Target::Exit,
+        }
+    }
+
+    /// The node a target leads to, or `None` for the journey's exit.
+    fn resolve(&self, mut target: Target) -> Option<usize> {
+        for _ in 0..=self.stage_starts.len() {
+            match target {
+                Target::Node(i) => return Some(i),
+                Target::Exit => return None,
+                Target::Stage(s) => target = self.stage_starts[s],
+            }
+        }
+        None // a cycle of empty stages; the generator makes none
+    }
+
+    fn successors(&self, node: usize) -> Vec<Target> {
+        match &self.instrs[node] {
+            Instr::Send { next, .. } => vec![*next],
+            Instr::Branch(edges) => edges.iter().map(|e| e.to).collect(),
+        }
+    }
+
+    /// Whether a cycle is reachable from the start.
+    fn has_loop(&self) -> bool {
+        fn visit(program: &Program, node: usize, colour: &mut [u8]) -> bool {
+            colour[node] = 1;
+            for target in program.successors(node) {
+                if let Some(next) = program.resolve(target) {
+                    if colour[next] == 1 || (colour[next] == 0 && visit(program, next, colour)) {
+                        return true;
+                    }
+                }
+            }
+            colour[node] = 2;
+            false
+        }
+        let mut colour = vec![0u8; self.instrs.len()];
+        self.resolve(Target::Stage(0)).is_some_and(|start| visit(self, start, &mut colour))
+    }
+}
+
+/// What holds at a point of a path. Finite: elapsed times are capped, and a send at least `D`
+/// ago can never count again, so it is forgotten.
+///
+/// States are ordered by how bad they are (`at_least_as_bad_as`): no consent, a longer time since
+/// the contact wrote in a window no longer, more and more recent marketing sends. Every step is
+/// monotone in that order (adding time, opening a window, revoking, granting and sending treat a
+/// worse state no better), and so is every check, so whatever a state can lead to, a worse state
+/// at the same node leads to as well: exploring only the worst states at each node finds exactly
+/// the findings of all of them. This keeps loops cheap without unrolling them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct State {
+    /// consent(sms, marketing) was established and not revoked since.
+    sms_consent: bool,
+    /// The greatest time since the contact last wrote on messenger, and the window that message
+    /// opened; `None`: never wrote.
+    messenger: Option<(u32, u32)>,
+    /// The least time since each of the last K marketing sends less than D ago, newest first.
+    recent: Vec<u32>,
+}
+
+/// Which semantics the brute force implements. The test uses `TARGET`; `MAIN` has the gaps the
+/// checker on main is known to have, and serves only to tell known disagreements from new ones
+/// in the report (a disagreement the `MAIN` brute force shares is new).
+#[derive(Debug, Clone, Copy)]
+struct Semantics {
+    /// SMS answers, opt-outs and declined requests revoke consent.
+    revocation: bool,
+    /// The longest quiet-hour hold.
+    hold: u32,
+    /// WhatsApp utility templates need consent outside the window, like marketing.
+    utility_template_consent: bool,
+    /// `at most 0` forbids every marketing send (otherwise the rule is ignored).
+    cap_zero: bool,
+}
+
+const TARGET: Semantics = Semantics { revocation: true, hold: HOLD, utility_template_consent: true, cap_zero: true };
+const MAIN: Semantics = Semantics { revocation: false, hold: 11, utility_template_consent: false, cap_zero: false };
+
+impl State {
+    fn at_least_as_bad_as(&self, other: &State) -> bool {
+        let consent = !self.sms_consent || other.sms_consent;
+        let window = match (self.messenger, other.messenger) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some((elapsed, length)), Some((other_elapsed, other_length))) => {
+                elapsed >= other_elapsed && length <= other_length
+            }
+        };
+        let recent = self.recent.len() >= other.recent.len()
+            && self.recent.iter().zip(&other.recent).all(|(since, other_since)| since <= other_since);
+        consent && window && recent
+    }
+}
+
+struct BruteForce {
+    findings: BTreeSet<(Class, String)>,
+    states: usize,
+}
+
+fn brute_force(journey: &Journey, program: &Program, semantics: Semantics) -> BruteForce {
+    let opened = match journey.entry {
+        Entry::None => None,
+        Entry::MessengerMessage => Some((0, MESSENGER_WINDOW)),
+        Entry::AdReply => Some((0, AD_REPLY_WINDOW)),
+    };
+    let start = State { sms_consent: journey.audience, messenger: opened, recent: Vec::new() };
+    let (cap, per) = journey
+        .cap
+        .filter(|(k, _)| *k > 0 || semantics.cap_zero)
+        .map_or((None, 0), |(k, d)| (Some(k as usize), d * DAY));
+    let forget = |recent: &mut Vec<u32>| {
+        recent.retain(|since| *since < per);
+        if let Some(k) = cap {
+            recent.truncate(k);
+        }
+    };
+    let mut findings = BTreeSet::new();
+    // Per node, the states explored there that no other explored state is at least as bad as.
+    let mut seen: Vec<Vec<State>> = vec![Vec::new(); program.instrs.len()];
+    let mut explored = 0usize;
+    let mut stack = vec![(Target::Stage(0), start)];
+    while let Some((target, state)) = stack.pop() {
+        let Some(node) = program.resolve(target) else { continue };
+        let here = &mut seen[node];
+        if here.iter().any(|old| old.at_least_as_bad_as(&state)) {
+            continue;
+        }
+        here.retain(|old| !state.at_least_as_bad_as(old));
+        here.push(state.clone());
+        explored += 1;
+        assert!(explored < 1_000_000, "the brute force explores too many states; shrink the generator");
+        match &program.instrs[node] {
+            Instr::Send { message, next } => {
+                let m = &journey.messages[*message];
+                let name = message_name(*message, m);
+                let marketing = m.category == Category::Marketing;
+                let hold = if marketing { semantics.hold } else { 0 };
+                // The window this send can be proved inside, counting its own hold.
+                let window = match m.channel {
+                    Channel::Messenger => state.messenger,
+                    Channel::Whatsapp => None, // never opened by these journeys
+                    Channel::Sms => None,
+                };
+                let inside = window.is_some_and(|(elapsed, length)| elapsed + hold <= length);
+                if m.channel != Channel::Sms && !m.is_template() && !inside {
+                    findings.insert((Class::Window, name.clone()));
+                }
+                let needs_consent = marketing || (m.is_template() && semantics.utility_template_consent);
+                let consented = match m.channel {
+                    Channel::Sms => state.sms_consent,
+                    // consent(messenger, _) and consent(whatsapp, _) are never established here;
+                    // messenger waives it for free-form marketing inside the window, WhatsApp
+                    // needs none inside its (never opened) window.
+                    Channel::Messenger => !m.is_template() && inside,
+                    Channel::Whatsapp => inside,
+                };
+                if needs_consent && !consented {
+                    findings.insert((Class::Consent, name.clone()));
+                }
+                let mut after = state.clone();
+                if marketing {
+                    if let Some(k) = cap {
+                        if state.recent.len() >= k {
+                            findings.insert((Class::Frequency, name));
+                        }
+                    }
+                    if let Some((elapsed, _)) = &mut after.messenger {
+                        *elapsed = (*elapsed + semantics.hold).min(ELAPSED_CAP);
+                    }
+                    after.recent.insert(0, 0);
+                    forget(&mut after.recent);
+                }
+                stack.push((*next, after));
+            }
+            Instr::Branch(edges) => {
+                for edge in edges {
+                    let mut after = state.clone();
+                    if let Some((elapsed, _)) = &mut after.messenger {
+                        *elapsed = (*elapsed + edge.max).min(ELAPSED_CAP);
+                    }
+                    for since in &mut after.recent {
+                        *since += edge.min;
+                    }
+                    forget(&mut after.recent);
+                    if edge.revoke && semantics.revocation {
+                        after.sms_consent = false;
+                    }
+                    if edge.grant {
+                        after.sms_consent = true;
+                    }
+                    if let Some(length) = edge.open {
+                        after.messenger = Some((0, length));
+                    }
+                    stack.push((edge.to, after));
+                }
+            }
+        }
+    }
+    BruteForce { findings, states: explored }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The compiler's side.
+
+/// A project held in memory: path to text. The standard library is built into the compiler.
+struct Memory(BTreeMap<String, String>);
+
+impl SourceLoader for Memory {
+    fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
+        self.0.get(path.as_str()).map(|text| text.as_bytes().to_vec()).ok_or(LoadError::NotFound)
+    }
+}
+
+fn check_text(text: &str) -> ProjectReport {
+    let memory = Memory([("main.journey".to_owned(), text.to_owned())].into_iter().collect());
+    check_project(&[ProjectPath::new("main.journey").unwrap()], &memory)
+}
+
+/// What the compiler said, in the terms of the brute force.
+#[derive(Debug, Default)]
+struct Verdict {
+    findings: BTreeSet<(Class, String)>,
+    /// The diagnostics' messages behind each finding.
+    messages: BTreeMap<(Class, String), Vec<String>>,
+    /// J04xx diagnostics that are none of the compared classes or name no send (`code message`).
+    unexpected: Vec<String>,
+    /// Front-end errors (J01xx, J02xx, J03xx): the generator made an invalid file.
+    invalid: Vec<String>,
+    inconclusive: bool,
+    /// No error at all: the journey would pass `journey check`.
+    clean: bool,
+}
+
+/// The message a send step at `at` sends: `send M`, `ask M ...`, `request consent ... via M ...`.
+fn sent_at(text: &str, at: usize) -> Option<String> {
+    let rest = text.get(at..)?;
+    let after = if let Some(rest) = rest.strip_prefix("send ").or_else(|| rest.strip_prefix("ask ")) {
+        rest
+    } else if rest.starts_with("request consent ") {
+        let line = rest.lines().next()?;
+        &line[line.find(" via ")? + 5..]
+    } else {
+        return None;
+    };
+    let name: String = after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    (!name.is_empty()).then_some(name)
+}
+
+fn verdict(text: &str) -> Verdict {
+    let report = check_text(text);
+    let mut verdict = Verdict {
+        inconclusive: !report.flow.inconclusive.is_empty(),
+        clean: report.diagnostics.iter().all(|d| d.severity != Severity::Error),
+        ..Verdict::default()
+    };
+    for d in &report.diagnostics {
+        let code = d.code.to_string();
+        let described = format!("{code} {}", d.message);
+        if code.starts_with("J01") || code.starts_with("J02") || code.starts_with("J03") {
+            verdict.invalid.push(described);
+            continue;
+        }
+        let class = match code.as_str() {
+            "J0401" => Class::Consent,
+            "J0402" | "J0407" => Class::Window,
+            "J0409" => Class::Frequency,
+            "J0413" => continue,
+            c if c.starts_with("J04") => {
+                verdict.unexpected.push(described);
+                continue;
+            }
+            _ => continue, // J05xx: structure, not compared
+        };
+        match sent_at(text, d.primary.span.start()) {
+            Some(name) => {
+                verdict.findings.insert((class, name.clone()));
+                verdict.messages.entry((class, name)).or_default().push(described);
+            }
+            None => verdict.unexpected.push(format!("{described} (at no send)")),
+        }
+    }
+    verdict
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparing, classifying and shrinking.
+
+/// One kind of disagreement: enough to group cases, and to tell whether a smaller journey still
+/// shows the same one.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Disagreement {
+    /// The brute force finds it, the compiler does not (an unsound "ok"). `known`: the brute
+    /// force with main's known gaps (`MAIN`) does not find it either.
+    Missed { known: bool, class: Class, channel: Channel, category: Category, looped: bool },
+    /// The compiler finds it on a journey without loops, the brute force does not (a false alarm).
+    /// `unbounded`: the compiler said the time since the last message before this send is
+    /// unbounded (in any of its findings on it); `ad_reply`:
+    /// the journey starts with a 7-day window.
+    FalseAlarm { class: Class, channel: Channel, category: Category, unbounded: bool, ad_reply: bool },
+    /// A violation, and yet no error: the journey passes the check. `known`: the checker reports
+    /// every finding of the `MAIN` brute force (as warnings, J0407, when it passes).
+    CleanVerdict { known: bool },
+    /// Inconclusive on a journey without loops.
+    Inconclusive,
+    /// A J04xx diagnostic outside the compared classes, or at no send.
+    Unexpected(String),
+}
+
+struct Outcome {
+    disagreements: BTreeSet<Disagreement>,
+    brute: BTreeSet<(Class, String)>,
+    checker: Verdict,
+    looped: bool,
+    states: usize,
+}
+
+fn message_by_name<'j>(journey: &'j Journey, name: &str) -> Option<&'j Message> {
+    journey.messages.iter().enumerate().find(|(i, m)| message_name(*i, m) == name).map(|(_, m)| m)
+}
+
+fn compare(journey: &Journey) -> Outcome {
+    let text = source(journey);
+    let program = Program::new(journey);
+    let looped = program.has_loop();
+    let brute = brute_force(journey, &program, TARGET);
+    let main = brute_force(journey, &program, MAIN).findings;
+    let checker = verdict(&text);
+    assert!(checker.invalid.is_empty(), "the generator made an invalid journey:\n{text}\n{:#?}", checker.invalid);
+    let mut disagreements = BTreeSet::new();
+    let kind = |name: &str| {
+        let m = message_by_name(journey, name).unwrap();
+        (m.channel, m.category)
+    };
+    if !checker.inconclusive {
+        for (class, name) in brute.findings.difference(&checker.findings) {
+            let (channel, category) = kind(name);
+            let known = !main.contains(&(*class, name.clone()));
+            disagreements.insert(Disagreement::Missed { known, class: *class, channel, category, looped });
+        }
+    } else if !looped {
+        disagreements.insert(Disagreement::Inconclusive);
+    }
+    if !looped {
+        for (class, name) in checker.findings.difference(&brute.findings) {
+            let (channel, category) = kind(name);
+            let unbounded = checker
+                .messages
+                .iter()
+                .any(|((_, sent), texts)| sent == name && texts.iter().any(|t| t.contains("unbounded")));
+            let ad_reply = journey.entry == Entry::AdReply;
+            disagreements.insert(Disagreement::FalseAlarm { class: *class, channel, category, unbounded, ad_reply });
+        }
+    }
+    if !brute.findings.is_empty() && checker.clean {
+        disagreements.insert(Disagreement::CleanVerdict { known: main.is_subset(&checker.findings) });
+    }
+    for unexpected in &checker.unexpected {
+        // Group by code only; the message differs from case to case.
+        disagreements.insert(Disagreement::Unexpected(unexpected.split(' ').next().unwrap_or("").to_owned()));
+    }
+    Outcome { disagreements, brute: brute.findings, checker, looped, states: brute.states }
+}
+
+/// Every journey one step simpler than `journey`.
+fn simpler(journey: &Journey) -> Vec<Journey> {
+    let mut out = Vec::new();
+    // Fewer stages (a goto to a removed stage becomes an exit).
+    if journey.stages.len() > 1 {
+        for removed in 0..journey.stages.len() {
+            let mut j = journey.clone();
+            j.stages.remove(removed);
+            for stage in &mut j.stages {
+                retarget(stage, removed);
+            }
+            out.push(j);
+        }
+    }
+    // Simpler header.
+    if journey.audience {
+        out.push(Journey { audience: false, ..journey.clone() });
+    }
+    if journey.entry != Entry::None {
+        out.push(Journey { entry: Entry::None, ..journey.clone() });
+    }
+    if journey.entry == Entry::AdReply {
+        out.push(Journey { entry: Entry::MessengerMessage, ..journey.clone() });
+    }
+    if journey.cap.is_some() {
+        out.push(Journey { cap: None, ..journey.clone() });
+    }
+    // Fewer or simpler steps, anywhere.
+    let paths = step_paths(journey);
+    for path in &paths {
+        let mut removed = journey.clone();
+        let block = block_at(&mut removed, &path[..path.len() - 1]);
+        let index = *path.last().unwrap();
+        if block.len() > 1 {
+            block.remove(index);
+            out.push(removed);
+        }
+        let mut j = journey.clone();
+        let block = block_at(&mut j, &path[..path.len() - 1]);
+        let step = block[index].clone();
+        if !matches!(step, Step::Wait(1)) {
+            block[index] = Step::Wait(1);
+            out.push(j);
+        }
+        for (arm_index, arm) in step.arms().into_iter().enumerate() {
+            // The step replaced by one of its arms.
+            let mut spliced = journey.clone();
+            let block = block_at(&mut spliced, &path[..path.len() - 1]);
+            block.splice(index..=index, arm.iter().cloned());
+            if arm.iter().take(arm.len().saturating_sub(1)).all(|s| !matches!(s, Step::Goto(_) | Step::Exit))
+                && block_ends_well(block)
+            {
+                out.push(spliced);
+            }
+            // A split with one arm fewer.
+            if let Step::Split(arms) = &step {
+                if arms.len() > 2 {
+                    let mut fewer = journey.clone();
+                    if let Step::Split(arms) = &mut block_at(&mut fewer, &path[..path.len() - 1])[index] {
+                        arms.remove(arm_index);
+                    }
+                    out.push(fewer);
+                }
+            }
+        }
+        if let Step::Wait(h) | Step::Ask { timeout: h, .. } = &step {
+            if *h > 1 {
+                let mut shorter = journey.clone();
+                match &mut block_at(&mut shorter, &path[..path.len() - 1])[index] {
+                    Step::Wait(h) | Step::Ask { timeout: h, .. } => *h /= 2,
+                    _ => unreachable!(),
+                }
+                out.push(shorter);
+            }
+        }
+    }
+    out
+}
+
+/// A goto or exit may only end a block.
+fn block_ends_well(block: &Block) -> bool {
+    block.iter().take(block.len().saturating_sub(1)).all(|s| !matches!(s, Step::Goto(_) | Step::Exit))
+}
+
+fn retarget(block: &mut Block, removed: usize) {
+    for step in block.iter_mut() {
+        if let Step::Goto(stage) = step {
+            if *stage == removed {
+                *step = Step::Exit;
+            } else if *stage > removed {
+                *stage -= 1;
+            }
+        }
+        for arm in step.arms_mut() {
+            retarget(arm, removed);
+        }
+    }
+}
+
+/// The path to every step: stage, then (step, arm) pairs, then the step's index.
+fn step_paths(journey: &Journey) -> Vec<Vec<usize>> {
+    fn walk(block: &Block, prefix: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+        for (i, step) in block.iter().enumerate() {
+            prefix.push(i);
+            out.push(prefix.clone());
+            for (a, arm) in step.arms().into_iter().enumerate() {
+                prefix.push(a);
+                walk(arm, prefix, out);
+                prefix.pop();
+            }
+            prefix.pop();
+        }
+    }
+    let mut out = Vec::new();
+    for (s, stage) in journey.stages.iter().enumerate() {
+        walk(stage, &mut vec![s], &mut out);
+    }
+    out
+}
+
+/// The block a step path (without its last index) leads to.
+fn block_at<'j>(journey: &'j mut Journey, path: &[usize]) -> &'j mut Block {
+    let mut block = &mut journey.stages[path[0]];
+    for pair in path[1..].chunks(2) {
+        block = block[pair[0]].arms_mut().into_iter().nth(pair[1]).unwrap();
+    }
+    block
+}
+
+/// The smallest journey found that still shows `disagreement`.
+fn shrink(journey: &Journey, disagreement: &Disagreement) -> Journey {
+    let mut best = journey.clone();
+    'improve: loop {
+        for candidate in simpler(&best) {
+            if candidate.stages.iter().any(|s| s.is_empty() || !block_ends_well(s)) {
+                continue;
+            }
+            if compare(&candidate).disagreements.contains(disagreement) {
+                best = candidate;
+                continue 'improve;
+            }
+        }
+        return best;
+    }
+}
+
+fn cases() -> u64 {
+    std::env::var("JOURNEY_DIFF_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000)
+}
+
+fn rng_for(case: u64) -> TestRng {
+    let base: u64 = std::env::var("JOURNEY_DIFF_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+    let mut seed = [0u8; 32];
+    seed[..8].copy_from_slice(&(base ^ case.wrapping_mul(0x9E37_79B9_7F4A_7C15)).to_le_bytes());
+    seed[8..16].copy_from_slice(&case.to_le_bytes());
+    TestRng::from_seed(RngAlgorithm::ChaCha, &seed)
+}
+
+fn describe(outcome: &Outcome) -> String {
+    format!(
+        "brute force: {:?}\nchecker:     {:?}{}{}",
+        outcome.brute,
+        outcome.checker.findings,
+        if outcome.checker.clean { " (clean verdict)" } else { "" },
+        if outcome.checker.inconclusive { " (inconclusive)" } else { "" },
+    )
+}
+
+#[test]
+fn the_checker_agrees_with_a_brute_force_over_every_path_of_random_journeys() {
+    let total = cases();
+    let started = std::time::Instant::now();
+    let mut groups: BTreeMap<Disagreement, (usize, Journey)> = BTreeMap::new();
+    let (mut looped, mut extra_on_loops, mut inconclusive_on_loops, mut with_findings, mut states) = (0, 0, 0, 0, 0);
+    for case in 0..total {
+        let journey = generate(&mut rng_for(case));
+        let outcome = compare(&journey);
+        states += outcome.states;
+        with_findings += usize::from(!outcome.brute.is_empty());
+        if outcome.looped {
+            looped += 1;
+            extra_on_loops += outcome.checker.findings.difference(&outcome.brute).count();
+            inconclusive_on_loops += usize::from(outcome.checker.inconclusive);
+        }
+        for d in outcome.disagreements {
+            groups.entry(d).or_insert_with(|| (0, journey.clone())).0 += 1;
+        }
+    }
+    eprintln!(
+        "{total} journeys in {:.1?} ({looped} with loops, {with_findings} with violations), {states} states explored; \
+         on loops the checker reported {extra_on_loops} findings more than the brute force and was inconclusive \
+         {inconclusive_on_loops} times",
+        started.elapsed()
+    );
+    let mut report = String::new();
+    for (d, (count, journey)) in &groups {
+        let small = shrink(journey, d);
+        let outcome = compare(&small);
+        writeln!(
+            report,
+            "\n=== {d:?}: {count} of {total} journeys; smallest:\n{}{}",
+            source(&small),
+            describe(&outcome)
+        )
+        .unwrap();
+    }
+    eprintln!("{report}");
+    assert!(groups.is_empty(), "{} kinds of disagreement between the checker and the brute force", groups.len());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Regressions: the smallest journeys on which the checker and the brute force disagreed, each
+// with the verdict of the target semantics.
+
+const PRELUDE: &str = r#"import "std/channels"
+import "std/events"
+
+event signed_up {}
+
+message deal on sms as marketing {
+  text "Acme: 20% off this week. Reply STOP to opt out"
+}
+
+message promo on messenger as marketing {
+  text "This weekend only: 20% off trail shoes"
+}
+
+message note on messenger as utility {
+  text "Your order is packed"
+}
+
+message optin on messenger as service {
+  text "Deals by text?"
+  reply "Yes" -> granted
+  reply "No" -> declined
+}
+
+message sms_optin on sms as service {
+  text "Reply YES for deals by text"
+}
+
+message shipped on whatsapp as utility {
+  template "order_shipped" lang "en_US"
+}
+"#;
+
+const POLICY: &str = "policy {\n  quiet_hours 21:00..08:00 recipient\n  jurisdiction \"US\"\n}\n";
+
+/// Checks `PRELUDE`, `policy` and `journey` and asserts the findings are exactly `expected`, and
+/// that a journey with a finding does not pass.
+fn assert_target(policy: &str, journey: &str, expected: &[(Class, &str)]) {
+    let text = format!("{PRELUDE}\n{policy}\n{journey}");
+    let verdict = verdict(&text);
+    assert!(verdict.invalid.is_empty() && verdict.unexpected.is_empty(), "{text}\n{verdict:#?}");
+    let expected: BTreeSet<(Class, String)> = expected.iter().map(|(c, m)| (*c, (*m).to_owned())).collect();
+    assert_eq!(verdict.findings, expected, "{text}\n{:#?}", verdict.messages);
+    assert_eq!(
+        verdict.clean,
+        expected.is_empty(),
+        "a journey passes exactly when it has no finding\n{text}\n{verdict:#?}"
+    );
+    assert!(!verdict.inconclusive, "{text}");
+}
+
+#[test]
+fn a_marketing_sms_after_the_contact_may_have_opted_out_needs_consent_again() {
+    let journey = "journey j {
+  entry on signed_up
+  audience consent(sms, marketing)
+
+  stage s0 {
+    wait for sms_opt_out within 2h {
+      sms_opt_out => { wait 1h }
+    }
+    send deal
+  }
+}";
+    assert_target(POLICY, journey, &[(Class::Consent, "deal")]);
+}
+
+#[test]
+fn a_declined_consent_request_revokes_the_consent_the_audience_gave() {
+    let journey = "journey j {
+  entry on messenger_message
+  audience consent(sms, marketing)
+
+  stage s0 {
+    request consent sms marketing via optin timeout 4h {
+      granted => { exit }
+      declined => { send deal }
+      timeout => { exit }
+    }
+  }
+}";
+    assert_target(POLICY, journey, &[(Class::Consent, "deal")]);
+}
+
+#[test]
+fn any_answer_to_a_request_sent_by_sms_may_be_stop() {
+    let journey = "journey j {
+  entry on signed_up
+  audience consent(sms, marketing)
+
+  stage s0 {
+    request consent sms marketing via sms_optin timeout 4h {
+      granted => { exit }
+      declined => { exit }
+      timeout => { send deal }
+    }
+  }
+}";
+    assert_target(POLICY, journey, &[(Class::Consent, "deal")]);
+}
+
+#[test]
+fn a_quiet_hour_hold_is_eleven_hours_plus_two_for_a_clock_change() {
+    // 12h after the contact's message, held up to 11h + 2h: 25h, past messenger's 24h, so the
+    // promotion is neither inside the window nor waived from consent.
+    let journey = "journey j {
+  entry on messenger_message
+
+  stage s0 {
+    wait 12h
+    send promo
+  }
+}";
+    assert_target(POLICY, journey, &[(Class::Consent, "promo"), (Class::Window, "promo")]);
+}
+
+#[test]
+fn two_held_marketing_sends_push_a_later_utility_message_past_the_window() {
+    // promo and deal may each be held 13h: note goes out up to 26h after the contact wrote.
+    let journey = "journey j {
+  entry on messenger_message
+  audience consent(sms, marketing)
+
+  stage s0 {
+    send promo
+    send deal
+    send note
+  }
+}";
+    assert_target(POLICY, journey, &[(Class::Window, "note")]);
+}
+
+#[test]
+fn a_whatsapp_utility_template_outside_the_window_needs_consent() {
+    let journey = "journey j {
+  entry on signed_up
+
+  stage s0 {
+    send shipped
+  }
+}";
+    assert_target(POLICY, journey, &[(Class::Consent, "shipped")]);
+}
+
+#[test]
+fn a_frequency_cap_of_zero_forbids_every_marketing_send() {
+    let policy = POLICY.replace("}\n", "  frequency marketing at most 0 per 1d\n}\n");
+    let journey = "journey j {
+  entry on signed_up
+  audience consent(sms, marketing)
+
+  stage s0 {
+    send deal
+  }
+}";
+    assert_target(&policy, journey, &[(Class::Frequency, "deal")]);
+}
+
+#[test]
+fn a_send_that_a_quiet_hour_hold_can_push_past_its_window_fails_the_check() {
+    // tests/fixtures/diagnostics/J0407: inside the window only if not held. An error, not a
+    // warning: the compliance record cannot prove the send inside its window.
+    let journey = "journey j {
+  entry on messenger_message
+
+  stage s0 {
+    wait 20h
+    if consent(messenger, marketing) { send promo }
+    exit
+  }
+}";
+    assert_target(POLICY, journey, &[(Class::Window, "promo")]);
+}
+
+#[test]
+fn each_opener_keeps_its_own_window_where_paths_meet() {
+    // After the ad reply (7 days), either the contact wrote again (24h window, at most 1h ago)
+    // or not (7-day window, 15h ago). 1h + 13h <= 24h and 15h + 13h <= 7d: inside on both paths;
+    // only a join that pairs 15h with 24h makes a false alarm.
+    let journey = "journey j {
+  entry on messenger_ad_reply
+
+  stage s0 {
+    wait for messenger_message within 12h {
+      messenger_message => { wait 1h }
+      timeout => { wait 3h }
+    }
+    send promo
+  }
+}";
+    assert_target(POLICY, journey, &[]);
+}
+
+#[test]
+fn a_split_into_ten_arms_is_not_a_loop() {
+    // The arms meet after at most 10h: no widening where paths meet without a cycle.
+    let arms: String = (1..=10).map(|h| format!("      10% => {{ wait {h}h }}\n")).collect();
+    let journey = format!(
+        "journey j {{
+  entry on messenger_message
+
+  stage s0 {{
+    split {{
+{arms}    }}
+    send note
+  }}
+}}"
+    );
+    assert_target(POLICY, &journey, &[]);
+}
