@@ -44,7 +44,9 @@ fn check_event_windows(model: &Model, sink: &mut Sink) {
             continue;
         }
         let what = match channel.window_secs {
-            Some(w) => format!("`{channel_name}` keeps a conversation open {}", crate::syntax::literals::format_window(w)),
+            Some(w) => {
+                format!("`{channel_name}` keeps a conversation open {}", crate::syntax::literals::format_window(w))
+            }
             None => format!("`{channel_name}` has no messaging window"),
         };
         let mut diagnostic = Diagnostic::new(

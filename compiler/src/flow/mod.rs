@@ -404,7 +404,10 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
                     )
                     .with_label(format!("a {} send", rule.category))
                     .with_secondary(rule.file, rule.span, "the frequency cap")
-                    .with_help(format!("remove the send, or raise the cap above 0 if {} messages are allowed", rule.category)),
+                    .with_help(format!(
+                        "remove the send, or raise the cap above 0 if {} messages are allowed",
+                        rule.category
+                    )),
                 );
             }
             continue;
@@ -564,6 +567,16 @@ fn check_send(
                 format_window(bound),
                 format_window(window)
             ),
+            // A free-form message of a category that needs consent only outside the window, on
+            // a channel that allows only templates there: outside the window it is J0402
+            // already, and a second error would say the same.
+            Some(Err(_))
+                if always.is_none()
+                    && !message.is_template
+                    && channel.is_some_and(|c| c.template_required_outside_window) =>
+            {
+                "missing".to_owned()
+            }
             // No waiver, or the channel's waiver does not apply to this send.
             refused => {
                 let why_not = refused.and_then(Result::err);

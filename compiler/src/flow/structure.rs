@@ -2,7 +2,7 @@
 //! split shares, missing timeouts, asks with no way out, duplicate and missing outcomes.
 //! Graph walks only (reachability, strongly connected components), all iterative and linear.
 
-use super::graph::{Graph, NodeKind, Predecessors, Target};
+use super::graph::{Graph, Node, NodeKind, Predecessors, Target};
 use super::Context;
 use crate::check::Sink;
 use crate::codes::Code;
@@ -166,6 +166,7 @@ fn unreachable_steps(graph: &Graph, reachable: &[bool], sink: &mut Sink) {
         }
     }
     let preds = graph.predecessors();
+    let exited = exited_arms(graph);
     for (index, node) in graph.nodes.iter().enumerate() {
         if reachable.get(index) != Some(&false) || in_unentered_stage.contains(&node.stage.as_str()) {
             continue;
@@ -173,13 +174,44 @@ fn unreachable_steps(graph: &Graph, reachable: &[bool], sink: &mut Sink) {
         // Report only the first step of each unreachable run.
         let head = preds.of(index).iter().all(|q| reachable.get(*q) == Some(&true));
         if head {
-            sink.push(
-                Diagnostic::new(Code::J0501, "this step is never reached", node.file, node.span)
-                    .with_label("unreachable")
-                    .with_help("a `goto` or `exit` before it ends the block; move or remove it"),
-            );
+            let diagnostic = Diagnostic::new(Code::J0501, "this step is never reached", node.file, node.span)
+                .with_label("unreachable");
+            sink.push(match exited_arm(&exited, node) {
+                Some(event) => diagnostic
+                    .with_note(format!(
+                        "the journey exits on `{event}` (`exit on`), which ends the run before this arm can run"
+                    ))
+                    .with_help(format!("remove the arm, or take `{event}` out of `exit on`")),
+                None => diagnostic.with_help("a `goto` or `exit` before it ends the block; move or remove it"),
+            });
         }
     }
+}
+
+/// The arms of `wait for` steps for events the journey exits on, by the id prefix their steps
+/// share (`WAIT_FOR_ID.EVENT`), with the event: the graph leads those arms' edges to the exit
+/// (docs/bundle.md §3.3), so their steps are unreachable for that reason.
+fn exited_arms(graph: &Graph) -> std::collections::BTreeMap<String, &str> {
+    let mut arms = std::collections::BTreeMap::new();
+    if graph.exit_on.is_empty() {
+        return arms;
+    }
+    for wait in &graph.nodes {
+        let NodeKind::WaitFor { events, .. } = &wait.kind else { continue };
+        for event in events.iter().filter(|e| graph.exit_on.contains(e)) {
+            arms.insert(format!("{}.{event}", wait.id), event.as_str());
+        }
+    }
+    arms
+}
+
+/// The event, if `node` is inside one of `arms` ([`exited_arms`]): some prefix of its id ending
+/// before a `.` is an arm's.
+fn exited_arm<'a>(arms: &std::collections::BTreeMap<String, &'a str>, node: &Node) -> Option<&'a str> {
+    if arms.is_empty() {
+        return None;
+    }
+    node.id.match_indices('.').find_map(|(at, _)| node.id.get(..at).and_then(|prefix| arms.get(prefix)).copied())
 }
 
 /// Edges that take no time and need nothing from the contact: sequencing, branches, splits.
