@@ -244,6 +244,7 @@ fn an_unknown_name_from_another_file_gets_a_did_you_mean() {
 /// LINE, declared by the project: nothing about it is in the compiler.
 const LINE: &str = r#"// LINE Messaging API, with the numbers this team works to.
 channel line {
+  medium messaging
   window 24h after inbound
   limit text 500
   limit replies 4

@@ -97,6 +97,7 @@ codes! {
     J0309, Error, "template parameters do not match the declaration";
     J0310, Error, "template used on another channel or language";
     J0311, Error, "consent waiver on a channel outside the standard library";
+    J0315, Error, "channel without a medium";
     J0401, Error, "send without consent";
     J0402, Error, "send outside the messaging window";
     J0403, Error, "category not allowed under the tag";

@@ -656,6 +656,7 @@ fn the_consent_waiver_is_a_channel_rule_other_channels_do_not_have() {
 }
 
 channel chat {
+  medium messaging
   window 12h after inbound
   consent marketing outside window
 }
@@ -835,6 +836,7 @@ journey q {
 
 fn a_marketing_text_on_a_declared_sms_channel_needs_stop_wording() {
     let text = r#"channel short_code {
+  medium sms
   encoding sms
   keywords STOP, END, CANCEL, UNSUBSCRIBE, QUIT, HELP
   supports text
@@ -868,6 +870,7 @@ journey promos {
 
 fn marketing_texts_on_a_declared_sms_channel_need_quiet_hours() {
     let text = r#"channel short_code {
+  medium sms
   encoding sms
   keywords STOP, END, CANCEL, UNSUBSCRIBE, QUIT, HELP
   supports text

@@ -10,6 +10,7 @@
 
 pub mod analyses;
 pub mod graph;
+pub mod media;
 pub mod rules;
 pub mod solve;
 pub mod structure;
@@ -158,14 +159,13 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// What kind of channel a name is for the legal rules: `sms` for any channel declared with
-    /// `encoding sms` (or named `sms`), else its name (`email`, `messenger`, ...).
+    /// What kind of channel a name is for the legal rules, from its medium (`media::kind`): `sms`
+    /// for every phone text (sms, mms, rcs), `email`, `messaging`, `push`; its name when it has
+    /// no medium.
     pub fn channel_kind<'n>(&self, name: &'n str) -> &'n str {
-        let is_sms = self.model.channels.get(name).is_some_and(|c| c.encoding.as_deref() == Some("sms"));
-        if is_sms {
-            "sms"
-        } else {
-            name
+        match self.medium_of(name) {
+            Some(medium) => media::kind(medium),
+            None => name,
         }
     }
 
@@ -885,7 +885,7 @@ fn project_rules(cx: &Context<'_>, sources: &Sources, report: &FlowReport, sink:
     }
     // SMS programs must answer STOP and HELP (CTIA-STOP).
     for (name, channel) in &cx.model.channels {
-        if channel.encoding.as_deref() != Some("sms") || !report.evidence.iter().any(|e| &e.channel == name) {
+        if !channel.medium.is_some_and(media::requires_keywords) || !report.evidence.iter().any(|e| &e.channel == name) {
             continue;
         }
         sink.stats.content_rules += 1;
@@ -984,10 +984,9 @@ fn message_probe_text(elements: &[ast::Element]) -> String {
 }
 
 fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
-    let quiet_channels = ["instagram", "messenger", "sms", "whatsapp"];
     let first_quiet_send = report.evidence.iter().find(|e| {
         rules::QUIET_HOURS_APPLY_TO.contains(&e.category.as_str())
-            && quiet_channels.contains(&cx.channel_kind(&e.channel))
+            && cx.medium_of(&e.channel).is_some_and(media::needs_quiet_hours)
     });
     if let (None, Some(send)) = (cx.quiet_hours, first_quiet_send) {
         if let Some(graph) = report.graphs.iter().find(|g| g.journey == send.journey) {
