@@ -43,6 +43,7 @@ pub const KEYWORDS: &[&str] = &[
     "lang",
     "limit",
     "list",
+    "medium",
     "message",
     "most",
     "never",
@@ -145,8 +146,8 @@ pub const DOCS: &[KeywordDoc] = &[
     KeywordDoc {
         label: "channel",
         place: Place::Item,
-        syntax: "channel NAME { window 24h after inbound ... }",
-        doc: "A messaging channel and its rules: window, tags, limits, supported elements, templates, consent inside the window, encoding, keywords. The standard ones come from `import \"std/channels\"`.",
+        syntax: "channel NAME { medium sms ... window 24h after inbound ... }",
+        doc: "A messaging channel and its rules: its medium (`sms`, `mms`, `rcs`, `messaging`, `email`, `push`: what it is, which decides the laws that apply; required on a channel of your own), window, tags, limits, supported elements, templates, consent inside the window, encoding, keywords. The standard ones come from `import \"std/channels\"`.",
     },
     KeywordDoc {
         label: "message",
