@@ -339,10 +339,7 @@ fn channel_of(file: FileId, in_std: bool, channel: &ast::Channel, sink: &mut Sin
     }
     result.medium = match medium {
         Some((declared, word, _)) => {
-            if let Some(declared) = declared {
-                check_medium(file, channel, declared, word, sms_encoding, sink);
-            }
-            declared
+            declared.map(|declared| check_medium(file, channel, declared, word, sms_encoding, sink))
         }
         None => {
             let inferred = media::inferred(&channel.name.name, result.encoding.as_deref());
@@ -389,7 +386,8 @@ fn missing_medium(file: FileId, channel: &ast::Channel, inferred: Option<model::
 }
 
 /// J0315: a declared medium that the channel's encoding or name contradicts. A channel cannot
-/// leave the phone-text laws by calling itself something else.
+/// leave the phone-text laws by calling itself something else: the medium the checker applies is
+/// then the phone text its encoding or name says (fail closed), else the declared one.
 fn check_medium(
     file: FileId,
     channel: &ast::Channel,
@@ -397,7 +395,7 @@ fn check_medium(
     word: Span,
     sms_encoding: Option<Span>,
     sink: &mut Sink,
-) {
+) -> model::Medium {
     if let Some(encoding) = sms_encoding.filter(|_| !media::is_phone_text(medium)) {
         sink.push(
             Diagnostic::new(
@@ -415,7 +413,7 @@ fn check_medium(
             .with_help("declare `medium sms` (or `mms`, `rcs`), or delete `encoding sms` if the channel sends no SMS")
             .with_suggestion("write `sms`", word, "sms"),
         );
-        return;
+        return model::Medium::Sms;
     }
     let named = model::Medium::parse(&channel.name.name).filter(|named| *named != medium);
     if let Some(named) = named {
@@ -431,7 +429,11 @@ fn check_medium(
             .with_help(format!("declare `medium {}`, or give the channel a name that says what it is", named.as_str()))
             .with_suggestion(format!("write `{}`", named.as_str()), word, named.as_str()),
         );
+        if media::is_phone_text(named) {
+            return named;
+        }
     }
+    medium
 }
 
 /// Categories are built in (`model::CATEGORIES`).
