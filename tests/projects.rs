@@ -303,7 +303,7 @@ message photo on line as service {{
         assert_eq!(label["file"], "channels/line.journey", "{diagnostic:#}");
     }
     let limit_lines: Vec<&Value> = diagnostics.iter().map(|d| &d["labels"][0]["start"]["line"]).collect();
-    assert_eq!(limit_lines, vec![4, 5, 2], "limit text, limit replies, the channel's name");
+    assert_eq!(limit_lines, vec![5, 6, 2], "limit text, limit replies, the channel's name");
 }
 
 #[test]
