@@ -253,7 +253,8 @@ pub enum Medium {
 
 impl Medium {
     /// Every medium, in the order the language lists them.
-    pub const ALL: [Medium; 6] = [Medium::Sms, Medium::Mms, Medium::Rcs, Medium::Messaging, Medium::Email, Medium::Push];
+    pub const ALL: [Medium; 6] =
+        [Medium::Sms, Medium::Mms, Medium::Rcs, Medium::Messaging, Medium::Email, Medium::Push];
 
     /// The medium as written: `"sms"`.
     pub fn as_str(self) -> &'static str {

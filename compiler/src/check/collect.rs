@@ -12,9 +12,9 @@ use crate::ast::{self, ChannelRule, Element, Item, PolicyRule, TypeKind};
 use crate::codes::Code;
 use crate::content::vocabulary::{ELEMENTS, LIMITS};
 use crate::diagnostic::Diagnostic;
+use crate::flow::media;
 use crate::model::{self, Def, Field, LimitUnit, Model, Type};
 use crate::project::Sources;
-use crate::flow::media;
 use crate::span::{FileId, Span};
 
 pub fn collect(sources: &Sources, sink: &mut Sink) -> Model {
@@ -400,7 +400,11 @@ fn check_medium(
         sink.push(
             Diagnostic::new(
                 Code::J0315,
-                format!("channel `{}` counts text in SMS segments but says its medium is `{}`", channel.name.name, medium.as_str()),
+                format!(
+                    "channel `{}` counts text in SMS segments but says its medium is `{}`",
+                    channel.name.name,
+                    medium.as_str()
+                ),
                 file,
                 word,
             )

@@ -165,6 +165,11 @@ pub fn inferred(name: &str, encoding: Option<&str>) -> Option<Medium> {
     }
 }
 
+/// The channel's medium requires STOP and HELP handling (CTIA-STOP, J0412).
+pub fn channel_requires_keywords(channel: &Channel) -> bool {
+    channel.medium.is_some_and(requires_keywords)
+}
+
 /// The medium of a declared channel.
 pub fn medium_of(channel: &Channel) -> Option<Medium> {
     channel.medium

@@ -883,9 +883,9 @@ fn project_rules(cx: &Context<'_>, sources: &Sources, report: &FlowReport, sink:
             }
         }
     }
-    // SMS programs must answer STOP and HELP (CTIA-STOP).
+    // Phone-text programs (SMS, MMS, RCS) must answer STOP and HELP (CTIA-STOP).
     for (name, channel) in &cx.model.channels {
-        if !channel.medium.is_some_and(media::requires_keywords) || !report.evidence.iter().any(|e| &e.channel == name) {
+        if !media::channel_requires_keywords(channel) || !report.evidence.iter().any(|e| &e.channel == name) {
             continue;
         }
         sink.stats.content_rules += 1;

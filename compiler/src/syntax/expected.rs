@@ -80,7 +80,9 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
             "a policy rule (`quiet_hours`, `frequency`, `business_hours`, `jurisdiction`)"
         }
         channel_rule | window_rule | tag_rule | limit_rule | supports_rule | template_rule | keywords_rule
-        | encoding_rule | consent_rule | medium_rule => "a channel rule (`medium`, `window`, `tag`, `limit`, `supports`, ...)",
+        | encoding_rule | consent_rule | medium_rule => {
+            "a channel rule (`medium`, `window`, `tag`, `limit`, `supports`, ...)"
+        }
         element | text_el | subject_el | title_el | subtitle_el | reply_el | button_el | media_el | card_el
         | template_el | tag_el => "a message element (`text`, `reply`, `template`, ...)",
         template_param => "a template parameter (`order = event.order_id`)",

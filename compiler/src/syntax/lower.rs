@@ -948,7 +948,9 @@ impl<'a> Lowerer<'a> {
                 Diagnostic::new(Code::J0101, format!("unknown medium `{}`", name.name), self.file, name.span)
                     .with_label("not a medium")
                     .with_note(format!("a channel's medium is one of {}", list.join(", ")))
-                    .with_help("write what the channel is: the medium decides which laws apply to it (docs/channels.md)");
+                    .with_help(
+                        "write what the channel is: the medium decides which laws apply to it (docs/channels.md)",
+                    );
             if let Some(best) = crate::names::closest(&name.name, all.iter().copied()) {
                 diagnostic = diagnostic.with_suggestion(format!("write `{best}`"), name.span, best);
             }
