@@ -350,7 +350,7 @@ fn channel_of(file: FileId, in_std: bool, channel: &ast::Channel, sink: &mut Sin
     result
 }
 
-/// The media, as a list for messages: "`sms`, `mms`, ... or `push`".
+/// The media, as a list for messages: "`sms`, `mms`, ..., `push`".
 fn media_list() -> String {
     let names: Vec<String> = model::Medium::ALL.iter().map(|m| format!("`{}`", m.as_str())).collect();
     names.join(", ")
