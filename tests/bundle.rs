@@ -240,6 +240,7 @@ fn the_fixture_exercises_every_node_kind_message_element_and_expression_form_of_
         "within",
         "inbound",
         "encoding",
+        "medium",
         "business_hours",
         "quiet_hours",
         "jurisdiction",

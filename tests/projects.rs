@@ -244,6 +244,7 @@ fn an_unknown_name_from_another_file_gets_a_did_you_mean() {
 /// LINE, declared by the project: nothing about it is in the compiler.
 const LINE: &str = r#"// LINE Messaging API, with the numbers this team works to.
 channel line {
+  medium messaging
   window 24h after inbound
   limit text 500
   limit replies 4
@@ -302,7 +303,7 @@ message photo on line as service {{
         assert_eq!(label["file"], "channels/line.journey", "{diagnostic:#}");
     }
     let limit_lines: Vec<&Value> = diagnostics.iter().map(|d| &d["labels"][0]["start"]["line"]).collect();
-    assert_eq!(limit_lines, vec![4, 5, 2], "limit text, limit replies, the channel's name");
+    assert_eq!(limit_lines, vec![5, 6, 2], "limit text, limit replies, the channel's name");
 }
 
 #[test]

@@ -98,6 +98,7 @@ codes! {
     J0309, Error, "template parameters do not match the declaration";
     J0310, Error, "template used on another channel or language";
     J0311, Error, "consent waiver on a channel outside the standard library";
+    J0315, Error, "channel without a medium";
     J0316, Error, "event window longer than its channel's";
     J0401, Error, "send without consent";
     J0402, Error, "send outside the messaging window";

@@ -8,6 +8,7 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
+pub use crate::ast::Medium;
 use crate::span::{FileId, Span};
 
 /// Where something is defined: the file and the span of its name.
@@ -155,6 +156,10 @@ pub struct Channel {
     pub consent_outside_window: Vec<String>,
     pub keywords: Vec<String>,
     pub encoding: Option<String>,
+    /// What the channel is (`medium sms`), which decides the laws that apply to it
+    /// (`flow/media.rs`). For a channel that declares none (J0315), the medium its encoding or
+    /// name implies, if any.
+    pub medium: Option<Medium>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -248,7 +248,8 @@ fn block_text(block: Block, mutation: Option<Mutation>) -> String {
         }
         (Block::ConsentRequest, Some(Mutation::DropConsentRequest)) => "    send sms_promo\n    wait 7d\n".to_owned(),
         (Block::ConsentRequest, _) => "    request consent sms marketing via sms_optin timeout 2d {\n      granted => send sms_promo\n      declined => exit\n      timeout => exit\n    }\n    wait 7d\n".to_owned(),
-        (Block::Template, _) => "    wait for order_shipped within 14d {\n      order_shipped => send shipped_update\n      timeout => exit\n    }\n".to_owned(),
+        // WA-OPTIN: a WhatsApp template outside the window needs the opt-in, utility included.
+        (Block::Template, _) => "    wait for order_shipped within 14d {\n      order_shipped => { if consent(whatsapp, utility) { send shipped_update } }\n      timeout => exit\n    }\n".to_owned(),
         (Block::Utility, _) => "    send order_note\n    wait 1d\n".to_owned(),
         (Block::Newsletter, Some(Mutation::ThirdSend { hours })) => {
             format!("    send news_a\n    wait 1d\n    send news_b\n    wait {hours}h\n    send news_c\n    wait 7d\n")
@@ -537,8 +538,9 @@ fn the_evidence_of_cart_recovery_names_the_consent_each_send_relies_on() {
     };
     // The marketing reminder is sent only under `if consent(sms, marketing)`.
     assert_eq!(consent_of("cart_reminder"), "consent(sms, marketing)");
-    // The shipping update is a utility template: no consent needed, and the record says why.
-    assert_eq!(consent_of("shipped_update"), "not required for utility messages");
+    // The shipping update is a WhatsApp template outside the window: it needs the opt-in
+    // (WA-OPTIN), which the journey checks, and the record says so.
+    assert_eq!(consent_of("shipped_update"), "consent(whatsapp, utility)");
     assert_eq!(evidence.len(), 2, "{evidence:#?}");
     let reminder = evidence.iter().find(|e| e.message == "cart_reminder").unwrap();
     assert_eq!((reminder.channel.as_str(), reminder.category.as_str()), ("sms", "marketing"));
@@ -659,6 +661,7 @@ fn the_consent_waiver_is_a_channel_rule_other_channels_do_not_have() {
 }
 
 channel chat {
+  medium messaging
   window 14h after inbound
   consent marketing outside window
 }
@@ -838,6 +841,7 @@ journey q {
 
 fn a_marketing_text_on_a_declared_sms_channel_needs_stop_wording() {
     let text = r#"channel short_code {
+  medium sms
   encoding sms
   keywords STOP, END, CANCEL, UNSUBSCRIBE, QUIT, HELP
   supports text
@@ -871,6 +875,7 @@ journey promos {
 
 fn marketing_texts_on_a_declared_sms_channel_need_quiet_hours() {
     let text = r#"channel short_code {
+  medium sms
   encoding sms
   keywords STOP, END, CANCEL, UNSUBSCRIBE, QUIT, HELP
   supports text
@@ -894,4 +899,123 @@ journey promos {
 "#;
     let report = check_text(text);
     assert_eq!(codes(&report), vec![Code::J0406], "{:#?}", described(&report));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The medium of a channel decides which laws apply
+
+/// A marketing journey on a channel the project declares as `CHANNEL`, with `quiet` hours or none
+/// and the message text `text`.
+fn own_channel_marketing(channel: &str, quiet: bool, text: &str) -> String {
+    let policy = if quiet { "policy {\n  quiet_hours 21:00..08:00 recipient\n}\n" } else { "" };
+    format!(
+        "{channel}\n{policy}\nevent signed_up {{}}\n\nmessage promo on own as marketing {{\n  text \"{text}\"\n}}\n\n\
+         journey promos {{\n  entry on signed_up\n  audience consent(own, marketing)\n\n  stage s {{\n    send promo\n    exit\n  }}\n}}\n"
+    )
+}
+
+const KEYWORDS: &str = "keywords STOP, END, CANCEL, UNSUBSCRIBE, QUIT, HELP";
+
+#[test]
+fn a_channel_of_medium_mms_or_rcs_needs_quiet_hours_and_stop_wording_whatever_its_name() {
+    for medium in ["mms", "rcs", "sms"] {
+        let channel = format!("channel own {{\n  medium {medium}\n  {KEYWORDS}\n  supports text\n}}\n");
+        let report = check_text(&own_channel_marketing(&channel, false, "20% off today!"));
+        let mut found = codes(&report);
+        found.sort();
+        assert_eq!(found, vec![Code::J0406, Code::J0410], "{medium}: {:#?}", described(&report));
+        let report = check_text(&own_channel_marketing(&channel, true, "20% off today! Reply STOP to opt out"));
+        assert_eq!(codes(&report), vec![], "{medium}: {:#?}", described(&report));
+    }
+}
+
+#[test]
+fn a_phone_text_channel_without_stop_and_help_is_an_error_even_without_sms_encoding() {
+    let channel = "channel own {\n  medium mms\n  supports text\n}\n";
+    let report = check_text(&own_channel_marketing(channel, true, "20% off today! Reply STOP to opt out"));
+    assert_eq!(codes(&report), vec![Code::J0412], "{:#?}", described(&report));
+}
+
+#[test]
+fn a_messaging_channel_needs_quiet_hours_for_marketing_but_no_stop_wording_or_keywords() {
+    let channel = "channel own {\n  medium messaging\n  supports text\n}\n";
+    let report = check_text(&own_channel_marketing(channel, false, "20% off today!"));
+    assert_eq!(codes(&report), vec![Code::J0406], "{:#?}", described(&report));
+    let report = check_text(&own_channel_marketing(channel, true, "20% off today!"));
+    assert_eq!(codes(&report), vec![], "{:#?}", described(&report));
+}
+
+#[test]
+fn an_email_channel_of_any_name_needs_unsubscribe_wording_and_no_quiet_hours() {
+    let channel = "channel own {\n  medium email\n  supports text\n}\n";
+    let report = check_text(&own_channel_marketing(channel, false, "20% off today!"));
+    assert_eq!(codes(&report), vec![Code::J0411], "{:#?}", described(&report));
+    let report =
+        check_text(&own_channel_marketing(channel, false, "20% off today! Unsubscribe: {profile.postal_address}"));
+    assert!(!codes(&report).contains(&Code::J0411), "{:#?}", described(&report));
+}
+
+#[test]
+fn a_push_channel_needs_only_consent() {
+    let channel = "channel own {\n  medium push\n  supports text\n}\n";
+    let report = check_text(&own_channel_marketing(channel, false, "20% off today!"));
+    assert_eq!(codes(&report), vec![], "{:#?}", described(&report));
+}
+
+#[test]
+fn a_channel_of_the_project_without_a_medium_is_j0315_and_the_suggestion_fixes_it() {
+    let text = own_channel_marketing(
+        &format!("channel own {{\n  encoding sms\n  {KEYWORDS}\n  supports text\n}}\n"),
+        true,
+        "20% off today! Reply STOP to opt out",
+    );
+    let report = check_text(&text);
+    assert_eq!(codes(&report), vec![Code::J0315], "{:#?}", described(&report));
+    assert_eq!(primary_text(&report, 0), "own");
+    // The channel is still checked as what its encoding says (a phone text) until it says more.
+    let without_stop = text.replace(" Reply STOP to opt out", "");
+    assert_eq!(codes(&check_text(&without_stop)), vec![Code::J0315, Code::J0410]);
+    let edit = &report.diagnostics[0].suggestions[0].edits[0];
+    let mut fixed = text.clone();
+    fixed.replace_range(edit.span.range(), &edit.replacement);
+    assert!(fixed.contains("channel own {\n  medium sms\n  encoding sms\n"), "{fixed}");
+    assert_eq!(codes(&check_text(&fixed)), vec![], "{fixed}");
+}
+
+#[test]
+fn a_channel_cannot_declare_itself_out_of_the_phone_text_laws() {
+    // `encoding sms` sends SMS: medium email is a contradiction.
+    let channel = format!("channel own {{\n  medium email\n  encoding sms\n  {KEYWORDS}\n  supports text\n}}\n");
+    let report = check_text(&own_channel_marketing(&channel, true, "20% off today! Reply STOP to opt out"));
+    assert_eq!(codes(&report), vec![Code::J0315], "{:#?}", described(&report));
+    assert_eq!(primary_text(&report, 0), "email");
+    // Until it is fixed, the channel is checked as the phone text it is, not as email.
+    let report = check_text(&own_channel_marketing(&channel, false, "20% off today!"));
+    assert_eq!(codes(&report), vec![Code::J0315, Code::J0410, Code::J0406], "{:#?}", described(&report));
+    // A channel named after a medium declares that medium, and is checked as that phone text
+    // until it does.
+    let named = |channel: &str, quiet, text| {
+        own_channel_marketing(channel, quiet, text).replace(" own", " mms").replace("(own,", "(mms,")
+    };
+    let channel = format!("channel own {{\n  medium push\n  {KEYWORDS}\n  supports text\n}}\n");
+    let report = check_text(&named(&channel, true, "20% off today! Reply STOP to opt out"));
+    assert_eq!(codes(&report), vec![Code::J0315], "{:#?}", described(&report));
+    assert_eq!(report.diagnostics[0].message, "channel `mms` says its medium is `push`");
+    let report = check_text(&named("channel own {\n  medium push\n  supports text\n}\n", false, "20% off today!"));
+    assert_eq!(codes(&report), vec![Code::J0412, Code::J0315, Code::J0410, Code::J0406], "{:#?}", described(&report));
+}
+
+#[test]
+fn an_unknown_medium_is_a_syntax_error_that_lists_the_media_and_a_second_medium_a_duplicate() {
+    let channel = "channel own {\n  medium smss\n  supports text\n}\n";
+    let report = check_text(&own_channel_marketing(channel, true, "hi"));
+    assert_eq!(codes(&report), vec![Code::J0101], "{:#?}", described(&report));
+    let d = &report.diagnostics[0];
+    assert_eq!(d.message, "unknown medium `smss`");
+    assert!(d.notes.iter().any(|n| n.contains("`sms`, `mms`, `rcs`, `messaging`, `email`, `push`")), "{d:#?}");
+    assert_eq!(d.suggestions[0].edits[0].replacement, "sms");
+    let channel = "channel own {\n  medium push\n  medium sms\n  supports text\n}\n";
+    let report = check_text(&own_channel_marketing(channel, true, "hi"));
+    assert_eq!(codes(&report), vec![Code::J0209], "{:#?}", described(&report));
+    assert_eq!(primary_text(&report, 0), "medium sms");
 }

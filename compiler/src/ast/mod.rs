@@ -211,6 +211,67 @@ pub enum ChannelRule {
     Encoding { name: Ident, span: Span },
     /// `keywords STOP, HELP`: opt-out and help keywords the channel handles.
     Keywords { words: Vec<Ident>, span: Span },
+    /// `medium sms`: what the channel is, which decides the laws that apply to it. `medium` is
+    /// `None` when the word is not a medium (lowering has reported it); `word` is its span.
+    Medium { medium: Option<Medium>, word: Span, span: Span },
+}
+
+impl ChannelRule {
+    /// Where the rule is written.
+    pub fn span(&self) -> Span {
+        match self {
+            ChannelRule::Window { span, .. }
+            | ChannelRule::Tag { span, .. }
+            | ChannelRule::Limit { span, .. }
+            | ChannelRule::Supports { span, .. }
+            | ChannelRule::TemplateRequiredOutsideWindow { span }
+            | ChannelRule::ConsentOutsideWindow { span, .. }
+            | ChannelRule::Encoding { span, .. }
+            | ChannelRule::Keywords { span, .. }
+            | ChannelRule::Medium { span, .. } => *span,
+        }
+    }
+}
+
+/// What a channel is, for the law: `medium sms`. The laws of each medium are in
+/// `flow/media.rs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Medium {
+    /// Text messages to a phone number (SMS).
+    Sms,
+    /// Multimedia messages to a phone number (MMS).
+    Mms,
+    /// Rich Communication Services messages to a phone number (RCS).
+    Rcs,
+    /// A messaging app's conversation (Messenger, Instagram Direct, WhatsApp, ...).
+    Messaging,
+    /// Email.
+    Email,
+    /// Push notifications to an app.
+    Push,
+}
+
+impl Medium {
+    /// Every medium, in the order the language lists them.
+    pub const ALL: [Medium; 6] =
+        [Medium::Sms, Medium::Mms, Medium::Rcs, Medium::Messaging, Medium::Email, Medium::Push];
+
+    /// The medium as written: `"sms"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Medium::Sms => "sms",
+            Medium::Mms => "mms",
+            Medium::Rcs => "rcs",
+            Medium::Messaging => "messaging",
+            Medium::Email => "email",
+            Medium::Push => "push",
+        }
+    }
+
+    /// The medium written `text`, if it is one.
+    pub fn parse(text: &str) -> Option<Medium> {
+        Medium::ALL.into_iter().find(|m| m.as_str() == text)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

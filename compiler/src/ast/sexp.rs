@@ -316,5 +316,6 @@ fn channel_rule(rule: &ChannelRule) -> String {
         ChannelRule::ConsentOutsideWindow { category, .. } => format!("(consent-outside-window {})", category.name),
         ChannelRule::Keywords { words, .. } => format!("(keywords {})", names(words)),
         ChannelRule::Encoding { name, .. } => format!("(encoding {})", name.name),
+        ChannelRule::Medium { medium, .. } => format!("(medium {})", medium.map_or("?", |m| m.as_str())),
     }
 }

@@ -302,6 +302,10 @@ struct Channel<'a> {
     keywords: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     encoding: Option<&'a str>,
+    /// What the channel is (`sms`, `mms`, `rcs`, `messaging`, `email`, `push`); every channel
+    /// of a project that checks has one (J0315).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    medium: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -499,6 +503,7 @@ fn channel(channel: &model::Channel) -> Channel<'_> {
         tags: Map(tags.collect()),
         keywords: &channel.keywords,
         encoding: channel.encoding.as_deref(),
+        medium: channel.medium.map(model::Medium::as_str),
     }
 }
 

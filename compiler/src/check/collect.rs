@@ -1,7 +1,8 @@
 //! First pass: every declaration of the project into the [`Model`], by name.
 //!
 //! Reports duplicate definitions (J0209, labelling both), unknown field types (J0217) and
-//! channel declarations that use a limit or element name the checker does not know (J0308).
+//! channel declarations that use a limit or element name the checker does not know (J0308), and
+//! channels without a medium or with one their encoding or name contradicts (J0315).
 //! Nothing here looks at references; that is the next pass.
 
 use std::collections::BTreeMap;
@@ -11,9 +12,10 @@ use crate::ast::{self, ChannelRule, Element, Item, PolicyRule, TypeKind};
 use crate::codes::Code;
 use crate::content::vocabulary::{ELEMENTS, LIMITS};
 use crate::diagnostic::Diagnostic;
+use crate::flow::media;
 use crate::model::{self, Def, Field, LimitUnit, Model, Type};
 use crate::project::Sources;
-use crate::span::FileId;
+use crate::span::{FileId, Span};
 
 pub fn collect(sources: &Sources, sink: &mut Sink) -> Model {
     let mut model = Model::default();
@@ -281,9 +283,21 @@ fn channel_of(file: FileId, in_std: bool, channel: &ast::Channel, sink: &mut Sin
         consent_outside_window: Vec::new(),
         keywords: Vec::new(),
         encoding: None,
+        medium: None,
     };
+    // The first `medium` rule: the medium (`None` when lowering refused the word), its word, and
+    // the rule's place. `encoding sms`'s place, to show a contradiction.
+    let mut medium: Option<(Option<model::Medium>, Span, Def)> = None;
+    let mut sms_encoding: Option<Span> = None;
     for rule in &channel.rules {
         match rule {
+            ChannelRule::Medium { medium: declared, word, span } => {
+                let here = Def { file, span: *span };
+                match &medium {
+                    Some((_, _, first)) => sink.duplicate("medium of channel", &channel.name.name, here, *first),
+                    None => medium = Some((*declared, *word, here)),
+                }
+            }
             ChannelRule::Window { length, span } => {
                 if let Some(previous) = result.window_secs.filter(|_| result.window_def.span != channel.name.span) {
                     let _ = previous;
@@ -365,16 +379,117 @@ fn channel_of(file: FileId, in_std: bool, channel: &ast::Channel, sink: &mut Sin
                 }
             }
             ChannelRule::Keywords { words, .. } => result.keywords.extend(words.iter().map(|w| w.name.clone())),
-            ChannelRule::Encoding { name, .. } => {
+            ChannelRule::Encoding { name, span } => {
                 if name.name == "sms" {
                     result.encoding = Some(name.name.clone());
+                    sms_encoding = Some(*span);
                 } else {
                     sink.unknown_vocabulary("encoding", name, file, ["sms"].into_iter());
                 }
             }
         }
     }
+    result.medium = match medium {
+        Some((declared, word, _)) => {
+            declared.map(|declared| check_medium(file, channel, declared, word, sms_encoding, sink))
+        }
+        None => {
+            let inferred = media::inferred(&channel.name.name, result.encoding.as_deref());
+            missing_medium(file, channel, inferred, sink);
+            inferred
+        }
+    };
     result
+}
+
+/// The media, as a list for messages: "`sms`, `mms`, ..., `push`".
+fn media_list() -> String {
+    let names: Vec<String> = model::Medium::ALL.iter().map(|m| format!("`{}`", m.as_str())).collect();
+    names.join(", ")
+}
+
+const MEDIUM_NOTE: &str = "the medium decides which laws apply: phone texts (`sms`, `mms`, `rcs`) get quiet hours \
+     (TCPA-QH), STOP wording and STOP/HELP handling (CTIA-STOP) and written consent for marketing (TCPA-PEWC); \
+     `messaging` apps need quiet hours as policy; `email` an unsubscribe link and a postal address (CANSPAM); \
+     `push` consent";
+
+/// J0315: a channel that does not say what it is. `inferred` is what its encoding or name says,
+/// offered as the fix.
+fn missing_medium(file: FileId, channel: &ast::Channel, inferred: Option<model::Medium>, sink: &mut Sink) {
+    let mut diagnostic = Diagnostic::new(
+        Code::J0315,
+        format!("channel `{}` does not say what medium it is", channel.name.name),
+        file,
+        channel.name.span,
+    )
+    .with_label("no `medium` rule")
+    .with_note(MEDIUM_NOTE)
+    .with_help(format!("add a `medium` rule: one of {}", media_list()));
+    // Inserted before the first rule, on a line of its own (indented as the standard library).
+    if let (Some(medium), Some(first)) = (inferred, channel.rules.first()) {
+        let at = first.span().start();
+        diagnostic = diagnostic.with_suggestion(
+            format!("add `medium {}`", medium.as_str()),
+            Span::empty(at),
+            format!("medium {}\n  ", medium.as_str()),
+        );
+    }
+    sink.push(diagnostic);
+}
+
+/// J0315: a declared medium that the channel's encoding or name contradicts. A channel cannot
+/// leave the phone-text laws by calling itself something else: the medium the checker applies is
+/// then the phone text its encoding or name says (fail closed), else the declared one.
+fn check_medium(
+    file: FileId,
+    channel: &ast::Channel,
+    medium: model::Medium,
+    word: Span,
+    sms_encoding: Option<Span>,
+    sink: &mut Sink,
+) -> model::Medium {
+    if let Some(encoding) = sms_encoding.filter(|_| !media::is_phone_text(medium)) {
+        sink.push(
+            Diagnostic::new(
+                Code::J0315,
+                format!(
+                    "channel `{}` counts text in SMS segments but says its medium is `{}`",
+                    channel.name.name,
+                    medium.as_str()
+                ),
+                file,
+                word,
+            )
+            .with_label("not a phone-text medium")
+            .with_secondary(file, encoding, "SMS encoding")
+            .with_note(
+                "only phone texts (`sms`, `mms`, `rcs`) are sent in SMS segments, and their laws (TCPA-QH, CTIA-STOP, \
+                 TCPA-PEWC) follow what the channel is, whatever its medium says",
+            )
+            .with_help("declare `medium sms` (or `mms`, `rcs`), or delete `encoding sms` if the channel sends no SMS")
+            .with_suggestion("write `sms`", word, "sms"),
+        );
+        return model::Medium::Sms;
+    }
+    let named = model::Medium::parse(&channel.name.name).filter(|named| *named != medium);
+    if let Some(named) = named {
+        sink.push(
+            Diagnostic::new(
+                Code::J0315,
+                format!("channel `{}` says its medium is `{}`", channel.name.name, medium.as_str()),
+                file,
+                word,
+            )
+            .with_label(format!("the channel is named after medium `{}`", named.as_str()))
+            .with_note(MEDIUM_NOTE)
+            .with_help(format!("declare `medium {}`, or give the channel a name that says what it is", named.as_str()))
+            .with_suggestion(format!("write `{}`", named.as_str()), word, named.as_str()),
+        );
+        if media::is_phone_text(named) {
+            return named;
+        }
+    }
+    medium
 }
 
 /// Categories are built in (`model::CATEGORIES`).

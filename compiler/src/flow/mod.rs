@@ -10,6 +10,7 @@
 
 pub mod analyses;
 pub mod graph;
+pub mod media;
 pub mod rules;
 pub mod solve;
 pub mod structure;
@@ -194,14 +195,13 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// What kind of channel a name is for the legal rules: `sms` for any channel declared with
-    /// `encoding sms` (or named `sms`), else its name (`email`, `messenger`, ...).
+    /// What kind of channel a name is for the legal rules, from its medium (`media::kind`): `sms`
+    /// for every phone text (sms, mms, rcs), `email`, `messaging`, `push`; its name when it has
+    /// no medium.
     pub fn channel_kind<'n>(&self, name: &'n str) -> &'n str {
-        let is_sms = self.model.channels.get(name).is_some_and(|c| c.encoding.as_deref() == Some("sms"));
-        if is_sms {
-            "sms"
-        } else {
-            name
+        match self.medium_of(name) {
+            Some(medium) => media::kind(medium),
+            None => name,
         }
     }
 
@@ -1084,9 +1084,9 @@ fn project_rules(cx: &Context<'_>, sources: &Sources, report: &FlowReport, sink:
             }
         }
     }
-    // SMS programs must answer STOP and HELP (CTIA-STOP).
+    // Phone-text programs (SMS, MMS, RCS) must answer STOP and HELP (CTIA-STOP).
     for (name, channel) in &cx.model.channels {
-        if channel.encoding.as_deref() != Some("sms") || !report.evidence.iter().any(|e| &e.channel == name) {
+        if !media::channel_requires_keywords(channel) || !report.evidence.iter().any(|e| &e.channel == name) {
             continue;
         }
         sink.stats.content_rules += 1;
@@ -1185,11 +1185,10 @@ fn message_probe_text(elements: &[ast::Element]) -> String {
 }
 
 fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
-    let quiet_channels = ["instagram", "messenger", "sms", "whatsapp"];
     let quiet_sends = || {
         report.evidence.iter().filter(|e| {
             rules::QUIET_HOURS_APPLY_TO.contains(&e.category.as_str())
-                && quiet_channels.contains(&cx.channel_kind(&e.channel))
+                && cx.medium_of(&e.channel).is_some_and(media::needs_quiet_hours)
         })
     };
     let node_of = |send: &SendEvidence| {
@@ -1200,7 +1199,7 @@ fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
             .and_then(|g| g.nodes.iter().find(|n| n.id == send.node))
     };
     // Phone-text marketing: the quiet-hours law counts at the called party's location (TCPA-QH).
-    let first_phone_text = quiet_sends().find(|e| cx.channel_kind(&e.channel) == "sms");
+    let first_phone_text = quiet_sends().find(|e| cx.medium_of(&e.channel).is_some_and(media::is_phone_text));
     let Some(quiet) = &cx.quiet_hours else {
         if let Some((send, node)) = quiet_sends().next().and_then(|send| Some((send, node_of(send)?))) {
             sink.stats.content_rules += 1;

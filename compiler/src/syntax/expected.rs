@@ -16,7 +16,7 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         journey_head | journey_body | journey_tail => return None,
         profile_field_line => "a field (`first_name: text?`)",
         policy_rule_line => "a policy rule (`quiet_hours`, `frequency`, `business_hours`, `jurisdiction`)",
-        channel_rule_line => "a channel rule (`window`, `tag`, `limit`, `supports`, ...)",
+        channel_rule_line => "a channel rule (`medium`, `window`, `tag`, `limit`, `supports`, ...)",
         element_line => "a message element (`text`, `reply`, `template`, ...)",
         param_line => "a template parameter (`order = event.order_id`)",
         member_line => "`stage` or a journey setting (`audience`, `entry on`, `exit on`, `goal`, `reentry`)",
@@ -80,7 +80,9 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
             "a policy rule (`quiet_hours`, `frequency`, `business_hours`, `jurisdiction`)"
         }
         channel_rule | window_rule | tag_rule | limit_rule | supports_rule | template_rule | keywords_rule
-        | encoding_rule | consent_rule => "a channel rule (`window`, `tag`, `limit`, `supports`, ...)",
+        | encoding_rule | consent_rule | medium_rule => {
+            "a channel rule (`medium`, `window`, `tag`, `limit`, `supports`, ...)"
+        }
         element | text_el | subject_el | title_el | subtitle_el | reply_el | button_el | media_el | card_el
         | template_el | tag_el => "a message element (`text`, `reply`, `template`, ...)",
         template_param => "a template parameter (`order = event.order_id`)",
@@ -135,6 +137,7 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         kw_lang => "`lang`",
         kw_limit => "`limit`",
         kw_list => "`list`",
+        kw_medium => "`medium`",
         kw_message => "`message`",
         kw_most => "`most`",
         kw_never => "`never`",

@@ -127,6 +127,7 @@ fn rule_is_plain_keyword(rule: Rule) -> bool {
             | kw_lang
             | kw_limit
             | kw_list
+            | kw_medium
             | kw_message
             | kw_most
             | kw_on
@@ -925,11 +926,37 @@ impl<'a> Lowerer<'a> {
                 words: significant(rule).next().map(|p| self.ident_list(p)).unwrap_or_default(),
                 span,
             },
+            Rule::medium_rule => {
+                let name = significant(rule).find(|p| p.as_rule() == Rule::ident).map(|p| self.ident(p));
+                let name = self.required_ident(name, span)?;
+                ChannelRule::Medium { medium: self.medium(&name), word: name.span, span }
+            }
             _ => {
                 self.malformed(span, "a channel rule");
                 return None;
             }
         })
+    }
+
+    /// The medium `name` names; a syntax error listing the media when it names none.
+    fn medium(&mut self, name: &Ident) -> Option<Medium> {
+        let medium = Medium::parse(&name.name);
+        if medium.is_none() {
+            let all = Medium::ALL.map(Medium::as_str);
+            let list: Vec<String> = all.iter().map(|m| format!("`{m}`")).collect();
+            let mut diagnostic =
+                Diagnostic::new(Code::J0101, format!("unknown medium `{}`", name.name), self.file, name.span)
+                    .with_label("not a medium")
+                    .with_note(format!("a channel's medium is one of {}", list.join(", ")))
+                    .with_help(
+                        "write what the channel is: the medium decides which laws apply to it (docs/channels.md)",
+                    );
+            if let Some(best) = crate::names::closest(&name.name, all.iter().copied()) {
+                diagnostic = diagnostic.with_suggestion(format!("write `{best}`"), name.span, best);
+            }
+            self.diagnostics.push(diagnostic);
+        }
+        medium
     }
 
     // -----------------------------------------------------------------------------------------

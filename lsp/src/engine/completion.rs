@@ -102,6 +102,7 @@ fn statement_keywords(ctx: &Context) -> Vec<Candidate> {
             }]
         }
         Some(Block::Elements) => Place::Element,
+        Some(Block::Channel) => Place::ChannelRule,
         Some(Block::Other) => return Vec::new(),
     };
     DOCS.iter()

@@ -43,6 +43,7 @@ pub const KEYWORDS: &[&str] = &[
     "lang",
     "limit",
     "list",
+    "medium",
     "message",
     "most",
     "never",
@@ -98,6 +99,8 @@ pub enum Place {
     Step,
     /// Starts an element of a `message { }` block.
     Element,
+    /// Starts a rule of a `channel { }` block.
+    ChannelRule,
 }
 
 /// One keyword (or keyword pair) with what hover and completion show for it.
@@ -145,8 +148,8 @@ pub const DOCS: &[KeywordDoc] = &[
     KeywordDoc {
         label: "channel",
         place: Place::Item,
-        syntax: "channel NAME { window 24h after inbound ... }",
-        doc: "A messaging channel and its rules: window, tags, limits, supported elements, templates, consent inside the window, encoding, keywords. The standard ones come from `import \"std/channels\"`.",
+        syntax: "channel NAME { medium sms ... window 24h after inbound ... }",
+        doc: "A messaging channel and its rules: its medium (`sms`, `mms`, `rcs`, `messaging`, `email`, `push`: what it is, which decides the laws that apply; required on a channel of your own), window, tags, limits, supported elements, templates, consent inside the window, encoding, keywords. The standard ones come from `import \"std/channels\"`.",
     },
     KeywordDoc {
         label: "message",
@@ -311,6 +314,56 @@ pub const DOCS: &[KeywordDoc] = &[
         syntax: "template \"NAME\" lang \"en_US\" { PARAM = VALUE, ... }",
         doc: "A pre-approved template (WhatsApp), the only kind of message allowed outside the window.",
     },
+    // Channel rules, after the elements and steps whose words they share (`tag`, `template`), so
+    // hover on those keeps its meaning.
+    KeywordDoc {
+        label: "medium",
+        place: Place::ChannelRule,
+        syntax: "medium sms|mms|rcs|messaging|email|push",
+        doc: "What the channel is, which decides the laws that apply to its messages: phone texts (`sms`, `mms`, `rcs`) get quiet hours (TCPA-QH), STOP wording and STOP/HELP handling (CTIA-STOP) and written consent for marketing (TCPA-PEWC); `messaging` apps quiet hours as policy; `email` an unsubscribe link and postal address (CANSPAM); `push` consent only. Required on a channel of your own (J0315).",
+    },
+    KeywordDoc {
+        label: "window",
+        place: Place::ChannelRule,
+        syntax: "window 24h after inbound",
+        doc: "The messaging window: free-form messages only within this long after the contact's last inbound message.",
+    },
+    KeywordDoc {
+        label: "tag",
+        place: Place::ChannelRule,
+        syntax: "tag NAME allows CATEGORY[, ...] [within D]",
+        doc: "A message tag: messages under it of an allowed category may be sent outside the window.",
+    },
+    KeywordDoc {
+        label: "template required",
+        place: Place::ChannelRule,
+        syntax: "template required outside window",
+        doc: "Outside the window only approved templates may be sent (WhatsApp).",
+    },
+    KeywordDoc {
+        label: "limit",
+        place: Place::ChannelRule,
+        syntax: "limit WHAT N [chars|bytes]",
+        doc: "At most N of WHAT: text length, replies, buttons, cards, SMS segments, ...",
+    },
+    KeywordDoc {
+        label: "supports",
+        place: Place::ChannelRule,
+        syntax: "supports text, replies, buttons, ...",
+        doc: "The elements a message on the channel may contain.",
+    },
+    KeywordDoc {
+        label: "keywords",
+        place: Place::ChannelRule,
+        syntax: "keywords STOP, HELP, ...",
+        doc: "The opt-out and help keywords the channel's runtime answers; required on phone texts (CTIA-STOP, J0412).",
+    },
+    KeywordDoc {
+        label: "encoding",
+        place: Place::ChannelRule,
+        syntax: "encoding sms",
+        doc: "Text is counted in SMS segments (GSM-7 or UCS-2, SMS-ENC); only on a phone-text medium.",
+    },
 ];
 
 /// The documentation of a keyword, by the word under the cursor and the word after it (which
@@ -357,5 +410,9 @@ mod tests {
         assert_eq!(doc_for("exit", None).unwrap().label, "exit");
         assert_eq!(doc_for("request", Some("consent")).unwrap().label, "request consent");
         assert!(doc_for("welcome", None).is_none());
+        assert_eq!(doc_for("template", Some("required")).unwrap().label, "template required");
+        assert_eq!(doc_for("template", Some("\"order\"")).unwrap().place, Place::Element);
+        assert_eq!(doc_for("tag", None).unwrap().place, Place::Step);
+        assert_eq!(doc_for("medium", Some("sms")).unwrap().place, Place::ChannelRule);
     }
 }

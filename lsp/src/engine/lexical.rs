@@ -16,7 +16,9 @@ pub enum Block {
     Arms,
     /// `message ... {`, `card {`: message elements.
     Elements,
-    /// `profile {`, `event ... {`, `policy {`, `channel ... {`, template parameters, enums.
+    /// `channel NAME {`: channel rules.
+    Channel,
+    /// `profile {`, `event ... {`, `policy {`, template parameters, enums.
     Other,
 }
 
@@ -221,6 +223,7 @@ fn block_opened_by(tokens: &[String], after_arrow: bool) -> Block {
         Some("journey") => Block::Journey,
         Some("stage" | "if" | "else") => Block::Steps,
         Some("message" | "card") => Block::Elements,
+        Some("channel") => Block::Channel,
         Some("ask" | "split" | "handoff" | "request" | "wait") => Block::Arms,
         _ => Block::Other,
     }

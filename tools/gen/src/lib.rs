@@ -14,7 +14,8 @@
 //! 10,000-stage file is about 40,000 lines. The header declares a profile, an inbound event, a
 //! policy (quiet hours, at most 2 marketing messages per 7 days) and the messages: `m0` (email),
 //! `m1` (SMS) and `m2` (WhatsApp template) are utility messages, so the chain of sends needs no
-//! marketing consent and hits no frequency cap; `p0` (email) and `p1` (SMS) are marketing messages
+//! marketing consent and hits no frequency cap (the audience has the WhatsApp opt-in that `m2`, a
+//! template outside the window, needs: WA-OPTIN); `p0` (email) and `p1` (SMS) are marketing messages
 //! with their unsubscribe and opt-out wording, sent by the diamond ladder under a consent check.
 //! Every valid variant passes the whole checker (names, content, consent, windows, frequency).
 //!
@@ -76,6 +77,7 @@ policy {
 
 journey big {
   entry on started
+  audience consent(whatsapp, utility)
 "#;
 
 /// What the last stage does.
