@@ -10,6 +10,7 @@ pub mod collect;
 pub mod content;
 pub mod exprs;
 pub mod resolve;
+pub mod wording;
 
 use crate::ast;
 use crate::codes::Code;
