@@ -114,7 +114,7 @@ message sms_promo on sms as marketing {
 }
 
 message sms_optin on sms as service {
-  text "Acme: want our weekly deals by text? Reply YES to sign up"
+  text "Acme: want our weekly news by text? Reply YES to sign up"
 }
 
 message still_looking on messenger as service {

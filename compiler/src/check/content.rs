@@ -68,6 +68,7 @@ impl MessageChecker<'_> {
                 .with_help("add `text \"...\"`, or a `template` the channel has approved"),
             );
         }
+        self.check_template_alone(elements, sink);
         self.check_elements(elements, sink);
         self.check_counts(elements, "replies", |e| matches!(e, Element::Reply { .. }), sink);
         self.check_counts(elements, "buttons", |e| matches!(e, Element::Button { .. }), sink);
@@ -111,6 +112,38 @@ impl MessageChecker<'_> {
                 _ => {}
             }
         }
+    }
+
+    /// A template goes alone, with at most its own replies and buttons (J0312): outside the
+    /// window only the approved template may be sent (WA-CSW, MSGR-UTIL), so free-form content
+    /// beside it would be dropped or refused.
+    fn check_template_alone(&self, elements: &[Element], sink: &mut Sink) {
+        let Some(template) = elements.iter().find_map(|e| match e {
+            Element::Template { name, span, .. } => Some((name, *span)),
+            _ => None,
+        }) else {
+            return;
+        };
+        sink.stats.content_rules += 1;
+        let free: Vec<(&str, Span)> = elements
+            .iter()
+            .filter(|e| matches!(e, Element::Text(_) | Element::Media { .. } | Element::Card { .. }))
+            .filter_map(element_kind)
+            .collect();
+        let Some((kind, span)) = free.first() else { return };
+        let kinds = dedup_strs(free.iter().map(|(k, _)| *k));
+        sink.push(
+            Diagnostic::new(
+                Code::J0312,
+                format!("message `{}` sends template `{}` with free-form {}", self.message.name.name, template.0.value, kinds.join(" and ")),
+                self.file,
+                *span,
+            )
+            .with_label(format!("{kind} is not part of the template"))
+            .with_secondary(self.file, template.1, "the approved template")
+            .with_note("outside the messaging window only an approved template may be sent; the extra content would be dropped, or refused as a free-form message")
+            .with_help("put the words into the template, or send them as a message of their own"),
+        );
     }
 
     fn check_supported(&self, kind: &str, span: Span, sink: &mut Sink) {
@@ -295,6 +328,16 @@ impl MessageChecker<'_> {
         }
         edits
     }
+}
+
+fn dedup_strs<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen = Vec::new();
+    for item in items {
+        if !seen.contains(&item) {
+            seen.push(item);
+        }
+    }
+    seen
 }
 
 fn dedup_chars(chars: impl Iterator<Item = char>) -> Vec<char> {

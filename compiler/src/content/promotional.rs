@@ -59,6 +59,10 @@ pub const SAVE: &[&str] = &["save", "saving", "savings"];
 /// a verification code ("code 123456") is not one.
 pub const CODE: &[&str] = &["code"];
 
+/// Templates whose platform reclassifies them as marketing when their content is promotional:
+/// (channel, category, rule). Promotional content there is an error (J0314), not a warning.
+pub const RECLASSIFIED_TEMPLATES: &[(&str, &str, &str)] = &[("whatsapp", "utility", "WA-CAT")];
+
 /// The first promotional phrase in `tokens`, as the words that show it.
 pub fn find(tokens: &[Token<'_>]) -> Option<String> {
     for (i, token) in tokens.iter().enumerate() {
