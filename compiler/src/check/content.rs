@@ -21,6 +21,9 @@ pub fn check_messages(sources: &Sources, model: &Model, sink: &mut Sink) {
     for file in &sources.files {
         let Some(ast) = &file.ast else { continue };
         for item in &ast.items {
+            if let Item::Template(template) = item {
+                check_template_decl(file.id, template, model, sink);
+            }
             let Item::Message(message) = item else { continue };
             let Some(channel) = model.channels.get(&message.channel.name) else { continue };
             // A syntax error inside the message dropped part of it: what is left is not what the
@@ -196,35 +199,8 @@ impl MessageChecker<'_> {
 
     /// The literal part of `template` against `limit NAME`.
     fn check_length(&self, limit_name: &str, what: &str, template: &Template, code: Code, sink: &mut Sink) {
-        let Some(limit) = self.channel.limits.get(limit_name) else { return };
-        sink.stats.content_rules += 1;
-        let literal = literal_text(template);
-        let (length, unit) = match limit.unit {
-            LimitUnit::Bytes => (literal.len(), "bytes"),
-            LimitUnit::Chars | LimitUnit::Count => (literal.chars().count(), "characters"),
-        };
-        let Ok(max) = usize::try_from(limit.max) else { return };
-        if length <= max {
-            return;
-        }
-        let has_fields = template.parts.iter().any(|p| matches!(p, TemplatePart::Field { .. }));
-        let amount = if has_fields { format!("at least {length}") } else { length.to_string() };
-        let consequence = if code == Code::J0306 { "truncates" } else { "rejects" };
-        sink.push(
-            Diagnostic::new(
-                code,
-                format!("{what} is {amount} {unit}; `{}` allows {} {unit}", self.channel_name(), limit.max),
-                self.file,
-                template.span,
-            )
-            .with_label(format!("{} {unit} over", length - max))
-            .with_secondary(
-                limit.def.file,
-                limit.def.span,
-                format!("`{}` {consequence} longer {what}s", self.channel_name()),
-            )
-            .with_help(format!("shorten the {what} to {} {unit}", limit.max)),
-        );
+        let on = On { file: self.file, channel_name: self.channel_name(), channel: self.channel };
+        check_length(&on, limit_name, what, template, code, sink);
     }
 
     /// SMS encoding and segments (SMS-ENC): a character outside GSM-7 switches the whole message
@@ -327,6 +303,67 @@ impl MessageChecker<'_> {
             }
         }
         edits
+    }
+}
+
+/// Where a text is checked: its file and the channel it is sent on.
+struct On<'a> {
+    file: FileId,
+    channel_name: &'a str,
+    channel: &'a Channel,
+}
+
+/// The literal part of `template` against `limit NAME` of the channel.
+fn check_length(on: &On<'_>, limit_name: &str, what: &str, template: &Template, code: Code, sink: &mut Sink) {
+    let Some(limit) = on.channel.limits.get(limit_name) else { return };
+    sink.stats.content_rules += 1;
+    let literal = literal_text(template);
+    let (length, unit) = match limit.unit {
+        LimitUnit::Bytes => (literal.len(), "bytes"),
+        LimitUnit::Chars | LimitUnit::Count => (literal.chars().count(), "characters"),
+    };
+    let Ok(max) = usize::try_from(limit.max) else { return };
+    if length <= max {
+        return;
+    }
+    let has_fields = template.parts.iter().any(|p| matches!(p, TemplatePart::Field { .. }));
+    let amount = if has_fields { format!("at least {length}") } else { length.to_string() };
+    let consequence = if code == Code::J0306 { "truncates" } else { "rejects" };
+    sink.push(
+        Diagnostic::new(
+            code,
+            format!("{what} is {amount} {unit}; `{}` allows {} {unit}", on.channel_name, limit.max),
+            on.file,
+            template.span,
+        )
+        .with_label(format!("{} {unit} over", length - max))
+        .with_secondary(
+            limit.def.file,
+            limit.def.span,
+            format!("`{}` {consequence} longer {}", on.channel_name, plural(what)),
+        )
+        .with_help(format!("shorten the {what} to {} {unit}", limit.max)),
+    );
+}
+
+/// A declared template's header, body and footer against the channel's `template_header`,
+/// `template_body` and `template_footer` limits (WA-TPL), as approved texts: a message that sends
+/// the template fills only its placeholders.
+fn check_template_decl(file: FileId, template: &ast::TemplateDecl, model: &Model, sink: &mut Sink) {
+    let Some(channel) = model.channels.get(&template.channel.name) else { return };
+    let on = On { file, channel_name: &template.channel.name, channel };
+    for (slot, text) in &template.texts {
+        let limit_name = format!("template_{}", slot.name);
+        let what = format!("template {}", slot.name);
+        check_length(&on, &limit_name, &what, text, Code::J0303, sink);
+    }
+}
+
+/// The plural of a text's name: "titles", "template bodies".
+fn plural(what: &str) -> String {
+    match what.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None => format!("{what}s"),
     }
 }
 
