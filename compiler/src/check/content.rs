@@ -209,41 +209,45 @@ impl MessageChecker<'_> {
         sink.stats.content_rules += 1;
         let literal = literal_text(template);
         let count = sms::segments(&literal);
-        if count.encoding == SmsEncoding::Ucs2 {
-            let culprits = sms::ucs2_culprits(&literal);
-            let fixable: Vec<(char, &str)> = culprits.iter().filter_map(|(_, c, r)| r.map(|r| (*c, r))).collect();
-            if !culprits.is_empty() && fixable.len() == culprits.len() {
-                let mut fixed = literal.clone();
-                for (c, replacement) in &fixable {
-                    fixed = fixed.replace(*c, replacement);
-                }
-                let fixed_count = sms::segments(&fixed);
-                // Only worth a warning when the switch to UCS-2 costs segments.
-                if fixed_count.segments >= count.segments {
-                    return self.check_segment_limit(template, &count, sink);
-                }
-                let shown: Vec<String> =
-                    dedup_chars(culprits.iter().map(|(_, c, _)| *c)).iter().map(|c| format!("`{c}`")).collect();
-                let mut diagnostic = Diagnostic::new(
-                    Code::J0305,
-                    format!(
-                        "{} make this SMS UCS-2: {} segment{} instead of {}",
-                        shown.join(", "),
-                        count.segments,
-                        if count.segments == 1 { "" } else { "s" },
-                        fixed_count.segments
-                    ),
-                    self.file,
-                    self.char_span(template, culprits.first().map(|(_, c, _)| *c)),
-                )
-                .with_label("not in the GSM-7 alphabet")
-                .with_note("one character outside GSM-7 switches the whole message to UCS-2: 70 characters per segment instead of 160");
-                let edits = self.replacement_edits(template, &fixable);
-                if !edits.is_empty() {
-                    diagnostic.suggestions.push(Suggestion { message: "use GSM-7 look-alikes".into(), edits });
-                }
-                sink.push(diagnostic);
+        // Only worth a warning when the switch to UCS-2 costs segments (`sms::ucs2_advice`).
+        if let Some(advice) = sms::ucs2_advice(&literal) {
+            let shown = |chars: &[char]| chars.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
+            let mut diagnostic = Diagnostic::new(
+                Code::J0305,
+                format!(
+                    "{} {} this SMS UCS-2: {} segment{} instead of {}",
+                    shown(&advice.culprits),
+                    if advice.culprits.len() == 1 { "makes" } else { "make" },
+                    advice.segments,
+                    if advice.segments == 1 { "" } else { "s" },
+                    advice.fixed_segments
+                ),
+                self.file,
+                self.char_span(template, advice.culprits.first().copied()),
+            )
+            .with_label("not in the GSM-7 alphabet")
+            .with_note("one character outside GSM-7 switches the whole message to UCS-2: 70 characters per segment instead of 160");
+            if !advice.removable.is_empty() {
+                let fixable: Vec<char> = advice.fixable.iter().map(|(c, _)| *c).collect();
+                diagnostic = diagnostic
+                    .with_note(format!(
+                        "{} {} no GSM-7 look-alike: while {} in the text it stays UCS-2, whatever else is replaced",
+                        shown(&advice.removable),
+                        if advice.removable.len() == 1 { "has" } else { "have" },
+                        if advice.removable.len() == 1 { "it is" } else { "they are" },
+                    ))
+                    .with_help(format!(
+                        "use GSM-7 look-alikes for {} and remove {}, or keep {} and accept UCS-2",
+                        shown(&fixable),
+                        shown(&advice.removable),
+                        if advice.removable.len() == 1 { "it" } else { "them" },
+                    ));
             }
+            let edits = self.replacement_edits(template, &advice.fixable);
+            if !edits.is_empty() {
+                diagnostic.suggestions.push(Suggestion { message: "use GSM-7 look-alikes".into(), edits });
+            }
+            sink.push(diagnostic);
         }
         self.check_segment_limit(template, &count, sink);
     }
@@ -372,16 +376,6 @@ fn dedup_strs<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     for item in items {
         if !seen.contains(&item) {
             seen.push(item);
-        }
-    }
-    seen
-}
-
-fn dedup_chars(chars: impl Iterator<Item = char>) -> Vec<char> {
-    let mut seen = Vec::new();
-    for c in chars {
-        if !seen.contains(&c) {
-            seen.push(c);
         }
     }
     seen
