@@ -14,7 +14,7 @@ use crate::content::promotional;
 use crate::content::words;
 use crate::diagnostic::Diagnostic;
 use crate::project::Sources;
-use crate::span::FileId;
+use crate::span::{FileId, Span};
 
 /// The category promotional content belongs to.
 const MARKETING: &str = "marketing";
@@ -32,7 +32,7 @@ pub fn check(sources: &Sources, sink: &mut Sink) {
                     }
                     sink.stats.content_rules += 1;
                     let texts = readable_texts(&message.elements);
-                    if let Some((found, at)) = first_promotion(&texts) {
+                    if let Some((found, at)) = first_promotion(&texts, &file.text) {
                         sink.push(promotion(
                             Code::J0313,
                             format!(
@@ -49,7 +49,7 @@ pub fn check(sources: &Sources, sink: &mut Sink) {
                 Item::Template(template) if is_known_other(&template.category) => {
                     sink.stats.content_rules += 1;
                     let texts: Vec<&Template> = template.texts.iter().map(|(_, t)| t).collect();
-                    let Some((found, at)) = first_promotion(&texts) else { continue };
+                    let Some((found, at)) = first_promotion(&texts, &file.text) else { continue };
                     let reclassified = promotional::RECLASSIFIED_TEMPLATES.iter().find(|(channel, category, _)| {
                         *channel == template.channel.name && *category == template.category.name
                     });
@@ -82,14 +82,7 @@ fn is_known_other(category: &ast::Ident) -> bool {
     category.name != MARKETING && crate::model::CATEGORIES.contains(&category.name.as_str())
 }
 
-fn promotion(
-    code: Code,
-    message: String,
-    file: FileId,
-    at: crate::span::Span,
-    found: &str,
-    category: &ast::Ident,
-) -> Diagnostic {
+fn promotion(code: Code, message: String, file: FileId, at: Span, found: &str, category: &ast::Ident) -> Diagnostic {
     let mut diagnostic = Diagnostic::new(code, message, file, at)
         .with_label(format!("\"{found}\" is promotional"))
         .with_secondary(file, category.span, format!("declared {}", category.name));
@@ -108,9 +101,45 @@ fn promotion(
     diagnostic.with_suggestion("declare it `as marketing`", category.span, MARKETING)
 }
 
-/// The first promotional phrase among `texts`, with the span of the text it is in.
-fn first_promotion(texts: &[&Template]) -> Option<(String, crate::span::Span)> {
-    texts.iter().find_map(|t| promotional::find(&words::tokens(t)).map(|found| (found, t.span)))
+/// The first promotional phrase among `texts`, with its span in `source` (the whole text when
+/// it is not written there as read, through escapes).
+fn first_promotion(texts: &[&Template], source: &str) -> Option<(String, Span)> {
+    texts.iter().find_map(|t| {
+        promotional::find(&words::tokens(t)).map(|found| {
+            let span = phrase_span(source, t.span, &found.first, &found.last).unwrap_or(t.span);
+            (found.shown, span)
+        })
+    })
+}
+
+/// The phrase from `first` to `last` inside `within`, matched case-insensitively (the tables are
+/// ASCII, so lower-casing ASCII keeps every byte offset), whole words, at most a few words long.
+fn phrase_span(source: &str, within: Span, first: &str, last: &str) -> Option<Span> {
+    const LONGEST: usize = 40;
+    if first.is_empty() || last.is_empty() {
+        return None;
+    }
+    let text = source.get(within.range())?.to_ascii_lowercase();
+    // A word occurrence must not continue a longer word or a field name on either side.
+    let whole = |at: usize, word: &str| {
+        let word_like = word.chars().all(char::is_alphanumeric);
+        let before = text.get(..at).and_then(|b| b.chars().last()).is_some_and(is_word_char);
+        let after = text.get(at + word.len()..).and_then(|a| a.chars().next()).is_some_and(is_word_char);
+        !word_like || !(before || after)
+    };
+    for (start, _) in text.match_indices(first).filter(|(at, _)| whole(*at, first)) {
+        let rest = text.get(start..)?;
+        let end = rest
+            .match_indices(last)
+            .map(|(at, _)| start + at)
+            .filter(|at| *at >= start && whole(*at, last))
+            .map(|at| at + last.len())
+            .find(|end| *end >= start + first.len() && end - start <= LONGEST);
+        if let Some(end) = end {
+            return Some(Span::new(within.start() + start, within.start() + end));
+        }
+    }
+    None
 }
 
 /// What a contact reads: texts, subjects, card titles and subtitles.
@@ -124,6 +153,11 @@ fn readable_texts(elements: &[Element]) -> Vec<&Template> {
         }
     }
     out
+}
+
+/// A character that continues a word or a field name.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
 }
 
 /// Messages that journeys send only as consent requests (`request consent ... via MESSAGE`).
@@ -183,5 +217,25 @@ fn message_uses<'a>(steps: &'a [Step], requests: &mut BTreeSet<&'a str>, other: 
             | StepKind::Goto { .. }
             | StepKind::Exit => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::phrase_span;
+    use crate::span::Span;
+
+    fn found<'s>(source: &'s str, first: &str, last: &str) -> Option<&'s str> {
+        let span = phrase_span(source, Span::new(0, source.len()), first, last)?;
+        source.get(span.range())
+    }
+
+    #[test]
+    fn the_phrase_is_found_as_written_whole_words_only() {
+        assert_eq!(found("\"Take 20 % OFF now\"", "20", "off"), Some("20 % OFF"));
+        assert_eq!(found("\"{deal_code} and a Deal\"", "deal", "deal"), Some("Deal"));
+        assert_eq!(found("\"wholesale, then SALE\"", "sale", "sale"), Some("SALE"));
+        assert_eq!(found("\"Save $10\"", "save", "10"), Some("Save $10"));
+        assert_eq!(found("\"nothing here\"", "sale", "sale"), None);
     }
 }

@@ -63,21 +63,35 @@ pub const CODE: &[&str] = &["code"];
 /// (channel, category, rule). Promotional content there is an error (J0314), not a warning.
 pub const RECLASSIFIED_TEMPLATES: &[(&str, &str, &str)] = &[("whatsapp", "utility", "WA-CAT")];
 
-/// The first promotional phrase in `tokens`, as the words that show it.
-pub fn find(tokens: &[Token<'_>]) -> Option<String> {
+/// A promotional phrase: as it reads, and the first and last tokens as written in lower case,
+/// for finding it in the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub shown: String,
+    pub first: String,
+    pub last: String,
+}
+
+/// The first promotional phrase in `tokens`.
+pub fn find(tokens: &[Token<'_>]) -> Option<Found> {
+    let found = |shown: String, from: usize, last: usize| Found {
+        shown,
+        first: tokens.get(from).map(raw).unwrap_or_default(),
+        last: tokens.get(last).map(raw).unwrap_or_default(),
+    };
     for (i, token) in tokens.iter().enumerate() {
         if let Some(end) = amount_at(tokens, i) {
             if tokens.get(end).is_some_and(|t| t.is_word(OFF)) {
-                return Some(format!("{} off", show(tokens, i, end)));
+                return Some(found(format!("{} off", show(tokens, i, end)), i, end));
             }
         }
         let Some(word) = token.word() else { continue };
         if WORDS.contains(&word) && !is_verb(tokens, i, word) {
-            return Some(word.to_owned());
+            return Some(found(word.to_owned(), i, i));
         }
         if token.is_word(SAVE) {
             if let Some(end) = tokens.get(i + 1).and_then(|_| amount_at(tokens, i + 1)) {
-                return Some(format!("{word} {}", show(tokens, i + 1, end)));
+                return Some(found(format!("{word} {}", show(tokens, i + 1, end)), i, end - 1));
             }
         }
         if token.is_word(CODE) {
@@ -85,12 +99,20 @@ pub fn find(tokens: &[Token<'_>]) -> Option<String> {
                 let letters = code.chars().any(char::is_alphabetic);
                 let digits = code.chars().any(|c| c.is_ascii_digit());
                 if letters && digits {
-                    return Some(format!("code {}", code.to_uppercase()));
+                    return Some(found(format!("code {}", code.to_uppercase()), i, i + 1));
                 }
             }
         }
     }
     None
+}
+
+fn raw(token: &Token<'_>) -> String {
+    match token {
+        Token::Word(w) => w.clone(),
+        Token::Symbol(c) => c.to_string(),
+        Token::Field(_) => String::new(),
+    }
 }
 
 fn is_verb(tokens: &[Token<'_>], i: usize, word: &str) -> bool {
@@ -146,7 +168,7 @@ mod tests {
 
     fn promo(text: &str) -> Option<String> {
         let t = Template { parts: vec![TemplatePart::Literal(text.to_owned())], span: Span::default() };
-        find(&tokens(&t))
+        find(&tokens(&t)).map(|f| f.shown)
     }
 
     #[test]
