@@ -98,6 +98,9 @@ codes! {
     J0309, Error, "template parameters do not match the declaration";
     J0310, Error, "template used on another channel or language";
     J0311, Error, "consent waiver on a channel outside the standard library";
+    J0312, Error, "template combined with free-form content";
+    J0313, Warning, "promotional content in a non-marketing message";
+    J0314, Error, "promotional content in a WhatsApp utility template";
     J0315, Error, "channel without a medium";
     J0316, Error, "event window longer than its channel's";
     J0401, Error, "send without consent";

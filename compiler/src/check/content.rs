@@ -21,6 +21,9 @@ pub fn check_messages(sources: &Sources, model: &Model, sink: &mut Sink) {
     for file in &sources.files {
         let Some(ast) = &file.ast else { continue };
         for item in &ast.items {
+            if let Item::Template(template) = item {
+                check_template_decl(file.id, template, model, sink);
+            }
             let Item::Message(message) = item else { continue };
             let Some(channel) = model.channels.get(&message.channel.name) else { continue };
             // A syntax error inside the message dropped part of it: what is left is not what the
@@ -68,6 +71,7 @@ impl MessageChecker<'_> {
                 .with_help("add `text \"...\"`, or a `template` the channel has approved"),
             );
         }
+        self.check_template_alone(elements, sink);
         self.check_elements(elements, sink);
         self.check_counts(elements, "replies", |e| matches!(e, Element::Reply { .. }), sink);
         self.check_counts(elements, "buttons", |e| matches!(e, Element::Button { .. }), sink);
@@ -111,6 +115,38 @@ impl MessageChecker<'_> {
                 _ => {}
             }
         }
+    }
+
+    /// A template goes alone, with at most its own replies and buttons (J0312): outside the
+    /// window only the approved template may be sent (WA-CSW, MSGR-UTIL), so free-form content
+    /// beside it would be dropped or refused.
+    fn check_template_alone(&self, elements: &[Element], sink: &mut Sink) {
+        let Some(template) = elements.iter().find_map(|e| match e {
+            Element::Template { name, span, .. } => Some((name, *span)),
+            _ => None,
+        }) else {
+            return;
+        };
+        sink.stats.content_rules += 1;
+        let free: Vec<(&str, Span)> = elements
+            .iter()
+            .filter(|e| matches!(e, Element::Text(_) | Element::Media { .. } | Element::Card { .. }))
+            .filter_map(element_kind)
+            .collect();
+        let Some((kind, span)) = free.first() else { return };
+        let kinds = dedup_strs(free.iter().map(|(k, _)| *k));
+        sink.push(
+            Diagnostic::new(
+                Code::J0312,
+                format!("message `{}` sends template `{}` with free-form {}", self.message.name.name, template.0.value, kinds.join(" and ")),
+                self.file,
+                *span,
+            )
+            .with_label(format!("{kind} is not part of the template"))
+            .with_secondary(self.file, template.1, "the approved template")
+            .with_note("outside the messaging window only an approved template may be sent; the extra content would be dropped, or refused as a free-form message")
+            .with_help("put the words into the template, or send them as a message of their own"),
+        );
     }
 
     fn check_supported(&self, kind: &str, span: Span, sink: &mut Sink) {
@@ -163,35 +199,8 @@ impl MessageChecker<'_> {
 
     /// The literal part of `template` against `limit NAME`.
     fn check_length(&self, limit_name: &str, what: &str, template: &Template, code: Code, sink: &mut Sink) {
-        let Some(limit) = self.channel.limits.get(limit_name) else { return };
-        sink.stats.content_rules += 1;
-        let literal = literal_text(template);
-        let (length, unit) = match limit.unit {
-            LimitUnit::Bytes => (literal.len(), "bytes"),
-            LimitUnit::Chars | LimitUnit::Count => (literal.chars().count(), "characters"),
-        };
-        let Ok(max) = usize::try_from(limit.max) else { return };
-        if length <= max {
-            return;
-        }
-        let has_fields = template.parts.iter().any(|p| matches!(p, TemplatePart::Field { .. }));
-        let amount = if has_fields { format!("at least {length}") } else { length.to_string() };
-        let consequence = if code == Code::J0306 { "truncates" } else { "rejects" };
-        sink.push(
-            Diagnostic::new(
-                code,
-                format!("{what} is {amount} {unit}; `{}` allows {} {unit}", self.channel_name(), limit.max),
-                self.file,
-                template.span,
-            )
-            .with_label(format!("{} {unit} over", length - max))
-            .with_secondary(
-                limit.def.file,
-                limit.def.span,
-                format!("`{}` {consequence} longer {what}s", self.channel_name()),
-            )
-            .with_help(format!("shorten the {what} to {} {unit}", limit.max)),
-        );
+        let on = On { file: self.file, channel_name: self.channel_name(), channel: self.channel };
+        check_length(&on, limit_name, what, template, code, sink);
     }
 
     /// SMS encoding and segments (SMS-ENC): a character outside GSM-7 switches the whole message
@@ -200,41 +209,45 @@ impl MessageChecker<'_> {
         sink.stats.content_rules += 1;
         let literal = literal_text(template);
         let count = sms::segments(&literal);
-        if count.encoding == SmsEncoding::Ucs2 {
-            let culprits = sms::ucs2_culprits(&literal);
-            let fixable: Vec<(char, &str)> = culprits.iter().filter_map(|(_, c, r)| r.map(|r| (*c, r))).collect();
-            if !culprits.is_empty() && fixable.len() == culprits.len() {
-                let mut fixed = literal.clone();
-                for (c, replacement) in &fixable {
-                    fixed = fixed.replace(*c, replacement);
-                }
-                let fixed_count = sms::segments(&fixed);
-                // Only worth a warning when the switch to UCS-2 costs segments.
-                if fixed_count.segments >= count.segments {
-                    return self.check_segment_limit(template, &count, sink);
-                }
-                let shown: Vec<String> =
-                    dedup_chars(culprits.iter().map(|(_, c, _)| *c)).iter().map(|c| format!("`{c}`")).collect();
-                let mut diagnostic = Diagnostic::new(
-                    Code::J0305,
-                    format!(
-                        "{} make this SMS UCS-2: {} segment{} instead of {}",
-                        shown.join(", "),
-                        count.segments,
-                        if count.segments == 1 { "" } else { "s" },
-                        fixed_count.segments
-                    ),
-                    self.file,
-                    self.char_span(template, culprits.first().map(|(_, c, _)| *c)),
-                )
-                .with_label("not in the GSM-7 alphabet")
-                .with_note("one character outside GSM-7 switches the whole message to UCS-2: 70 characters per segment instead of 160");
-                let edits = self.replacement_edits(template, &fixable);
-                if !edits.is_empty() {
-                    diagnostic.suggestions.push(Suggestion { message: "use GSM-7 look-alikes".into(), edits });
-                }
-                sink.push(diagnostic);
+        // Only worth a warning when the switch to UCS-2 costs segments (`sms::ucs2_advice`).
+        if let Some(advice) = sms::ucs2_advice(&literal) {
+            let shown = |chars: &[char]| chars.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
+            let mut diagnostic = Diagnostic::new(
+                Code::J0305,
+                format!(
+                    "{} {} this SMS UCS-2: {} segment{} instead of {}",
+                    shown(&advice.culprits),
+                    if advice.culprits.len() == 1 { "makes" } else { "make" },
+                    advice.segments,
+                    if advice.segments == 1 { "" } else { "s" },
+                    advice.fixed_segments
+                ),
+                self.file,
+                self.char_span(template, advice.culprits.first().copied()),
+            )
+            .with_label("not in the GSM-7 alphabet")
+            .with_note("one character outside GSM-7 switches the whole message to UCS-2: 70 characters per segment instead of 160");
+            if !advice.removable.is_empty() {
+                let fixable: Vec<char> = advice.fixable.iter().map(|(c, _)| *c).collect();
+                diagnostic = diagnostic
+                    .with_note(format!(
+                        "{} {} no GSM-7 look-alike: while {} in the text it stays UCS-2, whatever else is replaced",
+                        shown(&advice.removable),
+                        if advice.removable.len() == 1 { "has" } else { "have" },
+                        if advice.removable.len() == 1 { "it is" } else { "they are" },
+                    ))
+                    .with_help(format!(
+                        "use GSM-7 look-alikes for {} and remove {}, or keep {} and accept UCS-2",
+                        shown(&fixable),
+                        shown(&advice.removable),
+                        if advice.removable.len() == 1 { "it" } else { "them" },
+                    ));
             }
+            let edits = self.replacement_edits(template, &advice.fixable);
+            if !edits.is_empty() {
+                diagnostic.suggestions.push(Suggestion { message: "use GSM-7 look-alikes".into(), edits });
+            }
+            sink.push(diagnostic);
         }
         self.check_segment_limit(template, &count, sink);
     }
@@ -297,11 +310,72 @@ impl MessageChecker<'_> {
     }
 }
 
-fn dedup_chars(chars: impl Iterator<Item = char>) -> Vec<char> {
+/// Where a text is checked: its file and the channel it is sent on.
+struct On<'a> {
+    file: FileId,
+    channel_name: &'a str,
+    channel: &'a Channel,
+}
+
+/// The literal part of `template` against `limit NAME` of the channel.
+fn check_length(on: &On<'_>, limit_name: &str, what: &str, template: &Template, code: Code, sink: &mut Sink) {
+    let Some(limit) = on.channel.limits.get(limit_name) else { return };
+    sink.stats.content_rules += 1;
+    let literal = literal_text(template);
+    let (length, unit) = match limit.unit {
+        LimitUnit::Bytes => (literal.len(), "bytes"),
+        LimitUnit::Chars | LimitUnit::Count => (literal.chars().count(), "characters"),
+    };
+    let Ok(max) = usize::try_from(limit.max) else { return };
+    if length <= max {
+        return;
+    }
+    let has_fields = template.parts.iter().any(|p| matches!(p, TemplatePart::Field { .. }));
+    let amount = if has_fields { format!("at least {length}") } else { length.to_string() };
+    let consequence = if code == Code::J0306 { "truncates" } else { "rejects" };
+    sink.push(
+        Diagnostic::new(
+            code,
+            format!("{what} is {amount} {unit}; `{}` allows {} {unit}", on.channel_name, limit.max),
+            on.file,
+            template.span,
+        )
+        .with_label(format!("{} {unit} over", length - max))
+        .with_secondary(
+            limit.def.file,
+            limit.def.span,
+            format!("`{}` {consequence} longer {}", on.channel_name, plural(what)),
+        )
+        .with_help(format!("shorten the {what} to {} {unit}", limit.max)),
+    );
+}
+
+/// A declared template's header, body and footer against the channel's `template_header`,
+/// `template_body` and `template_footer` limits (WA-TPL), as approved texts: a message that sends
+/// the template fills only its placeholders.
+fn check_template_decl(file: FileId, template: &ast::TemplateDecl, model: &Model, sink: &mut Sink) {
+    let Some(channel) = model.channels.get(&template.channel.name) else { return };
+    let on = On { file, channel_name: &template.channel.name, channel };
+    for (slot, text) in &template.texts {
+        let limit_name = format!("template_{}", slot.name);
+        let what = format!("template {}", slot.name);
+        check_length(&on, &limit_name, &what, text, Code::J0303, sink);
+    }
+}
+
+/// The plural of a text's name: "titles", "template bodies".
+fn plural(what: &str) -> String {
+    match what.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None => format!("{what}s"),
+    }
+}
+
+fn dedup_strs<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     let mut seen = Vec::new();
-    for c in chars {
-        if !seen.contains(&c) {
-            seen.push(c);
+    for item in items {
+        if !seen.contains(&item) {
+            seen.push(item);
         }
     }
     seen

@@ -5,11 +5,14 @@
 //! 2. [`resolve`]: every reference in segments, messages and journeys, with expression types and
 //!    the event in scope at each step.
 //! 3. [`content`]: each message against its channel's declared support and limits.
+//! 4. [`promotional`]: promotional content in messages and templates not declared marketing.
 
 pub mod collect;
 pub mod content;
 pub mod exprs;
+pub mod promotional;
 pub mod resolve;
+pub mod wording;
 
 use crate::ast;
 use crate::codes::Code;
@@ -132,5 +135,6 @@ pub fn check_sources(sources: &Sources) -> (Model, Sink) {
         + model.journeys.len();
     resolve::resolve(sources, &model, &mut sink);
     content::check_messages(sources, &model, &mut sink);
+    promotional::check(sources, &mut sink);
     (model, sink)
 }

@@ -203,6 +203,66 @@ pub fn gsm7_replacement(c: char) -> Option<&'static str> {
     })
 }
 
+/// What replacing the characters that force UCS-2 would save (J0305).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ucs2Advice {
+    /// Every character that forces UCS-2, once each, in order.
+    pub culprits: Vec<char>,
+    /// Those with a GSM-7 look-alike, and the look-alike.
+    pub fixable: Vec<(char, &'static str)>,
+    /// Those without one that are not letters or digits (emoji, symbols): only removing them helps.
+    pub removable: Vec<char>,
+    pub segments: usize,
+    /// Segments once the look-alikes are in and the removable characters are out.
+    pub fixed_segments: usize,
+}
+
+/// Advice for a UCS-2 text with at least one character that has a GSM-7 look-alike, when
+/// replacing those (and removing emoji and symbols that have none) would save segments.
+///
+/// None when the text is GSM-7, when no character has a look-alike (an emoji alone is the
+/// author's choice), when a letter outside GSM-7 is in the text (its language needs UCS-2, so
+/// nothing can be saved without misspelling it), or when no segment would be saved.
+pub fn ucs2_advice(text: &str) -> Option<Ucs2Advice> {
+    let count = segments(text);
+    if count.encoding != SmsEncoding::Ucs2 {
+        return None;
+    }
+    let mut culprits = Vec::new();
+    let mut fixable = Vec::new();
+    let mut removable = Vec::new();
+    for (_, c, replacement) in ucs2_culprits(text) {
+        if culprits.contains(&c) {
+            continue;
+        }
+        culprits.push(c);
+        match replacement {
+            Some(r) => fixable.push((c, r)),
+            None if c.is_alphanumeric() => return None,
+            None => removable.push(c),
+        }
+    }
+    if fixable.is_empty() {
+        return None;
+    }
+    let mut fixed = String::with_capacity(text.len());
+    for c in text.chars() {
+        if let Some((_, r)) = fixable.iter().find(|(f, _)| *f == c) {
+            fixed.push_str(r);
+        } else if !removable.contains(&c) {
+            fixed.push(c);
+        }
+    }
+    let fixed_segments = segments(&fixed).segments;
+    (fixed_segments < count.segments).then_some(Ucs2Advice {
+        culprits,
+        fixable,
+        removable,
+        segments: count.segments,
+        fixed_segments,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,5 +476,35 @@ mod tests {
         assert_eq!(fixed, "We're open \"late\" tonight - see you...");
         assert_eq!(segments(&fixed).encoding, SmsEncoding::Gsm7);
         assert_eq!(segments(&fixed).segments, 1);
+    }
+
+    #[test]
+    fn look_alikes_that_save_segments_are_advised() {
+        // 71 characters: two UCS-2 segments, one GSM-7 segment with `'`.
+        let text = format!("We\u{2019}re open {}", "x".repeat(60));
+        let advice = ucs2_advice(&text).unwrap();
+        assert_eq!((advice.culprits, advice.removable), (vec!['\u{2019}'], vec![]));
+        assert_eq!((advice.segments, advice.fixed_segments), (2, 1));
+    }
+
+    #[test]
+    fn an_emoji_beside_look_alikes_is_named_and_counted_as_removed() {
+        // 100 characters: two UCS-2 segments, one GSM-7 segment without the quote and the emoji.
+        let text = format!("It\u{2019}s here {} \u{1F44B}", "x".repeat(86));
+        let advice = ucs2_advice(&text).unwrap();
+        assert_eq!(advice.culprits, vec!['\u{2019}', '\u{1F44B}']);
+        assert_eq!(advice.fixable, vec![('\u{2019}', "'")]);
+        assert_eq!(advice.removable, vec!['\u{1F44B}']);
+        assert_eq!((advice.segments, advice.fixed_segments), (2, 1));
+    }
+
+    #[test]
+    fn an_emoji_alone_or_a_letter_outside_gsm7_gets_no_advice() {
+        assert_eq!(ucs2_advice(&format!("Hi {} \u{1F44B}", "x".repeat(90))), None);
+        // Polish needs UCS-2 for its letters: replacing the quote would save nothing.
+        assert_eq!(ucs2_advice(&format!("Dzi\u{0119}kujemy \u{2019}{}", "x".repeat(90))), None);
+        assert_eq!(ucs2_advice("plain GSM-7 text"), None);
+        // Short enough for one UCS-2 segment: nothing to save.
+        assert_eq!(ucs2_advice("We\u{2019}re open"), None);
     }
 }

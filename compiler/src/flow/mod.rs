@@ -1076,14 +1076,7 @@ fn ordinal(n: u64) -> String {
 /// Rules over the whole project rather than one send: wording of marketing messages, SMS
 /// keyword handling, quiet hours against jurisdictions.
 fn project_rules(cx: &Context<'_>, sources: &Sources, report: &FlowReport, sink: &mut Sink) {
-    for file in &sources.files {
-        let Some(ast) = &file.ast else { continue };
-        for item in &ast.items {
-            if let Item::Message(message) = item {
-                check_wording(cx, message, file.id, sink);
-            }
-        }
-    }
+    crate::check::wording::check(cx.model, sources, sink);
     // Phone-text programs (SMS, MMS, RCS) must answer STOP and HELP (CTIA-STOP).
     for (name, channel) in &cx.model.channels {
         if !media::channel_requires_keywords(channel) || !report.evidence.iter().any(|e| &e.channel == name) {
@@ -1110,78 +1103,6 @@ fn project_rules(cx: &Context<'_>, sources: &Sources, report: &FlowReport, sink:
         }
     }
     quiet_hours_rules(cx, report, sink);
-}
-
-fn check_wording(cx: &Context<'_>, message: &ast::Message, file: FileId, sink: &mut Sink) {
-    let kind = cx.channel_kind(&message.channel.name);
-    let Some(rule) = rules::REQUIRED_WORDING.iter().find(|r| r.channel == kind && r.category == message.category.name)
-    else {
-        return;
-    };
-    sink.stats.content_rules += 1;
-    let probe = message_probe_text(&message.elements).to_lowercase();
-    let missing: Vec<&str> = rule
-        .all_of
-        .iter()
-        .filter(|(_, words)| !words.iter().any(|w| probe.contains(&w.to_lowercase())))
-        .map(|(what, _)| *what)
-        .collect();
-    if missing.is_empty() {
-        return;
-    }
-    let code = if rule.channel == "sms" { Code::J0410 } else { Code::J0411 };
-    sink.push(
-        Diagnostic::new(
-            code,
-            format!("{} message `{}` lacks {}", rule.category, message.name.name, missing.join(" and ")),
-            file,
-            message.name.span,
-        )
-        .with_label(format!("{} on {}", rule.category, message.channel.name))
-        .with_note(format!("required by {}", rule.source))
-        .with_help(if rule.channel == "sms" {
-            "end the text with \"Reply STOP to opt out\"".to_owned()
-        } else {
-            "add an unsubscribe link and `{postal_address}` to the text".to_owned()
-        }),
-    );
-}
-
-/// The message's texts with fields shown as `{name`, for wording checks.
-fn message_probe_text(elements: &[ast::Element]) -> String {
-    let mut out = String::new();
-    let mut add = |template: &ast::Template| {
-        for part in &template.parts {
-            match part {
-                ast::TemplatePart::Literal(text) => out.push_str(text),
-                ast::TemplatePart::Field { path, .. } => {
-                    // The field's own name, wherever it comes from (`{event.postal_address}`).
-                    out.push('{');
-                    out.push_str(path.segments.last().map_or("", |s| s.name.as_str()));
-                }
-            }
-            out.push(' ');
-        }
-    };
-    for element in elements {
-        match element {
-            ast::Element::Text(t) | ast::Element::Subject(t) | ast::Element::Title(t) | ast::Element::Subtitle(t) => {
-                add(t)
-            }
-            ast::Element::Button { title, action, .. } => {
-                add(title);
-                if let ast::ButtonAction::Url(url) = action {
-                    add(url);
-                }
-            }
-            ast::Element::Card { elements, .. } => add(&ast::Template {
-                parts: vec![ast::TemplatePart::Literal(message_probe_text(elements))],
-                span: crate::span::Span::default(),
-            }),
-            _ => {}
-        }
-    }
-    out
 }
 
 fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {

@@ -137,33 +137,6 @@ pub fn window_rule(channel: &str) -> &'static str {
 /// The tag that only a human may use (MSGR-TAG-HA, IG-HA).
 pub const HUMAN_ONLY_TAG: &str = "HUMAN_AGENT";
 
-/// Wording a message must carry: for marketing on a channel, every `all_of` group must be
-/// matched by at least one of its words (case-insensitive, in the literal text).
-pub struct RequiredWording {
-    pub channel: &'static str,
-    pub category: &'static str,
-    pub all_of: &'static [(&'static str, &'static [&'static str])],
-    pub source: &'static str,
-}
-
-pub const REQUIRED_WORDING: &[RequiredWording] = &[
-    RequiredWording {
-        channel: "sms",
-        category: "marketing",
-        all_of: &[("opt-out instructions (\"Reply STOP to opt out\")", &["stop"])],
-        source: "CTIA-STOP",
-    },
-    RequiredWording {
-        channel: "email",
-        category: "marketing",
-        all_of: &[
-            ("an unsubscribe link", &["unsubscribe"]),
-            ("a postal address field (`{postal_address}`)", &["{postal_address", "{sender_address", "{address"]),
-        ],
-        source: "CANSPAM",
-    },
-];
-
 /// Keywords an SMS program must handle (CTIA-STOP: STOP and HELP at least).
 pub const SMS_REQUIRED_KEYWORDS: &[&str] = &["HELP", "STOP"];
 
@@ -217,3 +190,46 @@ pub fn window_consent_rule(channel: &str) -> &'static str {
 /// The quiet-hours law phone-text marketing is checked against when a policy names no
 /// `jurisdiction`: the US federal rule, 08:00-21:00 at the recipient's location (TCPA-QH).
 pub const BASELINE_JURISDICTION: &str = "US";
+
+/// What a marketing message on a channel must carry (checked by `check::wording`).
+#[derive(Debug, Clone, Copy)]
+pub enum Requirement {
+    /// An opt-out instruction naming one of the channel's opt-out keywords as a whole word
+    /// ("Reply STOP to opt out"); the instruction forms are data in `content::optout`.
+    OptOutInstruction,
+    /// A link in the same text as one of these words: a literal `http(s)://` URL, a `url`-typed
+    /// field, or a `button "..." url "..."` whose title has the word.
+    LinkBeside(&'static [&'static str]),
+    /// A field whose name starts with one of these (`{postal_address}`, `{event.sender_address}`).
+    Field(&'static [&'static str]),
+}
+
+/// Wording a message must carry: for a category on a kind of channel (`sms`: any channel that
+/// counts SMS segments), every requirement, each described for the diagnostic.
+pub struct RequiredWording {
+    pub channel: &'static str,
+    pub category: &'static str,
+    pub all_of: &'static [(&'static str, Requirement)],
+    pub source: &'static str,
+}
+
+pub const REQUIRED_WORDING: &[RequiredWording] = &[
+    RequiredWording {
+        channel: "sms",
+        category: "marketing",
+        all_of: &[("opt-out instructions (\"Reply STOP to opt out\")", Requirement::OptOutInstruction)],
+        source: "CTIA-STOP",
+    },
+    RequiredWording {
+        channel: "email",
+        category: "marketing",
+        all_of: &[
+            ("an unsubscribe link", Requirement::LinkBeside(&["unsubscribe"])),
+            (
+                "a postal address field (`{postal_address}`)",
+                Requirement::Field(&["postal_address", "sender_address", "address"]),
+            ),
+        ],
+        source: "CANSPAM",
+    },
+];
