@@ -339,10 +339,10 @@ fn source(journey: &Journey) -> String {
             Use::Ask => writeln!(text, "  text \"Question {name}?\"\n  reply \"Yes\" -> yes").unwrap(),
             Use::OptIn if message.channel == Channel::Messenger => writeln!(
                 text,
-                "  text \"Deals by text, {name}?\"\n  reply \"Yes\" -> granted\n  reply \"No\" -> declined"
+                "  text \"News by text, {name}?\"\n  reply \"Yes\" -> granted\n  reply \"No\" -> declined"
             )
             .unwrap(),
-            Use::OptIn => writeln!(text, "  text \"Reply YES for deals by text, {name}\"").unwrap(),
+            Use::OptIn => writeln!(text, "  text \"Reply YES for news by text, {name}\"").unwrap(),
             Use::Send if message.is_template() => writeln!(text, "  template \"{name}\" lang \"en_US\"").unwrap(),
             Use::Send if message.channel == Channel::Sms && message.category == Category::Marketing => {
                 writeln!(text, "  text \"Deal {name}. Reply STOP to opt out\"").unwrap()
@@ -1176,13 +1176,13 @@ message note on messenger as utility {
 }
 
 message optin on messenger as service {
-  text "Deals by text?"
+  text "News by text?"
   reply "Yes" -> granted
   reply "No" -> declined
 }
 
 message sms_optin on sms as service {
-  text "Reply YES for deals by text"
+  text "Reply YES for news by text"
 }
 
 message shipped on whatsapp as utility {
