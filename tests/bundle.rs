@@ -304,6 +304,10 @@ fn a_messenger_promotion_inside_the_window_builds_a_bundle_that_validates_and_sa
     let dir = scratch("messenger-promotion");
     let text = r#"import "std/events"
 
+profile {
+  timezone: timezone
+}
+
 policy {
   quiet_hours 21:00..08:00 recipient
 }

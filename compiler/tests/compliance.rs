@@ -379,6 +379,7 @@ const WORK_HEADER: &str = r#"import "std/events"
 
 profile {
   first_name:      text?
+  timezone:        timezone
   unsubscribe_url: url
   postal_address:  text
 }
@@ -556,6 +557,10 @@ fn messenger_promotion(steps: &str) -> String {
     format!(
         r#"import "std/events"
 
+profile {{
+  timezone: timezone
+}}
+
 policy {{
   quiet_hours 21:00..08:00 recipient
 }}
@@ -656,7 +661,11 @@ fn the_consent_waiver_is_a_channel_rule_other_channels_do_not_have() {
         .replace("entry on messenger_message", "entry on instagram_message");
     let report = check_text(&text);
     assert_eq!(codes(&report), vec![Code::J0401], "{:#?}", described(&report));
-    let own = r#"policy {
+    let own = r#"profile {
+  timezone: timezone
+}
+
+policy {
   quiet_hours 21:00..08:00 recipient
 }
 
@@ -696,6 +705,10 @@ fn daily_loop(cap: u32, steps: usize) -> String {
     let tracks: String = (1..=steps).map(|i| format!("    track \"step_{i}\"\n")).collect();
     format!(
         r#"import "std/channels"
+
+profile {{
+  timezone: timezone
+}}
 
 policy {{
   quiet_hours 21:00..08:00 recipient
@@ -760,6 +773,10 @@ fn a_daily_loop_under_a_cap_it_respects_is_accepted() {
 
 fn business_hours_in_a_conjunction_are_checked_against_quiet_hours() {
     let text = r#"import "std/channels"
+
+profile {
+  timezone: timezone
+}
 
 policy {
   quiet_hours 20:00..08:00 recipient
@@ -847,6 +864,10 @@ fn a_marketing_text_on_a_declared_sms_channel_needs_stop_wording() {
   supports text
 }
 
+profile {
+  timezone: timezone
+}
+
 policy {
   quiet_hours 21:00..08:00 recipient
 }
@@ -907,7 +928,11 @@ journey promos {
 /// A marketing journey on a channel the project declares as `CHANNEL`, with `quiet` hours or none
 /// and the message text `text`.
 fn own_channel_marketing(channel: &str, quiet: bool, text: &str) -> String {
-    let policy = if quiet { "policy {\n  quiet_hours 21:00..08:00 recipient\n}\n" } else { "" };
+    let policy = if quiet {
+        "profile {\n  timezone: timezone\n}\n\npolicy {\n  quiet_hours 21:00..08:00 recipient\n}\n"
+    } else {
+        ""
+    };
     format!(
         "{channel}\n{policy}\nevent signed_up {{}}\n\nmessage promo on own as marketing {{\n  text \"{text}\"\n}}\n\n\
          journey promos {{\n  entry on signed_up\n  audience consent(own, marketing)\n\n  stage s {{\n    send promo\n    exit\n  }}\n}}\n"

@@ -325,7 +325,9 @@ fn used_messages(journey: &Journey) -> BTreeSet<usize> {
 }
 
 fn source(journey: &Journey) -> String {
-    let mut text = String::from("import \"std/channels\"\nimport \"std/events\"\n\npolicy {\n");
+    let mut text = String::from(
+        "import \"std/channels\"\nimport \"std/events\"\n\nprofile {\n  timezone: timezone\n}\n\npolicy {\n",
+    );
     text.push_str("  quiet_hours 21:00..08:00 recipient\n  jurisdiction \"US\"\n");
     if let Some((k, d)) = journey.cap {
         writeln!(text, "  frequency marketing at most {k} per {d}d").unwrap();
@@ -1190,7 +1192,8 @@ message shipped on whatsapp as utility {
 }
 "#;
 
-const POLICY: &str = "policy {\n  quiet_hours 21:00..08:00 recipient\n  jurisdiction \"US\"\n}\n";
+const POLICY: &str =
+    "profile {\n  timezone: timezone\n}\n\npolicy {\n  quiet_hours 21:00..08:00 recipient\n  jurisdiction \"US\"\n}\n";
 
 /// Checks `PRELUDE`, `policy` and `journey` and asserts the findings are exactly `expected`, and
 /// that a journey with a finding does not pass.
@@ -1303,7 +1306,8 @@ fn a_whatsapp_utility_template_outside_the_window_needs_consent() {
 
 #[test]
 fn a_frequency_cap_of_zero_forbids_every_marketing_send() {
-    let policy = POLICY.replace("}\n", "  frequency marketing at most 0 per 1d\n}\n");
+    let policy =
+        POLICY.replace("  jurisdiction \"US\"\n", "  jurisdiction \"US\"\n  frequency marketing at most 0 per 1d\n");
     let journey = "journey j {
   entry on signed_up
   audience consent(sms, marketing)

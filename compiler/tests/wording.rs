@@ -95,6 +95,10 @@ fn sms(channels: &str, channel: &str, text: &str) -> String {
     format!(
         r#"import "std/channels"
 {channels}
+profile {{
+  timezone: timezone
+}}
+
 policy {{
   quiet_hours 21:00..08:00 recipient
 }}

@@ -1154,6 +1154,27 @@ fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
         }
         return;
     };
+    // `recipient` quiet hours need each contact's zone: without a `timezone` field in the
+    // profile the runtime cannot know it, and holds every such send (docs/bundle.md §4.1).
+    if quiet.recipient && quiet_sends().next().is_some() {
+        sink.stats.content_rules += 1;
+        let has_zone = cx.model.profile.values().any(|f| f.ty == crate::model::Type::Timezone);
+        if !has_zone {
+            sink.push(
+                Diagnostic::new(
+                    Code::J0406,
+                    "quiet hours in the recipient's zone, but the profile has no `timezone` field",
+                    quiet.file,
+                    quiet.span,
+                )
+                .with_label("the runtime cannot know where the contact is")
+                .with_note(
+                    "a runtime that does not know a contact's zone must treat every send that quiet hours apply to as falling in quiet hours, and never sends it",
+                )
+                .with_help("add `timezone: timezone` to the `profile` block"),
+            );
+        }
+    }
     if let (Some(zone), Some(send)) = (&quiet.zone, first_phone_text) {
         sink.stats.content_rules += 1;
         sink.push(
