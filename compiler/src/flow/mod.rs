@@ -634,6 +634,100 @@ fn check_send(
     }
 }
 
+/// A path from the start to `target` on which fact `id` does not hold when it gets there, as
+/// (node, edge taken) steps with `target` last (its edge unused), and the edge that revoked the
+/// fact last on it, if it was revoked rather than never established. Breadth-first over (node,
+/// whether the fact holds): linear in the graph, never path enumeration.
+fn consent_witness(
+    consent: &Consent,
+    graph: &Graph,
+    target: NodeIndex,
+    id: Option<usize>,
+) -> Option<(Vec<(NodeIndex, usize)>, Option<(NodeIndex, usize)>)> {
+    let graph::Target::Node(first) = graph.start else { return None };
+    let holds_at_start = id.is_some_and(|id| consent.holds_at_start(id));
+    let count = graph.nodes.len();
+    let key = |node: NodeIndex, holds: bool| node * 2 + usize::from(holds);
+    // Per state: the state it was reached from, and the edge taken.
+    let mut parent: Vec<Option<(usize, usize)>> = vec![None; count * 2];
+    let mut seen = vec![false; count * 2];
+    let mut queue = std::collections::VecDeque::new();
+    let start = key(first, holds_at_start);
+    *seen.get_mut(start)? = true;
+    queue.push_back((first, holds_at_start));
+    while let Some((at, holds)) = queue.pop_front() {
+        if at == target && !holds {
+            // Walk back, noting the last edge that revoked the fact.
+            let mut steps = vec![(at, 0)];
+            let mut lost = None;
+            let mut state = key(at, holds);
+            while let Some(Some((previous, edge))) = parent.get(state) {
+                let node = previous / 2;
+                let was = previous % 2 == 1;
+                if was && lost.is_none() && id.is_some_and(|id| consent.revokes(node, *edge, id)) {
+                    lost = Some((node, *edge));
+                }
+                steps.push((node, *edge));
+                state = *previous;
+            }
+            steps.reverse();
+            return Some((steps, lost));
+        }
+        let Some(node) = graph.node(at) else { continue };
+        for (edge_index, edge) in node.edges.iter().enumerate() {
+            let graph::Target::Node(to) = edge.target else { continue };
+            let next = match id {
+                Some(id) => (holds && !consent.revokes(at, edge_index, id)) || consent.establishes(at, edge_index, id),
+                None => false,
+            };
+            let state = key(to, next);
+            if seen.get(state) == Some(&false) {
+                if let Some(s) = seen.get_mut(state) {
+                    *s = true;
+                }
+                if let Some(p) = parent.get_mut(state) {
+                    *p = Some((key(at, holds), edge_index));
+                }
+                queue.push_back((to, next));
+            }
+        }
+    }
+    None
+}
+
+/// Why taking edge `label` of `node` revoked consent on `channel`.
+fn revocation_reason(node: &Node, label: &str, channel: &str) -> String {
+    match &node.kind {
+        NodeKind::WaitFor { .. } => format!("the contact opted out (`{label}` revokes every consent on {channel})"),
+        NodeKind::ConsentRequest { .. } if label == "declined" => "the contact declined the request".to_owned(),
+        NodeKind::Ask { .. } | NodeKind::ConsentRequest { .. } => format!(
+            "the contact may have answered with an opt-out keyword, which revokes every consent on {channel} (CTIA-STOP)"
+        ),
+        _ => "consent revoked".to_owned(),
+    }
+}
+
+/// `entry -> s.1 (if) -[else]-> s.2 (send x)`: the steps of a path with the outcome taken
+/// where a step has more than one.
+fn describe_steps(graph: &Graph, steps: &[(NodeIndex, usize)]) -> String {
+    let mut out = String::from("entry");
+    let mut label: Option<&str> = None;
+    for (index, edge) in steps {
+        let Some(node) = graph.node(*index) else { continue };
+        match label {
+            Some(l) => {
+                out.push_str(" -[");
+                out.push_str(l);
+                out.push_str("]-> ");
+            }
+            None => out.push_str(" -> "),
+        }
+        out.push_str(&describe_node(node));
+        label = node.edges.get(*edge).map(|e| e.label.as_str()).filter(|_| node.edges.len() > 1);
+    }
+    out
+}
+
 /// `awareness.1 (ask welcome) -> consideration.2 (wait 2d) -> ...`
 fn describe_path(graph: &Graph, path: &[NodeIndex]) -> String {
     let steps: Vec<String> = path.iter().filter_map(|i| graph.node(*i)).map(describe_node).collect();
@@ -724,9 +818,9 @@ fn consent_violation(
     waiver_refused: Option<String>,
     sink: &mut Sink,
 ) {
-    // A path on which the consent is never established.
+    // A path on which the consent does not hold at the send: never established, or revoked.
     let fact_id = consent.facts.id(fact.0, fact.1);
-    let path = solve::path_to(graph, index, |from, edge| fact_id.is_none_or(|id| !consent.establishes(from, edge, id)));
+    let witness = consent_witness(consent, graph, index, fact_id);
     let mut diagnostic = Diagnostic::new(
         Code::J0401,
         format!("`{message_name}` is {} on {} without the contact's consent", fact.1, fact.0),
@@ -745,8 +839,16 @@ fn consent_violation(
             fact.0, fact.1
         ));
     }
-    if let Some(path) = path {
-        diagnostic = diagnostic.with_note(format!("path without consent: {}", describe_path(graph, &path)));
+    if let Some((path, lost)) = witness {
+        diagnostic = diagnostic.with_note(format!("path without consent: {}", describe_steps(graph, &path)));
+        if let Some((node, edge)) = lost.and_then(|(n, e)| Some((graph.node(n)?, e))) {
+            let label = node.edges.get(edge).map_or("", |e| e.label.as_str());
+            diagnostic = diagnostic.with_note(format!(
+                "consent was lost at {} on `{label}`: {}",
+                describe_node(node),
+                revocation_reason(node, label, fact.0)
+            ));
+        }
     }
     sink.push(diagnostic);
 }
