@@ -634,6 +634,9 @@ fn check_send(
     }
 }
 
+/// One step of a path: a node and the index of the edge taken from it.
+type Step = (NodeIndex, usize);
+
 /// A path from the start to `target` on which fact `id` does not hold when it gets there, as
 /// (node, edge taken) steps with `target` last (its edge unused), and the edge that revoked the
 /// fact last on it, if it was revoked rather than never established. Breadth-first over (node,
@@ -643,7 +646,7 @@ fn consent_witness(
     graph: &Graph,
     target: NodeIndex,
     id: Option<usize>,
-) -> Option<(Vec<(NodeIndex, usize)>, Option<(NodeIndex, usize)>)> {
+) -> Option<(Vec<Step>, Option<Step>)> {
     let graph::Target::Node(first) = graph.start else { return None };
     let holds_at_start = id.is_some_and(|id| consent.holds_at_start(id));
     let count = graph.nodes.len();
