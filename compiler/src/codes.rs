@@ -116,6 +116,8 @@ codes! {
     J0411, Error, "marketing email without unsubscribe link and postal address";
     J0412, Error, "SMS channel without STOP and HELP handling";
     J0413, Error, "analysis inconclusive";
+    J0414, Error, "consent request repeated too soon";
+    J0415, Warning, "re-entry can exceed a cap across runs";
     J0501, Warning, "unreachable step";
     J0502, Error, "loop that sends without waiting";
     J0503, Error, "split shares do not add up to 100%";

@@ -782,6 +782,16 @@ impl Frequency {
         Frequency { counted, max }
     }
 
+    /// A cap of `max` over the nodes `counted` says (consent requests, for instance).
+    pub fn of_nodes(counted: Vec<bool>, max: usize) -> Frequency {
+        Frequency { counted, max }
+    }
+
+    /// Per node, whether it counts.
+    pub fn counted_nodes(&self) -> &[bool] {
+        &self.counted
+    }
+
     pub fn start(&self) -> Vec<Recent> {
         vec![Recent { since: u64::MAX, send: None }; self.max]
     }
@@ -796,7 +806,7 @@ impl Frequency {
     }
 
     /// The least time that passes along an edge.
-    fn least_time(node: &Node, label: &str) -> u64 {
+    pub fn least_time(node: &Node, label: &str) -> u64 {
         match &node.kind {
             NodeKind::Wait { secs } => *secs,
             // Only a timeout makes time pass for sure; a reply or an event can come at once.

@@ -143,6 +143,9 @@ pub struct Graph {
     pub entry_condition: Option<ast::Expr>,
     pub audience: Option<ast::Expr>,
     pub exit_on: Vec<String>,
+    /// `reentry`: `None` when not declared (a contact may start again as soon as a run ends),
+    /// `Some(None)` for `reentry never`, `Some(Some(secs))` for `reentry after D`.
+    pub reentry: Option<Option<u64>>,
 }
 
 impl Graph {
@@ -261,6 +264,7 @@ pub fn build(journey: &ast::Journey, file: FileId, model: &crate::model::Model) 
         entry_condition: None,
         audience: None,
         exit_on: Vec::new(),
+        reentry: None,
     };
     for member in &journey.members {
         match member {
@@ -269,6 +273,7 @@ pub fn build(journey: &ast::Journey, file: FileId, model: &crate::model::Model) 
                 graph.entry_condition = condition.clone();
             }
             JourneyMember::Audience { condition, .. } => graph.audience = Some(condition.clone()),
+            JourneyMember::Reentry { after, .. } => graph.reentry = Some(after.map(|d| d.secs)),
             JourneyMember::ExitOn { events, .. } => graph.exit_on.extend(events.iter().map(|e| e.name.clone())),
             _ => {}
         }

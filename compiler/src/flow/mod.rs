@@ -12,6 +12,7 @@ pub mod analyses;
 pub mod graph;
 pub mod media;
 pub mod rules;
+pub mod runs;
 pub mod solve;
 pub mod structure;
 
@@ -113,6 +114,8 @@ pub struct FrequencyRule {
     pub category: String,
     pub max: u64,
     pub per_secs: u64,
+    /// The period as the author wrote it (`7d`, not `1w`), for messages.
+    pub per_written: String,
     pub file: FileId,
     pub span: Span,
 }
@@ -139,7 +142,7 @@ impl<'a> Context<'a> {
                     }
                     Item::Policy(policy) => {
                         for rule in &policy.rules {
-                            cx.add_policy_rule(file.id, rule);
+                            cx.add_policy_rule(file.id, &file.text, rule);
                         }
                     }
                     _ => {}
@@ -165,7 +168,7 @@ impl<'a> Context<'a> {
         cx
     }
 
-    fn add_policy_rule(&mut self, file: FileId, rule: &PolicyRule) {
+    fn add_policy_rule(&mut self, file: FileId, text: &str, rule: &PolicyRule) {
         match rule {
             PolicyRule::QuietHours { range, zone, span } => {
                 if self.quiet_hours.is_none() {
@@ -183,6 +186,7 @@ impl<'a> Context<'a> {
                 category: category.name.clone(),
                 max: *max,
                 per_secs: per.secs,
+                per_written: text.get(per.span.range()).map_or_else(|| format_duration(per.secs), str::to_owned),
                 file,
                 span: *span,
             }),
@@ -376,7 +380,7 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
                     "`frequency {} at most {} per {}` cannot be proved on journey `{}`: caps above {MAX_TRACKED_CAP} are proved only on journeys without loops",
                     rule.category,
                     rule.max,
-                    format_duration(rule.per_secs),
+                    rule.per_written,
                     graph.journey
                 ));
             }
@@ -396,8 +400,7 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
                         Code::J0409,
                         format!(
                             "the policy allows no {} messages (at most 0 per {}), and this step sends one",
-                            rule.category,
-                            format_duration(rule.per_secs)
+                            rule.category, rule.per_written
                         ),
                         node.file,
                         node.span,
@@ -430,6 +433,9 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
             }
         }
     }
+
+    consent_request_limits(graph, &consent_solution, sink, report, &mut exhausted);
+    caps_across_runs(cx, graph, &sent, sink);
 
     if let Some(reason) = unproved.first() {
         fail_closed(graph, reason.clone(), "lower the cap, or remove the loop", report, sink);
@@ -1148,23 +1154,171 @@ fn frequency_violation(
                 rule.category,
                 format_duration(since),
                 rule.max,
-                format_duration(rule.per_secs)
+                rule.per_written
             ),
             node.file,
             node.span,
         )
-        .with_label(format!(
-            "{} {} send within {}",
-            ordinal(rule.max + 1),
-            rule.category,
-            format_duration(rule.per_secs)
-        ))
+        .with_label(format!("{} {} send within {}", ordinal(rule.max + 1), rule.category, rule.per_written))
         .with_secondary(rule.file, rule.span, "the frequency cap")
         .with_note(format!("the sends: {}", sends.join(", ")))
         .with_help(format!(
             "wait longer between these sends, or drop one; the cap counts {} sends per contact",
             rule.category
         )),
+    );
+}
+
+/// Consent requests a platform limits (MSGR-MKT: one Messenger marketing opt-in request a
+/// week): within a run, a second request reachable sooner is J0414; across runs, J0415 warns
+/// when re-entry allows more, and the runtime counts (docs/bundle.md §5).
+fn consent_request_limits(
+    graph: &Graph,
+    reachable: &solve::Solution<u64>,
+    sink: &mut Sink,
+    report: &mut FlowReport,
+    exhausted: &mut bool,
+) {
+    for limit in rules::CONSENT_REQUEST_LIMITS {
+        let counted: Vec<bool> = graph
+            .nodes
+            .iter()
+            .map(|n| {
+                matches!(&n.kind, NodeKind::ConsentRequest { channel, category, .. }
+                    if channel == limit.channel && category == limit.category)
+            })
+            .collect();
+        if !counted.iter().any(|c| *c) {
+            continue;
+        }
+        let max = usize::try_from(limit.max).unwrap_or(usize::MAX).min(MAX_TRACKED_CAP);
+        let frequency = Frequency::of_nodes(counted, max);
+        let solution = solve::solve(graph, &frequency, &frequency.start());
+        *exhausted |= solution.exhausted;
+        report.visits += solution.visits;
+        if solution.exhausted {
+            continue;
+        }
+        for (index, node) in graph.nodes.iter().enumerate() {
+            if !frequency.counts(index) || reachable.input(index).is_none() {
+                continue;
+            }
+            let Some(recent) = solution.input(index) else { continue };
+            sink.stats.content_rules += 1;
+            let Some(oldest) = recent.last().filter(|r| r.since < limit.per_secs) else { continue };
+            let earlier = oldest.send.and_then(|i| graph.node(i)).map(describe_node).unwrap_or_default();
+            sink.push(
+                Diagnostic::new(
+                    Code::J0414,
+                    format!(
+                        "a path asks again for `{}` {} consent {} after the last request; {} allows {} per {}",
+                        limit.channel,
+                        limit.category,
+                        format_duration(oldest.since),
+                        limit.channel,
+                        limit.max,
+                        format_duration(limit.per_secs)
+                    ),
+                    node.file,
+                    node.span,
+                )
+                .with_label("asked again too soon")
+                .with_note(format!("the earlier request: {earlier}"))
+                .with_note(format!(
+                    "{}: the opt-in request may be sent at most {} per {} per contact",
+                    limit.source,
+                    limit.max,
+                    format_duration(limit.per_secs)
+                ))
+                .with_help(format!(
+                    "wait at least {} between the requests, or ask once",
+                    format_duration(limit.per_secs)
+                )),
+            );
+        }
+        let per_run = runs::most_per_run(graph, frequency.counted_nodes());
+        across_runs_warning(
+            graph,
+            per_run,
+            limit.max,
+            (limit.per_secs, &format_duration(limit.per_secs)),
+            &format!("`request consent {} {}`", limit.channel, limit.category),
+            limit.source,
+            sink,
+        );
+    }
+}
+
+/// Caps count per contact, across runs and journeys: within a run they are proved (J0409); where
+/// re-entry alone lets one journey exceed a cap, J0415 says so with the bound, and the runtime's
+/// count (docs/bundle.md §6) is what enforces it.
+fn caps_across_runs(cx: &Context<'_>, graph: &Graph, sent: &[Option<&crate::model::Message>], sink: &mut Sink) {
+    for rule in &cx.frequency {
+        if rule.max == 0 {
+            continue; // Forbidden outright: every send is J0409 already.
+        }
+        let counted = Frequency::new(sent, &rule.category, 1);
+        if !counted.counted_nodes().iter().any(|c| *c) {
+            continue;
+        }
+        let per_run = runs::most_per_run(graph, counted.counted_nodes());
+        across_runs_warning(
+            graph,
+            per_run,
+            rule.max,
+            (rule.per_secs, &rule.per_written),
+            &format!("{} messages", rule.category),
+            "the policy's `frequency` rule",
+            sink,
+        );
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn across_runs_warning(
+    graph: &Graph,
+    per_run: Option<u64>,
+    max: u64,
+    (period, period_written): (u64, &str),
+    what: &str,
+    source: &str,
+    sink: &mut Sink,
+) {
+    sink.stats.content_rules += 1;
+    if graph.reentry == Some(None) {
+        return; // One run per contact, ever: within a run is everything.
+    }
+    let runs = runs::runs_within(graph.reentry, runs::least_run_time(graph), period);
+    let total = match (per_run, runs) {
+        (Some(per_run), Some(runs)) => per_run.checked_mul(runs),
+        _ => None,
+    };
+    // One run at most within a period: what one run sends within it is proved (J0409, J0414).
+    if total.is_some_and(|t| t <= max) || per_run == Some(0) || runs == Some(1) {
+        return;
+    }
+    let reentry = match graph.reentry {
+        Some(Some(after)) => format!("with `reentry after {}`", format_duration(after)),
+        _ => "without `reentry`, a contact may start again as soon as a run ends, so".to_owned(),
+    };
+    let message = match (total, runs) {
+        (Some(total), Some(runs)) => format!(
+            "{reentry} runs started within {period_written} can make up to {total} {what} ({runs} runs of up to {} each); the cap is {max} per {period_written}",
+            per_run.unwrap_or(0),
+        ),
+        _ => format!(
+            "{reentry} the number of {what} in {period_written} has no bound across runs; the cap is {max} per {period_written}"
+        ),
+    };
+    sink.push(
+        Diagnostic::new(Code::J0415, message, graph.file, graph.span)
+            .with_label("counted per contact, across runs")
+            .with_note(format!(
+                "{source} counts per contact; within one run it is proved, across runs and journeys the runtime counts and refuses what would exceed it"
+            ))
+            .with_help(format!(
+                "add `reentry after {period_written}` (or `reentry never`) so one journey alone cannot exceed the cap"
+            )),
     );
 }
 

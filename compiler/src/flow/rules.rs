@@ -233,3 +233,18 @@ pub const REQUIRED_WORDING: &[RequiredWording] = &[
         source: "CANSPAM",
     },
 ];
+
+/// How often a journey may ask a contact for one consent: at most `max` requests for
+/// (`channel`, `category`) per `per_secs`.
+pub struct RequestLimit {
+    pub channel: &'static str,
+    pub category: &'static str,
+    pub max: u64,
+    pub per_secs: u64,
+    pub source: &'static str,
+}
+
+/// MSGR-MKT: a Marketing Messages opt-in request at most once a week per contact (per title; a
+/// journey's requests are counted together, which is never less strict).
+pub const CONSENT_REQUEST_LIMITS: &[RequestLimit] =
+    &[RequestLimit { channel: "messenger", category: "marketing", max: 1, per_secs: 7 * 86_400, source: "MSGR-MKT" }];
