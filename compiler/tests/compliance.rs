@@ -1117,3 +1117,17 @@ journey return_request {
     let words = format!("{} {} {:?} {:?}", d.message, d.primary.message, d.notes, d.help);
     assert!(words.contains("timeout"), "the diagnostic should name the timeout arm: {d:#?}");
 }
+
+#[test]
+fn the_fix_for_a_held_messenger_promotion_does_not_suggest_a_template_messenger_lacks() {
+    // 12h after the message, a 13h hold reaches 25h: J0407 (issue 14, item 8). std's messenger
+    // channel does not support `template` (its templates are utility only, MSGR-UTIL), and a
+    // promotion may not be a utility template: the help must not offer one.
+    let text = messenger_promotion("    wait 12h\n")
+        .replace("    send weekend_deal\n", "    if consent(messenger, marketing) { send weekend_deal }\n");
+    let report = check_text(&text);
+    assert_eq!(codes(&report), vec![Code::J0407], "{:#?}", described(&report));
+    let d = &report.diagnostics[0];
+    assert!(d.message.contains("(up to 13h of it held for quiet hours)"), "{}", d.message);
+    assert!(!d.help.as_deref().unwrap_or("").contains("template"), "{d:#?}");
+}
