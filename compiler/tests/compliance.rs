@@ -1052,3 +1052,107 @@ fn an_unknown_medium_is_a_syntax_error_that_lists_the_media_and_a_second_medium_
     assert_eq!(codes(&report), vec![Code::J0209], "{:#?}", described(&report));
     assert_eq!(primary_text(&report, 0), "medium sms");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 14: the WhatsApp opt-in for every template outside the window (item 6), and HUMAN_AGENT
+// where no agent answered (item 2).
+
+/// A WhatsApp utility template (the order has shipped), sent at once after `entry` as `send`;
+/// the template's parameters come from the entry event when it is `order_shipped`.
+fn shipping_update(entry: &str, send: &str) -> String {
+    let parameters = if entry == "order_shipped" { " { order = event.order_id, carrier = event.carrier }" } else { "" };
+    format!(
+        r#"import "std/events"
+
+event order_shipped {{ order_id: text, carrier: text }}
+
+message shipped_update on whatsapp as utility {{
+  template "order_shipped" lang "en_US"{parameters}
+}}
+
+journey shipping_updates {{
+  entry on {entry}
+
+  stage notify {{
+    {send}
+    exit
+  }}
+}}
+"#
+    )
+}
+
+#[test]
+fn a_whatsapp_utility_template_outside_the_window_relies_on_the_opt_in_and_the_record_says_so() {
+    let report = check_text(&shipping_update("order_shipped", "send shipped_update"));
+    assert_eq!(codes(&report), vec![Code::J0401], "{:#?}", described(&report));
+    let guarded = shipping_update("order_shipped", "if consent(whatsapp, utility) { send shipped_update }");
+    let report = check_text(&guarded);
+    assert!(report.diagnostics.is_empty(), "{:#?}", described(&report));
+    let evidence = &report.flow.evidence;
+    assert_eq!(evidence.len(), 1, "{evidence:#?}");
+    assert_eq!(evidence[0].consent, "consent(whatsapp, utility)");
+    assert_eq!(evidence[0].form, "template");
+}
+
+#[test]
+fn a_whatsapp_template_right_after_the_contacts_message_needs_no_opt_in_inside_the_window() {
+    // The contact just wrote: the template answers them inside the 24h window (WA-OPTIN waives
+    // the opt-in for replies inside the window, WA-CSW).
+    let report = check_text(&shipping_update("whatsapp_message", "send shipped_update"));
+    assert!(report.diagnostics.is_empty(), "{:#?}", described(&report));
+    let evidence = &report.flow.evidence;
+    assert_eq!(evidence.len(), 1, "{evidence:#?}");
+    assert_eq!(
+        evidence[0].consent,
+        "not required inside the whatsapp window: sent at most 0s after the contact's last message, within 24h"
+    );
+    assert_eq!((evidence[0].window_max_secs, evidence[0].window_secs), (Some(0), Some(86_400)));
+}
+
+#[test]
+fn human_agent_in_the_timeout_arm_of_a_handoff_is_reported_as_sent_where_no_agent_answered() {
+    // The send is inside the `handoff` block, in its `timeout` arm: no agent took the
+    // conversation, so automation sends it (MSGR-TAG-HA). The diagnostic must not say "outside a
+    // handoff", nor tell the author to move it into a handoff arm, where it already is: it must
+    // say that no agent answered on the timeout arm.
+    let text = r#"import "std/events"
+
+message agent_reply on messenger as service {
+  text "Hi, this is the Acme support team: we have booked the courier to collect your return tomorrow."
+  tag HUMAN_AGENT
+}
+
+journey return_request {
+  entry on messenger_message
+
+  stage escalate {
+    handoff "returns" timeout 4h {
+      resolved => exit
+      timeout => send agent_reply
+    }
+    exit
+  }
+}
+"#;
+    let report = check_text(text);
+    assert_eq!(codes(&report), vec![Code::J0404], "{:#?}", described(&report));
+    let d = &report.diagnostics[0];
+    assert!(!d.message.contains("outside a handoff"), "{d:#?}");
+    let words = format!("{} {} {:?} {:?}", d.message, d.primary.message, d.notes, d.help);
+    assert!(words.contains("timeout"), "the diagnostic should name the timeout arm: {d:#?}");
+}
+
+#[test]
+fn the_fix_for_a_held_messenger_promotion_does_not_suggest_a_template_messenger_lacks() {
+    // 12h after the message, a 13h hold reaches 25h: J0407 (issue 14, item 8). std's messenger
+    // channel does not support `template` (its templates are utility only, MSGR-UTIL), and a
+    // promotion may not be a utility template: the help must not offer one.
+    let text = messenger_promotion("    wait 12h\n")
+        .replace("    send weekend_deal\n", "    if consent(messenger, marketing) { send weekend_deal }\n");
+    let report = check_text(&text);
+    assert_eq!(codes(&report), vec![Code::J0407], "{:#?}", described(&report));
+    let d = &report.diagnostics[0];
+    assert!(d.message.contains("(up to 13h of it held for quiet hours)"), "{}", d.message);
+    assert!(!d.help.as_deref().unwrap_or("").contains("template"), "{d:#?}");
+}
