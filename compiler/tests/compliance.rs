@@ -266,7 +266,10 @@ fn journey(blocks: &[Block], mutation: Option<(usize, Mutation)>) -> String {
         .replace("{SMS_PROMO}", if kind == Some(Mutation::RemoveStop) { SMS_PROMO_WITHOUT_STOP } else { SMS_PROMO })
         .replace("{SHIPPED}", if kind == Some(Mutation::TemplateToText) { SHIPPED_TEXT } else { SHIPPED_TEMPLATE })
         .replace("{NOTE_CATEGORY}", if kind == Some(Mutation::FlipToMarketing) { "marketing" } else { "utility" });
-    text.push_str("\njourney mutants {\n  entry on messenger_message\n  audience consent(email, marketing)\n");
+    // One run per contact: the caps are proved within a run; across runs J0415 has its own tests.
+    text.push_str(
+        "\njourney mutants {\n  entry on messenger_message\n  reentry never\n  audience consent(email, marketing)\n",
+    );
     for (i, block) in blocks.iter().enumerate() {
         let here = mutation.filter(|(at, _)| *at == i).map(|(_, m)| m);
         text.push_str(&format!("\n  stage b{i} {{\n{}  }}\n", block_text(*block, here)));
@@ -429,6 +432,7 @@ message check_in on messenger as service {
 
 journey weekly {
   entry on messenger_message
+  reentry never
 
   stage ask_first {
     ask check_in timeout 20h {
@@ -723,6 +727,7 @@ message daily_deal on sms as marketing {{
 
 journey daily_deals {{
   entry on signed_up
+  reentry never
   audience consent(sms, marketing)
 
   stage deal {{

@@ -355,9 +355,9 @@ fn source(journey: &Journey) -> String {
     }
     text.push_str("\njourney j {\n");
     match journey.entry {
-        Entry::None => text.push_str("  entry on signed_up\n"),
-        Entry::MessengerMessage => text.push_str("  entry on messenger_message\n"),
-        Entry::AdReply => text.push_str("  entry on messenger_ad_reply\n"),
+        Entry::None => text.push_str("  entry on signed_up\n  reentry never\n"),
+        Entry::MessengerMessage => text.push_str("  entry on messenger_message\n  reentry never\n"),
+        Entry::AdReply => text.push_str("  entry on messenger_ad_reply\n  reentry never\n"),
     }
     if journey.audience {
         text.push_str("  audience consent(sms, marketing)\n");

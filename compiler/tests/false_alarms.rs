@@ -155,6 +155,10 @@ fn promotion_in_business_hours(guarded: bool) -> String {
     format!(
         r#"import "std/events"
 
+profile {{
+  timezone: timezone
+}}
+
 policy {{
   quiet_hours 21:00..08:00 recipient
   business_hours mon..fri 09:00..18:00 recipient
@@ -230,6 +234,10 @@ journey browse_abandon {
 #[test]
 fn text_unsubscribe_to_stop_is_accepted_as_sms_opt_out_wording() {
     let text = r#"import "std/channels"
+
+profile {
+  timezone: timezone
+}
 
 policy {
   quiet_hours 21:00..08:00 recipient

@@ -33,6 +33,10 @@ fn held_promotion(entry: &str, wait: &str) -> String {
     format!(
         r#"import "std/events"
 
+profile {{
+  timezone: timezone
+}}
+
 policy {{
   quiet_hours 21:00..08:00 recipient
 }}

@@ -601,7 +601,7 @@ fn check_send(
         "free-form".to_owned()
     };
     if let (Some(tag_name), Some(channel)) = (&message.tag, channel) {
-        check_tag(node, message_name, message, tag_name, channel, sink);
+        check_tag(graph, node, message_name, message, tag_name, channel, sink);
     }
 
     // Windows.
@@ -863,6 +863,7 @@ fn consent_violation(
 }
 
 fn check_tag(
+    graph: &Graph,
     node: &Node,
     message_name: &str,
     message: &crate::model::Message,
@@ -891,12 +892,30 @@ fn check_tag(
         );
     }
     if tag_name == rules::HUMAN_ONLY_TAG && !node.in_handoff {
-        sink.push(
+        // Inside a handoff's `timeout` arm (an id `HANDOFF.timeout....`), no agent answered.
+        let no_agent = node.id.match_indices(".timeout").any(|(at, _)| {
+            let handoff = node.id.get(..at).unwrap_or("");
+            graph.nodes.iter().any(|h| h.id == handoff && matches!(h.kind, NodeKind::Handoff { .. }))
+        });
+        let diagnostic = if no_agent {
+            Diagnostic::new(
+                Code::J0404,
+                format!("`{message_name}` uses {tag_name} in the `timeout` arm of a handoff, where no agent answered"),
+                node.file,
+                node.span,
+            )
+            .with_label("sent by automation after the handoff timed out")
+            .with_help(
+                "send it from the arm where the team answered (`resolved`), or drop the tag and send inside the window",
+            )
+        } else {
             Diagnostic::new(Code::J0404, format!("`{message_name}` uses {tag_name} outside a handoff"), node.file, node.span)
                 .with_label("sent by automation")
-                .with_note("HUMAN_AGENT is for replies written by a person (MSGR-TAG-HA, IG-HA); automated sends with it break platform policy")
-                .with_help("send it from inside a `handoff` arm, or drop the tag and send inside the window"),
-        );
+                .with_help("send it from inside a `handoff` arm where the team answered, or drop the tag and send inside the window")
+        };
+        sink.push(diagnostic.with_note(
+            "HUMAN_AGENT is for replies written by a person (MSGR-TAG-HA, IG-HA); automated sends with it break platform policy",
+        ));
     }
     if let Some(deprecated) = rules::DEPRECATED_TAGS.iter().find(|d| d.channel == message.channel && d.tag == tag_name)
     {
@@ -1070,7 +1089,11 @@ fn check_window(
                 "the runtime holds sends that fall in quiet hours until they end: up to {} here, the quiet period plus the longest the clocks go back in one night",
                 format_duration(defer)
             ))
-            .with_help("send earlier in the conversation, or send a template");
+            .with_help(if channel.supports.as_ref().is_some_and(|s| s.iter().any(|e| e == "template")) {
+                "send earlier in the conversation, or send an approved template"
+            } else {
+                "send earlier in the conversation, or inside `if within business_hours` when business hours never meet quiet hours"
+            });
             if let Some(path) = path() {
                 diagnostic = diagnostic.with_note(format!("path: {path}"));
             }

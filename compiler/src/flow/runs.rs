@@ -63,7 +63,8 @@ impl Analysis for MostCounted<'_> {
 /// The least time from a run's start to its end (`exit`, or the end of the last stage), counting
 /// the least each edge takes (a reply or an event can come at once). `None` when no path ends.
 pub fn least_run_time(graph: &Graph) -> Option<u64> {
-    if graph.start == Target::Exit {
+    // An `exit on` event can end a run at any moment, the first included.
+    if graph.start == Target::Exit || !graph.exit_on.is_empty() {
         return Some(0);
     }
     let solution = solve::solve(graph, &LeastTime, &[0]);
@@ -110,13 +111,16 @@ impl Analysis for LeastTime {
 
 /// How many runs of a journey can start within `period` seconds: `None` when there is no
 /// bound. `reentry` is the graph's: not declared, a new run may start as soon as the last one
-/// ended (so runs are at least `least_run` apart); `reentry never`, one run ever; `reentry after
+/// ended (so runs are at least `least_run` apart; `None`: no run ever ends); `reentry never`, one run ever; `reentry after
 /// D`, runs start at least D apart, and not before the last one ended.
 pub fn runs_within(reentry: Option<Option<u64>>, least_run: Option<u64>, period: u64) -> Option<u64> {
+    let Some(least_run) = least_run else {
+        return Some(1); // No run ever ends, so no second one starts.
+    };
     let gap = match reentry {
         Some(None) => return Some(1),
-        Some(Some(after)) => after.max(least_run.unwrap_or(0)),
-        None => least_run.unwrap_or(0),
+        Some(Some(after)) => after.max(least_run),
+        None => least_run,
     };
     if gap == 0 {
         return None;
@@ -139,5 +143,7 @@ mod tests {
         // Not declared: as soon as a run ends; a run that can end at once gives no bound.
         assert_eq!(runs_within(None, Some(0), 7 * day), None);
         assert_eq!(runs_within(None, Some(2 * day), 7 * day), Some(4));
+        // A run that never ends (a loop with no way out) leaves no room for a second one.
+        assert_eq!(runs_within(None, None, 7 * day), Some(1));
     }
 }

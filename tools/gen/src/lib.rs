@@ -77,6 +77,7 @@ policy {
 
 journey big {
   entry on started
+  reentry never
   audience consent(whatsapp, utility)
 "#;
 
