@@ -767,6 +767,8 @@ struct Tally {
     never_held: usize,
     form: usize,
     frequency_rules: usize,
+    /// (send, rule of its category) pairs checked.
+    frequency_sends: usize,
     states: usize,
     violations: Vec<String>,
 }
@@ -997,6 +999,7 @@ fn check_bundle(project: &str, bundle: &Value, tally: &mut Tally) {
         }
 
         // 6: frequency.
+        tally.frequency_sends += program.caps.iter().filter(|c| c.category == send.category).count();
         for (rule, count) in &seen.over {
             let cap = &program.caps[*rule];
             fail(
@@ -1029,7 +1032,7 @@ fn every_compliance_record_of_every_accepted_project_claims_no_more_than_the_bun
     writeln!(
         summary,
         "{} bundles, {} records, {} states explored; consent(..) {}, not required {}, inside the window {}, \
-         window_max_s {}, quiet hours deferred {}, never held {}, form {}, frequency rules {}",
+         window_max_s {}, quiet hours deferred {}, never held {}, form {}, frequency rules {} over {} sends",
         tally.bundles,
         tally.records,
         tally.states,
@@ -1040,7 +1043,8 @@ fn every_compliance_record_of_every_accepted_project_claims_no_more_than_the_bun
         tally.quiet_hours,
         tally.never_held,
         tally.form,
-        tally.frequency_rules
+        tally.frequency_rules,
+        tally.frequency_sends
     )
     .unwrap();
     eprintln!("{summary}");
@@ -1052,9 +1056,400 @@ fn every_compliance_record_of_every_accepted_project_claims_no_more_than_the_bun
         ("window_max_s", tally.window_bound),
         ("quiet hours", tally.quiet_hours),
         ("never held", tally.never_held),
-        ("frequency", tally.frequency_rules),
+        ("frequency", tally.frequency_sends),
     ] {
         assert!(count > 0, "no record has a {claim} claim to check");
     }
+    assert!(tally.violations.is_empty(), "records claim more than was proved:\n{}", tally.violations.join("\n"));
+}
+
+/// The bundles of one accepted project, by journey.
+fn bundles_of(name: &str) -> BTreeMap<String, Value> {
+    let project = accepted_projects().into_iter().find(|p| p.name == name).unwrap();
+    build(&project).into_iter().collect()
+}
+
+/// Sets the value at a JSON pointer (node ids have no `/` or `~`).
+fn set(bundle: &mut Value, pointer: &str, value: Value) {
+    *bundle.pointer_mut(pointer).unwrap_or_else(|| panic!("no {pointer}")) = value;
+}
+
+#[test]
+fn a_record_or_graph_corrupted_to_claim_more_than_was_proved_is_reported() {
+    let mut projects = bundles_of("examples");
+    projects.extend(bundles_of("tests/fixtures/bundle/every_node"));
+    projects.extend(bundles_of("tests/fixtures/diagnostics/J0408_business_hours_overlap_quiet_hours.fixed.journey"));
+    type Mutation = fn(&mut Value);
+    // (journey, what is corrupted, the corruption, what the report must say)
+    let cases: [(&str, &str, Mutation, &str); 14] = [
+        (
+            "cart_recovery",
+            "the consent guard before a marketing send",
+            |b| set(b, "/nodes/remind.2/conditions/0", serde_json::json!({"value": true})),
+            "remind.2.then.1: consent(sms, marketing): some path",
+        ),
+        (
+            "sms_keyword_opt_in",
+            "the granted and declined arms of an SMS request swapped",
+            |b| {
+                set(b, "/nodes/confirm.1/next/declined", "confirm.1.granted.1".into());
+                set(b, "/nodes/confirm.1/next/granted", "exit".into());
+            },
+            "confirm.1.granted.1: consent(sms, marketing): some path",
+        ),
+        (
+            "re_engagement",
+            "a consent claimed on another channel",
+            |b| set(b, "/compliance/text_second.1.then.1/consent", "consent(email, marketing)".into()),
+            "text_second.1.then.1: consent(email, marketing): the message is marketing on sms",
+        ),
+        (
+            "welcome_from_ad",
+            "a window bound one second short",
+            |b| set(b, "/compliance/check_in.1/window_max_s", 172_799.into()),
+            "check_in.1: window_max_s: 172799 claimed",
+        ),
+        (
+            "welcome_from_ad",
+            "a window longer than the one the ad reply opened",
+            |b| set(b, "/compliance/check_in.1/window_s", 1_209_600.into()),
+            "check_in.1: window_s: 1209600 claimed",
+        ),
+        (
+            "welcome_from_ad",
+            "the entry event no longer inbound",
+            |b| set(b, "/events/messenger_ad_reply/inbound", Value::Null),
+            "greet.1: window_max_s: on some path the contact never wrote",
+        ),
+        (
+            "everything",
+            "an earlier send's hold longer than the later bound allows for",
+            |b| {
+                set(b, "/compliance/first.2.then.1/quiet_hours", "deferred up to 14h (21:00..08:00, recipient's time)".into())
+            },
+            "first.3: window_max_s: 46800 claimed",
+        ),
+        (
+            "lead_qualification",
+            "a send inside the window claimed sooner than it can be",
+            |b| {
+                set(
+                    b,
+                    "/compliance/after_hours.1/consent",
+                    "not required inside the whatsapp window: sent at most 1h after the contact's last message, within 24h"
+                        .into(),
+                )
+            },
+            "after_hours.1: not required inside the whatsapp window: sent at most 1h after the contact's last message, \
+             within 24h: some path sends it 2h",
+        ),
+        (
+            "cart_recovery",
+            "a quiet-hour hold shorter than the quiet period and a clock change",
+            |b| set(b, "/compliance/remind.2.then.1/quiet_hours", "deferred up to 12h (21:00..08:00, recipient's time)".into()),
+            "remind.2.then.1: deferred up to 12h (21:00..08:00, recipient's time): the quiet period",
+        ),
+        (
+            "cart_recovery",
+            "quiet hours other than the policy's",
+            |b| set(b, "/policies/quiet_hours/from", "22:00".into()),
+            "remind.2.then.1: deferred up to 13h (21:00..08:00, recipient's time): the policy's quiet hours",
+        ),
+        (
+            "order_updates",
+            "a template called free-form",
+            |b| set(b, "/compliance/confirm.1.then.1/form", "free-form".into()),
+            "confirm.1.then.1: form: `free-form`, but the message has a template",
+        ),
+        (
+            "re_engagement",
+            "a frequency rule the journey's sends break",
+            |b| set(b, "/policies/frequency", serde_json::json!([{"category": "marketing", "max": 1, "per_s": 31_536_000}])),
+            ": frequency: a path sends 2 marketing messages",
+        ),
+        (
+            "trial_conversion",
+            "business hours that meet quiet hours",
+            |b| set(b, "/policies/business_hours/from", "07:00".into()),
+            "offer.1.then.1.then.1: never held: sent inside business hours, which never meet quiet hours: business hours meet",
+        ),
+        (
+            "cart_recovery",
+            "a reachable send without a record",
+            |b| {
+                b["compliance"].as_object_mut().unwrap().remove("remind.2.then.1");
+            },
+            "remind.2.then.1: record: a reachable send has no record",
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (journey, what, corrupt, expected) in cases {
+        let mut bundle = projects.get(journey).unwrap_or_else(|| panic!("no bundle {journey}")).clone();
+        let mut before = Tally::default();
+        check_bundle("mutant", &bundle, &mut before);
+        assert!(before.violations.is_empty(), "{journey} before the corruption: {:?}", before.violations);
+        corrupt(&mut bundle);
+        let mut after = Tally::default();
+        check_bundle("mutant", &bundle, &mut after);
+        if !after.violations.iter().any(|v| v.contains(expected)) {
+            problems.push(format!("{journey}, {what}: expected `{expected}`, got {:#?}", after.violations));
+        }
+    }
+    assert!(problems.is_empty(), "corruptions not reported:\n{}", problems.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Journeys at the edges of the rules, beyond what the fixtures exercise.
+
+/// Accepted journeys written for this test, one project: business hours that never meet quiet
+/// hours (sends never held, and how a wait, a handoff, a request, a split or a negation ends
+/// that), an ad reply's 7-day window met by a 24-hour one, consent from `else` and `elif` edges
+/// and from a request answered on another channel, an entry on an email unsubscribe, and loops
+/// through answers and timeouts. Journeys the checker must reject (a marketing send after an SMS
+/// answer or opt-out, too many sends in a loop) are the differential test's business.
+const PROBES: &str = r#"import "std/channels"
+import "std/events"
+
+policy {
+  quiet_hours 21:00..08:00 recipient
+  business_hours mon..fri 09:00..18:00 recipient
+  frequency marketing at most 2 per 7d
+}
+
+profile {
+  vip: bool
+  timezone: timezone
+}
+
+event signed_up {}
+
+message promo on sms as marketing {
+  text "Deal. Reply STOP to opt out"
+}
+message question on sms as service {
+  text "Question?"
+}
+message optin on sms as service {
+  text "Reply YES for news by text"
+}
+message m_promo on messenger as marketing {
+  text "Messenger deal"
+}
+message m_hello on messenger as service {
+  text "Hello"
+}
+message m_q on messenger as service {
+  text "Question?"
+  reply "Yes" -> yes
+}
+message m_optin on messenger as service {
+  text "News?"
+  reply "Yes" -> granted
+  reply "No" -> declined
+}
+
+journey waits_after_the_business_hours_check {
+  entry on messenger_message
+  stage s {
+    if within business_hours {
+      wait 1h
+      if consent(messenger, marketing) { send m_promo }
+    }
+    exit
+  }
+}
+
+journey ad_reply_window_then_a_message {
+  entry on messenger_ad_reply
+  stage a {
+    send m_hello
+    wait for messenger_message within 20h { messenger_message => send m_hello
+      timeout => exit }
+    wait 3h
+    send m_hello
+  }
+}
+
+journey consent_from_else_and_elif {
+  entry on signed_up
+  stage a {
+    if not consent(sms, marketing) { exit } else { send promo }
+    if vip { exit } else if consent(sms, marketing) { send promo }
+  }
+}
+
+journey request_on_messenger_for_sms {
+  entry on messenger_message
+  stage a {
+    request consent sms marketing via m_optin timeout 1h {
+      granted => send promo
+      declined => goto a
+      timeout => exit
+    }
+  }
+}
+
+journey marketing_inside_business_hours {
+  entry on messenger_message
+  stage a {
+    if within business_hours {
+      if consent(sms, marketing) { send promo; send promo }
+      send m_hello
+    }
+    exit
+  }
+}
+
+journey entered_on_an_email_unsubscribe {
+  entry on email_unsubscribe
+  audience consent(sms, marketing)
+  stage a {
+    request consent sms marketing via optin timeout 1h {
+      granted => send promo
+      declined => exit
+      timeout => exit
+    }
+  }
+}
+
+journey split_then_business_hours {
+  entry on messenger_message
+  stage a {
+    split { 50% => wait 2h
+      50% => { if within business_hours { send m_hello } } }
+    if within business_hours { if consent(messenger, marketing) { send m_promo } }
+    send m_hello
+  }
+}
+
+journey handoff_inside_business_hours {
+  entry on messenger_message
+  stage a {
+    if within business_hours {
+      handoff "x" timeout 1h { resolved => { if consent(sms, marketing) { send promo } }
+        timeout => exit }
+    }
+  }
+}
+
+journey request_inside_business_hours {
+  entry on messenger_message
+  stage a {
+    if within business_hours {
+      request consent sms marketing via m_optin timeout 1h { granted => send promo
+        declined => exit
+        timeout => exit }
+    }
+  }
+}
+
+journey negated_business_hours {
+  entry on messenger_message
+  stage a {
+    if not within business_hours { exit } else { if consent(sms, marketing) { send promo } }
+  }
+}
+
+journey business_hours_then_a_wait {
+  entry on messenger_message
+  stage a {
+    if within business_hours and consent(sms, marketing) { send promo; wait 1h; send m_hello; send promo }
+  }
+}
+
+journey split_with_a_wait_inside_hours {
+  entry on messenger_message
+  stage a {
+    if within business_hours {
+      split { 50% => wait 1h
+        50% => track "x" }
+      if consent(sms, marketing) { send promo }
+    }
+  }
+}
+
+journey held_and_unheld_arms {
+  entry on messenger_message
+  stage a {
+    if consent(messenger, marketing) {
+      if within business_hours { send m_promo } else { send m_promo }
+      wait 10h
+      send m_hello
+    }
+  }
+}
+
+journey ask_answered_or_timed_out {
+  entry on messenger_message
+  stage a {
+    ask m_q timeout 5h { yes => wait 1h
+      timeout => goto b }
+    wait 2h
+    send m_hello
+  }
+  stage b {
+    wait 3h
+    send m_hello
+  }
+}
+
+journey loop_through_answers {
+  entry on messenger_message
+  stage a {
+    send m_hello
+    wait 1h
+    ask m_q timeout 2h { yes => goto a
+      timeout => exit }
+  }
+}
+
+journey marketing_loop_every_four_days {
+  entry on messenger_message
+  audience consent(sms, marketing)
+  stage a {
+    send promo
+    wait for messenger_message within 4d { messenger_message => exit
+      timeout => goto a }
+  }
+}
+
+journey request_granted_then_waits {
+  entry on messenger_message
+  stage a {
+    request consent messenger marketing via m_optin timeout 2h {
+      granted => { wait 1h; send m_promo }
+      declined => send m_hello
+      timeout => exit
+    }
+    wait 1h
+    send m_hello
+  }
+}"#;
+
+/// A project held in memory: path to text. The standard library is built into the compiler.
+struct Memory(BTreeMap<String, String>);
+
+impl SourceLoader for Memory {
+    fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
+        self.0.get(path.as_str()).map(|text| text.as_bytes().to_vec()).ok_or(LoadError::NotFound)
+    }
+}
+
+#[test]
+fn journeys_written_at_the_edges_of_the_rules_get_records_that_claim_no_more_than_their_graphs_prove() {
+    let memory = Memory([("probes.journey".to_owned(), PROBES.to_owned())].into_iter().collect());
+    let report = check_project(&[ProjectPath::new("probes.journey").unwrap()], &memory);
+    let diagnostics: Vec<String> = report.diagnostics.iter().map(|d| format!("{} {}", d.code, d.message)).collect();
+    assert!(
+        report.diagnostics.iter().all(|d| d.severity != Severity::Error),
+        "the probes do not check: {diagnostics:#?}"
+    );
+    assert!(report.flow.inconclusive.is_empty());
+    let mut tally = Tally::default();
+    for (_, text) in bundle::emit(&report, bundle::Options::default()) {
+        check_bundle("probes", &serde_json::from_str(&text).unwrap(), &mut tally);
+    }
+    assert_eq!(tally.bundles, 17);
+    assert!(tally.never_held >= 4 && tally.quiet_hours >= 8 && tally.window_bound >= 15, "{tally:?}");
     assert!(tally.violations.is_empty(), "records claim more than was proved:\n{}", tally.violations.join("\n"));
 }
