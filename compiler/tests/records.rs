@@ -20,7 +20,12 @@
 //! by `sms_opt_out` and `email_unsubscribe` arms, declined requests, and any answer on a channel
 //! with opt-out keywords; windows opened by inbound events and by answers to `ask` and
 //! `consent_request`; quiet-hour holds of the length the record states, counted for the send
-//! itself and everything after it.
+//! itself and everything after it; a send "never held" only when a branch found now in business
+//! hours and no time has passed since.
+//!
+//! Besides the repository's projects, a test corrupts records and graphs one way each (the check
+//! must report every corruption), and another re-derives the records of journeys written here at
+//! the edges of the rules (`PROBES`).
 
 // clippy.toml allows these inside `#[test]` functions; the helpers here are test code too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
