@@ -650,11 +650,21 @@ impl<'a> Window<'a> {
         };
         match kind {
             NodeKind::Wait { secs } => (Some((*secs, Some(*secs))), None),
-            NodeKind::Ask { timeout_secs, .. } | NodeKind::ConsentRequest { timeout_secs, .. } => {
+            NodeKind::Ask { timeout_secs, .. } => {
                 if timeout {
                     (timed_out(*timeout_secs), None)
                 } else {
                     (Some((0, *timeout_secs)), message.and_then(|m| Self::reply(cx, classes, &m.channel)))
+                }
+            }
+            NodeKind::ConsentRequest { timeout_secs, channel, category, .. } => {
+                // Some platforms' opt-in opens no window (MSGR-MKT): the answer is not a message.
+                let opens = !rules::OPT_IN_OPENS_NO_WINDOW.iter().any(|(c, k, _)| c == channel && k == category);
+                if timeout {
+                    (timed_out(*timeout_secs), None)
+                } else {
+                    let open = message.filter(|_| opens).and_then(|m| Self::reply(cx, classes, &m.channel));
+                    (Some((0, *timeout_secs)), open)
                 }
             }
             NodeKind::WaitFor { within_secs, .. } => {

@@ -248,3 +248,8 @@ pub struct RequestLimit {
 /// journey's requests are counted together, which is never less strict).
 pub const CONSENT_REQUEST_LIMITS: &[RequestLimit] =
     &[RequestLimit { channel: "messenger", category: "marketing", max: 1, per_secs: 7 * 86_400, source: "MSGR-MKT" }];
+
+/// Consent requests whose answer is not a message from the contact, so it opens no messaging
+/// window: (channel, category, source). MSGR-MKT: opting in to Marketing Messages does not open
+/// the standard window.
+pub const OPT_IN_OPENS_NO_WINDOW: &[(&str, &str, &str)] = &[("messenger", "marketing", "MSGR-MKT")];
