@@ -276,7 +276,8 @@ pub struct SendEvidence {
     pub window_secs: Option<u64>,
     /// `free-form`, `template` or `tag NAME`.
     pub form: String,
-    /// How quiet hours apply: `deferred up to 11h (21:00..08:00, recipient's time)` or `not applicable`.
+    /// How quiet hours apply: `deferred up to 13h (21:00..08:00, recipient's time)`, `never held: ...`
+    /// or `not applicable`.
     pub quiet_hours: String,
 }
 
