@@ -323,6 +323,7 @@ struct Compliance<'a> {
     window_max_s: Option<u64>,
     window_s: Option<u64>,
     form: &'a str,
+    frequency: &'a str,
     quiet_hours: &'a str,
 }
 
@@ -486,6 +487,7 @@ fn compliance<'a>(project: &'a Project<'a>, graph: &'a Graph) -> Map<&'a str, Co
                 window_max_s: e.window_max_secs,
                 window_s: e.window_secs,
                 form: &e.form,
+                frequency: &e.frequency,
                 quiet_hours: &e.quiet_hours,
             };
             (e.node.as_str(), record)

@@ -276,6 +276,9 @@ pub struct SendEvidence {
     pub window_secs: Option<u64>,
     /// `free-form`, `template` or `tag NAME`.
     pub form: String,
+    /// What the frequency caps of its category say about it: `at most 2 per 7d within a run;
+    /// across runs and journeys, counted by the runtime`, or `not capped`.
+    pub frequency: String,
     /// How quiet hours apply: `deferred up to 13h (21:00..08:00, recipient's time)`, `never held: ...`
     /// or `not applicable`.
     pub quiet_hours: String,
@@ -637,6 +640,7 @@ fn check_send(
         window_max_secs: window_max,
         window_secs: window_len,
         form,
+        frequency: frequency_text(cx, &message.category),
         quiet_hours: quiet,
     }
 }
@@ -736,6 +740,22 @@ fn describe_steps(graph: &Graph, steps: &[(NodeIndex, usize)]) -> String {
         label = node.edges.get(*edge).map(|e| e.label.as_str()).filter(|_| node.edges.len() > 1);
     }
     out
+}
+
+/// The record's words on the caps of a category: proved within a run, a runtime obligation
+/// across runs and journeys (docs/bundle.md §6).
+fn frequency_text(cx: &Context<'_>, category: &str) -> String {
+    let caps: Vec<String> = cx
+        .frequency
+        .iter()
+        .filter(|rule| rule.category == category)
+        .map(|rule| format!("at most {} per {}", rule.max, rule.per_written))
+        .collect();
+    if caps.is_empty() {
+        "not capped".to_owned()
+    } else {
+        format!("{} within a run; across runs and journeys, counted by the runtime", caps.join(" and "))
+    }
 }
 
 /// `awareness.1 (ask welcome) -> consideration.2 (wait 2d) -> ...`

@@ -80,14 +80,15 @@ fn send_proof(evidence: &journey_compiler::flow::SendEvidence) -> String {
         _ => "no messaging window on this channel".to_owned(),
     };
     format!(
-        "**why this send is allowed** (`{}` on `{}` as `{}`)\n\n- consent: {}\n- window: {}\n- form: {}\n- quiet hours: {}",
+        "**why this send is allowed** (`{}` on `{}` as `{}`)\n\n- consent: {}\n- window: {}\n- form: {}\n- quiet hours: {}\n- frequency: {}",
         evidence.message,
         evidence.channel,
         evidence.category,
         evidence.consent,
         window,
         evidence.form,
-        evidence.quiet_hours
+        evidence.quiet_hours,
+        evidence.frequency
     )
 }
 
