@@ -1161,3 +1161,60 @@ fn the_fix_for_a_held_messenger_promotion_does_not_suggest_a_template_messenger_
     assert!(d.message.contains("(up to 13h of it held for quiet hours)"), "{}", d.message);
     assert!(!d.help.as_deref().unwrap_or("").contains("template"), "{d:#?}");
 }
+
+#[test]
+fn the_path_under_j0402_is_one_that_breaks_the_window_not_the_shortest_to_the_send() {
+    // The short arm (1h) is the shortest path to the send; only the long arm (20h + 5h) breaks
+    // the 24h window, so the path shown must take it.
+    let text = r#"import "std/events"
+
+message note on messenger as service {
+  text "Here is your note"
+}
+
+journey j {
+  entry on messenger_message
+
+  stage a {
+    split {
+      50% => { wait 1h }
+      50% => { wait 20h }
+    }
+    wait 5h
+    send note
+  }
+}
+"#;
+    let report = check_text(text);
+    assert_eq!(codes(&report), vec![Code::J0402], "{:#?}", described(&report));
+    let path = report.diagnostics[0].notes.iter().find(|n| n.starts_with("path: ")).unwrap();
+    assert_eq!(path, "path: entry -> a.1 (split) -[50%]-> a.1.p2.1 (wait 20h) -> a.2 (wait 5h) -> a.3 (send note)");
+    // A loop that makes the bound unbounded is shown with its turns.
+    let looped = r#"import "std/events"
+
+message note on messenger as service {
+  text "Here is your note"
+}
+
+journey j {
+  entry on messenger_message
+
+  stage a {
+    wait 1h
+    goto b
+  }
+
+  stage b {
+    split {
+      50% => { wait 1h; goto b }
+      50% => { send note }
+    }
+  }
+}
+"#;
+    let report = check_text(looped);
+    assert_eq!(codes(&report), vec![Code::J0402], "{:#?}", described(&report));
+    let path = report.diagnostics[0].notes.iter().find(|n| n.starts_with("path: ")).unwrap();
+    assert!(path.contains("b.1.p1.1 (wait 1h) -> b.1 (split)"), "{path}");
+    assert!(path.ends_with("-[50%]-> b.1.p2.1 (send note)"), "{path}");
+}

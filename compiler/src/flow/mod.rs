@@ -15,6 +15,7 @@ pub mod rules;
 pub mod runs;
 pub mod solve;
 pub mod structure;
+pub mod witness;
 
 use std::collections::BTreeMap;
 
@@ -463,7 +464,15 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
         };
         let in_business_hours = hours_solution.input(index) == Some(&[true][..]);
         let hold = holds.get(index).copied().flatten();
-        let proof = Proof { consent: &consent, facts, window: &window, windows, in_business_hours, hold };
+        let proof = Proof {
+            consent: &consent,
+            facts,
+            window: &window,
+            window_solution: &window_solution,
+            windows,
+            in_business_hours,
+            hold,
+        };
         let evidence = check_send(cx, graph, index, node, message_name, message, &proof, sink);
         report.evidence.push(evidence);
     }
@@ -495,6 +504,7 @@ struct Proof<'p> {
     consent: &'p Consent,
     facts: &'p [u64],
     window: &'p Window<'p>,
+    window_solution: &'p solve::Solution<Elapsed>,
     windows: &'p [Elapsed],
     in_business_hours: bool,
     /// How long quiet hours may hold this send (`None`: not held).
@@ -617,7 +627,18 @@ fn check_send(
         // The bound when the message is handed over: this send's own hold included.
         window_max =
             if class_window.is_some() { elapsed.max.and_then(|m| m.checked_add(hold.unwrap_or(0))) } else { None };
-        check_window(cx, graph, index, node, message_name, message, channel_decl, (class_window, elapsed), hold, sink);
+        // The witness: a path that reaches this bound, read back from the fixpoint (only when
+        // a diagnostic needs it).
+        let witness = || {
+            let (channel_index, _) = cx.window_of(&message.channel)?;
+            let classes = &proof.window.classes;
+            let component = classes
+                .of_channel(channel_index)
+                .find(|i| classes.class(*i).is_some_and(|c| c.window == class_window))?;
+            let steps = witness::window_witness(graph, proof.window, proof.window_solution, index, component)?;
+            Some(describe_steps(graph, &steps))
+        };
+        check_window(cx, node, message_name, message, channel_decl, (class_window, elapsed), hold, &witness, sink);
     }
 
     // Quiet hours inside business hours.
@@ -756,12 +777,6 @@ fn frequency_text(cx: &Context<'_>, category: &str) -> String {
     } else {
         format!("{} within a run; across runs and journeys, counted by the runtime", caps.join(" and "))
     }
-}
-
-/// `awareness.1 (ask welcome) -> consideration.2 (wait 2d) -> ...`
-fn describe_path(graph: &Graph, path: &[NodeIndex]) -> String {
-    let steps: Vec<String> = path.iter().filter_map(|i| graph.node(*i)).map(describe_node).collect();
-    format!("entry -> {}", steps.join(" -> "))
 }
 
 pub fn describe_node(node: &Node) -> String {
@@ -1012,14 +1027,13 @@ fn bound_words(max: u64, held: u64) -> String {
 #[allow(clippy::too_many_arguments)]
 fn check_window(
     cx: &Context<'_>,
-    graph: &Graph,
-    index: NodeIndex,
     node: &Node,
     message_name: &str,
     message: &crate::model::Message,
     channel: &crate::model::Channel,
     binding: (Option<u64>, Elapsed),
     hold: Option<u64>,
+    witness: &dyn Fn() -> Option<String>,
     sink: &mut Sink,
 ) {
     let (class_window, elapsed) = binding;
@@ -1035,7 +1049,7 @@ fn check_window(
     };
     let over = |bound: Option<u64>| bound.is_none_or(|b| b > limit);
     let never = class_window.is_none();
-    let path = || solve::path_to(graph, index, |_, _| true).map(|p| describe_path(graph, &p));
+    let path = witness;
     if never || over(elapsed.max) {
         let how_long = match elapsed.max {
             _ if never => "when the contact has not written on this channel".to_owned(),
