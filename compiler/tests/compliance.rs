@@ -1218,3 +1218,30 @@ journey j {
     assert!(path.contains("b.1.p1.1 (wait 1h) -> b.1 (split)"), "{path}");
     assert!(path.ends_with("-[50%]-> b.1.p2.1 (send note)"), "{path}");
 }
+
+#[test]
+fn an_event_field_in_a_stage_never_entered_is_not_reported_as_out_of_scope() {
+    // Nothing runs the stage (J0505 says so); whether an event is in scope there has no answer.
+    let text = r#"import "std/events"
+
+event order_placed { order_id: text }
+
+message thanks on messenger as service {
+  text "Thanks for order {event.order_id}"
+}
+
+journey j {
+  entry on messenger_message
+
+  stage a {
+    exit
+  }
+
+  stage orphan {
+    send thanks
+  }
+}
+"#;
+    let report = check_text(text);
+    assert_eq!(codes(&report), vec![Code::J0505], "{:#?}", described(&report));
+}

@@ -328,11 +328,11 @@ impl<'a> JourneyWalk<'a> {
             }
         }
         // One reporting walk per stage, with its final entry scope. A stage nothing reaches is
-        // still checked, as if entered with no event (its reachability is a flow-structure
-        // question for the flow-graph analyses).
+        // still checked for names and types, but no event is known or missing there: nothing
+        // runs it (J0505 says so), so `event.x` in it is not reported as out of scope.
         for index in 0..self.stages.len() {
             let entry = match self.entry.get(index).cloned() {
-                Some(Flow::Unreachable) | None => Flow::Event(EventScope::None),
+                Some(Flow::Unreachable) | None => Flow::Event(EventScope::Deferred),
                 Some(flow) => flow,
             };
             self.walk_stage(index, entry, &mut jumps, Some(sink));
