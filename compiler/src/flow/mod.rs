@@ -1203,28 +1203,33 @@ fn frequency_violation(
             })
         })
         .collect();
-    sink.push(
-        Diagnostic::new(
-            Code::J0409,
-            format!(
-                "a path sends {} {} messages within {}; the policy allows {} per {}",
-                rule.max + 1,
-                rule.category,
-                format_duration(since),
-                rule.max,
-                rule.per_written
-            ),
-            node.file,
-            node.span,
-        )
-        .with_label(format!("{} {} send within {}", ordinal(rule.max + 1), rule.category, rule.per_written))
-        .with_secondary(rule.file, rule.span, "the frequency cap")
-        .with_note(format!("the sends: {}", sends.join(", ")))
-        .with_help(format!(
-            "wait longer between these sends, or drop one; the cap counts {} sends per contact",
-            rule.category
-        )),
-    );
+    let mut diagnostic = Diagnostic::new(
+        Code::J0409,
+        format!(
+            "a path sends {} {} messages within {}; the policy allows {} per {}",
+            rule.max + 1,
+            rule.category,
+            format_duration(since),
+            rule.max,
+            rule.per_written
+        ),
+        node.file,
+        node.span,
+    )
+    .with_label(format!("{} {} send within {}", ordinal(rule.max + 1), rule.category, rule.per_written))
+    .with_secondary(rule.file, rule.span, "the frequency cap")
+    .with_note(format!("the sends: {}", sends.join(", ")))
+    .with_help(format!(
+        "wait longer between these sends, or drop one; the cap counts {} sends per contact",
+        rule.category
+    ));
+    // A path through the counted sends in order that breaks the cap (not just any path to here).
+    let mut in_order: Vec<NodeIndex> = recent.iter().rev().filter_map(|r| r.send).collect();
+    in_order.push(index);
+    if let Some(steps) = witness::sends_witness(graph, &in_order) {
+        diagnostic = diagnostic.with_note(format!("path: {}", describe_steps(graph, &steps)));
+    }
+    sink.push(diagnostic);
 }
 
 /// Consent requests a platform limits (MSGR-MKT: one Messenger marketing opt-in request a

@@ -97,3 +97,85 @@ pub fn window_witness(
     prefix.extend(steps);
     Some(prefix)
 }
+
+/// A path from `from` (leaving it by one of its edges) to `to` that takes the least time, each
+/// edge counted at the least it can take (`Frequency::least_time`): Dijkstra, `O(E log V)`.
+/// `from == to` finds the quickest way around a loop back to it. Steps start with `from` and end
+/// with `to` (its edge unused).
+pub fn least_time_path(graph: &Graph, from: NodeIndex, to: NodeIndex) -> Option<Vec<Step>> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let count = graph.nodes.len();
+    let mut best: Vec<Option<u64>> = vec![None; count];
+    let mut parent: Vec<Option<Step>> = vec![None; count];
+    let mut heap = BinaryHeap::new();
+    let start = graph.node(from)?;
+    for (edge_index, edge) in start.edges.iter().enumerate() {
+        let Target::Node(next) = edge.target else { continue };
+        let time = super::analyses::Frequency::least_time(start, &edge.label);
+        if best.get(next).copied().flatten().is_none_or(|b| time < b) {
+            *best.get_mut(next)? = Some(time);
+            *parent.get_mut(next)? = Some((from, edge_index));
+            heap.push(Reverse((time, next)));
+        }
+    }
+    while let Some(Reverse((time, at))) = heap.pop() {
+        if best.get(at).copied().flatten() != Some(time) {
+            continue;
+        }
+        if at == to {
+            break;
+        }
+        let Some(node) = graph.node(at) else { continue };
+        for (edge_index, edge) in node.edges.iter().enumerate() {
+            let Target::Node(next) = edge.target else { continue };
+            let total = time.saturating_add(super::analyses::Frequency::least_time(node, &edge.label));
+            if best.get(next).copied().flatten().is_none_or(|b| total < b) {
+                *best.get_mut(next)? = Some(total);
+                *parent.get_mut(next)? = Some((at, edge_index));
+                heap.push(Reverse((total, next)));
+            }
+        }
+    }
+    best.get(to).copied().flatten()?;
+    // Walk back from `to` until `from` is reached as a parent (at most one step per node, and
+    // one more for a loop back to `from` itself).
+    let mut steps = vec![(to, 0)];
+    let mut at = to;
+    for _ in 0..=count {
+        let (previous, edge) = (*parent.get(at)?)?;
+        steps.push((previous, edge));
+        if previous == from {
+            steps.reverse();
+            return Some(steps);
+        }
+        at = previous;
+    }
+    None
+}
+
+/// A path through `sends` in order (the sends a frequency cap counted, oldest first, the
+/// violating send last): the shortest way from the start to the first, then the quickest way
+/// from each to the next. Each leg takes no more time than the same leg of the path the analysis
+/// found, so the whole path has at least as many sends within the cap's period: it breaks the
+/// rule too.
+pub fn sends_witness(graph: &Graph, sends: &[NodeIndex]) -> Option<Vec<Step>> {
+    let first = *sends.first()?;
+    let mut steps: Vec<Step> = Vec::new();
+    if graph.start != Target::Node(first) {
+        let path = solve::path_to(graph, first, |_, _| true)?;
+        for pair in path.windows(2) {
+            let (Some(&from), Some(&to)) = (pair.first(), pair.get(1)) else { continue };
+            let edge = graph.node(from)?.edges.iter().position(|e| e.target == Target::Node(to))?;
+            steps.push((from, edge));
+        }
+    }
+    steps.push((first, 0));
+    for pair in sends.windows(2) {
+        let (Some(&from), Some(&to)) = (pair.first(), pair.get(1)) else { continue };
+        let leg = least_time_path(graph, from, to)?;
+        steps.pop(); // `from` again, now with the edge the leg takes
+        steps.extend(leg);
+    }
+    Some(steps)
+}
