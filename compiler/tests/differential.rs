@@ -1533,7 +1533,7 @@ fn generate_runs(rng: &mut TestRng, loops: bool) -> RJourney {
     };
     let exit_on = generator.rng.random_range(0..100) < 30;
     let mut bodies: Vec<RBlock> = (0..stages).map(|stage| generator.block(stage, 0, 4)).collect();
-    if loops && !bodies.iter().any(|b| has_request(b)) {
+    if loops && !bodies.iter().any(has_request) {
         // Every J0414 journey asks at least once, somewhere in its first stage.
         let at = generator.rng.random_range(0..bodies[0].len());
         let timeout = generator.pick(generator.hours);
@@ -2014,7 +2014,7 @@ fn simpler_runs(journey: &RJourney) -> Vec<RJourney> {
 fn rblock_ends_well(block: &RBlock) -> bool {
     !block.is_empty()
         && block.iter().take(block.len() - 1).all(|s| !matches!(s, RStep::Goto(_) | RStep::Exit))
-        && block.iter().all(|s| s.arms().into_iter().all(|arm| rblock_ends_well(arm)))
+        && block.iter().all(|s| s.arms().into_iter().all(rblock_ends_well))
 }
 
 /// The smallest journey found, by repeated one-step simplification, on which `keeps` still holds.
@@ -2198,4 +2198,68 @@ fn a_messenger_opt_in_request_repeated_within_a_week_on_one_run_is_an_error() {
     let (disagreements, report) = request_property(cases());
     eprintln!("{report}");
     assert_eq!(disagreements, 0, "J0414 disagrees with the brute force:\n{report}");
+}
+
+// Regressions across runs: the smallest journeys on which J0415 missed an excess the brute force
+// found, each asserting the warning docs/codes J0415 promises ("when re-entry alone allows more
+// than the cap"). The checker counts the runs STARTED within a period; a period can also hold the
+// end of a run that started before it.
+
+fn assert_j0415(journey: &RJourney, worst: u32) {
+    let brute = across_runs(journey);
+    assert_eq!(brute.worst, Some(worst), "{}", describe_runs(journey));
+    assert!(brute.within_one_run <= journey.cap.0, "{}", describe_runs(journey));
+    let codes = runs_codes(&runs_source(journey));
+    assert!(!codes.contains("J0409"), "{}", describe_runs(journey));
+    assert!(
+        codes.contains("J0415"),
+        "re-entry lets runs exceed the cap, J0415 must say so:\n{}",
+        describe_runs(journey)
+    );
+}
+
+#[test]
+fn a_run_that_ends_with_a_send_and_the_next_that_starts_with_one_share_a_period() {
+    // One marketing send a day, proved within a run. Without `reentry` the next run starts when
+    // this one ends, at 24h, and sends at once: two sends at 24h.
+    let journey = RJourney {
+        cap: (1, 1),
+        reentry: Reentry::Undeclared,
+        exit_on: false,
+        stages: vec![vec![RStep::Deal, RStep::Wait(24), RStep::Deal]],
+    };
+    assert_j0415(&journey, 2);
+}
+
+#[test]
+fn a_late_run_and_an_early_next_run_share_a_period_under_reentry_after_the_period() {
+    // `reentry after 1d` and a cap of 1 per 1d: runs start 24h apart, but the first may send at
+    // 12h (no message came) and the second at 24h (a message came at once): 12h apart.
+    let journey = RJourney {
+        cap: (1, 1),
+        reentry: Reentry::After(24),
+        exit_on: false,
+        stages: vec![vec![RStep::WaitFor { within: 12, event: vec![RStep::Deal], timeout_arm: vec![RStep::Deal] }]],
+    };
+    assert_j0415(&journey, 2);
+}
+
+#[test]
+fn a_late_reply_and_a_prompt_one_on_the_next_run_share_a_period() {
+    // Beyond the brute force, which takes every run at its least time: a reply may also come late
+    // (docs/bundle.md §3.5, `ask`). Runs start 24h apart; the first is answered after 23h, the
+    // second at once: two marketing sends 1h apart, with a cap of 1 per 1d.
+    let journey = RJourney {
+        cap: (1, 1),
+        reentry: Reentry::After(24),
+        exit_on: false,
+        stages: vec![vec![RStep::Ask { timeout: 48, yes: vec![RStep::Deal], timeout_arm: vec![RStep::Exit] }]],
+    };
+    let codes = runs_codes(&runs_source(&journey));
+    assert!(!codes.contains("J0409"), "{}", describe_runs(&journey));
+    assert!(
+        codes.contains("J0415"),
+        "re-entry lets runs exceed the cap, J0415 must say so:\n{}",
+        describe_runs(&journey)
+    );
 }
