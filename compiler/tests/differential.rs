@@ -1371,3 +1371,895 @@ fn a_split_into_ten_arms_is_not_a_loop() {
     );
     assert_target(POLICY, &journey, &[]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Across runs: re-entry (J0415) and repeated consent requests within a run (J0414).
+//
+// A second model, of its own: journeys of marketing SMS (`deal`, with the audience's consent),
+// utility SMS (`note`), waits, asks, waits for a message, splits, exits and Messenger marketing
+// consent requests, under `frequency marketing at most K per Dd`, a `reentry` rule and sometimes
+// an `exit on` event. Its brute force follows docs/bundle.md §3.1–3.3 directly, not the flow
+// module: every path of a run, at its least time (a reply or an event at once, a timeout, a wait
+// exactly; with `exit on`, the run ended at any moment), and the next run starting as early as
+// `reentry` allows (when the last one ended; and at least N after its start for `after N`).
+
+/// How soon a contact may start the journey again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Reentry {
+    /// Not declared: as soon as the previous run ended.
+    Undeclared,
+    Never,
+    /// At least this many hours after the previous run's start, and once it ended.
+    After(u32),
+}
+
+type RBlock = Vec<RStep>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RStep {
+    /// `send deal`: marketing, counted by the cap.
+    Deal,
+    /// `send note`: utility, not counted.
+    Note,
+    Wait(u32),
+    /// `ask q timeout T`: a question on messenger, answered `yes` at once at the earliest.
+    Ask {
+        timeout: u32,
+        yes: RBlock,
+        timeout_arm: RBlock,
+    },
+    /// `wait for messenger_message within T`.
+    WaitFor {
+        within: u32,
+        event: RBlock,
+        timeout_arm: RBlock,
+    },
+    Split(Vec<RBlock>),
+    /// `request consent messenger marketing via optin timeout T`.
+    Request {
+        timeout: u32,
+        granted: RBlock,
+        declined: RBlock,
+        timeout_arm: RBlock,
+    },
+    Goto(usize),
+    Exit,
+}
+
+impl RStep {
+    fn arms(&self) -> Vec<&RBlock> {
+        match self {
+            RStep::Ask { yes, timeout_arm, .. } => vec![yes, timeout_arm],
+            RStep::WaitFor { event, timeout_arm, .. } => vec![event, timeout_arm],
+            RStep::Split(arms) => arms.iter().collect(),
+            RStep::Request { granted, declined, timeout_arm, .. } => vec![granted, declined, timeout_arm],
+            _ => Vec::new(),
+        }
+    }
+
+    fn arms_mut(&mut self) -> Vec<&mut RBlock> {
+        match self {
+            RStep::Ask { yes, timeout_arm, .. } => vec![yes, timeout_arm],
+            RStep::WaitFor { event, timeout_arm, .. } => vec![event, timeout_arm],
+            RStep::Split(arms) => arms.iter_mut().collect(),
+            RStep::Request { granted, declined, timeout_arm, .. } => vec![granted, declined, timeout_arm],
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct RJourney {
+    /// `frequency marketing at most K per D days`.
+    cap: (u32, u32),
+    reentry: Reentry,
+    exit_on: bool,
+    stages: Vec<RBlock>,
+}
+
+const RE_HOURS: [u32; 10] = [1, 2, 4, 6, 12, 20, 24, 30, 48, 72];
+/// For the J0414 journeys: loops that take about a week, either side of it.
+const LONG_HOURS: [u32; 12] = [1, 4, 12, 24, 48, 72, 96, 120, 144, 167, 168, 169];
+const REENTRY_AFTER: [u32; 9] = [1, 6, 12, 20, 24, 36, 48, 72, 7 * 24];
+
+struct RGenerator<'r> {
+    rng: &'r mut TestRng,
+    stages: usize,
+    /// Gotos may go back (loops) and consent requests are made: the J0414 journeys.
+    loops: bool,
+    /// The hours waits and timeouts take.
+    hours: &'static [u32],
+}
+
+impl RGenerator<'_> {
+    fn pick<T: Copy>(&mut self, from: &[T]) -> T {
+        from[self.rng.random_range(0..from.len())]
+    }
+
+    fn block(&mut self, stage: usize, depth: u32, max: usize) -> RBlock {
+        let len = self.rng.random_range(1..=max);
+        (0..len).map(|i| self.step(stage, depth, i + 1 == len)).collect()
+    }
+
+    fn step(&mut self, stage: usize, depth: u32, last: bool) -> RStep {
+        let compound = depth < 2;
+        loop {
+            return match self.rng.random_range(0..100) {
+                0..=21 => RStep::Deal,
+                22..=36 => RStep::Note,
+                37..=54 => RStep::Wait(self.pick(self.hours)),
+                55..=62 if compound => RStep::Ask {
+                    timeout: self.pick(self.hours),
+                    yes: self.block(stage, depth + 1, 2),
+                    timeout_arm: self.block(stage, depth + 1, 2),
+                },
+                63..=69 if compound => RStep::WaitFor {
+                    within: self.pick(self.hours),
+                    event: self.block(stage, depth + 1, 2),
+                    timeout_arm: self.block(stage, depth + 1, 2),
+                },
+                70..=77 if compound => {
+                    let arms = self.rng.random_range(2..=3);
+                    RStep::Split((0..arms).map(|_| self.block(stage, depth + 1, 2)).collect())
+                }
+                78..=85 if compound && self.loops => RStep::Request {
+                    timeout: self.pick(self.hours),
+                    granted: self.block(stage, depth + 1, 2),
+                    declined: self.block(stage, depth + 1, 2),
+                    timeout_arm: self.block(stage, depth + 1, 2),
+                },
+                86..=92 if last && self.stages > 1 && (self.loops || stage + 1 < self.stages) => {
+                    if self.loops && (stage + 1 == self.stages || self.rng.random_range(0..2) == 0) {
+                        RStep::Goto(self.rng.random_range(0..=stage))
+                    } else {
+                        RStep::Goto(self.rng.random_range(stage + 1..self.stages))
+                    }
+                }
+                93..=99 if last => RStep::Exit,
+                _ => continue,
+            };
+        }
+    }
+}
+
+fn generate_runs(rng: &mut TestRng, loops: bool) -> RJourney {
+    let stages = rng.random_range(1..=3);
+    let mut generator = RGenerator { rng, stages, loops, hours: if loops { &LONG_HOURS } else { &RE_HOURS } };
+    let cap = (generator.pick(&[1, 2, 3]), generator.pick(&[1, 2, 7]));
+    let reentry = match generator.rng.random_range(0..4) {
+        0 => Reentry::Undeclared,
+        1 => Reentry::Never,
+        _ => Reentry::After(generator.pick(&REENTRY_AFTER)),
+    };
+    let exit_on = generator.rng.random_range(0..100) < 30;
+    let mut bodies: Vec<RBlock> = (0..stages).map(|stage| generator.block(stage, 0, 4)).collect();
+    if loops && !bodies.iter().any(has_request) {
+        // Every J0414 journey asks at least once, somewhere in its first stage.
+        let at = generator.rng.random_range(0..bodies[0].len());
+        let timeout = generator.pick(generator.hours);
+        let goto_back = RStep::Goto(0);
+        let arms =
+            [vec![RStep::Exit], vec![RStep::Wait(generator.pick(generator.hours)), goto_back], vec![RStep::Deal]];
+        let [granted, declined, timeout_arm] = arms;
+        bodies[0].insert(at, RStep::Request { timeout, granted, declined, timeout_arm });
+    }
+    RJourney { cap, reentry, exit_on, stages: bodies }
+}
+
+fn has_request(block: &RBlock) -> bool {
+    block.iter().any(|s| matches!(s, RStep::Request { .. }) || s.arms().into_iter().any(has_request))
+}
+
+fn runs_source(journey: &RJourney) -> String {
+    let (k, d) = journey.cap;
+    let mut text = format!(
+        "import \"std/channels\"\nimport \"std/events\"\n\nprofile {{\n  timezone: timezone\n}}\n\npolicy {{\n  \
+         quiet_hours 21:00..08:00 recipient\n  jurisdiction \"US\"\n  frequency marketing at most {k} per {d}d\n}}\n\n\
+         event signed_up {{}}\nevent left {{}}\n\n\
+         message deal on sms as marketing {{\n  text \"Acme: 20% off this week. Reply STOP to opt out\"\n}}\n\n\
+         message note on sms as utility {{\n  text \"Your order is packed\"\n}}\n\n\
+         message q on messenger as service {{\n  text \"Still looking?\"\n  reply \"Yes\" -> yes\n}}\n\n\
+         message optin on messenger as service {{\n  text \"News by text?\"\n  reply \"Yes\" -> granted\n  \
+         reply \"No\" -> declined\n}}\n\njourney j {{\n  entry on signed_up\n"
+    );
+    if journey.exit_on {
+        text.push_str("  exit on left\n");
+    }
+    match journey.reentry {
+        Reentry::Undeclared => {}
+        Reentry::Never => text.push_str("  reentry never\n"),
+        Reentry::After(h) if h % 24 == 0 => writeln!(text, "  reentry after {}d", h / 24).unwrap(),
+        Reentry::After(h) => writeln!(text, "  reentry after {h}h").unwrap(),
+    }
+    text.push_str("  audience consent(sms, marketing)\n");
+    for (i, stage) in journey.stages.iter().enumerate() {
+        writeln!(text, "\n  stage s{i} {{").unwrap();
+        write_rblock(stage, 2, &mut text);
+        text.push_str("  }\n");
+    }
+    text.push_str("}\n");
+    text
+}
+
+fn write_rblock(block: &RBlock, indent: usize, text: &mut String) {
+    for step in block {
+        write_rstep(step, indent, text);
+    }
+}
+
+fn write_rarm(label: &str, block: &RBlock, indent: usize, text: &mut String) {
+    let pad = "  ".repeat(indent);
+    writeln!(text, "{pad}{label} => {{").unwrap();
+    write_rblock(block, indent + 1, text);
+    writeln!(text, "{pad}}}").unwrap();
+}
+
+fn write_rstep(step: &RStep, indent: usize, text: &mut String) {
+    let pad = "  ".repeat(indent);
+    match step {
+        RStep::Deal => writeln!(text, "{pad}send deal").unwrap(),
+        RStep::Note => writeln!(text, "{pad}send note").unwrap(),
+        RStep::Wait(h) => writeln!(text, "{pad}wait {h}h").unwrap(),
+        RStep::Ask { timeout, yes, timeout_arm } => {
+            writeln!(text, "{pad}ask q timeout {timeout}h {{").unwrap();
+            write_rarm("yes", yes, indent + 1, text);
+            write_rarm("timeout", timeout_arm, indent + 1, text);
+            writeln!(text, "{pad}}}").unwrap();
+        }
+        RStep::WaitFor { within, event, timeout_arm } => {
+            writeln!(text, "{pad}wait for messenger_message within {within}h {{").unwrap();
+            write_rarm("messenger_message", event, indent + 1, text);
+            write_rarm("timeout", timeout_arm, indent + 1, text);
+            writeln!(text, "{pad}}}").unwrap();
+        }
+        RStep::Split(arms) => {
+            let share = 100 / arms.len();
+            writeln!(text, "{pad}split {{").unwrap();
+            for (i, arm) in arms.iter().enumerate() {
+                let this = if i == 0 { 100 - share * (arms.len() - 1) } else { share };
+                write_rarm(&format!("{this}%"), arm, indent + 1, text);
+            }
+            writeln!(text, "{pad}}}").unwrap();
+        }
+        RStep::Request { timeout, granted, declined, timeout_arm } => {
+            writeln!(text, "{pad}request consent messenger marketing via optin timeout {timeout}h {{").unwrap();
+            write_rarm("granted", granted, indent + 1, text);
+            write_rarm("declined", declined, indent + 1, text);
+            write_rarm("timeout", timeout_arm, indent + 1, text);
+            writeln!(text, "{pad}}}").unwrap();
+        }
+        RStep::Goto(stage) => writeln!(text, "{pad}goto s{stage}").unwrap(),
+        RStep::Exit => writeln!(text, "{pad}exit").unwrap(),
+    }
+}
+
+// The brute force's graph: each node is a send, a request or a point where time passes or the
+// path branches; each edge takes a fixed number of hours.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RKind {
+    Deal,
+    Request,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum RTarget {
+    Node(usize),
+    Stage(usize),
+    Exit,
+}
+
+struct RGraph {
+    kinds: Vec<RKind>,
+    /// Per node: (target, least hours). A reply or an event takes 0, a timeout or a wait exactly its time.
+    edges: Vec<Vec<(RTarget, u32)>>,
+    stage_starts: Vec<RTarget>,
+}
+
+impl RGraph {
+    fn new(journey: &RJourney) -> RGraph {
+        let mut graph = RGraph { kinds: Vec::new(), edges: Vec::new(), stage_starts: Vec::new() };
+        let count = journey.stages.len();
+        let starts = (0..count)
+            .map(|i| {
+                let cont = if i + 1 < count { RTarget::Stage(i + 1) } else { RTarget::Exit };
+                graph.block(&journey.stages[i], cont)
+            })
+            .collect();
+        graph.stage_starts = starts;
+        graph
+    }
+
+    fn push(&mut self, kind: RKind, edges: Vec<(RTarget, u32)>) -> RTarget {
+        self.kinds.push(kind);
+        self.edges.push(edges);
+        RTarget::Node(self.kinds.len() - 1)
+    }
+
+    fn block(&mut self, block: &RBlock, cont: RTarget) -> RTarget {
+        block.iter().rev().fold(cont, |next, step| self.step(step, next))
+    }
+
+    fn step(&mut self, step: &RStep, cont: RTarget) -> RTarget {
+        match step {
+            RStep::Deal => self.push(RKind::Deal, vec![(cont, 0)]),
+            RStep::Note => self.push(RKind::Other, vec![(cont, 0)]),
+            RStep::Wait(h) => self.push(RKind::Other, vec![(cont, *h)]),
+            RStep::Ask { timeout: t, yes: arm, timeout_arm }
+            | RStep::WaitFor { within: t, event: arm, timeout_arm } => {
+                let answer = self.block(arm, cont);
+                let late = self.block(timeout_arm, cont);
+                self.push(RKind::Other, vec![(answer, 0), (late, *t)])
+            }
+            RStep::Split(arms) => {
+                let edges = arms.iter().map(|arm| (self.block(arm, cont), 0)).collect();
+                self.push(RKind::Other, edges)
+            }
+            RStep::Request { timeout, granted, declined, timeout_arm } => {
+                let granted = self.block(granted, cont);
+                let declined = self.block(declined, cont);
+                let late = self.block(timeout_arm, cont);
+                self.push(RKind::Request, vec![(granted, 0), (declined, 0), (late, *timeout)])
+            }
+            RStep::Goto(stage) => RTarget::Stage(*stage),
+            RStep::Exit => RTarget::Exit,
+        }
+    }
+
+    fn resolve(&self, mut target: RTarget) -> Option<usize> {
+        for _ in 0..=self.stage_starts.len() {
+            match target {
+                RTarget::Node(i) => return Some(i),
+                RTarget::Exit => return None,
+                RTarget::Stage(s) => target = self.stage_starts[s],
+            }
+        }
+        None
+    }
+
+    /// Every complete run without loops: the hours of its marketing sends from the run's start,
+    /// and the hours at which it ends.
+    fn runs(&self) -> Vec<(Vec<u32>, u32)> {
+        fn walk(graph: &RGraph, at: RTarget, time: u32, sends: &mut Vec<u32>, out: &mut Vec<(Vec<u32>, u32)>) {
+            let Some(node) = graph.resolve(at) else {
+                out.push((sends.clone(), time));
+                return;
+            };
+            let deal = graph.kinds[node] == RKind::Deal;
+            if deal {
+                sends.push(time);
+            }
+            for (to, hours) in &graph.edges[node] {
+                walk(graph, *to, time + hours, sends, out);
+            }
+            if deal {
+                sends.pop();
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, RTarget::Stage(0), 0, &mut Vec::new(), &mut out);
+        out
+    }
+}
+
+/// What the brute force makes of a journey across runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct AcrossRuns {
+    /// The most marketing sends in any half-open window of the cap's period, over every sequence
+    /// of runs; `None`: no bound (runs that send and end at once can repeat at once).
+    worst: Option<u32>,
+    /// The most in one run alone (what J0409 proves within the cap).
+    within_one_run: u32,
+}
+
+/// What the runs of a journey can be, each as (marketing send hours, end hour): every path, and
+/// with `exit on` every prefix of one ended at its last send (or at once).
+fn run_options(journey: &RJourney, ignore_exit_on: bool) -> Vec<(Vec<u32>, u32)> {
+    let mut options: Vec<(Vec<u32>, u32)> = RGraph::new(journey).runs();
+    if journey.exit_on && !ignore_exit_on {
+        let mut cut = Vec::new();
+        for (sends, _) in &options {
+            for k in 0..=sends.len() {
+                let end = if k == 0 { 0 } else { sends[k - 1] };
+                cut.push((sends[..k].to_vec(), end));
+            }
+        }
+        options.extend(cut);
+    }
+    options.sort();
+    options.dedup();
+    options
+}
+
+fn across_runs(journey: &RJourney) -> AcrossRuns {
+    let period = journey.cap.1 * DAY;
+    let options = run_options(journey, false);
+    let reentry = journey.reentry;
+    // The hours from a run's start to the earliest start of the next, `None`: no next run.
+    let gap = |end: u32| match reentry {
+        Reentry::Never => None,
+        Reentry::Undeclared => Some(end),
+        Reentry::After(n) => Some(end.max(n)),
+    };
+    let in_window = |sends: &[u32], from: u32, start: u32, until: u32| {
+        sends.iter().filter(|&&x| start + x >= from && start + x < until).count() as u32
+    };
+    let within_one_run = options
+        .iter()
+        .flat_map(|(sends, _)| sends.iter().map(|&w| in_window(sends, w, 0, w + period)))
+        .max()
+        .unwrap_or(0);
+    // Runs that send and end at once repeat without bound.
+    if options.iter().any(|(sends, end)| !sends.is_empty() && gap(*end) == Some(0)) {
+        return AcrossRuns { worst: None, within_one_run };
+    }
+    // The most sends before `until` of the runs starting at `start` and after, each as early as
+    // re-entry allows.
+    fn after(
+        start: u32,
+        until: u32,
+        options: &[(Vec<u32>, u32)],
+        gap: &dyn Fn(u32) -> Option<u32>,
+        memo: &mut BTreeMap<u32, u32>,
+    ) -> u32 {
+        if start >= until {
+            return 0;
+        }
+        if let Some(&known) = memo.get(&start) {
+            return known;
+        }
+        let mut best = 0;
+        for (sends, end) in options {
+            let here = sends.iter().filter(|&&x| start + x < until).count() as u32;
+            let later = match gap(*end) {
+                Some(g) if g > 0 => after(start + g, until, options, gap, memo),
+                _ => 0,
+            };
+            best = best.max(here + later);
+        }
+        memo.insert(start, best);
+        best
+    }
+    // The window starts at a send of the first run in it, which starts at 0.
+    let mut worst = 0;
+    for (sends, end) in &options {
+        for &from in sends {
+            let until = from + period;
+            let later = match gap(*end) {
+                Some(g) if g > 0 => after(g, until, &options, &gap, &mut BTreeMap::new()),
+                _ => 0,
+            };
+            worst = worst.max(in_window(sends, from, 0, until) + later);
+        }
+    }
+    AcrossRuns { worst: Some(worst), within_one_run }
+}
+
+/// The codes the checker reports on a journey of this model (front-end errors fail the test).
+fn runs_codes(text: &str) -> BTreeSet<String> {
+    let report = check_text(text);
+    let mut codes = BTreeSet::new();
+    for d in &report.diagnostics {
+        let code = d.code.to_string();
+        assert!(
+            !(code.starts_with("J01") || code.starts_with("J02") || code.starts_with("J03")),
+            "the generator made an invalid journey:\n{text}\n{code} {}",
+            d.message
+        );
+        codes.insert(code);
+    }
+    if !report.flow.inconclusive.is_empty() {
+        codes.insert("inconclusive".to_owned());
+    }
+    codes
+}
+
+/// The least hours between two consent requests on one run (replies at once, timeouts and waits
+/// exactly), over requests a run can reach; `None`: no run asks twice.
+fn least_between_requests(journey: &RJourney) -> Option<u32> {
+    let graph = RGraph::new(journey);
+    let count = graph.kinds.len();
+    let mut reachable = vec![false; count];
+    let mut stack: Vec<usize> = graph.resolve(RTarget::Stage(0)).into_iter().collect();
+    while let Some(node) = stack.pop() {
+        if std::mem::replace(&mut reachable[node], true) {
+            continue;
+        }
+        stack.extend(graph.edges[node].iter().filter_map(|(to, _)| graph.resolve(*to)));
+    }
+    let mut least: Option<u32> = None;
+    for from in (0..count).filter(|&n| reachable[n] && graph.kinds[n] == RKind::Request) {
+        // Dijkstra from the request's edges to the first request reached.
+        let mut best = vec![u32::MAX; count];
+        let mut queue = BTreeSet::new();
+        for (to, hours) in &graph.edges[from] {
+            if let Some(next) = graph.resolve(*to) {
+                if *hours < best[next] {
+                    best[next] = *hours;
+                    queue.insert((*hours, next));
+                }
+            }
+        }
+        while let Some((time, node)) = queue.pop_first() {
+            if time > best[node] {
+                continue;
+            }
+            if graph.kinds[node] == RKind::Request {
+                least = Some(least.map_or(time, |l| l.min(time)));
+                continue;
+            }
+            for (to, hours) in &graph.edges[node] {
+                if let Some(next) = graph.resolve(*to) {
+                    if time + hours < best[next] {
+                        best[next] = time + hours;
+                        queue.insert((time + hours, next));
+                    }
+                }
+            }
+        }
+    }
+    least
+}
+
+/// Every journey one step simpler than `journey`, still well formed (`loops`: back gotos kept).
+fn simpler_runs(journey: &RJourney) -> Vec<RJourney> {
+    fn paths(block: &RBlock, prefix: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+        for (i, step) in block.iter().enumerate() {
+            prefix.push(i);
+            out.push(prefix.clone());
+            for (a, arm) in step.arms().into_iter().enumerate() {
+                prefix.push(a);
+                paths(arm, prefix, out);
+                prefix.pop();
+            }
+            prefix.pop();
+        }
+    }
+    fn block_at<'j>(journey: &'j mut RJourney, path: &[usize]) -> &'j mut RBlock {
+        let mut block = &mut journey.stages[path[0]];
+        for pair in path[1..].chunks(2) {
+            block = block[pair[0]].arms_mut().into_iter().nth(pair[1]).unwrap();
+        }
+        block
+    }
+    fn retarget(block: &mut RBlock, removed: usize) {
+        for step in block.iter_mut() {
+            match step {
+                RStep::Goto(s) if *s == removed => *step = RStep::Exit,
+                RStep::Goto(s) if *s > removed => *s -= 1,
+                _ => {}
+            }
+            for arm in step.arms_mut() {
+                retarget(arm, removed);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if journey.stages.len() > 1 {
+        for removed in 0..journey.stages.len() {
+            let mut j = journey.clone();
+            j.stages.remove(removed);
+            for stage in &mut j.stages {
+                retarget(stage, removed);
+            }
+            out.push(j);
+        }
+    }
+    if journey.exit_on {
+        out.push(RJourney { exit_on: false, ..journey.clone() });
+    }
+    let (k, d) = journey.cap;
+    if k > 1 {
+        out.push(RJourney { cap: (k - 1, d), ..journey.clone() });
+    }
+    for smaller in [1, 2].into_iter().filter(|s| *s < d) {
+        out.push(RJourney { cap: (k, smaller), ..journey.clone() });
+    }
+    if let Reentry::After(h) = journey.reentry {
+        out.push(RJourney { reentry: Reentry::Undeclared, ..journey.clone() });
+        if h > 1 {
+            out.push(RJourney { reentry: Reentry::After(h / 2), ..journey.clone() });
+        }
+    }
+    let mut all = Vec::new();
+    for (s, stage) in journey.stages.iter().enumerate() {
+        paths(stage, &mut vec![s], &mut all);
+    }
+    for path in &all {
+        let (parent, index) = (&path[..path.len() - 1], *path.last().unwrap());
+        let step = block_at(&mut journey.clone(), parent)[index].clone();
+        let mut removed = journey.clone();
+        let block = block_at(&mut removed, parent);
+        if block.len() > 1 {
+            block.remove(index);
+            out.push(removed);
+        }
+        for arm in step.arms() {
+            let mut spliced = journey.clone();
+            block_at(&mut spliced, parent).splice(index..=index, arm.iter().cloned());
+            out.push(spliced);
+        }
+        if let RStep::Split(arms) = &step {
+            for drop in (0..arms.len()).filter(|_| arms.len() > 2) {
+                let mut fewer = journey.clone();
+                if let RStep::Split(arms) = &mut block_at(&mut fewer, parent)[index] {
+                    arms.remove(drop);
+                }
+                out.push(fewer);
+            }
+        }
+        if !matches!(step, RStep::Wait(_) | RStep::Deal) {
+            let mut waiting = journey.clone();
+            block_at(&mut waiting, parent)[index] = RStep::Wait(1);
+            out.push(waiting);
+        }
+        let mut shorter = journey.clone();
+        if let RStep::Wait(h)
+        | RStep::Ask { timeout: h, .. }
+        | RStep::WaitFor { within: h, .. }
+        | RStep::Request { timeout: h, .. } = &mut block_at(&mut shorter, parent)[index]
+        {
+            if *h > 1 {
+                *h /= 2;
+                out.push(shorter);
+            }
+        }
+    }
+    out.retain(|j| j.stages.iter().all(|s| !s.is_empty() && rblock_ends_well(s)));
+    out
+}
+
+/// Non-empty blocks, and a goto or exit only at the end of one.
+fn rblock_ends_well(block: &RBlock) -> bool {
+    !block.is_empty()
+        && block.iter().take(block.len() - 1).all(|s| !matches!(s, RStep::Goto(_) | RStep::Exit))
+        && block.iter().all(|s| s.arms().into_iter().all(rblock_ends_well))
+}
+
+/// The smallest journey found, by repeated one-step simplification, on which `keeps` still holds.
+fn shrink_runs(journey: &RJourney, keeps: &dyn Fn(&RJourney) -> bool) -> RJourney {
+    let mut best = journey.clone();
+    'improve: loop {
+        for candidate in simpler_runs(&best) {
+            if keeps(&candidate) {
+                best = candidate;
+                continue 'improve;
+            }
+        }
+        return best;
+    }
+}
+
+fn describe_runs(journey: &RJourney) -> String {
+    let text = runs_source(journey);
+    // The policy's cap and the journey: the rest is the same in every case.
+    let shown = format!(
+        "  frequency marketing at most {} per {}d\n...\n{}",
+        journey.cap.0,
+        journey.cap.1,
+        &text[text.find("journey j").unwrap_or(0)..]
+    );
+    let brute = across_runs(journey);
+    format!(
+        "{shown}brute force: at most {} marketing sends in {}d across runs ({} within one run), the cap is {}\n\
+         checker:     {:?}",
+        brute.worst.map_or("unbounded".to_owned(), |w| w.to_string()),
+        journey.cap.1,
+        brute.within_one_run,
+        journey.cap.0,
+        runs_codes(&text)
+    )
+}
+
+/// The brute force finds more than the cap within its period across runs.
+fn exceeds_across_runs(journey: &RJourney) -> bool {
+    across_runs(journey).worst.is_none_or(|w| w > journey.cap.0)
+}
+
+/// Run `cases` random journeys through the J0415 property; returns (missed, report).
+fn reentry_property(total: u64) -> (usize, String) {
+    let started = std::time::Instant::now();
+    let (mut with_j0409, mut excess, mut warned, mut imprecise, mut unbounded) = (0, 0, 0, 0, 0);
+    let mut missed: Vec<RJourney> = Vec::new();
+    let mut smallest_imprecise: Option<RJourney> = None;
+    for case in 0..total {
+        let journey = generate_runs(&mut rng_for(case ^ 0x5EED_0415), false);
+        let codes = runs_codes(&runs_source(&journey));
+        if codes.contains("J0409") {
+            with_j0409 += 1; // Within a run: the first test's business.
+            continue;
+        }
+        let brute = across_runs(&journey);
+        let over = exceeds_across_runs(&journey);
+        let j0415 = codes.contains("J0415");
+        excess += usize::from(over);
+        unbounded += usize::from(brute.worst.is_none());
+        warned += usize::from(j0415);
+        if over && !j0415 {
+            missed.push(journey);
+        } else if !over && j0415 {
+            imprecise += 1;
+            let size = |j: &RJourney| runs_source(j).len();
+            if smallest_imprecise.as_ref().is_none_or(|s| size(&journey) < size(s)) {
+                smallest_imprecise = Some(journey);
+            }
+        }
+    }
+    let compared = total as usize - with_j0409;
+    let mut report = format!(
+        "J0415: {total} journeys in {:.1?}, {with_j0409} left out for J0409; of {compared}: {excess} exceed the cap \
+         across runs ({unbounded} without bound), J0415 on {warned}; missed {}, J0415 without an excess {imprecise}\n",
+        started.elapsed(),
+        missed.len(),
+    );
+    let keeps_missed = |j: &RJourney| {
+        let codes = runs_codes(&runs_source(j));
+        !codes.contains("J0409") && !codes.contains("J0415") && exceeds_across_runs(j)
+    };
+    // Grouped by the kind of re-entry and whether an event can end a run; one shrunk per group.
+    let mut groups: BTreeMap<(String, bool), (usize, &RJourney)> = BTreeMap::new();
+    for journey in &missed {
+        let kind = format!("{:?}", journey.reentry).split('(').next().unwrap_or("").to_owned();
+        groups.entry((kind, journey.exit_on)).or_insert((0, journey)).0 += 1;
+    }
+    for ((kind, exit_on), (count, journey)) in groups {
+        let small = shrink_runs(journey, &keeps_missed);
+        writeln!(
+            report,
+            "\n=== missed ({count}, reentry {kind}, exit on: {exit_on}): an excess across runs without J0415; \
+             smallest:\n{}",
+            describe_runs(&small)
+        )
+        .unwrap();
+    }
+    if let Some(journey) = smallest_imprecise {
+        let keeps = |j: &RJourney| {
+            let codes = runs_codes(&runs_source(j));
+            !codes.contains("J0409") && codes.contains("J0415") && !exceeds_across_runs(j)
+        };
+        let small = shrink_runs(&journey, &keeps);
+        writeln!(
+            report,
+            "\n=== J0415 without an excess (imprecision, not a failure); smallest:\n{}",
+            describe_runs(&small)
+        )
+        .unwrap();
+    }
+    (missed.len(), report)
+}
+
+#[test]
+fn reentry_that_lets_runs_exceed_a_cap_is_warned_about() {
+    let (missed, report) = reentry_property(cases());
+    eprintln!("{report}");
+    assert_eq!(missed, 0, "J0415 missed excesses the brute force found across runs:\n{report}");
+}
+
+/// Run `total` random journeys with consent requests through the J0414 property; returns the
+/// number of disagreements and a report.
+fn request_property(total: u64) -> (usize, String) {
+    let started = std::time::Instant::now();
+    let (mut twice, mut too_soon, mut boundary, mut fired, mut inconclusive) = (0, 0, 0, 0, 0);
+    let mut wrong: BTreeMap<bool, (usize, RJourney)> = BTreeMap::new();
+    for case in 0..total {
+        let journey = generate_runs(&mut rng_for(case ^ 0x5EED_0414), true);
+        let codes = runs_codes(&runs_source(&journey));
+        let least = least_between_requests(&journey);
+        twice += usize::from(least.is_some());
+        boundary += usize::from(least.is_some_and(|h| h.abs_diff(7 * DAY) <= 1));
+        let soon = least.is_some_and(|h| h < 7 * DAY);
+        too_soon += usize::from(soon);
+        let j0414 = codes.contains("J0414");
+        fired += usize::from(j0414);
+        if codes.contains("inconclusive") {
+            inconclusive += 1; // Not proved either way: the journey fails closed.
+            continue;
+        }
+        if soon != j0414 {
+            wrong.entry(soon).or_insert((0, journey)).0 += 1;
+        }
+    }
+    let mut report = format!(
+        "J0414: {total} journeys in {:.1?}; {twice} can ask twice on a run, {too_soon} within 7 days, {boundary} within an hour of 7 days; \
+         J0414 on {fired}, \
+         {inconclusive} inconclusive; missed {}, false alarms {}\n",
+        started.elapsed(),
+        wrong.get(&true).map_or(0, |w| w.0),
+        wrong.get(&false).map_or(0, |w| w.0),
+    );
+    let mut disagreements = 0;
+    for (soon, (count, journey)) in &wrong {
+        disagreements += count;
+        let keeps = |j: &RJourney| {
+            let codes = runs_codes(&runs_source(j));
+            !codes.contains("inconclusive")
+                && least_between_requests(j).is_some_and(|h| h < 7 * DAY) == *soon
+                && codes.contains("J0414") != *soon
+        };
+        let small = shrink_runs(journey, &keeps);
+        let text = runs_source(&small);
+        writeln!(
+            report,
+            "\n=== {} ({count}); smallest:\n{}brute force: least time between two requests on a run {:?}h\n\
+             checker:     {:?}",
+            if *soon { "missed J0414" } else { "J0414 without a request within 7 days" },
+            &text[text.find("journey j").unwrap_or(0)..],
+            least_between_requests(&small),
+            runs_codes(&text)
+        )
+        .unwrap();
+    }
+    (disagreements, report)
+}
+
+#[test]
+fn a_messenger_opt_in_request_repeated_within_a_week_on_one_run_is_an_error() {
+    let (disagreements, report) = request_property(cases());
+    eprintln!("{report}");
+    assert_eq!(disagreements, 0, "J0414 disagrees with the brute force:\n{report}");
+}
+
+// Regressions across runs: the smallest journeys on which J0415 missed an excess the brute force
+// found, each asserting the warning docs/codes J0415 promises ("when re-entry alone allows more
+// than the cap"). The checker counts the runs STARTED within a period; a period can also hold the
+// end of a run that started before it.
+
+fn assert_j0415(journey: &RJourney, worst: u32) {
+    let brute = across_runs(journey);
+    assert_eq!(brute.worst, Some(worst), "{}", describe_runs(journey));
+    assert!(brute.within_one_run <= journey.cap.0, "{}", describe_runs(journey));
+    let codes = runs_codes(&runs_source(journey));
+    assert!(!codes.contains("J0409"), "{}", describe_runs(journey));
+    assert!(
+        codes.contains("J0415"),
+        "re-entry lets runs exceed the cap, J0415 must say so:\n{}",
+        describe_runs(journey)
+    );
+}
+
+#[test]
+fn a_run_that_ends_with_a_send_and_the_next_that_starts_with_one_share_a_period() {
+    // One marketing send a day, proved within a run. Without `reentry` the next run starts when
+    // this one ends, at 24h, and sends at once: two sends at 24h.
+    let journey = RJourney {
+        cap: (1, 1),
+        reentry: Reentry::Undeclared,
+        exit_on: false,
+        stages: vec![vec![RStep::Deal, RStep::Wait(24), RStep::Deal]],
+    };
+    assert_j0415(&journey, 2);
+}
+
+#[test]
+fn a_late_run_and_an_early_next_run_share_a_period_under_reentry_after_the_period() {
+    // `reentry after 1d` and a cap of 1 per 1d: runs start 24h apart, but the first may send at
+    // 12h (no message came) and the second at 24h (a message came at once): 12h apart.
+    let journey = RJourney {
+        cap: (1, 1),
+        reentry: Reentry::After(24),
+        exit_on: false,
+        stages: vec![vec![RStep::WaitFor { within: 12, event: vec![RStep::Deal], timeout_arm: vec![RStep::Deal] }]],
+    };
+    assert_j0415(&journey, 2);
+}
+
+#[test]
+fn a_late_reply_and_a_prompt_one_on_the_next_run_share_a_period() {
+    // Beyond the brute force, which takes every run at its least time: a reply may also come late
+    // (docs/bundle.md §3.5, `ask`). Runs start 24h apart; the first is answered after 23h, the
+    // second at once: two marketing sends 1h apart, with a cap of 1 per 1d.
+    let journey = RJourney {
+        cap: (1, 1),
+        reentry: Reentry::After(24),
+        exit_on: false,
+        stages: vec![vec![RStep::Ask { timeout: 48, yes: vec![RStep::Deal], timeout_arm: vec![RStep::Exit] }]],
+    };
+    let codes = runs_codes(&runs_source(&journey));
+    assert!(!codes.contains("J0409"), "{}", describe_runs(&journey));
+    assert!(
+        codes.contains("J0415"),
+        "re-entry lets runs exceed the cap, J0415 must say so:\n{}",
+        describe_runs(&journey)
+    );
+}
