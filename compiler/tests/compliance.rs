@@ -409,7 +409,7 @@ message tip on messenger as service {
 /// `k` sequential if/else diamonds, each rejoining before the next: 2^k paths.
 fn diamond_ladder(k: usize) -> String {
     let mut text = WORK_HEADER.to_owned();
-    text.push_str("\njourney ladder {\n  entry on messenger_message\n");
+    text.push_str("\njourney ladder {\n  entry on messenger_message\n  reentry never\n");
     for i in 0..k {
         text.push_str(&format!(
             "\n  stage s{i} {{\n    if consent(sms, marketing) {{ send promo }} else {{ track \"no_sms_{i}\" }}\n    wait 7d\n  }}\n"
@@ -459,7 +459,7 @@ journey weekly {
 /// `n` stages in a chain, a branch every 10 and a wait every 5, like journey-gen's baseline.
 fn chain(n: usize) -> String {
     let mut text = WORK_HEADER.to_owned();
-    text.push_str("\njourney chain {\n  entry on messenger_message\n  audience consent(email, marketing)\n");
+    text.push_str("\njourney chain {\n  entry on messenger_message\n  reentry never\n  audience consent(email, marketing)\n");
     for i in 0..n {
         let body = if i + 1 == n {
             "    exit\n".to_owned()

@@ -1302,6 +1302,8 @@ fn consent_request_limits(
         let per_run = runs::most_per_run(graph, frequency.counted_nodes());
         across_runs_warning(
             graph,
+            frequency.counted_nodes(),
+            0,
             per_run,
             limit.max,
             (limit.per_secs, &format_duration(limit.per_secs)),
@@ -1325,8 +1327,12 @@ fn caps_across_runs(cx: &Context<'_>, graph: &Graph, sent: &[Option<&crate::mode
             continue;
         }
         let per_run = runs::most_per_run(graph, counted.counted_nodes());
+        // A held send goes out later than the run reaches it.
+        let hold = cx.quiet_hours.as_ref().filter(|_| rules::QUIET_HOURS_APPLY_TO.contains(&rule.category.as_str()));
         across_runs_warning(
             graph,
+            counted.counted_nodes(),
+            hold.map_or(0, QuietHours::hold_secs),
             per_run,
             rule.max,
             (rule.per_secs, &rule.per_written),
@@ -1340,6 +1346,8 @@ fn caps_across_runs(cx: &Context<'_>, graph: &Graph, sent: &[Option<&crate::mode
 #[allow(clippy::too_many_arguments)]
 fn across_runs_warning(
     graph: &Graph,
+    counted: &[bool],
+    hold: u64,
     per_run: Option<u64>,
     max: u64,
     (period, period_written): (u64, &str),
@@ -1351,7 +1359,8 @@ fn across_runs_warning(
     if graph.reentry == Some(None) {
         return; // One run per contact, ever: within a run is everything.
     }
-    let runs = runs::runs_within(graph.reentry, runs::least_run_time(graph), period);
+    let reach = runs::longest_to_counted(graph, counted).map(|r| r.saturating_add(hold));
+    let runs = runs::runs_within(graph.reentry, runs::least_run_time(graph), reach, period);
     let total = match (per_run, runs) {
         (Some(per_run), Some(runs)) => per_run.checked_mul(runs),
         _ => None,
@@ -1366,7 +1375,7 @@ fn across_runs_warning(
     };
     let message = match (total, runs) {
         (Some(total), Some(runs)) => format!(
-            "{reentry} runs started within {period_written} can make up to {total} {what} ({runs} runs of up to {} each); the cap is {max} per {period_written}",
+            "{reentry} up to {runs} runs can send within one {period_written}, up to {total} {what} ({} per run at most); the cap is {max} per {period_written}",
             per_run.unwrap_or(0),
         ),
         _ => format!(

@@ -109,11 +109,88 @@ impl Analysis for LeastTime {
     }
 }
 
-/// How many runs of a journey can start within `period` seconds: `None` when there is no
-/// bound. `reentry` is the graph's: not declared, a new run may start as soon as the last one
-/// ended (so runs are at least `least_run` apart; `None`: no run ever ends); `reentry never`, one run ever; `reentry after
-/// D`, runs start at least D apart, and not before the last one ended.
-pub fn runs_within(reentry: Option<Option<u64>>, least_run: Option<u64>, period: u64) -> Option<u64> {
+/// The longest time from a run's start to a counted node (each edge at the most it can take: a
+/// reply or an event as late as its timeout), `None` when it has no bound (a loop, a step
+/// without a timeout).
+pub fn longest_to_counted(graph: &Graph, counted: &[bool]) -> Option<u64> {
+    let solution = solve::solve(graph, &LongestTime, &[0]);
+    if solution.exhausted {
+        return None;
+    }
+    let mut longest = 0u64;
+    for (index, is_counted) in counted.iter().enumerate() {
+        if !is_counted {
+            continue;
+        }
+        let Some(&[before]) = solution.input(index) else { continue };
+        if before == u64::MAX {
+            return None;
+        }
+        longest = longest.max(before);
+    }
+    Some(longest)
+}
+
+struct LongestTime;
+
+impl LongestTime {
+    /// The most time an edge can take (`u64::MAX`: no bound).
+    fn most(node: &Node, label: &str) -> u64 {
+        use super::graph::NodeKind;
+        let limit = |t: Option<u64>| t.unwrap_or(u64::MAX);
+        match &node.kind {
+            NodeKind::Wait { secs } => *secs,
+            NodeKind::Ask { timeout_secs, .. }
+            | NodeKind::ConsentRequest { timeout_secs, .. }
+            | NodeKind::Handoff { timeout_secs, .. } => limit(*timeout_secs),
+            NodeKind::WaitFor { within_secs, .. } => limit(*within_secs),
+            _ => {
+                let _ = label;
+                0
+            }
+        }
+    }
+}
+
+impl Analysis for LongestTime {
+    type Elem = u64;
+
+    fn join(&self, into: &mut [u64], other: &[u64]) {
+        for (a, b) in into.iter_mut().zip(other) {
+            *a = (*a).max(*b);
+        }
+    }
+
+    fn widen(&self, previous: &[u64], joined: &mut [u64]) {
+        for (before, now) in previous.iter().zip(joined.iter_mut()) {
+            if *now > *before {
+                *now = u64::MAX;
+            }
+        }
+    }
+
+    fn transfer(&self, _index: NodeIndex, node: &Node, out: &mut [u64]) {
+        for (time, edge) in out.iter_mut().zip(&node.edges) {
+            *time = time.saturating_add(Self::most(node, &edge.label));
+        }
+    }
+}
+
+/// How many runs of a journey can have counted sends within one period of `period` seconds:
+/// `None` when there is no bound. Runs of one contact follow each other (one at a time), so the
+/// runs that meet a period are those that start inside it, at most `ceil(period / gap)`, and at
+/// most one that started before it and is still sending; a run's counted sends all come within
+/// `reach` of its start (`longest_to_counted`, holds included), so a run that started more than
+/// `reach` before the period has none in it, which can make the bound `ceil((period + reach) /
+/// gap)` smaller. `gap` is the least time between two starts: not declared, the least run (a new
+/// run may start as soon as the last one ended, `None`: no run ever ends); `reentry never`, one
+/// run ever; `reentry after D`, D, and not before the last run ended.
+pub fn runs_within(
+    reentry: Option<Option<u64>>,
+    least_run: Option<u64>,
+    reach: Option<u64>,
+    period: u64,
+) -> Option<u64> {
     let Some(least_run) = least_run else {
         return Some(1); // No run ever ends, so no second one starts.
     };
@@ -125,7 +202,12 @@ pub fn runs_within(reentry: Option<Option<u64>>, least_run: Option<u64>, period:
     if gap == 0 {
         return None;
     }
-    Some(period.div_ceil(gap).max(1))
+    let starting_inside = period.div_ceil(gap).max(1);
+    let overlapping = starting_inside.saturating_add(1);
+    Some(match reach {
+        Some(reach) => overlapping.min(period.saturating_add(reach).div_ceil(gap).max(1)),
+        None => overlapping,
+    })
 }
 
 #[cfg(test)]
@@ -133,17 +215,24 @@ mod tests {
     use super::runs_within;
 
     #[test]
-    fn runs_within_a_period_follow_the_reentry_rule_and_the_shortest_run() {
+    fn runs_within_a_period_follow_the_reentry_rule_the_shortest_run_and_the_reach() {
         let day = 86_400;
-        assert_eq!(runs_within(Some(None), Some(0), 7 * day), Some(1));
-        assert_eq!(runs_within(Some(Some(day)), Some(0), 7 * day), Some(7));
-        // A run lasts at least 3 days: reentry after 1 day cannot start runs closer than that.
-        assert_eq!(runs_within(Some(Some(day)), Some(3 * day), 7 * day), Some(3));
-        assert_eq!(runs_within(Some(Some(30 * day)), Some(0), 7 * day), Some(1));
+        assert_eq!(runs_within(Some(None), Some(0), Some(0), 7 * day), Some(1));
+        // Sends at a run's start only: the runs starting inside the period.
+        assert_eq!(runs_within(Some(Some(day)), Some(0), Some(0), 7 * day), Some(7));
+        // A run lasts at least 3 days: reentry after 1 day cannot start runs closer than that;
+        // with sends up to 3 days in, one run from before the period still sends in it.
+        assert_eq!(runs_within(Some(Some(day)), Some(3 * day), Some(3 * day), 7 * day), Some(4));
+        // Runs 30 days apart whose sends come within 12h of the start: one run per period.
+        assert_eq!(runs_within(Some(Some(30 * day)), Some(0), Some(day / 2), 7 * day), Some(1));
+        // The same with a send as late as 29 days in: the end of one run and the start of the
+        // next can share a period.
+        assert_eq!(runs_within(Some(Some(30 * day)), Some(0), Some(29 * day), 7 * day), Some(2));
         // Not declared: as soon as a run ends; a run that can end at once gives no bound.
-        assert_eq!(runs_within(None, Some(0), 7 * day), None);
-        assert_eq!(runs_within(None, Some(2 * day), 7 * day), Some(4));
+        assert_eq!(runs_within(None, Some(0), Some(0), 7 * day), None);
+        // Unknown reach: the runs starting inside, and one more.
+        assert_eq!(runs_within(None, Some(2 * day), None, 7 * day), Some(5));
         // A run that never ends (a loop with no way out) leaves no room for a second one.
-        assert_eq!(runs_within(None, None, 7 * day), Some(1));
+        assert_eq!(runs_within(None, None, None, 7 * day), Some(1));
     }
 }
