@@ -459,7 +459,9 @@ journey weekly {
 /// `n` stages in a chain, a branch every 10 and a wait every 5, like journey-gen's baseline.
 fn chain(n: usize) -> String {
     let mut text = WORK_HEADER.to_owned();
-    text.push_str("\njourney chain {\n  entry on messenger_message\n  reentry never\n  audience consent(email, marketing)\n");
+    text.push_str(
+        "\njourney chain {\n  entry on messenger_message\n  reentry never\n  audience consent(email, marketing)\n",
+    );
     for i in 0..n {
         let body = if i + 1 == n {
             "    exit\n".to_owned()

@@ -138,9 +138,10 @@ journey ad_follow_up {
 "#;
     let report = assert_clean(text, 1);
     let evidence = &report.flow.evidence[0];
-    // The binding opener is the one with the least room: 1h of 24h leaves 23h, 3d12h of 7d
-    // leaves 3d12h.
-    assert_eq!((evidence.window_max_secs, evidence.window_secs), (Some(3600), Some(86_400)), "{evidence:#?}");
+    // The record's bound covers every path (3d12h), its window is the shortest opened (24h), and
+    // the per-opener proof says why that is no violation: 1h of 24h, 3d12h of 7 days.
+    assert_eq!((evidence.window_max_secs, evidence.window_secs), (Some(302_400), Some(86_400)), "{evidence:#?}");
+    assert_eq!(evidence.windows, vec![(86_400, Some(3_600)), (604_800, Some(302_400))], "{evidence:#?}");
 }
 
 /// A Messenger promotion 20h after the contact's message, with consent, under quiet hours

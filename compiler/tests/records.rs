@@ -157,6 +157,10 @@ enum ConsentClaim {
     NotRequired(String),
     /// `not required inside the CH window: sent at most D after ..., within W`.
     InsideWindow { channel: String, at_most: u64, within: u64 },
+    /// `not required inside the CH window: sent at most D1 after a message that opened W1, at
+    /// most D2 after one that opened W2, ...`: the last message opened windows of different
+    /// lengths on different paths, each with its bound, as (D, W).
+    InsideWindows { channel: String, classes: Vec<(u64, u64)> },
 }
 
 fn parse_consent(text: &str) -> Option<ConsentClaim> {
@@ -169,6 +173,23 @@ fn parse_consent(text: &str) -> Option<ConsentClaim> {
     }
     let rest = text.strip_prefix("not required inside the ")?;
     let (channel, rest) = rest.split_once(" window: sent at most ")?;
+    if let Some((first, others)) = rest.split_once(" after a message that opened ") {
+        let mut classes = Vec::new();
+        let mut at_most = first;
+        let mut tail = others;
+        loop {
+            let (opened, next) = match tail.split_once(", at most ") {
+                Some((opened, next)) => (opened, Some(next)),
+                None => (tail, None),
+            };
+            classes.push((parse_duration(at_most)?, parse_duration(opened)?));
+            let Some(next) = next else { break };
+            let (d, rest) = next.split_once(" after one that opened ")?;
+            at_most = d;
+            tail = rest;
+        }
+        return Some(ConsentClaim::InsideWindows { channel: channel.to_owned(), classes });
+    }
     let (at_most, within) = rest.split_once(" after the contact's last message, within ")?;
     Some(ConsentClaim::InsideWindow {
         channel: channel.to_owned(),
@@ -475,10 +496,14 @@ impl Program {
         }
         for record in records.values() {
             largest = largest.max(secs_of(record, "window_max_s").unwrap_or(0));
-            if let Some(ConsentClaim::InsideWindow { at_most, within, .. }) =
-                str_of(record, "consent").and_then(parse_consent)
-            {
-                largest = largest.max(at_most).max(within);
+            match str_of(record, "consent").and_then(parse_consent) {
+                Some(ConsentClaim::InsideWindow { at_most, within, .. }) => largest = largest.max(at_most).max(within),
+                Some(ConsentClaim::InsideWindows { classes, .. }) => {
+                    for (at_most, opened) in classes {
+                        largest = largest.max(at_most).max(opened);
+                    }
+                }
+                _ => {}
             }
         }
 
@@ -884,6 +909,34 @@ fn check_bundle(project: &str, bundle: &Value, tally: &mut Tally) {
                     }
                 }
             }
+            // Several opener classes: this exploration keeps one hull per node, so it checks the
+            // overall claims (the largest bound covers every path, the shortest window is one a
+            // path opened, each class inside its own window), not each class's bound on its own
+            // paths; the analyses' per-class bounds are checked against brute force in
+            // differential.rs.
+            Some(ConsentClaim::InsideWindows { channel: ch, classes }) => {
+                tally.consent_inside_window += 1;
+                if ch != send.channel {
+                    fail(node, consent_text, format!("the message is sent on {}", send.channel));
+                }
+                let most = classes.iter().map(|(d, _)| *d).max().unwrap_or(0);
+                let shortest_claimed = classes.iter().map(|(_, w)| *w).min().unwrap_or(0);
+                if window_index.is_none() {
+                    fail(node, consent_text, "the channel has no window".to_owned());
+                } else if seen.never {
+                    fail(node, consent_text, "on some path the contact never wrote on the channel".to_owned());
+                } else {
+                    if seen.elapsed > most {
+                        fail(node, consent_text, format!("some path sends it {} after", window_text(seen.elapsed)));
+                    }
+                    if Some(shortest_claimed) != seen.window {
+                        fail(node, consent_text, "the shortest window claimed is none a path opened".to_owned());
+                    }
+                    if classes.iter().any(|(d, w)| d > w) {
+                        fail(node, consent_text, "a class is outside its own window".to_owned());
+                    }
+                }
+            }
         }
 
         // 3: the window bound.
@@ -909,7 +962,18 @@ fn check_bundle(project: &str, bundle: &Value, tally: &mut Tally) {
                             format!("{} claimed, the shortest window opened is {shortest}", record["window_s"]),
                         );
                     }
-                    if form == "free-form" && bound > shortest {
+                    // A bound over the shortest window is allowed only with the per-opener proof:
+                    // several classes, each inside its own window, whose largest bound and
+                    // shortest window are the record's.
+                    let classes: Vec<(u64, Option<u64>)> = record["windows"]
+                        .as_array()
+                        .map(|w| w.iter().map(|c| (c["opened_s"].as_u64().unwrap_or(0), c["max_s"].as_u64())).collect())
+                        .unwrap_or_default();
+                    let per_opener = classes.len() > 1
+                        && classes.iter().all(|(w, m)| m.is_some_and(|m| m <= *w))
+                        && classes.iter().filter_map(|(_, m)| *m).max() == Some(bound)
+                        && classes.iter().map(|(w, _)| *w).min() == Some(shortest);
+                    if form == "free-form" && bound > shortest && !per_opener {
                         fail(node, "window_max_s", format!("{bound} is outside the {shortest}s window of some path"));
                     }
                 }

@@ -314,6 +314,13 @@ struct Tag<'a> {
     within_s: Option<u64>,
 }
 
+/// One opener class of a send's window proof: the window its message opened, and the bound.
+#[derive(Serialize)]
+struct Opener {
+    opened_s: u64,
+    max_s: Option<u64>,
+}
+
 #[derive(Serialize)]
 struct Compliance<'a> {
     message: &'a str,
@@ -322,6 +329,7 @@ struct Compliance<'a> {
     consent: &'a str,
     window_max_s: Option<u64>,
     window_s: Option<u64>,
+    windows: Vec<Opener>,
     form: &'a str,
     frequency: &'a str,
     quiet_hours: &'a str,
@@ -486,6 +494,11 @@ fn compliance<'a>(project: &'a Project<'a>, graph: &'a Graph) -> Map<&'a str, Co
                 consent: &e.consent,
                 window_max_s: e.window_max_secs,
                 window_s: e.window_secs,
+                windows: e
+                    .windows
+                    .iter()
+                    .map(|(opened_s, max_s)| Opener { opened_s: *opened_s, max_s: *max_s })
+                    .collect(),
                 form: &e.form,
                 frequency: &e.frequency,
                 quiet_hours: &e.quiet_hours,

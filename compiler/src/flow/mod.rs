@@ -275,6 +275,9 @@ pub struct SendEvidence {
     /// or no window), and the window of the opener class that binds it.
     pub window_max_secs: Option<u64>,
     pub window_secs: Option<u64>,
+    /// Per opener class some path reaches (the window its message opened, and the bound, hold
+    /// included): the proof behind the two fields above when openers differ.
+    pub windows: Vec<(u64, Option<u64>)>,
     /// `free-form`, `template` or `tag NAME`.
     pub form: String,
     /// What the frequency caps of its category say about it: `at most 2 per 7d within a run;
@@ -581,12 +584,13 @@ fn check_send(
         // Only without consent does a channel's waiver matter (and cost its words).
         let waiver = outside_window.map(|_| in_window_bound(message, always.is_some(), bounds.as_deref(), hold));
         match waiver {
-            Some(Ok((bound, window))) => format!(
-                "not required inside the {} window: sent at most {} after the contact's last message, within {}",
-                fact.0,
-                format_window(bound),
-                format_window(window)
-            ),
+            Some(Ok((bound, window))) => {
+                format!(
+                    "not required inside the {} window: {}",
+                    fact.0,
+                    waiver_words(bounds.as_deref(), hold, (bound, window))
+                )
+            }
             // A free-form message of a category that needs consent only outside the window, on
             // a channel that allows only templates there: outside the window it is J0402
             // already, and a second error would say the same.
@@ -618,15 +622,28 @@ fn check_send(
         check_tag(graph, node, message_name, message, tag_name, channel, sink);
     }
 
-    // Windows.
+    // Windows. The record's bound holds on every path (the largest of every opener class), its
+    // window is the shortest any path opened, and `windows` has the proof per opener class: a
+    // message that opened 24h and an ad reply that opened 7 days are told apart there.
     let mut window_max = None;
     let mut window_len = None;
+    let mut per_opener: Vec<(u64, Option<u64>)> = Vec::new();
     if let (Some(channel_decl), Some((class_window, elapsed))) = (channel, binding) {
         sink.stats.content_rules += 1;
-        window_len = class_window.or(channel_decl.window_secs);
-        // The bound when the message is handed over: this send's own hold included.
-        window_max =
-            if class_window.is_some() { elapsed.max.and_then(|m| m.checked_add(hold.unwrap_or(0))) } else { None };
+        let held = hold.unwrap_or(0);
+        let mut never = false;
+        for (window, since) in bounds.as_deref().unwrap_or(&[]) {
+            match window {
+                Some(window) => per_opener.push((*window, since.max.and_then(|m| m.checked_add(held)))),
+                None => never = true,
+            }
+        }
+        window_len = per_opener.iter().map(|(w, _)| *w).min().or(class_window).or(channel_decl.window_secs);
+        window_max = if never || per_opener.is_empty() {
+            None
+        } else {
+            per_opener.iter().try_fold(0u64, |most, (_, max)| max.map(|m| most.max(m)))
+        };
         // The witness: a path that reaches this bound, read back from the fixpoint (only when
         // a diagnostic needs it).
         let witness = || {
@@ -660,6 +677,7 @@ fn check_send(
         consent: consent_text,
         window_max_secs: window_max,
         window_secs: window_len,
+        windows: per_opener,
         form,
         frequency: frequency_text(cx, &message.category),
         quiet_hours: quiet,
@@ -849,6 +867,33 @@ fn in_window_bound(
         }
     }
     proved.ok_or_else(|| "no path reaches it with a message from the contact".to_owned())
+}
+
+/// The waiver's words: `sent at most D after the contact's last message, within W`, or, when
+/// the last message opened windows of different lengths on different paths, each with its bound:
+/// `sent at most 1h after a message that opened 24h, at most 3d12h after one that opened 7d`.
+fn waiver_words(bounds: Option<&[(Option<u64>, Elapsed)]>, hold: Option<u64>, single: (u64, u64)) -> String {
+    let classes: Vec<(u64, u64)> = bounds
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|(w, e)| Some(((*w)?, e.max?.saturating_add(hold.unwrap_or(0)))))
+        .collect();
+    if classes.len() < 2 {
+        return format!(
+            "sent at most {} after the contact's last message, within {}",
+            format_window(single.0),
+            format_window(single.1)
+        );
+    }
+    let parts: Vec<String> = classes
+        .iter()
+        .enumerate()
+        .map(|(i, (window, max))| {
+            let whose = if i == 0 { "a message" } else { "one" };
+            format!("at most {} after {whose} that opened {}", format_window(*max), format_window(*window))
+        })
+        .collect();
+    format!("sent {}", parts.join(", "))
 }
 
 #[allow(clippy::too_many_arguments)] // One call site; a struct would only rename the parameters.
@@ -1370,7 +1415,7 @@ fn across_runs_warning(
         return;
     }
     let reentry = match graph.reentry {
-        Some(Some(after)) => format!("with `reentry after {}`", format_duration(after)),
+        Some(Some(after)) => format!("with `reentry after {}`,", format_duration(after)),
         _ => "without `reentry`, a contact may start again as soon as a run ends, so".to_owned(),
     };
     let message = match (total, runs) {
