@@ -26,6 +26,12 @@ pub const MAX_STRING_BYTES: usize = 8 * 1024;
 /// bound keeps every sum of durations along a path far from overflowing `u64` seconds.
 pub const MAX_DURATION_SECS: u64 = 3650 * 24 * 3600;
 
+/// Work "did you mean" may do in one check, in edit-distance table cells (names.rs): about
+/// 0.1 s on a laptop. A real project's typos cost a few thousand cells each; only names built to
+/// defeat the filters (thousands of long names sharing most of their text) reach it, and then
+/// lose their suggestions with a note, instead of making the check take minutes (issue 21).
+pub const SUGGESTION_BUDGET_CELLS: u64 = 50_000_000;
+
 /// Most diagnostics reported for one file; the rest are counted in a final note.
 pub const MAX_DIAGNOSTICS_PER_FILE: usize = 1000;
 

@@ -1,55 +1,206 @@
 //! "Did you mean": the closest known name to a misspelt one.
 //!
-//! Bounded: a suggestion is a plausible typo, at most [`MAX_SUGGESTION_EDITS`] edits away, so a
-//! candidate whose length differs by more is skipped without a look, and the distance of the
-//! others is computed only inside a band of that width around the diagonal, stopping as soon as
-//! every cell of a row is over the bound (which tightens to the best distance found so far). The
-//! cost per candidate is linear in the names' length, whatever the names, so thousands of long
-//! unknown names against thousands of declared ones stay cheap (issue 21).
+//! Bounded three ways (issue 21):
+//! - a suggestion is a plausible typo, at most [`MAX_SUGGESTION_EDITS`] edits away, so a candidate
+//!   whose length differs by more is skipped without a look;
+//! - the common prefix and suffix of the two names are set aside with a plain comparison (a
+//!   typo in a long name leaves most of it equal), and the distance of what remains is computed
+//!   only inside a band of that width around the diagonal, stopping as soon as every cell of a row
+//!   is over the bound (which tightens to the best distance found so far): the cost per candidate
+//!   is linear in the names' length, whatever the names;
+//! - names a project declares go through a [`Suggester`], whose work budget for one check is
+//!   [`limits::SUGGESTION_BUDGET_CELLS`]: names built to defeat the filters (thousands of long names
+//!   that differ at both ends) cannot make a check slow, they only lose their suggestions once the
+//!   budget is spent, and the first diagnostic that loses one says so.
+//!
+//! The free function [`closest`] is for the language's own vocabularies (categories, media, types,
+//! standard modules, time zones), whose size the compiler fixes.
+
+use crate::limits;
 
 /// The most edits a suggestion may be from the name written: a third of its length, and never
 /// more than this (a name 80 edits away is not a typo).
 pub const MAX_SUGGESTION_EDITS: usize = 3;
 
-/// The candidate closest to `name` by edit distance, if it is close enough to be a plausible
-/// typo (at most a third of the name's length, at least one edit and at most
-/// [`MAX_SUGGESTION_EDITS`]). Ties go to the candidate that sorts first, so suggestions are
-/// deterministic.
+/// The candidate closest to `name` in a vocabulary the compiler fixes (see the module comment):
+/// no budget.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let written: Vec<char> = name.chars().collect();
-    let mut bound = (written.len() / 3).clamp(1, MAX_SUGGESTION_EDITS);
-    let mut best: Option<(usize, &str)> = None;
-    let mut other: Vec<char> = Vec::new();
-    let mut rows = Rows::default();
-    for candidate in candidates {
-        if candidate == name {
-            continue;
-        }
-        // Lengths in bytes bound lengths in characters from above and below well enough to
-        // skip most candidates before decoding them.
-        if candidate.len() + 4 * bound < written.len() || candidate.len() > 4 * (written.len() + bound) {
-            continue;
-        }
-        other.clear();
-        other.extend(candidate.chars());
-        if other.len().abs_diff(written.len()) > bound {
-            continue;
-        }
-        let Some(distance) = distance_within(&written, &other, bound, &mut rows) else { continue };
-        let better = match best {
-            None => true,
-            Some((d, c)) => distance < d || (distance == d && candidate < c),
-        };
-        if better {
-            best = Some((distance, candidate));
-            bound = distance;
+    Suggester::with_budget(u64::MAX).closest(name, candidates)
+}
+
+/// "Did you mean" over names a project declares, with a work budget for one check.
+#[derive(Debug)]
+pub struct Suggester {
+    /// Work left, in table cells and candidates looked at.
+    left: u64,
+    /// Whether some suggestion was not looked for because the budget was spent; the first
+    /// diagnostic that loses one says so.
+    told: bool,
+    rows: Rows,
+}
+
+impl Default for Suggester {
+    fn default() -> Suggester {
+        Suggester::with_budget(limits::SUGGESTION_BUDGET_CELLS)
+    }
+}
+
+/// What a budgeted look for a suggestion found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suggestion<'a> {
+    /// The closest candidate, close enough to be a typo.
+    Found(&'a str),
+    /// No candidate is close enough.
+    None,
+    /// The budget ran out before every candidate was looked at (reported once per check; after
+    /// that, [`Suggestion::None`]).
+    BudgetSpent,
+}
+
+impl<'a> Suggestion<'a> {
+    pub fn found(self) -> Option<&'a str> {
+        match self {
+            Suggestion::Found(name) => Some(name),
+            _ => None,
         }
     }
-    best.map(|(_, candidate)| candidate)
+}
+
+/// The note a diagnostic carries when its suggestion was not looked for.
+pub const BUDGET_SPENT_NOTE: &str =
+    "no \"did you mean\" here or for the unknown names after it: this check spent its budget for suggestions (a file with thousands of unknown long names)";
+
+/// The most names a note lists before it says how many more there are: a note that lists
+/// every one of thousands of names, on each of thousands of diagnostics, is quadratic output.
+pub const MAX_LISTED_NAMES: usize = 20;
+
+/// `` `a`, `b`, `c` ``, or the first [`MAX_LISTED_NAMES`] and `and N more`.
+pub fn listed<S: AsRef<str>>(names: &[S]) -> String {
+    let mut text: Vec<String> = names.iter().take(MAX_LISTED_NAMES).map(|n| format!("`{}`", n.as_ref())).collect();
+    if names.len() > MAX_LISTED_NAMES {
+        text.push(format!("and {} more", names.len() - MAX_LISTED_NAMES));
+    }
+    text.join(", ")
+}
+
+impl Suggester {
+    pub fn with_budget(cells: u64) -> Suggester {
+        Suggester { left: cells, told: false, rows: Rows::default() }
+    }
+
+    /// Like [`closest`], within the budget. Deterministic: the same names in the same order
+    /// spend the same budget.
+    pub fn suggest<'a>(&mut self, name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Suggestion<'a> {
+        match self.search(name, candidates) {
+            Some(found) => Suggestion::Found(found),
+            None if self.left == 0 && !self.told => {
+                self.told = true;
+                Suggestion::BudgetSpent
+            }
+            None => Suggestion::None,
+        }
+    }
+
+    /// The closest candidate, or `None` (also when the budget ran out).
+    pub fn closest<'a>(&mut self, name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+        self.search(name, candidates)
+    }
+
+    fn search<'a>(&mut self, name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+        if self.left == 0 {
+            return None;
+        }
+        let written_chars = name.chars().count();
+        let mut bound = (written_chars / 3).clamp(1, MAX_SUGGESTION_EDITS);
+        let mut best: Option<(usize, &str)> = None;
+        let (mut a, mut b): (Vec<char>, Vec<char>) = (Vec::new(), Vec::new());
+        for candidate in candidates {
+            // Every candidate costs at least one unit, so even a list of skipped ones is bounded,
+            // and comparing the shared text costs about one unit per 16 bytes.
+            self.left = self.left.saturating_sub(1 + (name.len().min(candidate.len()) / 16) as u64);
+            if self.left == 0 {
+                // Spent in the middle of a search: what was found so far is not the closest
+                // over every candidate, so nothing is suggested rather than a worse name.
+                return None;
+            }
+            if candidate == name {
+                continue;
+            }
+            // Lengths in bytes bound lengths in characters from above and below well enough to
+            // skip most candidates before decoding them.
+            if candidate.len() + 4 * bound < written_chars || candidate.len() > 4 * (name.len() + bound) {
+                continue;
+            }
+            let (x, y) = strip_common(name, candidate);
+            a.clear();
+            a.extend(x.chars());
+            b.clear();
+            b.extend(y.chars());
+            if a.len().abs_diff(b.len()) > bound {
+                continue;
+            }
+            let cells = (a.len().max(b.len()) as u64).saturating_mul(2 * bound as u64 + 1);
+            self.left = self.left.saturating_sub(cells);
+            if self.left == 0 {
+                return None;
+            }
+            let Some(distance) = distance_within(&a, &b, bound, &mut self.rows) else { continue };
+            let better = match best {
+                None => true,
+                Some((d, c)) => distance < d || (distance == d && candidate < c),
+            };
+            if better {
+                best = Some((distance, candidate));
+                bound = distance;
+            }
+        }
+        best.map(|(_, candidate)| candidate)
+    }
+}
+
+/// `a` and `b` without their common prefix and suffix: the distance of what remains is theirs.
+/// (An optimal alignment never edits a shared prefix or suffix; for swaps of neighbours too,
+/// since a swap of two equal characters is no edit.) Cut on character boundaries.
+fn strip_common<'s>(a: &'s str, b: &'s str) -> (&'s str, &'s str) {
+    let mut prefix = common_prefix_len(a.as_bytes(), b.as_bytes());
+    while !(a.is_char_boundary(prefix) && b.is_char_boundary(prefix)) {
+        prefix -= 1;
+    }
+    let (a, b) = (a.get(prefix..).unwrap_or(""), b.get(prefix..).unwrap_or(""));
+    let mut suffix = common_suffix_len(a.as_bytes(), b.as_bytes());
+    while !(a.is_char_boundary(a.len() - suffix) && b.is_char_boundary(b.len() - suffix)) {
+        suffix -= 1;
+    }
+    (a.get(..a.len() - suffix).unwrap_or(""), b.get(..b.len() - suffix).unwrap_or(""))
+}
+
+/// How many bytes `a` and `b` share at the start: 16 at a time (a slice comparison, which the
+/// compiler turns into a wide compare), then byte by byte.
+fn common_prefix_len(a: &[u8], b: &[u8]) -> usize {
+    let mut n = 0;
+    for (x, y) in a.chunks_exact(16).zip(b.chunks_exact(16)) {
+        if x != y {
+            break;
+        }
+        n += 16;
+    }
+    n + a.iter().skip(n).zip(b.iter().skip(n)).take_while(|(x, y)| x == y).count()
+}
+
+/// How many bytes `a` and `b` share at the end.
+fn common_suffix_len(a: &[u8], b: &[u8]) -> usize {
+    let mut n = 0;
+    for (x, y) in a.rchunks_exact(16).zip(b.rchunks_exact(16)) {
+        if x != y {
+            break;
+        }
+        n += 16;
+    }
+    n + a.iter().rev().skip(n).zip(b.iter().rev().skip(n)).take_while(|(x, y)| x == y).count()
 }
 
 /// Three rows of the banded distance table, reused from candidate to candidate.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Rows {
     before: Vec<usize>,
     previous: Vec<usize>,
@@ -205,6 +356,67 @@ mod tests {
         let far = format!("{}bbbb", "a".repeat(196));
         assert_eq!(closest(&long, [near.as_str()]), Some(near.as_str()));
         assert_eq!(closest(&long, [far.as_str()]), None);
+    }
+
+    #[test]
+    fn the_suggestion_is_the_closest_candidate_by_the_full_distance() {
+        // Stripping the common prefix and suffix and the band must not change the answer: the
+        // closest candidate within the bound, ties to the first in order.
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..2_000 {
+            let word = |len: u64, next: &mut dyn FnMut() -> u64| -> String {
+                (0..len).map(|_| ['a', 'b', 'é'][usize::try_from(next() % 3).unwrap_or(0)]).collect()
+            };
+            let len = 3 + next() % 10;
+            let name = word(len, &mut next);
+            let candidates: Vec<String> = (0..6).map(|_| word(len - 2 + next() % 5, &mut next)).collect();
+            let bound = (name.chars().count() / 3).clamp(1, MAX_SUGGESTION_EDITS);
+            let mut expected: Option<(usize, &str)> = None;
+            for c in &candidates {
+                let d = edit_distance(&name, c);
+                if c == &name || d > bound {
+                    continue;
+                }
+                if expected.is_none_or(|(bd, bc)| d < bd || (d == bd && c.as_str() < bc)) {
+                    expected = Some((d, c));
+                }
+            }
+            let got = closest(&name, candidates.iter().map(String::as_str));
+            assert_eq!(got, expected.map(|(_, c)| c), "{name:?} among {candidates:?}");
+        }
+    }
+
+    #[test]
+    fn stripping_keeps_character_boundaries() {
+        assert_eq!(strip_common("aéb", "aèb"), ("é", "è"));
+        assert_eq!(strip_common("same", "same"), ("", ""));
+        assert_eq!(strip_common("ab", "abc"), ("", "c"));
+    }
+
+    #[test]
+    fn a_spent_budget_suggests_nothing_and_says_so_once() {
+        let mut suggester = Suggester::with_budget(40);
+        let long = "a".repeat(30);
+        let near = format!("{long}b");
+        assert_eq!(suggester.suggest(&long, [near.as_str()]), Suggestion::Found(near.as_str()));
+        let many: Vec<String> = (0..100).map(|i| format!("{long}{i}")).collect();
+        assert_eq!(suggester.suggest(&long, many.iter().map(String::as_str)), Suggestion::BudgetSpent);
+        assert_eq!(suggester.suggest(&long, [near.as_str()]), Suggestion::None);
+    }
+
+    #[test]
+    fn long_lists_of_names_are_cut_with_a_count() {
+        let names: Vec<String> = (0..25).map(|i| format!("n{i}")).collect();
+        let text = listed(&names);
+        assert!(text.starts_with("`n0`, `n1`"));
+        assert!(text.ends_with("`n19`, and 5 more"), "{text}");
+        assert_eq!(listed(&["a", "b"]), "`a`, `b`");
     }
 
     #[test]

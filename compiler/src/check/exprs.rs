@@ -77,7 +77,8 @@ pub fn type_of(expr: &Expr, scope: &Scope<'_>, expected: Option<&Type>, sink: &m
             check_template(template, scope, sink);
             if let (Some(Type::Enum(variants)), Some(value)) = (expected, literal_text(template)) {
                 if !variants.iter().any(|v| v == &value) {
-                    sink.push(not_a_variant(&value, variants, scope.file, expr.span));
+                    let diagnostic = not_a_variant(&value, variants, scope.file, expr.span, sink);
+                    sink.push(diagnostic);
                 }
                 return Typed::of(Type::Enum(variants.clone()));
             }
@@ -296,7 +297,8 @@ fn type_of_path(path: &Path, scope: &Scope<'_>, expected: Option<&Type>, sink: &
                 if variants.contains(&name.name) {
                     return Typed::of(Type::Enum(variants.clone()));
                 }
-                sink.push(not_a_variant(&name.name, variants, file, name.span));
+                let diagnostic = not_a_variant(&name.name, variants, file, name.span, sink);
+                sink.push(diagnostic);
                 return Typed::unknown();
             }
             if name.name == "event" || name.name == "profile" {
@@ -380,20 +382,14 @@ fn type_of_event_field(path: &Path, field: &crate::ast::Ident, scope: &Scope<'_>
             None => {
                 let candidates =
                     scope.model.events.get(*event).map(|e| e.fields.keys().map(String::as_str).collect::<Vec<_>>());
-                let mut diagnostic = Diagnostic::new(
+                let diagnostic = Diagnostic::new(
                     Code::J0204,
                     format!("event `{event}` has no field `{}`", field.name),
                     file,
                     field.span,
                 )
                 .with_label("unknown field");
-                if let Some(best) = candidates.and_then(|c| crate::names::closest(&field.name, c)) {
-                    diagnostic = diagnostic.with_help(format!("did you mean `{best}`?")).with_suggestion(
-                        format!("write `{best}`"),
-                        field.span,
-                        best,
-                    );
-                }
+                let diagnostic = sink.did_you_mean(diagnostic, &field.name, field.span, candidates.unwrap_or_default());
                 sink.push(diagnostic);
                 Typed::unknown()
             }
@@ -553,16 +549,13 @@ fn currency_mismatch(a: &str, b: &str, file: FileId, span: Span) -> Diagnostic {
         .with_help("compare amounts in one currency; journey does not convert currencies")
 }
 
-fn not_a_variant(value: &str, variants: &[String], file: FileId, span: Span) -> Diagnostic {
-    let mut diagnostic =
-        Diagnostic::new(Code::J0210, format!("`{value}` is not one of {}", quoted(variants)), file, span)
-            .with_label("not a value of this enum");
-    if let Some(best) = crate::names::closest(value, variants.iter().map(String::as_str)) {
-        diagnostic = diagnostic.with_suggestion(format!("write `{best}`"), span, best);
-    }
-    diagnostic
+fn not_a_variant(value: &str, variants: &[String], file: FileId, span: Span, sink: &mut Sink) -> Diagnostic {
+    let diagnostic = Diagnostic::new(Code::J0210, format!("`{value}` is not one of {}", quoted(variants)), file, span)
+        .with_label("not a value of this enum");
+    sink.offer_name(diagnostic, value, span, variants.iter().map(String::as_str))
 }
 
+/// The names in backquotes, at most [`crate::names::MAX_LISTED_NAMES`] of them.
 fn quoted(names: &[impl AsRef<str>]) -> String {
-    names.iter().map(|n| format!("`{}`", n.as_ref())).collect::<Vec<_>>().join(", ")
+    crate::names::listed(names)
 }

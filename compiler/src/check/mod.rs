@@ -60,6 +60,8 @@ pub struct Stats {
 pub struct Sink {
     pub diagnostics: Vec<Diagnostic>,
     pub stats: Stats,
+    /// "Did you mean" over the project's own names, with its work budget for this check.
+    pub suggestions: crate::names::Suggester,
 }
 
 impl Sink {
@@ -109,16 +111,45 @@ impl Sink {
         file: FileId,
         candidates: impl Iterator<Item = &'a str>,
     ) {
-        let mut diagnostic = Diagnostic::new(code, format!("unknown {what} `{}`", name.name), file, name.span)
+        let diagnostic = Diagnostic::new(code, format!("unknown {what} `{}`", name.name), file, name.span)
             .with_label(format!("no {what} has this name"));
-        if let Some(best) = crate::names::closest(&name.name, candidates) {
-            diagnostic = diagnostic.with_help(format!("did you mean `{best}`?")).with_suggestion(
-                format!("write `{best}`"),
-                name.span,
-                best,
-            );
-        }
+        let diagnostic = self.did_you_mean(diagnostic, &name.name, name.span, candidates);
         self.push(diagnostic);
+    }
+
+    /// `diagnostic` with "did you mean" for `written` at `span` over the project's names
+    /// `candidates`, within the check's budget (names.rs): the help and the edit when a name is
+    /// close, the note when the budget ran out here.
+    pub fn did_you_mean<'a>(
+        &mut self,
+        diagnostic: Diagnostic,
+        written: &str,
+        span: crate::span::Span,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Diagnostic {
+        match self.suggestions.suggest(written, candidates) {
+            crate::names::Suggestion::Found(best) => diagnostic
+                .with_help(format!("did you mean `{best}`?"))
+                .with_suggestion(format!("write `{best}`"), span, best),
+            crate::names::Suggestion::BudgetSpent => diagnostic.with_note(crate::names::BUDGET_SPENT_NOTE),
+            crate::names::Suggestion::None => diagnostic,
+        }
+    }
+
+    /// Like [`Sink::did_you_mean`], with the edit only (for diagnostics whose note already lists
+    /// the names).
+    pub fn offer_name<'a>(
+        &mut self,
+        diagnostic: Diagnostic,
+        written: &str,
+        span: crate::span::Span,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Diagnostic {
+        match self.suggestions.suggest(written, candidates) {
+            crate::names::Suggestion::Found(best) => diagnostic.with_suggestion(format!("write `{best}`"), span, best),
+            crate::names::Suggestion::BudgetSpent => diagnostic.with_note(crate::names::BUDGET_SPENT_NOTE),
+            crate::names::Suggestion::None => diagnostic,
+        }
     }
 }
 

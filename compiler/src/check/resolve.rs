@@ -104,7 +104,7 @@ fn check_template_use(
     let given: Vec<&str> = params.iter().map(|p| p.name.name.as_str()).collect();
     for param in params {
         if !declared.params.iter().any(|p| p == &param.name.name) {
-            let mut diagnostic = Diagnostic::new(
+            let diagnostic = Diagnostic::new(
                 Code::J0309,
                 format!("template `{}` has no parameter `{}`", name.value, param.name.name),
                 file,
@@ -112,9 +112,12 @@ fn check_template_use(
             )
             .with_label("not a placeholder of the template")
             .with_secondary(declared.def.file, declared.def.span, "the template is declared here");
-            if let Some(best) = crate::names::closest(&param.name.name, declared.params.iter().map(String::as_str)) {
-                diagnostic = diagnostic.with_suggestion(format!("write `{best}`"), param.name.span, best);
-            }
+            let diagnostic = sink.offer_name(
+                diagnostic,
+                &param.name.name,
+                param.name.span,
+                declared.params.iter().map(String::as_str),
+            );
             sink.push(diagnostic);
         }
     }
@@ -210,7 +213,7 @@ fn check_elements(elements: &[Element], channel: &str, channel_known: bool, scop
                 if declared.tags.contains_key(&name.name) {
                     sink.stats.references += 1;
                 } else if channel_known {
-                    let mut diagnostic = Diagnostic::new(
+                    let diagnostic = Diagnostic::new(
                         Code::J0220,
                         format!("channel `{channel}` has no tag `{}`", name.name),
                         scope.file,
@@ -218,17 +221,12 @@ fn check_elements(elements: &[Element], channel: &str, channel_known: bool, scop
                     )
                     .with_label("unknown tag");
                     let tags: Vec<&str> = declared.tags.keys().map(String::as_str).collect();
-                    diagnostic = if tags.is_empty() {
+                    let diagnostic = if tags.is_empty() {
                         diagnostic.with_note(format!("`{channel}` declares no tags"))
                     } else {
-                        diagnostic.with_note(format!(
-                            "`{channel}` declares {}",
-                            tags.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
-                        ))
+                        diagnostic.with_note(format!("`{channel}` declares {}", crate::names::listed(&tags)))
                     };
-                    if let Some(best) = crate::names::closest(&name.name, tags) {
-                        diagnostic = diagnostic.with_suggestion(format!("write `{best}`"), name.span, best);
-                    }
+                    let diagnostic = sink.offer_name(diagnostic, &name.name, name.span, tags);
                     sink.push(diagnostic);
                 }
             }
@@ -662,20 +660,11 @@ impl<'a> JourneyWalk<'a> {
     /// An arm's outcome against the step's outcomes (`allowed`, when known).
     fn check_arm_label(&self, label: &ast::Ident, allowed: &[&str], what: &str, sink: &mut Sink) {
         if !allowed.is_empty() && !allowed.contains(&label.name.as_str()) {
-            let mut diagnostic =
+            let diagnostic =
                 Diagnostic::new(Code::J0208, format!("{what} has no outcome `{}`", label.name), self.file, label.span)
                     .with_label("unknown outcome")
-                    .with_note(format!(
-                        "its outcomes are {}",
-                        allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
-                    ));
-            if let Some(best) = crate::names::closest(&label.name, allowed.iter().copied()) {
-                diagnostic = diagnostic.with_help(format!("did you mean `{best}`?")).with_suggestion(
-                    format!("write `{best}`"),
-                    label.span,
-                    best,
-                );
-            }
+                    .with_note(format!("its outcomes are {}", crate::names::listed(allowed)));
+            let diagnostic = sink.did_you_mean(diagnostic, &label.name, label.span, allowed.iter().copied());
             sink.push(diagnostic);
         } else if !allowed.is_empty() {
             sink.stats.references += 1;
@@ -692,7 +681,8 @@ impl<'a> JourneyWalk<'a> {
         if let Some(paths) = self.messages.get(message.name.as_str()).filter(|p| !p.is_empty()) {
             let message_scope =
                 Scope { model: self.model, file: found.def.file, event: scope.event.clone(), bare_event_fields: false };
-            let mut local = Sink::default();
+            // The suggestion budget is the check's, not one per send.
+            let mut local = Sink { suggestions: std::mem::take(&mut sink.suggestions), ..Sink::default() };
             for path in paths.iter().copied() {
                 super::exprs::type_of(
                     &ast::Expr { kind: ast::ExprKind::Path(path.clone()), span: path.span },
@@ -701,6 +691,7 @@ impl<'a> JourneyWalk<'a> {
                     &mut local,
                 );
             }
+            sink.suggestions = local.suggestions;
             for mut diagnostic in local.diagnostics {
                 // Point at the send, and show the field in the message as the reason.
                 let field = diagnostic.primary.clone();
