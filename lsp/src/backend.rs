@@ -8,7 +8,6 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use serde::Deserialize;
 use tokio::sync::mpsc;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
@@ -147,29 +146,13 @@ impl Backend {
         result.map_err(|panic| internal_error(&panic))
     }
 
-    /// Registers the custom methods of the server on a service builder.
+    /// Registers the custom methods of the server on a service builder (none at the moment;
+    /// malformed and oversized frames are answered by `framing` before they reach the service).
     pub fn custom_methods(
         builder: tower_lsp_server::LspServiceBuilder<Backend>,
     ) -> tower_lsp_server::LspServiceBuilder<Backend> {
         builder
-            .custom_method(crate::framing::FRAME_TOO_LARGE_METHOD, Backend::frame_too_large)
-            .custom_method(crate::framing::FRAME_REJECTED_METHOD, Backend::frame_rejected)
     }
-
-    /// The answer to a request whose frame was over the size limit (see [`crate::framing`]).
-    async fn frame_too_large(&self, params: FrameRejected) -> Result<()> {
-        Err(Error { code: ErrorCode::InvalidRequest, message: params.reason.into(), data: None })
-    }
-
-    /// A frame that was not a request the server could answer: logged.
-    async fn frame_rejected(&self, params: FrameRejected) {
-        self.client.log_message(MessageType::ERROR, format!("journey: ignored a message: {}", params.reason)).await;
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct FrameRejected {
-    reason: String,
 }
 
 fn internal_error(panic: &Panicked) -> Error {
