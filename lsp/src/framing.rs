@@ -62,6 +62,10 @@ pub const ID_PEEK_BYTES: usize = 4096;
 /// writer catches up, so a flood of garbage cannot grow memory.
 const REPLY_QUEUE: usize = 64;
 const READ_CHUNK: usize = 64 << 10;
+/// How long a body whose JSON is complete waits for the rest of a longer declared length. A
+/// well-formed frame can only be missing trailing white space at that point, which a client
+/// writes with the rest of the message; the wait only delays the answer to a wrong length.
+const IDLE_AFTER_VALUE: std::time::Duration = std::time::Duration::from_secs(1);
 const CONTENT_LENGTH: &[u8] = b"content-length";
 
 /// The sending side of the error answers, for [`guard`].
@@ -154,6 +158,14 @@ enum Outcome {
     End,
 }
 
+/// What waiting for input gave.
+enum Fill {
+    More,
+    Ended,
+    /// Nothing arrived in time after a complete JSON value.
+    Idle,
+}
+
 struct Input<R> {
     reader: R,
     buffer: Vec<u8>,
@@ -175,6 +187,20 @@ impl<R: AsyncRead + Unpin> Input<R> {
         }
         self.buffer.extend_from_slice(self.chunk.get(..read).unwrap_or_default());
         Ok(true)
+    }
+
+    /// Like [`Input::fill`], but when `complete` (the body's JSON has ended and only its
+    /// declared length is awaited) gives up after [`IDLE_AFTER_VALUE`] without input: a client
+    /// that sent a length too long and now waits for the answer gets it.
+    async fn fill_unless_idle(&mut self, complete: bool) -> std::io::Result<Fill> {
+        if !complete {
+            return Ok(if self.fill().await? { Fill::More } else { Fill::Ended });
+        }
+        // `fill` only reads into the buffer once the read is done, so abandoning it loses nothing.
+        match tokio::time::timeout(IDLE_AFTER_VALUE, self.fill()).await {
+            Ok(more) => Ok(if more? { Fill::More } else { Fill::Ended }),
+            Err(_) => Ok(Fill::Idle),
+        }
     }
 
     /// Drops everything before the next `Content-Length` at or after `from` (at least one
@@ -232,8 +258,18 @@ async fn read_body<R: AsyncRead + Unpin>(
         if available == length {
             break;
         }
-        if !input.fill().await? {
-            return Ok(Outcome::End);
+        match input.fill_unless_idle(end.complete()).await? {
+            Fill::More => {}
+            Fill::Ended => return Ok(Outcome::End),
+            Fill::Idle => {
+                let body = input.buffer.get(body_start..body_start + scanned).unwrap_or_default();
+                let id = serde_json::from_slice::<Value>(body).ok().map_or(Value::Null, |value| readable_id(&value));
+                let message = format!(
+                    "the Content-Length ({length}) is longer than the message, whose JSON ended after {scanned} \
+                     bytes and nothing followed"
+                );
+                return Ok(Outcome::Reply { id, code: PARSE_ERROR, message, resume: Some(body_start + scanned) });
+            }
         }
     }
     let end = body_start + length;
@@ -281,8 +317,13 @@ async fn skip_oversized<R: AsyncRead + Unpin>(input: &mut Input<R>, declared: &s
         if overran || consumed == length {
             break;
         }
-        if !input.fill().await? {
-            return Ok(Outcome::End);
+        match input.fill_unless_idle(end.complete()).await? {
+            Fill::More => {}
+            Fill::Ended => return Ok(Outcome::End),
+            Fill::Idle => {
+                overran = true;
+                break;
+            }
         }
     }
     let id = top_level_id(&peek).unwrap_or(Value::Null);
@@ -573,6 +614,11 @@ enum Scan {
 }
 
 impl ValueEnd {
+    /// Whether the value has ended (only white space may follow).
+    fn complete(&self) -> bool {
+        self.state == Scan::After
+    }
+
     /// Feeds the next bytes; returns the offset where the value ended when a byte other than
     /// white space follows it (the body is longer than its JSON).
     fn feed(&mut self, bytes: &[u8]) -> Option<usize> {
@@ -797,6 +843,21 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(forwarded, message(EXIT));
+    }
+
+    #[tokio::test]
+    async fn a_length_too_long_is_answered_when_nothing_follows_the_json() {
+        let (mut client, server) = tokio::io::duplex(1 << 16);
+        let (replies, mut receiver) = mpsc::channel(16);
+        let (transport, _transport_side) = tokio::io::duplex(1 << 16);
+        tokio::spawn(guard(server, transport, replies));
+        for declared in ["100", "18446744073709551616"] {
+            let body = r#"{"jsonrpc":"2.0","id":5,"method":"x"}"#;
+            client.write_all(format!("Content-Length: {declared}\r\n\r\n{body}").as_bytes()).await.unwrap();
+            let answer =
+                tokio::time::timeout(std::time::Duration::from_secs(5), receiver.recv()).await.unwrap().unwrap();
+            assert!(String::from_utf8(answer).unwrap().contains(r#""id":5"#), "{declared}");
+        }
     }
 
     #[tokio::test]
