@@ -9,7 +9,8 @@
 //!   the JSON-RPC error, size limits enforced), and one writer for the output;
 //! - `catch_panic`: a panic in any handler answers that request with an internal error;
 //! - `store`: one text per open document, the highest version wins;
-//! - `workers`: analysis threads with an explicit stack size, off the reader;
+//! - `workers`: analysis threads with an explicit stack size, off the reader (one pool for the
+//!   background checks, one for requests, so a request never queues behind a slow check);
 //! - `backend`: the `LanguageServer` methods, a few lines each;
 //! - `convert`: engine results to protocol types.
 //!
@@ -27,7 +28,8 @@ mod store;
 mod workers;
 
 pub use backend::{
-    Backend, Options, TEST_COMMANDS_ENV, TEST_PANIC_COMMAND, TEST_PANIC_IN_HANDLER_COMMAND, TEST_STATS_COMMAND,
+    Backend, Options, TEST_COMMANDS_ENV, TEST_PANIC_COMMAND, TEST_PANIC_IN_HANDLER_COMMAND,
+    TEST_RELEASE_SLOW_CHECKS_COMMAND, TEST_SLOW_CHECK_MARKER, TEST_STATS_COMMAND,
 };
 pub use catch_panic::CatchPanic;
 pub use store::{Stats, MAX_OPEN_DOCUMENTS};

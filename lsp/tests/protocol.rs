@@ -600,3 +600,65 @@ async fn the_server_exits_only_on_exit_after_shutdown() {
     client.notify("exit", Value::Null).await;
     assert!(client.closed().await, "the server exits on `exit`");
 }
+
+#[tokio::test]
+async fn a_slow_check_of_one_document_never_delays_requests_on_another() {
+    let slow_uri = "file:///project/slow.journey";
+    let slow = format!("// {}\n{BROKEN}", journey_lsp::TEST_SLOW_CHECK_MARKER);
+    let mut client = Client::start();
+    client.initialize(json!({})).await;
+    // Its check now waits until released: it holds an analysis thread the whole test.
+    client.open(slow_uri, 1, &slow).await;
+    client.open(URI, 1, BROKEN).await;
+    let (line, character) = position_of(BROKEN, "welcome {", 2);
+    let quick = std::time::Duration::from_secs(5);
+    for version in 2..=4 {
+        // A new version of the fast document: its hover needs a new analysis, which must not
+        // wait for the slow one.
+        client.change(URI, version, &BROKEN.replace("onboarding", &format!("onboarding_{version}"))).await;
+        let hover = tokio::time::timeout(quick, client.at("textDocument/hover", URI, line, character, json!({})))
+            .await
+            .expect("the hover was answered while the other document's check was running");
+        assert!(hover["result"]["contents"].is_object(), "{hover}");
+        let symbols = tokio::time::timeout(quick, client.result("workspace/symbol", json!({ "query": "next" })))
+            .await
+            .expect("workspace symbols were answered while the other document's check was running");
+        assert!(!symbols.as_array().unwrap().is_empty(), "{symbols}");
+    }
+    // The slow check really was still running: nothing was published for it yet.
+    let published = client.drain(|message| {
+        message["method"] == "textDocument/publishDiagnostics" && message["params"]["uri"] == slow_uri
+    });
+    assert!(published.is_empty(), "{published:?}");
+    client
+        .result("workspace/executeCommand", json!({ "command": journey_lsp::TEST_RELEASE_SLOW_CHECKS_COMMAND }))
+        .await;
+    let published = client.diagnostics(slow_uri, 1).await;
+    assert!(!published["diagnostics"].as_array().unwrap().is_empty());
+    client.shutdown().await;
+}
+
+#[tokio::test]
+async fn closing_every_document_frees_its_text_and_analyses() {
+    let mut client = Client::start();
+    client.initialize(json!({})).await;
+    let uris: Vec<String> = (0..5).map(|n| format!("file:///project/doc{n}.journey")).collect();
+    for uri in &uris {
+        client.open(uri, 1, BROKEN).await;
+        client.change(uri, 2, &BROKEN.replace("onboarding", "edited")).await;
+    }
+    for uri in &uris {
+        client.diagnostics(uri, 2).await;
+    }
+    let stats = client.result("workspace/executeCommand", json!({ "command": journey_lsp::TEST_STATS_COMMAND })).await;
+    assert_eq!(stats["documents"], 5, "{stats}");
+    assert_eq!(stats["analyses"], 5, "{stats}");
+    for uri in &uris {
+        client.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } })).await;
+    }
+    let stats = client.result("workspace/executeCommand", json!({ "command": journey_lsp::TEST_STATS_COMMAND })).await;
+    assert_eq!(stats, json!({ "documents": 0, "texts": 0, "textBytes": 0, "analyses": 0 }));
+    // A request on a closed document finds nothing, and does not bring it back.
+    let hover = client.at("textDocument/hover", &uris[0], 0, 0, json!({})).await;
+    assert_eq!(hover["result"], Value::Null);
+}
