@@ -453,6 +453,17 @@ enum Checked {
     },
 }
 
+/// What the transport decodes a body into: the same untagged enum as its private
+/// `jsonrpc::Message` (0.23.0), so that a body passing here is one its decoder accepts (serde
+/// refuses, for example, a key given twice, which `serde_json::Value` silently allows).
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+#[allow(dead_code)] // only decoded, to check
+enum TransportMessage {
+    Response(Response),
+    Request(Request),
+}
+
 /// Checks that `body` is one JSON-RPC 2.0 message that the transport can decode.
 fn check(body: &[u8]) -> Checked {
     let error = |id: Value, code: i64, message: &str| Checked::Error { id, code, message: message.to_owned() };
@@ -497,7 +508,7 @@ fn check(body: &[u8]) -> Checked {
             if object.contains_key("result") || object.contains_key("error") {
                 return error(id, INVALID_REQUEST, "a message with a method cannot have a result or an error");
             }
-            if let Err(why) = serde_json::from_slice::<Request>(body) {
+            if let Err(why) = serde_json::from_slice::<TransportMessage>(body) {
                 return Checked::Error { id, code: INVALID_REQUEST, message: format!("not a valid request: {why}") };
             }
         }
@@ -509,7 +520,7 @@ fn check(body: &[u8]) -> Checked {
             if !shape {
                 return error(Value::Null, INVALID_REQUEST, "neither a request (no method) nor a response");
             }
-            if let Err(why) = serde_json::from_slice::<Response>(body) {
+            if let Err(why) = serde_json::from_slice::<TransportMessage>(body) {
                 let message = format!("not a valid response: {why}");
                 return Checked::Error { id: Value::Null, code: INVALID_REQUEST, message };
             }
@@ -1000,5 +1011,49 @@ mod tests {
         let mut expected = message("{}");
         expected.extend(message(EXIT));
         assert_eq!(String::from_utf8(output).unwrap(), String::from_utf8(expected).unwrap());
+    }
+
+    #[tokio::test]
+    async fn random_streams_never_panic_and_only_valid_messages_reach_the_transport() {
+        // A small linear congruential generator: deterministic, no dependency.
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |bound: usize| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            usize::try_from(seed >> 33).unwrap() % bound
+        };
+        let pieces: [&[u8]; 12] = [
+            b"Content-Length: ",
+            b"content-length:",
+            b"12",
+            b"\r\n",
+            b"\n",
+            b"\r\n\r\n",
+            br#"{"jsonrpc":"2.0","id":1,"method":"x"}"#,
+            br#"{"jsonrpc":"2.0","id":"#,
+            b"[{}]",
+            b"\"\\\"{[",
+            b"\xff\xfe",
+            b"}]} ",
+        ];
+        for _ in 0..300 {
+            let mut input = Vec::new();
+            for _ in 0..next(12) {
+                if next(3) == 0 {
+                    input.extend(message(r#"{"jsonrpc":"2.0","id":2,"method":"y"}"#));
+                } else {
+                    input.extend(pieces[next(pieces.len())]);
+                }
+            }
+            input.extend(message(EXIT));
+            let (output, _) = run_guard(input).await;
+            let mut rest = output.as_str();
+            while !rest.is_empty() {
+                let (header, after) = rest.split_once("\r\n\r\n").unwrap();
+                let length: usize = header.strip_prefix("Content-Length: ").unwrap().parse().unwrap();
+                let (body, after) = after.split_at(length);
+                assert!(serde_json::from_str::<TransportMessage>(body).is_ok(), "{body}");
+                rest = after;
+            }
+        }
     }
 }
