@@ -2,7 +2,7 @@
 //!
 //! Why the transport's own framing is not trusted: tower-lsp-server 0.23.0 decodes frames with a
 //! `tokio_util` codec, and `FramedRead` ends its stream after the first decode error. So one body
-//! that is not a JSON-RPC message (`{}`, `null`, a batch, `"jsonrpc":"1.0"`, an integer-less id,
+//! that is not a JSON-RPC message (`{}`, `null`, a batch, `"jsonrpc":"1.0"`, a fractional id,
 //! a duplicated key, invalid UTF-8), a header spelt `content-length`, a third header or a
 //! Content-Type without `charset=utf-8` made the server stop reading and exit as if the client
 //! had closed stdin; and since the codec only resynchronises after a header error, a missing
@@ -32,7 +32,8 @@
 //! other than white space after that object closes means the declared length swallowed the start
 //! of the next message. The frame is answered with a parse error at once, and the bytes after
 //! the object, already in the buffer or still to come, are read as the next message; nothing
-//! waits for bytes the client will never send. (A body that does not start with `{` or `[` has no
+//! waits for bytes the client will never send (if nothing at all follows the object, the frame
+//! is answered after [`IDLE_AFTER_VALUE`]). (A body that does not start with `{` or `[` has no
 //! such end to find; its declared length is awaited.) A length that is too short leaves a
 //! truncated body (a parse error) and a tail that the resynchronisation skips.
 //!
