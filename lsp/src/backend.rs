@@ -6,9 +6,8 @@
 //! with an internal error. Diagnostics go out through one publisher task, in order, each with
 //! the version it was computed for, and only while that version is still the document's.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
-use serde::Deserialize;
 use tokio::sync::mpsc;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
@@ -29,6 +28,12 @@ pub const TEST_PANIC_IN_HANDLER_COMMAND: &str = "journey.test.panicInHandler";
 /// Answers what the document store holds (documents, texts, bytes, analyses), for the tests that
 /// check memory does not grow across edits.
 pub const TEST_STATS_COMMAND: &str = "journey.test.stats";
+/// With the test commands enabled, a document whose text contains this (in a comment) is
+/// checked slowly: every analysis of it waits until [`TEST_RELEASE_SLOW_CHECKS_COMMAND`] (or 30
+/// s), for the tests that a slow check never delays requests on other documents.
+pub const TEST_SLOW_CHECK_MARKER: &str = "journey.test.slowCheck";
+/// Lets the slow checks of [`TEST_SLOW_CHECK_MARKER`] finish.
+pub const TEST_RELEASE_SLOW_CHECKS_COMMAND: &str = "journey.test.releaseSlowChecks";
 /// The environment variable that enables the test commands in `journey lsp`.
 pub const TEST_COMMANDS_ENV: &str = "JOURNEY_LSP_TEST_COMMANDS";
 
@@ -65,10 +70,51 @@ enum Outgoing {
     },
 }
 
+/// The test hooks of the analyses (inactive unless [`Options::test_commands`]).
+struct Hooks {
+    enabled: bool,
+    released: Mutex<bool>,
+    changed: Condvar,
+}
+
+impl Hooks {
+    /// Holds an analysis of a document marked [`TEST_SLOW_CHECK_MARKER`] until released.
+    fn before_analysis(&self, text: &str) {
+        if !self.enabled || !text.contains(TEST_SLOW_CHECK_MARKER) {
+            return;
+        }
+        let released = self.released.lock().unwrap_or_else(PoisonError::into_inner);
+        let timeout = std::time::Duration::from_secs(30);
+        let _ = self.changed.wait_timeout_while(released, timeout, |released| !*released);
+    }
+
+    fn release(&self) {
+        *self.released.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        self.changed.notify_all();
+    }
+}
+
+/// Which analyses of the other open documents a request uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Others {
+    /// The newest finished one of each, even if the document changed since; documents never
+    /// analysed yet are left out. Never waits for another document's check, so a slow document
+    /// cannot delay requests on the others.
+    Latest,
+    /// The analysis of each one's current text, analysed on the spot if needed: for rename,
+    /// whose edits must match the text the editor holds.
+    Current,
+}
+
 /// State shared by the handlers, the analysis jobs and the publisher.
 struct Shared {
     store: Mutex<Store>,
+    /// The background checks (diagnostics).
     workers: Workers,
+    /// The requests' jobs, on threads of their own: a request never queues behind a check, which
+    /// on a large document can take seconds.
+    requests: Workers,
+    hooks: Arc<Hooks>,
     encoding: Mutex<Encoding>,
     outbox: mpsc::UnboundedSender<Outgoing>,
 }
@@ -108,6 +154,12 @@ impl Backend {
         let shared = Arc::new(Shared {
             store: Mutex::new(Store::default()),
             workers: Workers::new(threads),
+            requests: Workers::new(threads.max(2)),
+            hooks: Arc::new(Hooks {
+                enabled: options.test_commands,
+                released: Mutex::new(false),
+                changed: Condvar::new(),
+            }),
             encoding: Mutex::new(Encoding::Utf16),
             outbox,
         });
@@ -141,35 +193,29 @@ impl Backend {
         R: Send + 'static,
         F: FnOnce(Files<'_>, &View<'_>) -> Option<R> + Send + 'static,
     {
-        let Some(snapshot) = Snapshot::take(&self.shared.store(), uri) else { return Ok(None) };
+        self.with_files_using(uri, Others::Latest, job).await
+    }
+
+    /// [`Backend::with_files`] with a choice of what the other documents' analyses may be.
+    async fn with_files_using<R, F>(&self, uri: &Uri, others: Others, job: F) -> Result<Option<R>>
+    where
+        R: Send + 'static,
+        F: FnOnce(Files<'_>, &View<'_>) -> Option<R> + Send + 'static,
+    {
+        let hooks = Arc::clone(&self.shared.hooks);
+        let Some(snapshot) = Snapshot::take(&self.shared.store(), uri, others, hooks) else { return Ok(None) };
         let encoding = self.shared.encoding();
-        let result = self.shared.workers.run(move || snapshot.run(encoding, job)).await;
+        let result = self.shared.requests.run(move || snapshot.run(encoding, job)).await;
         result.map_err(|panic| internal_error(&panic))
     }
 
-    /// Registers the custom methods of the server on a service builder.
+    /// Registers the custom methods of the server on a service builder (none at the moment;
+    /// malformed and oversized frames are answered by `framing` before they reach the service).
     pub fn custom_methods(
         builder: tower_lsp_server::LspServiceBuilder<Backend>,
     ) -> tower_lsp_server::LspServiceBuilder<Backend> {
         builder
-            .custom_method(crate::framing::FRAME_TOO_LARGE_METHOD, Backend::frame_too_large)
-            .custom_method(crate::framing::FRAME_REJECTED_METHOD, Backend::frame_rejected)
     }
-
-    /// The answer to a request whose frame was over the size limit (see [`crate::framing`]).
-    async fn frame_too_large(&self, params: FrameRejected) -> Result<()> {
-        Err(Error { code: ErrorCode::InvalidRequest, message: params.reason.into(), data: None })
-    }
-
-    /// A frame that was not a request the server could answer: logged.
-    async fn frame_rejected(&self, params: FrameRejected) {
-        self.client.log_message(MessageType::ERROR, format!("journey: ignored a message: {}", params.reason)).await;
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct FrameRejected {
-    reason: String,
 }
 
 fn internal_error(panic: &Panicked) -> Error {
@@ -182,28 +228,42 @@ fn internal_error(panic: &Panicked) -> Error {
 }
 
 /// A document's analysis input and, if done, its analysis; the same for the other open documents.
+/// Only the request's own document is analysed on the spot when its analysis is not current (the
+/// answer must match the editor's text); the others, with [`Others::Latest`], come as they are.
 struct Snapshot {
     current: (Uri, Job, Option<Arc<Analysis>>),
     others: Vec<(Uri, Job, Option<Arc<Analysis>>)>,
+    hooks: Arc<Hooks>,
 }
 
 impl Snapshot {
-    fn take(store: &Store, uri: &Uri) -> Option<Snapshot> {
+    fn take(store: &Store, uri: &Uri, others: Others, hooks: Arc<Hooks>) -> Option<Snapshot> {
         let entry = |uri: &Uri| {
             let job = store.job(uri)?;
             let analysis = store.get(uri).and_then(|document| document.current_analysis().cloned());
             Some((uri.clone(), job, analysis))
         };
         let current = entry(uri)?;
-        let others = store.iter().filter(|(other, _)| *other != uri).filter_map(|(other, _)| entry(other)).collect();
-        Some(Snapshot { current, others })
+        let others = store
+            .iter()
+            .filter(|(other, _)| *other != uri)
+            .filter_map(|(other, document)| match others {
+                Others::Current => entry(other),
+                Others::Latest => {
+                    let analysis = document.latest_analysis().cloned()?;
+                    Some((other.clone(), store.job(other)?, Some(analysis)))
+                }
+            })
+            .collect();
+        Some(Snapshot { current, others, hooks })
     }
 
-    /// Runs on a worker: analyses what is not analysed yet, then `job`.
+    /// Runs on a request thread: analyses what is not analysed yet, then `job`.
     fn run<R>(self, encoding: Encoding, job: impl FnOnce(Files<'_>, &View<'_>) -> Option<R>) -> Option<R> {
         let place = Arc::clone(&self.current.1.place);
+        let hooks = self.hooks;
         let analysed = |(uri, job, analysis): (Uri, Job, Option<Arc<Analysis>>)| {
-            let analysis = analysis.unwrap_or_else(|| Arc::new(analyse(&job)));
+            let analysis = analysis.unwrap_or_else(|| Arc::new(analyse(&job, &hooks)));
             (uri, analysis)
         };
         let (uri, current) = analysed(self.current);
@@ -220,13 +280,15 @@ impl Snapshot {
 /// The first tier: the document as the entry of its project, checked for syntax, names, types,
 /// imports (open documents first, then the disk inside the project root) and channel content.
 /// Fast enough for every keystroke of a large file.
-fn analyse(job: &Job) -> Analysis {
+fn analyse(job: &Job, hooks: &Hooks) -> Analysis {
+    hooks.before_analysis(&job.text);
     let loader = Loader { place: &job.place, text: &job.text, open: &job.open };
     engine::check_without_flow(job.file, job.version, &job.text, &job.place.path, &loader)
 }
 
 /// The second tier: everything `journey check` does, the compliance analyses included.
-fn analyse_completely(job: &Job) -> Analysis {
+fn analyse_completely(job: &Job, hooks: &Hooks) -> Analysis {
+    hooks.before_analysis(&job.text);
     let loader = Loader { place: &job.place, text: &job.text, open: &job.open };
     let report = journey_compiler::check_project(std::slice::from_ref(&job.place.path), &loader);
     Analysis::from_project(job.file, job.version, &job.text, report)
@@ -281,7 +343,8 @@ fn analysis_job(shared: &Arc<Shared>, uri: &Uri) {
 /// Analyses one job (first or second tier) and publishes its diagnostics if they are current.
 fn run_tier(shared: &Shared, uri: &Uri, job: &Job, complete: bool) {
     let analysed = crate::workers::catch(|| {
-        let analysis = Arc::new(if complete { analyse_completely(job) } else { analyse(job) });
+        let analysis =
+            Arc::new(if complete { analyse_completely(job, &shared.hooks) } else { analyse(job, &shared.hooks) });
         let diagnostics = convert::diagnostics(uri, &analysis, &job.place, shared.encoding());
         (analysis, diagnostics)
     });
@@ -352,7 +415,9 @@ impl LanguageServer for Backend {
         }
 
         let commands = if self.options.test_commands {
-            [TEST_PANIC_COMMAND, TEST_PANIC_IN_HANDLER_COMMAND, TEST_STATS_COMMAND].map(str::to_owned).to_vec()
+            [TEST_PANIC_COMMAND, TEST_PANIC_IN_HANDLER_COMMAND, TEST_STATS_COMMAND, TEST_RELEASE_SLOW_CHECKS_COMMAND]
+                .map(str::to_owned)
+                .to_vec()
         } else {
             Vec::new()
         };
@@ -511,7 +576,7 @@ impl LanguageServer for Backend {
     async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
         let (uri, position) = position_params(&params);
         let answer = self
-            .with_files(&uri, move |files, view| {
+            .with_files_using(&uri, Others::Current, move |files, view| {
                 let positions = view.positions(files.current);
                 Some(
                     engine::navigate::prepare_rename(files, positions.offset(position))
@@ -530,7 +595,7 @@ impl LanguageServer for Backend {
         let (uri, position) = position_params(&params.text_document_position);
         let new_name = params.new_name;
         let answer = self
-            .with_files(&uri, move |files, view| {
+            .with_files_using(&uri, Others::Current, move |files, view| {
                 let offset = view.positions(files.current).offset(position);
                 Some(engine::navigate::rename(files, offset, &new_name).map(|spans| view.edit(&spans, &new_name)))
             })
@@ -553,7 +618,13 @@ impl LanguageServer for Backend {
 
     async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
         // Any open document will do as the "current" one: workspace symbols look at all of them.
-        let first = self.shared.store().iter().map(|(uri, _)| uri.clone()).min();
+        // One whose analysis is current is preferred, so a document still being checked (which
+        // would be analysed on the spot) does not delay the answer.
+        let first = {
+            let store = self.shared.store();
+            let analysed = store.iter().filter(|(_, document)| document.current_analysis().is_some());
+            analysed.map(|(uri, _)| uri.clone()).min().or_else(|| store.iter().map(|(uri, _)| uri.clone()).min())
+        };
         let Some(uri) = first else { return Ok(Some(WorkspaceSymbolResponse::Nested(Vec::new()))) };
         let query = params.query;
         self.with_files(&uri, move |files, view| {
@@ -577,10 +648,14 @@ impl LanguageServer for Backend {
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
         match params.command.as_str() {
             TEST_PANIC_COMMAND if self.options.test_commands => {
-                let result = self.shared.workers.run(|| -> Option<LSPAny> { test_panic() }).await;
+                let result = self.shared.requests.run(|| -> Option<LSPAny> { test_panic() }).await;
                 result.map_err(|panic| internal_error(&panic))
             }
             TEST_PANIC_IN_HANDLER_COMMAND if self.options.test_commands => test_panic(),
+            TEST_RELEASE_SLOW_CHECKS_COMMAND if self.options.test_commands => {
+                self.shared.hooks.release();
+                Ok(None)
+            }
             TEST_STATS_COMMAND if self.options.test_commands => {
                 let stats = self.store_stats();
                 Ok(Some(serde_json::json!({

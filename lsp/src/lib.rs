@@ -5,10 +5,12 @@
 //! become client positions; the rest speaks the protocol (tower-lsp-server) and keeps the
 //! server alive whatever happens in a handler:
 //!
-//! - `framing`: size limits on the wire, before the transport buffers anything;
+//! - `framing`: every frame checked before the transport sees it (malformed ones answered with
+//!   the JSON-RPC error, size limits enforced), and one writer for the output;
 //! - `catch_panic`: a panic in any handler answers that request with an internal error;
 //! - `store`: one text per open document, the highest version wins;
-//! - `workers`: analysis threads with an explicit stack size, off the reader;
+//! - `workers`: analysis threads with an explicit stack size, off the reader (one pool for the
+//!   background checks, one for requests, so a request never queues behind a slow check);
 //! - `backend`: the `LanguageServer` methods, a few lines each;
 //! - `convert`: engine results to protocol types.
 //!
@@ -26,7 +28,8 @@ mod store;
 mod workers;
 
 pub use backend::{
-    Backend, Options, TEST_COMMANDS_ENV, TEST_PANIC_COMMAND, TEST_PANIC_IN_HANDLER_COMMAND, TEST_STATS_COMMAND,
+    Backend, Options, TEST_COMMANDS_ENV, TEST_PANIC_COMMAND, TEST_PANIC_IN_HANDLER_COMMAND,
+    TEST_RELEASE_SLOW_CHECKS_COMMAND, TEST_SLOW_CHECK_MARKER, TEST_STATS_COMMAND,
 };
 pub use catch_panic::CatchPanic;
 pub use store::{Stats, MAX_OPEN_DOCUMENTS};
@@ -43,19 +46,36 @@ pub fn service(options: Options) -> (CatchPanic<LspService<Backend>>, ClientSock
     (CatchPanic::new(service, client), socket)
 }
 
+/// How many requests the transport runs at once. Its default of 4 would let four slow requests
+/// (say, on a document whose check takes seconds) hold every slot while a hover on another
+/// document waits to be read; requests only wait on the workers, so more of them cost little.
+const CONCURRENT_REQUESTS: usize = 32;
+
 /// Serves the protocol on `input` and `output` until the client says `exit` or closes `input`:
-/// the size guard, then the transport, then the service.
+/// input -> framing guard -> transport -> service, and transport -> output writer -> output.
 pub async fn serve<I, O>(input: I, output: O, options: Options)
 where
     I: AsyncRead + Unpin + Send + 'static,
     O: AsyncWrite,
 {
     let (service, socket) = service(options);
-    // input -> size guard -> pipe -> transport. The guard runs as its own task, so a client that
-    // sends an oversized frame never makes the transport buffer it.
-    let (guarded, pipe) = tokio::io::duplex(1 << 20);
-    let guard = tokio::spawn(framing::guard(input, pipe));
-    Server::new(guarded, output, socket).serve(service).await;
+    // The guard runs as its own task, so a client that sends an oversized frame never makes the
+    // transport buffer it. What the transport writes goes through a pipe to the output writer,
+    // which also writes the guard's error answers, between frames (see `framing`).
+    let (to_transport, transport_input) = tokio::io::duplex(1 << 20);
+    let (transport_output, from_transport) = tokio::io::duplex(1 << 20);
+    let (replies, replies_receiver) = framing::replies();
+    let guard = tokio::spawn(framing::guard(input, to_transport, replies));
+    let server = async move {
+        Server::new(transport_input, transport_output, socket)
+            .concurrency_level(CONCURRENT_REQUESTS)
+            .serve(service)
+            .await;
+        // `serve` has dropped its end of the output pipe: the writer finishes what is left.
+    };
+    let writer = framing::write_output(from_transport, output, replies_receiver);
+    // An output error (the client went away) ends the writer; nothing is left to tell.
+    let ((), _) = tokio::join!(server, writer);
     guard.abort();
 }
 

@@ -46,6 +46,12 @@ pub struct Document {
 }
 
 impl Document {
+    /// The newest finished analysis, of the current inputs or older ones: what a request may use
+    /// for a document other than its own without waiting for a check (see `backend::Snapshot`).
+    pub fn latest_analysis(&self) -> Option<&Arc<Analysis>> {
+        self.analysis.as_ref().map(|(_, analysis)| analysis)
+    }
+
     /// The analysis of the current inputs, if one is done (first or second tier).
     pub fn current_analysis(&self) -> Option<&Arc<Analysis>> {
         match &self.analysis {
@@ -305,5 +311,57 @@ impl Store {
             }
         }
         stats
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use journey_compiler::project::ProjectPath;
+
+    fn place() -> Place {
+        Place { root: None, path: ProjectPath::new("doc.journey").unwrap() }
+    }
+
+    fn analysis(job: &Job) -> Arc<Analysis> {
+        Arc::new(Analysis::new(job.file, job.version, &job.text))
+    }
+
+    #[test]
+    fn a_newer_version_drops_the_older_result_and_skips_the_versions_in_between() {
+        let uri: Uri = "file:///doc.journey".parse().unwrap();
+        let mut store = Store::default();
+        assert!(store.open(uri.clone(), 1, "a".to_owned(), place()));
+        assert!(store.claim_analysis(&uri));
+        let running = store.next_job(&uri).unwrap();
+        assert_eq!(running.version, 1);
+        // Two edits while version 1 is being checked.
+        assert_eq!(store.change(&uri, 2, "ab".to_owned()), Change::Applied);
+        assert_eq!(store.change(&uri, 3, "abc".to_owned()), Change::Applied);
+        // No second job while one is under way: it picks up the newest text next.
+        assert!(!store.claim_analysis(&uri));
+        // The result for version 1 is not published (superseded).
+        assert!(!store.finish(&uri, running.inputs, analysis(&running)));
+        // The job's next check is version 3; version 2 is never checked.
+        let next = store.next_job(&uri).unwrap();
+        assert_eq!(next.version, 3);
+        assert!(store.finish(&uri, next.inputs, analysis(&next)));
+        assert!(store.next_job(&uri).is_none());
+        assert!(store.claim_analysis(&uri), "the job ended, a new one may start");
+    }
+
+    #[test]
+    fn closing_drops_the_text_and_the_analysis_and_a_late_result_is_not_kept() {
+        let uri: Uri = "file:///doc.journey".parse().unwrap();
+        let mut store = Store::default();
+        store.open(uri.clone(), 1, "text".to_owned(), place());
+        store.claim_analysis(&uri);
+        let job = store.next_job(&uri).unwrap();
+        assert!(store.finish(&uri, job.inputs, analysis(&job)));
+        assert!(store.close(&uri));
+        assert!(!store.finish(&uri, job.inputs, analysis(&job)));
+        assert_eq!(store.stats(), Stats { documents: 0, texts: 0, text_bytes: 0, analyses: 0 });
     }
 }

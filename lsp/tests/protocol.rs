@@ -430,3 +430,235 @@ async fn hover_on_a_send_shows_what_the_analyses_proved_once_they_ran() {
     assert!(markdown.contains("- consent: not required for service messages"), "{markdown}");
     assert!(markdown.contains("- window: at most 0s after the contact's last message (window 1d)"), "{markdown}");
 }
+
+/// What the server must send for one malformed frame.
+enum Expect {
+    /// These error answers: (code, id), in any order.
+    Errors(Vec<(i64, Value)>),
+    /// A normal answer (no error) to the request with this id: the frame was acceptable.
+    Answer(i64),
+}
+
+/// One row of the malformed-frame table: what is sent and what must come back.
+struct Malformed {
+    name: &'static str,
+    bytes: Vec<u8>,
+    expect: Expect,
+}
+
+fn hover_body(id: i64) -> String {
+    let (line, character) = position_of(BROKEN, "welcome {", 2);
+    json!({
+        "jsonrpc": "2.0", "id": id, "method": "textDocument/hover",
+        "params": { "textDocument": { "uri": URI }, "position": { "line": line, "character": character } },
+    })
+    .to_string()
+}
+
+fn framed(body: &[u8]) -> Vec<u8> {
+    let mut bytes = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+fn with_header(header: &str, body: &str) -> Vec<u8> {
+    format!("{header}{body}").into_bytes()
+}
+
+const PARSE_ERROR: i64 = -32700;
+const INVALID_REQUEST: i64 = -32600;
+
+/// Every malformed frame of issue 21, each with the error JSON-RPC prescribes.
+fn malformed_frames() -> Vec<Malformed> {
+    let null = Value::Null;
+    let errors = |list: &[(i64, Value)]| Expect::Errors(list.to_vec());
+    let mut invalid_utf8 = br#"{"jsonrpc":"2.0","id":505,"method":"textDocument/hover","params":""#.to_vec();
+    invalid_utf8.extend(b"\xff\xfe\"}");
+    let oversized = format!(
+        r#"{{"jsonrpc":"2.0","id":512,"method":"textDocument/hover","params":{{"padding":"{}"}}}}"#,
+        "x".repeat(journey_lsp::framing::MAX_CONTENT_LENGTH)
+    );
+    vec![
+        Malformed { name: "not JSON", bytes: framed(b"{not json}"), expect: errors(&[(PARSE_ERROR, null.clone())]) },
+        Malformed { name: "an empty array", bytes: framed(b"[]"), expect: errors(&[(INVALID_REQUEST, null.clone())]) },
+        Malformed { name: "an empty object", bytes: framed(b"{}"), expect: errors(&[(INVALID_REQUEST, null.clone())]) },
+        Malformed { name: "null", bytes: framed(b"null"), expect: errors(&[(INVALID_REQUEST, null.clone())]) },
+        Malformed {
+            name: "a batch",
+            bytes: framed(format!("[{},{}]", hover_body(501), hover_body(502)).as_bytes()),
+            expect: errors(&[(INVALID_REQUEST, json!(501)), (INVALID_REQUEST, json!(502))]),
+        },
+        Malformed {
+            name: "a method that is a number",
+            bytes: framed(br#"{"jsonrpc":"2.0","id":503,"method":123}"#),
+            expect: errors(&[(INVALID_REQUEST, json!(503))]),
+        },
+        Malformed {
+            name: "JSON-RPC 1.0",
+            bytes: framed(hover_body(504).replace(r#""jsonrpc":"2.0""#, r#""jsonrpc":"1.0""#).as_bytes()),
+            expect: errors(&[(INVALID_REQUEST, json!(504))]),
+        },
+        Malformed { name: "invalid UTF-8", bytes: framed(&invalid_utf8), expect: errors(&[(PARSE_ERROR, json!(505))]) },
+        Malformed {
+            name: "a lowercase content-length",
+            bytes: with_header(&format!("content-length: {}\r\n\r\n", hover_body(506).len()), &hover_body(506)),
+            expect: Expect::Answer(506),
+        },
+        Malformed {
+            name: "a Content-Length 3 bytes too short",
+            bytes: with_header(&format!("Content-Length: {}\r\n\r\n", hover_body(507).len() - 3), &hover_body(507)),
+            expect: errors(&[(PARSE_ERROR, json!(507))]),
+        },
+        Malformed {
+            name: "a Content-Length 3 bytes too long",
+            bytes: with_header(&format!("Content-Length: {}\r\n\r\n", hover_body(508).len() + 3), &hover_body(508)),
+            expect: errors(&[(PARSE_ERROR, json!(508))]),
+        },
+        Malformed { name: "a stray CRLF", bytes: b"\r\n".to_vec(), expect: errors(&[(PARSE_ERROR, null.clone())]) },
+        Malformed {
+            name: "a garbage line",
+            bytes: b"this is not a header\r\n".to_vec(),
+            expect: errors(&[(PARSE_ERROR, null.clone())]),
+        },
+        Malformed {
+            name: "LF-only header endings",
+            bytes: with_header(&format!("Content-Length: {}\n\n", hover_body(509).len()), &hover_body(509)),
+            expect: errors(&[(PARSE_ERROR, null.clone())]),
+        },
+        Malformed {
+            name: "no Content-Length",
+            bytes: with_header("Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n", &hover_body(510)),
+            expect: errors(&[(PARSE_ERROR, null.clone())]),
+        },
+        Malformed {
+            name: "a Content-Length of 2^64",
+            bytes: with_header("Content-Length: 18446744073709551616\r\n\r\n", &hover_body(511)),
+            expect: errors(&[(INVALID_REQUEST, json!(511))]),
+        },
+        Malformed {
+            name: "a body over the limit, sent whole",
+            bytes: framed(oversized.as_bytes()),
+            expect: errors(&[(INVALID_REQUEST, json!(512))]),
+        },
+    ]
+}
+
+fn is_error(message: &Value, code: i64, id: &Value) -> bool {
+    message.get("method").is_none() && message["error"]["code"] == json!(code) && message["id"] == *id
+}
+
+#[tokio::test]
+async fn every_malformed_frame_gets_its_json_rpc_error_and_the_next_hover_is_answered() {
+    let mut client = started_with(BROKEN).await;
+    client.diagnostics(URI, 1).await;
+    for row in malformed_frames() {
+        client.write_bytes(&row.bytes).await;
+        // The next message follows at once, as a client's would (a length too long is found
+        // where the JSON ends and the next message starts).
+        let (line, character) = position_of(BROKEN, "welcome {", 2);
+        let position = json!({ "textDocument": { "uri": URI }, "position": { "line": line, "character": character } });
+        let hover = client.start_request("textDocument/hover", position).await;
+        match &row.expect {
+            Expect::Errors(expected) => {
+                for (code, id) in expected {
+                    let answer = client.wait_for(|message| is_error(message, *code, id)).await;
+                    assert!(answer["error"]["message"].is_string(), "{}: {answer}", row.name);
+                }
+            }
+            Expect::Answer(id) => {
+                let answer = client.response(*id).await;
+                assert!(answer["result"]["contents"].is_object(), "{}: {answer}", row.name);
+            }
+        }
+        let hover = client.response(hover).await;
+        assert!(hover["result"]["contents"].is_object(), "after {}: {hover}", row.name);
+        // Nothing else went wrong: no second error for the same frame.
+        let unexpected = client.drain(|message| message.get("error").is_some());
+        assert!(unexpected.is_empty(), "after {}: {unexpected:?}", row.name);
+    }
+    assert!(client.still_running(std::time::Duration::from_millis(200)).await);
+    client.shutdown().await;
+    assert!(client.closed().await, "the server exits on `exit`");
+}
+
+#[tokio::test]
+async fn the_server_exits_only_on_exit_after_shutdown() {
+    let mut client = started_with(BROKEN).await;
+    for row in malformed_frames().into_iter().filter(|row| !row.name.contains("over the limit")) {
+        client.write_bytes(&row.bytes).await;
+    }
+    // A well-formed `exit` notification inside a batch is not an `exit`.
+    client.write_bytes(&framed(br#"[{"jsonrpc":"2.0","method":"exit"}]"#)).await;
+    assert!(client.still_running(std::time::Duration::from_millis(500)).await, "exited before `exit`");
+    client.result("shutdown", Value::Null).await;
+    // After shutdown, the server still answers (requests are refused) until `exit`.
+    client.write_bytes(&framed(b"{not json}")).await;
+    client.wait_for(|message| is_error(message, PARSE_ERROR, &Value::Null)).await;
+    let refused = client.request("textDocument/hover", json!({})).await;
+    assert_eq!(refused["error"]["code"], INVALID_REQUEST, "{refused}");
+    assert!(client.still_running(std::time::Duration::from_millis(200)).await, "exited before `exit`");
+    client.notify("exit", Value::Null).await;
+    assert!(client.closed().await, "the server exits on `exit`");
+}
+
+#[tokio::test]
+async fn a_slow_check_of_one_document_never_delays_requests_on_another() {
+    let slow_uri = "file:///project/slow.journey";
+    let slow = format!("// {}\n{BROKEN}", journey_lsp::TEST_SLOW_CHECK_MARKER);
+    let mut client = Client::start();
+    client.initialize(json!({})).await;
+    // Its check now waits until released: it holds an analysis thread the whole test.
+    client.open(slow_uri, 1, &slow).await;
+    client.open(URI, 1, BROKEN).await;
+    let (line, character) = position_of(BROKEN, "welcome {", 2);
+    let quick = std::time::Duration::from_secs(5);
+    for version in 2..=4 {
+        // A new version of the fast document: its hover needs a new analysis, which must not
+        // wait for the slow one.
+        client.change(URI, version, &BROKEN.replace("onboarding", &format!("onboarding_{version}"))).await;
+        let hover = tokio::time::timeout(quick, client.at("textDocument/hover", URI, line, character, json!({})))
+            .await
+            .expect("the hover was answered while the other document's check was running");
+        assert!(hover["result"]["contents"].is_object(), "{hover}");
+        let symbols = tokio::time::timeout(quick, client.result("workspace/symbol", json!({ "query": "next" })))
+            .await
+            .expect("workspace symbols were answered while the other document's check was running");
+        assert!(!symbols.as_array().unwrap().is_empty(), "{symbols}");
+    }
+    // The slow check really was still running: nothing was published for it yet.
+    let published = client.drain(|message| {
+        message["method"] == "textDocument/publishDiagnostics" && message["params"]["uri"] == slow_uri
+    });
+    assert!(published.is_empty(), "{published:?}");
+    client
+        .result("workspace/executeCommand", json!({ "command": journey_lsp::TEST_RELEASE_SLOW_CHECKS_COMMAND }))
+        .await;
+    let published = client.diagnostics(slow_uri, 1).await;
+    assert!(!published["diagnostics"].as_array().unwrap().is_empty());
+    client.shutdown().await;
+}
+
+#[tokio::test]
+async fn closing_every_document_frees_its_text_and_analyses() {
+    let mut client = Client::start();
+    client.initialize(json!({})).await;
+    let uris: Vec<String> = (0..5).map(|n| format!("file:///project/doc{n}.journey")).collect();
+    for uri in &uris {
+        client.open(uri, 1, BROKEN).await;
+        client.change(uri, 2, &BROKEN.replace("onboarding", "edited")).await;
+    }
+    for uri in &uris {
+        client.diagnostics(uri, 2).await;
+    }
+    let stats = client.result("workspace/executeCommand", json!({ "command": journey_lsp::TEST_STATS_COMMAND })).await;
+    assert_eq!(stats["documents"], 5, "{stats}");
+    assert_eq!(stats["analyses"], 5, "{stats}");
+    for uri in &uris {
+        client.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } })).await;
+    }
+    let stats = client.result("workspace/executeCommand", json!({ "command": journey_lsp::TEST_STATS_COMMAND })).await;
+    assert_eq!(stats, json!({ "documents": 0, "texts": 0, "textBytes": 0, "analyses": 0 }));
+    // A request on a closed document finds nothing, and does not bring it back.
+    let hover = client.at("textDocument/hover", &uris[0], 0, 0, json!({})).await;
+    assert_eq!(hover["result"], Value::Null);
+}

@@ -136,6 +136,30 @@ impl Client {
         }
     }
 
+    /// Waits until the server closes its output (it has exited), ignoring what it still sends.
+    /// False if it is still running after [`TIMEOUT`].
+    pub async fn closed(&mut self) -> bool {
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        loop {
+            match tokio::time::timeout_at(deadline, self.incoming.recv()).await {
+                Ok(Some(_)) => {}
+                Ok(None) => return true,
+                Err(_) => return false,
+            }
+        }
+    }
+
+    /// Whether the server is still running: nothing closed its output within `wait`.
+    pub async fn still_running(&mut self, wait: Duration) -> bool {
+        loop {
+            match tokio::time::timeout(wait, self.incoming.recv()).await {
+                Ok(Some(message)) => self.queued.push_back(message),
+                Ok(None) => return false,
+                Err(_) => return true,
+            }
+        }
+    }
+
     /// `initialize` + `initialized`; returns the server's capabilities.
     pub async fn initialize(&mut self, capabilities: Value) -> Value {
         let result = self.result("initialize", json!({ "capabilities": capabilities })).await;
