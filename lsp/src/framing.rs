@@ -304,6 +304,18 @@ async fn skip_oversized<R: AsyncRead + Unpin>(input: &mut Input<R>, declared: &s
     loop {
         let take = (length - consumed).min(input.buffer.len());
         let fresh = input.buffer.get(..take).unwrap_or_default();
+        // A body this large that does not even start like an object or an array is no JSON-RPC
+        // message; most likely the length was garbage and the next header follows at once
+        // (`Content-Length: 18446744073709551616` then the next message). Streaming away up to
+        // the declared length would wait forever, so resynchronise on the next header here.
+        if consumed == 0 && end.state == Scan::Start {
+            if let Some(first) = fresh.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
+                if !matches!(fresh.get(first), Some(b'{' | b'[')) {
+                    overran = true;
+                    break;
+                }
+            }
+        }
         let used = match end.feed(fresh) {
             Some(overrun) => {
                 overran = true;
@@ -803,6 +815,15 @@ mod tests {
         input.extend(message(EXIT));
         let (output, answers) = run_guard(input).await;
         assert_eq!(codes(&answers), vec![(INVALID_REQUEST, serde_json::json!(3))]);
+        assert_eq!(output.as_bytes(), message(EXIT).as_slice());
+    }
+
+    #[tokio::test]
+    async fn a_length_too_large_for_any_integer_followed_by_the_next_header_loses_nothing() {
+        let mut input = b"Content-Length: 18446744073709551616\r\n\r\n".to_vec();
+        input.extend(message(EXIT));
+        let (output, answers) = run_guard(input).await;
+        assert_eq!(codes(&answers), vec![(INVALID_REQUEST, Value::Null)]);
         assert_eq!(output.as_bytes(), message(EXIT).as_slice());
     }
 
