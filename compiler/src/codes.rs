@@ -126,6 +126,7 @@ codes! {
     J0506, Error, "ask with no way out";
     J0507, Error, "duplicate outcome";
     J0508, Error, "missing outcome";
+    J0509, Error, "journey too large to analyse";
 }
 
 impl Code {
