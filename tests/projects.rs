@@ -538,3 +538,62 @@ fn the_same_files_under_a_journey_toml_are_one_project_and_conflict() {
     assert_eq!(labels[0]["message"], "first defined here");
     assert_eq!(diagnostics[0]["label"], "second definition");
 }
+
+// ---------------------------------------------------------------------------------------------
+// journey.toml
+
+#[test]
+fn a_garbage_journey_toml_is_j0117_at_the_line_in_the_manifest_and_fails_the_check() {
+    let dir = scratch("manifest-garbage");
+    write(&dir, "shop/journey.toml", "this is not toml\n");
+    two_files_declaring_journey_x(&dir.join("shop"));
+    let (exit, diagnostics) = check_json(&dir, &["shop"]);
+    assert_eq!(exit, 1);
+    // The manifest's error, and the project is still one project: its files are checked too.
+    assert_eq!(
+        summary(&diagnostics),
+        vec![
+            "shop/journey.toml:1 \"J0117\" \"invalid journey.toml: key with no value, expected `=`\"",
+            "shop/two.journey:7 \"J0209\" \"journey `x` is defined twice\"",
+        ]
+    );
+    assert!(diagnostics[0]["help"].as_str().unwrap().contains("[project]"));
+    assert_eq!(diagnostics[0]["start"]["column"], 6);
+}
+
+#[test]
+fn unknown_keys_and_wrong_types_in_journey_toml_are_refused_and_a_project_name_is_accepted() {
+    let dir = scratch("manifest-keys");
+    write(&dir, "a.journey", "journey a {\n  stage s {\n    wait 1d\n  }\n}\n");
+    for (text, line, message) in [
+        ("[project]\nnmae = \"shop\"\n", 2, "invalid journey.toml: unknown field `nmae`, expected `name`"),
+        ("strict = true\n", 1, "invalid journey.toml: unknown field `strict`, expected `project`"),
+        ("[project]\nname = 3\n", 2, "invalid journey.toml: invalid type: integer `3`, expected a string"),
+    ] {
+        write(&dir, "journey.toml", text);
+        let (exit, diagnostics) = check_json(&dir, &["."]);
+        assert_eq!(exit, 1, "{text:?}");
+        assert_eq!(summary(&diagnostics), vec![format!("journey.toml:{line} \"J0117\" \"{message}\"")], "{text:?}");
+    }
+    for text in ["", "# only a comment\n", "[project]\nname = \"shop\"\n"] {
+        write(&dir, "journey.toml", text);
+        let (exit, diagnostics) = check_json(&dir, &["."]);
+        assert_eq!((exit, summary(&diagnostics)), (0, vec![]), "{text:?}");
+    }
+}
+
+#[test]
+fn a_project_with_a_bad_journey_toml_is_not_built() {
+    let dir = scratch("manifest-build");
+    write(&dir, "shop/journey.toml", "[project\n");
+    write(&dir, "shop/a.journey", "journey a {\n  stage s {\n    wait 1d\n  }\n}\n");
+    let output = Command::new(JOURNEY)
+        .args(["build", "shop", "--out", "out"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("J0117"));
+    assert!(!dir.join("out").exists());
+}

@@ -66,6 +66,7 @@ codes! {
     J0114, Error, "bidirectional control character";
     J0115, Error, "input too complex";
     J0116, Error, "name or literal too long";
+    J0117, Error, "invalid journey.toml";
     J0201, Error, "unknown message";
     J0202, Error, "unknown name in an expression";
     J0203, Error, "unknown event";

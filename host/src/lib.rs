@@ -16,7 +16,15 @@ use journey_compiler::limits::MAX_SOURCE_BYTES;
 use journey_compiler::project::{LoadError, ProjectPath, SourceLoader};
 
 /// The file that marks a project root.
-pub const MANIFEST: &str = "journey.toml";
+pub const MANIFEST: &str = journey_compiler::manifest::FILE_NAME;
+
+/// Reads the `journey.toml` of a project root (canonical) with the same jail and limits as a
+/// project file: a manifest that links outside the root, is not a regular file or is too large
+/// is refused. What it may hold is checked by `journey_compiler::manifest`.
+pub fn read_manifest(root: &Path) -> Result<Vec<u8>, LoadError> {
+    let path = ProjectPath::new(MANIFEST).ok_or(LoadError::NotFound)?;
+    read_inside(root, &path)
+}
 
 /// The nearest directory above `file` (a canonical path) holding a `journey.toml`.
 pub fn manifest_root(file: &Path) -> Option<PathBuf> {
