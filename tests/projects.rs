@@ -597,3 +597,47 @@ fn a_project_with_a_bad_journey_toml_is_not_built() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("J0117"));
     assert!(!dir.join("out").exists());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Entries a directory search skips
+
+#[cfg(unix)]
+#[test]
+fn a_directory_holding_only_a_fifo_and_a_symlink_loop_names_both_when_it_finds_nothing() {
+    let dir = scratch("skipped-only");
+    fs::create_dir_all(dir.join("flows/deeper")).unwrap();
+    mkfifo(&dir.join("flows/pipe"));
+    symlink("loop", &dir.join("flows/loop"));
+    symlink("nowhere.journey", &dir.join("flows/deeper/gone.journey"));
+    // A link to a directory is not followed, by rule: not named.
+    symlink("deeper", &dir.join("flows/to-deeper"));
+    let run = check(&dir, &["flows"]);
+    assert_eq!(run.exit, 2, "{}", run.stderr);
+    // In byte order of the relative path, whatever order the directory lists them in.
+    assert_eq!(
+        run.stderr.lines().next().unwrap(),
+        "error: no .journey files found in `flows`; skipped 3 entries that cannot be read: \
+         `flows/deeper/gone.journey` (a symbolic link to nothing), `flows/loop` (a symbolic link loop), \
+         `flows/pipe` (a FIFO)"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn skipped_journey_entries_beside_files_to_check_are_warnings_and_other_skipped_entries_are_quiet() {
+    let dir = scratch("skipped-beside");
+    write(&dir, "flows/a.journey", "journey a {\n  stage s {\n    wait 1d\n  }\n}\n");
+    mkfifo(&dir.join("flows/b.journey"));
+    symlink("c.journey", &dir.join("flows/c.journey"));
+    mkfifo(&dir.join("flows/not-a-journey"));
+    let run = check(&dir, &["flows"]);
+    assert_eq!(run.exit, 0, "{}", run.stderr);
+    let warnings: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(
+        warnings,
+        vec!["warning: skipped `flows/b.journey`: a FIFO", "warning: skipped `flows/c.journey`: a symbolic link loop"]
+    );
+    // `--format json` keeps stdout JSON; the warnings stay on stderr.
+    let (exit, diagnostics) = check_json(&dir, &["flows"]);
+    assert_eq!((exit, diagnostics.len()), (0, 0));
+}

@@ -23,6 +23,8 @@ pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
     /// Arguments and files that could not be used; each makes the run exit with code 2.
     pub io_errors: Vec<String>,
+    /// Entries skipped while searching directories, which do not change the exit code.
+    pub io_warnings: Vec<String>,
     /// What the checker looked at, for `--verbose`.
     pub stats: Stats,
 }
@@ -39,6 +41,9 @@ pub fn report(args: &CheckArgs, outcome: &Outcome) -> Exit {
 
     {
         let mut stderr = io::stderr().lock();
+        for warning in &outcome.io_warnings {
+            let _ = writeln!(stderr, "warning: {}", escape_controls(warning));
+        }
         for error in &outcome.io_errors {
             let _ = writeln!(stderr, "error: {}", escape_controls(error));
         }
@@ -106,7 +111,8 @@ pub fn check_projects(
 ) -> Outcome {
     let mut discovered = discover(paths);
     discovered.inputs.retain(|input| !exclude.iter().any(|skip| input.path.starts_with(skip)));
-    let mut outcome = Outcome { io_errors: discovered.errors, ..Outcome::default() };
+    let mut outcome =
+        Outcome { io_errors: discovered.errors, io_warnings: discovered.warnings, ..Outcome::default() };
     let projects = project::group(&discovered.inputs, &mut outcome.io_errors);
     for inputs in projects {
         if inputs.manifest {
