@@ -704,9 +704,7 @@ fn the_next_build_removes_temporary_files_of_killed_builds_and_nothing_else() {
     }
     // A directory named like a temporary file is not a file a build wrote.
     let directory = format!(".small.bundle.json.{dead}.tmp");
-    let files = |out: &Path| -> BTreeMap<String, Vec<u8>> {
-        listing_where(out, |path| path.is_file())
-    };
+    let files = |out: &Path| -> BTreeMap<String, Vec<u8>> { listing_where(out, |path| path.is_file()) };
     let before = files(&out);
     fs::create_dir_all(out.join(&directory).join("inside")).unwrap();
 

@@ -111,8 +111,7 @@ pub fn check_projects(
 ) -> Outcome {
     let mut discovered = discover(paths);
     discovered.inputs.retain(|input| !exclude.iter().any(|skip| input.path.starts_with(skip)));
-    let mut outcome =
-        Outcome { io_errors: discovered.errors, io_warnings: discovered.warnings, ..Outcome::default() };
+    let mut outcome = Outcome { io_errors: discovered.errors, io_warnings: discovered.warnings, ..Outcome::default() };
     let projects = project::group(&discovered.inputs, &mut outcome.io_errors);
     for inputs in projects {
         if inputs.manifest {

@@ -70,10 +70,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
                     // Files were found: name only the skipped entries that were meant to be
                     // checked, so a socket or a dangling link beside them costs no noise.
                     found.warnings.extend(
-                        skipped
-                            .iter()
-                            .filter(|s| s.journey)
-                            .map(|s| format!("skipped `{}`: {}", s.display, s.why)),
+                        skipped.iter().filter(|s| s.journey).map(|s| format!("skipped `{}`: {}", s.display, s.why)),
                     );
                 }
             }
@@ -121,13 +118,9 @@ fn unusable(path: &Path, file_type: fs::FileType) -> Option<String> {
         return match fs::metadata(path) {
             Ok(meta) if meta.is_file() || meta.is_dir() => None,
             Ok(meta) => Some(format!("a symbolic link to {}", special_kind(meta.file_type()))),
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                Some("a symbolic link to nothing".to_owned())
-            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Some("a symbolic link to nothing".to_owned()),
             // `ErrorKind::FilesystemLoop` is not stable yet; its name is what the kind prints.
-            Err(error) if format!("{:?}", error.kind()) == "FilesystemLoop" => {
-                Some("a symbolic link loop".to_owned())
-            }
+            Err(error) if format!("{:?}", error.kind()) == "FilesystemLoop" => Some("a symbolic link loop".to_owned()),
             Err(error) => Some(format!("a symbolic link that cannot be followed: {}", describe_io_error(&error))),
         };
     }

@@ -88,3 +88,24 @@ impl SourceLoader for DiskLoader {
         read_inside(&self.root, path)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_root_is_the_nearest_journey_toml_and_its_manifest_is_read_there() {
+        let dir = std::env::temp_dir().join(format!("journey-host-manifest-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("project/flows")).unwrap();
+        std::fs::write(dir.join("project/journey.toml"), "[project]\nname = \"shop\"\n").unwrap();
+        std::fs::write(dir.join("project/flows/a.journey"), "").unwrap();
+        let dir = dir.canonicalize().unwrap();
+        let root = manifest_root(&dir.join("project/flows/a.journey")).unwrap();
+        assert_eq!(root, dir.join("project"));
+        assert_eq!(read_manifest(&root).unwrap(), b"[project]\nname = \"shop\"\n");
+        assert_eq!(read_manifest(&dir.join("project/flows")), Err(LoadError::NotFound));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

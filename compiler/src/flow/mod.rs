@@ -1689,8 +1689,8 @@ fn unknown_jurisdiction(code: &str, file: FileId, span: Span, sink: &mut Sink) {
 mod tests {
     use super::{analyze_within, in_window_bound, Elapsed, SizeLimits};
     use crate::codes::Code;
-    use crate::project::{load_sources, MemoryLoader, ProjectPath};
     use crate::model::{Def, Message};
+    use crate::project::{load_sources, MemoryLoader, ProjectPath};
     use crate::span::{FileId, Span};
 
     fn promotion(tag: Option<&str>, is_template: bool) -> Message {
@@ -1798,7 +1798,10 @@ journey welcome {
         let at = UNCONSENTED.find("journey welcome").unwrap() + "journey ".len();
         assert_eq!(diagnostic.primary.span.range(), at..at + "welcome".len());
         assert_eq!(diagnostic.message, "journey `welcome` is too large to analyse: 2 steps; the limit is 1");
-        assert!(diagnostic.notes.iter().any(|n| n.contains("2 steps and 3 edges") && n.contains("at most 1 steps and 100 edges")));
+        assert!(diagnostic
+            .notes
+            .iter()
+            .any(|n| n.contains("2 steps and 3 edges") && n.contains("at most 1 steps and 100 edges")));
         assert!(diagnostic.help.as_deref().is_some_and(|h| h.contains("split")));
     }
 
