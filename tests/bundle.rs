@@ -86,12 +86,16 @@ fn assert_built(output: &Output) {
 
 /// Every file in `dir` (hidden ones too) and its bytes; empty when `dir` does not exist.
 fn listing(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    listing_where(dir, |_| true)
+}
+
+/// [`listing`] of the entries whose path `keep` accepts.
+fn listing_where(dir: &Path, keep: impl Fn(&Path) -> bool) -> BTreeMap<String, Vec<u8>> {
     let Ok(entries) = fs::read_dir(dir) else { return BTreeMap::new() };
     entries
-        .map(|e| {
-            let e = e.unwrap();
-            (e.file_name().into_string().unwrap(), fs::read(e.path()).unwrap())
-        })
+        .map(|e| e.unwrap())
+        .filter(|e| keep(&e.path()))
+        .map(|e| (e.file_name().into_string().unwrap(), fs::read(e.path()).unwrap()))
         .collect()
 }
 
@@ -669,6 +673,54 @@ fn a_build_killed_at_random_points_leaves_every_bundle_whole_old_or_new() {
          (a build takes {duration:?})"
     );
     assert!(kept > 0 && replaced > 0, "the kills did not land on both sides of the writes");
+}
+
+#[test]
+fn the_next_build_removes_temporary_files_of_killed_builds_and_nothing_else() {
+    let dir = scratch("stale-temporaries");
+    let project = dir.join("project");
+    fs::create_dir_all(&project).unwrap();
+    write_version(&project, 0);
+    let out = dir.join("out");
+    fs::create_dir_all(&out).unwrap();
+    // A process that has ended: its id is what a killed build's temporary file carries.
+    let mut ended = Command::new(JOURNEY).arg("--version").stdout(Stdio::null()).spawn().unwrap();
+    let dead = ended.id();
+    ended.wait().unwrap();
+    // A process that is running (this test): another build writing into the same directory.
+    let running = std::process::id();
+    let stale = [format!(".big.bundle.json.{dead}.tmp"), format!(".gone.bundle.json.{dead}.tmp")];
+    let kept = [
+        format!(".small.bundle.json.{running}.tmp"),
+        format!("big.bundle.json.{dead}.tmp"),
+        format!(".big.bundle.json.{dead}.tmp.bak"),
+        format!(".big.json.{dead}.tmp"),
+        ".big.bundle.json.tmp".to_owned(),
+        "notes.txt".to_owned(),
+        ".hidden".to_owned(),
+    ];
+    for name in stale.iter().chain(&kept) {
+        fs::write(out.join(name), format!("{{\"left by\": \"{name}\"")).unwrap();
+    }
+    // A directory named like a temporary file is not a file a build wrote.
+    let directory = format!(".small.bundle.json.{dead}.tmp");
+    let files = |out: &Path| -> BTreeMap<String, Vec<u8>> { listing_where(out, |path| path.is_file()) };
+    let before = files(&out);
+    fs::create_dir_all(out.join(&directory).join("inside")).unwrap();
+
+    assert_built(&run(&dir, &["build", "project", "--out", "out"]));
+    let after = files(&out);
+    for name in &stale {
+        assert!(!after.contains_key(name), "{name} was not removed");
+    }
+    for name in &kept {
+        assert_eq!(after.get(name), before.get(name), "{name} changed");
+    }
+    assert!(out.join(&directory).join("inside").is_dir());
+    let names: BTreeSet<&str> = after.keys().map(String::as_str).collect();
+    let mut expected: BTreeSet<&str> = kept.iter().map(String::as_str).collect();
+    expected.extend(["big.bundle.json", "small.bundle.json"]);
+    assert_eq!(names, expected);
 }
 
 // ---------------------------------------------------------------------------------------------

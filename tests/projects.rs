@@ -538,3 +538,106 @@ fn the_same_files_under_a_journey_toml_are_one_project_and_conflict() {
     assert_eq!(labels[0]["message"], "first defined here");
     assert_eq!(diagnostics[0]["label"], "second definition");
 }
+
+// ---------------------------------------------------------------------------------------------
+// journey.toml
+
+#[test]
+fn a_garbage_journey_toml_is_j0117_at_the_line_in_the_manifest_and_fails_the_check() {
+    let dir = scratch("manifest-garbage");
+    write(&dir, "shop/journey.toml", "this is not toml\n");
+    two_files_declaring_journey_x(&dir.join("shop"));
+    let (exit, diagnostics) = check_json(&dir, &["shop"]);
+    assert_eq!(exit, 1);
+    // The manifest's error, and the project is still one project: its files are checked too.
+    assert_eq!(
+        summary(&diagnostics),
+        vec![
+            "shop/journey.toml:1 \"J0117\" \"invalid journey.toml: key with no value, expected `=`\"",
+            "shop/two.journey:7 \"J0209\" \"journey `x` is defined twice\"",
+        ]
+    );
+    assert!(diagnostics[0]["help"].as_str().unwrap().contains("[project]"));
+    assert_eq!(diagnostics[0]["start"]["column"], 6);
+}
+
+#[test]
+fn unknown_keys_and_wrong_types_in_journey_toml_are_refused_and_a_project_name_is_accepted() {
+    let dir = scratch("manifest-keys");
+    write(&dir, "a.journey", "journey a {\n  stage s {\n    wait 1d\n  }\n}\n");
+    for (text, line, message) in [
+        ("[project]\nnmae = \"shop\"\n", 2, "invalid journey.toml: unknown field `nmae`, expected `name`"),
+        ("strict = true\n", 1, "invalid journey.toml: unknown field `strict`, expected `project`"),
+        ("[project]\nname = 3\n", 2, "invalid journey.toml: invalid type: integer `3`, expected a string"),
+    ] {
+        write(&dir, "journey.toml", text);
+        let (exit, diagnostics) = check_json(&dir, &["."]);
+        assert_eq!(exit, 1, "{text:?}");
+        assert_eq!(summary(&diagnostics), vec![format!("journey.toml:{line} \"J0117\" \"{message}\"")], "{text:?}");
+    }
+    for text in ["", "# only a comment\n", "[project]\nname = \"shop\"\n"] {
+        write(&dir, "journey.toml", text);
+        let (exit, diagnostics) = check_json(&dir, &["."]);
+        assert_eq!((exit, summary(&diagnostics)), (0, vec![]), "{text:?}");
+    }
+}
+
+#[test]
+fn a_project_with_a_bad_journey_toml_is_not_built() {
+    let dir = scratch("manifest-build");
+    write(&dir, "shop/journey.toml", "[project\n");
+    write(&dir, "shop/a.journey", "journey a {\n  stage s {\n    wait 1d\n  }\n}\n");
+    let output = Command::new(JOURNEY)
+        .args(["build", "shop", "--out", "out"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("J0117"));
+    assert!(!dir.join("out").exists());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entries a directory search skips
+
+#[cfg(unix)]
+#[test]
+fn a_directory_holding_only_a_fifo_and_a_symlink_loop_names_both_when_it_finds_nothing() {
+    let dir = scratch("skipped-only");
+    fs::create_dir_all(dir.join("flows/deeper")).unwrap();
+    mkfifo(&dir.join("flows/pipe"));
+    symlink("loop", &dir.join("flows/loop"));
+    symlink("nowhere.journey", &dir.join("flows/deeper/gone.journey"));
+    // A link to a directory is not followed, by rule: not named.
+    symlink("deeper", &dir.join("flows/to-deeper"));
+    let run = check(&dir, &["flows"]);
+    assert_eq!(run.exit, 2, "{}", run.stderr);
+    // In byte order of the relative path, whatever order the directory lists them in.
+    assert_eq!(
+        run.stderr.lines().next().unwrap(),
+        "error: no .journey files found in `flows`; skipped 3 entries that cannot be read: \
+         `flows/deeper/gone.journey` (a symbolic link to nothing), `flows/loop` (a symbolic link loop), \
+         `flows/pipe` (a FIFO)"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn skipped_journey_entries_beside_files_to_check_are_warnings_and_other_skipped_entries_are_quiet() {
+    let dir = scratch("skipped-beside");
+    write(&dir, "flows/a.journey", "journey a {\n  stage s {\n    wait 1d\n  }\n}\n");
+    mkfifo(&dir.join("flows/b.journey"));
+    symlink("c.journey", &dir.join("flows/c.journey"));
+    mkfifo(&dir.join("flows/not-a-journey"));
+    let run = check(&dir, &["flows"]);
+    assert_eq!(run.exit, 0, "{}", run.stderr);
+    let warnings: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(
+        warnings,
+        vec!["warning: skipped `flows/b.journey`: a FIFO", "warning: skipped `flows/c.journey`: a symbolic link loop"]
+    );
+    // `--format json` keeps stdout JSON; the warnings stay on stderr.
+    let (exit, diagnostics) = check_json(&dir, &["flows"]);
+    assert_eq!((exit, diagnostics.len()), (0, 0));
+}

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use journey_compiler::check::Stats;
-use journey_compiler::project::{Origin, ProjectPath};
+use journey_compiler::project::{LoadError, Origin, ProjectPath};
 use journey_compiler::{check_project, Diagnostic, FileId, ProjectReport, Severity};
 
 use crate::args::{CheckArgs, ColorChoice, Deny, Format};
@@ -23,6 +23,8 @@ pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
     /// Arguments and files that could not be used; each makes the run exit with code 2.
     pub io_errors: Vec<String>,
+    /// Entries skipped while searching directories, which do not change the exit code.
+    pub io_warnings: Vec<String>,
     /// What the checker looked at, for `--verbose`.
     pub stats: Stats,
 }
@@ -39,6 +41,9 @@ pub fn report(args: &CheckArgs, outcome: &Outcome) -> Exit {
 
     {
         let mut stderr = io::stderr().lock();
+        for warning in &outcome.io_warnings {
+            let _ = writeln!(stderr, "warning: {}", escape_controls(warning));
+        }
         for error in &outcome.io_errors {
             let _ = writeln!(stderr, "error: {}", escape_controls(error));
         }
@@ -106,9 +111,12 @@ pub fn check_projects(
 ) -> Outcome {
     let mut discovered = discover(paths);
     discovered.inputs.retain(|input| !exclude.iter().any(|skip| input.path.starts_with(skip)));
-    let mut outcome = Outcome { io_errors: discovered.errors, ..Outcome::default() };
+    let mut outcome = Outcome { io_errors: discovered.errors, io_warnings: discovered.warnings, ..Outcome::default() };
     let projects = project::group(&discovered.inputs, &mut outcome.io_errors);
     for inputs in projects {
+        if inputs.manifest {
+            check_manifest(&inputs, &mut outcome);
+        }
         let loader = project::DiskLoader::new(inputs.root.clone());
         let entries: Vec<ProjectPath> = inputs.entries.iter().map(|(path, _)| path.clone()).collect();
         let report = check_project(&entries, &loader);
@@ -131,6 +139,36 @@ pub fn check_projects(
         outcome.diagnostics.extend(report.diagnostics.into_iter().map(|d| shift_files(d, offset)));
     }
     outcome
+}
+
+/// Checks the project's `journey.toml`; its file joins the table only when it has something to
+/// show. The project's files are checked either way (a broken manifest does not hide their
+/// problems), and its errors fail the run like any other.
+fn check_manifest(inputs: &ProjectInputs, outcome: &mut Outcome) {
+    let shown = format!("{}{}", inputs.display_prefix, journey_host::MANIFEST);
+    let id = outcome.table.next_id();
+    let checked = match journey_host::read_manifest(&inputs.root) {
+        Ok(bytes) => journey_compiler::manifest::check_manifest(id, &bytes),
+        Err(LoadError::TooLarge(len)) => journey_compiler::manifest::CheckedManifest {
+            text: String::new(),
+            manifest: None,
+            diagnostics: vec![journey_compiler::source::too_large(id, len)],
+        },
+        Err(error) => {
+            let why = match error {
+                LoadError::NotFound => "no such file or directory".to_owned(),
+                LoadError::OutsideRoot => "it links to a file outside the project".to_owned(),
+                LoadError::TooLarge(len) => format!("it is {len} bytes"),
+                LoadError::Io(message) => message,
+            };
+            outcome.io_errors.push(format!("cannot read `{shown}`: {why}"));
+            return;
+        }
+    };
+    if !checked.diagnostics.is_empty() {
+        outcome.table.push(SourceFile::new(shown, checked.text));
+        outcome.diagnostics.extend(checked.diagnostics);
+    }
 }
 
 fn add_stats(a: Stats, b: Stats) -> Stats {

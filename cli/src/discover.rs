@@ -6,6 +6,11 @@
 //! file system lists entries in. Symbolic links to files are followed; symbolic links to
 //! directories are not (they could form cycles). Every argument must yield at least one file:
 //! a CI job whose `journey check` finds nothing to check must fail, not pass.
+//!
+//! Entries that cannot be read as a file (FIFOs, sockets, device files, symbolic links that are
+//! loops or lead nowhere) are never opened, and are named rather than dropped in silence: in the
+//! error of a directory that has nothing to check, and, when it does, in a warning for each one
+//! named `*.journey`. Names come in the same byte order as files, whatever the file system's.
 
 use std::ffi::OsString;
 use std::fs;
@@ -32,6 +37,22 @@ pub struct Discovered {
     pub inputs: Vec<Input>,
     /// One message per unusable argument or unreadable directory ("cannot read `x`: ...").
     pub errors: Vec<String>,
+    /// Entries named `*.journey` that were skipped because they cannot be read as a file (a FIFO,
+    /// a symbolic link loop, ...), in a directory that had other files to check.
+    pub warnings: Vec<String>,
+}
+
+/// The most skipped entries named in the message of a directory with nothing to check; the
+/// rest are counted.
+const MAX_SKIPPED_NAMED: usize = 10;
+
+/// An entry of a searched directory that is neither a directory nor something that reads as a
+/// file: its sort key, how to show it, why it was skipped, and whether it is named `*.journey`.
+struct Skipped {
+    key: Vec<u8>,
+    display: String,
+    why: String,
+    journey: bool,
 }
 
 pub fn discover(paths: &[PathBuf]) -> Discovered {
@@ -42,9 +63,15 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
             Err(error) => found.errors.push(format!("cannot read `{display}`: {}", describe_io_error(&error))),
             Ok(meta) if meta.is_dir() => {
                 let before = found.inputs.len();
-                walk(arg, &display, &mut found);
+                let skipped = walk(arg, &display, &mut found);
                 if found.inputs.len() == before {
-                    found.errors.push(format!("no .journey files found in `{display}`"));
+                    found.errors.push(nothing_found(&display, &skipped));
+                } else {
+                    // Files were found: name only the skipped entries that were meant to be
+                    // checked, so a socket or a dangling link beside them costs no noise.
+                    found.warnings.extend(
+                        skipped.iter().filter(|s| s.journey).map(|s| format!("skipped `{}`: {}", s.display, s.why)),
+                    );
                 }
             }
             Ok(_) => {
@@ -63,10 +90,75 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
     found
 }
 
-/// Collects the `*.journey` files under `root`, sorted by relative path.
-fn walk(root: &Path, root_display: &str, found: &mut Discovered) {
+/// "no .journey files found in `d`", naming what was skipped there, so a directory holding only a
+/// FIFO or a symbolic link loop says why it has nothing to check.
+fn nothing_found(display: &str, skipped: &[Skipped]) -> String {
+    let mut message = format!("no .journey files found in `{display}`");
+    if skipped.is_empty() {
+        return message;
+    }
+    let named: Vec<String> =
+        skipped.iter().take(MAX_SKIPPED_NAMED).map(|s| format!("`{}` ({})", s.display, s.why)).collect();
+    let entries = if skipped.len() == 1 { "entry" } else { "entries" };
+    message.push_str(&format!("; skipped {} {entries} that cannot be read: {}", skipped.len(), named.join(", ")));
+    if skipped.len() > MAX_SKIPPED_NAMED {
+        message.push_str(&format!(" and {} more", skipped.len() - MAX_SKIPPED_NAMED));
+    }
+    message
+}
+
+/// Why an entry that is neither a directory nor a regular file was skipped, or `None` for one to
+/// use: a regular file, or a symbolic link to one. Symbolic links to directories are not
+/// followed (they could form cycles) and are not reported: that is the rule, not a failure.
+fn unusable(path: &Path, file_type: fs::FileType) -> Option<String> {
+    if file_type.is_file() || file_type.is_dir() {
+        return None;
+    }
+    if file_type.is_symlink() {
+        return match fs::metadata(path) {
+            Ok(meta) if meta.is_file() || meta.is_dir() => None,
+            Ok(meta) => Some(format!("a symbolic link to {}", special_kind(meta.file_type()))),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Some("a symbolic link to nothing".to_owned()),
+            // `ErrorKind::FilesystemLoop` is not stable yet; its name is what the kind prints.
+            Err(error) if format!("{:?}", error.kind()) == "FilesystemLoop" => Some("a symbolic link loop".to_owned()),
+            Err(error) => Some(format!("a symbolic link that cannot be followed: {}", describe_io_error(&error))),
+        };
+    }
+    Some(special_kind(file_type))
+}
+
+/// What a file that is neither a regular file nor a directory is, in words.
+fn special_kind(file_type: fs::FileType) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = if file_type.is_fifo() {
+            "a FIFO"
+        } else if file_type.is_socket() {
+            "a socket"
+        } else if file_type.is_block_device() || file_type.is_char_device() {
+            "a device file"
+        } else {
+            "not a regular file"
+        };
+        kind.to_owned()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file_type;
+        "not a regular file".to_owned()
+    }
+}
+
+/// Collects the `*.journey` files under `root`, sorted by relative path; returns the entries it
+/// skipped because they cannot be read as a file, sorted the same way. Problems reading
+/// directories go into `found.errors`, sorted too: none of this depends on the order the file
+/// system lists entries in.
+fn walk(root: &Path, root_display: &str, found: &mut Discovered) -> Vec<Skipped> {
     // (sort key, path, relative display); the key is the relative path's bytes with `/`.
     let mut files: Vec<(Vec<u8>, PathBuf, String)> = Vec::new();
+    let mut skipped: Vec<Skipped> = Vec::new();
+    let mut errors: Vec<(Vec<u8>, String)> = Vec::new();
     // An explicit stack rather than recursion: directory depth must not be able to overflow ours.
     let mut pending: Vec<(PathBuf, Vec<OsString>)> = vec![(root.to_path_buf(), Vec::new())];
     while let Some((dir, relative)) = pending.pop() {
@@ -74,7 +166,7 @@ fn walk(root: &Path, root_display: &str, found: &mut Discovered) {
             Ok(entries) => entries,
             Err(error) => {
                 let shown = join_display(root_display, &relative);
-                found.errors.push(format!("cannot read `{shown}`: {}", describe_io_error(&error)));
+                errors.push((sort_key(&relative), format!("cannot read `{shown}`: {}", describe_io_error(&error))));
                 continue;
             }
         };
@@ -83,7 +175,7 @@ fn walk(root: &Path, root_display: &str, found: &mut Discovered) {
                 Ok(entry) => entry,
                 Err(error) => {
                     let shown = join_display(root_display, &relative);
-                    found.errors.push(format!("cannot read `{shown}`: {}", describe_io_error(&error)));
+                    errors.push((sort_key(&relative), format!("cannot read `{shown}`: {}", describe_io_error(&error))));
                     continue;
                 }
             };
@@ -91,29 +183,41 @@ fn walk(root: &Path, root_display: &str, found: &mut Discovered) {
             let mut child_relative = relative.clone();
             child_relative.push(name);
             let path = entry.path();
-            let Ok(file_type) = entry.file_type() else {
-                continue;
-            };
-            if file_type.is_dir() {
-                pending.push((path, child_relative));
-            } else if is_journey_file(&path) {
-                // Regular files, and symbolic links that resolve to one.
-                let is_file = file_type.is_file() || fs::metadata(&path).is_ok_and(|meta| meta.is_file());
-                if is_file {
-                    let key = sort_key(&child_relative);
-                    let display = join_display(root_display, &child_relative);
-                    files.push((key, path, display));
+            let file_type = entry.file_type();
+            let why = match &file_type {
+                Ok(file_type) if file_type.is_dir() => {
+                    pending.push((path, child_relative));
+                    continue;
                 }
+                Ok(file_type) => unusable(&path, *file_type),
+                Err(error) => Some(format!("cannot read its type: {}", describe_io_error(error))),
+            };
+            let is_regular = file_type.is_ok_and(|t| t.is_file());
+            let key = sort_key(&child_relative);
+            let display = join_display(root_display, &child_relative);
+            match why {
+                // Regular files, and symbolic links that resolve to one (or to a directory,
+                // which `is_file` then leaves out).
+                None => {
+                    if is_journey_file(&path) && (is_regular || fs::metadata(&path).is_ok_and(|meta| meta.is_file())) {
+                        files.push((key, path, display));
+                    }
+                }
+                Some(why) => skipped.push(Skipped { key, display, why, journey: is_journey_file(&path) }),
             }
         }
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
+    skipped.sort_by(|a, b| a.key.cmp(&b.key));
+    errors.sort();
+    found.errors.extend(errors.into_iter().map(|(_, message)| message));
     found.inputs.extend(files.into_iter().map(|(_, path, display)| Input {
         path,
         display,
         base: root.to_path_buf(),
         from_directory: true,
     }));
+    skipped
 }
 
 fn is_journey_file(path: &Path) -> bool {

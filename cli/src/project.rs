@@ -26,6 +26,9 @@ pub struct ProjectInputs {
     pub display_prefix: String,
     /// Entry files: their project path and how the user named them.
     pub entries: Vec<(ProjectPath, String)>,
+    /// The root holds a `journey.toml` (to be checked); false for a file that is a project of
+    /// its own.
+    pub manifest: bool,
 }
 
 /// Groups inputs by project root, keeping the order in which roots and files first appear.
@@ -58,13 +61,15 @@ pub fn group(inputs: &[Input], errors: &mut Vec<String>) -> Vec<ProjectInputs> {
             continue;
         };
         let display_prefix = prefix_of(&input.display, relative.as_str());
+        // A `journey.toml` root is an ancestor of the canonical file, so it is still the root.
+        let manifest = has_manifest;
         let index = if has_manifest {
             *by_root.entry(root.clone()).or_insert_with(|| {
-                projects.push(ProjectInputs { root, display_prefix, entries: Vec::new() });
+                projects.push(ProjectInputs { root, display_prefix, entries: Vec::new(), manifest });
                 projects.len() - 1
             })
         } else {
-            projects.push(ProjectInputs { root, display_prefix, entries: Vec::new() });
+            projects.push(ProjectInputs { root, display_prefix, entries: Vec::new(), manifest });
             projects.len() - 1
         };
         if let Some(project) = projects.get_mut(index) {

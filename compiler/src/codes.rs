@@ -66,6 +66,7 @@ codes! {
     J0114, Error, "bidirectional control character";
     J0115, Error, "input too complex";
     J0116, Error, "name or literal too long";
+    J0117, Error, "invalid journey.toml";
     J0201, Error, "unknown message";
     J0202, Error, "unknown name in an expression";
     J0203, Error, "unknown event";
@@ -126,6 +127,7 @@ codes! {
     J0506, Error, "ask with no way out";
     J0507, Error, "duplicate outcome";
     J0508, Error, "missing outcome";
+    J0509, Error, "journey too large to analyse";
 }
 
 impl Code {

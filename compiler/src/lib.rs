@@ -20,6 +20,7 @@ pub mod diagnostic;
 pub mod flow;
 pub mod limits;
 pub mod line_index;
+pub mod manifest;
 pub mod model;
 pub mod names;
 pub mod project;

@@ -44,3 +44,19 @@ pub const MAX_EXPR_TERMS: usize = 256;
 /// the budget is that cost for the largest accepted file with a wide margin, and stops
 /// pathological backtracking with J0115 instead of running for minutes.
 pub const PARSER_CALL_BUDGET: usize = 400_000_000;
+
+/// Most nodes (steps that do something) in one journey's flow graph. Every analysis is a
+/// worklist fixpoint whose work and memory grow with the graph (about 3 visits per edge per
+/// analysis, and a state per node for each of them), so the size of one journey is what bounds
+/// their cost. The largest benchmark, 100,000 stages (about 100,000 nodes, 5.3 MB), checks in
+/// about 2 s and 320 MB as a whole process (docs/performance.md); two and a half times that keeps
+/// every benchmark and any real journey (tens to hundreds of steps) well inside, while a file of
+/// one-line steps, which the 8 MiB file limit alone would let reach about a million nodes, is
+/// refused (J0509) before an analysis starts instead of taking tens of seconds and gigabytes.
+pub const MAX_JOURNEY_NODES: usize = 250_000;
+
+/// Most edges in one journey's flow graph (the entry edge included). The benchmarks have 1.1
+/// to 1.5 edges per node (100,000 stages: about 110,000 edges); two per node at the node bound
+/// leaves room for branchy journeys and still bounds the analyses, whose work is per edge. A
+/// long `else if` chain or a wide `split` adds edges without nodes, so the two are bounded apart.
+pub const MAX_JOURNEY_EDGES: usize = 500_000;

@@ -16,7 +16,15 @@ use journey_compiler::limits::MAX_SOURCE_BYTES;
 use journey_compiler::project::{LoadError, ProjectPath, SourceLoader};
 
 /// The file that marks a project root.
-pub const MANIFEST: &str = "journey.toml";
+pub const MANIFEST: &str = journey_compiler::manifest::FILE_NAME;
+
+/// Reads the `journey.toml` of a project root (canonical) with the same jail and limits as a
+/// project file: a manifest that links outside the root, is not a regular file or is too large
+/// is refused. What it may hold is checked by `journey_compiler::manifest`.
+pub fn read_manifest(root: &Path) -> Result<Vec<u8>, LoadError> {
+    let path = ProjectPath::new(MANIFEST).ok_or(LoadError::NotFound)?;
+    read_inside(root, &path)
+}
 
 /// The nearest directory above `file` (a canonical path) holding a `journey.toml`.
 pub fn manifest_root(file: &Path) -> Option<PathBuf> {
@@ -78,5 +86,26 @@ impl DiskLoader {
 impl SourceLoader for DiskLoader {
     fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
         read_inside(&self.root, path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_root_is_the_nearest_journey_toml_and_its_manifest_is_read_there() {
+        let dir = std::env::temp_dir().join(format!("journey-host-manifest-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("project/flows")).unwrap();
+        std::fs::write(dir.join("project/journey.toml"), "[project]\nname = \"shop\"\n").unwrap();
+        std::fs::write(dir.join("project/flows/a.journey"), "").unwrap();
+        let dir = dir.canonicalize().unwrap();
+        let root = manifest_root(&dir.join("project/flows/a.journey")).unwrap();
+        assert_eq!(root, dir.join("project"));
+        assert_eq!(read_manifest(&root).unwrap(), b"[project]\nname = \"shop\"\n");
+        assert_eq!(read_manifest(&dir.join("project/flows")), Err(LoadError::NotFound));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -23,6 +23,7 @@ use crate::ast::{self, Item, PolicyRule, ZoneSpec};
 use crate::check::Sink;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
+use crate::limits::{MAX_JOURNEY_EDGES, MAX_JOURNEY_NODES};
 use crate::model::Model;
 use crate::project::Sources;
 use crate::span::{FileId, Span};
@@ -301,6 +302,26 @@ pub struct FlowReport {
 }
 
 pub fn analyze(sources: &Sources, model: &Model, sink: &mut Sink) -> FlowReport {
+    analyze_within(sources, model, sink, SizeLimits::DEFAULT)
+}
+
+/// The most nodes and edges a journey's graph may have before its analyses run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SizeLimits {
+    pub nodes: usize,
+    pub edges: usize,
+}
+
+impl SizeLimits {
+    /// The bounds of `limits.rs`, which every front end uses; tests inject smaller ones, so the
+    /// boundary is tested without building a quarter of a million nodes.
+    pub const DEFAULT: SizeLimits = SizeLimits { nodes: MAX_JOURNEY_NODES, edges: MAX_JOURNEY_EDGES };
+}
+
+/// [`analyze`] with the size bound of a journey given. A journey over it is refused (J0509) and
+/// none of its analyses runs: it gets no evidence and no verdict but the error, so it fails
+/// closed (no bundle, never "ok").
+pub fn analyze_within(sources: &Sources, model: &Model, sink: &mut Sink, limits: SizeLimits) -> FlowReport {
     let cx = Context::new(sources, model);
     let mut report = FlowReport::default();
     for file in &sources.files {
@@ -308,7 +329,10 @@ pub fn analyze(sources: &Sources, model: &Model, sink: &mut Sink) -> FlowReport 
         for item in &ast.items {
             if let Item::Journey(journey) = item {
                 let graph = graph::build(journey, file.id, model);
-                analyze_journey(&cx, &graph, sink, &mut report);
+                match too_large(&graph, limits) {
+                    Some(diagnostic) => sink.push(diagnostic),
+                    None => analyze_journey(&cx, &graph, sink, &mut report),
+                }
                 report.graphs.push(graph);
             }
         }
@@ -316,6 +340,31 @@ pub fn analyze(sources: &Sources, model: &Model, sink: &mut Sink) -> FlowReport 
     project_rules(&cx, sources, &report, sink);
     report.rules_checked = sink.stats.content_rules;
     report
+}
+
+/// J0509 when the graph has more nodes or edges than `limits` allow. Building the graph is
+/// linear in the journey's text (which the file size limit bounds); the analyses after it are
+/// what the bound protects.
+fn too_large(graph: &Graph, limits: SizeLimits) -> Option<Diagnostic> {
+    let nodes = graph.nodes.len();
+    let edges = graph.edge_count();
+    let over = if nodes > limits.nodes {
+        format!("{nodes} steps; the limit is {}", limits.nodes)
+    } else if edges > limits.edges {
+        format!("{edges} edges between its steps; the limit is {}", limits.edges)
+    } else {
+        return None;
+    };
+    Some(
+        Diagnostic::new(Code::J0509, format!("journey `{}` is too large to analyse: {over}", graph.journey), graph.file, graph.span)
+            .with_label("this journey")
+            .with_note(format!(
+                "its flow graph has {nodes} steps and {edges} edges; a journey may have at most {} steps and {} edges, so that checking it takes bounded time and memory",
+                limits.nodes, limits.edges
+            ))
+            .with_note("none of its compliance analyses ran, so nothing in it is reported as compliant")
+            .with_help("split it into several smaller journeys, for example one per phase, each with its own `entry on` event"),
+    )
 }
 
 /// The largest frequency cap whose last sends are tracked position by position.
@@ -1638,8 +1687,10 @@ fn unknown_jurisdiction(code: &str, file: FileId, span: Span, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::{in_window_bound, Elapsed};
+    use super::{analyze_within, in_window_bound, Elapsed, SizeLimits};
+    use crate::codes::Code;
     use crate::model::{Def, Message};
+    use crate::project::{load_sources, MemoryLoader, ProjectPath};
     use crate::span::{FileId, Span};
 
     fn promotion(tag: Option<&str>, is_template: bool) -> Message {
@@ -1687,5 +1738,76 @@ mod tests {
         assert!(refused(&promotion(None, false), Some(&never)).contains("has not written"));
         // A template of a non-promotional category inside the window is a reply (WA-OPTIN).
         assert_eq!(in_window_bound(&promotion(None, true), false, Some(&inside), None), Ok((hours(2), hours(24))));
+    }
+
+    /// A journey of two steps (`wait`, `send`) whose send has no consent: J0401 when the
+    /// analyses run. Its graph has 2 nodes and 3 edges (`next` twice, and the entry edge).
+    const UNCONSENTED: &str = r#"import "std/channels"
+
+event signed_up {}
+
+message promo on sms as marketing {
+  text "Acme: 10% off today. Reply STOP to opt out"
+}
+
+journey welcome {
+  entry on signed_up
+  stage start {
+    wait 1h
+    send promo
+  }
+}
+"#;
+
+    /// The codes `UNCONSENTED` gets under `limits`, and the evidence the analyses recorded.
+    fn checked_within(limits: SizeLimits) -> (Vec<Code>, usize, usize) {
+        let mut loader = MemoryLoader::default();
+        let path = ProjectPath::new("main.journey").unwrap();
+        loader.insert(path.clone(), UNCONSENTED);
+        let sources = load_sources(&[path], &loader);
+        let (model, mut sink) = crate::check::check_sources(&sources);
+        let report = analyze_within(&sources, &model, &mut sink, limits);
+        let graph = report.graphs.first().unwrap();
+        assert_eq!((graph.nodes.len(), graph.edge_count()), (2, 3));
+        let codes = sink.diagnostics.iter().map(|d| d.code).collect();
+        (codes, report.evidence.len(), report.graphs.len())
+    }
+
+    #[test]
+    fn a_journey_at_the_size_limits_is_analysed_and_one_step_or_edge_over_is_refused_unanalysed() {
+        let (codes, evidence, graphs) = checked_within(SizeLimits { nodes: 2, edges: 3 });
+        assert!(codes.contains(&Code::J0401) && !codes.contains(&Code::J0509), "{codes:?}");
+        assert_eq!((evidence, graphs), (1, 1));
+        for over in [SizeLimits { nodes: 1, edges: 3 }, SizeLimits { nodes: 2, edges: 2 }] {
+            let (codes, evidence, graphs) = checked_within(over);
+            // Only the bound: no analysis ran, so neither the missing consent nor any evidence.
+            assert_eq!(codes, vec![Code::J0509], "{over:?}");
+            assert_eq!((evidence, graphs), (0, 1), "{over:?}");
+        }
+    }
+
+    #[test]
+    fn the_size_limit_diagnostic_points_at_the_journey_name_and_gives_the_numbers() {
+        let mut loader = MemoryLoader::default();
+        let path = ProjectPath::new("main.journey").unwrap();
+        loader.insert(path.clone(), UNCONSENTED);
+        let sources = load_sources(&[path], &loader);
+        let (model, mut sink) = crate::check::check_sources(&sources);
+        analyze_within(&sources, &model, &mut sink, SizeLimits { nodes: 1, edges: 100 });
+        let diagnostic = sink.diagnostics.iter().find(|d| d.code == Code::J0509).unwrap();
+        let at = UNCONSENTED.find("journey welcome").unwrap() + "journey ".len();
+        assert_eq!(diagnostic.primary.span.range(), at..at + "welcome".len());
+        assert_eq!(diagnostic.message, "journey `welcome` is too large to analyse: 2 steps; the limit is 1");
+        assert!(diagnostic
+            .notes
+            .iter()
+            .any(|n| n.contains("2 steps and 3 edges") && n.contains("at most 1 steps and 100 edges")));
+        assert!(diagnostic.help.as_deref().is_some_and(|h| h.contains("split")));
+    }
+
+    #[test]
+    fn the_default_size_limits_are_those_of_limits_rs() {
+        use crate::limits::{MAX_JOURNEY_EDGES, MAX_JOURNEY_NODES};
+        assert_eq!(SizeLimits::DEFAULT, SizeLimits { nodes: MAX_JOURNEY_NODES, edges: MAX_JOURNEY_EDGES });
     }
 }
