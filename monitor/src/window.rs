@@ -34,11 +34,12 @@ pub fn inside(channel: Option<&Channel>, last: Option<&Inbound>, at: Time) -> bo
     channel.is_some_and(|c| c.window_s.is_some()) && last.is_some_and(|l| l.covers(at))
 }
 
-/// "25h", "7d", "90m", "3600s": a duration as the reasons show it.
+/// "25h", "7d", "90m", "61s": a duration as the reasons show it, in hours up to two days (the
+/// rules speak of 24-hour windows and 48-hour cooldowns) and days from there.
 pub fn duration(seconds: u64) -> String {
     match seconds {
         0 => "0s".to_owned(),
-        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 86_400 == 0 && s >= 2 * 86_400 => format!("{}d", s / 86_400),
         s if s % 3_600 == 0 => format!("{}h", s / 3_600),
         s if s % 60 == 0 => format!("{}m", s / 60),
         s => format!("{s}s"),
@@ -165,6 +166,8 @@ mod tests {
     #[test]
     fn durations_are_shown_in_the_largest_whole_unit() {
         assert_eq!(duration(90_000), "25h");
+        assert_eq!(duration(86_400), "24h");
+        assert_eq!(duration(172_800), "2d");
         assert_eq!(duration(604_800), "7d");
         assert_eq!(duration(5_400), "90m");
         assert_eq!(duration(61), "61s");
