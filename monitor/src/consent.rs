@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use journey_compiler::flow::rules;
 
-use crate::bundle::Channel;
+use crate::bundle::{Channel, Form};
 use crate::input::Time;
 use crate::Violation;
 
@@ -125,23 +125,29 @@ fn consent_rule(name: &str, channel: Option<&Channel>) -> &'static str {
     }
 }
 
-/// The rule that makes a send of `category` on channel `name` need consent now, if any.
-/// `inside_window`: the contact's last message on the channel is within the window it opened.
+/// The rule that makes a send of `category` on channel `name` in `form` need consent now, if
+/// any. `inside_window`: the contact's last message on the channel is within the window it
+/// opened. The waivers are the platforms' (only the standard channels have them, J0311).
 pub fn needs_consent(
     name: &str,
     channel: Option<&Channel>,
     category: &str,
+    form: &Form,
     inside_window: bool,
 ) -> Option<&'static str> {
     let marketing = rules::CONSENT_REQUIRED.iter().any(|(c, _)| *c == category);
+    let free_form = *form == Form::FreeForm;
     match (name, marketing) {
-        // MSGR-WIN-1: promotions are fine inside Messenger's window; outside they need the
-        // Marketing Messages opt-in (MSGR-MKT).
-        ("messenger", true) if inside_window => None,
+        // MSGR-WIN-1: promotions are fine inside Messenger's window, in a free-form message (a tag
+        // may not carry them, MSGR-TAG-PROMO). Outside it they need the Marketing Messages opt-in
+        // (MSGR-MKT), but a free-form message may not go out there at all: the window's finding
+        // says so, and a second one would say the same.
+        ("messenger", true) if free_form => None,
         (_, true) => Some(consent_rule(name, channel)),
-        // WA-OPTIN: a business-initiated WhatsApp message (outside the window) of any category
-        // needs the opt-in; inside the window it answers the contact.
-        ("whatsapp", false) if !inside_window => Some("WA-OPTIN"),
+        // WA-OPTIN: a business-initiated WhatsApp message (a template outside the window) of any
+        // category needs the opt-in; inside the window it answers the contact. Free-form outside
+        // the window is the window's finding alone (WA-CSW).
+        ("whatsapp", false) if !inside_window && !free_form => Some("WA-OPTIN"),
         _ => None,
     }
 }
@@ -152,10 +158,11 @@ pub fn check(
     name: &str,
     channel: Option<&Channel>,
     category: &str,
+    form: &Form,
     inside_window: bool,
 ) -> Vec<Violation> {
     let mut out = Vec::new();
-    if let Some(rule) = needs_consent(name, channel, category, inside_window) {
+    if let Some(rule) = needs_consent(name, channel, category, form, inside_window) {
         if !store.holds(name, category) {
             let window = match (name, inside_window) {
                 ("whatsapp" | "messenger", false) => " outside the contact's messaging window",
@@ -215,21 +222,23 @@ mod tests {
     }
 
     #[test]
-    fn marketing_needs_consent_everywhere_except_inside_the_messenger_window() {
-        let sms = sms();
-        assert_eq!(needs_consent("sms", Some(&sms), "marketing", false), Some("TCPA-PEWC"));
-        assert_eq!(needs_consent("messenger", None, "marketing", false), Some("MSGR-MKT"));
-        assert_eq!(needs_consent("messenger", None, "marketing", true), None);
-        assert_eq!(needs_consent("instagram", None, "marketing", true), Some("IG-MKT"));
-        assert_eq!(needs_consent("whatsapp", None, "marketing", true), Some("WA-OPTIN"));
-        assert_eq!(needs_consent("sms", Some(&sms), "utility", false), None);
+    fn marketing_needs_consent_everywhere_except_free_form_inside_the_messenger_window() {
+        let (sms, free, tag) = (sms(), Form::FreeForm, Form::Tag("HUMAN_AGENT".into()));
+        assert_eq!(needs_consent("sms", Some(&sms), "marketing", &free, false), Some("TCPA-PEWC"));
+        assert_eq!(needs_consent("messenger", None, "marketing", &free, true), None);
+        assert_eq!(needs_consent("messenger", None, "marketing", &tag, true), Some("MSGR-MKT"));
+        assert_eq!(needs_consent("instagram", None, "marketing", &free, true), Some("IG-MKT"));
+        assert_eq!(needs_consent("whatsapp", None, "marketing", &Form::Template, true), Some("WA-OPTIN"));
+        assert_eq!(needs_consent("sms", Some(&sms), "utility", &free, false), None);
     }
 
     #[test]
     fn whatsapp_needs_the_opt_in_for_every_category_outside_the_window_only() {
         for category in ["service", "utility", "authentication"] {
-            assert_eq!(needs_consent("whatsapp", None, category, false), Some("WA-OPTIN"));
-            assert_eq!(needs_consent("whatsapp", None, category, true), None);
+            assert_eq!(needs_consent("whatsapp", None, category, &Form::Template, false), Some("WA-OPTIN"));
+            assert_eq!(needs_consent("whatsapp", None, category, &Form::Template, true), None);
+            // Free-form outside the window may not go out at all: the window's finding.
+            assert_eq!(needs_consent("whatsapp", None, category, &Form::FreeForm, false), None);
         }
     }
 }

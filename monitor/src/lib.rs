@@ -111,7 +111,7 @@ fn check_send(bundles: &Bundles, state: &mut State, action: &Action) -> Vec<Viol
     let inside = window::inside(channel, last, at);
     let phone_text = channel.is_some_and(bundle::Channel::is_phone_text);
 
-    let mut out = consent::check(&state.consent, &name, channel, &category, inside);
+    let mut out = consent::check(&state.consent, &name, channel, &category, &form, inside);
     out.extend(window::check(&name, channel, last, &category, &form, at));
     if let Some(journey) = journey {
         out.extend(quiet::check(journey, channel, &category, &state.profile, at));

@@ -277,11 +277,11 @@ fn platform_opt_ins_waive_or_need_consent_by_the_window() {
             &[],
         ),
         case(
-            "messenger marketing outside the window without the opt-in",
+            "messenger marketing outside the window: the window alone",
             CHICAGO,
             &[hello],
             &[send("2026-03-03T16:00:00Z", "msgr_promo")],
-            &[("2026-03-03T16:00:00Z", "MSGR-MKT"), ("2026-03-03T16:00:00Z", "MSGR-WIN-1")],
+            &[("2026-03-03T16:00:00Z", "MSGR-WIN-1")],
         ),
         case(
             "a granted request is the opt-in, and opting in opens no window",
@@ -416,7 +416,7 @@ fn free_form_messages_stay_inside_the_window_their_opener_opened_and_tags_inside
             CHICAGO,
             &[r#"{"at":"2026-03-02T15:00:00Z","contact":"c1","event":"whatsapp_message","fields":{"text":"hi"}}"#],
             &[send("2026-03-03T16:00:00Z", "wa_text")],
-            &[("2026-03-03T16:00:00Z", "WA-CSW"), ("2026-03-03T16:00:00Z", "WA-OPTIN")],
+            &[("2026-03-03T16:00:00Z", "WA-CSW")],
         ),
     ]);
 }
