@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use journey_compiler::flow::rules;
 
-use crate::bundle::{Channel, Form};
+use crate::bundle::{Channel, Form, Journey};
 use crate::input::Time;
 use crate::Violation;
 
@@ -191,6 +191,33 @@ pub fn check(
         }
     }
     out
+}
+
+/// WA-US-MKT: since 1 Apr 2025 WhatsApp delivers no marketing template to a United States number
+/// (+1). The number is the profile's field of type `phone`; without one nothing is known.
+pub fn us_marketing_template(
+    journey: &Journey,
+    profile: &serde_json::Map<String, serde_json::Value>,
+    name: &str,
+    category: &str,
+    form: &Form,
+    at: Time,
+) -> Vec<Violation> {
+    let day = at.0.strftime("%Y-%m-%d").to_string();
+    if name != "whatsapp" || category != "marketing" || *form != Form::Template || day.as_str() < "2025-04-01" {
+        return Vec::new();
+    }
+    let phones = journey.profile.iter().filter(|(_, t)| t.as_str() == "phone");
+    let us = phones.filter_map(|(field, _)| profile.get(field).and_then(|v| v.as_str()).map(|v| (field, v)));
+    us.filter(|(_, number)| number.trim_start().starts_with("+1"))
+        .map(|(field, number)| {
+            Violation::new(
+                "WA-US-MKT",
+                format!("marketing template on whatsapp to a United States number (`{field}` {number}), blocked since 2025-04-01"),
+            )
+        })
+        .take(1)
+        .collect()
 }
 
 #[cfg(test)]

@@ -114,6 +114,7 @@ fn check_send(bundles: &Bundles, state: &mut State, action: &Action) -> Vec<Viol
     let mut out = consent::check(&state.consent, &name, channel, &category, &form, inside);
     out.extend(window::check(&name, channel, last, &category, &form, at));
     if let Some(journey) = journey {
+        out.extend(consent::us_marketing_template(journey, &state.profile, &name, &category, &form, at));
         out.extend(quiet::check(journey, channel, &category, &state.profile, at));
         out.extend(frequency::check(
             &journey.policies.frequency,

@@ -47,7 +47,8 @@ fn bundle(name: &str, policies: Value) -> Value {
         "profile": {
             "timezone": {"type": "timezone", "optional": true},
             "unsubscribe_url": {"type": "url", "optional": false},
-            "postal_address": {"type": "text", "optional": false}
+            "postal_address": {"type": "text", "optional": false},
+            "phone": {"type": "phone", "optional": true}
         },
         "events": {
             "messenger_message": {"fields": {"text": {"type": "text", "optional": false}}, "inbound": "messenger"},
@@ -324,6 +325,20 @@ fn platform_opt_ins_waive_or_need_consent_by_the_window() {
             r#"{"contact":"c1","profile":{"timezone":"America/Chicago"},"consent":[{"channel":"whatsapp","category":"utility"}]}"#,
             &[],
             &[send("2026-03-02T16:00:00Z", "wa_tpl")],
+            &[],
+        ),
+        case(
+            "a whatsapp marketing template to a +1 number",
+            r#"{"contact":"c1","profile":{"timezone":"America/Chicago","phone":"+15550100"},"consent":[{"channel":"whatsapp","category":"marketing"}]}"#,
+            &[],
+            &[send("2026-03-02T16:00:00Z", "wa_promo_tpl")],
+            &[("2026-03-02T16:00:00Z", "WA-US-MKT")],
+        ),
+        case(
+            "a whatsapp marketing template to a +49 number",
+            r#"{"contact":"c1","profile":{"timezone":"Europe/Berlin","phone":"+4930123456"},"consent":[{"channel":"whatsapp","category":"marketing"}]}"#,
+            &[],
+            &[send("2026-03-02T16:00:00Z", "wa_promo_tpl")],
             &[],
         ),
         case(
@@ -760,6 +775,33 @@ fn findings_have_the_shape_of_docs_simulate_md_and_come_out_sorted() {
     // The findings read back as what they were.
     let back: Vec<Finding> = journey_monitor::parse_jsonl(&lines).unwrap();
     assert_eq!(back, findings);
+}
+
+#[test]
+fn sends_the_bundles_do_not_know_are_checked_from_the_actions_own_fields_and_never_crash() {
+    check(&[
+        case(
+            "an unknown journey's marketing text: consent from the action's channel and category",
+            CHICAGO,
+            &[],
+            &[r#"{"at":"2026-03-02T15:00:00Z","contact":"c1","journey":"gone","node":"s.1","action":"send","message":"m","channel":"sms","category":"marketing","form":"free-form","local_time":null,"evidence":{}}"#.to_owned()],
+            &[("2026-03-02T15:00:00Z", "TCPA-PEWC")],
+        ),
+        case(
+            "a send without a channel or category is not judged",
+            CHICAGO,
+            &[],
+            &[r#"{"at":"2026-03-02T15:00:00Z","contact":"c1","journey":"gone","node":null,"action":"send"}"#.to_owned()],
+            &[],
+        ),
+        case(
+            "events and actions of a contact the contacts file does not name",
+            "",
+            &[r#"{"at":"2026-03-02T14:00:00Z","contact":"c1","event":"reply","fields":{}}"#, r#"{"at":"2026-03-02T14:00:00Z","contact":"c1","event":"nobody_declared_this","fields":{"text":"STOP"}}"#],
+            &[send("2026-03-02T15:00:00Z", "info_sms")],
+            &[],
+        ),
+    ]);
 }
 
 #[test]
