@@ -256,6 +256,11 @@ fn read_event(map: &serde_json::Map<String, Json>, schema: &Schema) -> Result<Ev
         "consent_granted" => runtime_fields(raw, &[("channel", true), ("category", true)])?,
         "consent_revoked" => runtime_fields(raw, &[("channel", true), ("category", false)])?,
         "handoff_resolved" => runtime_fields(raw, &[("team", false)])?,
+        // An opt-out changes the consent store even when no journey that runs names it (§5);
+        // its fields are not read.
+        revocation if !schema.events.contains_key(revocation) && crate::rules::REVOCATIONS.iter().any(|(e, _, _)| *e == revocation) => {
+            BTreeMap::new()
+        }
         _ => {
             let spec = schema.events.get(&name).ok_or_else(|| {
                 format!("unknown event `{name}`: no journey declares it and it is not a runtime event ({})", RUNTIME_EVENTS.join(", "))
