@@ -18,7 +18,14 @@ fn root() -> PathBuf {
 
 fn simulate(project: &Path, events: &Path, contacts: &Path, env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(JOURNEY);
-    command.current_dir(root()).arg("simulate").arg(project).arg("--events").arg(events).arg("--contacts").arg(contacts);
+    command
+        .current_dir(root())
+        .arg("simulate")
+        .arg(project)
+        .arg("--events")
+        .arg(events)
+        .arg("--contacts")
+        .arg(contacts);
     for (key, value) in env {
         command.env(key, value);
     }
@@ -31,19 +38,27 @@ fn compare(name: &str, output: &Output, expected: &Path) -> Option<String> {
     let refusals = stdout.contains("\"action\":\"refused\"");
     let code = output.status.code();
     if code != Some(i32::from(refusals)) {
-        return Some(format!("{name}: exit code {code:?} with refusals={refusals}; stderr: {}", String::from_utf8_lossy(&output.stderr)));
+        return Some(format!(
+            "{name}: exit code {code:?} with refusals={refusals}; stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
     }
     if std::env::var_os("UPDATE_EXPECTED").is_some() {
         std::fs::write(expected, &stdout).unwrap();
         return None;
     }
     let wanted = std::fs::read_to_string(expected).unwrap_or_default();
-    (stdout != wanted).then(|| format!("{name}: output differs from {}:\n--- expected\n{wanted}\n--- got\n{stdout}", expected.display()))
+    (stdout != wanted).then(|| {
+        format!("{name}: output differs from {}:\n--- expected\n{wanted}\n--- got\n{stdout}", expected.display())
+    })
 }
 
 fn cases() -> Vec<PathBuf> {
-    let mut cases: Vec<PathBuf> =
-        std::fs::read_dir(root().join("tests/conformance")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(root().join("tests/conformance"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
     cases.sort();
     cases
 }
@@ -66,14 +81,17 @@ fn every_example_with_an_events_file_simulates_to_its_checked_in_actions() {
     let examples = root().join("examples");
     let mut names: Vec<String> = std::fs::read_dir(&examples)
         .unwrap()
-        .filter_map(|e| e.unwrap().file_name().to_str().and_then(|n| n.strip_suffix(".events.jsonl")).map(str::to_owned))
+        .filter_map(|e| {
+            e.unwrap().file_name().to_str().and_then(|n| n.strip_suffix(".events.jsonl")).map(str::to_owned)
+        })
         .collect();
     names.sort();
     assert!(!names.is_empty());
     let mut failures = Vec::new();
     for name in names {
         let project = examples.join(format!("{name}.journey"));
-        let output = simulate(&project, &examples.join(format!("{name}.events.jsonl")), &examples.join("contacts.jsonl"), &[]);
+        let output =
+            simulate(&project, &examples.join(format!("{name}.events.jsonl")), &examples.join("contacts.jsonl"), &[]);
         assert!(output.stderr.is_empty(), "{name}: {}", String::from_utf8_lossy(&output.stderr));
         failures.extend(compare(&name, &output, &examples.join(format!("{name}.expected.jsonl"))));
     }
@@ -83,7 +101,8 @@ fn every_example_with_an_events_file_simulates_to_its_checked_in_actions() {
 #[test]
 fn the_output_is_the_same_bytes_under_another_host_time_zone_and_locale() {
     let case = root().join("tests/conformance/quiet_hold_across_dst");
-    let run = |env: &[(&str, &str)]| simulate(&case, &case.join("events.jsonl"), &case.join("contacts.jsonl"), env).stdout;
+    let run =
+        |env: &[(&str, &str)]| simulate(&case, &case.join("events.jsonl"), &case.join("contacts.jsonl"), env).stdout;
     let plain = run(&[("TZ", "UTC"), ("LC_ALL", "C")]);
     assert!(!plain.is_empty());
     assert_eq!(plain, run(&[("TZ", "Pacific/Chatham"), ("LC_ALL", "tr_TR.UTF-8"), ("LANG", "ar_EG.UTF-8")]));

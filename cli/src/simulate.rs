@@ -34,7 +34,12 @@ pub struct Finding {
 /// separately): it gets the same bundles, contacts and events and the runtime's actions, and
 /// returns its violations in time order. Until it lands there are none; nothing here pretends
 /// to check.
-pub fn monitor_findings(_bundles: &[Bundle], _contacts: &[Contact], _events: &[Event], _actions: &[Action]) -> Vec<Finding> {
+pub fn monitor_findings(
+    _bundles: &[Bundle],
+    _contacts: &[Contact],
+    _events: &[Event],
+    _actions: &[Action],
+) -> Vec<Finding> {
     Vec::new()
 }
 
@@ -161,7 +166,8 @@ fn shown(path: &Path) -> String {
 /// Reads a whole input file as UTF-8, refusing one larger than `max` bytes without reading it
 /// all.
 pub fn read_limited(path: &Path, name: &str, max: usize) -> Result<String, String> {
-    let file = File::open(path).map_err(|e| format!("cannot read `{name}`: {}", crate::discover::describe_io_error(&e)))?;
+    let file =
+        File::open(path).map_err(|e| format!("cannot read `{name}`: {}", crate::discover::describe_io_error(&e)))?;
     let mut bytes = Vec::new();
     let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
     file.take(limit).read_to_end(&mut bytes).map_err(|e| format!("cannot read `{name}`: {e}"))?;

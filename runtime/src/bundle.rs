@@ -327,7 +327,10 @@ impl Bundle {
             return Err(format!("`format` is \"{}\", not \"{FORMAT}\"", raw.format));
         }
         if raw.format_version != FORMAT_VERSION {
-            return Err(format!("format_version {} is not implemented (this runtime reads {FORMAT_VERSION})", raw.format_version));
+            return Err(format!(
+                "format_version {} is not implemented (this runtime reads {FORMAT_VERSION})",
+                raw.format_version
+            ));
         }
         let journey = raw.journey.clone();
         convert(raw).map_err(|why| format!("journey `{journey}`: {why}"))
@@ -451,9 +454,9 @@ fn convert(raw: RawBundle) -> Result<Bundle, String> {
         .into_iter()
         .map(|(name, json)| {
             let message = message(&json).map_err(|why| format!("message `{name}`: {why}"))?;
-            let channel = channels
-                .get(&message.channel)
-                .ok_or_else(|| format!("message `{name}` is on channel `{}`, which is not in `channels`", message.channel))?;
+            let channel = channels.get(&message.channel).ok_or_else(|| {
+                format!("message `{name}` is on channel `{}`, which is not in `channels`", message.channel)
+            })?;
             if let Some(tag) = &message.tag {
                 if !channel.tags.contains_key(tag) {
                     return Err(format!("message `{name}` is sent under tag `{tag}`, which its channel lacks"));
@@ -466,7 +469,9 @@ fn convert(raw: RawBundle) -> Result<Bundle, String> {
     let segments: BTreeMap<String, Expr> = raw
         .segments
         .iter()
-        .map(|(name, json)| expr::parse(json).map(|e| (name.clone(), e)).map_err(|why| format!("segment `{name}`: {why}")))
+        .map(|(name, json)| {
+            expr::parse(json).map(|e| (name.clone(), e)).map_err(|why| format!("segment `{name}`: {why}"))
+        })
         .collect::<Result<_, String>>()?;
 
     let mut nodes = BTreeMap::new();
@@ -504,14 +509,19 @@ fn convert(raw: RawBundle) -> Result<Bundle, String> {
     let quiet_hours = raw
         .policies
         .quiet_hours
-        .map(|q| Ok::<_, String>(Policy { rule: Period { from: clock(&q.from)?, to: clock(&q.to)? }, zone: zone(&q.zone)? }))
+        .map(|q| {
+            Ok::<_, String>(Policy { rule: Period { from: clock(&q.from)?, to: clock(&q.to)? }, zone: zone(&q.zone)? })
+        })
         .transpose()?;
     let business_hours = raw
         .policies
         .business_hours
         .map(|b| {
             let days = Hours::parse_days(&b.days).ok_or("business_hours has days that are not `mon..fri` ranges")?;
-            Ok::<_, String>(Policy { rule: Hours { days, from: clock(&b.from)?, to: clock(&b.to)? }, zone: zone(&b.zone)? })
+            Ok::<_, String>(Policy {
+                rule: Hours { days, from: clock(&b.from)?, to: clock(&b.to)? },
+                zone: zone(&b.zone)?,
+            })
         })
         .transpose()?;
     let frequency = raw
@@ -574,7 +584,11 @@ fn record(r: RawRecord) -> Result<Record, String> {
     Ok(Record { consent, deferred, form: r.form, evidence })
 }
 
-fn node_kind(node: &RawNode, messages: &BTreeMap<String, Message>, events: &BTreeMap<String, EventSpec>) -> Result<Kind, String> {
+fn node_kind(
+    node: &RawNode,
+    messages: &BTreeMap<String, Message>,
+    events: &BTreeMap<String, EventSpec>,
+) -> Result<Kind, String> {
     fn need<T: Clone>(value: &Option<T>, name: &str) -> Result<T, String> {
         value.clone().ok_or_else(|| format!("lacks `{name}`"))
     }
@@ -610,7 +624,9 @@ fn node_kind(node: &RawNode, messages: &BTreeMap<String, Message>, events: &BTre
             }
             Kind::Split { shares }
         }
-        "handoff" => Kind::Handoff { team: need(&node.team, "team")?, timeout_s: positive(&node.timeout_s, "timeout_s")? },
+        "handoff" => {
+            Kind::Handoff { team: need(&node.team, "team")?, timeout_s: positive(&node.timeout_s, "timeout_s")? }
+        }
         "consent_request" => {
             let category = need(&node.category, "category")?;
             if !CATEGORIES.contains(&category.as_str()) {
@@ -736,7 +752,8 @@ fn check_segments(
     Ok(())
 }
 
-const MESSAGE_KEYS: [&str; 10] = ["channel", "category", "tag", "subject", "body", "replies", "buttons", "media", "cards", "template"];
+const MESSAGE_KEYS: [&str; 10] =
+    ["channel", "category", "tag", "subject", "body", "replies", "buttons", "media", "cards", "template"];
 
 fn message(json: &Json) -> Result<Message, String> {
     let map = json.as_object().ok_or("must be an object")?;
@@ -782,7 +799,9 @@ fn message(json: &Json) -> Result<Message, String> {
         for (key, value) in card {
             match key.as_str() {
                 "buttons" => buttons(value, &mut other_texts)?,
-                "title" | "subtitle" | "image" | "video" | "audio" | "file" => other_texts.push(expr::parse_text(value)?),
+                "title" | "subtitle" | "image" | "video" | "audio" | "file" => {
+                    other_texts.push(expr::parse_text(value)?)
+                }
                 other => return Err(format!("unknown card field `{other}`")),
             }
         }
@@ -802,7 +821,16 @@ fn message(json: &Json) -> Result<Message, String> {
             Some(Template { name, lang, params })
         }
     };
-    Ok(Message { channel, category, tag: string("tag"), subject: text("subject")?, body: text("body")?, other_texts, template, outcomes })
+    Ok(Message {
+        channel,
+        category,
+        tag: string("tag"),
+        subject: text("subject")?,
+        body: text("body")?,
+        other_texts,
+        template,
+        outcomes,
+    })
 }
 
 impl Message {

@@ -231,7 +231,14 @@ impl<'a> Engine<'a> {
                 }
             }
             WaitKind::WaitFor | WaitKind::Ask(_) | WaitKind::Handoff | WaitKind::ConsentRequest(_) => {
-                self.emit(at, contact, bundle, run.number, Some(&run.node), What::Branch { outcome: "timeout".to_owned() });
+                self.emit(
+                    at,
+                    contact,
+                    bundle,
+                    run.number,
+                    Some(&run.node),
+                    What::Branch { outcome: "timeout".to_owned() },
+                );
                 if self.take(bundle, contact, &mut run, "timeout", at) {
                     self.advance(bundle, journey, contact, run, at);
                 }
@@ -260,7 +267,16 @@ impl<'a> Engine<'a> {
     /// What follows a hand-over at a send, ask or consent request: wait for quiet hours to end,
     /// wait for an answer, or (for `send`) move on. Leaves `run.waiting` set when it waits.
     #[allow(clippy::too_many_arguments)]
-    fn after_handover(&mut self, bundle: &Bundle, journey: usize, contact: &str, run: &mut Run, kind: &Kind, handed: Handover, at: i64) {
+    fn after_handover(
+        &mut self,
+        bundle: &Bundle,
+        journey: usize,
+        contact: &str,
+        run: &mut Run,
+        kind: &Kind,
+        handed: Handover,
+        at: i64,
+    ) {
         match handed {
             Handover::Held(until) => {
                 let token = self.set_timer(until, contact, journey);
@@ -269,9 +285,20 @@ impl<'a> Engine<'a> {
             Handover::Sent | Handover::Refused => {
                 let sent = matches!(handed, Handover::Sent);
                 match kind {
-                    Kind::Ask { timeout_s, .. } => self.wait(bundle, journey, contact, run, WaitKind::Ask(sent), at + timeout_s, "ask", at),
+                    Kind::Ask { timeout_s, .. } => {
+                        self.wait(bundle, journey, contact, run, WaitKind::Ask(sent), at + timeout_s, "ask", at)
+                    }
                     Kind::ConsentRequest { timeout_s, .. } => {
-                        self.wait(bundle, journey, contact, run, WaitKind::ConsentRequest(sent), at + timeout_s, "consent_request", at);
+                        self.wait(
+                            bundle,
+                            journey,
+                            contact,
+                            run,
+                            WaitKind::ConsentRequest(sent),
+                            at + timeout_s,
+                            "consent_request",
+                            at,
+                        );
                     }
                     _ => {
                         if !self.take(bundle, contact, run, "next", at) {
@@ -284,15 +311,33 @@ impl<'a> Engine<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn wait(&mut self, bundle: &Bundle, journey: usize, contact: &str, run: &mut Run, kind: WaitKind, until: i64, name: &str, at: i64) {
+    fn wait(
+        &mut self,
+        bundle: &Bundle,
+        journey: usize,
+        contact: &str,
+        run: &mut Run,
+        kind: WaitKind,
+        until: i64,
+        name: &str,
+        at: i64,
+    ) {
         let token = self.set_timer(until, contact, journey);
         run.waiting = Some((kind, token));
-        self.emit(at, contact, bundle, run.number, Some(&run.node), What::Wait { until: time::format_utc(until), kind: name.to_owned() });
+        self.emit(
+            at,
+            contact,
+            bundle,
+            run.number,
+            Some(&run.node),
+            What::Wait { until: time::format_utc(until), kind: name.to_owned() },
+        );
     }
 
     /// Takes edge `label` of the run's node. Returns false when the run ended (it reached exit).
     fn take(&mut self, bundle: &Bundle, contact: &str, run: &mut Run, label: &str, at: i64) -> bool {
-        let target = bundle.nodes.get(&run.node).and_then(|n| n.next.get(label)).cloned().unwrap_or_else(|| EXIT.to_owned());
+        let target =
+            bundle.nodes.get(&run.node).and_then(|n| n.next.get(label)).cloned().unwrap_or_else(|| EXIT.to_owned());
         if target == EXIT {
             let node = run.node.clone();
             self.emit(at, contact, bundle, run.number, Some(&node), What::Exit { reason: "exit".to_owned() });
@@ -338,7 +383,11 @@ impl<'a> Engine<'a> {
             }
             "consent_granted" => {
                 let (channel, category) = (text("channel").unwrap_or_default(), text("category").unwrap_or_default());
-                self.contact(&event.contact).consent.grant(&channel, &category, Proof { at: Some(at), how: "consent_granted event".to_owned() });
+                self.contact(&event.contact).consent.grant(
+                    &channel,
+                    &category,
+                    Proof { at: Some(at), how: "consent_granted event".to_owned() },
+                );
             }
             "consent_revoked" => {
                 let (channel, category) = (text("channel").unwrap_or_default(), text("category"));
@@ -368,9 +417,9 @@ impl<'a> Engine<'a> {
     fn is_stop(&self, channel: &str, text: &str) -> bool {
         let word = text.trim();
         self.bundles.iter().filter_map(|b| b.channels.get(channel)).any(|c| {
-            c.keywords
-                .iter()
-                .any(|k| k.eq_ignore_ascii_case(word) && !rules::HELP_KEYWORDS.iter().any(|h| h.eq_ignore_ascii_case(k)))
+            c.keywords.iter().any(|k| {
+                k.eq_ignore_ascii_case(word) && !rules::HELP_KEYWORDS.iter().any(|h| h.eq_ignore_ascii_case(k))
+            })
         })
     }
 
@@ -396,7 +445,8 @@ impl<'a> Engine<'a> {
             _ => None,
         };
         let reply_on = |message: &str| {
-            event.name == "reply" && bundle.messages.get(message).is_some_and(|m| Some(m.channel.as_str()) == field("channel"))
+            event.name == "reply"
+                && bundle.messages.get(message).is_some_and(|m| Some(m.channel.as_str()) == field("channel"))
         };
         let outcome: Option<String> = match (kind, node.map(|n| &n.kind)) {
             (WaitKind::WaitFor, Some(Kind::WaitFor { events, .. })) if events.contains(&event.name) => {
@@ -406,14 +456,19 @@ impl<'a> Engine<'a> {
             (WaitKind::Ask(true), Some(Kind::Ask { message, .. })) if reply_on(message) => field("outcome")
                 .filter(|o| *o != "timeout" && node.is_some_and(|n| n.next.contains_key(*o)))
                 .map(str::to_owned),
-            (WaitKind::ConsentRequest(true), Some(Kind::ConsentRequest { message, channel, category, .. })) if reply_on(message) => {
+            (WaitKind::ConsentRequest(true), Some(Kind::ConsentRequest { message, channel, category, .. }))
+                if reply_on(message) =>
+            {
                 let text = field("text").map(str::trim).unwrap_or("");
                 let reply_channel = field("channel").unwrap_or("");
                 let granted = field("outcome") == Some("granted")
                     || (field("outcome").is_none() && rules::AFFIRMATIVE.iter().any(|a| a.eq_ignore_ascii_case(text)));
                 let declined = field("outcome") == Some("declined") || self.is_stop(reply_channel, text);
                 if granted {
-                    let proof = Proof { at: Some(event.at), how: format!("consent_request {} answered on {reply_channel}", run.node) };
+                    let proof = Proof {
+                        at: Some(event.at),
+                        how: format!("consent_request {} answered on {reply_channel}", run.node),
+                    };
                     self.contact(&event.contact).consent.grant(channel, category, proof);
                     Some("granted".to_owned())
                 } else if declined {
@@ -431,7 +486,14 @@ impl<'a> Engine<'a> {
             None => self.put_run(&event.contact, journey, run),
             Some(outcome) => {
                 run.waiting = None;
-                self.emit(event.at, &event.contact, bundle, run.number, Some(&run.node.clone()), What::Branch { outcome: outcome.clone() });
+                self.emit(
+                    event.at,
+                    &event.contact,
+                    bundle,
+                    run.number,
+                    Some(&run.node.clone()),
+                    What::Branch { outcome: outcome.clone() },
+                );
                 if self.take(bundle, &event.contact, &mut run, &outcome, event.at) {
                     self.advance(bundle, journey, &event.contact, run, event.at);
                 }
@@ -483,8 +545,10 @@ impl<'a> Engine<'a> {
         // reads) does not let the contact in.
         let pass = |condition: &Option<Expr>, with_event: bool| match condition {
             None => true,
-            Some(c) => env_eval(bundle, contact, if with_event { scope.as_ref() } else { None }, event.at, |env| env.condition(c))
-                .unwrap_or(false),
+            Some(c) => env_eval(bundle, contact, if with_event { scope.as_ref() } else { None }, event.at, |env| {
+                env.condition(c)
+            })
+            .unwrap_or(false),
         };
         if !(pass(&bundle.audience, false) && pass(&bundle.entry_where, true)) {
             return;
@@ -557,7 +621,14 @@ impl<'a> Engine<'a> {
                     });
                     match chosen {
                         Ok(outcome) => {
-                            self.emit(at, contact, bundle, number, Some(&node_id), What::Branch { outcome: outcome.clone() });
+                            self.emit(
+                                at,
+                                contact,
+                                bundle,
+                                number,
+                                Some(&node_id),
+                                What::Branch { outcome: outcome.clone() },
+                            );
                             if !self.take(bundle, contact, &mut run, &outcome, at) {
                                 return;
                             }
@@ -591,7 +662,14 @@ impl<'a> Engine<'a> {
                                 }
                                 None => {}
                             }
-                            self.emit(at, contact, bundle, number, Some(&node_id), What::Set { field: field.clone(), value: json });
+                            self.emit(
+                                at,
+                                contact,
+                                bundle,
+                                number,
+                                Some(&node_id),
+                                What::Set { field: field.clone(), value: json },
+                            );
                             if !self.take(bundle, contact, &mut run, "next", at) {
                                 return;
                             }
@@ -621,7 +699,15 @@ impl<'a> Engine<'a> {
 
     /// Hands a message over (§4-7, §9.2): held in quiet hours, refused when a check fails, else
     /// sent and counted. Emits the `held`, `refused` or `send` action.
-    fn handover(&mut self, bundle: &Bundle, contact: &str, run: &Run, node_id: &str, message: &str, at: i64) -> Handover {
+    fn handover(
+        &mut self,
+        bundle: &Bundle,
+        contact: &str,
+        run: &Run,
+        node_id: &str,
+        message: &str,
+        at: i64,
+    ) -> Handover {
         let state = self.contacts.entry(contact.to_owned()).or_default();
         let (what, handed) = decide(bundle, state, run.event.as_ref(), node_id, message, at);
         self.emit(at, contact, bundle, run.number, Some(node_id), what);
@@ -643,7 +729,10 @@ fn decide(
     let Some(message) = bundle.messages.get(name) else {
         // Unreachable: loading checks that every sent message exists.
         let reason = format!("message `{name}` is not in the bundle");
-        return (What::Refused { message: name.to_owned(), channel: String::new(), rule: "POLICY-DATA".to_owned(), reason }, Handover::Refused);
+        return (
+            What::Refused { message: name.to_owned(), channel: String::new(), rule: "POLICY-DATA".to_owned(), reason },
+            Handover::Refused,
+        );
     };
     let channel = bundle.channels.get(&message.channel);
     let medium = channel.map_or("", |c| c.medium.as_str());
@@ -672,7 +761,10 @@ fn decide(
         }
     }
     if state.consent.blocked(&message.channel) {
-        return refused(Refusal::ChannelRevoked, format!("the contact opted out of every message on {} (STOP)", message.channel));
+        return refused(
+            Refusal::ChannelRevoked,
+            format!("the contact opted out of every message on {} (STOP)", message.channel),
+        );
     }
     let needed = match record {
         Some(r) => r.consent.clone(),
@@ -680,7 +772,10 @@ fn decide(
     };
     if let Some((consent_channel, category)) = needed {
         if !state.consent.holds(&consent_channel, &category) {
-            return refused(Refusal::Consent, format!("consent({consent_channel}, {category}) is not in the consent store"));
+            return refused(
+                Refusal::Consent,
+                format!("consent({consent_channel}, {category}) is not in the consent store"),
+            );
         }
     }
     let form = record.map_or_else(|| message.form(), |r| r.form.clone());
@@ -692,12 +787,17 @@ fn decide(
     }
     let content = match env_eval(bundle, state, event, at, |env| render(env, message)) {
         Ok(content) => content,
-        Err(why) => return refused(Refusal::MissingField, format!("{why}: the contact's data does not match the schema")),
+        Err(why) => {
+            return refused(Refusal::MissingField, format!("{why}: the contact's data does not match the schema"))
+        }
     };
     if let Some((rule, count)) = state.history.exceeded(&bundle.frequency, &message.category, at) {
         return refused(
             Refusal::Frequency,
-            format!("{count} {} messages in the last {}s already; the policy allows {}", message.category, rule.per_s, rule.max),
+            format!(
+                "{count} {} messages in the last {}s already; the policy allows {}",
+                message.category, rule.per_s, rule.max
+            ),
         );
     }
     state.history.record(at, &message.category);

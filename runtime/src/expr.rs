@@ -85,12 +85,15 @@ pub struct FieldSpec {
     pub optional: bool,
 }
 
+/// The event in scope: its field values and its schema.
+pub type EventScope<'a> = (&'a BTreeMap<String, Value>, &'a BTreeMap<String, FieldSpec>);
+
 /// What an expression can see now.
 pub struct Env<'a> {
     pub profile: &'a BTreeMap<String, Value>,
     pub profile_schema: &'a BTreeMap<String, FieldSpec>,
     /// The event in scope and its schema (§8.2).
-    pub event: Option<(&'a BTreeMap<String, Value>, &'a BTreeMap<String, FieldSpec>)>,
+    pub event: Option<EventScope<'a>>,
     pub segments: &'a BTreeMap<String, Expr>,
     pub consent: &'a dyn Fn(&str, &str) -> bool,
     pub business_hours: bool,
@@ -318,7 +321,8 @@ impl Env<'_> {
                 if depth >= MAX_SEGMENT_DEPTH {
                     return Err(EvalError::Type(format!("segments nest deeper than {MAX_SEGMENT_DEPTH}")));
                 }
-                let segment = self.segments.get(name).ok_or_else(|| EvalError::Type(format!("unknown segment `{name}`")))?;
+                let segment =
+                    self.segments.get(name).ok_or_else(|| EvalError::Type(format!("unknown segment `{name}`")))?;
                 Some(Value::Bool(self.truth(segment, depth + 1)?))
             }
             Expr::Not(a) => Some(Value::Bool(!self.truth(a, depth)?)),
@@ -522,13 +526,22 @@ mod tests {
         (r#"{"op":">=","args":[{"field":"age","scope":"profile"},{"value":30}]}"#, true),
         (r#"{"op":">","args":[{"field":"age","scope":"profile"},{"decimal":"29.99"}]}"#, true),
         (r#"{"op":"<","args":[{"field":"ltv","scope":"profile"},{"money":{"amount":"1000","currency":"USD"}}]}"#, true),
-        (r#"{"op":"==","args":[{"op":"+","args":[{"field":"ltv","scope":"profile"},{"money":{"amount":"0.01","currency":"USD"}}]},{"money":{"amount":"1000.00","currency":"USD"}}]}"#, true),
+        (
+            r#"{"op":"==","args":[{"op":"+","args":[{"field":"ltv","scope":"profile"},{"money":{"amount":"0.01","currency":"USD"}}]},{"money":{"amount":"1000.00","currency":"USD"}}]}"#,
+            true,
+        ),
         (r#"{"op":"in","args":[{"value":"b"},{"field":"tags","scope":"profile"}]}"#, true),
         (r#"{"op":"in","args":[{"field":"first_name","scope":"profile"},{"field":"tags","scope":"profile"}]}"#, false),
         (r#"{"op":"or","args":[{"field":"vip","scope":"profile"},{"value":true}]}"#, true),
         (r#"{"op":"and","args":[{"field":"vip","scope":"profile"},{"value":true}]}"#, false),
-        (r#"{"op":"==","args":[{"op":"??","args":[{"field":"first_name","scope":"profile"},{"value":"friend"}]},{"value":"friend"}]}"#, true),
-        (r#"{"op":"==","args":[{"op":"-","args":[{"field":"age","scope":"profile"},{"field":"first_name","scope":"profile"}]},{"value":30}]}"#, false),
+        (
+            r#"{"op":"==","args":[{"op":"??","args":[{"field":"first_name","scope":"profile"},{"value":"friend"}]},{"value":"friend"}]}"#,
+            true,
+        ),
+        (
+            r#"{"op":"==","args":[{"op":"-","args":[{"field":"age","scope":"profile"},{"field":"first_name","scope":"profile"}]},{"value":30}]}"#,
+            false,
+        ),
         (r#"{"segment":"adult"}"#, true),
         (r#"{"consent":{"channel":"sms","category":"marketing"}}"#, true),
         (r#"{"consent":{"channel":"email","category":"marketing"}}"#, false),
@@ -552,7 +565,8 @@ mod tests {
         ]
         .into();
         let segments: BTreeMap<String, Expr> =
-            [("adult".to_owned(), expr(r#"{"op":">=","args":[{"field":"age","scope":"profile"},{"value":18}]}"#))].into();
+            [("adult".to_owned(), expr(r#"{"op":">=","args":[{"field":"age","scope":"profile"},{"value":18}]}"#))]
+                .into();
         let consent = |channel: &str, category: &str| channel == "sms" && category == "marketing";
         let env = env_with(&profile, &schema, &segments, &consent);
         for (json, expected) in CONDITIONS {
@@ -573,7 +587,13 @@ mod tests {
 
     #[test]
     fn unknown_forms_and_calls_are_refused_when_read() {
-        for bad in [r#"{"op":"xor","args":[]}"#, r#"{"call":"f","args":[]}"#, r#"{"field":"x","scope":"world"}"#, r#"{"value":1.5}"#, r#"{"op":"not","args":[]}"#] {
+        for bad in [
+            r#"{"op":"xor","args":[]}"#,
+            r#"{"call":"f","args":[]}"#,
+            r#"{"field":"x","scope":"world"}"#,
+            r#"{"value":1.5}"#,
+            r#"{"op":"not","args":[]}"#,
+        ] {
             assert!(parse(&serde_json::from_str(bad).unwrap()).is_err(), "{bad}");
         }
     }

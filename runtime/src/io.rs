@@ -258,12 +258,18 @@ fn read_event(map: &serde_json::Map<String, Json>, schema: &Schema) -> Result<Ev
         "handoff_resolved" => runtime_fields(raw, &[("team", false)])?,
         // An opt-out changes the consent store even when no journey that runs names it (§5);
         // its fields are not read.
-        revocation if !schema.events.contains_key(revocation) && crate::rules::REVOCATIONS.iter().any(|(e, _, _)| *e == revocation) => {
+        revocation
+            if !schema.events.contains_key(revocation)
+                && crate::rules::REVOCATIONS.iter().any(|(e, _, _)| *e == revocation) =>
+        {
             BTreeMap::new()
         }
         _ => {
             let spec = schema.events.get(&name).ok_or_else(|| {
-                format!("unknown event `{name}`: no journey declares it and it is not a runtime event ({})", RUNTIME_EVENTS.join(", "))
+                format!(
+                    "unknown event `{name}`: no journey declares it and it is not a runtime event ({})",
+                    RUNTIME_EVENTS.join(", ")
+                )
             })?;
             let mut fields = BTreeMap::new();
             for (field, json) in raw {
@@ -284,7 +290,10 @@ fn read_event(map: &serde_json::Map<String, Json>, schema: &Schema) -> Result<Ev
 }
 
 /// The text fields of a runtime event: `(name, required)`.
-fn runtime_fields(raw: &serde_json::Map<String, Json>, allowed: &[(&str, bool)]) -> Result<BTreeMap<String, Value>, String> {
+fn runtime_fields(
+    raw: &serde_json::Map<String, Json>,
+    allowed: &[(&str, bool)],
+) -> Result<BTreeMap<String, Value>, String> {
     let names: Vec<&str> = allowed.iter().map(|(n, _)| *n).collect();
     only(raw, &names).map_err(|why| format!("in `fields`: {why}"))?;
     let mut fields = BTreeMap::new();
@@ -312,8 +321,11 @@ mod tests {
     fn schema() -> Schema {
         let spec = |ty, optional| FieldSpec { ty, optional };
         Schema {
-            profile: [("timezone".to_owned(), spec(FieldType::TimeZone, false)), ("age".to_owned(), spec(FieldType::Int, true))]
-                .into(),
+            profile: [
+                ("timezone".to_owned(), spec(FieldType::TimeZone, false)),
+                ("age".to_owned(), spec(FieldType::Int, true)),
+            ]
+            .into(),
             events: [("cart_abandoned".to_owned(), [("items".to_owned(), spec(FieldType::Int, false))].into())].into(),
         }
     }
@@ -346,13 +358,20 @@ mod tests {
     fn contacts_are_checked_against_the_profile_schema() {
         let cases = [
             (r#"{"contact":"c1","profile":{"shoe":"x"}}"#, "c.jsonl:1: the profile has no field `shoe`"),
-            (r#"{"contact":"c1","profile":{"age":"x"}}"#, "c.jsonl:1: profile field `age`: expected a whole number, found a string"),
+            (
+                r#"{"contact":"c1","profile":{"age":"x"}}"#,
+                "c.jsonl:1: profile field `age`: expected a whole number, found a string",
+            ),
             ("{\"contact\":\"c1\"}\n{\"contact\":\"c1\"}", "c.jsonl:2: contact `c1` appears twice"),
             (r#"{"contact":""}"#, "c.jsonl:1: `contact` is empty"),
             (r#"{"contact":"c1","consent":[{"channel":"sms"}]}"#, "c.jsonl:1: `category` is missing"),
         ];
         for (text, expected) in cases {
-            assert_eq!(parse_contacts("c.jsonl", text, &schema(), &LIMITS).unwrap_err().to_string(), expected, "{text}");
+            assert_eq!(
+                parse_contacts("c.jsonl", text, &schema(), &LIMITS).unwrap_err().to_string(),
+                expected,
+                "{text}"
+            );
         }
     }
 
@@ -366,7 +385,10 @@ mod tests {
         );
         let small = Limits { max_bytes: 1000, ..small };
         let two = "{\"contact\":\"c1\"}\n{\"contact\":\"c2\"}\n";
-        assert_eq!(parse_contacts("c.jsonl", two, &schema(), &small).unwrap_err().to_string(), "c.jsonl:2: more than 1 contacts (the limit)");
+        assert_eq!(
+            parse_contacts("c.jsonl", two, &schema(), &small).unwrap_err().to_string(),
+            "c.jsonl:2: more than 1 contacts (the limit)"
+        );
         let line = r#"{"at":"2026-03-02T15:00:00Z","contact":"c1","event":"reply","fields":{"channel":"sms"}}"#;
         let events = format!("{line}\n{line}\n");
         assert_eq!(

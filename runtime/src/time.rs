@@ -177,7 +177,13 @@ mod tests {
     #[test]
     fn only_utc_whole_second_times_in_range_are_read() {
         assert_eq!(parse_utc("1970-01-01T00:00:00Z"), Ok(0));
-        for bad in ["2026-03-02T15:00:00+01:00", "2026-03-02T15:00:00.5Z", "2026-03-02 15:00:00Z", "2026-13-02T15:00:00Z", "yesterday"] {
+        for bad in [
+            "2026-03-02T15:00:00+01:00",
+            "2026-03-02T15:00:00.5Z",
+            "2026-03-02 15:00:00Z",
+            "2026-13-02T15:00:00Z",
+            "yesterday",
+        ] {
             assert!(parse_utc(bad).is_err(), "{bad}");
         }
         assert!(parse_utc("1969-12-31T23:59:59Z").unwrap_err().contains("out of range"));
@@ -186,7 +192,13 @@ mod tests {
 
     #[test]
     fn a_quiet_period_wraps_past_midnight_and_from_equal_to_is_all_day() {
-        let cases = [(21 * 60, 8 * 60, 22 * 60, true), (21 * 60, 8 * 60, 7 * 60 + 59, true), (21 * 60, 8 * 60, 8 * 60, false), (9 * 60, 17 * 60, 17 * 60, false), (5, 5, 700, true)];
+        let cases = [
+            (21 * 60, 8 * 60, 22 * 60, true),
+            (21 * 60, 8 * 60, 7 * 60 + 59, true),
+            (21 * 60, 8 * 60, 8 * 60, false),
+            (9 * 60, 17 * 60, 17 * 60, false),
+            (5, 5, 700, true),
+        ];
         for (from, to, minutes, quiet) in cases {
             assert_eq!(in_period(minutes, from, to), quiet, "{from} {to} {minutes}");
         }

@@ -46,12 +46,18 @@ impl Windows {
             return match (within, since) {
                 (None, _) => Check::Inside,
                 (Some(w), Some(s)) if s <= w => Check::Inside,
-                (Some(w), Some(s)) => Check::Outside(format!("tag {tag} allows {w}s after the contact's last message, and it was {s}s ago")),
-                (Some(_), None) => Check::Outside(format!("tag {tag} needs a message from the contact on {channel_name}, and there is none")),
+                (Some(w), Some(s)) => Check::Outside(format!(
+                    "tag {tag} allows {w}s after the contact's last message, and it was {s}s ago"
+                )),
+                (Some(_), None) => Check::Outside(format!(
+                    "tag {tag} needs a message from the contact on {channel_name}, and there is none"
+                )),
             };
         }
         match last {
-            None => Check::Outside(format!("free-form on {channel_name} needs a message from the contact first, and there is none")),
+            None => Check::Outside(format!(
+                "free-form on {channel_name} needs a message from the contact first, and there is none"
+            )),
             Some(l) => {
                 let open = l.opened_s.unwrap_or(window_s);
                 let since = now - l.at;
@@ -81,7 +87,8 @@ mod tests {
     }
 
     /// (inbound at, event window, send at, form, inside).
-    const CASES: &[(Option<i64>, Option<i64>, i64, &str, bool)] = &[
+    type Case = (Option<i64>, Option<i64>, i64, &'static str, bool);
+    const CASES: &[Case] = &[
         (None, None, 10, "free-form", false),
         (None, None, 10, "template", true),
         (Some(0), None, 86_400, "free-form", true),
@@ -98,7 +105,11 @@ mod tests {
             if let Some(at) = inbound {
                 windows.inbound("messenger", *at, *opened);
             }
-            assert_eq!(windows.check("messenger", &channel(), form, *now) == Check::Inside, *inside, "{inbound:?} {now} {form}");
+            assert_eq!(
+                windows.check("messenger", &channel(), form, *now) == Check::Inside,
+                *inside,
+                "{inbound:?} {now} {form}"
+            );
         }
     }
 }

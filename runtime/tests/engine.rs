@@ -15,7 +15,9 @@ fn bundle(name: &str) -> Bundle {
 fn a_cycle_of_instant_steps_ends_the_run_after_ten_thousand_steps() {
     let bundles = [bundle("spin")];
     let schema = Schema::of(&bundles).unwrap();
-    let contacts = parse_contacts("c", r#"{"contact":"a","profile":{"timezone":"UTC","country":"US"}}"#, &schema, &LIMITS).unwrap();
+    let contacts =
+        parse_contacts("c", r#"{"contact":"a","profile":{"timezone":"UTC","country":"US"}}"#, &schema, &LIMITS)
+            .unwrap();
     let events = r#"{"at":"2026-03-02T15:00:00Z","contact":"a","event":"signup","fields":{"plan":"x"}}"#;
     let events = parse_events("e", events, &schema, None, &LIMITS).unwrap();
     let actions = run(&bundles, &contacts, &events, &Options::default());
@@ -40,7 +42,12 @@ const BAD_BUNDLES: &[(&str, &str, &str, &str)] = &[
     ("a newer format", "\"format_version\": 1", "\"format_version\": 2", "format_version 2 is not implemented"),
     ("an unknown node kind", "\"kind\": \"wait\"", "\"kind\": \"sleep\"", "unknown node kind `sleep`"),
     ("a dangling edge", "\"next\": \"s.2\"", "\"next\": \"s.9\"", "leads to `s.9`, which is neither a node nor exit"),
-    ("an unknown top-level field", "\"format\": \"journey-bundle\",", "\"format\": \"journey-bundle\", \"extra\": 1,", "unknown field `extra`"),
+    (
+        "an unknown top-level field",
+        "\"format\": \"journey-bundle\",",
+        "\"format\": \"journey-bundle\", \"extra\": 1,",
+        "unknown field `extra`",
+    ),
 ];
 
 #[test]
