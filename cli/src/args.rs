@@ -25,6 +25,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Check, then write one JSON flow bundle per journey into a directory (nothing on errors).
     Build(BuildArgs),
+    /// Run the journeys on the reference runtime over contacts and events (docs/simulate.md).
+    Simulate(SimulateArgs),
     /// Print the JSON Schema (draft 2020-12) of the bundles that `build` writes.
     Schema,
     /// Print the long explanation of a diagnostic code, e.g. `journey explain J0101`.
@@ -137,4 +139,37 @@ impl BuildArgs {
             deny: self.deny.clone(),
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The project to run: files or directories, as for `check`. Every journey runs.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// The events, JSON Lines in time order (docs/simulate.md).
+    #[arg(long, value_name = "FILE")]
+    pub events: PathBuf,
+
+    /// The contacts, JSON Lines; without it every contact starts with an empty profile.
+    #[arg(long, value_name = "FILE")]
+    pub contacts: Option<PathBuf>,
+
+    /// Skip files under this path (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub exclude: Vec<PathBuf>,
+
+    /// Mixed into every split draw (docs/bundle.md §3.6).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+
+    /// `json`: one action per line; `text`: each contact's runs for a person.
+    #[arg(long, value_enum, default_value_t = SimulateFormat::Json)]
+    pub format: SimulateFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimulateFormat {
+    Json,
+    Text,
 }

@@ -14,6 +14,7 @@ mod files;
 mod project;
 mod render;
 mod schema;
+mod simulate;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Build(args) => build::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Simulate(args) => simulate::run(args),
         Command::Schema => schema::run(),
         Command::Lsp => return ExitCode::from(u8::try_from(journey_lsp::run_stdio()).unwrap_or(1)),
     };

@@ -1,0 +1,62 @@
+//! The consent store (§5): per contact, the (channel, category) consents held now and the
+//! channels the contact revoked entirely (STOP).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How a consent was obtained: its proof.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proof {
+    /// Seconds; `None` for consent held before the first event (the contacts file).
+    pub at: Option<i64>,
+    pub how: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Store {
+    held: BTreeMap<(String, String), Proof>,
+    blocked: BTreeSet<String>,
+}
+
+impl Store {
+    pub fn holds(&self, channel: &str, category: &str) -> bool {
+        !self.blocked.contains(channel) && self.held.contains_key(&(channel.to_owned(), category.to_owned()))
+    }
+
+    /// A new consent; an explicit grant also lifts a STOP on the channel (like START).
+    pub fn grant(&mut self, channel: &str, category: &str, proof: Proof) {
+        self.blocked.remove(channel);
+        self.held.insert((channel.to_owned(), category.to_owned()), proof);
+    }
+
+    /// Revokes one category, or every category (`None`) on a channel; `block` also refuses every
+    /// later send on it until a new grant.
+    pub fn revoke(&mut self, channel: &str, category: Option<&str>, block: bool) {
+        self.held.retain(|(c, k), _| !(c == channel && category.is_none_or(|only| only == k)));
+        if block {
+            self.blocked.insert(channel.to_owned());
+        }
+    }
+
+    pub fn blocked(&self, channel: &str) -> bool {
+        self.blocked.contains(channel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stop_revokes_every_category_and_blocks_until_a_new_grant() {
+        let mut store = Store::default();
+        let proof = Proof { at: None, how: "contacts file".into() };
+        store.grant("sms", "marketing", proof.clone());
+        store.grant("sms", "utility", proof.clone());
+        store.grant("email", "marketing", proof.clone());
+        store.revoke("sms", None, true);
+        assert!(!store.holds("sms", "marketing") && !store.holds("sms", "utility") && store.blocked("sms"));
+        assert!(store.holds("email", "marketing"));
+        store.grant("sms", "marketing", proof);
+        assert!(store.holds("sms", "marketing") && !store.blocked("sms"));
+    }
+}

@@ -1,0 +1,242 @@
+//! Instants, recipient time zones, quiet hours (§4.2) and business hours (§4.4).
+//!
+//! An instant is whole seconds since 1970-01-01T00:00:00Z (`i64`). Zones come only from the IANA
+//! database compiled into the binary (`jiff`'s `tzdb-bundle-always`, opened with
+//! [`TimeZoneDatabase::bundled`]): the host's zoneinfo files and `TZ` are never read, so output
+//! is the same on every machine. Local wall times are converted with daylight saving included.
+
+use std::sync::OnceLock;
+
+use jiff::civil::{Date, DateTime, Weekday};
+use jiff::tz::{TimeZone, TimeZoneDatabase};
+use jiff::Timestamp;
+
+/// The longest duration a bundle may hold, 3,650 days (docs/bundle.md §2).
+pub const MAX_DURATION_S: i64 = 3650 * 86_400;
+/// The earliest instant accepted in input: 1970-01-01T00:00:00Z.
+pub const MIN_INSTANT: i64 = 0;
+/// The latest instant accepted in input: 9000-01-01T00:00:00Z. Far beyond any real journey, and
+/// far enough from jiff's limit (year 9999) that an event's time plus the longest wait, hold
+/// and timeout still converts.
+pub const MAX_INSTANT: i64 = 221_845_392_000;
+
+fn database() -> &'static TimeZoneDatabase {
+    static DATABASE: OnceLock<TimeZoneDatabase> = OnceLock::new();
+    DATABASE.get_or_init(TimeZoneDatabase::bundled)
+}
+
+/// The zone of an IANA name, from the bundled database only; `None` for an unknown name.
+pub fn zone(name: &str) -> Option<TimeZone> {
+    database().get(name).ok()
+}
+
+/// Reads `2026-03-02T15:00:00Z`: RFC 3339, UTC (`Z`), whole seconds, within
+/// [`MIN_INSTANT`]..=[`MAX_INSTANT`].
+pub fn parse_utc(text: &str) -> Result<i64, String> {
+    let shaped = text.len() == 20 && text.ends_with('Z') && text.as_bytes().get(10) == Some(&b'T');
+    let parsed = if shaped { text.parse::<Timestamp>().ok() } else { None };
+    match parsed {
+        Some(ts) if (MIN_INSTANT..=MAX_INSTANT).contains(&ts.as_second()) => Ok(ts.as_second()),
+        Some(_) => Err(format!("time \"{text}\" is out of range (1970-01-01T00:00:00Z to 9000-01-01T00:00:00Z)")),
+        None => Err(format!(
+            "expected a time in RFC 3339, UTC, whole seconds, such as \"2026-03-02T15:00:00Z\", found \"{text}\""
+        )),
+    }
+}
+
+/// `2026-03-02T15:00:00Z`.
+pub fn format_utc(seconds: i64) -> String {
+    match Timestamp::from_second(seconds) {
+        Ok(ts) => ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        // Unreachable for validated input; a visible marker rather than a panic.
+        Err(_) => format!("@{seconds}"),
+    }
+}
+
+/// The local time with its offset, `2026-03-02T09:00:00-06:00`.
+pub fn format_local(seconds: i64, tz: &TimeZone) -> String {
+    match Timestamp::from_second(seconds) {
+        Ok(ts) => ts.to_zoned(tz.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+        Err(_) => format!("@{seconds}"),
+    }
+}
+
+/// Minutes since local midnight and the local weekday at an instant.
+fn local(seconds: i64, tz: &TimeZone) -> Option<(DateTime, u32, Weekday)> {
+    let zoned = Timestamp::from_second(seconds).ok()?.to_zoned(tz.clone());
+    let dt = zoned.datetime();
+    let minutes = u32::try_from(i32::from(dt.hour()) * 60 + i32::from(dt.minute())).ok()?;
+    Some((dt, minutes, zoned.weekday()))
+}
+
+/// `HH:MM` (00:00 to 24:00) as minutes since midnight.
+pub fn parse_clock(text: &str) -> Option<u32> {
+    let (h, m) = text.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let h: u32 = h.parse().ok()?;
+    let m: u32 = m.parse().ok()?;
+    (h <= 24 && m < 60 && h * 60 + m <= 1440).then_some(h * 60 + m)
+}
+
+/// Whether a local time (minutes) is in `from` (inclusive) to `to` (exclusive), wrapping past
+/// midnight when `to` is not after `from` (§4.2): `21:00..08:00` is 11 hours, `from == to` all day.
+pub fn in_period(minutes: u32, from: u32, to: u32) -> bool {
+    if from < to {
+        from <= minutes && minutes < to
+    } else {
+        minutes >= from || minutes < to
+    }
+}
+
+/// A daily period in a zone: quiet hours.
+#[derive(Debug, Clone)]
+pub struct Period {
+    pub from: u32,
+    pub to: u32,
+}
+
+impl Period {
+    pub fn contains(&self, seconds: i64, tz: &TimeZone) -> bool {
+        local(seconds, tz).is_some_and(|(_, minutes, _)| in_period(minutes, self.from, self.to))
+    }
+
+    /// The first instant at or after `seconds` that is outside the period: when a held send is
+    /// handed over (§4.2). The period's end is the local time `to` on the right day, converted
+    /// with daylight saving (a `to` that falls in a spring-forward gap is the first instant after
+    /// the gap; in a fall-back fold, the earlier of the two). `None` when the period never ends
+    /// (`from == to`).
+    pub fn end_after(&self, seconds: i64, tz: &TimeZone) -> Option<i64> {
+        let mut at = seconds;
+        // A few rounds cover any zone: each round moves to the next `to`.
+        for _ in 0..4 {
+            let (dt, minutes, _) = local(at, tz)?;
+            if !in_period(minutes, self.from, self.to) {
+                return Some(at);
+            }
+            let day: Date = if minutes < self.to { dt.date() } else { dt.date().tomorrow().ok()? };
+            let (day, to) = if self.to == 1440 { (day.tomorrow().ok()?, 0) } else { (day, self.to) };
+            let hour = i8::try_from(to / 60).ok()?;
+            let minute = i8::try_from(to % 60).ok()?;
+            let end = day.at(hour, minute, 0, 0).to_zoned(tz.clone()).ok()?.timestamp().as_second();
+            at = if end > at { end } else { at.checked_add(60)? };
+        }
+        None
+    }
+}
+
+/// Business hours: inclusive weekday ranges and a daily period (§4.4).
+#[derive(Debug, Clone)]
+pub struct Hours {
+    /// Monday = 0 .. Sunday = 6.
+    pub days: [bool; 7],
+    pub from: u32,
+    pub to: u32,
+}
+
+impl Hours {
+    /// Reads `mon..fri` ranges (wrapping, `fri..mon` is four days).
+    pub fn parse_days(ranges: &[String]) -> Option<[bool; 7]> {
+        let mut days = [false; 7];
+        for range in ranges {
+            let (a, b) = range.split_once("..")?;
+            let (a, b) = (weekday_index(a)?, weekday_index(b)?);
+            let mut day = a;
+            loop {
+                *days.get_mut(day)? = true;
+                if day == b {
+                    break;
+                }
+                day = (day + 1) % 7;
+            }
+        }
+        Some(days)
+    }
+
+    pub fn contains(&self, seconds: i64, tz: &TimeZone) -> bool {
+        local(seconds, tz).is_some_and(|(_, minutes, weekday)| {
+            let index = usize::try_from(weekday.to_monday_zero_offset()).unwrap_or(0);
+            self.days.get(index).copied().unwrap_or(false) && in_period(minutes, self.from, self.to)
+        })
+    }
+}
+
+fn weekday_index(name: &str) -> Option<usize> {
+    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].iter().position(|d| *d == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> i64 {
+        parse_utc(text).unwrap()
+    }
+
+    #[test]
+    fn only_utc_whole_second_times_in_range_are_read() {
+        assert_eq!(parse_utc("1970-01-01T00:00:00Z"), Ok(0));
+        for bad in [
+            "2026-03-02T15:00:00+01:00",
+            "2026-03-02T15:00:00.5Z",
+            "2026-03-02 15:00:00Z",
+            "2026-13-02T15:00:00Z",
+            "yesterday",
+        ] {
+            assert!(parse_utc(bad).is_err(), "{bad}");
+        }
+        assert!(parse_utc("1969-12-31T23:59:59Z").unwrap_err().contains("out of range"));
+        assert!(parse_utc("9999-01-01T00:00:00Z").unwrap_err().contains("out of range"));
+    }
+
+    #[test]
+    fn a_quiet_period_wraps_past_midnight_and_from_equal_to_is_all_day() {
+        let cases = [
+            (21 * 60, 8 * 60, 22 * 60, true),
+            (21 * 60, 8 * 60, 7 * 60 + 59, true),
+            (21 * 60, 8 * 60, 8 * 60, false),
+            (9 * 60, 17 * 60, 17 * 60, false),
+            (5, 5, 700, true),
+        ];
+        for (from, to, minutes, quiet) in cases {
+            assert_eq!(in_period(minutes, from, to), quiet, "{from} {to} {minutes}");
+        }
+    }
+
+    #[test]
+    fn a_hold_across_spring_forward_ends_at_eight_local_nine_hours_later() {
+        let chicago = zone("America/Chicago").unwrap();
+        let quiet = Period { from: 21 * 60, to: 8 * 60 };
+        // 22:00 CST on 7 March 2026; clocks go forward at 02:00 on 8 March.
+        let reached = at("2026-03-08T04:00:00Z");
+        assert!(quiet.contains(reached, &chicago));
+        assert_eq!(quiet.end_after(reached, &chicago).map(format_utc).as_deref(), Some("2026-03-08T13:00:00Z"));
+        assert_eq!(format_local(at("2026-03-08T13:00:00Z"), &chicago), "2026-03-08T08:00:00-05:00");
+    }
+
+    #[test]
+    fn a_hold_across_fall_back_lasts_eleven_hours() {
+        let chicago = zone("America/Chicago").unwrap();
+        let quiet = Period { from: 21 * 60, to: 8 * 60 };
+        let reached = at("2026-11-01T03:00:00Z"); // 22:00 CDT on 31 October
+        assert_eq!(quiet.end_after(reached, &chicago).map(format_utc).as_deref(), Some("2026-11-01T14:00:00Z"));
+    }
+
+    #[test]
+    fn business_days_are_inclusive_ranges_that_may_wrap() {
+        let days = Hours::parse_days(&["fri..mon".to_owned()]).unwrap();
+        assert_eq!(days, [true, false, false, false, true, true, true]);
+        assert_eq!(Hours::parse_days(&["mon..funday".to_owned()]), None);
+        let hours = Hours { days: Hours::parse_days(&["mon..fri".to_owned()]).unwrap(), from: 9 * 60, to: 18 * 60 };
+        let new_york = zone("America/New_York").unwrap();
+        assert!(hours.contains(at("2026-03-02T14:00:00Z"), &new_york)); // Monday 09:00 EST
+        assert!(!hours.contains(at("2026-03-07T15:00:00Z"), &new_york)); // Saturday
+    }
+
+    #[test]
+    fn unknown_zones_are_unknown_and_never_the_hosts() {
+        assert!(zone("Mars/Olympus_Mons").is_none());
+        assert!(zone("Europe/Berlin").is_some());
+    }
+}

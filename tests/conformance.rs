@@ -1,0 +1,110 @@
+//! The runtime's conformance suite and the examples' simulations: every case of
+//! `tests/conformance/<case>/` (a project, `contacts.jsonl`, `events.jsonl`, `expected.jsonl`)
+//! and every `examples/<journey file>.events.jsonl` (with `examples/contacts.jsonl` and
+//! `<name>.expected.jsonl`) runs under `journey simulate`, and its output must equal the expected
+//! file byte for byte. `UPDATE_EXPECTED=1` rewrites the expected files; review the diff by hand
+//! against docs/bundle.md before committing it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const JOURNEY: &str = env!("CARGO_BIN_EXE_journey");
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn simulate(project: &Path, events: &Path, contacts: &Path, env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(JOURNEY);
+    command
+        .current_dir(root())
+        .arg("simulate")
+        .arg(project)
+        .arg("--events")
+        .arg(events)
+        .arg("--contacts")
+        .arg(contacts);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().unwrap()
+}
+
+/// Compares (or with `UPDATE_EXPECTED=1` writes) one expected file; returns a failure message.
+fn compare(name: &str, output: &Output, expected: &Path) -> Option<String> {
+    let stdout = String::from_utf8(output.stdout.clone()).unwrap();
+    let refusals = stdout.contains("\"action\":\"refused\"");
+    let code = output.status.code();
+    if code != Some(i32::from(refusals)) {
+        return Some(format!(
+            "{name}: exit code {code:?} with refusals={refusals}; stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    if std::env::var_os("UPDATE_EXPECTED").is_some() {
+        std::fs::write(expected, &stdout).unwrap();
+        return None;
+    }
+    let wanted = std::fs::read_to_string(expected).unwrap_or_default();
+    (stdout != wanted).then(|| {
+        format!("{name}: output differs from {}:\n--- expected\n{wanted}\n--- got\n{stdout}", expected.display())
+    })
+}
+
+fn cases() -> Vec<PathBuf> {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(root().join("tests/conformance"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    cases
+}
+
+#[test]
+fn every_conformance_case_produces_exactly_its_expected_actions() {
+    let mut failures = Vec::new();
+    let cases = cases();
+    assert!(cases.len() >= 20, "the suite lost cases: {}", cases.len());
+    for case in cases {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let output = simulate(&case, &case.join("events.jsonl"), &case.join("contacts.jsonl"), &[]);
+        failures.extend(compare(&name, &output, &case.join("expected.jsonl")));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn every_example_with_an_events_file_simulates_to_its_checked_in_actions() {
+    let examples = root().join("examples");
+    let mut names: Vec<String> = std::fs::read_dir(&examples)
+        .unwrap()
+        .filter_map(|e| {
+            e.unwrap().file_name().to_str().and_then(|n| n.strip_suffix(".events.jsonl")).map(str::to_owned)
+        })
+        .collect();
+    names.sort();
+    assert!(!names.is_empty());
+    let mut failures = Vec::new();
+    for name in names {
+        let project = examples.join(format!("{name}.journey"));
+        let output =
+            simulate(&project, &examples.join(format!("{name}.events.jsonl")), &examples.join("contacts.jsonl"), &[]);
+        assert!(output.stderr.is_empty(), "{name}: {}", String::from_utf8_lossy(&output.stderr));
+        failures.extend(compare(&name, &output, &examples.join(format!("{name}.expected.jsonl"))));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn the_output_is_the_same_bytes_under_another_host_time_zone_and_locale() {
+    let case = root().join("tests/conformance/quiet_hold_across_dst");
+    let run =
+        |env: &[(&str, &str)]| simulate(&case, &case.join("events.jsonl"), &case.join("contacts.jsonl"), env).stdout;
+    let plain = run(&[("TZ", "UTC"), ("LC_ALL", "C")]);
+    assert!(!plain.is_empty());
+    assert_eq!(plain, run(&[("TZ", "Pacific/Chatham"), ("LC_ALL", "tr_TR.UTF-8"), ("LANG", "ar_EG.UTF-8")]));
+    assert_eq!(plain, run(&[("TZ", "America/Chicago"), ("LC_ALL", "de_DE.UTF-8")]));
+}
