@@ -23,29 +23,37 @@ use crate::args::{SimulateArgs, SimulateFormat};
 use crate::check;
 use crate::exit::Exit;
 
-/// A finding of the compliance monitor (docs/simulate.md, "Monitor findings").
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    /// The finding as one JSON line, in the shape of docs/simulate.md.
-    pub json: String,
+/// The raw inputs, kept for the monitor, which reads them itself.
+struct Texts {
+    bundles: Vec<String>,
+    contacts: Option<String>,
+    events: String,
 }
 
-/// The hook for the independent compliance monitor (crate `journey-monitor`, being written
-/// separately): it gets the same bundles, contacts and events and the runtime's actions, and
-/// returns its violations in time order. Until it lands there are none; nothing here pretends
-/// to check.
-pub fn monitor_findings(
-    _bundles: &[Bundle],
-    _contacts: &[Contact],
-    _events: &[Event],
-    _actions: &[Action],
-) -> Vec<Finding> {
-    Vec::new()
+/// The independent compliance monitor (crate `journey-monitor`) over the same bundles, contacts
+/// and events and the runtime's actions: it parses every one of them from its JSON text itself,
+/// as it would any runtime's output, and shares no code with the runtime or the checker's
+/// analyses. Its violations, in time order.
+fn monitor_findings(texts: &Texts, actions: &[Action]) -> Result<Vec<journey_monitor::Finding>, String> {
+    let bundles: Vec<serde_json::Value> = texts
+        .bundles
+        .iter()
+        .map(|text| serde_json::from_str(text).map_err(|e| format!("the monitor cannot read a bundle: {e}")))
+        .collect::<Result<_, _>>()?;
+    let contacts = match &texts.contacts {
+        Some(text) => journey_monitor::parse_contacts(text).map_err(|e| format!("the monitor: contacts: {e:?}"))?,
+        None => Vec::new(),
+    };
+    let events = journey_monitor::parse_events(&texts.events).map_err(|e| format!("the monitor: events: {e:?}"))?;
+    let actions = journey_monitor::parse_actions(&journey_runtime::action::to_json_lines(actions))
+        .map_err(|e| format!("the monitor cannot read the runtime's actions: {e:?}"))?;
+    journey_monitor::monitor_json(&bundles, &contacts, &events, &actions)
+        .map_err(|e| format!("the monitor cannot read a bundle: {e:?}"))
 }
 
 pub fn run(args: &SimulateArgs) -> Exit {
     let mut stderr = io::stderr().lock();
-    let (bundles, check_errors, refused) = match compile(args) {
+    let (bundles, bundle_texts, check_errors, refused) = match compile(args) {
         Ok(compiled) => compiled,
         Err(message) => {
             let _ = writeln!(stderr, "error: {message}");
@@ -66,8 +74,10 @@ pub fn run(args: &SimulateArgs) -> Exit {
         let _ = writeln!(stderr, "error: no journey could be built to run");
         return Exit::Usage;
     }
-    let (contacts, events) = match inputs(args, &bundles, &LIMITS) {
-        Ok(inputs) => inputs,
+    let (contacts, events, texts) = match inputs(args, &bundles, &LIMITS) {
+        Ok((contacts, events, contacts_text, events_text)) => {
+            (contacts, events, Texts { bundles: bundle_texts, contacts: contacts_text, events: events_text })
+        }
         Err(message) => {
             let _ = writeln!(stderr, "error: {message}");
             return Exit::Usage;
@@ -75,17 +85,37 @@ pub fn run(args: &SimulateArgs) -> Exit {
     };
     let options = journey_runtime::Options { seed: args.seed };
     let actions = journey_runtime::run(&bundles, &contacts, &events, &options);
-    let findings = monitor_findings(&bundles, &contacts, &events, &actions);
+    let findings = match monitor_findings(&texts, &actions) {
+        Ok(findings) => findings,
+        Err(message) => {
+            // Input the runtime accepted and the monitor cannot read is a disagreement between
+            // the two readers: say so rather than report a clean run nobody checked.
+            let _ = writeln!(stderr, "error: {message}");
+            return Exit::Usage;
+        }
+    };
     let text = match args.format {
         SimulateFormat::Json => {
             let mut text = journey_runtime::action::to_json_lines(&actions);
-            for finding in &findings {
-                text.push_str(&finding.json);
-                text.push('\n');
+            text.push_str(&journey_monitor::to_jsonl(&findings));
+            text
+        }
+        SimulateFormat::Text => {
+            let mut text = journey_runtime::action::to_text(&actions);
+            for f in &findings {
+                text.push_str(&format!(
+                    "VIOLATION {} {} {} {} {}: {} ({})\n",
+                    f.at.0,
+                    f.contact,
+                    f.journey,
+                    f.node.as_deref().unwrap_or("-"),
+                    f.rule,
+                    f.reason,
+                    f.message
+                ));
             }
             text
         }
-        SimulateFormat::Text => journey_runtime::action::to_text(&actions),
     };
     let stdout = io::stdout();
     let mut out = stdout.lock();
@@ -104,7 +134,9 @@ pub fn run(args: &SimulateArgs) -> Exit {
 
 /// The project's bundles, read by the runtime; the number of check errors; why journeys were
 /// left out.
-fn compile(args: &SimulateArgs) -> Result<(Vec<Bundle>, usize, Vec<String>), String> {
+type Compiled = (Vec<Bundle>, Vec<String>, usize, Vec<String>);
+
+fn compile(args: &SimulateArgs) -> Result<Compiled, String> {
     let mut texts: Vec<(String, String)> = Vec::new();
     let mut errors = 0;
     let outcome = check::check_projects(&args.paths, &args.exclude, |_, report| {
@@ -118,6 +150,7 @@ fn compile(args: &SimulateArgs) -> Result<(Vec<Bundle>, usize, Vec<String>), Str
         return Err("no .journey files to simulate".to_owned());
     }
     let mut bundles = Vec::new();
+    let mut bundle_texts = Vec::new();
     let mut refused = Vec::new();
     let mut names = BTreeSet::new();
     for (journey, text) in texts {
@@ -130,20 +163,28 @@ fn compile(args: &SimulateArgs) -> Result<(Vec<Bundle>, usize, Vec<String>), Str
             continue;
         }
         match Bundle::parse(&text) {
-            Ok(parsed) => bundles.push(parsed),
+            Ok(parsed) => {
+                bundles.push(parsed);
+                bundle_texts.push(text);
+            }
             Err(why) => refused.push(format!("the runtime refused the bundle: {why}")),
         }
     }
-    Ok((bundles, errors, refused))
+    Ok((bundles, bundle_texts, errors, refused))
 }
 
-fn inputs(args: &SimulateArgs, bundles: &[Bundle], limits: &Limits) -> Result<(Vec<Contact>, Vec<Event>), String> {
+type Inputs = (Vec<Contact>, Vec<Event>, Option<String>, String);
+
+fn inputs(args: &SimulateArgs, bundles: &[Bundle], limits: &Limits) -> Result<Inputs, String> {
     let schema = Schema::of(bundles)?;
+    let mut contacts_text = None;
     let contacts = match &args.contacts {
         Some(path) => {
             let name = shown(path);
             let text = read_limited(path, &name, limits.max_bytes)?;
-            Some(parse_contacts(&name, &text, &schema, limits).map_err(|e| e.to_string())?)
+            let parsed = parse_contacts(&name, &text, &schema, limits).map_err(|e| e.to_string())?;
+            contacts_text = Some(text);
+            Some(parsed)
         }
         None => None,
     };
@@ -156,7 +197,7 @@ fn inputs(args: &SimulateArgs, bundles: &[Bundle], limits: &Limits) -> Result<(V
         let ids: BTreeMap<&str, ()> = events.iter().map(|e| (e.contact.as_str(), ())).collect();
         ids.keys().map(|id| Contact { id: (*id).to_owned(), profile: BTreeMap::new(), consent: Vec::new() }).collect()
     });
-    Ok((contacts, events))
+    Ok((contacts, events, contacts_text, text))
 }
 
 fn shown(path: &Path) -> String {
