@@ -38,3 +38,10 @@ pub const MAX_EXPR_TERMS: usize = 256;
 /// the budget is that cost for the largest accepted file with a wide margin, and stops
 /// pathological backtracking with J0115 instead of running for minutes.
 pub const PARSER_CALL_BUDGET: usize = 400_000_000;
+
+/// Most heap `journey check` may hold at once for one file, per byte of the file: 64 times its
+/// size (512 MiB for a file at [`MAX_SOURCE_BYTES`]). Diagnostics past
+/// [`MAX_DIAGNOSTICS_PER_FILE`] are counted, not built (`diagnostic::Collector`), so what grows
+/// with the file is its text, tree and per-byte scan records, never the number of problems in
+/// it. Measured by `compiler/tests/memory.rs` on the files that cost the most.
+pub const MAX_HEAP_PER_SOURCE_BYTE: usize = 64;
