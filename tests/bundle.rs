@@ -674,9 +674,10 @@ fn a_build_killed_at_random_points_leaves_every_bundle_whole_old_or_new() {
 // ---------------------------------------------------------------------------------------------
 // Nesting
 
-/// The most operands of one binary chain: the parser counts operands and operators together.
+/// The most operands of one binary chain: the parser counts operands, not the operators
+/// between them.
 fn longest_chain() -> usize {
-    journey_compiler::limits::MAX_EXPR_TERMS.div_ceil(2)
+    journey_compiler::limits::MAX_EXPR_TERMS
 }
 
 /// A project whose journey sets `orders` to `expr`.

@@ -1522,10 +1522,13 @@ impl<'a> Lowerer<'a> {
             _ => {}
         }
         // Terms are counted before any tree is built: a chain of 100,000 `not`s would otherwise
-        // become a tree too deep to walk or even to drop. A call's arguments belong to its name's
-        // term, so they are not counted apart (only when the quick count is over the limit).
+        // become a tree too deep to walk or even to drop. A term is an operand or a prefix
+        // operator, each of which can add a level to the tree; binary operators sit between
+        // operands and add none of their own, so `a or b` is two terms, as the message says. A
+        // call's arguments belong to its name's term. (The exact count runs only when the quick
+        // one, every child, is over the limit.)
         if children.len() > MAX_EXPR_TERMS
-            && children.clone().filter(|c| c.as_rule() != Rule::args).count() > MAX_EXPR_TERMS
+            && children.clone().filter(|c| !matches!(c.as_rule(), Rule::args | Rule::binop)).count() > MAX_EXPR_TERMS
         {
             self.diagnostics.push(
                 Diagnostic::new(
@@ -1535,6 +1538,10 @@ impl<'a> Lowerer<'a> {
                     span,
                 )
                 .with_label("this expression is too long")
+                .with_note(
+                    "terms are operands (a name, a literal, a call with its arguments, a parenthesised \
+                     expression) and prefix operators (`not`, `-`); binary operators are not counted",
+                )
                 .with_help("split it into named segments and combine those"),
             );
             return None;

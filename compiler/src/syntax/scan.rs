@@ -6,7 +6,7 @@
 //!
 //! - balances braces per item: an unclosed `{` is reported once (J0102) and the item is parsed
 //!   with synthetic closers appended; an unmatched `}` is reported (J0103) and blanked out;
-//! - measures nesting of `{`, `(`, `[` and string interpolation, and refuses an item nested
+//! - measures nesting of `{`, `(`, `[`, string literals and interpolations, and refuses an item nested
 //!   deeper than [`MAX_NESTING`] (J0110) before any recursive code sees it; `set<...>` and
 //!   `list<...>` type arguments get a bound of their own ([`MAX_TREE_DEPTH`]). pest runs without a
 //!   stack probe, so these bounds are all that keeps it on the stack: strings, escapes and
@@ -448,8 +448,9 @@ impl Scanner<'_> {
                     .with_label(format!("level {} opens here", self.stack.len() + 1))
                     .with_help("move the inner part into a stage of its own and `goto` it")
                     .with_note(format!(
-                        "blocks, parentheses and string interpolations together may nest at most {MAX_NESTING} deep; \
-                     this item is not parsed"
+                        "blocks (`{{`), parentheses, list brackets (`[`), string literals and the \
+                         interpolations inside them (`\"{{...}}\"`) each open a level; together they \
+                         may nest at most {MAX_NESTING} deep; this item is not parsed"
                     )),
                 );
             }
