@@ -726,9 +726,10 @@ fn the_next_build_removes_temporary_files_of_killed_builds_and_nothing_else() {
 // ---------------------------------------------------------------------------------------------
 // Nesting
 
-/// The most operands of one binary chain: the parser counts operands and operators together.
+/// The most operands of one binary chain: the parser counts operands, not the operators
+/// between them.
 fn longest_chain() -> usize {
-    journey_compiler::limits::MAX_EXPR_TERMS.div_ceil(2)
+    journey_compiler::limits::MAX_EXPR_TERMS
 }
 
 /// A project whose journey sets `orders` to `expr`.

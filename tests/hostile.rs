@@ -31,6 +31,11 @@ const DEFAULT_TIMEOUT_MS: u64 = 1000;
 /// catches hangs and exponential blow-ups; the one-second budget itself is enforced in release.
 const DEBUG_SLOWDOWN: u64 = 10;
 
+/// Most bytes `--format rich` may print for one case. Diagnostics are capped at 1,000 per file
+/// and each shows at most a 200-column window of its line, so about 1 KB each; before the window,
+/// one 4 MiB line printed in full per diagnostic made 4.2 GB (issue 21).
+const MAX_RICH_OUTPUT: usize = 1_000_000;
+
 /// Manifest names under this prefix are built by [`generated_cases`], not read from the corpus.
 const GENERATED: &str = "generated/";
 
@@ -176,6 +181,8 @@ fn generated_cases() -> Vec<(&'static str, Recipe)> {
         ("generated/size-100k-lines.journey", Recipe::Bytes(lines_100k)),
         ("generated/size-100k-close-braces.journey", Recipe::Bytes(close_braces_100k)),
         ("generated/size-100k-bad-lines.journey", Recipe::Bytes(bad_lines_100k)),
+        ("generated/size-max-close-brace-lines.journey", Recipe::Bytes(close_brace_lines_max)),
+        ("generated/size-line-4mib-close-braces.journey", Recipe::Bytes(close_braces_line_4mib)),
         ("generated/nest-brace-100k.journey", Recipe::Bytes(braces_100k)),
         ("generated/nest-brace-100k-unclosed.journey", Recipe::Bytes(braces_100k_unclosed)),
         ("generated/nest-paren-100k.journey", Recipe::Bytes(parens_100k)),
@@ -247,6 +254,16 @@ fn lines_100k() -> Vec<u8> {
 
 fn close_braces_100k() -> Vec<u8> {
     "}\n".repeat(100_000).into_bytes()
+}
+
+/// Exactly the size limit of `}` lines: a J0103 on every line (issue 21).
+fn close_brace_lines_max() -> Vec<u8> {
+    "}\n".repeat(MAX_SOURCE_BYTES / 2).into_bytes()
+}
+
+/// One 4 MiB line of `} `: every diagnostic is on the same line (issue 21).
+fn close_braces_line_4mib() -> Vec<u8> {
+    "} ".repeat(2 * MIB).into_bytes()
 }
 
 fn bad_lines_100k() -> Vec<u8> {
@@ -711,6 +728,10 @@ fn hostile_inputs_render_without_crashing() {
                 if bytes.contains(&0x1B) {
                     problems.push(format!("ESC byte in {stream} despite NO_COLOR=1"));
                 }
+            }
+            let printed = run.stdout.len() + run.stderr.len();
+            if format == "rich" && printed > MAX_RICH_OUTPUT {
+                problems.push(format!("{printed} bytes of output, more than {MAX_RICH_OUTPUT}"));
             }
             if !problems.is_empty() {
                 failures.push(format!(

@@ -52,7 +52,7 @@ impl SourceFile {
         self.index.get_or_init(|| LineIndex::new(&self.text))
     }
 
-    fn display_text(&self) -> &str {
+    pub fn display_text(&self) -> &str {
         self.display_text.get_or_init(|| neutralize_controls(&self.text))
     }
 

@@ -49,18 +49,31 @@ pub struct CheckedFile {
 
 /// Decodes and parses one file. Later stages (names, channels, compliance) join here.
 pub fn check_file(file: FileId, bytes: &[u8]) -> CheckedFile {
+    let checked = check_file_collected(file, bytes);
+    CheckedFile { text: checked.text, ast: checked.ast, diagnostics: checked.diagnostics.finish() }
+}
+
+/// [`check_file`] with its diagnostics still bounded but not yet finished, so a project can add
+/// its own and say once, at the end, how many of a file's were not shown.
+pub(crate) struct CollectedFile {
+    pub text: String,
+    pub ast: Option<ast::File>,
+    pub diagnostics: diagnostic::Collector,
+}
+
+pub(crate) fn check_file_collected(file: FileId, bytes: &[u8]) -> CollectedFile {
     let decoded = decode_source(file, bytes);
-    let mut diagnostics = decoded.diagnostics;
+    let mut diagnostics = diagnostic::Collector::new();
+    diagnostics.extend(decoded.diagnostics);
     let ast = if decoded.usable {
         let parsed = parse(file, &decoded.text);
         diagnostics.extend(parsed.diagnostics);
+        diagnostics.add_unshown(file, parsed.unshown);
         Some(parsed.ast)
     } else {
         None
     };
-    diagnostic::sort_diagnostics(&mut diagnostics);
-    diagnostic::cap_diagnostics(file, &mut diagnostics);
-    CheckedFile { text: decoded.text, ast, diagnostics }
+    CollectedFile { text: decoded.text, ast, diagnostics }
 }
 
 /// A checked project: its files, the resolved model, and every diagnostic.
@@ -82,9 +95,7 @@ pub fn check_project(entries: &[project::ProjectPath], loader: &dyn project::Sou
     let (model, mut sink) = check::check_sources(&sources);
     let flow = flow::analyze(&sources, &model, &mut sink);
     let mut diagnostics = std::mem::take(&mut sources.diagnostics);
-    diagnostics.extend(sink.diagnostics);
-    diagnostic::sort_diagnostics(&mut diagnostics);
-    diagnostics.dedup();
-    let diagnostics = diagnostic::cap_per_file(diagnostics);
+    diagnostics.append(sink.diagnostics);
+    let diagnostics = diagnostics.finish();
     ProjectReport { sources, model, diagnostics, stats: sink.stats, flow }
 }

@@ -60,3 +60,10 @@ pub const MAX_JOURNEY_NODES: usize = 250_000;
 /// leaves room for branchy journeys and still bounds the analyses, whose work is per edge. A
 /// long `else if` chain or a wide `split` adds edges without nodes, so the two are bounded apart.
 pub const MAX_JOURNEY_EDGES: usize = 500_000;
+
+/// Most heap `journey check` may hold at once for one file, per byte of the file: 64 times its
+/// size (512 MiB for a file at [`MAX_SOURCE_BYTES`]). Diagnostics past
+/// [`MAX_DIAGNOSTICS_PER_FILE`] are counted, not built (`diagnostic::Collector`), so what grows
+/// with the file is its text, tree and per-byte scan records, never the number of problems in
+/// it. Measured by `compiler/tests/memory.rs` on the files that cost the most.
+pub const MAX_HEAP_PER_SOURCE_BYTE: usize = 64;

@@ -25,6 +25,25 @@ fn codes_on_small_stack(source: String) -> Vec<Code> {
         .unwrap()
 }
 
+/// Checks `source` as a whole project (names, types, flow analyses: every recursive pass) on an
+/// 8 MiB thread, the stack of the CLI's main thread and of the language server's analysis
+/// threads (`lsp/src/workers.rs`), and returns the codes reported. (On 2 MiB, a debug build of
+/// the later passes overflows on an expression tree 255 levels deep.)
+fn project_codes_on_analysis_stack(source: String) -> Vec<Code> {
+    std::thread::Builder::new()
+        .stack_size(8 * 1024 * 1024)
+        .spawn(move || {
+            let path = journey_compiler::project::ProjectPath::new("main.journey").unwrap();
+            let mut loader = journey_compiler::project::MemoryLoader::default();
+            loader.insert(path.clone(), source.into_bytes());
+            let report = journey_compiler::check_project(&[path], &loader);
+            report.diagnostics.iter().map(|d| d.code).collect()
+        })
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
 fn journey_with_steps(steps: &str) -> String {
     format!("journey deep {{\n  stage s {{\n{steps}\n  }}\n}}\n")
 }
@@ -65,13 +84,35 @@ fn a_long_operator_chain_is_refused_before_it_builds_a_deep_tree() {
 
 #[test]
 fn a_call_counts_as_one_term_of_an_expression() {
-    // 128 calls and 127 operators: 255 terms, one under the limit, however the grammar splits a
-    // call into its name and its arguments.
-    let calls = vec!["consent(sms, marketing)"; 128].join(" or ");
+    // 256 calls and 255 `or`: 256 terms, at the limit, however the grammar splits a call into
+    // its name and its arguments.
+    let calls = vec!["consent(sms, marketing)"; 256].join(" or ");
     let codes = codes_on_small_stack(format!("segment s = {calls}\n"));
     assert!(!codes.contains(&Code::J0115), "{codes:?}");
-    let over = vec!["consent(sms, marketing)"; 129].join(" or ");
+    let over = vec!["consent(sms, marketing)"; 257].join(" or ");
     assert_eq!(codes_on_small_stack(format!("segment s = {over}\n")), vec![Code::J0115]);
+}
+
+#[test]
+fn an_expression_of_256_operands_is_accepted_and_257_are_refused_as_the_message_says() {
+    // Binary operators are not terms: the limit is on operands (and prefix operators).
+    let at_limit = vec!["a"; 256].join(" or ");
+    assert_eq!(codes_on_small_stack(format!("segment a = {at_limit}\n")), vec![]);
+    let over = vec!["a"; 257].join(" or ");
+    assert_eq!(codes_on_small_stack(format!("segment a = {over}\n")), vec![Code::J0115]);
+    // Prefix operators are terms: 255 `not` and one operand are at the limit.
+    let prefixes = format!("segment a = {}a\n", "not ".repeat(255));
+    assert_eq!(codes_on_small_stack(prefixes), vec![]);
+    let over = format!("segment a = {}a\n", "not ".repeat(256));
+    assert_eq!(codes_on_small_stack(over), vec![Code::J0115]);
+    // The trees at the limit are as deep as they are long; every later pass walks them.
+    let profile = "profile {\n  vip: bool\n}\n";
+    let chain = vec!["vip"; 256].join(" or ");
+    assert_eq!(project_codes_on_analysis_stack(format!("{profile}segment a = {chain}\n")), vec![]);
+    let nots = format!("{profile}segment a = {}vip\n", "not ".repeat(255));
+    assert_eq!(project_codes_on_analysis_stack(nots), vec![]);
+    let alternating: String = (0..255).map(|i| if i % 2 == 0 { " and vip" } else { " or vip" }).collect();
+    assert_eq!(project_codes_on_analysis_stack(format!("{profile}segment a = vip{alternating}\n")), vec![]);
 }
 
 #[test]

@@ -6,6 +6,7 @@ pub mod json;
 pub mod rich;
 pub mod sarif;
 pub mod short;
+mod window;
 
 use std::collections::BTreeSet;
 use std::io::{self, Write};

@@ -1,8 +1,10 @@
 //! `--format rich`: codespan-reporting's source excerpts with labels, for people.
 //!
-//! Lines and columns come from [`FileTable`]'s `Files` implementation (the compiler's
-//! `LineIndex`), never from codespan's own line splitting, and every span is clamped onto the
-//! text and onto character boundaries first, because codespan panics on spans that are not.
+//! Lines and columns come from [`FileTable`] (the compiler's `LineIndex`), never from codespan's
+//! own line splitting, and every span is clamped onto the text and onto character boundaries
+//! first, because codespan panics on spans that are not. codespan reads the source through a
+//! [`Windowed`] view per diagnostic, which cuts lines wider than `window::MAX_COLUMNS` around the
+//! spans, so a diagnostic on a very long line prints a few hundred bytes, not the line.
 
 use std::io::{self, Write};
 
@@ -11,16 +13,22 @@ use codespan_reporting::files::Error as FilesError;
 use codespan_reporting::term::{self, termcolor::Ansi, Config};
 use journey_compiler::{Diagnostic, FileId, Severity};
 
+use super::window::Windowed;
 use crate::files::{escape_controls, escape_controls_multiline, FileTable};
 
 pub fn render(table: &FileTable, diagnostics: &[Diagnostic], color: bool, out: &mut dyn Write) -> io::Result<()> {
     let config = Config::default();
     for diagnostic in diagnostics {
-        let shown = to_codespan(table, diagnostic);
+        let mut shown = to_codespan(table, diagnostic);
+        let spans: Vec<_> = shown.labels.iter().map(|label| (label.file_id, label.range.clone())).collect();
+        let view = Windowed::new(table, &spans, &config);
+        for label in &mut shown.labels {
+            label.range = view.map(label.file_id, label.range.start)..view.map(label.file_id, label.range.end);
+        }
         let result = if color {
-            term::emit_to_write_style(&mut Ansi::new(&mut *out), &config, table, &shown)
+            term::emit_to_write_style(&mut Ansi::new(&mut *out), &config, &view, &shown)
         } else {
-            term::emit_to_io_write(&mut *out, &config, table, &shown)
+            term::emit_to_io_write(&mut *out, &config, &view, &shown)
         };
         match result {
             Ok(()) => {}

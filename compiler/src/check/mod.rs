@@ -16,7 +16,7 @@ pub mod wording;
 
 use crate::ast;
 use crate::codes::Code;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Collector, Diagnostic};
 use crate::model::{Def, Model};
 use crate::project::Sources;
 use crate::span::FileId;
@@ -55,10 +55,12 @@ pub struct Stats {
     pub sends: usize,
 }
 
-/// Collects diagnostics and counts.
+/// Collects diagnostics and counts. Diagnostics are bounded per file ([`Collector`]): a
+/// pass with work to do before building one (a "did you mean" search, say) asks [`Sink::wants`]
+/// first.
 #[derive(Debug, Default)]
 pub struct Sink {
-    pub diagnostics: Vec<Diagnostic>,
+    pub diagnostics: Collector,
     pub stats: Stats,
     /// "Did you mean" over the project's own names, with its work budget for this check.
     pub suggestions: crate::names::Suggester,
@@ -69,8 +71,17 @@ impl Sink {
         self.diagnostics.push(diagnostic);
     }
 
+    /// Whether a diagnostic at `span` in `file` could still be shown; when not, it is counted
+    /// and must not be built.
+    pub fn wants(&mut self, file: FileId, span: crate::span::Span) -> bool {
+        self.diagnostics.wants(file, span.start())
+    }
+
     /// `what` `name` is defined twice: at `second`, and first at `first`.
     pub fn duplicate(&mut self, what: &str, name: &str, second: Def, first: Def) {
+        if !self.wants(second.file, second.span) {
+            return;
+        }
         self.push(
             Diagnostic::new(Code::J0209, format!("{what} `{name}` is defined twice"), second.file, second.span)
                 .with_label("second definition")
@@ -87,6 +98,9 @@ impl Sink {
         file: FileId,
         known: impl Iterator<Item = &'a str> + Clone,
     ) {
+        if !self.wants(file, name.span) {
+            return;
+        }
         let list: Vec<String> = known.clone().map(|k| format!("`{k}`")).collect();
         let mut diagnostic = Diagnostic::new(
             Code::J0308,
@@ -102,7 +116,8 @@ impl Sink {
         self.push(diagnostic);
     }
 
-    /// An unresolved reference with a "did you mean" over `candidates`.
+    /// An unresolved reference with a "did you mean" over `candidates`. Returns the diagnostic
+    /// to add to, or `None` when it is past the cap and was not built.
     pub fn unknown<'a>(
         &mut self,
         code: Code,
@@ -110,11 +125,15 @@ impl Sink {
         name: &ast::Ident,
         file: FileId,
         candidates: impl Iterator<Item = &'a str>,
-    ) {
+    ) -> Option<&mut Diagnostic> {
+        if !self.wants(file, name.span) {
+            return None;
+        }
         let diagnostic = Diagnostic::new(code, format!("unknown {what} `{}`", name.name), file, name.span)
             .with_label(format!("no {what} has this name"));
         let diagnostic = self.did_you_mean(diagnostic, &name.name, name.span, candidates);
         self.push(diagnostic);
+        self.diagnostics.last_mut()
     }
 
     /// `diagnostic` with "did you mean" for `written` at `span` over the project's names

@@ -143,9 +143,11 @@ fn check_channel(channel: &ast::Ident, scope: &Scope<'_>, sink: &mut Sink) -> bo
         sink.stats.references += 1;
         return true;
     }
-    sink.unknown(Code::J0206, "channel", channel, scope.file, scope.model.channels.keys().map(String::as_str));
-    if let Some(last) = sink.diagnostics.last_mut() {
-        if scope.model.channels.is_empty() || !last.help.as_deref().unwrap_or("").starts_with("did you mean") {
+    let no_channels = scope.model.channels.is_empty();
+    if let Some(last) =
+        sink.unknown(Code::J0206, "channel", channel, scope.file, scope.model.channels.keys().map(String::as_str))
+    {
+        if no_channels || !last.help.as_deref().unwrap_or("").starts_with("did you mean") {
             last.notes
                 .push("the standard channels are declared in `std/channels`: add `import \"std/channels\"`".into());
         }
@@ -555,13 +557,15 @@ impl<'a> JourneyWalk<'a> {
                         }
                         jumps.push((target, flow));
                     }
-                    (None, Some(sink)) => sink.unknown(
-                        Code::J0205,
-                        "stage",
-                        stage,
-                        self.file,
-                        self.stages.iter().map(|s| s.name.name.as_str()),
-                    ),
+                    (None, Some(sink)) => {
+                        sink.unknown(
+                            Code::J0205,
+                            "stage",
+                            stage,
+                            self.file,
+                            self.stages.iter().map(|s| s.name.name.as_str()),
+                        );
+                    }
                     (None, None) => {}
                 }
                 Flow::Unreachable

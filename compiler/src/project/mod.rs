@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use crate::ast::{self, Item};
 use crate::codes::Code;
-use crate::diagnostic::{self, Diagnostic};
+use crate::diagnostic::{Collector, Diagnostic};
 use crate::span::{FileId, Span};
 pub use paths::{resolve_import, ImportPathError, ImportTarget, ProjectPath};
 
@@ -93,7 +93,8 @@ pub struct ImportEdge {
 pub struct Sources {
     pub files: Vec<ProjectFile>,
     pub imports: Vec<ImportEdge>,
-    pub diagnostics: Vec<Diagnostic>,
+    /// Loading, syntax and import diagnostics, bounded per file.
+    pub diagnostics: Collector,
 }
 
 impl Sources {
@@ -188,12 +189,12 @@ enum OriginKey {
 impl Sources {
     fn push(&mut self, origin: Origin, bytes: &[u8], is_entry: bool) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        let checked = crate::check_file(id, bytes);
+        let checked = crate::check_file_collected(id, bytes);
         let name = match &origin {
             Origin::Project(path) => path.as_str().to_owned(),
             Origin::Std(module) => format!("std/{module}.journey"),
         };
-        self.diagnostics.extend(checked.diagnostics);
+        self.diagnostics.append(checked.diagnostics);
         self.files.push(ProjectFile { id, origin, name, text: checked.text, ast: checked.ast, is_entry });
         id
     }
@@ -322,7 +323,6 @@ fn report_cycles(sources: &mut Sources) {
                 .with_help("move what both files need into a third file that both import"),
         );
     }
-    diagnostic::sort_diagnostics(&mut sources.diagnostics);
 }
 
 #[cfg(test)]

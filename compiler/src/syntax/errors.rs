@@ -95,8 +95,18 @@ pub fn describe_found(text: &str, pos: usize, end_name: &str) -> (String, usize)
     if let Some(name) = special_char_name(first) {
         return (format!("{name} (U+{:04X})", u32::from(first)), first.len_utf8());
     }
+    // The span covers the whole token; the message quotes its start, so a megabyte-long word
+    // does not make a megabyte-long message in every output format.
+    if token.len() > MAX_QUOTED_TOKEN {
+        let shown: String = token.chars().take(MAX_QUOTED_TOKEN).collect();
+        return (format!("`{shown}…`"), word_len);
+    }
     (format!("`{token}`"), word_len)
 }
+
+/// Longest token quoted whole in a message, in bytes (tokens quoted here are ASCII words, so also
+/// in characters); longer ones are cut with `…`.
+const MAX_QUOTED_TOKEN: usize = 40;
 
 /// Characters that look like nothing or like something else, named so users can find them.
 fn special_char_name(c: char) -> Option<&'static str> {

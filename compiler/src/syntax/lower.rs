@@ -20,7 +20,7 @@ use super::literals;
 use super::scan::ChunkText;
 use crate::ast::*;
 use crate::codes::Code;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Collector, Diagnostic};
 use crate::limits::{MAX_EXPR_TERMS, MAX_IDENT_BYTES, MAX_STRING_BYTES, MAX_TREE_DEPTH};
 use crate::span::{FileId, Span};
 
@@ -30,7 +30,8 @@ pub struct Lowerer<'a> {
     chunk: &'a ChunkText<'a>,
     /// Unterminated strings found by the scanner; errors inside them are not reported again.
     unterminated: &'a [Span],
-    pub diagnostics: Vec<Diagnostic>,
+    /// Bounded per file: see [`Collector`].
+    pub diagnostics: Collector,
     depth: usize,
     reported_malformed: bool,
     /// How many diagnostics existed when the current item began.
@@ -174,7 +175,7 @@ impl<'a> Lowerer<'a> {
             file,
             chunk,
             unterminated,
-            diagnostics: Vec::new(),
+            diagnostics: Collector::new(),
             depth: 0,
             reported_malformed: false,
             item_start_diagnostics: 0,
@@ -199,7 +200,7 @@ impl<'a> Lowerer<'a> {
     fn malformed(&mut self, span: Span, what: &str) {
         // A part is also missing when lowering it already failed with a diagnostic (a limit,
         // say); that diagnostic explains it, so nothing more is said.
-        if !self.reported_malformed && self.diagnostics.len() == self.item_start_diagnostics {
+        if !self.reported_malformed && self.diagnostics.reported() == self.item_start_diagnostics {
             self.reported_malformed = true;
             self.diagnostics.push(
                 Diagnostic::new(Code::J0101, format!("internal error: could not read {what} here"), self.file, span)
@@ -221,6 +222,11 @@ impl<'a> Lowerer<'a> {
     fn bad_line(&mut self, pair: &Pair<'_, Rule>, context: LineContext) {
         let text = pair.as_str();
         let offset_in_chunk = self.offset + pair.as_span().start();
+        // The diagnostic lies on this line: past the cap, neither re-parse the line nor build it
+        // (a file of bad lines would otherwise pay a parse and a message per line for nothing).
+        if !self.diagnostics.wants(self.file, self.chunk.file_offset(offset_in_chunk)) {
+            return;
+        }
         let site = ParseSite { file: self.file, text, offset_in_chunk, chunk: self.chunk, end_name: "end of line" };
         let diagnostic = match JourneyParser::parse(context.entry_rule(), text) {
             Err(error) => syntax_error(&site, &error),
@@ -296,9 +302,9 @@ impl<'a> Lowerer<'a> {
     /// zero here is a typo or a step that does nothing; `reentry after 0s` and durations in
     /// expressions may be zero.
     fn positive_duration(&mut self, pair: Pair<'_, Rule>, what: &str) -> Duration {
-        let before = self.diagnostics.len();
+        let before = self.diagnostics.reported();
         let duration = self.duration(pair);
-        if duration.secs == 0 && self.diagnostics.len() == before {
+        if duration.secs == 0 && self.diagnostics.reported() == before {
             self.diagnostics.push(
                 Diagnostic::new(Code::J0106, format!("{what} of zero length"), self.file, duration.span)
                     .with_label("zero duration")
@@ -454,7 +460,7 @@ impl<'a> Lowerer<'a> {
 
     fn item(&mut self, pair: Pair<'_, Rule>) -> Option<Item> {
         let span = self.span(&pair);
-        self.item_start_diagnostics = self.diagnostics.len();
+        self.item_start_diagnostics = self.diagnostics.reported();
         self.reported_malformed = false;
         Some(match pair.as_rule() {
             Rule::import => {
@@ -633,7 +639,7 @@ impl<'a> Lowerer<'a> {
     /// Starts lowering a journey read in pieces: its name, from the `journey_head` parse.
     /// Also returns where the journey starts (its `journey` keyword), a file offset.
     pub fn journey_head(&mut self, head: Pairs<'_, Rule>) -> Option<(Ident, usize)> {
-        self.item_start_diagnostics = self.diagnostics.len();
+        self.item_start_diagnostics = self.diagnostics.reported();
         self.reported_malformed = false;
         let head = head.into_iter().next()?;
         let keyword = head.clone().into_inner().find(|p| p.as_rule() == Rule::kw_journey)?;
@@ -1516,10 +1522,13 @@ impl<'a> Lowerer<'a> {
             _ => {}
         }
         // Terms are counted before any tree is built: a chain of 100,000 `not`s would otherwise
-        // become a tree too deep to walk or even to drop. A call's arguments belong to its name's
-        // term, so they are not counted apart (only when the quick count is over the limit).
+        // become a tree too deep to walk or even to drop. A term is an operand or a prefix
+        // operator, each of which can add a level to the tree; binary operators sit between
+        // operands and add none of their own, so `a or b` is two terms, as the message says. A
+        // call's arguments belong to its name's term. (The exact count runs only when the quick
+        // one, every child, is over the limit.)
         if children.len() > MAX_EXPR_TERMS
-            && children.clone().filter(|c| c.as_rule() != Rule::args).count() > MAX_EXPR_TERMS
+            && children.clone().filter(|c| !matches!(c.as_rule(), Rule::args | Rule::binop)).count() > MAX_EXPR_TERMS
         {
             self.diagnostics.push(
                 Diagnostic::new(
@@ -1529,6 +1538,10 @@ impl<'a> Lowerer<'a> {
                     span,
                 )
                 .with_label("this expression is too long")
+                .with_note(
+                    "terms are operands (a name, a literal, a call with its arguments, a parenthesised \
+                     expression) and prefix operators (`not`, `-`); binary operators are not counted",
+                )
                 .with_help("split it into named segments and combine those"),
             );
             return None;

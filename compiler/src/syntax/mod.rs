@@ -27,7 +27,11 @@ use grammar::{JourneyParser, Rule};
 #[derive(Debug, Clone, Default)]
 pub struct Parsed {
     pub ast: ast::File,
+    /// Sorted, and at most `limits::MAX_DIAGNOSTICS_PER_FILE` (without the note on how many were
+    /// not: [`crate::check_file`] adds it).
     pub diagnostics: Vec<Diagnostic>,
+    /// How many more were reported past the cap (most never built: see [`crate::diagnostic::Collector`]).
+    pub unshown: usize,
 }
 
 /// Parses one file. Never fails and never panics: every problem is a diagnostic, and every item
@@ -48,19 +52,22 @@ pub fn parse_with_pieces_above(file: FileId, text: &str, split_above: usize) -> 
             continue;
         }
         let chunk_text = chunk.parse_text(text);
-        if let Some((journey, mut found)) =
+        if let Some((journey, found)) =
             pieces::journey_in_pieces(file, chunk, &chunk_text, &scan.unterminated, split_above)
         {
             items.push(journey);
-            diagnostics.append(&mut found);
+            diagnostics.append(found);
             continue;
         }
         match JourneyParser::parse(Rule::chunk, &chunk_text.text) {
             Ok(pairs) => {
                 let mut lowerer = lower::Lowerer::new(file, &chunk_text, &scan.unterminated);
+                lowerer.diagnostics = diagnostics.child();
                 lowerer.chunk(pairs, &mut items);
-                diagnostics.append(&mut lowerer.diagnostics);
+                diagnostics.append(lowerer.diagnostics);
             }
+            // The error lies in this item: past the cap, it is counted and not worded.
+            Err(_) if !diagnostics.wants(file, chunk.range.start) => {}
             Err(error) => {
                 let site = ParseSite {
                     file,
@@ -77,8 +84,8 @@ pub fn parse_with_pieces_above(file: FileId, text: &str, split_above: usize) -> 
             }
         }
     }
-    crate::diagnostic::sort_diagnostics(&mut diagnostics);
-    Parsed { ast: ast::File { items }, diagnostics }
+    let (diagnostics, unshown) = diagnostics.into_parts();
+    Parsed { ast: ast::File { items }, diagnostics, unshown: unshown.into_values().sum() }
 }
 
 fn set_parser_budget() {

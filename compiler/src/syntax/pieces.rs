@@ -18,7 +18,7 @@ use super::grammar::{JourneyParser, Rule};
 use super::lower::Lowerer;
 use super::scan::{Chunk, ChunkText};
 use crate::ast::{Item, Journey};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Collector;
 use crate::span::{FileId, Span};
 
 /// Journeys larger than this are parsed in pieces (below it one parse costs less).
@@ -35,7 +35,7 @@ pub fn journey_in_pieces(
     chunk_text: &ChunkText<'_>,
     unterminated: &[Span],
     split_above: usize,
-) -> Option<(Item, Vec<Diagnostic>)> {
+) -> Option<(Item, Collector)> {
     let text: &str = &chunk_text.text;
     // Synthetic closers shift offsets and mean the braces were broken: parse those whole.
     if text.len() <= split_above || !chunk.insertions.is_empty() || chunk.missing_closers > 0 {

@@ -6,7 +6,7 @@
 //!
 //! - balances braces per item: an unclosed `{` is reported once (J0102) and the item is parsed
 //!   with synthetic closers appended; an unmatched `}` is reported (J0103) and blanked out;
-//! - measures nesting of `{`, `(`, `[` and string interpolation, and refuses an item nested
+//! - measures nesting of `{`, `(`, `[`, string literals and interpolations, and refuses an item nested
 //!   deeper than [`MAX_NESTING`] (J0110) before any recursive code sees it; `set<...>` and
 //!   `list<...>` type arguments get a bound of their own ([`MAX_TREE_DEPTH`]). pest runs without a
 //!   stack probe, so these bounds are all that keeps it on the stack: strings, escapes and
@@ -24,7 +24,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::codes::Code;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Collector, Diagnostic};
 use crate::limits::{MAX_NESTING, MAX_TREE_DEPTH};
 use crate::span::{FileId, Span};
 
@@ -125,7 +125,8 @@ impl Chunk {
 #[derive(Debug, Default)]
 pub struct Scan {
     pub chunks: Vec<Chunk>,
-    pub diagnostics: Vec<Diagnostic>,
+    /// Bounded per file (see [`Collector`]).
+    pub diagnostics: Collector,
     /// Unterminated strings and unclosed parentheses (from the opener to the end of its line).
     /// Syntax errors inside these ranges are consequences of J0104/J0102 and are not reported
     /// again.
@@ -205,6 +206,13 @@ pub fn scan(file: FileId, text: &str) -> Scan {
 }
 
 impl Scanner<'_> {
+    /// Whether a diagnostic at `at` could still be shown. Past the per-file cap, what the scan
+    /// finds is only counted: it still blanks and balances (parsing depends on that), but builds
+    /// no message, so a file of millions of stray `}` costs memory for its blanks only.
+    fn wants(&mut self, at: usize) -> bool {
+        self.out.diagnostics.wants(self.file, at)
+    }
+
     fn byte(&self, i: usize) -> Option<u8> {
         self.bytes.get(i).copied()
     }
@@ -429,20 +437,23 @@ impl Scanner<'_> {
         if self.stack.len() >= MAX_NESTING && !self.too_deep {
             self.too_deep = true;
             let len = self.char_len(at);
-            self.out.diagnostics.push(
-                Diagnostic::new(
-                    Code::J0110,
-                    format!("nesting is deeper than {MAX_NESTING} levels"),
-                    self.file,
-                    Span::new(at, at + len),
-                )
-                .with_label(format!("level {} opens here", self.stack.len() + 1))
-                .with_help("move the inner part into a stage of its own and `goto` it")
-                .with_note(format!(
-                    "blocks, parentheses and string interpolations together may nest at most {MAX_NESTING} deep; \
-                     this item is not parsed"
-                )),
-            );
+            if self.wants(at) {
+                self.out.diagnostics.push(
+                    Diagnostic::new(
+                        Code::J0110,
+                        format!("nesting is deeper than {MAX_NESTING} levels"),
+                        self.file,
+                        Span::new(at, at + len),
+                    )
+                    .with_label(format!("level {} opens here", self.stack.len() + 1))
+                    .with_help("move the inner part into a stage of its own and `goto` it")
+                    .with_note(format!(
+                        "blocks (`{{`), parentheses, list brackets (`[`), string literals and the \
+                         interpolations inside them (`\"{{...}}\"`) each open a level; together they \
+                         may nest at most {MAX_NESTING} deep; this item is not parsed"
+                    )),
+                );
+            }
         }
         self.stack.push(open);
     }
@@ -483,19 +494,21 @@ impl Scanner<'_> {
         self.type_depth += 1;
         if self.type_depth > MAX_TREE_DEPTH && !self.too_deep {
             self.too_deep = true;
-            self.out.diagnostics.push(
-                Diagnostic::new(
-                    Code::J0110,
-                    format!("types nest deeper than {MAX_TREE_DEPTH} levels"),
-                    self.file,
-                    Span::new(at, at + 1),
-                )
-                .with_label(format!("level {} opens here", self.type_depth))
-                .with_help("no real value needs this; use a flatter type")
-                .with_note(format!(
-                    "`set<...>` and `list<...>` may nest at most {MAX_TREE_DEPTH} deep; this item is not parsed"
-                )),
-            );
+            if self.wants(at) {
+                self.out.diagnostics.push(
+                    Diagnostic::new(
+                        Code::J0110,
+                        format!("types nest deeper than {MAX_TREE_DEPTH} levels"),
+                        self.file,
+                        Span::new(at, at + 1),
+                    )
+                    .with_label(format!("level {} opens here", self.type_depth))
+                    .with_help("no real value needs this; use a flatter type")
+                    .with_note(format!(
+                        "`set<...>` and `list<...>` may nest at most {MAX_TREE_DEPTH} deep; this item is not parsed"
+                    )),
+                );
+            }
         }
     }
 
@@ -509,12 +522,14 @@ impl Scanner<'_> {
                 self.stack.pop();
             }
             _ => {
-                self.out.diagnostics.push(
-                    Diagnostic::new(Code::J0103, "unmatched `}`", self.file, Span::new(i, i + 1))
-                        .with_label("no `{` is open here")
-                        .with_help("delete this `}`, or add the `{` it was meant to close")
-                        .with_suggestion("delete the unmatched `}`", Span::new(i, i + 1), ""),
-                );
+                if self.wants(i) {
+                    self.out.diagnostics.push(
+                        Diagnostic::new(Code::J0103, "unmatched `}`", self.file, Span::new(i, i + 1))
+                            .with_label("no `{` is open here")
+                            .with_help("delete this `}`, or add the `{` it was meant to close")
+                            .with_suggestion("delete the unmatched `}`", Span::new(i, i + 1), ""),
+                    );
+                }
                 self.blanks.push(i..i + 1);
             }
         }
@@ -532,12 +547,14 @@ impl Scanner<'_> {
             return;
         }
         let opener = if symbol == ')' { '(' } else { '[' };
-        self.out.diagnostics.push(
-            Diagnostic::new(Code::J0103, format!("unmatched `{symbol}`"), self.file, Span::new(i, i + 1))
-                .with_label(format!("no `{opener}` is open here"))
-                .with_help(format!("delete this `{symbol}`, or add the `{opener}` it was meant to close"))
-                .with_suggestion(format!("delete the unmatched `{symbol}`"), Span::new(i, i + 1), ""),
-        );
+        if self.wants(i) {
+            self.out.diagnostics.push(
+                Diagnostic::new(Code::J0103, format!("unmatched `{symbol}`"), self.file, Span::new(i, i + 1))
+                    .with_label(format!("no `{opener}` is open here"))
+                    .with_help(format!("delete this `{symbol}`, or add the `{opener}` it was meant to close"))
+                    .with_suggestion(format!("delete the unmatched `{symbol}`"), Span::new(i, i + 1), ""),
+            );
+        }
         self.blanks.push(i..i + 1);
     }
 
@@ -558,11 +575,18 @@ impl Scanner<'_> {
         if let (Some((start, group)), None) = (outermost_group, outermost_string) {
             let (opener, closer) = if matches!(group, Open::Paren { .. }) { ('(', ')') } else { ('[', ']') };
             self.out.unterminated.push(Span::new(start, at));
-            self.out.diagnostics.push(
-                Diagnostic::new(Code::J0102, format!("unclosed `{opener}`"), self.file, Span::new(start, start + 1))
+            if self.wants(start) {
+                self.out.diagnostics.push(
+                    Diagnostic::new(
+                        Code::J0102,
+                        format!("unclosed `{opener}`"),
+                        self.file,
+                        Span::new(start, start + 1),
+                    )
                     .with_label(format!("this `{opener}` has no matching `{closer}` on its line"))
                     .with_help(format!("add the missing `{closer}`; parentheses and lists cannot span lines")),
-            );
+                );
+            }
         }
         if let Some(start) = outermost_string {
             let span = Span::new(start, at);
@@ -570,11 +594,15 @@ impl Scanner<'_> {
             // Reported here; pest sees blanks instead, so its string rules never meet a string
             // that does not end (which its recovery rule would otherwise retry, exponentially).
             self.blanks.push(start..at);
-            self.out.diagnostics.push(
-                Diagnostic::new(Code::J0104, "unterminated string", self.file, Span::new(start, start + 1))
-                    .with_label("this string has no closing `\"` on its line")
-                    .with_help("close the string with `\"`; strings cannot span lines (write `\\n` for a line break)"),
-            );
+            if self.wants(start) {
+                self.out.diagnostics.push(
+                    Diagnostic::new(Code::J0104, "unterminated string", self.file, Span::new(start, start + 1))
+                        .with_label("this string has no closing `\"` on its line")
+                        .with_help(
+                            "close the string with `\"`; strings cannot span lines (write `\\n` for a line break)",
+                        ),
+                );
+            }
         }
     }
 
@@ -613,6 +641,9 @@ impl Scanner<'_> {
 
     /// An unclosed `{` whose block, judging by indentation, ends before `line`.
     fn report_unclosed_before(&mut self, line: usize, brace: usize) {
+        if !self.wants(brace) {
+            return;
+        }
         let indent = self.indent_of_line_containing(brace);
         let closer = format!("{indent}}}\n");
         self.out.diagnostics.push(
@@ -629,6 +660,9 @@ impl Scanner<'_> {
         let Some(&innermost) = open.last() else {
             return;
         };
+        if !self.wants(innermost) {
+            return;
+        }
         let mut diagnostic =
             Diagnostic::new(Code::J0102, "unclosed `{`", self.file, Span::new(innermost, innermost + 1))
                 .with_label("this `{` has no matching `}`")
@@ -686,11 +720,13 @@ impl Scanner<'_> {
             }
             let what = if b == 0 { "NUL byte".to_owned() } else { format!("control character U+{b:04X}") };
             let more = if end - i > 1 { format!(" (and {} more)", end - i - 1) } else { String::new() };
-            self.out.diagnostics.push(
-                Diagnostic::new(Code::J0113, format!("{what} in source{more}"), self.file, Span::new(i, end))
-                    .with_label("not allowed in a journey file")
-                    .with_help("delete it; journey files are plain text"),
-            );
+            if self.wants(i) {
+                self.out.diagnostics.push(
+                    Diagnostic::new(Code::J0113, format!("{what} in source{more}"), self.file, Span::new(i, end))
+                        .with_label("not allowed in a journey file")
+                        .with_help("delete it; journey files are plain text"),
+                );
+            }
             self.blanks.push(i..end);
             return Some(end - i);
         }
@@ -698,16 +734,18 @@ impl Scanner<'_> {
             // C1 controls U+0080..U+009F (CSI among them can drive a terminal).
             let c1 = self.byte(i + 1)?;
             if (0x80..=0x9F).contains(&c1) {
-                self.out.diagnostics.push(
-                    Diagnostic::new(
-                        Code::J0113,
-                        format!("control character U+{c1:04X} in source"),
-                        self.file,
-                        Span::new(i, i + 2),
-                    )
-                    .with_label("not allowed in a journey file")
-                    .with_help("delete it; journey files are plain text"),
-                );
+                if self.wants(i) {
+                    self.out.diagnostics.push(
+                        Diagnostic::new(
+                            Code::J0113,
+                            format!("control character U+{c1:04X} in source"),
+                            self.file,
+                            Span::new(i, i + 2),
+                        )
+                        .with_label("not allowed in a journey file")
+                        .with_help("delete it; journey files are plain text"),
+                    );
+                }
                 self.blanks.push(i..i + 2);
                 return Some(2);
             }
@@ -721,17 +759,19 @@ impl Scanner<'_> {
                 (0x81, 0xA6..=0xA9) => 0x2040 + u32::from(c2 - 0x80),
                 _ => return None,
             };
-            self.out.diagnostics.push(
-                Diagnostic::new(
-                    Code::J0114,
-                    format!("bidirectional control character U+{codepoint:04X} ({})", bidi_name(codepoint)),
-                    self.file,
-                    Span::new(i, i + 3),
-                )
-                .with_label("can make the code look different from what it does")
-                .with_help("delete it; to show right-to-left text, rely on the characters' own direction")
-                .with_note("see CVE-2021-42574 (\"Trojan Source\")"),
-            );
+            if self.wants(i) {
+                self.out.diagnostics.push(
+                    Diagnostic::new(
+                        Code::J0114,
+                        format!("bidirectional control character U+{codepoint:04X} ({})", bidi_name(codepoint)),
+                        self.file,
+                        Span::new(i, i + 3),
+                    )
+                    .with_label("can make the code look different from what it does")
+                    .with_help("delete it; to show right-to-left text, rely on the characters' own direction")
+                    .with_note("see CVE-2021-42574 (\"Trojan Source\")"),
+                );
+            }
             self.blanks.push(i..i + 3);
             return Some(3);
         }

@@ -19,7 +19,6 @@ mod tests;
 
 use std::sync::Arc;
 
-use journey_compiler::diagnostic::{cap_per_file, sort_diagnostics};
 use journey_compiler::flow::SendEvidence;
 use journey_compiler::model::{Def, Model};
 use journey_compiler::project::{load_sources, Origin, ProjectPath, SourceLoader, Sources};
@@ -215,10 +214,8 @@ pub fn check_without_flow(
     let mut sources = load_sources(std::slice::from_ref(entry), loader);
     let (model, sink) = journey_compiler::check::check_sources(&sources);
     let mut diagnostics = std::mem::take(&mut sources.diagnostics);
-    diagnostics.extend(sink.diagnostics);
-    sort_diagnostics(&mut diagnostics);
-    diagnostics.dedup();
-    let diagnostics = cap_per_file(diagnostics);
+    diagnostics.append(sink.diagnostics);
+    let diagnostics = diagnostics.finish();
     Analysis::from_parts(file, version, buffer, sources, model, diagnostics)
 }
 
