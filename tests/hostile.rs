@@ -183,6 +183,7 @@ fn generated_cases() -> Vec<(&'static str, Recipe)> {
         ("generated/size-100k-bad-lines.journey", Recipe::Bytes(bad_lines_100k)),
         ("generated/size-max-close-brace-lines.journey", Recipe::Bytes(close_brace_lines_max)),
         ("generated/size-line-4mib-close-braces.journey", Recipe::Bytes(close_braces_line_4mib)),
+        ("generated/names-3000-long-unknown.journey", Recipe::Bytes(long_unknown_names_3000)),
         ("generated/nest-brace-100k.journey", Recipe::Bytes(braces_100k)),
         ("generated/nest-brace-100k-unclosed.journey", Recipe::Bytes(braces_100k_unclosed)),
         ("generated/nest-paren-100k.journey", Recipe::Bytes(parens_100k)),
@@ -264,6 +265,29 @@ fn close_brace_lines_max() -> Vec<u8> {
 /// One 4 MiB line of `} `: every diagnostic is on the same line (issue 21).
 fn close_braces_line_4mib() -> Vec<u8> {
     "} ".repeat(2 * MIB).into_bytes()
+}
+
+/// 3,000 messages with 246-byte names that differ only at both ends, and 3,000 sends of names
+/// nobody declared that look just like them: "did you mean" at its most expensive (issue 21: once
+/// 30-75 s; now bounded by the check's suggestion budget).
+fn long_unknown_names_3000() -> Vec<u8> {
+    let name = |stem: String, i: usize| {
+        let mut name = stem;
+        while name.len() < 240 {
+            name.push('b');
+        }
+        format!("{name}_{i:05}")
+    };
+    let mut text = String::from("import \"std/channels\"\nimport \"std/events\"\n");
+    for i in 0..3000 {
+        text.push_str(&format!("message {} on sms as service {{\n  text \"hi\"\n}}\n", name(format!("d{i}"), i)));
+    }
+    text.push_str("journey many {\n  entry on sms_message\n  stage s {\n");
+    for i in 0..3000 {
+        text.push_str(&format!("    send {}\n", name(format!("u{i}"), i + 7)));
+    }
+    text.push_str("    exit\n  }\n}\n");
+    text.into_bytes()
 }
 
 fn bad_lines_100k() -> Vec<u8> {
