@@ -146,13 +146,7 @@ impl Sink {
         span: crate::span::Span,
         candidates: impl IntoIterator<Item = &'a str>,
     ) -> Diagnostic {
-        match self.suggestions.suggest(written, candidates) {
-            crate::names::Suggestion::Found(best) => diagnostic
-                .with_help(format!("did you mean `{best}`?"))
-                .with_suggestion(format!("write `{best}`"), span, best),
-            crate::names::Suggestion::BudgetSpent => diagnostic.with_note(crate::names::BUDGET_SPENT_NOTE),
-            crate::names::Suggestion::None => diagnostic,
-        }
+        self.suggest(diagnostic, written, span, candidates, true)
     }
 
     /// Like [`Sink::did_you_mean`], with the edit only (for diagnostics whose note already lists
@@ -164,8 +158,23 @@ impl Sink {
         span: crate::span::Span,
         candidates: impl IntoIterator<Item = &'a str>,
     ) -> Diagnostic {
+        self.suggest(diagnostic, written, span, candidates, false)
+    }
+
+    fn suggest<'a>(
+        &mut self,
+        diagnostic: Diagnostic,
+        written: &str,
+        span: crate::span::Span,
+        candidates: impl IntoIterator<Item = &'a str>,
+        with_help: bool,
+    ) -> Diagnostic {
         match self.suggestions.suggest(written, candidates) {
-            crate::names::Suggestion::Found(best) => diagnostic.with_suggestion(format!("write `{best}`"), span, best),
+            crate::names::Suggestion::Found(best) => {
+                let diagnostic =
+                    if with_help { diagnostic.with_help(format!("did you mean `{best}`?")) } else { diagnostic };
+                diagnostic.with_suggestion(format!("write `{best}`"), span, best)
+            }
             crate::names::Suggestion::BudgetSpent => diagnostic.with_note(crate::names::BUDGET_SPENT_NOTE),
             crate::names::Suggestion::None => diagnostic,
         }
