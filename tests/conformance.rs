@@ -17,6 +17,10 @@ fn root() -> PathBuf {
 }
 
 fn simulate(project: &Path, events: &Path, contacts: &Path, env: &[(&str, &str)]) -> Output {
+    simulate_with(project, events, contacts, env, &[])
+}
+
+fn simulate_with(project: &Path, events: &Path, contacts: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     let mut command = Command::new(JOURNEY);
     command
         .current_dir(root())
@@ -25,7 +29,8 @@ fn simulate(project: &Path, events: &Path, contacts: &Path, env: &[(&str, &str)]
         .arg("--events")
         .arg(events)
         .arg("--contacts")
-        .arg(contacts);
+        .arg(contacts)
+        .args(args);
     for (key, value) in env {
         command.env(key, value);
     }
@@ -162,4 +167,27 @@ fn the_output_is_the_same_bytes_under_another_host_time_zone_and_locale() {
     assert!(!plain.is_empty());
     assert_eq!(plain, run(&[("TZ", "Pacific/Chatham"), ("LC_ALL", "tr_TR.UTF-8"), ("LANG", "ar_EG.UTF-8")]));
     assert_eq!(plain, run(&[("TZ", "America/Chicago"), ("LC_ALL", "de_DE.UTF-8")]));
+}
+
+#[test]
+fn every_example_prints_the_same_bytes_under_another_host_time_zone_and_locale_in_both_formats() {
+    // The examples reach six zones, quiet-hour holds across the US and EU clock changes and
+    // business hours in New York; `--format text` prints local times too. Zones come from the
+    // database built into the binary, never from the host's TZ or locale.
+    let examples = examples();
+    let mut failures = Vec::new();
+    for name in example_names(".events.jsonl") {
+        let (project, events) =
+            (examples.join(format!("{name}.journey")), examples.join(format!("{name}.events.jsonl")));
+        for format in ["json", "text"] {
+            let run = |env: &[(&str, &str)]| {
+                simulate_with(&project, &events, &examples.join("contacts.jsonl"), env, &["--format", format]).stdout
+            };
+            let plain = run(&[("TZ", "UTC"), ("LC_ALL", "C")]);
+            if plain != run(&[("TZ", "Pacific/Chatham"), ("LC_ALL", "tr_TR.UTF-8"), ("LANG", "ar_EG.UTF-8")]) {
+                failures.push(format!("{name} --format {format}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "output differs under TZ=Pacific/Chatham LC_ALL=tr_TR.UTF-8: {failures:?}");
 }
