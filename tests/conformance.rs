@@ -92,14 +92,7 @@ fn every_conformance_case_produces_exactly_its_expected_actions() {
 /// runtime does not yet run them as docs/bundle.md says: (example, why). Their actions would
 /// record the bug, so they are left out until it is fixed; the test fails as soon as one of them
 /// enters a run, so that the entry is removed and the expected file written and reviewed then.
-const AWAITING_RUNTIME: &[(&str, &str)] = &[
-    (
-        "guided_selling",
-        "its entry condition `\"shoes\" in text` is `in` on text, which the checker accepts as a \
-         substring test but the runtime evaluates as a type error, so no contact ever enters",
-    ),
-    ("human_handoff", "its entry condition `\"help\" in text or ...` is `in` on text, as in guided_selling"),
-];
+const AWAITING_RUNTIME: &[(&str, &str)] = &[];
 
 fn examples() -> PathBuf {
     root().join("examples")

@@ -343,10 +343,19 @@ impl Env<'_> {
                 let (Some(item), Some(set)) = (self.eval(a, depth)?, self.eval(b, depth)?) else {
                     return Ok(Some(Value::Bool(false)));
                 };
-                let Value::List(items) = set else {
-                    return Err(EvalError::Type(format!("`in` needs a set or list, found {set:?}")));
-                };
-                Some(Value::Bool(items.iter().any(|i| item.compare(i) == Some(Ordering::Equal))))
+                match (&item, set) {
+                    (_, Value::List(items)) => {
+                        Some(Value::Bool(items.iter().any(|i| item.compare(i) == Some(Ordering::Equal))))
+                    }
+                    // `in` on text-like values is a substring test (§8.1; the checker types it so):
+                    // exact and case-sensitive, by Unicode scalar values.
+                    (Value::Text(needle), Value::Text(haystack)) => {
+                        Some(Value::Bool(haystack.contains(needle.as_str())))
+                    }
+                    (_, set) => {
+                        return Err(EvalError::Type(format!("`in` needs a set, a list or text, found {set:?}")));
+                    }
+                }
             }
             Expr::Chain(Chain::And, args) => {
                 let mut all = true;
