@@ -402,7 +402,8 @@ pub fn parse(file: &str, text: &str, schema: &Schema) -> Result<Traffic, Traffic
         file: file.to_owned(),
         line: Some((e.line(), e.column())),
         field: String::new(),
-        message: format!("not JSON: {e}"),
+        // The position is in the prefix already; serde_json repeats it at the end.
+        message: format!("not JSON: {}", e.to_string().split(" at line ").next().unwrap_or_default()),
     })?;
     Reader { file, schema }.read(&json).map_err(|(field, message)| TrafficError {
         file: file.to_owned(),
