@@ -21,7 +21,7 @@ use serde_json::{json, Map, Value as Json};
 use crate::action::{Action, What};
 use crate::bundle::Bundle;
 use crate::engine::{fnv1a, run, Options};
-use crate::io::{parse_contacts, parse_events, Limits, Schema};
+use crate::io::{parse_contacts, parse_events, Contact, Limits, Schema};
 use crate::time;
 use crate::traffic::{substitute, Gen, Traffic};
 
@@ -229,6 +229,13 @@ fn replies(traffic: &Traffic, seed: u64, actions: &[Action], contact_index: &BTr
     out
 }
 
+/// The contacts whose lines differ between two sorted lists.
+fn symmetric(a: &[Line], b: &[Line]) -> BTreeSet<usize> {
+    let a: BTreeSet<&Line> = a.iter().collect();
+    let b: BTreeSet<&Line> = b.iter().collect();
+    a.symmetric_difference(&b).map(|line| line.0 .1).collect()
+}
+
 fn join(lines: &mut [Line]) -> String {
     lines.sort_by(|a, b| a.0.cmp(&b.0));
     let mut text = String::with_capacity(lines.iter().map(|l| l.1.len() + 1).sum());
@@ -378,25 +385,42 @@ pub fn simulate(
         let generated = |e: crate::io::InputError| format!("generated input is invalid (a bug): {e}");
         let contacts = parse_contacts("(population contacts)", &contacts_text, &schema, &limits).map_err(generated)?;
         let index: BTreeMap<&str, usize> = contacts.iter().enumerate().map(|(i, c)| (c.id.as_str(), start + i)).collect();
+        // The first run has every contact; a later run only the contacts whose replies changed
+        // (contacts never interact), and their actions replace those of the earlier run.
         let mut answers: Vec<Line> = Vec::new();
-        let mut pass = 0;
-        let (events_text, actions) = loop {
+        let mut actions: Vec<Action> = Vec::new();
+        let mut rerun: Option<BTreeSet<usize>> = None;
+        for pass in 1..=MAX_PASSES {
             observer.phase(Phase::Generate);
-            let mut lines: Vec<Line> = base.iter().chain(answers.iter()).cloned().collect();
-            let events_text = join(&mut lines);
+            let wanted = |line: &&Line| rerun.as_ref().is_none_or(|set| set.contains(&line.0 .1));
+            let mut lines: Vec<Line> = base.iter().chain(answers.iter()).filter(wanted).cloned().collect();
             let events =
-                parse_events("(population events)", &events_text, &schema, None, &limits).map_err(generated)?;
+                parse_events("(population events)", &join(&mut lines), &schema, None, &limits).map_err(generated)?;
+            let who: Vec<Contact> = match &rerun {
+                None => contacts.clone(),
+                Some(set) => contacts.iter().enumerate().filter(|(i, _)| set.contains(&(start + i))).map(|(_, c)| c.clone()).collect(),
+            };
             observer.phase(Phase::Run);
-            let actions = run(bundles, &contacts, &events, &options);
-            pass += 1;
+            let fresh = run(bundles, &who, &events, &options);
+            if let Some(set) = &rerun {
+                actions.retain(|a| index.get(a.contact.as_str()).is_none_or(|i| !set.contains(i)));
+            }
+            actions.extend(fresh);
+            if pass == MAX_PASSES {
+                break;
+            }
             let mut next = replies(traffic, seed, &actions, &index);
             next.sort_by(|a, b| a.0.cmp(&b.0));
-            if next == answers || pass >= MAX_PASSES {
-                report.events += events.len() as u64;
-                break (events_text, actions);
+            let changed: BTreeSet<usize> = symmetric(&answers, &next);
+            if changed.is_empty() {
+                break;
             }
             answers = next;
-        };
+            rerun = Some(changed);
+        }
+        let mut lines: Vec<Line> = base.iter().chain(answers.iter()).cloned().collect();
+        let events_text = join(&mut lines);
+        report.events += lines.len() as u64;
         observer.phase(Phase::Monitor);
         let violations = observer.monitor(&Chunk { contacts: contacts_text, events: events_text }, &actions)?;
         observer.phase(Phase::Summarise);
