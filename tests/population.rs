@@ -48,7 +48,7 @@ fn a_small_population_gives_the_checked_in_json_report() {
     let text = String::from_utf8(out.stdout).unwrap();
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(json["population"], 40);
-    assert_eq!(json["journeys"]["nudge_cart"]["paths"]["remind.2:then"]["runs"].as_u64().is_some(), true);
+    assert!(json["journeys"]["nudge_cart"]["paths"]["remind.2:then"]["runs"].as_u64().is_some());
     expect("expected.json", &text);
 }
 

@@ -201,7 +201,8 @@ fn replies(traffic: &Traffic, seed: u64, actions: &[Action], contact_index: &BTr
                 }
                 let Some(outcomes) = traffic.replies.get(*message) else { continue };
                 let (Ok(at), Ok(until)) = (time::parse_utc(&action.at), time::parse_utc(until)) else { continue };
-                let identity = format!("{seed}\u{0}{}\u{0}{}\u{0}{}\u{0}{node}", action.contact, action.journey, action.run);
+                let identity =
+                    format!("{seed}\u{0}{}\u{0}{}\u{0}{}\u{0}{node}", action.contact, action.journey, action.run);
                 let mut rng = SplitMix::new(fnv1a(identity.as_bytes()));
                 let mut u = rng.unit();
                 let Some(outcome) = outcomes.iter().find(|(_, p)| {
@@ -237,7 +238,7 @@ fn symmetric(a: &[Line], b: &[Line]) -> BTreeSet<usize> {
 }
 
 fn join(lines: &mut [Line]) -> String {
-    lines.sort_by(|a, b| a.0.cmp(&b.0));
+    lines.sort_by_key(|a| a.0);
     let mut text = String::with_capacity(lines.iter().map(|l| l.1.len() + 1).sum());
     for (_, line) in lines.iter() {
         text.push_str(line);
@@ -384,7 +385,8 @@ pub fn simulate(
         // past its checks cannot reach the runtime unchecked.
         let generated = |e: crate::io::InputError| format!("generated input is invalid (a bug): {e}");
         let contacts = parse_contacts("(population contacts)", &contacts_text, &schema, &limits).map_err(generated)?;
-        let index: BTreeMap<&str, usize> = contacts.iter().enumerate().map(|(i, c)| (c.id.as_str(), start + i)).collect();
+        let index: BTreeMap<&str, usize> =
+            contacts.iter().enumerate().map(|(i, c)| (c.id.as_str(), start + i)).collect();
         // The first run has every contact; a later run only the contacts whose replies changed
         // (contacts never interact), and their actions replace those of the earlier run.
         let mut answers: Vec<Line> = Vec::new();
@@ -398,7 +400,12 @@ pub fn simulate(
                 parse_events("(population events)", &join(&mut lines), &schema, None, &limits).map_err(generated)?;
             let who: Vec<Contact> = match &rerun {
                 None => contacts.clone(),
-                Some(set) => contacts.iter().enumerate().filter(|(i, _)| set.contains(&(start + i))).map(|(_, c)| c.clone()).collect(),
+                Some(set) => contacts
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| set.contains(&(start + i)))
+                    .map(|(_, c)| c.clone())
+                    .collect(),
             };
             observer.phase(Phase::Run);
             let fresh = run(bundles, &who, &events, &options);
@@ -410,7 +417,7 @@ pub fn simulate(
                 break;
             }
             let mut next = replies(traffic, seed, &actions, &index);
-            next.sort_by(|a, b| a.0.cmp(&b.0));
+            next.sort_by_key(|a| a.0);
             let changed: BTreeSet<usize> = symmetric(&answers, &next);
             if changed.is_empty() {
                 break;

@@ -126,7 +126,10 @@ impl Reader<'_> {
     fn seconds(&self, json: &Json, at: &str) -> Result<i64, Fail> {
         match json.as_i64() {
             Some(s) if (1..=MAX_DAYS * 86_400).contains(&s) => Ok(s),
-            _ => Err(fail(at, format!("must be a whole number of seconds from 1 to {}, found {json}", MAX_DAYS * 86_400))),
+            _ => Err(fail(
+                at,
+                format!("must be a whole number of seconds from 1 to {}, found {json}", MAX_DAYS * 86_400),
+            )),
         }
     }
 
@@ -176,7 +179,12 @@ impl Reader<'_> {
                 match bounds {
                     Some([lo, hi]) => match (lo.as_i64(), hi.as_i64()) {
                         (Some(lo), Some(hi)) if lo <= hi => Gen::Between(lo, hi),
-                        _ => return Err(fail(format!("{at}.between"), "must be [low, high], whole numbers, low <= high")),
+                        _ => {
+                            return Err(fail(
+                                format!("{at}.between"),
+                                "must be [low, high], whole numbers, low <= high",
+                            ))
+                        }
                     },
                     _ => return Err(fail(format!("{at}.between"), "must be [low, high], whole numbers, low <= high")),
                 }
@@ -224,8 +232,7 @@ impl Reader<'_> {
                 for (name, value) in map {
                     out.push((name.clone(), self.gen(value, &format!("{at}.fields.{name}"), &|_| Ok(()))?));
                 }
-                let fields: Map<String, Json> =
-                    out.iter().map(|(name, gen)| (name.clone(), first(gen))).collect();
+                let fields: Map<String, Json> = out.iter().map(|(name, gen)| (name.clone(), first(gen))).collect();
                 let line = serde_json::json!({"at": "2026-01-01T00:00:00Z", "contact": "p1", "event": event, "fields": fields});
                 io::parse_events(self.file, &line.to_string(), self.schema, None, &LIMITS).map_err(|e| {
                     let message = if RUNTIME_EVENTS.contains(&event) {
@@ -307,7 +314,12 @@ impl Reader<'_> {
                     return Err(fail(at, "the key must be CHANNEL/CATEGORY, e.g. sms/marketing"));
                 };
                 if !["service", "utility", "marketing", "authentication"].contains(&category) || channel.is_empty() {
-                    return Err(fail(at, format!("unknown category `{category}` (expected service, utility, marketing or authentication)")));
+                    return Err(fail(
+                        at,
+                        format!(
+                            "unknown category `{category}` (expected service, utility, marketing or authentication)"
+                        ),
+                    ));
                 }
                 consent.push(((channel.to_owned(), category.to_owned()), self.probability(p, &at)?));
             }
@@ -322,7 +334,12 @@ impl Reader<'_> {
                     let event = self.text(map.get("event").unwrap_or(&Json::Null), &format!("{at}.event"))?.to_owned();
                     let per_contact = match map.get("per_contact").and_then(Json::as_f64) {
                         Some(r) if (0.0..=MAX_RATE).contains(&r) => r,
-                        _ => return Err(fail(format!("{at}.per_contact"), format!("must be a number from 0 to {MAX_RATE}"))),
+                        _ => {
+                            return Err(fail(
+                                format!("{at}.per_contact"),
+                                format!("must be a number from 0 to {MAX_RATE}"),
+                            ))
+                        }
                     };
                     let fields = self.fields(map.get("fields"), &at, &event)?;
                     events.push(EventRate { event, per_contact, fields });
@@ -344,8 +361,10 @@ impl Reader<'_> {
                         return Err(fail(format!("{at}.after"), format!("no entry of `events` sends `{after}`")));
                     }
                     let event = self.text(map.get("event").unwrap_or(&Json::Null), &format!("{at}.event"))?.to_owned();
-                    let probability = self.probability(map.get("probability").unwrap_or(&Json::Null), &format!("{at}.probability"))?;
-                    let within_s = self.seconds(map.get("within_s").unwrap_or(&Json::Null), &format!("{at}.within_s"))?;
+                    let probability =
+                        self.probability(map.get("probability").unwrap_or(&Json::Null), &format!("{at}.probability"))?;
+                    let within_s =
+                        self.seconds(map.get("within_s").unwrap_or(&Json::Null), &format!("{at}.within_s"))?;
                     let fields = self.fields(map.get("fields"), &at, &event)?;
                     follow_ups.push(FollowUp { after, event, probability, within_s, fields });
                 }

@@ -44,10 +44,9 @@ impl Cli {
 impl Observer for Cli {
     fn monitor(&mut self, chunk: &Chunk, actions: &[Action]) -> Result<Vec<(String, String)>, String> {
         // As in a file run, the monitor reads everything from JSON itself.
-        let contacts = journey_monitor::parse_contacts(&chunk.contacts)
-            .map_err(|e| format!("the monitor: contacts: {e:?}"))?;
-        let events =
-            journey_monitor::parse_events(&chunk.events).map_err(|e| format!("the monitor: events: {e:?}"))?;
+        let contacts =
+            journey_monitor::parse_contacts(&chunk.contacts).map_err(|e| format!("the monitor: contacts: {e:?}"))?;
+        let events = journey_monitor::parse_events(&chunk.events).map_err(|e| format!("the monitor: events: {e:?}"))?;
         let actions = journey_monitor::parse_actions(&journey_runtime::action::to_json_lines(actions))
             .map_err(|e| format!("the monitor cannot read the runtime's actions: {e:?}"))?;
         let findings = journey_monitor::monitor(&self.bundles, &contacts, &events, &actions);
@@ -86,9 +85,10 @@ pub fn run(args: &SimulateArgs, size: usize, bundles: &[Bundle], bundle_texts: &
         }
     };
     let json: Result<Vec<serde_json::Value>, _> = bundle_texts.iter().map(|t| serde_json::from_str(t)).collect();
-    let monitor_bundles = match json.map_err(|e| format!("{e}")).and_then(|json| {
-        journey_monitor::Bundles::from_json(&json).map_err(|e| format!("{e:?}"))
-    }) {
+    let monitor_bundles = match json
+        .map_err(|e| format!("{e}"))
+        .and_then(|json| journey_monitor::Bundles::from_json(&json).map_err(|e| format!("{e:?}")))
+    {
         Ok(bundles) => bundles,
         Err(message) => {
             let _ = writeln!(stderr, "error: the monitor cannot read a bundle: {message}");
@@ -98,9 +98,9 @@ pub fn run(args: &SimulateArgs, size: usize, bundles: &[Bundle], bundle_texts: &
     // Only for a person watching: never in CI or tests, where stderr is a pipe or a file.
     let bar = io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(size as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "simulating {bar:40} {pos}/{len} contacts ({per_sec}, {eta} left)",
-        ) {
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("simulating {bar:40} {pos}/{len} contacts ({per_sec}, {eta} left)")
+        {
             bar.set_style(style);
         }
         bar
