@@ -458,6 +458,18 @@ mod tests {
     }
 
     #[test]
+    fn a_contacts_input_does_not_depend_on_the_chunk_it_is_generated_in() {
+        let text = r#"{"start":"2026-03-02T00:00:00Z","days":3,"consent":{"sms/marketing":0.5},
+            "events":[{"event":"consent_granted","per_contact":2,"fields":{"channel":"sms","category":{"one_of":{"marketing":1,"utility":1}}}}]}"#;
+        let traffic = crate::traffic::parse("t.json", text, &Schema::default()).unwrap();
+        let (all_contacts, all_events) = generate(&traffic, 9, 3000, 0..3000);
+        let (one_contact, one_events) = generate(&traffic, 9, 3000, 1500..1501);
+        assert_eq!(all_contacts.lines().nth(1500), one_contact.lines().next());
+        let mine: Vec<&Line> = all_events.iter().filter(|l| l.0 .1 == 1500).collect();
+        assert_eq!(mine, one_events.iter().collect::<Vec<_>>());
+    }
+
+    #[test]
     fn contact_ids_sort_in_number_order() {
         assert_eq!(contact_id(0, 100), "p001");
         assert_eq!(contact_id(99, 100), "p100");
