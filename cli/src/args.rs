@@ -148,22 +148,36 @@ pub struct SimulateArgs {
     pub paths: Vec<PathBuf>,
 
     /// The events, JSON Lines in time order (docs/simulate.md).
-    #[arg(long, value_name = "FILE")]
-    pub events: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "population", conflicts_with = "population")]
+    pub events: Option<PathBuf>,
 
     /// The contacts, JSON Lines; without it every contact starts with an empty profile.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "population")]
     pub contacts: Option<PathBuf>,
+
+    /// Simulate N made-up contacts from `--traffic` instead of files, and print a summary per
+    /// journey (docs/simulate.md, "Population").
+    #[arg(long, value_name = "N", requires = "traffic")]
+    pub population: Option<usize>,
+
+    /// The traffic description of `--population`: a JSON file (docs/simulate.md, "Population").
+    #[arg(long, value_name = "FILE", requires = "population")]
+    pub traffic: Option<PathBuf>,
+
+    /// With `--population`: print how long each phase took, and contact-steps per second, on
+    /// standard error.
+    #[arg(long, requires = "population")]
+    pub timings: bool,
 
     /// Skip files under this path (repeatable).
     #[arg(long, value_name = "PATH")]
     pub exclude: Vec<PathBuf>,
 
-    /// Mixed into every split draw (docs/bundle.md §3.6).
+    /// Mixed into every split draw (docs/bundle.md §3.6), and the seed of `--population`.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
 
-    /// `json`: one action per line; `text`: each contact's runs for a person.
+    /// `json`: one action per line (with `--population`, one JSON report); `text`: for a person.
     #[arg(long, value_enum, default_value_t = SimulateFormat::Json)]
     pub format: SimulateFormat,
 }

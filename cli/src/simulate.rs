@@ -1,4 +1,5 @@
-//! `journey simulate PATH --events FILE [--contacts FILE]`: compile the project in memory, run
+//! `journey simulate PATH --events FILE [--contacts FILE]` (or `--population N --traffic FILE`,
+//! in `population`): compile the project in memory, run
 //! its bundles on the reference runtime (`journey-runtime`) and print the actions
 //! (docs/simulate.md).
 //!
@@ -22,6 +23,8 @@ use journey_runtime::{Action, Bundle, Contact, Event};
 use crate::args::{SimulateArgs, SimulateFormat};
 use crate::check;
 use crate::exit::Exit;
+
+mod population;
 
 /// The raw inputs, kept for the monitor, which reads them itself.
 struct Texts {
@@ -73,6 +76,10 @@ pub fn run(args: &SimulateArgs) -> Exit {
     if bundles.is_empty() {
         let _ = writeln!(stderr, "error: no journey could be built to run");
         return Exit::Usage;
+    }
+    if let Some(size) = args.population {
+        drop(stderr);
+        return population::run(args, size, &bundles, &bundle_texts);
     }
     let (contacts, events, texts) = match inputs(args, &bundles, &LIMITS) {
         Ok((contacts, events, contacts_text, events_text)) => {
@@ -189,8 +196,11 @@ fn inputs(args: &SimulateArgs, bundles: &[Bundle], limits: &Limits) -> Result<In
         None => None,
     };
     let known: Option<BTreeSet<String>> = contacts.as_ref().map(|c| c.iter().map(|c| c.id.clone()).collect());
-    let name = shown(&args.events);
-    let text = read_limited(&args.events, &name, limits.max_bytes)?;
+    let Some(events_path) = &args.events else {
+        return Err("--events FILE is missing (or give --population N --traffic FILE)".to_owned());
+    };
+    let name = shown(events_path);
+    let text = read_limited(events_path, &name, limits.max_bytes)?;
     let events = parse_events(&name, &text, &schema, known.as_ref(), limits).map_err(|e| e.to_string())?;
     let contacts = contacts.unwrap_or_else(|| {
         // Every contact named in the events, with an empty profile and no consent.

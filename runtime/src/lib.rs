@@ -20,8 +20,10 @@ pub mod engine;
 pub mod expr;
 pub mod frequency;
 pub mod io;
+pub mod population;
 pub mod rules;
 pub mod time;
+pub mod traffic;
 pub mod value;
 pub mod window;
 

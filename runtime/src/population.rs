@@ -1,0 +1,477 @@
+//! Population simulation (docs/simulate.md, "Population"): contacts and events made up from a
+//! [`Traffic`] description and a seed, run through the runtime in chunks, and summed up per
+//! journey: contacts per conversation path, goal conversions per path, sends per channel and
+//! category, refusals and the monitor's violations per rule.
+//!
+//! Pure and deterministic: every draw comes from SplitMix64 seeded from the seed and the
+//! contact's number, so a contact's input does not depend on the chunk it is generated in, and
+//! the report is the same bytes for the same inputs. Contacts never interact in the runtime (every
+//! store is per contact), so running them in chunks gives the same actions as one big run while
+//! holding only a chunk's input and actions in memory.
+//!
+//! Replies depend on what the runtime does (a contact answers a question only once it is
+//! asked), so a chunk runs again with the replies its asks drew until they no longer change;
+//! each ask's draw depends only on who was asked what, so this settles in a pass or two.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use serde_json::{json, Map, Value as Json};
+
+use crate::action::{Action, What};
+use crate::bundle::Bundle;
+use crate::engine::{fnv1a, run, Options};
+use crate::io::{parse_contacts, parse_events, Contact, Limits, Schema};
+use crate::time;
+use crate::traffic::{substitute, Gen, Traffic};
+
+/// Contacts per chunk: large enough that per-chunk costs vanish, small enough that a chunk's
+/// actions stay a few megabytes.
+pub const CHUNK: usize = 1000;
+/// Population sizes above this are refused: a run that long is not one a person waits for.
+pub const MAX_POPULATION: usize = 10_000_000;
+/// Runs of one chunk while its replies settle (see the module comment).
+const MAX_PASSES: usize = 4;
+
+/// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast and good enough for drawing traffic; a whole
+/// random-number crate would buy nothing here, and this one is reproducible by anyone.
+#[derive(Debug, Clone)]
+pub struct SplitMix(u64);
+
+impl SplitMix {
+    pub fn new(seed: u64) -> SplitMix {
+        SplitMix(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        // The top 53 bits: exactly the precision of an f64 mantissa.
+        #[allow(clippy::cast_precision_loss)]
+        let x = (self.next_u64() >> 11) as f64;
+        x / 9_007_199_254_740_992.0
+    }
+
+    /// Uniform in 0..n (n > 0); the modulo bias is below 2^-32 for the sizes used here.
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            self.next_u64() % n
+        }
+    }
+
+    /// A Poisson draw with mean `mean` (Knuth's method; the mean is at most 100).
+    pub fn poisson(&mut self, mean: f64) -> u32 {
+        let limit = (-mean).exp();
+        let mut k = 0;
+        let mut p = self.unit();
+        while p > limit && k < 10_000 {
+            k += 1;
+            p *= self.unit();
+        }
+        k
+    }
+
+    pub fn weighted<'a, T>(&mut self, choices: &'a [(T, u64)]) -> Option<&'a T> {
+        let total: u64 = choices.iter().map(|(_, w)| *w).sum();
+        let mut r = self.below(total);
+        for (value, weight) in choices {
+            if r < *weight {
+                return Some(value);
+            }
+            r -= weight;
+        }
+        None
+    }
+}
+
+fn draw(gen: &Gen, rng: &mut SplitMix, contact: &str) -> Json {
+    let value = match gen {
+        Gen::Fixed(value) => value.clone(),
+        Gen::OneOf(choices) => rng.weighted(choices).cloned().unwrap_or(Json::Null),
+        Gen::Between(lo, hi) => {
+            let span = hi.abs_diff(*lo).saturating_add(1);
+            Json::from(lo.saturating_add_unsigned(rng.below(span)))
+        }
+    };
+    substitute(&value, contact)
+}
+
+fn draw_fields(fields: &[(String, Gen)], rng: &mut SplitMix, contact: &str) -> Map<String, Json> {
+    fields.iter().map(|(name, gen)| (name.clone(), draw(gen, rng, contact))).collect()
+}
+
+/// The id of contact `index` (from 0): `p` and the number from 1, zero-padded so that ids sort
+/// in number order.
+pub fn contact_id(index: usize, size: usize) -> String {
+    let width = size.to_string().len();
+    format!("p{:0width$}", index + 1)
+}
+
+/// One generated event line with its sort key: time, contact number, order drawn.
+type Line = ((i64, usize, u32), String);
+
+/// A chunk's generated input, as the JSON Lines an author could have written.
+#[derive(Debug, Clone, Default)]
+pub struct Chunk {
+    pub contacts: String,
+    pub events: String,
+}
+
+fn event_line(at: i64, contact: &str, event: &str, fields: Map<String, Json>) -> String {
+    json!({"at": time::format_utc(at), "contact": contact, "event": event, "fields": fields}).to_string()
+}
+
+/// The contacts `range` of a population of `size` and their events (unsorted).
+fn generate(traffic: &Traffic, seed: u64, size: usize, range: std::ops::Range<usize>) -> (String, Vec<Line>) {
+    let mut contacts = String::new();
+    let mut events = Vec::new();
+    for index in range {
+        let id = contact_id(index, size);
+        let mut rng = SplitMix::new(seed ^ (index as u64).wrapping_mul(0xa076_1d64_78bd_642f));
+        let mut profile = Map::new();
+        if let Some((field, zones)) = &traffic.zones {
+            if let Some(zone) = rng.weighted(zones) {
+                profile.insert(field.clone(), Json::String(zone.clone()));
+            }
+        }
+        for (name, gen) in &traffic.profile {
+            profile.insert(name.clone(), draw(gen, &mut rng, &id));
+        }
+        let mut consent = Vec::new();
+        for ((channel, category), p) in &traffic.consent {
+            if rng.unit() < *p {
+                consent.push(json!({"channel": channel, "category": category}));
+            }
+        }
+        contacts.push_str(&json!({"contact": id, "profile": profile, "consent": consent}).to_string());
+        contacts.push('\n');
+        let mut order = 0u32;
+        let span = u64::try_from(traffic.span_s).unwrap_or(1);
+        for rate in &traffic.events {
+            for _ in 0..rng.poisson(rate.per_contact) {
+                let at = traffic.start.saturating_add_unsigned(rng.below(span));
+                let fields = draw_fields(&rate.fields, &mut rng, &id);
+                events.push(((at, index, order), event_line(at, &id, &rate.event, fields)));
+                order += 1;
+                for follow in traffic.follow_ups.iter().filter(|f| f.after == rate.event) {
+                    if rng.unit() < follow.probability {
+                        let later = at.saturating_add_unsigned(1 + rng.below(follow.within_s.unsigned_abs()));
+                        let fields = draw_fields(&follow.fields, &mut rng, &id);
+                        events.push(((later, index, order), event_line(later, &id, &follow.event, fields)));
+                        order += 1;
+                    }
+                }
+            }
+        }
+    }
+    (contacts, events)
+}
+
+/// The replies the asks in `actions` draw: an `ask` or `consent_request` whose message went out
+/// is answered with the traffic's probabilities for that message, before its wait ends.
+fn replies(traffic: &Traffic, seed: u64, actions: &[Action], contact_index: &BTreeMap<&str, usize>) -> Vec<Line> {
+    let mut out = Vec::new();
+    if traffic.replies.is_empty() {
+        return out;
+    }
+    let mut last_send: BTreeMap<(&str, &str, u64), (&str, &str, &str)> = BTreeMap::new();
+    for action in actions {
+        let key = (action.contact.as_str(), action.journey.as_str(), action.run);
+        match &action.what {
+            What::Send { message, channel, .. } => {
+                if let Some(node) = &action.node {
+                    last_send.insert(key, (node.as_str(), message.as_str(), channel.as_str()));
+                }
+            }
+            What::Wait { until, kind } if kind == "ask" || kind == "consent_request" => {
+                let (Some(node), Some((sent_at, message, channel))) = (&action.node, last_send.get(&key)) else {
+                    continue;
+                };
+                if node != sent_at {
+                    continue;
+                }
+                let Some(outcomes) = traffic.replies.get(*message) else { continue };
+                let (Ok(at), Ok(until)) = (time::parse_utc(&action.at), time::parse_utc(until)) else { continue };
+                let identity =
+                    format!("{seed}\u{0}{}\u{0}{}\u{0}{}\u{0}{node}", action.contact, action.journey, action.run);
+                let mut rng = SplitMix::new(fnv1a(identity.as_bytes()));
+                let mut u = rng.unit();
+                let Some(outcome) = outcomes.iter().find(|(_, p)| {
+                    let hit = u < *p;
+                    u -= p;
+                    hit
+                }) else {
+                    continue;
+                };
+                // Strictly before the wait ends: a timeout due at the reply's second fires first.
+                let room = traffic.reply_within_s.min(until.saturating_sub(at).saturating_sub(1));
+                if room < 1 {
+                    continue;
+                }
+                let reply_at = at + 1 + i64::try_from(rng.below(room.unsigned_abs())).unwrap_or(0);
+                let mut fields = Map::new();
+                fields.insert("channel".to_owned(), Json::String((*channel).to_owned()));
+                fields.insert("outcome".to_owned(), Json::String(outcome.0.clone()));
+                let index = contact_index.get(action.contact.as_str()).copied().unwrap_or(0);
+                out.push(((reply_at, index, u32::MAX), event_line(reply_at, &action.contact, "reply", fields)));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The contacts whose lines differ between two sorted lists.
+fn symmetric(a: &[Line], b: &[Line]) -> BTreeSet<usize> {
+    let a: BTreeSet<&Line> = a.iter().collect();
+    let b: BTreeSet<&Line> = b.iter().collect();
+    a.symmetric_difference(&b).map(|line| line.0 .1).collect()
+}
+
+fn join(lines: &mut [Line]) -> String {
+    lines.sort_by_key(|a| a.0);
+    let mut text = String::with_capacity(lines.iter().map(|l| l.1.len() + 1).sum());
+    for (_, line) in lines.iter() {
+        text.push_str(line);
+        text.push('\n');
+    }
+    text
+}
+
+/// What a path's runs did.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct PathReport {
+    pub runs: u64,
+    pub contacts: u64,
+    /// Conversions of each goal by runs on this path.
+    pub goals: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct JourneyReport {
+    /// Contacts that entered at least once.
+    pub contacts: u64,
+    pub runs: u64,
+    pub goals: BTreeMap<String, u64>,
+    /// By path: the branches a run took, `node:outcome` joined by ` > `, in order.
+    pub paths: BTreeMap<String, PathReport>,
+    /// By `channel/category`.
+    pub sends: BTreeMap<String, u64>,
+    pub held: u64,
+    /// By rule.
+    pub refusals: BTreeMap<String, u64>,
+    /// The monitor's findings, by rule.
+    pub violations: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Report {
+    pub population: u64,
+    pub seed: u64,
+    pub events: u64,
+    /// Actions the runtime produced: the contact-steps of docs/performance.md.
+    pub actions: u64,
+    pub journeys: BTreeMap<String, JourneyReport>,
+}
+
+/// The path of a run that took no branch.
+pub const STRAIGHT: &str = "(no branch)";
+
+impl Report {
+    fn add(&mut self, actions: &[Action], violations: &[(String, String)]) {
+        self.actions += actions.len() as u64;
+        let mut paths: BTreeMap<(&str, &str, u64), Vec<String>> = BTreeMap::new();
+        let mut goals: Vec<((&str, &str, u64), &str)> = Vec::new();
+        let mut entered: BTreeSet<(&str, &str)> = BTreeSet::new();
+        for action in actions {
+            let key = (action.contact.as_str(), action.journey.as_str(), action.run);
+            let journey = self.journeys.entry(action.journey.clone()).or_default();
+            match &action.what {
+                What::Enter { .. } => {
+                    journey.runs += 1;
+                    entered.insert((key.0, key.1));
+                    paths.entry(key).or_default();
+                }
+                What::Branch { outcome } => {
+                    let node = action.node.as_deref().unwrap_or("-");
+                    paths.entry(key).or_default().push(format!("{node}:{outcome}"));
+                }
+                What::Goal { goal } => goals.push((key, goal.as_str())),
+                What::Send { channel, category, .. } => {
+                    *journey.sends.entry(format!("{channel}/{category}")).or_default() += 1;
+                }
+                What::Held { .. } => journey.held += 1,
+                What::Refused { rule, .. } => *journey.refusals.entry(rule.clone()).or_default() += 1,
+                _ => {}
+            }
+        }
+        for (_, journey) in &entered {
+            self.journeys.entry((*journey).to_owned()).or_default().contacts += 1;
+        }
+        let mut on_path: BTreeSet<(&str, String, &str)> = BTreeSet::new();
+        let key_of = |steps: &Vec<String>| if steps.is_empty() { STRAIGHT.to_owned() } else { steps.join(" > ") };
+        for ((contact, journey, _), steps) in &paths {
+            let key = key_of(steps);
+            let report = self.journeys.entry((*journey).to_owned()).or_default().paths.entry(key.clone()).or_default();
+            report.runs += 1;
+            if on_path.insert((journey, key, contact)) {
+                report.contacts += 1;
+            }
+        }
+        for (key, goal) in goals {
+            let path = paths.get(&key).map_or_else(|| STRAIGHT.to_owned(), key_of);
+            let journey = self.journeys.entry(key.1.to_owned()).or_default();
+            *journey.goals.entry(goal.to_owned()).or_default() += 1;
+            *journey.paths.entry(path).or_default().goals.entry(goal.to_owned()).or_default() += 1;
+        }
+        for (journey, rule) in violations {
+            *self.journeys.entry(journey.clone()).or_default().violations.entry(rule.clone()).or_default() += 1;
+        }
+    }
+}
+
+/// What the simulation tells its caller as it goes; the caller owns the clock and the monitor,
+/// which this pure crate does not depend on.
+pub trait Observer {
+    /// The monitor's violations of a chunk's actions, as (journey, rule).
+    fn monitor(&mut self, chunk: &Chunk, actions: &[Action]) -> Result<Vec<(String, String)>, String>;
+    /// `done` contacts of the population have been simulated.
+    fn progress(&mut self, _done: usize) {}
+    /// The simulation moves to another phase (for timings).
+    fn phase(&mut self, _phase: Phase) {}
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Generate,
+    Run,
+    Monitor,
+    Summarise,
+}
+
+/// Simulates a population of `size` contacts over the bundles.
+pub fn simulate(
+    bundles: &[Bundle],
+    traffic: &Traffic,
+    size: usize,
+    seed: u64,
+    observer: &mut dyn Observer,
+) -> Result<Report, String> {
+    if size > MAX_POPULATION {
+        return Err(format!("a population of at most {MAX_POPULATION} contacts"));
+    }
+    let schema = Schema::of(bundles)?;
+    let limits = Limits { max_bytes: usize::MAX, max_events: usize::MAX, max_contacts: usize::MAX };
+    let options = Options { seed };
+    let mut report = Report { population: size as u64, seed, ..Report::default() };
+    for bundle in bundles {
+        report.journeys.entry(bundle.journey.clone()).or_default();
+    }
+    let mut start = 0;
+    while start < size {
+        let end = size.min(start + CHUNK);
+        observer.phase(Phase::Generate);
+        let (contacts_text, base) = generate(traffic, seed, size, start..end);
+        // Generated input passes the same reader as a file: a traffic description that slipped
+        // past its checks cannot reach the runtime unchecked.
+        let generated = |e: crate::io::InputError| format!("generated input is invalid (a bug): {e}");
+        let contacts = parse_contacts("(population contacts)", &contacts_text, &schema, &limits).map_err(generated)?;
+        let index: BTreeMap<&str, usize> =
+            contacts.iter().enumerate().map(|(i, c)| (c.id.as_str(), start + i)).collect();
+        // The first run has every contact; a later run only the contacts whose replies changed
+        // (contacts never interact), and their actions replace those of the earlier run.
+        let mut answers: Vec<Line> = Vec::new();
+        let mut actions: Vec<Action> = Vec::new();
+        let mut rerun: Option<BTreeSet<usize>> = None;
+        for pass in 1..=MAX_PASSES {
+            observer.phase(Phase::Generate);
+            let wanted = |line: &&Line| rerun.as_ref().is_none_or(|set| set.contains(&line.0 .1));
+            let mut lines: Vec<Line> = base.iter().chain(answers.iter()).filter(wanted).cloned().collect();
+            let events =
+                parse_events("(population events)", &join(&mut lines), &schema, None, &limits).map_err(generated)?;
+            let who: Vec<Contact> = match &rerun {
+                None => contacts.clone(),
+                Some(set) => contacts
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| set.contains(&(start + i)))
+                    .map(|(_, c)| c.clone())
+                    .collect(),
+            };
+            observer.phase(Phase::Run);
+            let fresh = run(bundles, &who, &events, &options);
+            if let Some(set) = &rerun {
+                actions.retain(|a| index.get(a.contact.as_str()).is_none_or(|i| !set.contains(i)));
+            }
+            actions.extend(fresh);
+            if pass == MAX_PASSES {
+                break;
+            }
+            let mut next = replies(traffic, seed, &actions, &index);
+            next.sort_by_key(|a| a.0);
+            let changed: BTreeSet<usize> = symmetric(&answers, &next);
+            if changed.is_empty() {
+                break;
+            }
+            answers = next;
+            rerun = Some(changed);
+        }
+        let mut lines: Vec<Line> = base.iter().chain(answers.iter()).cloned().collect();
+        let events_text = join(&mut lines);
+        report.events += lines.len() as u64;
+        observer.phase(Phase::Monitor);
+        let violations = observer.monitor(&Chunk { contacts: contacts_text, events: events_text }, &actions)?;
+        observer.phase(Phase::Summarise);
+        report.add(&actions, &violations);
+        observer.progress(end);
+        start = end;
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splitmix_matches_the_published_first_outputs_for_seed_zero() {
+        let mut rng = SplitMix::new(0);
+        assert_eq!(rng.next_u64(), 0xe220_a839_7b1d_cdaf);
+        assert_eq!(rng.next_u64(), 0x6e78_9e6a_a1b9_65f4);
+    }
+
+    #[test]
+    fn poisson_draws_average_their_mean() {
+        let mut rng = SplitMix::new(7);
+        let total: u64 = (0..20_000).map(|_| u64::from(rng.poisson(2.5))).sum();
+        let mean = total as f64 / 20_000.0;
+        assert!((mean - 2.5).abs() < 0.05, "{mean}");
+    }
+
+    #[test]
+    fn a_contacts_input_does_not_depend_on_the_chunk_it_is_generated_in() {
+        let text = r#"{"start":"2026-03-02T00:00:00Z","days":3,"consent":{"sms/marketing":0.5},
+            "events":[{"event":"consent_granted","per_contact":2,"fields":{"channel":"sms","category":{"one_of":{"marketing":1,"utility":1}}}}]}"#;
+        let traffic = crate::traffic::parse("t.json", text, &Schema::default()).unwrap();
+        let (all_contacts, all_events) = generate(&traffic, 9, 3000, 0..3000);
+        let (one_contact, one_events) = generate(&traffic, 9, 3000, 1500..1501);
+        assert_eq!(all_contacts.lines().nth(1500), one_contact.lines().next());
+        let mine: Vec<&Line> = all_events.iter().filter(|l| l.0 .1 == 1500).collect();
+        assert_eq!(mine, one_events.iter().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn contact_ids_sort_in_number_order() {
+        assert_eq!(contact_id(0, 100), "p001");
+        assert_eq!(contact_id(99, 100), "p100");
+    }
+}
