@@ -391,7 +391,11 @@ impl<'a> Engine<'a> {
             }
             "consent_revoked" => {
                 let (channel, category) = (text("channel").unwrap_or_default(), text("category"));
-                self.contact(&event.contact).consent.revoke(&channel, category.as_deref(), false);
+                // Withdrawing every category on a phone text is an opt-out by other means
+                // (TCPA-REV): like STOP, it blocks the channel, not only the consents (§5: never
+                // send on a channel where the contact revoked everything).
+                let block = category.is_none() && self.is_phone_text(&channel);
+                self.contact(&event.contact).consent.revoke(&channel, category.as_deref(), block);
             }
             "handoff_resolved" => {}
             name => {
@@ -410,6 +414,15 @@ impl<'a> Engine<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// Whether `channel` is a phone text (medium `sms`, `mms` or `rcs`); a channel no bundle
+    /// declares is one when it is called `sms`.
+    fn is_phone_text(&self, channel: &str) -> bool {
+        match self.bundles.iter().find_map(|b| b.channels.get(channel)) {
+            Some(c) => matches!(c.medium.as_str(), "sms" | "mms" | "rcs"),
+            None => channel == "sms",
         }
     }
 
