@@ -1006,12 +1006,12 @@ fn foreign_window_shortening(
     trace
         .events
         .iter()
-        .filter(|(at, e)| e["contact"] == key.0.as_str() && *at > from && *at <= to)
+        // From the run's own second: a message in the same second after the ad reply counts.
+        .filter(|(at, e)| e["contact"] == key.0.as_str() && *at >= from && *at <= to)
         .find(|(at, e)| {
             let name = e["event"].as_str().unwrap_or("");
-            let inbound = name == "messenger_message"
-                || name == "messenger_ad_reply"
-                || (name == "reply" && e["fields"]["channel"] == "messenger");
+            // Another ad reply opens 7 days again: only ordinary messages shorten the window.
+            let inbound = name == "messenger_message" || (name == "reply" && e["fields"]["channel"] == "messenger");
             inbound && !run.iter().any(|a| secs(&a.at) == *at && matches!(a.what, What::Branch { .. }))
         })
         .map(|(_, e)| format!("{} at {}", e["event"], e["at"]))
@@ -1355,4 +1355,165 @@ fn accepted_projects_are_compliant_on_every_trace_and_j04_errors_are_reported_wi
     assert_eq!(stats.invalid, 0, "the generator made invalid projects:\n{text}");
     assert!(stats.accepted > 0, "no project was accepted: the search tests nothing");
     assert!(stats.unsound.is_empty(), "{} kinds of checker unsoundness:\n{text}", stats.unsound.len());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Regressions: the smallest cases on which the checker, the runtime and the monitor disagreed,
+// each with the outcome docs/bundle.md and docs/simulate.md require.
+
+const HEADER: &str = r#"import "std/channels"
+import "std/events"
+
+profile {
+  timezone: timezone
+  tier: enum { member, gold }
+  phone: phone?
+  unsubscribe_url: url
+  postal_address: text
+}
+
+policy {
+  quiet_hours 21:00..08:00 recipient
+  jurisdiction "US"
+}
+
+event signed_up {}
+
+message note on sms as utility { text "Your order is packed" }
+message note2 on sms as utility { text "Your order shipped" }
+
+message optin on messenger as service {
+  text "News here?"
+  reply "Yes" -> granted
+  reply "No" -> declined
+}
+"#;
+
+fn contact(id: &str, consent: &[(&str, &str)]) -> Value {
+    let consent: Vec<Value> = consent.iter().map(|(ch, cat)| json!({"channel": ch, "category": cat})).collect();
+    json!({
+        "contact": id,
+        "profile": {"timezone": "America/New_York", "tier": "member", "unsubscribe_url": "https://acme.example/u", "postal_address": "1 Main St"},
+        "consent": consent
+    })
+}
+
+/// 2026-03-02T15:00:00Z (10:00 in New York, a Monday) plus `seconds`.
+fn at(seconds: i64) -> i64 {
+    journey_runtime::time::parse_utc("2026-03-02T15:00:00Z").unwrap() + seconds
+}
+
+/// Checks `journey` after `HEADER`, asserts the checker accepts it, and runs it over the trace.
+fn accepted_run(journey: &str, trace: &Trace) -> (Checked, Ran) {
+    let checked = check(&format!("{HEADER}\n{journey}"));
+    assert!(checked.errors.is_empty(), "the checker rejects it: {:#?}", checked.errors);
+    let ran = execute(&checked.bundles, false, trace).unwrap();
+    (checked, ran)
+}
+
+fn sends(ran: &Ran) -> Vec<(String, String)> {
+    ran.actions
+        .iter()
+        .filter_map(|a| match &a.what {
+            What::Send { message, .. } => Some((a.at.clone(), message.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_journey_entered_on_an_ad_reply_that_only_texts_runs_on_the_runtime() {
+    // The ad reply opens a 7-day window on messenger, where the journey sends nothing, so the
+    // bundle's `channels` has no messenger; the runtime refused the bundle for it.
+    let journey = "journey j {\n  entry on messenger_ad_reply\n  stage s { send note }\n}";
+    let trace = Trace {
+        contacts: vec![contact("c", &[])],
+        events: vec![event(at(0), "c", "messenger_ad_reply", json!({"ad_id": "ad1"}))],
+    };
+    let (_, ran) = accepted_run(journey, &trace);
+    assert_eq!(sends(&ran), vec![("2026-03-02T15:00:00Z".to_owned(), "note".to_owned())]);
+    assert!(ran.findings.is_empty(), "{:?}", ran.findings);
+}
+
+#[test]
+fn withdrawing_every_category_on_sms_by_other_means_blocks_even_utility_texts() {
+    // `consent_revoked` without a category on SMS is an opt-out (TCPA-REV): nothing more may
+    // go out there (§5). The runtime revoked the consents but kept sending utility texts, and
+    // the monitor flagged each one.
+    let journey = "journey j {\n  entry on signed_up\n  stage s { wait 2h\n send note }\n}";
+    let trace = Trace {
+        contacts: vec![contact("c", &[("sms", "marketing")])],
+        events: vec![
+            event(at(0), "c", "signed_up", json!({})),
+            event(at(3600), "c", "consent_revoked", json!({"channel": "sms"})),
+        ],
+    };
+    let (checked, ran) = accepted_run(journey, &trace);
+    assert!(sends(&ran).is_empty(), "{:?}", sends(&ran));
+    assert!(ran.findings.is_empty(), "{:?}", ran.findings);
+    let refused: Vec<&Action> = ran.actions.iter().filter(|a| matches!(a.what, What::Refused { .. })).collect();
+    assert!(matches!(&refused[..], [a] if matches!(&a.what, What::Refused { rule, .. } if rule == "CTIA-STOP")));
+    // The refusal is the runtime's job, not a gap in the checker's proof.
+    let bundle: Value = serde_json::from_str(&checked.bundles[0]).unwrap();
+    let project = Project {
+        policy: Policy { quiet: (21, 8), fixed_zone: false, jurisdiction: "US", cap: None, business_hours: false },
+        entry: Entry::SignedUp,
+        audience: None,
+        reentry: None,
+        exit_on: false,
+        messages: Vec::new(),
+        stages: Vec::new(),
+    };
+    assert!(explain_refusal(&project, &bundle, &trace, &ran.actions, refused[0]).is_some());
+}
+
+#[test]
+fn a_second_messenger_opt_in_request_on_a_new_run_within_a_week_is_left_to_the_runtime_which_sends_it() {
+    // Current behaviour, documented as a gap (docs/bundle.md §13): the checker limits opt-in
+    // requests within a run (J0414); across runs the runtime should count them (§5) but does not
+    // yet, so the second request goes out and the monitor flags it (MSGR-MKT).
+    let journey = "journey j {
+  entry on messenger_message
+  stage s {
+    request consent messenger marketing via optin timeout 1h {
+      granted => exit
+      declined => exit
+      timeout => exit
+    }
+  }
+}";
+    let trace = Trace {
+        contacts: vec![contact("c", &[])],
+        events: vec![
+            event(at(0), "c", "messenger_message", json!({"text": "hi"})),
+            event(at(2 * 3600), "c", "messenger_message", json!({"text": "hi again"})),
+        ],
+    };
+    let (checked, ran) = accepted_run(journey, &trace);
+    assert_eq!(sends(&ran).len(), 2, "{:?}", sends(&ran));
+    let rules: Vec<&str> = ran.findings.iter().map(|f| f.rule.as_str()).collect();
+    assert_eq!(rules, ["MSGR-MKT"]);
+    let bundle: Value = serde_json::from_str(&checked.bundles[0]).unwrap();
+    assert!(explain_finding(&bundle, &ran.actions, &ran.findings[0]).is_some());
+}
+
+#[test]
+fn a_revocation_in_the_second_of_a_send_counts_before_it_for_the_monitor_and_after_it_for_the_runtime() {
+    // Both as documented: the runtime handles same-second input in file order (the entry and its
+    // sends first), the monitor reads the contact's events first (docs/simulate.md). The first
+    // text is the one confirmation an opt-out allows; the second is flagged.
+    let journey = "journey j {\n  entry on signed_up\n  stage s { send note\n send note2 }\n}";
+    let trace = Trace {
+        contacts: vec![contact("c", &[])],
+        events: vec![
+            event(at(0), "c", "signed_up", json!({})),
+            event(at(0), "c", "sms_opt_out", json!({"keyword": "STOP"})),
+        ],
+    };
+    let (checked, ran) = accepted_run(journey, &trace);
+    assert_eq!(sends(&ran).len(), 2);
+    let rules: Vec<&str> = ran.findings.iter().map(|f| f.rule.as_str()).collect();
+    assert_eq!(rules, ["CTIA-STOP"]);
+    let bundle: Value = serde_json::from_str(&checked.bundles[0]).unwrap();
+    assert!(explain_finding(&bundle, &ran.actions, &ran.findings[0]).is_some());
 }
