@@ -485,6 +485,9 @@ impl<'a> Engine<'a> {
                     self.contact(&event.contact).consent.grant(channel, category, proof);
                     Some("granted".to_owned())
                 } else if declined {
+                    // Refusing the consent withdraws it if the contact held it (§5: revoked by
+                    // "any other reasonable means"), as the checker assumes of `declined`.
+                    self.contact(&event.contact).consent.revoke(channel, Some(category), false);
                     Some("declined".to_owned())
                 } else {
                     None
