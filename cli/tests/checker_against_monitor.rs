@@ -7,9 +7,14 @@
 //!
 //! When the checker accepts a project (no error diagnostic), then on every generated trace:
 //!
-//! 1. the monitor flags no send of the runtime at all (the runtime re-checks consent, windows and
+//! 1. the monitor flags no send of the runtime (the runtime re-checks consent, windows and
 //!    frequency at hand-over, docs/bundle.md §9.2, so whatever the checker cannot know is refused,
-//!    not sent: a monitor finding is a bug of the checker, the runtime or the monitor); and
+//!    not sent: a monitor finding is a bug of the checker, the runtime or the monitor), except two
+//!    documented differences, counted and reported: a revocation by the contact in the very second
+//!    of a send, which the runtime handles in file order and the monitor before the send
+//!    (docs/simulate.md); and a second Messenger opt-in request within a week on a *new* run,
+//!    which the runtime does not count yet (docs/bundle.md §13; a second one on the same run is
+//!    the checker's J0414 and stays a failure); and
 //! 2. every `refused` action of the runtime is explained by something the checker does not
 //!    claim (docs/bundle.md §1, §5, §6). A refusal is **explained** when:
 //!    - *consent* (or a channel the contact revoked entirely): a revocation of that channel
@@ -1022,8 +1027,7 @@ fn foreign_window_shortening(
     actions: &[Action],
     key: &RunKey,
     channel: &str,
-    from: i64,
-    to: i64,
+    (from, to): (i64, i64),
 ) -> Option<String> {
     if project.entry != Entry::AdReply || channel != "messenger" {
         return None;
@@ -1082,8 +1086,8 @@ fn explain_refusal(
             foreign_revocation(bundle, trace, actions, &key, consent_channel, start, at)
                 .map(|why| format!("revoked outside the journey's model: {why}"))
         }
-        Class::Window => foreign_window_shortening(project, bundle, trace, actions, &key, channel, start, at)
-            .map(|why| format!("the ad reply's window replaced by {why}")),
+        Class::Window => foreign_window_shortening(project, bundle, trace, actions, &key, channel, (start, at))
+            .map(|why| format!("the ad reply's window replaced by a later message: {why}")),
         Class::Frequency => {
             let category = record["category"].as_str().unwrap_or("");
             let caps = bundle["policies"]["frequency"].as_array().cloned().unwrap_or_default();
