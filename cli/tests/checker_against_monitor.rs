@@ -1617,3 +1617,18 @@ fn declining_a_consent_request_withdraws_the_consent_the_contact_held() {
     assert!(ran.findings.is_empty(), "{:?}", ran.findings);
     assert_eq!(sends(&ran).len(), 1, "only the request goes out: {:?}", sends(&ran));
 }
+
+#[test]
+fn an_inbound_text_that_is_stop_opts_the_contact_out_like_a_reply() {
+    // The monitor reads an opt-out keyword in any message from the contact (an inbound event's
+    // `text` too); the runtime read it only in a `reply`, so the texts after "STOP" went out and
+    // the monitor flagged the second (the first is the one confirmation CTIA-STOP allows).
+    let journey = "journey j {\n  entry on sms_message\n  stage s { wait 1h\n send note\n send note2 }\n}";
+    let trace = Trace {
+        contacts: vec![contact("c", &[])],
+        events: vec![event(at(0), "c", "sms_message", json!({"text": "STOP"}))],
+    };
+    let (_, ran) = accepted_run(journey, &trace);
+    assert!(ran.findings.is_empty(), "{:?}", ran.findings);
+    assert!(sends(&ran).is_empty(), "{:?}", sends(&ran));
+}

@@ -404,9 +404,17 @@ impl<'a> Engine<'a> {
                     .iter()
                     .find_map(|b| b.events.get(name))
                     .and_then(|spec| spec.inbound.clone().map(|channel| (channel, spec.window_s)));
+                // A message from the contact is a message whatever carries it: its text may be
+                // an opt-out keyword, as a `reply`'s may (CTIA-STOP).
+                let stop = inbound
+                    .as_ref()
+                    .is_some_and(|(channel, _)| text("text").is_some_and(|t| self.is_stop(channel, &t)));
                 let state = self.contact(&event.contact);
                 if let Some((channel, window_s)) = inbound {
                     state.windows.inbound(&channel, at, window_s);
+                    if stop {
+                        state.consent.revoke(&channel, None, true);
+                    }
                 }
                 for (revoking, channel, block) in rules::REVOCATIONS {
                     if *revoking == name {
