@@ -1146,7 +1146,13 @@ fn explain_finding(bundle: &Value, actions: &[Action], finding: &journey_monitor
         run_key(a) == key
             && !std::ptr::eq(a, send)
             && matches!(a.what, What::Send { .. })
-            && node_kind(bundle, a.node.as_deref().unwrap_or("")) == "consent_request"
+            && a.node.as_deref().is_some_and(|n| {
+                // Another request for the same consent (the monitor counts per channel and category).
+                let request = &bundle["nodes"][n];
+                request["kind"] == "consent_request"
+                    && request["channel"] == bundle["nodes"][node]["channel"]
+                    && request["category"] == bundle["nodes"][node]["category"]
+            })
             && secs(&a.at) <= at
             && at - secs(&a.at) < week
     });
