@@ -375,8 +375,11 @@ impl<'a> Engine<'a> {
             "reply" => {
                 let channel = text("channel").unwrap_or_default();
                 let stop = text("text").is_some_and(|t| self.is_stop(&channel, &t));
+                let opt_in = self.answers_opt_in(&event.contact, &channel, text("outcome").as_deref());
                 let state = self.contact(&event.contact);
-                state.windows.inbound(&channel, at, None);
+                if !opt_in {
+                    state.windows.inbound(&channel, at, None);
+                }
                 if stop {
                     state.consent.revoke(&channel, None, true);
                 }
@@ -423,6 +426,28 @@ impl<'a> Engine<'a> {
                 }
             }
         }
+    }
+
+    /// Whether a reply on `channel` with `outcome` answers a consent request of the contact's
+    /// whose answer opens no window (`rules::OPT_IN_OPENS_NO_WINDOW`, MSGR-MKT).
+    fn answers_opt_in(&self, contact: &str, channel: &str, outcome: Option<&str>) -> bool {
+        if !matches!(outcome, Some("granted" | "declined")) {
+            return false;
+        }
+        self.journeys.iter().filter(|((c, _), _)| c == contact).any(|((_, journey), state)| {
+            let Some(run) = &state.current else { return false };
+            if !matches!(run.waiting, Some((WaitKind::ConsentRequest(true), _))) {
+                return false;
+            }
+            let Some(bundle) = self.bundles.get(*journey) else { return false };
+            match bundle.nodes.get(&run.node).map(|n| &n.kind) {
+                Some(Kind::ConsentRequest { message, channel: wanted, category, .. }) => {
+                    rules::OPT_IN_OPENS_NO_WINDOW.iter().any(|(c, k)| c == wanted && k == category)
+                        && bundle.messages.get(message).is_some_and(|m| m.channel == channel)
+                }
+                _ => false,
+            }
+        })
     }
 
     /// Whether `channel` is a phone text (medium `sms`, `mms` or `rcs`); a channel no bundle
