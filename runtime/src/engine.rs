@@ -375,8 +375,11 @@ impl<'a> Engine<'a> {
             "reply" => {
                 let channel = text("channel").unwrap_or_default();
                 let stop = text("text").is_some_and(|t| self.is_stop(&channel, &t));
+                let opt_in = self.answers_opt_in(&event.contact, &channel, text("outcome").as_deref());
                 let state = self.contact(&event.contact);
-                state.windows.inbound(&channel, at, None);
+                if !opt_in {
+                    state.windows.inbound(&channel, at, None);
+                }
                 if stop {
                     state.consent.revoke(&channel, None, true);
                 }
@@ -391,7 +394,11 @@ impl<'a> Engine<'a> {
             }
             "consent_revoked" => {
                 let (channel, category) = (text("channel").unwrap_or_default(), text("category"));
-                self.contact(&event.contact).consent.revoke(&channel, category.as_deref(), false);
+                // Withdrawing every category on a phone text is an opt-out by other means
+                // (TCPA-REV): like STOP, it blocks the channel, not only the consents (§5: never
+                // send on a channel where the contact revoked everything).
+                let block = category.is_none() && self.is_phone_text(&channel);
+                self.contact(&event.contact).consent.revoke(&channel, category.as_deref(), block);
             }
             "handoff_resolved" => {}
             name => {
@@ -418,6 +425,37 @@ impl<'a> Engine<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// Whether a reply on `channel` with `outcome` answers a consent request of the contact's
+    /// whose answer opens no window (`rules::OPT_IN_OPENS_NO_WINDOW`, MSGR-MKT).
+    fn answers_opt_in(&self, contact: &str, channel: &str, outcome: Option<&str>) -> bool {
+        if !matches!(outcome, Some("granted" | "declined")) {
+            return false;
+        }
+        self.journeys.iter().filter(|((c, _), _)| c == contact).any(|((_, journey), state)| {
+            let Some(run) = &state.current else { return false };
+            if !matches!(run.waiting, Some((WaitKind::ConsentRequest(true), _))) {
+                return false;
+            }
+            let Some(bundle) = self.bundles.get(*journey) else { return false };
+            match bundle.nodes.get(&run.node).map(|n| &n.kind) {
+                Some(Kind::ConsentRequest { message, channel: wanted, category, .. }) => {
+                    rules::OPT_IN_OPENS_NO_WINDOW.iter().any(|(c, k)| c == wanted && k == category)
+                        && bundle.messages.get(message).is_some_and(|m| m.channel == channel)
+                }
+                _ => false,
+            }
+        })
+    }
+
+    /// Whether `channel` is a phone text (medium `sms`, `mms` or `rcs`); a channel no bundle
+    /// declares is one when it is called `sms`.
+    fn is_phone_text(&self, channel: &str) -> bool {
+        match self.bundles.iter().find_map(|b| b.channels.get(channel)) {
+            Some(c) => matches!(c.medium.as_str(), "sms" | "mms" | "rcs"),
+            None => channel == "sms",
         }
     }
 
@@ -480,6 +518,9 @@ impl<'a> Engine<'a> {
                     self.contact(&event.contact).consent.grant(channel, category, proof);
                     Some("granted".to_owned())
                 } else if declined {
+                    // Refusing the consent withdraws it if the contact held it (§5: revoked by
+                    // "any other reasonable means"), as the checker assumes of `declined`.
+                    self.contact(&event.contact).consent.revoke(channel, Some(category), false);
                     Some("declined".to_owned())
                 } else {
                     None

@@ -63,6 +63,12 @@ pub fn rule(refusal: Refusal, channel: &str, medium: &str) -> &'static str {
 /// (CTIA-STOP), while transactional email still goes out after an unsubscribe (CANSPAM).
 pub const REVOCATIONS: &[(&str, &str, bool)] = &[("sms_opt_out", "sms", true), ("email_unsubscribe", "email", false)];
 
+/// Consent requests whose answer is not a message from the contact, so it opens no messaging
+/// window and leaves the one open as it was: (channel, category). MSGR-MKT: opting in to
+/// Marketing Messages does not open the standard window (the compiler's
+/// `rules::OPT_IN_OPENS_NO_WINDOW`).
+pub const OPT_IN_OPENS_NO_WINDOW: &[(&str, &str)] = &[("messenger", "marketing")];
+
 /// Keywords that ask for help rather than opting out (CTIA-STOP).
 pub const HELP_KEYWORDS: &[&str] = &["HELP", "INFO"];
 
