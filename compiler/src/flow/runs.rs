@@ -37,18 +37,12 @@ impl Analysis for MostCounted<'_> {
     type Elem = u64;
 
     fn join(&self, into: &mut [u64], other: &[u64]) {
-        for (a, b) in into.iter_mut().zip(other) {
-            *a = (*a).max(*b);
-        }
+        join_max(into, other);
     }
 
     /// Still growing at a loop head: the loop counts again on every turn.
     fn widen(&self, previous: &[u64], joined: &mut [u64]) {
-        for (before, now) in previous.iter().zip(joined.iter_mut()) {
-            if *now > *before {
-                *now = u64::MAX;
-            }
-        }
+        widen_growth_to_unbounded(previous, joined);
     }
 
     fn transfer(&self, index: NodeIndex, _node: &Node, out: &mut [u64]) {
@@ -156,17 +150,11 @@ impl Analysis for LongestTime {
     type Elem = u64;
 
     fn join(&self, into: &mut [u64], other: &[u64]) {
-        for (a, b) in into.iter_mut().zip(other) {
-            *a = (*a).max(*b);
-        }
+        join_max(into, other);
     }
 
     fn widen(&self, previous: &[u64], joined: &mut [u64]) {
-        for (before, now) in previous.iter().zip(joined.iter_mut()) {
-            if *now > *before {
-                *now = u64::MAX;
-            }
-        }
+        widen_growth_to_unbounded(previous, joined);
     }
 
     fn transfer(&self, _index: NodeIndex, node: &Node, out: &mut [u64]) {
@@ -208,6 +196,22 @@ pub fn runs_within(
         Some(reach) => overlapping.min(period.saturating_add(reach).div_ceil(gap).max(1)),
         None => overlapping,
     })
+}
+
+/// The join of the "most" analyses (counted sends, longest time): the larger per edge.
+fn join_max(into: &mut [u64], other: &[u64]) {
+    for (a, b) in into.iter_mut().zip(other) {
+        *a = (*a).max(*b);
+    }
+}
+
+/// Their widening at loop heads: a value still growing grows on every turn, so it has no bound.
+fn widen_growth_to_unbounded(previous: &[u64], joined: &mut [u64]) {
+    for (before, now) in previous.iter().zip(joined.iter_mut()) {
+        if *now > *before {
+            *now = u64::MAX;
+        }
+    }
 }
 
 #[cfg(test)]
