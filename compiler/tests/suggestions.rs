@@ -8,22 +8,12 @@
 
 use std::time::{Duration, Instant};
 
-use std::collections::BTreeMap;
-
-use journey_compiler::project::{LoadError, ProjectPath, SourceLoader};
+use journey_compiler::project::{MemoryLoader, ProjectPath};
 use journey_compiler::{check_project, Code, Diagnostic};
 
-/// A project of one file held in memory.
-struct Memory(BTreeMap<String, String>);
-
-impl SourceLoader for Memory {
-    fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
-        self.0.get(path.as_str()).map(|text| text.as_bytes().to_vec()).ok_or(LoadError::NotFound)
-    }
-}
-
 fn check(text: &str) -> Vec<Diagnostic> {
-    let memory = Memory([("main.journey".to_owned(), text.to_owned())].into_iter().collect());
+    let mut memory = MemoryLoader::default();
+    memory.insert(ProjectPath::new("main.journey").unwrap(), text);
     check_project(&[ProjectPath::new("main.journey").unwrap()], &memory).diagnostics
 }
 

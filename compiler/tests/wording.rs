@@ -5,21 +5,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use std::collections::BTreeMap;
-
-use journey_compiler::project::{LoadError, ProjectPath, SourceLoader};
+use journey_compiler::project::{MemoryLoader, ProjectPath};
 use journey_compiler::{check_project, Code, ProjectReport};
 
-struct Memory(BTreeMap<String, String>);
-
-impl SourceLoader for Memory {
-    fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
-        self.0.get(path.as_str()).map(|text| text.as_bytes().to_vec()).ok_or(LoadError::NotFound)
-    }
-}
-
 fn check_text(text: &str) -> ProjectReport {
-    let memory = Memory([("main.journey".to_owned(), text.to_owned())].into_iter().collect());
+    let mut memory = MemoryLoader::default();
+    memory.insert(ProjectPath::new("main.journey").unwrap(), text);
     check_project(&[ProjectPath::new("main.journey").unwrap()], &memory)
 }
 

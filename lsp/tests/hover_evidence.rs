@@ -5,25 +5,16 @@
 // Test code may unwrap and index: a failure is a failing test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use journey_compiler::project::{LoadError, ProjectPath, SourceLoader};
+use journey_compiler::project::{MemoryLoader, ProjectPath};
 use journey_compiler::{bundle, check_project, FileId, ProjectReport};
 use journey_lsp::engine::hover::hover;
 use journey_lsp::engine::{Analysis, Files};
 
-/// A project held in memory: path to text. The standard library is built into the compiler.
-struct Memory(BTreeMap<String, String>);
-
-impl SourceLoader for Memory {
-    fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
-        self.0.get(path.as_str()).map(|text| text.as_bytes().to_vec()).ok_or(LoadError::NotFound)
-    }
-}
-
 fn check_text(text: &str) -> ProjectReport {
-    let memory = Memory([("main.journey".to_owned(), text.to_owned())].into_iter().collect());
+    let mut memory = MemoryLoader::default();
+    memory.insert(ProjectPath::new("main.journey").unwrap(), text);
     check_project(&[ProjectPath::new("main.journey").unwrap()], &memory)
 }
 
