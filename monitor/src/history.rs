@@ -49,6 +49,9 @@ pub struct State {
     pub inbound: BTreeMap<String, Inbound>,
     pub sends: Vec<PastSend>,
     pub requests: Vec<PastRequest>,
+    /// When a person last took the conversation over and answered (`handoff_resolved`): a
+    /// message under the human-agent tag is a person's reply only after that (MSGR-TAG-HA).
+    pub agent_answered: Option<Time>,
 }
 
 impl State {
@@ -111,6 +114,7 @@ impl State {
                 }
                 self.keyword(bundles, channel, event.text("text"), at);
             }
+            "handoff_resolved" => self.agent_answered = Some(at),
             "consent_granted" => {
                 if let (Some(channel), Some(category)) = (event.text("channel"), event.text("category")) {
                     self.consent.grant(channel, category, Some(at), "consent_granted");

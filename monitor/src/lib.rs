@@ -113,6 +113,7 @@ fn check_send(bundles: &Bundles, state: &mut State, action: &Action) -> Vec<Viol
 
     let mut out = consent::check(&state.consent, &name, channel, &category, &form, inside);
     out.extend(window::check(&name, channel, last, &category, &form, at));
+    out.extend(window::check_person(&name, &form, state.agent_answered));
     if let Some(journey) = journey {
         out.extend(consent::us_marketing_template(journey, &state.profile, &name, &category, &form, at));
         out.extend(quiet::check(journey, channel, &category, &state.profile, at));

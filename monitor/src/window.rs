@@ -159,6 +159,20 @@ pub fn check(
     out
 }
 
+/// MSGR-TAG-HA, IG-HA: the human-agent tag is for a person's replies. The contact's history
+/// shows a person answered when a human team resolved a handoff (`handoff_resolved`) before the
+/// send; an automated message under the tag with no such answer breaks the rule.
+pub fn check_person(name: &str, form: &Form, agent_answered: Option<Time>) -> Option<Violation> {
+    let Form::Tag(tag) = form else { return None };
+    if tag != rules::HUMAN_ONLY_TAG || agent_answered.is_some() {
+        return None;
+    }
+    Some(Violation::new(
+        tag_rule(name, tag),
+        format!("sent under tag {tag} on {name}, but no person had answered the contact (no handoff_resolved before it)"),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +185,16 @@ mod tests {
         assert_eq!(duration(604_800), "7d");
         assert_eq!(duration(5_400), "90m");
         assert_eq!(duration(61), "61s");
+    }
+
+    #[test]
+    fn the_human_agent_tag_needs_a_person_to_have_answered_first() {
+        let tag = Form::Tag("HUMAN_AGENT".to_owned());
+        let answered = Some(Time("2026-03-02T10:00:00Z".parse().unwrap()));
+        assert_eq!(check_person("messenger", &tag, None).map(|v| v.rule), Some("MSGR-TAG-HA".to_owned()));
+        assert_eq!(check_person("instagram", &tag, None).map(|v| v.rule), Some("IG-HA".to_owned()));
+        assert!(check_person("messenger", &tag, answered).is_none());
+        assert!(check_person("messenger", &Form::FreeForm, None).is_none());
+        assert!(check_person("messenger", &Form::Tag("ACCOUNT_UPDATE".to_owned()), None).is_none());
     }
 }

@@ -355,6 +355,8 @@ fn platform_opt_ins_waive_or_need_consent_by_the_window() {
 fn free_form_messages_stay_inside_the_window_their_opener_opened_and_tags_inside_theirs() {
     let hello = r#"{"at":"2026-03-02T15:00:00Z","contact":"c1","event":"messenger_message","fields":{"text":"hi"}}"#;
     let ad = r#"{"at":"2026-03-02T15:00:00Z","contact":"c1","event":"messenger_ad_reply","fields":{"ad_id":"a1"}}"#;
+    // A person on the team answered (the handoff was resolved): the human-agent tag may follow.
+    let resolved = r#"{"at":"2026-03-02T15:30:00Z","contact":"c1","event":"handoff_resolved","fields":{}}"#;
     check(&[
         case(
             "exactly 24h after the contact's message",
@@ -403,18 +405,31 @@ fn free_form_messages_stay_inside_the_window_their_opener_opened_and_tags_inside
             &[send("2026-03-05T15:00:00Z", "msgr_hi")],
             &[("2026-03-05T15:00:00Z", "MSGR-WIN-1")],
         ),
-        case("HUMAN_AGENT 6 days after", CHICAGO, &[hello], &[send("2026-03-08T15:00:00Z", "msgr_agent")], &[]),
         case(
-            "HUMAN_AGENT 8 days after",
+            "HUMAN_AGENT 6 days after, once a person answered",
             CHICAGO,
-            &[hello],
+            &[hello, resolved],
+            &[send("2026-03-08T15:00:00Z", "msgr_agent")],
+            &[],
+        ),
+        case(
+            "HUMAN_AGENT 8 days after, once a person answered",
+            CHICAGO,
+            &[hello, resolved],
             &[send("2026-03-10T15:00:00Z", "msgr_agent")],
             &[("2026-03-10T15:00:00Z", "MSGR-TAG-HA")],
         ),
         case(
+            "HUMAN_AGENT inside the 7 days when no person answered",
+            CHICAGO,
+            &[hello],
+            &[send("2026-03-03T15:00:00Z", "msgr_agent")],
+            &[("2026-03-03T15:00:00Z", "MSGR-TAG-HA")],
+        ),
+        case(
             "a promotion under a tag",
             r#"{"contact":"c1","profile":{"timezone":"America/Chicago"},"consent":[{"channel":"messenger","category":"marketing"}]}"#,
-            &[hello],
+            &[hello, resolved],
             &[send("2026-03-02T16:00:00Z", "msgr_agent_promo")],
             &[("2026-03-02T16:00:00Z", "MSGR-TAG-PROMO")],
         ),
