@@ -227,3 +227,69 @@ pub fn read_limited(path: &Path, name: &str, max: usize) -> Result<String, Strin
     }
     String::from_utf8(bytes).map_err(|e| format!("{name}: is not UTF-8 (byte {})", e.utf8_error().valid_up_to()))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use journey_runtime::step::journey_order;
+
+    use super::*;
+
+    fn root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    }
+
+    /// The bundles of a project, as `journey simulate` reads them.
+    fn bundles_of(project: &Path) -> Vec<Bundle> {
+        let mut texts = Vec::new();
+        check::check_projects(&[project.to_path_buf()], &[], |_, report| {
+            texts.extend(bundle::emit(report, Options::default()));
+        });
+        texts.iter().map(|(_, text)| Bundle::parse(text).unwrap()).collect()
+    }
+
+    /// Every conformance case and example with its events: (project, contacts, events).
+    fn cases() -> Vec<(PathBuf, PathBuf, PathBuf)> {
+        let mut cases = Vec::new();
+        let conformance = root().join("tests/conformance");
+        for entry in std::fs::read_dir(&conformance).unwrap() {
+            let case = entry.unwrap().path();
+            cases.push((case.clone(), case.join("contacts.jsonl"), case.join("events.jsonl")));
+        }
+        let examples = root().join("examples");
+        for entry in std::fs::read_dir(&examples).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if let Some(journey) = name.strip_suffix(".events.jsonl") {
+                cases.push((examples.join(format!("{journey}.journey")), examples.join("contacts.jsonl"), path));
+            }
+        }
+        cases.sort();
+        assert!(cases.len() > 20, "{cases:?}");
+        cases
+    }
+
+    /// A population run writes its actions from the runtime's steps, without building `Action`s:
+    /// the bytes must be those `to_json_lines` writes for the actions of a file run.
+    #[test]
+    fn steps_written_as_json_are_the_bytes_serde_writes_for_their_actions() {
+        for (project, contacts, events) in cases() {
+            let bundles = bundles_of(&project);
+            let schema = Schema::of(&bundles).unwrap();
+            let contacts = parse_contacts("c", &std::fs::read_to_string(&contacts).unwrap(), &schema, &LIMITS).unwrap();
+            let events = parse_events("e", &std::fs::read_to_string(&events).unwrap(), &schema, None, &LIMITS).unwrap();
+            let options = journey_runtime::Options { seed: 3 };
+            let actions = journey_runtime::run(&bundles, &contacts, &events, &options);
+            let ran = journey_runtime::run_steps(&bundles, &contacts, &events, &options);
+            let names = journey_order(&bundles);
+            let mut written = String::new();
+            for step in &ran.steps {
+                let contact = ran.contacts[step.contact as usize];
+                step.write_json(contact, &names[step.journey as usize].journey, &mut written);
+            }
+            assert!(!actions.is_empty(), "{project:?}");
+            assert_eq!(written, journey_runtime::action::to_json_lines(&actions), "{project:?}");
+        }
+    }
+}

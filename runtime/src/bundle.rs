@@ -147,6 +147,8 @@ pub struct Record {
     pub deferred: bool,
     pub form: String,
     pub evidence: Json,
+    /// `evidence` as compact JSON, written once here rather than for every send.
+    pub evidence_json: String,
 }
 
 // The JSON shapes, exactly as the schema has them: unknown fields are refused (§9.1).
@@ -578,7 +580,8 @@ fn record(r: RawRecord) -> Result<Record, String> {
     if !deferred && !r.quiet_hours.starts_with("never held") && r.quiet_hours != "not applicable" {
         return Err(format!("`quiet_hours` \"{}\" is not understood", r.quiet_hours));
     }
-    Ok(Record { consent, deferred, form: r.form, evidence })
+    let evidence_json = evidence.to_string();
+    Ok(Record { consent, deferred, form: r.form, evidence, evidence_json })
 }
 
 fn node_kind(

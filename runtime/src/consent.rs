@@ -13,25 +13,36 @@ pub struct Proof {
 
 #[derive(Debug, Clone, Default)]
 pub struct Store {
-    held: BTreeMap<(String, String), Proof>,
+    /// By channel, then category: looked up with borrowed names (every send and every `consent()`
+    /// condition asks), where a `(String, String)` key had to be built to ask.
+    held: BTreeMap<String, BTreeMap<String, Proof>>,
     blocked: BTreeSet<String>,
 }
 
 impl Store {
     pub fn holds(&self, channel: &str, category: &str) -> bool {
-        !self.blocked.contains(channel) && self.held.contains_key(&(channel.to_owned(), category.to_owned()))
+        !self.blocked.contains(channel) && self.held.get(channel).is_some_and(|held| held.contains_key(category))
     }
 
     /// A new consent; an explicit grant also lifts a STOP on the channel (like START).
     pub fn grant(&mut self, channel: &str, category: &str, proof: Proof) {
         self.blocked.remove(channel);
-        self.held.insert((channel.to_owned(), category.to_owned()), proof);
+        self.held.entry(channel.to_owned()).or_default().insert(category.to_owned(), proof);
     }
 
     /// Revokes one category, or every category (`None`) on a channel; `block` also refuses every
     /// later send on it until a new grant.
     pub fn revoke(&mut self, channel: &str, category: Option<&str>, block: bool) {
-        self.held.retain(|(c, k), _| !(c == channel && category.is_none_or(|only| only == k)));
+        match category {
+            None => {
+                self.held.remove(channel);
+            }
+            Some(only) => {
+                if let Some(held) = self.held.get_mut(channel) {
+                    held.remove(only);
+                }
+            }
+        }
         if block {
             self.blocked.insert(channel.to_owned());
         }

@@ -10,18 +10,20 @@
 //!   the run waits for, then goals, then entry;
 //! - after the last event, the remaining timers fire in the same order.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
-use jiff::tz::TimeZone;
-
-use crate::action::{Action, Content, TemplateContent, What};
-use crate::bundle::{Bundle, Kind, Reentry, Zone, EXIT};
+use crate::action::{Action, Content, TemplateContent};
+use crate::bundle::{Bundle, Kind, Record, Reentry, Zone, EXIT};
 use crate::consent::{Proof, Store};
 use crate::expr::{Env, EvalError, Expr};
 use crate::frequency::History;
 use crate::io::{Contact, Event};
 use crate::rules::{self, Refusal};
-use crate::time;
+use crate::step::{journey_order, Did, Ran, Sent, Step};
+use crate::time::{self, Zone as Tz};
 use crate::value::Value;
 use crate::window::{Check, Windows};
 
@@ -34,13 +36,24 @@ pub struct Options {
     pub seed: u64,
 }
 
-#[derive(Debug, Default)]
-struct ContactState {
-    profile: BTreeMap<String, Value>,
-    tags: BTreeSet<String>,
+/// A contact's stores and its state in every journey. Contacts are numbered (in the order they
+/// are first met) and hold their journeys in a vector by journey number: the engine looks a
+/// contact up once per event, not once per journey per event by its id.
+#[derive(Debug)]
+struct ContactState<'b, 'c> {
+    id: &'c str,
+    /// The contact's profile, borrowed from the input until a `set` node changes it: most
+    /// contacts are never written to, and copying every profile was a tenth of a run.
+    profile: Cow<'c, BTreeMap<String, Value>>,
+    /// The recipient's zone as last looked up: the profile field read and the zone's number in
+    /// [`Zones`]. Forgotten when a `set` node writes the profile.
+    zone: Cell<Option<(&'b str, Option<u32>)>>,
+    tags: BTreeSet<&'b str>,
     consent: Store,
     windows: Windows,
     history: History,
+    /// By journey number.
+    journeys: Vec<JourneyState<'b, 'c>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,28 +69,29 @@ enum WaitKind {
 }
 
 #[derive(Debug)]
-struct Run {
+struct Run<'b, 'c> {
     number: u64,
-    started: i64,
-    node: String,
-    event: Option<(String, BTreeMap<String, Value>)>,
+    /// A node id of the bundle, or `exit`.
+    node: &'b str,
+    /// The event in scope (§8.2): the one that started the run or the last one it waited for.
+    event: Option<&'c Event>,
     /// What the run waits for and the timer that ends the wait.
     waiting: Option<(WaitKind, u64)>,
 }
 
 #[derive(Debug)]
-struct GoalTrack {
+struct GoalTrack<'b> {
     run: u64,
     started: i64,
-    converted: BTreeSet<String>,
+    converted: BTreeSet<&'b str>,
 }
 
 #[derive(Debug, Default)]
-struct JourneyState {
+struct JourneyState<'b, 'c> {
     runs: u64,
     last_start: Option<i64>,
-    current: Option<Run>,
-    goals: Vec<GoalTrack>,
+    current: Option<Run<'b, 'c>>,
+    goals: Vec<GoalTrack<'b>>,
 }
 
 /// The outcome of handing a message over.
@@ -88,44 +102,129 @@ enum Handover {
     Refused,
 }
 
-struct Engine<'a> {
+/// A journey and what the engine precomputes about it.
+struct Journey<'b> {
+    bundle: &'b Bundle,
+    /// The recipient's zone field (§4.1): the first profile field of type `timezone`.
+    zone_field: Option<&'b str>,
+    /// The numbers in [`Zones`] of the quiet hours' and business hours' zones, when fixed.
+    quiet_zone: Option<u32>,
+    business_zone: Option<u32>,
+}
+
+/// Time zones by number, each looked up in the database once (by name) rather than at every send
+/// and condition, and each remembering its current offset ([`time::Zone`]).
+#[derive(Default)]
+struct Zones {
+    by_name: BTreeMap<String, Option<u32>>,
+    zones: Vec<Tz>,
+}
+
+impl Zones {
+    fn add(&mut self, tz: &jiff::tz::TimeZone) -> Option<u32> {
+        let number = u32::try_from(self.zones.len()).ok()?;
+        self.zones.push(Tz::new(tz.clone()));
+        Some(number)
+    }
+
+    fn named(&mut self, name: &str) -> Option<u32> {
+        if let Some(number) = self.by_name.get(name) {
+            return *number;
+        }
+        let number = time::zone(name).and_then(|tz| self.add(&tz));
+        self.by_name.insert(name.to_owned(), number);
+        number
+    }
+
+    fn get(&self, number: Option<u32>) -> Option<&Tz> {
+        self.zones.get(number? as usize)
+    }
+}
+
+struct Engine<'b, 'c> {
     /// In journey-name order.
-    bundles: Vec<&'a Bundle>,
-    contacts: BTreeMap<String, ContactState>,
-    journeys: BTreeMap<(String, usize), JourneyState>,
-    /// (due, order set, contact, journey index).
-    timers: BTreeSet<(i64, u64, String, usize)>,
+    journeys: Vec<Journey<'b>>,
+    contacts: Vec<ContactState<'b, 'c>>,
+    /// Contact numbers by id.
+    numbers: BTreeMap<&'c str, u32>,
+    /// Reversed into a min-heap of (due, order set, contact, journey): the timer due first, and
+    /// of those the one set first.
+    timers: BinaryHeap<Reverse<(i64, u64, u32, u32)>>,
     next_timer: u64,
     seed: u64,
-    out: Vec<Action>,
+    zones: Zones,
+    out: Vec<Step<'b>>,
 }
 
 /// Runs the bundles over the contacts and events; the actions in the order they happened.
 pub fn run(bundles: &[Bundle], contacts: &[Contact], events: &[Event], options: &Options) -> Vec<Action> {
-    let mut sorted: Vec<&Bundle> = bundles.iter().collect();
-    sorted.sort_by(|a, b| a.journey.cmp(&b.journey));
+    let order = journey_order(bundles);
+    let ran = run_steps(bundles, contacts, events, options);
+    ran.steps
+        .iter()
+        .map(|step| {
+            let contact = ran.contacts.get(step.contact as usize).copied().unwrap_or("");
+            let journey = order.get(step.journey as usize).map_or("", |b| b.journey.as_str());
+            step.to_action(contact, journey)
+        })
+        .collect()
+}
+
+/// [`run`], keeping the actions as [`Step`]s: what a population simulation reads and writes.
+pub fn run_steps<'b, 'c>(
+    bundles: &'b [Bundle],
+    contacts: &'c [Contact],
+    events: &'c [Event],
+    options: &Options,
+) -> Ran<'b, 'c> {
+    let mut zones = Zones::default();
+    let mut fixed = |zone: Option<&Zone>| match zone {
+        Some(Zone::Fixed(tz, _)) => zones.add(tz),
+        _ => None,
+    };
+    let journeys = journey_order(bundles)
+        .into_iter()
+        .map(|bundle| Journey {
+            bundle,
+            zone_field: bundle
+                .profile
+                .iter()
+                .find(|(_, spec)| spec.ty == crate::value::FieldType::TimeZone)
+                .map(|(name, _)| name.as_str()),
+            quiet_zone: fixed(bundle.quiet_hours.as_ref().map(|p| &p.zone)),
+            business_zone: fixed(bundle.business_hours.as_ref().map(|p| &p.zone)),
+        })
+        .collect();
     let mut engine = Engine {
-        bundles: sorted,
-        contacts: BTreeMap::new(),
-        journeys: BTreeMap::new(),
-        timers: BTreeSet::new(),
+        journeys,
+        contacts: Vec::with_capacity(contacts.len()),
+        numbers: BTreeMap::new(),
+        timers: BinaryHeap::new(),
         next_timer: 0,
         seed: options.seed,
-        out: Vec::new(),
+        zones,
+        // About four actions an event in the examples: grown once or twice, not a dozen times.
+        out: Vec::with_capacity(events.len().saturating_mul(4)),
     };
     for contact in contacts {
-        let mut state = ContactState { profile: contact.profile.clone(), ..ContactState::default() };
-        for (channel, category) in &contact.consent {
-            state.consent.grant(channel, category, Proof { at: None, how: "contacts file".to_owned() });
+        let number = engine.number(&contact.id);
+        if let Some(state) = engine.contacts.get_mut(number as usize) {
+            // A contact listed twice: the later line wins, as it always did.
+            state.profile = Cow::Borrowed(&contact.profile);
+            state.zone.set(None);
+            state.consent = Store::default();
+            for (channel, category) in &contact.consent {
+                state.consent.grant(channel, category, Proof { at: None, how: "contacts file".to_owned() });
+            }
         }
-        engine.contacts.insert(contact.id.clone(), state);
     }
     for event in events {
         engine.fire_timers(event.at);
-        engine.event(event);
+        let contact = engine.number(&event.contact);
+        engine.event(contact, event);
     }
     engine.fire_timers(i64::MAX);
-    engine.out
+    Ran { contacts: engine.contacts.iter().map(|c| c.id).collect(), steps: engine.out }
 }
 
 /// FNV-1a, 64 bits: a stable hash anyone can reproduce (docs/bundle.md §3.6).
@@ -153,66 +252,121 @@ pub fn split_arm(seed: u64, contact: &str, journey: &str, node: &str, run: u64, 
     shares.len()
 }
 
-/// The recipient's zone: the first profile field of type `timezone` (§4.1).
-fn recipient_zone(bundle: &Bundle, profile: &BTreeMap<String, Value>) -> Option<TimeZone> {
-    let field = bundle.profile.iter().find(|(_, spec)| spec.ty == crate::value::FieldType::TimeZone)?.0;
-    match profile.get(field) {
-        Some(Value::Text(name)) => time::zone(name),
+/// The number of the recipient's zone: the first profile field of type `timezone` (§4.1).
+fn recipient_zone<'b>(journey: &Journey<'b>, state: &ContactState<'b, '_>, zones: &mut Zones) -> Option<u32> {
+    let field = journey.zone_field?;
+    if let Some((seen, number)) = state.zone.get() {
+        if seen == field {
+            return number;
+        }
+    }
+    let number = match state.profile.get(field) {
+        Some(Value::Text(name)) => zones.named(name),
         _ => None,
-    }
+    };
+    state.zone.set(Some((field, number)));
+    number
 }
 
-fn policy_zone(zone: &Zone, bundle: &Bundle, profile: &BTreeMap<String, Value>) -> Option<TimeZone> {
+/// The number of a policy's zone: fixed, or the recipient's.
+fn policy_zone<'b>(
+    zone: &Zone,
+    fixed: Option<u32>,
+    journey: &Journey<'b>,
+    state: &ContactState<'b, '_>,
+    zones: &mut Zones,
+) -> Option<u32> {
     match zone {
-        Zone::Fixed(tz, _) => Some(tz.clone()),
-        Zone::Recipient => recipient_zone(bundle, profile),
+        Zone::Fixed(..) => fixed,
+        Zone::Recipient => recipient_zone(journey, state, zones),
     }
 }
 
-impl<'a> Engine<'a> {
-    fn contact(&mut self, id: &str) -> &mut ContactState {
-        self.contacts.entry(id.to_owned()).or_default()
+/// A branch's outcome label: `then`, `elifN` or `else`, borrowed when it is one of the first few.
+fn branch_label(index: usize) -> Cow<'static, str> {
+    const ELIF: [&str; 10] = ["then", "elif1", "elif2", "elif3", "elif4", "elif5", "elif6", "elif7", "elif8", "elif9"];
+    match ELIF.get(index) {
+        Some(label) => Cow::Borrowed(label),
+        None => Cow::Owned(format!("elif{index}")),
     }
+}
 
-    fn emit(&mut self, at: i64, contact: &str, bundle: &Bundle, run: u64, node: Option<&str>, what: What) {
-        self.out.push(Action {
-            at: time::format_utc(at),
-            contact: contact.to_owned(),
-            journey: bundle.journey.clone(),
-            run,
-            node: node.map(str::to_owned),
-            what,
+/// A split's outcome label `pN`.
+fn split_label(arm: usize) -> Cow<'static, str> {
+    const ARMS: [&str; 10] = ["p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9"];
+    match ARMS.get(arm) {
+        Some(label) => Cow::Borrowed(label),
+        None => Cow::Owned(format!("p{arm}")),
+    }
+}
+
+impl<'b, 'c> Engine<'b, 'c> {
+    /// The number of the contact with this id, making its state on first sight.
+    fn number(&mut self, id: &'c str) -> u32 {
+        if let Some(number) = self.numbers.get(id) {
+            return *number;
+        }
+        let number = u32::try_from(self.contacts.len()).unwrap_or(u32::MAX);
+        self.numbers.insert(id, number);
+        self.contacts.push(ContactState {
+            id,
+            profile: Cow::Owned(BTreeMap::new()),
+            zone: Cell::new(None),
+            tags: BTreeSet::new(),
+            consent: Store::default(),
+            windows: Windows::default(),
+            history: History::default(),
+            journeys: (0..self.journeys.len()).map(|_| JourneyState::default()).collect(),
         });
+        number
     }
 
-    fn set_timer(&mut self, due: i64, contact: &str, journey: usize) -> u64 {
+    fn journey(&self, journey: u32) -> Option<&'b Bundle> {
+        self.journeys.get(journey as usize).map(|j| j.bundle)
+    }
+
+    fn id(&self, contact: u32) -> &'c str {
+        self.contacts.get(contact as usize).map_or("", |c| c.id)
+    }
+
+    fn state(&mut self, contact: u32, journey: u32) -> Option<&mut JourneyState<'b, 'c>> {
+        self.contacts.get_mut(contact as usize)?.journeys.get_mut(journey as usize)
+    }
+
+    fn emit(&mut self, at: i64, contact: u32, journey: u32, run: u64, node: Option<&'b str>, did: Did<'b>) {
+        self.out.push(Step { at, contact, journey, run, node, did });
+    }
+
+    fn set_timer(&mut self, due: i64, contact: u32, journey: u32) -> u64 {
         let order = self.next_timer;
         self.next_timer += 1;
-        self.timers.insert((due, order, contact.to_owned(), journey));
+        self.timers.push(Reverse((due, order, contact, journey)));
         order
     }
 
     fn fire_timers(&mut self, until: i64) {
-        while let Some(first) = self.timers.first().cloned() {
+        while let Some(Reverse(first)) = self.timers.peek().copied() {
             if first.0 > until {
                 break;
             }
-            self.timers.remove(&first);
+            self.timers.pop();
             let (due, order, contact, journey) = first;
-            self.timer(due, order, &contact, journey);
+            self.timer(due, order, contact, journey);
         }
     }
 
-    fn take_run(&mut self, contact: &str, journey: usize) -> Option<Run> {
-        self.journeys.get_mut(&(contact.to_owned(), journey)).and_then(|j| j.current.take())
+    fn take_run(&mut self, contact: u32, journey: u32) -> Option<Run<'b, 'c>> {
+        self.state(contact, journey)?.current.take()
     }
 
-    fn put_run(&mut self, contact: &str, journey: usize, run: Run) {
-        self.journeys.entry((contact.to_owned(), journey)).or_default().current = Some(run);
+    fn put_run(&mut self, contact: u32, journey: u32, run: Run<'b, 'c>) {
+        if let Some(state) = self.state(contact, journey) {
+            state.current = Some(run);
+        }
     }
 
-    fn timer(&mut self, at: i64, order: u64, contact: &str, journey: usize) {
-        let Some(bundle) = self.bundles.get(journey).copied() else { return };
+    fn timer(&mut self, at: i64, order: u64, contact: u32, journey: u32) {
+        let Some(bundle) = self.journey(journey) else { return };
         let Some(mut run) = self.take_run(contact, journey) else { return };
         let Some((kind, token)) = run.waiting else {
             self.put_run(contact, journey, run);
@@ -226,7 +380,7 @@ impl<'a> Engine<'a> {
         run.waiting = None;
         match kind {
             WaitKind::Wait => {
-                if self.take(bundle, contact, &mut run, "next", at) {
+                if self.take(bundle, journey, contact, &mut run, "next", at) {
                     self.advance(bundle, journey, contact, run, at);
                 }
             }
@@ -234,12 +388,12 @@ impl<'a> Engine<'a> {
                 self.emit(
                     at,
                     contact,
-                    bundle,
+                    journey,
                     run.number,
-                    Some(&run.node),
-                    What::Branch { outcome: "timeout".to_owned() },
+                    Some(run.node),
+                    Did::Branch { outcome: Cow::Borrowed("timeout") },
                 );
-                if self.take(bundle, contact, &mut run, "timeout", at) {
+                if self.take(bundle, journey, contact, &mut run, "timeout", at) {
                     self.advance(bundle, journey, contact, run, at);
                 }
             }
@@ -248,14 +402,13 @@ impl<'a> Engine<'a> {
     }
 
     /// A held send at the end of quiet hours: hand it over again, checking everything anew.
-    fn released(&mut self, bundle: &'a Bundle, journey: usize, contact: &str, mut run: Run, at: i64) {
-        let node_id = run.node.clone();
-        let Some(node) = bundle.nodes.get(&node_id) else { return };
+    fn released(&mut self, bundle: &'b Bundle, journey: u32, contact: u32, mut run: Run<'b, 'c>, at: i64) {
+        let Some((node_id, node)) = bundle.nodes.get_key_value(run.node) else { return };
         let message = match &node.kind {
             Kind::Send { message } | Kind::Ask { message, .. } | Kind::ConsentRequest { message, .. } => message,
             _ => return,
         };
-        let handed = self.handover(bundle, contact, &run, &node_id, message, at);
+        let handed = self.handover(bundle, journey, contact, &run, node_id, message, at);
         self.after_handover(bundle, journey, contact, &mut run, &node.kind, handed, at);
         if run.waiting.is_some() {
             self.put_run(contact, journey, run);
@@ -269,10 +422,10 @@ impl<'a> Engine<'a> {
     #[allow(clippy::too_many_arguments)]
     fn after_handover(
         &mut self,
-        bundle: &Bundle,
-        journey: usize,
-        contact: &str,
-        run: &mut Run,
+        bundle: &'b Bundle,
+        journey: u32,
+        contact: u32,
+        run: &mut Run<'b, 'c>,
         kind: &Kind,
         handed: Handover,
         at: i64,
@@ -286,11 +439,10 @@ impl<'a> Engine<'a> {
                 let sent = matches!(handed, Handover::Sent);
                 match kind {
                     Kind::Ask { timeout_s, .. } => {
-                        self.wait(bundle, journey, contact, run, WaitKind::Ask(sent), at + timeout_s, "ask", at)
+                        self.wait(journey, contact, run, WaitKind::Ask(sent), at + timeout_s, "ask", at)
                     }
                     Kind::ConsentRequest { timeout_s, .. } => {
                         self.wait(
-                            bundle,
                             journey,
                             contact,
                             run,
@@ -301,8 +453,8 @@ impl<'a> Engine<'a> {
                         );
                     }
                     _ => {
-                        if !self.take(bundle, contact, run, "next", at) {
-                            run.node = EXIT.to_owned();
+                        if !self.take(bundle, journey, contact, run, "next", at) {
+                            run.node = EXIT;
                         }
                     }
                 }
@@ -313,35 +465,33 @@ impl<'a> Engine<'a> {
     #[allow(clippy::too_many_arguments)]
     fn wait(
         &mut self,
-        bundle: &Bundle,
-        journey: usize,
-        contact: &str,
-        run: &mut Run,
+        journey: u32,
+        contact: u32,
+        run: &mut Run<'b, 'c>,
         kind: WaitKind,
         until: i64,
-        name: &str,
+        name: &'static str,
         at: i64,
     ) {
         let token = self.set_timer(until, contact, journey);
         run.waiting = Some((kind, token));
-        self.emit(
-            at,
-            contact,
-            bundle,
-            run.number,
-            Some(&run.node),
-            What::Wait { until: time::format_utc(until), kind: name.to_owned() },
-        );
+        self.emit(at, contact, journey, run.number, Some(run.node), Did::Wait { until, kind: name });
     }
 
     /// Takes edge `label` of the run's node. Returns false when the run ended (it reached exit).
-    fn take(&mut self, bundle: &Bundle, contact: &str, run: &mut Run, label: &str, at: i64) -> bool {
-        let target =
-            bundle.nodes.get(&run.node).and_then(|n| n.next.get(label)).cloned().unwrap_or_else(|| EXIT.to_owned());
+    fn take(
+        &mut self,
+        bundle: &'b Bundle,
+        journey: u32,
+        contact: u32,
+        run: &mut Run<'b, 'c>,
+        label: &str,
+        at: i64,
+    ) -> bool {
+        let target = bundle.nodes.get(run.node).and_then(|n| n.next.get(label)).map_or(EXIT, String::as_str);
         if target == EXIT {
-            let node = run.node.clone();
-            self.emit(at, contact, bundle, run.number, Some(&node), What::Exit { reason: "exit".to_owned() });
-            run.node = EXIT.to_owned();
+            self.emit(at, contact, journey, run.number, Some(run.node), Did::Exit { reason: Cow::Borrowed("exit") });
+            run.node = EXIT;
             false
         } else {
             run.node = target;
@@ -349,74 +499,77 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn end(&mut self, bundle: &Bundle, contact: &str, run: &Run, at: i64, reason: String) {
-        self.emit(at, contact, bundle, run.number, Some(&run.node), What::Exit { reason });
+    fn end(&mut self, journey: u32, contact: u32, run: &Run<'b, 'c>, at: i64, reason: String) {
+        self.emit(at, contact, journey, run.number, Some(run.node), Did::Exit { reason: Cow::Owned(reason) });
     }
 
-    fn event(&mut self, event: &Event) {
-        self.contact_effects(event);
-        for journey in 0..self.bundles.len() {
-            let Some(bundle) = self.bundles.get(journey).copied() else { continue };
-            self.exit_on(bundle, journey, event);
-            self.answer(bundle, journey, event);
-            self.goals(bundle, journey, event);
-            self.enter(bundle, journey, event);
+    fn event(&mut self, contact: u32, event: &'c Event) {
+        self.contact_effects(contact, event);
+        for journey in 0..self.journeys.len() {
+            let Some(bundle) = self.journeys.get(journey).map(|j| j.bundle) else { continue };
+            let journey = u32::try_from(journey).unwrap_or(u32::MAX);
+            self.exit_on(bundle, journey, contact, event);
+            self.answer(bundle, journey, contact, event);
+            self.goals(bundle, journey, contact, event);
+            self.enter(bundle, journey, contact, event);
         }
     }
 
     /// Windows and consent change before any journey sees the event.
-    fn contact_effects(&mut self, event: &Event) {
+    fn contact_effects(&mut self, contact: u32, event: &'c Event) {
         let text = |name: &str| match event.fields.get(name) {
-            Some(Value::Text(t)) => Some(t.clone()),
+            Some(Value::Text(t)) => Some(t.as_str()),
             _ => None,
         };
         let at = event.at;
         match event.name.as_str() {
             "reply" => {
                 let channel = text("channel").unwrap_or_default();
-                let stop = text("text").is_some_and(|t| self.is_stop(&channel, &t));
-                let opt_in = self.answers_opt_in(&event.contact, &channel, text("outcome").as_deref());
-                let state = self.contact(&event.contact);
+                let stop = text("text").is_some_and(|t| self.is_stop(channel, t));
+                let opt_in = self.answers_opt_in(contact, channel, text("outcome"));
+                let Some(state) = self.contacts.get_mut(contact as usize) else { return };
                 if !opt_in {
-                    state.windows.inbound(&channel, at, None);
+                    state.windows.inbound(channel, at, None);
                 }
                 if stop {
-                    state.consent.revoke(&channel, None, true);
+                    state.consent.revoke(channel, None, true);
                 }
             }
             "consent_granted" => {
                 let (channel, category) = (text("channel").unwrap_or_default(), text("category").unwrap_or_default());
-                self.contact(&event.contact).consent.grant(
-                    &channel,
-                    &category,
-                    Proof { at: Some(at), how: "consent_granted event".to_owned() },
-                );
+                if let Some(state) = self.contacts.get_mut(contact as usize) {
+                    state.consent.grant(
+                        channel,
+                        category,
+                        Proof { at: Some(at), how: "consent_granted event".to_owned() },
+                    );
+                }
             }
             "consent_revoked" => {
                 let (channel, category) = (text("channel").unwrap_or_default(), text("category"));
                 // Withdrawing every category on a phone text is an opt-out by other means
                 // (TCPA-REV): like STOP, it blocks the channel, not only the consents (§5: never
                 // send on a channel where the contact revoked everything).
-                let block = category.is_none() && self.is_phone_text(&channel);
-                self.contact(&event.contact).consent.revoke(&channel, category.as_deref(), block);
+                let block = category.is_none() && self.is_phone_text(channel);
+                if let Some(state) = self.contacts.get_mut(contact as usize) {
+                    state.consent.revoke(channel, category, block);
+                }
             }
             "handoff_resolved" => {}
             name => {
                 let inbound = self
-                    .bundles
+                    .journeys
                     .iter()
-                    .find_map(|b| b.events.get(name))
-                    .and_then(|spec| spec.inbound.clone().map(|channel| (channel, spec.window_s)));
+                    .find_map(|j| j.bundle.events.get(name))
+                    .and_then(|spec| spec.inbound.as_deref().map(|channel| (channel, spec.window_s)));
                 // A message from the contact that is a STOP-class keyword revokes as a `reply`
                 // does (§5): the platform raises the opt-out for any message, not only answers.
-                let stop = inbound
-                    .as_ref()
-                    .is_some_and(|(channel, _)| text("text").is_some_and(|t| self.is_stop(channel, &t)));
-                let state = self.contact(&event.contact);
+                let stop = inbound.is_some_and(|(channel, _)| text("text").is_some_and(|t| self.is_stop(channel, t)));
+                let Some(state) = self.contacts.get_mut(contact as usize) else { return };
                 if let Some((channel, window_s)) = inbound {
-                    state.windows.inbound(&channel, at, window_s);
+                    state.windows.inbound(channel, at, window_s);
                     if stop {
-                        state.consent.revoke(&channel, None, true);
+                        state.consent.revoke(channel, None, true);
                     }
                 }
                 for (revoking, channel, block) in rules::REVOCATIONS {
@@ -430,17 +583,18 @@ impl<'a> Engine<'a> {
 
     /// Whether a reply on `channel` with `outcome` answers a consent request of the contact's
     /// whose answer opens no window (`rules::OPT_IN_OPENS_NO_WINDOW`, MSGR-MKT).
-    fn answers_opt_in(&self, contact: &str, channel: &str, outcome: Option<&str>) -> bool {
+    fn answers_opt_in(&self, contact: u32, channel: &str, outcome: Option<&str>) -> bool {
         if !matches!(outcome, Some("granted" | "declined")) {
             return false;
         }
-        self.journeys.iter().filter(|((c, _), _)| c == contact).any(|((_, journey), state)| {
+        let Some(state) = self.contacts.get(contact as usize) else { return false };
+        state.journeys.iter().zip(&self.journeys).any(|(state, journey)| {
             let Some(run) = &state.current else { return false };
             if !matches!(run.waiting, Some((WaitKind::ConsentRequest(true), _))) {
                 return false;
             }
-            let Some(bundle) = self.bundles.get(*journey) else { return false };
-            match bundle.nodes.get(&run.node).map(|n| &n.kind) {
+            let bundle = journey.bundle;
+            match bundle.nodes.get(run.node).map(|n| &n.kind) {
                 Some(Kind::ConsentRequest { message, channel: wanted, category, .. }) => {
                     rules::OPT_IN_OPENS_NO_WINDOW.iter().any(|(c, k)| c == wanted && k == category)
                         && bundle.messages.get(message).is_some_and(|m| m.channel == channel)
@@ -453,7 +607,7 @@ impl<'a> Engine<'a> {
     /// Whether `channel` is a phone text (medium `sms`, `mms` or `rcs`); a channel no bundle
     /// declares is one when it is called `sms`.
     fn is_phone_text(&self, channel: &str) -> bool {
-        match self.bundles.iter().find_map(|b| b.channels.get(channel)) {
+        match self.journeys.iter().find_map(|j| j.bundle.channels.get(channel)) {
             Some(c) => matches!(c.medium.as_str(), "sms" | "mms" | "rcs"),
             None => channel == "sms",
         }
@@ -462,30 +616,32 @@ impl<'a> Engine<'a> {
     /// A STOP-class keyword of the channel (its `keywords`, less HELP and INFO).
     fn is_stop(&self, channel: &str, text: &str) -> bool {
         let word = text.trim();
-        self.bundles.iter().filter_map(|b| b.channels.get(channel)).any(|c| {
+        self.journeys.iter().filter_map(|j| j.bundle.channels.get(channel)).any(|c| {
             c.keywords.iter().any(|k| {
                 k.eq_ignore_ascii_case(word) && !rules::HELP_KEYWORDS.iter().any(|h| h.eq_ignore_ascii_case(k))
             })
         })
     }
 
-    fn exit_on(&mut self, bundle: &Bundle, journey: usize, event: &Event) {
+    fn exit_on(&mut self, bundle: &'b Bundle, journey: u32, contact: u32, event: &'c Event) {
         if !bundle.exit_on.contains(&event.name) {
             return;
         }
-        if let Some(run) = self.take_run(&event.contact, journey) {
+        if let Some(run) = self.take_run(contact, journey) {
             // Timers of the run are now stale and a held send is dropped with it.
-            self.end(bundle, &event.contact, &run, event.at, format!("exit_on {}", event.name));
+            self.end(journey, contact, &run, event.at, format!("exit_on {}", event.name));
         }
     }
 
-    fn answer(&mut self, bundle: &'a Bundle, journey: usize, event: &Event) {
-        let Some(mut run) = self.take_run(&event.contact, journey) else { return };
-        let Some((kind, _)) = run.waiting else {
-            self.put_run(&event.contact, journey, run);
+    fn answer(&mut self, bundle: &'b Bundle, journey: u32, contact: u32, event: &'c Event) {
+        // Most events answer nothing: look before taking the run out.
+        let waiting = self.state(contact, journey).and_then(|s| s.current.as_ref()).and_then(|r| r.waiting);
+        let Some((kind, _)) = waiting else { return };
+        if kind == WaitKind::Wait || kind == WaitKind::Held {
             return;
-        };
-        let node = bundle.nodes.get(&run.node);
+        }
+        let Some(mut run) = self.take_run(contact, journey) else { return };
+        let node = bundle.nodes.get(run.node);
         let field = |name: &str| match event.fields.get(name) {
             Some(Value::Text(t)) => Some(t.as_str()),
             _ => None,
@@ -494,14 +650,20 @@ impl<'a> Engine<'a> {
             event.name == "reply"
                 && bundle.messages.get(message).is_some_and(|m| Some(m.channel.as_str()) == field("channel"))
         };
-        let outcome: Option<String> = match (kind, node.map(|n| &n.kind)) {
-            (WaitKind::WaitFor, Some(Kind::WaitFor { events, .. })) if events.contains(&event.name) => {
-                run.event = Some((event.name.clone(), event.fields.clone()));
-                Some(event.name.clone())
+        let outcome: Option<&'b str> = match (kind, node.map(|n| &n.kind)) {
+            (WaitKind::WaitFor, Some(Kind::WaitFor { events, .. })) => {
+                match events.iter().find(|name| **name == event.name) {
+                    Some(name) => {
+                        run.event = Some(event);
+                        Some(name.as_str())
+                    }
+                    None => None,
+                }
             }
             (WaitKind::Ask(true), Some(Kind::Ask { message, .. })) if reply_on(message) => field("outcome")
-                .filter(|o| *o != "timeout" && node.is_some_and(|n| n.next.contains_key(*o)))
-                .map(str::to_owned),
+                .filter(|o| *o != "timeout")
+                .and_then(|o| node.and_then(|n| n.next.get_key_value(o)))
+                .map(|(label, _)| label.as_str()),
             (WaitKind::ConsentRequest(true), Some(Kind::ConsentRequest { message, channel, category, .. }))
                 if reply_on(message) =>
             {
@@ -515,72 +677,83 @@ impl<'a> Engine<'a> {
                         at: Some(event.at),
                         how: format!("consent_request {} answered on {reply_channel}", run.node),
                     };
-                    self.contact(&event.contact).consent.grant(channel, category, proof);
-                    Some("granted".to_owned())
+                    if let Some(state) = self.contacts.get_mut(contact as usize) {
+                        state.consent.grant(channel, category, proof);
+                    }
+                    Some("granted")
                 } else if declined {
                     // Refusing the consent withdraws it if the contact held it (§5: revoked by
                     // "any other reasonable means"), as the checker assumes of `declined`.
-                    self.contact(&event.contact).consent.revoke(channel, Some(category), false);
-                    Some("declined".to_owned())
+                    if let Some(state) = self.contacts.get_mut(contact as usize) {
+                        state.consent.revoke(channel, Some(category), false);
+                    }
+                    Some("declined")
                 } else {
                     None
                 }
             }
             (WaitKind::Handoff, Some(Kind::Handoff { team, .. })) if event.name == "handoff_resolved" => {
-                field("team").is_none_or(|t| t == team).then(|| "resolved".to_owned())
+                field("team").is_none_or(|t| t == team).then_some("resolved")
             }
             _ => None,
         };
         match outcome {
-            None => self.put_run(&event.contact, journey, run),
+            None => self.put_run(contact, journey, run),
             Some(outcome) => {
                 run.waiting = None;
                 self.emit(
                     event.at,
-                    &event.contact,
-                    bundle,
+                    contact,
+                    journey,
                     run.number,
-                    Some(&run.node.clone()),
-                    What::Branch { outcome: outcome.clone() },
+                    Some(run.node),
+                    Did::Branch { outcome: Cow::Borrowed(outcome) },
                 );
-                if self.take(bundle, &event.contact, &mut run, &outcome, event.at) {
-                    self.advance(bundle, journey, &event.contact, run, event.at);
+                if self.take(bundle, journey, contact, &mut run, outcome, event.at) {
+                    self.advance(bundle, journey, contact, run, event.at);
                 }
             }
         }
     }
 
-    fn goals(&mut self, bundle: &Bundle, journey: usize, event: &Event) {
-        let key = (event.contact.clone(), journey);
-        let Some(state) = self.journeys.get_mut(&key) else { return };
+    fn goals(&mut self, bundle: &'b Bundle, journey: u32, contact: u32, event: &'c Event) {
+        if bundle.goals.is_empty() {
+            return;
+        }
+        let Some(state) = self.state(contact, journey) else { return };
+        if state.goals.is_empty() {
+            return;
+        }
         let longest = bundle.goals.iter().map(|g| g.within_s).max().unwrap_or(0);
         let mut converted = Vec::new();
         for track in &mut state.goals {
             for goal in &bundle.goals {
                 let since = event.at - track.started;
-                if goal.event == event.name && since <= goal.within_s && !track.converted.contains(&goal.name) {
-                    track.converted.insert(goal.name.clone());
-                    converted.push((track.run, goal.name.clone()));
+                if goal.event == event.name && since <= goal.within_s && !track.converted.contains(goal.name.as_str()) {
+                    track.converted.insert(goal.name.as_str());
+                    converted.push((track.run, goal.name.as_str()));
                 }
             }
         }
         // Runs whose every goal has expired are no longer measured.
         state.goals.retain(|t| event.at - t.started <= longest);
         for (run, goal) in converted {
-            self.emit(event.at, &event.contact, bundle, run, None, What::Goal { goal });
+            self.emit(event.at, contact, journey, run, None, Did::Goal { goal });
         }
     }
 
-    fn enter(&mut self, bundle: &'a Bundle, journey: usize, event: &Event) {
-        if bundle.entry_event.as_deref() != Some(event.name.as_str()) {
+    fn enter(&mut self, bundle: &'b Bundle, journey: u32, contact: u32, event: &'c Event) {
+        let Some(entry_event) = bundle.entry_event.as_deref() else { return };
+        if entry_event != event.name {
             return;
         }
-        let key = (event.contact.clone(), journey);
-        let state = self.journeys.entry(key.clone()).or_default();
-        if state.current.is_some() {
+        let Some(info) = self.journeys.get(journey as usize) else { return };
+        let Some(state) = self.contacts.get_mut(contact as usize) else { return };
+        let Some(journey_state) = state.journeys.get(journey as usize) else { return };
+        if journey_state.current.is_some() {
             return;
         }
-        let allowed = match (bundle.reentry, state.last_start) {
+        let allowed = match (bundle.reentry, journey_state.last_start) {
             (_, None) | (Reentry::Always, _) => true,
             (Reentry::Never, Some(_)) => false,
             (Reentry::After(after), Some(last)) => event.at - last >= after,
@@ -588,13 +761,12 @@ impl<'a> Engine<'a> {
         if !allowed {
             return;
         }
-        let scope = Some((event.name.clone(), event.fields.clone()));
-        let contact = self.contact(&event.contact);
+        let zones = &mut self.zones;
         // A condition that cannot be evaluated (the contact's data lacks a required field it
         // reads) does not let the contact in.
-        let pass = |condition: &Option<Expr>, with_event: bool| match condition {
+        let mut pass = |condition: &Option<Expr>, with_event: bool| match condition {
             None => true,
-            Some(c) => env_eval(bundle, contact, if with_event { scope.as_ref() } else { None }, event.at, |env| {
+            Some(c) => env_eval(info, state, if with_event { Some(event) } else { None }, event.at, zones, |env| {
                 env.condition(c)
             })
             .unwrap_or(false),
@@ -602,25 +774,24 @@ impl<'a> Engine<'a> {
         if !(pass(&bundle.audience, false) && pass(&bundle.entry_where, true)) {
             return;
         }
-        let state = self.journeys.entry(key).or_default();
-        state.runs += 1;
-        state.last_start = Some(event.at);
-        let number = state.runs;
+        let Some(journey_state) = state.journeys.get_mut(journey as usize) else { return };
+        journey_state.runs += 1;
+        journey_state.last_start = Some(event.at);
+        let number = journey_state.runs;
         if !bundle.goals.is_empty() {
-            state.goals.push(GoalTrack { run: number, started: event.at, converted: BTreeSet::new() });
+            journey_state.goals.push(GoalTrack { run: number, started: event.at, converted: BTreeSet::new() });
         }
-        let run = Run { number, started: event.at, node: bundle.start.clone(), event: scope, waiting: None };
-        self.emit(event.at, &event.contact, bundle, number, None, What::Enter { event: event.name.clone() });
+        let run = Run { number, node: bundle.start.as_str(), event: Some(event), waiting: None };
+        self.emit(event.at, contact, journey, number, None, Did::Enter { event: entry_event });
         if run.node == EXIT {
-            self.emit(event.at, &event.contact, bundle, number, None, What::Exit { reason: "exit".to_owned() });
+            self.emit(event.at, contact, journey, number, None, Did::Exit { reason: Cow::Borrowed("exit") });
             return;
         }
-        let _ = run.started;
-        self.advance(bundle, journey, &event.contact, run, event.at);
+        self.advance(bundle, journey, contact, run, event.at);
     }
 
     /// Runs instant steps from the run's node until it waits or ends (§3.5).
-    fn advance(&mut self, bundle: &'a Bundle, journey: usize, contact: &str, mut run: Run, at: i64) {
+    fn advance(&mut self, bundle: &'b Bundle, journey: u32, contact: u32, mut run: Run<'b, 'c>, at: i64) {
         let mut steps: u32 = 0;
         loop {
             if run.node == EXIT {
@@ -628,15 +799,15 @@ impl<'a> Engine<'a> {
             }
             steps += 1;
             if steps > STEP_LIMIT {
-                self.end(bundle, contact, &run, at, "step limit".to_owned());
+                self.end(journey, contact, &run, at, "step limit".to_owned());
                 return;
             }
-            let node_id = run.node.clone();
-            let Some(node) = bundle.nodes.get(&node_id) else { return };
+            let Some((node_id, node)) = bundle.nodes.get_key_value(run.node) else { return };
+            let node_id = node_id.as_str();
             let number = run.number;
             match &node.kind {
                 Kind::Send { message } | Kind::Ask { message, .. } | Kind::ConsentRequest { message, .. } => {
-                    let handed = self.handover(bundle, contact, &run, &node_id, message, at);
+                    let handed = self.handover(bundle, journey, contact, &run, node_id, message, at);
                     self.after_handover(bundle, journey, contact, &mut run, &node.kind, handed, at);
                     if run.waiting.is_some() {
                         self.put_run(contact, journey, run);
@@ -644,101 +815,100 @@ impl<'a> Engine<'a> {
                     }
                 }
                 Kind::Wait { duration_s } => {
-                    self.wait(bundle, journey, contact, &mut run, WaitKind::Wait, at + duration_s, "wait", at);
+                    self.wait(journey, contact, &mut run, WaitKind::Wait, at + duration_s, "wait", at);
                     self.put_run(contact, journey, run);
                     return;
                 }
                 Kind::WaitFor { within_s, .. } => {
-                    self.wait(bundle, journey, contact, &mut run, WaitKind::WaitFor, at + within_s, "wait_for", at);
+                    self.wait(journey, contact, &mut run, WaitKind::WaitFor, at + within_s, "wait_for", at);
                     self.put_run(contact, journey, run);
                     return;
                 }
                 Kind::Handoff { timeout_s, .. } => {
-                    self.wait(bundle, journey, contact, &mut run, WaitKind::Handoff, at + timeout_s, "handoff", at);
+                    self.wait(journey, contact, &mut run, WaitKind::Handoff, at + timeout_s, "handoff", at);
                     self.put_run(contact, journey, run);
                     return;
                 }
                 Kind::Branch { conditions } => {
-                    let state = self.contact(contact);
-                    let chosen = env_eval(bundle, state, run.event.as_ref(), at, |env| {
+                    let Some(info) = self.journeys.get(journey as usize) else { return };
+                    let Some(state) = self.contacts.get(contact as usize) else { return };
+                    let chosen = env_eval(info, state, run.event, at, &mut self.zones, |env| {
                         for (index, condition) in conditions.iter().enumerate() {
                             if env.condition(condition)? {
-                                return Ok(if index == 0 { "then".to_owned() } else { format!("elif{index}") });
+                                return Ok(branch_label(index));
                             }
                         }
-                        Ok("else".to_owned())
+                        Ok(Cow::Borrowed("else"))
                     });
                     match chosen {
                         Ok(outcome) => {
                             self.emit(
                                 at,
                                 contact,
-                                bundle,
+                                journey,
                                 number,
-                                Some(&node_id),
-                                What::Branch { outcome: outcome.clone() },
+                                Some(node_id),
+                                Did::Branch { outcome: outcome.clone() },
                             );
-                            if !self.take(bundle, contact, &mut run, &outcome, at) {
+                            if !self.take(bundle, journey, contact, &mut run, &outcome, at) {
                                 return;
                             }
                         }
                         Err(why) => {
-                            self.end(bundle, contact, &run, at, format!("error: {why}"));
+                            self.end(journey, contact, &run, at, format!("error: {why}"));
                             return;
                         }
                     }
                 }
                 Kind::Split { shares } => {
-                    let arm = split_arm(self.seed, contact, &bundle.journey, &node_id, number, shares);
-                    let outcome = format!("p{arm}");
-                    self.emit(at, contact, bundle, number, Some(&node_id), What::Branch { outcome: outcome.clone() });
-                    if !self.take(bundle, contact, &mut run, &outcome, at) {
+                    let arm = split_arm(self.seed, self.id(contact), &bundle.journey, node_id, number, shares);
+                    let outcome = split_label(arm);
+                    self.emit(at, contact, journey, number, Some(node_id), Did::Branch { outcome: outcome.clone() });
+                    if !self.take(bundle, journey, contact, &mut run, &outcome, at) {
                         return;
                     }
                 }
                 Kind::Set { field, value } => {
-                    let state = self.contact(contact);
-                    match env_eval(bundle, state, run.event.as_ref(), at, |env| env.value(value)) {
+                    let Some(info) = self.journeys.get(journey as usize) else { return };
+                    let Some(state) = self.contacts.get_mut(contact as usize) else { return };
+                    match env_eval(info, state, run.event, at, &mut self.zones, |env| env.value(value)) {
                         Ok(result) => {
                             let optional = bundle.profile.get(field).is_some_and(|s| s.optional);
                             let json = result.as_ref().map_or(serde_json::Value::Null, Value::to_json);
+                            // The zone field may be the one written.
+                            state.zone.set(None);
                             match result {
                                 Some(v) => {
-                                    state.profile.insert(field.clone(), v);
+                                    state.profile.to_mut().insert(field.clone(), v);
                                 }
-                                None if optional => {
-                                    state.profile.remove(field);
+                                None if optional && state.profile.contains_key(field) => {
+                                    state.profile.to_mut().remove(field);
                                 }
                                 None => {}
                             }
-                            self.emit(
-                                at,
-                                contact,
-                                bundle,
-                                number,
-                                Some(&node_id),
-                                What::Set { field: field.clone(), value: json },
-                            );
-                            if !self.take(bundle, contact, &mut run, "next", at) {
+                            self.emit(at, contact, journey, number, Some(node_id), Did::Set { field, value: json });
+                            if !self.take(bundle, journey, contact, &mut run, "next", at) {
                                 return;
                             }
                         }
                         Err(why) => {
-                            self.end(bundle, contact, &run, at, format!("error: {why}"));
+                            self.end(journey, contact, &run, at, format!("error: {why}"));
                             return;
                         }
                     }
                 }
                 Kind::Tag { tag } => {
-                    self.contact(contact).tags.insert(tag.clone());
-                    self.emit(at, contact, bundle, number, Some(&node_id), What::Tag { tag: tag.clone() });
-                    if !self.take(bundle, contact, &mut run, "next", at) {
+                    if let Some(state) = self.contacts.get_mut(contact as usize) {
+                        state.tags.insert(tag);
+                    }
+                    self.emit(at, contact, journey, number, Some(node_id), Did::Tag { tag });
+                    if !self.take(bundle, journey, contact, &mut run, "next", at) {
                         return;
                     }
                 }
                 Kind::Track { event } => {
-                    self.emit(at, contact, bundle, number, Some(&node_id), What::Track { event: event.clone() });
-                    if !self.take(bundle, contact, &mut run, "next", at) {
+                    self.emit(at, contact, journey, number, Some(node_id), Did::Track { event });
+                    if !self.take(bundle, journey, contact, &mut run, "next", at) {
                         return;
                     }
                 }
@@ -748,18 +918,21 @@ impl<'a> Engine<'a> {
 
     /// Hands a message over (§4-7, §9.2): held in quiet hours, refused when a check fails, else
     /// sent and counted. Emits the `held`, `refused` or `send` action.
+    #[allow(clippy::too_many_arguments)]
     fn handover(
         &mut self,
-        bundle: &Bundle,
-        contact: &str,
-        run: &Run,
-        node_id: &str,
-        message: &str,
+        bundle: &'b Bundle,
+        journey: u32,
+        contact: u32,
+        run: &Run<'b, 'c>,
+        node_id: &'b str,
+        message: &'b str,
         at: i64,
     ) -> Handover {
-        let state = self.contacts.entry(contact.to_owned()).or_default();
-        let (what, handed) = decide(bundle, state, run.event.as_ref(), node_id, message, at);
-        self.emit(at, contact, bundle, run.number, Some(node_id), what);
+        let Some(info) = self.journeys.get(journey as usize) else { return Handover::Refused };
+        let Some(state) = self.contacts.get_mut(contact as usize) else { return Handover::Refused };
+        let (did, handed) = decide(bundle, info, state, run.event, node_id, message, at, &mut self.zones);
+        self.emit(at, contact, journey, run.number, Some(node_id), did);
         handed
     }
 }
@@ -767,42 +940,43 @@ impl<'a> Engine<'a> {
 /// The checks of a hand-over, in this order: quiet hours (hold, or refuse without a zone), a
 /// channel the contact revoked entirely, the consent the record relies on, the window, the
 /// message's data, frequency. The first that fails names the refusal.
-fn decide(
-    bundle: &Bundle,
-    state: &mut ContactState,
-    event: Option<&(String, BTreeMap<String, Value>)>,
-    node_id: &str,
-    name: &str,
+#[allow(clippy::too_many_arguments)]
+fn decide<'b>(
+    bundle: &'b Bundle,
+    info: &Journey<'b>,
+    state: &mut ContactState<'b, '_>,
+    event: Option<&Event>,
+    node_id: &'b str,
+    name: &'b str,
     at: i64,
-) -> (What, Handover) {
+    zones: &mut Zones,
+) -> (Did<'b>, Handover) {
     let Some(message) = bundle.messages.get(name) else {
         // Unreachable: loading checks that every sent message exists.
         let reason = format!("message `{name}` is not in the bundle");
-        return (
-            What::Refused { message: name.to_owned(), channel: String::new(), rule: "POLICY-DATA".to_owned(), reason },
-            Handover::Refused,
-        );
+        return (Did::Refused { message: name, channel: "", rule: "POLICY-DATA", reason }, Handover::Refused);
     };
     let channel = bundle.channels.get(&message.channel);
     let medium = channel.map_or("", |c| c.medium.as_str());
     let refused = |refusal: Refusal, reason: String| {
-        let rule = rules::rule(refusal, &message.channel, medium).to_owned();
-        (What::Refused { message: name.to_owned(), channel: message.channel.clone(), rule, reason }, Handover::Refused)
+        let rule = rules::rule(refusal, &message.channel, medium);
+        (Did::Refused { message: name, channel: message.channel.as_str(), rule, reason }, Handover::Refused)
     };
-    let record = bundle.compliance.get(node_id);
+    let record: Option<&'b Record> = bundle.compliance.get(node_id);
 
     let deferred = record.map_or(message.category == "marketing", |r| r.deferred);
     if let (true, Some(quiet)) = (deferred, &bundle.quiet_hours) {
-        match policy_zone(&quiet.zone, bundle, &state.profile) {
+        let number = policy_zone(&quiet.zone, info.quiet_zone, info, state, zones);
+        match zones.get(number) {
             None => {
                 return refused(
                     Refusal::QuietHours,
                     "quiet hours apply and the recipient's time zone is unknown, so the send cannot be shown to fall outside them".to_owned(),
                 )
             }
-            Some(tz) if quiet.rule.contains(at, &tz) => {
-                return match quiet.rule.end_after(at, &tz) {
-                    Some(until) => (What::Held { message: name.to_owned(), until: time::format_utc(until) }, Handover::Held(until)),
+            Some(tz) if quiet.rule.contains_in(at, tz) => {
+                return match quiet.rule.end_after(at, tz.tz()) {
+                    Some(until) => (Did::Held { message: name, until }, Handover::Held(until)),
                     None => refused(Refusal::QuietHours, "quiet hours never end (from equals to)".to_owned()),
                 };
             }
@@ -815,26 +989,33 @@ fn decide(
             format!("the contact opted out of every message on {} (STOP)", message.channel),
         );
     }
-    let needed = match record {
-        Some(r) => r.consent.clone(),
-        None => (message.category == "marketing").then(|| (message.channel.clone(), "marketing".to_owned())),
+    let needed: Option<(&str, &str)> = match record {
+        Some(r) => r.consent.as_ref().map(|(channel, category)| (channel.as_str(), category.as_str())),
+        None => (message.category == "marketing").then_some((message.channel.as_str(), "marketing")),
     };
     if let Some((consent_channel, category)) = needed {
-        if !state.consent.holds(&consent_channel, &category) {
+        if !state.consent.holds(consent_channel, category) {
             return refused(
                 Refusal::Consent,
                 format!("consent({consent_channel}, {category}) is not in the consent store"),
             );
         }
     }
-    let form = record.map_or_else(|| message.form(), |r| r.form.clone());
+    let form: Cow<'b, str> = match record {
+        Some(r) => Cow::Borrowed(r.form.as_str()),
+        None => match (&message.template, &message.tag) {
+            (Some(_), _) => Cow::Borrowed("template"),
+            (None, Some(_)) => Cow::Owned(message.form()),
+            (None, None) => Cow::Borrowed("free-form"),
+        },
+    };
     if let Some(channel) = channel {
         if let Check::Outside(reason) = state.windows.check(&message.channel, channel, &form, at) {
             let refusal = if form.starts_with("tag ") { Refusal::TagWindow } else { Refusal::Window };
             return refused(refusal, reason);
         }
     }
-    let content = match env_eval(bundle, state, event, at, |env| render(env, message)) {
+    let content = match env_eval(info, state, event, at, zones, |env| render(env, message)) {
         Ok(content) => content,
         Err(why) => {
             return refused(Refusal::MissingField, format!("{why}: the contact's data does not match the schema"))
@@ -850,17 +1031,18 @@ fn decide(
         );
     }
     state.history.record(at, &message.category);
-    let local_time = recipient_zone(bundle, &state.profile).map(|tz| time::format_local(at, &tz));
-    let what = What::Send {
-        message: name.to_owned(),
-        channel: message.channel.clone(),
-        category: message.category.clone(),
+    let zone = recipient_zone(info, state, zones);
+    let local_time = zones.get(zone).map(|tz| tz.format_local(at));
+    let sent = Sent {
+        message: name,
+        channel: message.channel.as_str(),
+        category: message.category.as_str(),
         form,
         local_time,
         content,
-        evidence: record.map_or(serde_json::Value::Null, |r| r.evidence.clone()),
+        evidence: record,
     };
-    (what, Handover::Sent)
+    (Did::Send(Box::new(sent)), Handover::Sent)
 }
 
 /// The message's texts with their fields filled in; every text is rendered, so a missing
@@ -892,20 +1074,23 @@ fn render(env: &Env<'_>, message: &crate::bundle::Message) -> Result<Content, Ev
 
 /// Evaluates with what the contact's run sees now: profile, event in scope, consent store,
 /// business hours and the recipient's zone.
-fn env_eval<T>(
-    bundle: &Bundle,
-    state: &ContactState,
-    event: Option<&(String, BTreeMap<String, Value>)>,
+fn env_eval<'b, T>(
+    info: &Journey<'b>,
+    state: &ContactState<'b, '_>,
+    event: Option<&Event>,
     at: i64,
+    zones: &mut Zones,
     f: impl FnOnce(&Env<'_>) -> Result<T, EvalError>,
 ) -> Result<T, EvalError> {
-    let zone = recipient_zone(bundle, &state.profile);
-    let business_hours = bundle
-        .business_hours
-        .as_ref()
-        .is_some_and(|p| policy_zone(&p.zone, bundle, &state.profile).is_some_and(|tz| p.rule.contains(at, &tz)));
+    let bundle = info.bundle;
+    let zone = recipient_zone(info, state, zones);
+    let business_hours = bundle.business_hours.as_ref().is_some_and(|p| {
+        let number = policy_zone(&p.zone, info.business_zone, info, state, zones);
+        zones.get(number).is_some_and(|tz| p.rule.contains_in(at, tz))
+    });
+    let zones = &*zones;
     let consent = |channel: &str, category: &str| state.consent.holds(channel, category);
-    let event = event.and_then(|(name, fields)| bundle.events.get(name).map(|spec| (fields, &spec.fields)));
+    let event = event.and_then(|e| bundle.events.get(&e.name).map(|spec| (&e.fields, &spec.fields)));
     let env = Env {
         profile: &state.profile,
         profile_schema: &bundle.profile,
@@ -913,7 +1098,7 @@ fn env_eval<T>(
         segments: &bundle.segments,
         consent: &consent,
         business_hours,
-        zone: zone.as_ref(),
+        zone: zones.get(zone).map(Tz::tz),
     };
     f(&env)
 }

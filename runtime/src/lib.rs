@@ -22,6 +22,7 @@ pub mod frequency;
 pub mod io;
 pub mod population;
 pub mod rules;
+pub mod step;
 pub mod time;
 pub mod traffic;
 pub mod value;
@@ -29,5 +30,5 @@ pub mod window;
 
 pub use action::{Action, What};
 pub use bundle::Bundle;
-pub use engine::{run, Options};
+pub use engine::{run, run_steps, Options};
 pub use io::{Contact, Event, InputError, Limits, Schema, LIMITS};

@@ -18,10 +18,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
-use crate::action::{Action, What};
 use crate::bundle::Bundle;
-use crate::engine::{fnv1a, run, Options};
+use crate::engine::{fnv1a, run_steps, Options};
 use crate::io::{parse_contacts, parse_events, Contact, Limits, Schema};
+use crate::step::{journey_order, Did, Step};
 use crate::time;
 use crate::traffic::{substitute, Gen, Traffic};
 
@@ -176,33 +176,41 @@ fn generate(traffic: &Traffic, seed: u64, size: usize, range: std::ops::Range<us
     (contacts, events)
 }
 
-/// The replies the asks in `actions` draw: an `ask` or `consent_request` whose message went out
+/// The replies the asks in `steps` draw: an `ask` or `consent_request` whose message went out
 /// is answered with the traffic's probabilities for that message, before its wait ends.
-fn replies(traffic: &Traffic, seed: u64, actions: &[Action], contact_index: &BTreeMap<&str, usize>) -> Vec<Line> {
+/// `ids` are the chunk's contact ids by the steps' contact numbers, `names` the journeys' by
+/// theirs; `start` is the population number of the chunk's first contact.
+fn replies(traffic: &Traffic, seed: u64, steps: &[Step<'_>], ids: &[&str], names: &[&str], start: usize) -> Vec<Line> {
     let mut out = Vec::new();
     if traffic.replies.is_empty() {
         return out;
     }
-    let mut last_send: BTreeMap<(&str, &str, u64), (&str, &str, &str)> = BTreeMap::new();
-    for action in actions {
-        let key = (action.contact.as_str(), action.journey.as_str(), action.run);
-        match &action.what {
-            What::Send { message, channel, .. } => {
-                if let Some(node) = &action.node {
-                    last_send.insert(key, (node.as_str(), message.as_str(), channel.as_str()));
+    let mut last_send: BTreeMap<(u32, u32, u64), (&str, &str, &str)> = BTreeMap::new();
+    for step in steps {
+        let key = (step.contact, step.journey, step.run);
+        match &step.did {
+            Did::Send(sent) => {
+                if let Some(node) = step.node {
+                    last_send.insert(key, (node, sent.message, sent.channel));
                 }
             }
-            What::Wait { until, kind } if kind == "ask" || kind == "consent_request" => {
-                let (Some(node), Some((sent_at, message, channel))) = (&action.node, last_send.get(&key)) else {
+            Did::Wait { until, kind } if *kind == "ask" || *kind == "consent_request" => {
+                let (Some(node), Some((sent_at, message, channel))) = (step.node, last_send.get(&key)) else {
                     continue;
                 };
-                if node != sent_at {
+                if node != *sent_at {
                     continue;
                 }
                 let Some(outcomes) = traffic.replies.get(*message) else { continue };
-                let (Ok(at), Ok(until)) = (time::parse_utc(&action.at), time::parse_utc(until)) else { continue };
-                let identity =
-                    format!("{seed}\u{0}{}\u{0}{}\u{0}{}\u{0}{node}", action.contact, action.journey, action.run);
+                // Only the times an events file could hold (what reading them back accepted).
+                let readable = |t: i64| (time::MIN_INSTANT..=time::MAX_INSTANT).contains(&t);
+                let (at, until) = (step.at, *until);
+                if !(readable(at) && readable(until)) {
+                    continue;
+                }
+                let contact = ids.get(step.contact as usize).copied().unwrap_or("");
+                let journey = names.get(step.journey as usize).copied().unwrap_or("");
+                let identity = format!("{seed}\u{0}{contact}\u{0}{journey}\u{0}{}\u{0}{node}", step.run);
                 let mut rng = SplitMix::new(fnv1a(identity.as_bytes()));
                 let mut u = rng.unit();
                 let Some(outcome) = outcomes.iter().find(|(_, p)| {
@@ -221,8 +229,8 @@ fn replies(traffic: &Traffic, seed: u64, actions: &[Action], contact_index: &BTr
                 let mut fields = Map::new();
                 fields.insert("channel".to_owned(), Json::String((*channel).to_owned()));
                 fields.insert("outcome".to_owned(), Json::String(outcome.0.clone()));
-                let index = contact_index.get(action.contact.as_str()).copied().unwrap_or(0);
-                out.push(((reply_at, index, u32::MAX), event_line(reply_at, &action.contact, "reply", fields)));
+                let index = start + step.contact as usize;
+                out.push(((reply_at, index, u32::MAX), event_line(reply_at, contact, "reply", fields)));
             }
             _ => {}
         }
@@ -287,63 +295,126 @@ pub struct Report {
 pub const STRAIGHT: &str = "(no branch)";
 
 impl Report {
-    fn add(&mut self, actions: &[Action], violations: &[(String, String)]) {
-        self.actions += actions.len() as u64;
-        let mut paths: BTreeMap<(&str, &str, u64), Vec<String>> = BTreeMap::new();
-        let mut goals: Vec<((&str, &str, u64), &str)> = Vec::new();
-        let mut entered: BTreeSet<(&str, &str)> = BTreeSet::new();
-        for action in actions {
-            let key = (action.contact.as_str(), action.journey.as_str(), action.run);
-            let journey = self.journeys.entry(action.journey.clone()).or_default();
-            match &action.what {
-                What::Enter { .. } => {
-                    journey.runs += 1;
+    /// Adds a chunk's steps (journey numbers index `names`) and the monitor's violations. Counts
+    /// are kept by number while the chunk is read and named once at the end: a name (and a
+    /// `String`) per step was most of the summary's time.
+    fn add(&mut self, steps: &[Step<'_>], names: &[&str], violations: &[(String, String)]) {
+        self.actions += steps.len() as u64;
+        #[derive(Default)]
+        struct Counts<'s> {
+            runs: u64,
+            held: u64,
+            sends: BTreeMap<(&'s str, &'s str), u64>,
+            refusals: BTreeMap<&'static str, u64>,
+        }
+        let mut counts: Vec<Counts<'_>> = names.iter().map(|_| Counts::default()).collect();
+        // The path of every run: its branches, `node:outcome` joined by ` > `.
+        let mut paths: BTreeMap<(u32, u32, u64), String> = BTreeMap::new();
+        let mut goals: Vec<((u32, u32, u64), &str)> = Vec::new();
+        let mut entered: BTreeSet<(u32, u32)> = BTreeSet::new();
+        for step in steps {
+            let key = (step.contact, step.journey, step.run);
+            let Some(count) = counts.get_mut(step.journey as usize) else { continue };
+            match &step.did {
+                Did::Enter { .. } => {
+                    count.runs += 1;
                     entered.insert((key.0, key.1));
                     paths.entry(key).or_default();
                 }
-                What::Branch { outcome } => {
-                    let node = action.node.as_deref().unwrap_or("-");
-                    paths.entry(key).or_default().push(format!("{node}:{outcome}"));
+                Did::Branch { outcome } => {
+                    let node = step.node.unwrap_or("-");
+                    let path = paths.entry(key).or_default();
+                    if !path.is_empty() {
+                        path.push_str(" > ");
+                    }
+                    path.push_str(node);
+                    path.push(':');
+                    path.push_str(outcome);
                 }
-                What::Goal { goal } => goals.push((key, goal.as_str())),
-                What::Send { channel, category, .. } => {
-                    *journey.sends.entry(format!("{channel}/{category}")).or_default() += 1;
-                }
-                What::Held { .. } => journey.held += 1,
-                What::Refused { rule, .. } => *journey.refusals.entry(rule.clone()).or_default() += 1,
+                Did::Goal { goal } => goals.push((key, goal)),
+                Did::Send(sent) => *count.sends.entry((sent.channel, sent.category)).or_default() += 1,
+                Did::Held { .. } => count.held += 1,
+                Did::Refused { rule, .. } => *count.refusals.entry(rule).or_default() += 1,
                 _ => {}
             }
         }
+        let mut entered_by_journey: Vec<u64> = vec![0; names.len()];
         for (_, journey) in &entered {
-            self.journeys.entry((*journey).to_owned()).or_default().contacts += 1;
+            if let Some(n) = entered_by_journey.get_mut(*journey as usize) {
+                *n += 1;
+            }
         }
-        let mut on_path: BTreeSet<(&str, String, &str)> = BTreeSet::new();
-        let key_of = |steps: &Vec<String>| if steps.is_empty() { STRAIGHT.to_owned() } else { steps.join(" > ") };
-        for ((contact, journey, _), steps) in &paths {
-            let key = key_of(steps);
-            let report = self.journeys.entry((*journey).to_owned()).or_default().paths.entry(key.clone()).or_default();
+        for ((name, count), entered) in names.iter().zip(counts).zip(entered_by_journey) {
+            let Some(journey) = self.journey(name) else { continue };
+            journey.runs += count.runs;
+            journey.held += count.held;
+            journey.contacts += entered;
+            for ((channel, category), n) in count.sends {
+                *journey.sends.entry(format!("{channel}/{category}")).or_default() += n;
+            }
+            for (rule, n) in count.refusals {
+                *journey.refusals.entry(rule.to_owned()).or_default() += n;
+            }
+        }
+        fn key_of(path: &str) -> &str {
+            if path.is_empty() {
+                STRAIGHT
+            } else {
+                path
+            }
+        }
+        let mut on_path: BTreeSet<(u32, &str, u32)> = BTreeSet::new();
+        for ((contact, journey, _), path) in &paths {
+            let key = key_of(path);
+            let name = names.get(*journey as usize).copied().unwrap_or("");
+            let Some(report) = self.journey(name).and_then(|j| j.path(key)) else { continue };
             report.runs += 1;
-            if on_path.insert((journey, key, contact)) {
+            if on_path.insert((*journey, key, *contact)) {
                 report.contacts += 1;
             }
         }
         for (key, goal) in goals {
-            let path = paths.get(&key).map_or_else(|| STRAIGHT.to_owned(), key_of);
-            let journey = self.journeys.entry(key.1.to_owned()).or_default();
+            let path = paths.get(&key).map_or(STRAIGHT, |p| key_of(p));
+            let name = names.get(key.1 as usize).copied().unwrap_or("");
+            let Some(journey) = self.journey(name) else { continue };
             *journey.goals.entry(goal.to_owned()).or_default() += 1;
-            *journey.paths.entry(path).or_default().goals.entry(goal.to_owned()).or_default() += 1;
+            if let Some(path) = journey.path(path) {
+                *path.goals.entry(goal.to_owned()).or_default() += 1;
+            }
         }
         for (journey, rule) in violations {
-            *self.journeys.entry(journey.clone()).or_default().violations.entry(rule.clone()).or_default() += 1;
+            if let Some(journey) = self.journey(journey) {
+                *journey.violations.entry(rule.clone()).or_default() += 1;
+            }
         }
+    }
+
+    /// The report of a journey, made on first use; `None` never happens.
+    fn journey(&mut self, name: &str) -> Option<&mut JourneyReport> {
+        // Looked up before inserting, so that the name is copied only the first time.
+        if !self.journeys.contains_key(name) {
+            self.journeys.insert(name.to_owned(), JourneyReport::default());
+        }
+        self.journeys.get_mut(name)
+    }
+}
+
+impl JourneyReport {
+    /// The report of a path, made on first use; `None` never happens.
+    fn path(&mut self, key: &str) -> Option<&mut PathReport> {
+        if !self.paths.contains_key(key) {
+            self.paths.insert(key.to_owned(), PathReport::default());
+        }
+        self.paths.get_mut(key)
     }
 }
 
 /// What the simulation tells its caller as it goes; the caller owns the clock and the monitor,
 /// which this pure crate does not depend on.
 pub trait Observer {
-    /// The monitor's violations of a chunk's actions, as (journey, rule).
-    fn monitor(&mut self, chunk: &Chunk, actions: &[Action]) -> Result<Vec<(String, String)>, String>;
+    /// The monitor's violations of a chunk's actions (`actions`: their JSON Lines, as
+    /// `journey simulate` writes them), as (journey, rule).
+    fn monitor(&mut self, chunk: &Chunk, actions: &str) -> Result<Vec<(String, String)>, String>;
     /// `done` contacts of the population have been simulated.
     fn progress(&mut self, _done: usize) {}
     /// The simulation moves to another phase (for timings).
@@ -376,6 +447,9 @@ pub fn simulate(
     for bundle in bundles {
         report.journeys.entry(bundle.journey.clone()).or_default();
     }
+    let names: Vec<&str> = journey_order(bundles).iter().map(|b| b.journey.as_str()).collect();
+    // The chunk's actions as JSON Lines, for the monitor; one buffer for every chunk.
+    let mut json = String::new();
     let mut start = 0;
     while start < size {
         let end = size.min(start + CHUNK);
@@ -385,12 +459,14 @@ pub fn simulate(
         // past its checks cannot reach the runtime unchecked.
         let generated = |e: crate::io::InputError| format!("generated input is invalid (a bug): {e}");
         let contacts = parse_contacts("(population contacts)", &contacts_text, &schema, &limits).map_err(generated)?;
-        let index: BTreeMap<&str, usize> =
-            contacts.iter().enumerate().map(|(i, c)| (c.id.as_str(), start + i)).collect();
+        // The chunk's contacts by id, numbered from 0: the contact numbers of `steps`.
+        let index: BTreeMap<&str, u32> =
+            contacts.iter().enumerate().map(|(i, c)| (c.id.as_str(), u32::try_from(i).unwrap_or(u32::MAX))).collect();
+        let ids: Vec<&str> = contacts.iter().map(|c| c.id.as_str()).collect();
         // The first run has every contact; a later run only the contacts whose replies changed
         // (contacts never interact), and their actions replace those of the earlier run.
         let mut answers: Vec<Line> = Vec::new();
-        let mut actions: Vec<Action> = Vec::new();
+        let mut steps: Vec<Step<'_>> = Vec::new();
         let mut rerun: Option<BTreeSet<usize>> = None;
         for pass in 1..=MAX_PASSES {
             observer.phase(Phase::Generate);
@@ -398,25 +474,35 @@ pub fn simulate(
             let mut lines: Vec<Line> = base.iter().chain(answers.iter()).filter(wanted).cloned().collect();
             let events =
                 parse_events("(population events)", &join(&mut lines), &schema, None, &limits).map_err(generated)?;
-            let who: Vec<Contact> = match &rerun {
-                None => contacts.clone(),
-                Some(set) => contacts
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| set.contains(&(start + i)))
-                    .map(|(_, c)| c.clone())
-                    .collect(),
+            let subset: Vec<Contact>;
+            let who: &[Contact] = match &rerun {
+                None => &contacts,
+                Some(set) => {
+                    subset = contacts
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| set.contains(&(start + i)))
+                        .map(|(_, c)| c.clone())
+                        .collect();
+                    &subset
+                }
             };
             observer.phase(Phase::Run);
-            let fresh = run(bundles, &who, &events, &options);
-            if let Some(set) = &rerun {
-                actions.retain(|a| index.get(a.contact.as_str()).is_none_or(|i| !set.contains(i)));
+            let ran = run_steps(bundles, who, &events, &options);
+            // The run numbers its own contacts: renumber them as the chunk does.
+            let number: Vec<u32> = ran.contacts.iter().map(|id| index.get(id).copied().unwrap_or(u32::MAX)).collect();
+            let mut fresh = ran.steps;
+            for step in &mut fresh {
+                step.contact = number.get(step.contact as usize).copied().unwrap_or(u32::MAX);
             }
-            actions.extend(fresh);
+            if let Some(set) = &rerun {
+                steps.retain(|s| !set.contains(&(start + s.contact as usize)));
+            }
+            steps.extend(fresh);
             if pass == MAX_PASSES {
                 break;
             }
-            let mut next = replies(traffic, seed, &actions, &index);
+            let mut next = replies(traffic, seed, &steps, &ids, &names, start);
             next.sort_by_key(|a| a.0);
             let changed: BTreeSet<usize> = symmetric(&answers, &next);
             if changed.is_empty() {
@@ -429,9 +515,15 @@ pub fn simulate(
         let events_text = join(&mut lines);
         report.events += lines.len() as u64;
         observer.phase(Phase::Monitor);
-        let violations = observer.monitor(&Chunk { contacts: contacts_text, events: events_text }, &actions)?;
+        json.clear();
+        for step in &steps {
+            let contact = ids.get(step.contact as usize).copied().unwrap_or("");
+            let journey = names.get(step.journey as usize).copied().unwrap_or("");
+            step.write_json(contact, journey, &mut json);
+        }
+        let violations = observer.monitor(&Chunk { contacts: contacts_text, events: events_text }, &json)?;
         observer.phase(Phase::Summarise);
-        report.add(&actions, &violations);
+        report.add(&steps, &names, &violations);
         observer.progress(end);
         start = end;
     }

@@ -5,6 +5,7 @@
 //! [`TimeZoneDatabase::bundled`]): the host's zoneinfo files and `TZ` are never read, so output
 //! is the same on every machine. Local wall times are converted with daylight saving included.
 
+use std::cell::Cell;
 use std::sync::OnceLock;
 
 use jiff::civil::{Date, DateTime, Weekday};
@@ -46,19 +47,147 @@ pub fn parse_utc(text: &str) -> Result<i64, String> {
 
 /// `2026-03-02T15:00:00Z`.
 pub fn format_utc(seconds: i64) -> String {
-    match Timestamp::from_second(seconds) {
-        Ok(ts) => ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        // Unreachable for validated input; a visible marker rather than a panic.
-        Err(_) => format!("@{seconds}"),
+    let mut out = String::with_capacity(20);
+    write_utc(seconds, &mut out);
+    out
+}
+
+/// [`format_utc`] appended to `out`. Every action carries one or two times, so this is on the
+/// runtime's hot path: instants from 1970 to 9998 are written by hand (no allocation, no strftime
+/// parsing); anything else goes through jiff, which gives the same text.
+pub fn write_utc(seconds: i64, out: &mut String) {
+    match civil(seconds) {
+        Some(fields) => {
+            write_civil(fields, out);
+            out.push('Z');
+        }
+        None => match Timestamp::from_second(seconds) {
+            Ok(ts) => out.push_str(&ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            // Unreachable for validated input; a visible marker rather than a panic.
+            Err(_) => out.push_str(&format!("@{seconds}")),
+        },
     }
 }
 
 /// The local time with its offset, `2026-03-02T09:00:00-06:00`.
 pub fn format_local(seconds: i64, tz: &TimeZone) -> String {
-    match Timestamp::from_second(seconds) {
-        Ok(ts) => ts.to_zoned(tz.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
-        Err(_) => format!("@{seconds}"),
+    let Ok(ts) = Timestamp::from_second(seconds) else { return format!("@{seconds}") };
+    // By hand when the offset is whole minutes (every offset since the 1970s): jiff's zoned
+    // datetime and strftime cost more than the rest of a send. Otherwise jiff's own text.
+    let offset = tz.to_offset(ts).seconds();
+    if offset % 60 == 0 {
+        if let Some(fields) = seconds.checked_add(i64::from(offset)).and_then(civil) {
+            return write_local(fields, offset);
+        }
     }
+    ts.to_zoned(tz.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+/// A local time and its whole-minute offset, `2026-03-02T09:00:00-06:00`.
+fn write_local(fields: [u32; 6], offset: i32) -> String {
+    let mut out = String::with_capacity(25);
+    write_civil(fields, &mut out);
+    let minutes = offset.unsigned_abs() / 60;
+    out.push(if offset < 0 { '-' } else { '+' });
+    push_two(&mut out, minutes / 60);
+    out.push(':');
+    push_two(&mut out, minutes % 60);
+    out
+}
+
+/// A time zone that remembers the offset of the last instant it converted and until when that
+/// offset holds (the zone's next transition). Every send checks quiet hours, writes the local
+/// time and may evaluate business hours, each a conversion in the recipient's zone; a run's
+/// instants mostly move forward within one offset, so nearly every conversion is an addition
+/// instead of a search of the zone's rules. The answers are jiff's: the offset is jiff's, and a
+/// local time is the instant plus it.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    tz: TimeZone,
+    /// `[from, until)` and the offset in seconds there; empty at first.
+    span: Cell<(i64, i64, i32)>,
+}
+
+impl Zone {
+    pub fn new(tz: TimeZone) -> Zone {
+        Zone { tz, span: Cell::new((1, 0, 0)) }
+    }
+
+    pub fn tz(&self) -> &TimeZone {
+        &self.tz
+    }
+
+    /// The zone's offset from UTC at an instant, in seconds; `None` outside jiff's range.
+    pub fn offset(&self, seconds: i64) -> Option<i32> {
+        let (from, until, offset) = self.span.get();
+        if from <= seconds && seconds < until {
+            return Some(offset);
+        }
+        let ts = Timestamp::from_second(seconds).ok()?;
+        let offset = self.tz.to_offset(ts).seconds();
+        // The first transition after `ts`: the offset holds until then.
+        let until = self.tz.following(ts).next().map_or(i64::MAX, |t| t.timestamp().as_second());
+        self.span.set((seconds, until, offset));
+        Some(offset)
+    }
+
+    /// Minutes since local midnight and the local weekday (Monday = 0) at an instant.
+    fn local(&self, seconds: i64) -> Option<(u32, usize)> {
+        let local = seconds.checked_add(i64::from(self.offset(seconds)?))?;
+        let minutes = u32::try_from(local.rem_euclid(86_400) / 60).ok()?;
+        // 1970-01-01 was a Thursday.
+        let weekday = usize::try_from((local.div_euclid(86_400) + 3).rem_euclid(7)).ok()?;
+        Some((minutes, weekday))
+    }
+
+    /// [`format_local`], with the remembered offset.
+    pub fn format_local(&self, seconds: i64) -> String {
+        match self.offset(seconds) {
+            Some(offset) if offset % 60 == 0 => match seconds.checked_add(i64::from(offset)).and_then(civil) {
+                Some(fields) => write_local(fields, offset),
+                None => format_local(seconds, &self.tz),
+            },
+            _ => format_local(seconds, &self.tz),
+        }
+    }
+}
+
+/// Year, month, day, hour, minute, second of an instant from 1970 to the end of 9998 (UTC);
+/// `None` outside, where jiff formats instead (its range ends in late 9999). Days to a civil date by Howard Hinnant's
+/// `civil_from_days` (proleptic Gregorian, as jiff).
+fn civil(seconds: i64) -> Option<[u32; 6]> {
+    // 9999-01-01T00:00:00Z.
+    if !(0..253_370_764_800).contains(&seconds) {
+        return None;
+    }
+    let days = seconds.div_euclid(86_400);
+    let secs = seconds.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let part = |v: i64| u32::try_from(v).ok();
+    Some([part(year)?, part(month)?, part(day)?, part(secs / 3600)?, part(secs % 3600 / 60)?, part(secs % 60)?])
+}
+
+/// `YYYY-MM-DDTHH:MM:SS`.
+fn write_civil([year, month, day, hour, minute, second]: [u32; 6], out: &mut String) {
+    push_two(out, year / 100);
+    push_two(out, year % 100);
+    for (separator, value) in [('-', month), ('-', day), ('T', hour), (':', minute), (':', second)] {
+        out.push(separator);
+        push_two(out, value);
+    }
+}
+
+fn push_two(out: &mut String, value: u32) {
+    out.push(char::from(b'0' + u8::try_from(value / 10 % 10).unwrap_or(0)));
+    out.push(char::from(b'0' + u8::try_from(value % 10).unwrap_or(0)));
 }
 
 /// Minutes since local midnight and the local weekday at an instant.
@@ -100,6 +229,11 @@ pub struct Period {
 impl Period {
     pub fn contains(&self, seconds: i64, tz: &TimeZone) -> bool {
         local(seconds, tz).is_some_and(|(_, minutes, _)| in_period(minutes, self.from, self.to))
+    }
+
+    /// [`Period::contains`], with a zone's remembered offset.
+    pub fn contains_in(&self, seconds: i64, zone: &Zone) -> bool {
+        zone.local(seconds).is_some_and(|(minutes, _)| in_period(minutes, self.from, self.to))
     }
 
     /// The first instant at or after `seconds` that is outside the period: when a held send is
@@ -158,6 +292,13 @@ impl Hours {
         local(seconds, tz).is_some_and(|(_, minutes, weekday)| {
             let index = usize::try_from(weekday.to_monday_zero_offset()).unwrap_or(0);
             self.days.get(index).copied().unwrap_or(false) && in_period(minutes, self.from, self.to)
+        })
+    }
+
+    /// [`Hours::contains`], with a zone's remembered offset.
+    pub fn contains_in(&self, seconds: i64, zone: &Zone) -> bool {
+        zone.local(seconds).is_some_and(|(minutes, weekday)| {
+            self.days.get(weekday).copied().unwrap_or(false) && in_period(minutes, self.from, self.to)
         })
     }
 }
@@ -232,6 +373,56 @@ mod tests {
         let new_york = zone("America/New_York").unwrap();
         assert!(hours.contains(at("2026-03-02T14:00:00Z"), &new_york)); // Monday 09:00 EST
         assert!(!hours.contains(at("2026-03-07T15:00:00Z"), &new_york)); // Saturday
+    }
+
+    #[test]
+    fn times_written_by_hand_are_the_text_jiff_writes() {
+        let zones: Vec<TimeZone> = ["UTC", "America/Chicago", "Asia/Kolkata", "Australia/Lord_Howe", "Africa/Monrovia"]
+            .iter()
+            .map(|name| zone(name).unwrap())
+            .collect();
+        let mut x: u64 = 1;
+        let mut samples = vec![0, 1, 59, 86_399, 86_400, 951_782_400, 4_107_542_400, 253_402_300_799, 253_402_300_800];
+        samples.extend([MAX_INSTANT, MAX_INSTANT + MAX_DURATION_S, -1, 253_370_764_799, 253_370_764_800]);
+        samples.extend([253_402_207_199, 253_402_207_200]);
+        for _ in 0..20_000 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            samples.push(i64::try_from(x >> 26).unwrap() % 253_402_400_000);
+        }
+        for seconds in samples {
+            let jiff = match Timestamp::from_second(seconds) {
+                Ok(ts) => ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                Err(_) => format!("@{seconds}"),
+            };
+            assert_eq!(format_utc(seconds), jiff, "{seconds}");
+            for tz in &zones {
+                let jiff = match Timestamp::from_second(seconds) {
+                    Ok(ts) => ts.to_zoned(tz.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+                    Err(_) => format!("@{seconds}"),
+                };
+                assert_eq!(format_local(seconds, tz), jiff, "{seconds} {tz:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_zone_that_remembers_its_offset_answers_as_jiff_does() {
+        let names = ["UTC", "America/Chicago", "Europe/Berlin", "Australia/Lord_Howe", "America/Sao_Paulo"];
+        let quiet = Period { from: 21 * 60, to: 8 * 60 };
+        let hours = Hours { days: Hours::parse_days(&["mon..fri".to_owned()]).unwrap(), from: 9 * 60, to: 18 * 60 };
+        for name in names {
+            let tz = zone(name).unwrap();
+            let remembering = Zone::new(tz.clone());
+            // Forward in uneven steps across both 2026 transitions, then back and forth.
+            let mut instants: Vec<i64> = (0..4000).map(|k| at("2026-01-01T00:00:00Z") + k * 7919).collect();
+            instants.extend((0..2000).map(|k| at("2026-12-31T00:00:00Z") - k * 15_551));
+            instants.extend([0, MAX_INSTANT, at("2026-03-08T08:00:00Z"), at("2026-03-08T07:59:59Z")]);
+            for seconds in instants {
+                assert_eq!(remembering.format_local(seconds), format_local(seconds, &tz), "{name} {seconds}");
+                assert_eq!(quiet.contains_in(seconds, &remembering), quiet.contains(seconds, &tz), "{name} {seconds}");
+                assert_eq!(hours.contains_in(seconds, &remembering), hours.contains(seconds, &tz), "{name} {seconds}");
+            }
+        }
     }
 
     #[test]

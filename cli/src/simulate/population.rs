@@ -9,7 +9,7 @@ use std::io::{self, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use journey_runtime::population::{self, Chunk, Observer, Phase, Report};
-use journey_runtime::{Action, Bundle};
+use journey_runtime::Bundle;
 
 use crate::args::{SimulateArgs, SimulateFormat};
 use crate::exit::Exit;
@@ -42,12 +42,12 @@ impl Cli {
 }
 
 impl Observer for Cli {
-    fn monitor(&mut self, chunk: &Chunk, actions: &[Action]) -> Result<Vec<(String, String)>, String> {
+    fn monitor(&mut self, chunk: &Chunk, actions: &str) -> Result<Vec<(String, String)>, String> {
         // As in a file run, the monitor reads everything from JSON itself.
         let contacts =
             journey_monitor::parse_contacts(&chunk.contacts).map_err(|e| format!("the monitor: contacts: {e:?}"))?;
         let events = journey_monitor::parse_events(&chunk.events).map_err(|e| format!("the monitor: events: {e:?}"))?;
-        let actions = journey_monitor::parse_actions(&journey_runtime::action::to_json_lines(actions))
+        let actions = journey_monitor::parse_actions(actions)
             .map_err(|e| format!("the monitor cannot read the runtime's actions: {e:?}"))?;
         let findings = journey_monitor::monitor(&self.bundles, &contacts, &events, &actions);
         Ok(findings.into_iter().map(|f| (f.journey, f.rule)).collect())
