@@ -1,55 +1,52 @@
 //! The consent store (§5): per contact, the (channel, category) consents held now and the
 //! channels the contact revoked entirely (STOP).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
 
 /// How a consent was obtained: its proof.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Proof {
     /// Seconds; `None` for consent held before the first event (the contacts file).
     pub at: Option<i64>,
-    pub how: String,
+    /// Borrowed when it is a fixed text (the contacts file, an event).
+    pub how: Cow<'static, str>,
 }
 
+/// A contact holds a handful of consents, and every send and every `consent()` condition asks
+/// about one: small vectors searched in order beat maps here, in lookups (no key to build, names
+/// of different lengths never compared byte by byte), in making and in dropping.
 #[derive(Debug, Clone, Default)]
 pub struct Store {
-    /// By channel, then category: looked up with borrowed names (every send and every `consent()`
-    /// condition asks), where a `(String, String)` key had to be built to ask.
-    held: BTreeMap<String, BTreeMap<String, Proof>>,
-    blocked: BTreeSet<String>,
+    /// (channel, category, proof); one entry per channel and category.
+    held: Vec<(String, String, Proof)>,
+    blocked: Vec<String>,
 }
 
 impl Store {
     pub fn holds(&self, channel: &str, category: &str) -> bool {
-        !self.blocked.contains(channel) && self.held.get(channel).is_some_and(|held| held.contains_key(category))
+        !self.blocked(channel) && self.held.iter().any(|(c, k, _)| c == channel && k == category)
     }
 
     /// A new consent; an explicit grant also lifts a STOP on the channel (like START).
     pub fn grant(&mut self, channel: &str, category: &str, proof: Proof) {
-        self.blocked.remove(channel);
-        self.held.entry(channel.to_owned()).or_default().insert(category.to_owned(), proof);
+        self.blocked.retain(|c| c != channel);
+        match self.held.iter_mut().find(|(c, k, _)| c == channel && k == category) {
+            Some((_, _, held)) => *held = proof,
+            None => self.held.push((channel.to_owned(), category.to_owned(), proof)),
+        }
     }
 
     /// Revokes one category, or every category (`None`) on a channel; `block` also refuses every
     /// later send on it until a new grant.
     pub fn revoke(&mut self, channel: &str, category: Option<&str>, block: bool) {
-        match category {
-            None => {
-                self.held.remove(channel);
-            }
-            Some(only) => {
-                if let Some(held) = self.held.get_mut(channel) {
-                    held.remove(only);
-                }
-            }
-        }
-        if block {
-            self.blocked.insert(channel.to_owned());
+        self.held.retain(|(c, k, _)| !(c == channel && category.is_none_or(|only| only == k)));
+        if block && !self.blocked(channel) {
+            self.blocked.push(channel.to_owned());
         }
     }
 
     pub fn blocked(&self, channel: &str) -> bool {
-        self.blocked.contains(channel)
+        self.blocked.iter().any(|c| c == channel)
     }
 }
 

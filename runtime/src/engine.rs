@@ -13,16 +13,17 @@
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::action::{Action, Content, TemplateContent};
-use crate::bundle::{Bundle, Kind, Record, Reentry, Zone, EXIT};
+use crate::bundle::{Bundle, Kind, Node, Record, Reentry, Zone, EXIT};
 use crate::consent::{Proof, Store};
 use crate::expr::{Env, EvalError, Expr};
 use crate::frequency::History;
 use crate::io::{Contact, Event};
 use crate::rules::{self, Refusal};
-use crate::step::{journey_order, Did, Ran, Sent, Step};
+use crate::step::{journey_order, Did, Ran, Refused, Sent, Step};
 use crate::time::{self, Zone as Tz};
 use crate::value::Value;
 use crate::window::{Check, Windows};
@@ -69,10 +70,10 @@ enum WaitKind {
 }
 
 #[derive(Debug)]
-struct Run<'b, 'c> {
+struct Run<'c> {
     number: u64,
-    /// A node id of the bundle, or `exit`.
-    node: &'b str,
+    /// The node's number in [`Journey::graph`], or [`EXIT_NODE`].
+    node: u32,
     /// The event in scope (§8.2): the one that started the run or the last one it waited for.
     event: Option<&'c Event>,
     /// What the run waits for and the timer that ends the wait.
@@ -90,7 +91,7 @@ struct GoalTrack<'b> {
 struct JourneyState<'b, 'c> {
     runs: u64,
     last_start: Option<i64>,
-    current: Option<Run<'b, 'c>>,
+    current: Option<Run<'c>>,
     goals: Vec<GoalTrack<'b>>,
 }
 
@@ -102,9 +103,48 @@ enum Handover {
     Refused,
 }
 
+/// The number of `exit` as a run's node; [`MISSING_NODE`] for a target the bundle lacks (which
+/// a bundle that was read and checked never has).
+const EXIT_NODE: u32 = u32::MAX;
+const MISSING_NODE: u32 = u32::MAX - 1;
+
+/// A node with its edges resolved to node numbers: a run moves by number, where looking node
+/// ids up in the bundle's map twice a step (the node, then its edge's target) compared strings.
+struct GraphNode<'b> {
+    id: &'b str,
+    node: &'b Node,
+    /// (label, target) in label order.
+    edges: Vec<(&'b str, u32)>,
+    /// The target of the `next` edge, the one most steps take.
+    next: Option<u32>,
+}
+
+fn graph(bundle: &Bundle) -> (Vec<GraphNode<'_>>, u32) {
+    let numbers: BTreeMap<&str, u32> = bundle
+        .nodes
+        .keys()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), u32::try_from(i).unwrap_or(MISSING_NODE)))
+        .collect();
+    let number = |id: &str| if id == EXIT { EXIT_NODE } else { numbers.get(id).copied().unwrap_or(MISSING_NODE) };
+    let nodes = bundle
+        .nodes
+        .iter()
+        .map(|(id, node)| {
+            let edges: Vec<(&str, u32)> =
+                node.next.iter().map(|(label, target)| (label.as_str(), number(target))).collect();
+            let next = edges.iter().find(|(label, _)| *label == "next").map(|(_, target)| *target);
+            GraphNode { id, node, edges, next }
+        })
+        .collect();
+    (nodes, number(&bundle.start))
+}
+
 /// A journey and what the engine precomputes about it.
 struct Journey<'b> {
     bundle: &'b Bundle,
+    graph: Vec<GraphNode<'b>>,
+    start: u32,
     /// The recipient's zone field (§4.1): the first profile field of type `timezone`.
     zone_field: Option<&'b str>,
     /// The numbers in [`Zones`] of the quiet hours' and business hours' zones, when fixed.
@@ -141,12 +181,57 @@ impl Zones {
     }
 }
 
-struct Engine<'b, 'c> {
+/// What an event name is to the journeys, found once per event instead of by comparing names
+/// in every journey's lists.
+struct EventName<'b> {
+    /// By journey number: [`EXIT_ON`], [`ENTRY`] and [`GOAL`] bits.
+    roles: Vec<u8>,
+    /// The inbound channel and window of the first journey that declares the event.
+    inbound: Option<(&'b str, Option<i64>)>,
+}
+
+const EXIT_ON: u8 = 1;
+const ENTRY: u8 = 2;
+const GOAL: u8 = 4;
+
+fn event_names<'b>(journeys: &[Journey<'b>]) -> BTreeMap<&'b str, EventName<'b>> {
+    let mut names: BTreeMap<&'b str, EventName<'b>> = BTreeMap::new();
+    let mut role = |name: &'b str, journey: usize, bit: u8| {
+        let entry = names.entry(name).or_insert_with(|| EventName { roles: vec![0; journeys.len()], inbound: None });
+        if let Some(roles) = entry.roles.get_mut(journey) {
+            *roles |= bit;
+        }
+    };
+    for (journey, info) in journeys.iter().enumerate() {
+        let bundle = info.bundle;
+        for name in &bundle.exit_on {
+            role(name, journey, EXIT_ON);
+        }
+        if let Some(name) = &bundle.entry_event {
+            role(name, journey, ENTRY);
+        }
+        for goal in &bundle.goals {
+            role(&goal.event, journey, GOAL);
+        }
+        for name in bundle.events.keys() {
+            role(name, journey, 0);
+        }
+    }
+    for (name, info) in &mut names {
+        let spec = journeys.iter().find_map(|j| j.bundle.events.get(*name));
+        info.inbound = spec.and_then(|spec| spec.inbound.as_deref().map(|channel| (channel, spec.window_s)));
+    }
+    names
+}
+
+struct Engine<'b, 'c, 'n> {
     /// In journey-name order.
     journeys: Vec<Journey<'b>>,
+    names: &'n BTreeMap<&'b str, EventName<'b>>,
     contacts: Vec<ContactState<'b, 'c>>,
-    /// Contact numbers by id.
-    numbers: BTreeMap<&'c str, u32>,
+    /// Contact numbers by id, looked up once per event. Hashed: ordered lookups compared whole
+    /// ids that share long prefixes (`p000123`), a tenth of the run.
+    numbers: HashMap<&'c str, u32, BuildHasherDefault<Fnv>>,
     /// Reversed into a min-heap of (due, order set, contact, journey): the timer due first, and
     /// of those the one set first.
     timers: BinaryHeap<Reverse<(i64, u64, u32, u32)>>,
@@ -177,6 +262,21 @@ pub fn run_steps<'b, 'c>(
     events: &'c [Event],
     options: &Options,
 ) -> Ran<'b, 'c> {
+    let mut steps = Vec::new();
+    let contacts = run_steps_into(bundles, contacts, events, options, &mut steps);
+    Ran { contacts, steps }
+}
+
+/// [`run_steps`], appending the steps to `out` (whose room a caller running many batches
+/// reuses: a fresh vector of steps per batch was a twelfth of the run, most of it the kernel
+/// handing out new pages). The steps number contacts from 0; returns their ids by number.
+pub fn run_steps_into<'b, 'c>(
+    bundles: &'b [Bundle],
+    contacts: &'c [Contact],
+    events: &'c [Event],
+    options: &Options,
+    out: &mut Vec<Step<'b>>,
+) -> Vec<&'c str> {
     let mut zones = Zones::default();
     let mut fixed = |zone: Option<&Zone>| match zone {
         Some(Zone::Fixed(tz, _)) => zones.add(tz),
@@ -184,27 +284,35 @@ pub fn run_steps<'b, 'c>(
     };
     let journeys = journey_order(bundles)
         .into_iter()
-        .map(|bundle| Journey {
-            bundle,
-            zone_field: bundle
-                .profile
-                .iter()
-                .find(|(_, spec)| spec.ty == crate::value::FieldType::TimeZone)
-                .map(|(name, _)| name.as_str()),
-            quiet_zone: fixed(bundle.quiet_hours.as_ref().map(|p| &p.zone)),
-            business_zone: fixed(bundle.business_hours.as_ref().map(|p| &p.zone)),
+        .map(|bundle| {
+            let (graph, start) = graph(bundle);
+            Journey {
+                bundle,
+                graph,
+                start,
+                zone_field: bundle
+                    .profile
+                    .iter()
+                    .find(|(_, spec)| spec.ty == crate::value::FieldType::TimeZone)
+                    .map(|(name, _)| name.as_str()),
+                quiet_zone: fixed(bundle.quiet_hours.as_ref().map(|p| &p.zone)),
+                business_zone: fixed(bundle.business_hours.as_ref().map(|p| &p.zone)),
+            }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let names = event_names(&journeys);
+    // About four actions an event in the examples: grown once or twice, not a dozen times.
+    out.reserve(events.len().saturating_mul(4));
     let mut engine = Engine {
         journeys,
+        names: &names,
         contacts: Vec::with_capacity(contacts.len()),
-        numbers: BTreeMap::new(),
+        numbers: HashMap::default(),
         timers: BinaryHeap::new(),
         next_timer: 0,
         seed: options.seed,
         zones,
-        // About four actions an event in the examples: grown once or twice, not a dozen times.
-        out: Vec::with_capacity(events.len().saturating_mul(4)),
+        out: std::mem::take(out),
     };
     for contact in contacts {
         let number = engine.number(&contact.id);
@@ -214,7 +322,7 @@ pub fn run_steps<'b, 'c>(
             state.zone.set(None);
             state.consent = Store::default();
             for (channel, category) in &contact.consent {
-                state.consent.grant(channel, category, Proof { at: None, how: "contacts file".to_owned() });
+                state.consent.grant(channel, category, Proof { at: None, how: Cow::Borrowed("contacts file") });
             }
         }
     }
@@ -224,7 +332,31 @@ pub fn run_steps<'b, 'c>(
         engine.event(contact, event);
     }
     engine.fire_timers(i64::MAX);
-    Ran { contacts: engine.contacts.iter().map(|c| c.id).collect(), steps: engine.out }
+    *out = std::mem::take(&mut engine.out);
+    engine.contacts.iter().map(|c| c.id).collect()
+}
+
+/// FNV-1a as a `Hasher`: fixed keys (no per-process random state, which the runtime's purity
+/// rules out), and fast on short ids. Only lookups use it; nothing iterates a hashed map.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
 }
 
 /// FNV-1a, 64 bits: a stable hash anyone can reproduce (docs/bundle.md §3.6).
@@ -300,7 +432,7 @@ fn split_label(arm: usize) -> Cow<'static, str> {
     }
 }
 
-impl<'b, 'c> Engine<'b, 'c> {
+impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
     /// The number of the contact with this id, making its state on first sight.
     fn number(&mut self, id: &'c str) -> u32 {
         if let Some(number) = self.numbers.get(id) {
@@ -319,6 +451,20 @@ impl<'b, 'c> Engine<'b, 'c> {
             journeys: (0..self.journeys.len()).map(|_| JourneyState::default()).collect(),
         });
         number
+    }
+
+    /// A node of a journey: its id and the node.
+    fn node(&self, journey: u32, node: u32) -> Option<(&'b str, &'b Node)> {
+        let node = self.journeys.get(journey as usize)?.graph.get(node as usize)?;
+        Some((node.id, node.node))
+    }
+
+    /// The id of a run's node, for its actions.
+    fn node_id(&self, journey: u32, node: u32) -> &'b str {
+        match node {
+            EXIT_NODE => EXIT,
+            _ => self.node(journey, node).map_or("", |(id, _)| id),
+        }
     }
 
     fn journey(&self, journey: u32) -> Option<&'b Bundle> {
@@ -355,11 +501,11 @@ impl<'b, 'c> Engine<'b, 'c> {
         }
     }
 
-    fn take_run(&mut self, contact: u32, journey: u32) -> Option<Run<'b, 'c>> {
+    fn take_run(&mut self, contact: u32, journey: u32) -> Option<Run<'c>> {
         self.state(contact, journey)?.current.take()
     }
 
-    fn put_run(&mut self, contact: u32, journey: u32, run: Run<'b, 'c>) {
+    fn put_run(&mut self, contact: u32, journey: u32, run: Run<'c>) {
         if let Some(state) = self.state(contact, journey) {
             state.current = Some(run);
         }
@@ -385,12 +531,13 @@ impl<'b, 'c> Engine<'b, 'c> {
                 }
             }
             WaitKind::WaitFor | WaitKind::Ask(_) | WaitKind::Handoff | WaitKind::ConsentRequest(_) => {
+                let node = self.node_id(journey, run.node);
                 self.emit(
                     at,
                     contact,
                     journey,
                     run.number,
-                    Some(run.node),
+                    Some(node),
                     Did::Branch { outcome: Cow::Borrowed("timeout") },
                 );
                 if self.take(bundle, journey, contact, &mut run, "timeout", at) {
@@ -402,8 +549,8 @@ impl<'b, 'c> Engine<'b, 'c> {
     }
 
     /// A held send at the end of quiet hours: hand it over again, checking everything anew.
-    fn released(&mut self, bundle: &'b Bundle, journey: u32, contact: u32, mut run: Run<'b, 'c>, at: i64) {
-        let Some((node_id, node)) = bundle.nodes.get_key_value(run.node) else { return };
+    fn released(&mut self, bundle: &'b Bundle, journey: u32, contact: u32, mut run: Run<'c>, at: i64) {
+        let Some((node_id, node)) = self.node(journey, run.node) else { return };
         let message = match &node.kind {
             Kind::Send { message } | Kind::Ask { message, .. } | Kind::ConsentRequest { message, .. } => message,
             _ => return,
@@ -412,7 +559,7 @@ impl<'b, 'c> Engine<'b, 'c> {
         self.after_handover(bundle, journey, contact, &mut run, &node.kind, handed, at);
         if run.waiting.is_some() {
             self.put_run(contact, journey, run);
-        } else if run.node != EXIT {
+        } else if run.node != EXIT_NODE {
             self.advance(bundle, journey, contact, run, at);
         }
     }
@@ -425,7 +572,7 @@ impl<'b, 'c> Engine<'b, 'c> {
         bundle: &'b Bundle,
         journey: u32,
         contact: u32,
-        run: &mut Run<'b, 'c>,
+        run: &mut Run<'c>,
         kind: &Kind,
         handed: Handover,
         at: i64,
@@ -454,7 +601,7 @@ impl<'b, 'c> Engine<'b, 'c> {
                     }
                     _ => {
                         if !self.take(bundle, journey, contact, run, "next", at) {
-                            run.node = EXIT;
+                            run.node = EXIT_NODE;
                         }
                     }
                 }
@@ -467,7 +614,7 @@ impl<'b, 'c> Engine<'b, 'c> {
         &mut self,
         journey: u32,
         contact: u32,
-        run: &mut Run<'b, 'c>,
+        run: &mut Run<'c>,
         kind: WaitKind,
         until: i64,
         name: &'static str,
@@ -475,7 +622,8 @@ impl<'b, 'c> Engine<'b, 'c> {
     ) {
         let token = self.set_timer(until, contact, journey);
         run.waiting = Some((kind, token));
-        self.emit(at, contact, journey, run.number, Some(run.node), Did::Wait { until, kind: name });
+        let node = self.node_id(journey, run.node);
+        self.emit(at, contact, journey, run.number, Some(node), Did::Wait { until, kind: name });
     }
 
     /// Takes edge `label` of the run's node. Returns false when the run ended (it reached exit).
@@ -484,39 +632,60 @@ impl<'b, 'c> Engine<'b, 'c> {
         bundle: &'b Bundle,
         journey: u32,
         contact: u32,
-        run: &mut Run<'b, 'c>,
+        run: &mut Run<'c>,
         label: &str,
         at: i64,
     ) -> bool {
-        let target = bundle.nodes.get(run.node).and_then(|n| n.next.get(label)).map_or(EXIT, String::as_str);
-        if target == EXIT {
-            self.emit(at, contact, journey, run.number, Some(run.node), Did::Exit { reason: Cow::Borrowed("exit") });
-            run.node = EXIT;
-            false
-        } else {
-            run.node = target;
-            true
+        let _ = bundle;
+        let node = self.journeys.get(journey as usize).and_then(|j| j.graph.get(run.node as usize));
+        let target = match node {
+            Some(node) if label == "next" => node.next,
+            Some(node) => node.edges.iter().find(|(l, _)| *l == label).map(|(_, target)| *target),
+            None => None,
+        };
+        match target {
+            None | Some(EXIT_NODE) => {
+                let node = self.node_id(journey, run.node);
+                self.emit(at, contact, journey, run.number, Some(node), Did::Exit { reason: Cow::Borrowed("exit") });
+                run.node = EXIT_NODE;
+                false
+            }
+            Some(target) => {
+                run.node = target;
+                true
+            }
         }
     }
 
-    fn end(&mut self, journey: u32, contact: u32, run: &Run<'b, 'c>, at: i64, reason: String) {
-        self.emit(at, contact, journey, run.number, Some(run.node), Did::Exit { reason: Cow::Owned(reason) });
+    fn end(&mut self, journey: u32, contact: u32, run: &Run<'c>, at: i64, reason: String) {
+        let node = self.node_id(journey, run.node);
+        self.emit(at, contact, journey, run.number, Some(node), Did::Exit { reason: Cow::Owned(reason) });
     }
 
     fn event(&mut self, contact: u32, event: &'c Event) {
-        self.contact_effects(contact, event);
+        let names = self.names;
+        let named = names.get(event.name.as_str());
+        self.contact_effects(contact, event, named);
         for journey in 0..self.journeys.len() {
             let Some(bundle) = self.journeys.get(journey).map(|j| j.bundle) else { continue };
+            let roles = named.and_then(|n| n.roles.get(journey)).copied().unwrap_or(0);
             let journey = u32::try_from(journey).unwrap_or(u32::MAX);
-            self.exit_on(bundle, journey, contact, event);
+            if roles & EXIT_ON != 0 {
+                self.exit_on(journey, contact, event);
+            }
             self.answer(bundle, journey, contact, event);
-            self.goals(bundle, journey, contact, event);
-            self.enter(bundle, journey, contact, event);
+            // Only a goal's event converts; runs whose goals expired are pruned then too.
+            if roles & GOAL != 0 {
+                self.goals(bundle, journey, contact, event);
+            }
+            if roles & ENTRY != 0 {
+                self.enter(bundle, journey, contact, event);
+            }
         }
     }
 
     /// Windows and consent change before any journey sees the event.
-    fn contact_effects(&mut self, contact: u32, event: &'c Event) {
+    fn contact_effects(&mut self, contact: u32, event: &'c Event, named: Option<&EventName<'b>>) {
         let text = |name: &str| match event.fields.get(name) {
             Some(Value::Text(t)) => Some(t.as_str()),
             _ => None,
@@ -541,7 +710,7 @@ impl<'b, 'c> Engine<'b, 'c> {
                     state.consent.grant(
                         channel,
                         category,
-                        Proof { at: Some(at), how: "consent_granted event".to_owned() },
+                        Proof { at: Some(at), how: Cow::Borrowed("consent_granted event") },
                     );
                 }
             }
@@ -557,11 +726,7 @@ impl<'b, 'c> Engine<'b, 'c> {
             }
             "handoff_resolved" => {}
             name => {
-                let inbound = self
-                    .journeys
-                    .iter()
-                    .find_map(|j| j.bundle.events.get(name))
-                    .and_then(|spec| spec.inbound.as_deref().map(|channel| (channel, spec.window_s)));
+                let inbound = named.and_then(|n| n.inbound);
                 // A message from the contact that is a STOP-class keyword revokes as a `reply`
                 // does (§5): the platform raises the opt-out for any message, not only answers.
                 let stop = inbound.is_some_and(|(channel, _)| text("text").is_some_and(|t| self.is_stop(channel, t)));
@@ -594,7 +759,7 @@ impl<'b, 'c> Engine<'b, 'c> {
                 return false;
             }
             let bundle = journey.bundle;
-            match bundle.nodes.get(run.node).map(|n| &n.kind) {
+            match journey.graph.get(run.node as usize).map(|n| &n.node.kind) {
                 Some(Kind::ConsentRequest { message, channel: wanted, category, .. }) => {
                     rules::OPT_IN_OPENS_NO_WINDOW.iter().any(|(c, k)| c == wanted && k == category)
                         && bundle.messages.get(message).is_some_and(|m| m.channel == channel)
@@ -623,10 +788,8 @@ impl<'b, 'c> Engine<'b, 'c> {
         })
     }
 
-    fn exit_on(&mut self, bundle: &'b Bundle, journey: u32, contact: u32, event: &'c Event) {
-        if !bundle.exit_on.contains(&event.name) {
-            return;
-        }
+    /// `event` is one of the journey's `exit_on` events.
+    fn exit_on(&mut self, journey: u32, contact: u32, event: &'c Event) {
         if let Some(run) = self.take_run(contact, journey) {
             // Timers of the run are now stale and a held send is dropped with it.
             self.end(journey, contact, &run, event.at, format!("exit_on {}", event.name));
@@ -641,7 +804,8 @@ impl<'b, 'c> Engine<'b, 'c> {
             return;
         }
         let Some(mut run) = self.take_run(contact, journey) else { return };
-        let node = bundle.nodes.get(run.node);
+        let node_id = self.node_id(journey, run.node);
+        let node = self.node(journey, run.node).map(|(_, node)| node);
         let field = |name: &str| match event.fields.get(name) {
             Some(Value::Text(t)) => Some(t.as_str()),
             _ => None,
@@ -675,7 +839,7 @@ impl<'b, 'c> Engine<'b, 'c> {
                 if granted {
                     let proof = Proof {
                         at: Some(event.at),
-                        how: format!("consent_request {} answered on {reply_channel}", run.node),
+                        how: Cow::Owned(format!("consent_request {node_id} answered on {reply_channel}")),
                     };
                     if let Some(state) = self.contacts.get_mut(contact as usize) {
                         state.consent.grant(channel, category, proof);
@@ -706,7 +870,7 @@ impl<'b, 'c> Engine<'b, 'c> {
                     contact,
                     journey,
                     run.number,
-                    Some(run.node),
+                    Some(node_id),
                     Did::Branch { outcome: Cow::Borrowed(outcome) },
                 );
                 if self.take(bundle, journey, contact, &mut run, outcome, event.at) {
@@ -781,9 +945,9 @@ impl<'b, 'c> Engine<'b, 'c> {
         if !bundle.goals.is_empty() {
             journey_state.goals.push(GoalTrack { run: number, started: event.at, converted: BTreeSet::new() });
         }
-        let run = Run { number, node: bundle.start.as_str(), event: Some(event), waiting: None };
+        let run = Run { number, node: info.start, event: Some(event), waiting: None };
         self.emit(event.at, contact, journey, number, None, Did::Enter { event: entry_event });
-        if run.node == EXIT {
+        if run.node == EXIT_NODE {
             self.emit(event.at, contact, journey, number, None, Did::Exit { reason: Cow::Borrowed("exit") });
             return;
         }
@@ -791,10 +955,10 @@ impl<'b, 'c> Engine<'b, 'c> {
     }
 
     /// Runs instant steps from the run's node until it waits or ends (§3.5).
-    fn advance(&mut self, bundle: &'b Bundle, journey: u32, contact: u32, mut run: Run<'b, 'c>, at: i64) {
+    fn advance(&mut self, bundle: &'b Bundle, journey: u32, contact: u32, mut run: Run<'c>, at: i64) {
         let mut steps: u32 = 0;
         loop {
-            if run.node == EXIT {
+            if run.node == EXIT_NODE {
                 return;
             }
             steps += 1;
@@ -802,8 +966,7 @@ impl<'b, 'c> Engine<'b, 'c> {
                 self.end(journey, contact, &run, at, "step limit".to_owned());
                 return;
             }
-            let Some((node_id, node)) = bundle.nodes.get_key_value(run.node) else { return };
-            let node_id = node_id.as_str();
+            let Some((node_id, node)) = self.node(journey, run.node) else { return };
             let number = run.number;
             match &node.kind {
                 Kind::Send { message } | Kind::Ask { message, .. } | Kind::ConsentRequest { message, .. } => {
@@ -886,7 +1049,14 @@ impl<'b, 'c> Engine<'b, 'c> {
                                 }
                                 None => {}
                             }
-                            self.emit(at, contact, journey, number, Some(node_id), Did::Set { field, value: json });
+                            self.emit(
+                                at,
+                                contact,
+                                journey,
+                                number,
+                                Some(node_id),
+                                Did::Set { field, value: Box::new(json) },
+                            );
                             if !self.take(bundle, journey, contact, &mut run, "next", at) {
                                 return;
                             }
@@ -924,7 +1094,7 @@ impl<'b, 'c> Engine<'b, 'c> {
         bundle: &'b Bundle,
         journey: u32,
         contact: u32,
-        run: &Run<'b, 'c>,
+        run: &Run<'c>,
         node_id: &'b str,
         message: &'b str,
         at: i64,
@@ -954,13 +1124,15 @@ fn decide<'b>(
     let Some(message) = bundle.messages.get(name) else {
         // Unreachable: loading checks that every sent message exists.
         let reason = format!("message `{name}` is not in the bundle");
-        return (Did::Refused { message: name, channel: "", rule: "POLICY-DATA", reason }, Handover::Refused);
+        let refused = Refused { message: name, channel: "", rule: "POLICY-DATA", reason };
+        return (Did::Refused(Box::new(refused)), Handover::Refused);
     };
     let channel = bundle.channels.get(&message.channel);
     let medium = channel.map_or("", |c| c.medium.as_str());
     let refused = |refusal: Refusal, reason: String| {
         let rule = rules::rule(refusal, &message.channel, medium);
-        (Did::Refused { message: name, channel: message.channel.as_str(), rule, reason }, Handover::Refused)
+        let refused = Refused { message: name, channel: message.channel.as_str(), rule, reason };
+        (Did::Refused(Box::new(refused)), Handover::Refused)
     };
     let record: Option<&'b Record> = bundle.compliance.get(node_id);
 
@@ -1049,7 +1221,7 @@ fn decide<'b>(
 /// required field anywhere (a title, a URL) refuses the send.
 fn render(env: &Env<'_>, message: &crate::bundle::Message) -> Result<Content, EvalError> {
     for text in &message.other_texts {
-        env.render(text)?;
+        env.check_render(text)?;
     }
     let template = match &message.template {
         None => None,

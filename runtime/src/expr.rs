@@ -2,6 +2,7 @@
 //! missing-value rules of §8.3. Evaluation is exact (decimals, never floats) and total: a value
 //! of the wrong kind is an [`EvalError`], never a panic.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -276,7 +277,7 @@ pub fn segments_named(expr: &Expr, out: &mut Vec<String>) {
     }
 }
 
-impl Env<'_> {
+impl<'a> Env<'a> {
     /// A condition (§8.3): missing is false.
     pub fn condition(&self, expr: &Expr) -> Result<bool, EvalError> {
         self.truth(expr, 0)
@@ -295,6 +296,12 @@ impl Env<'_> {
     }
 
     fn field(&self, name: &str, scope: Scope) -> Eval {
+        Ok(self.field_ref(name, scope)?.cloned())
+    }
+
+    /// A field's value, borrowed: reading a field is the commonest step of evaluation and of
+    /// rendering, and most readers only compare or show the value.
+    fn field_ref(&self, name: &str, scope: Scope) -> Result<Option<&'a Value>, EvalError> {
         let (values, schema) = match scope {
             Scope::Profile => (self.profile, self.profile_schema),
             Scope::Event => match self.event {
@@ -302,15 +309,26 @@ impl Env<'_> {
                 None => return Err(EvalError::Type(format!("`event.{name}` is read with no event in scope"))),
             },
         };
-        match (values.get(name), schema.get(name)) {
-            (Some(value), _) => Ok(Some(value.clone())),
-            (None, Some(spec)) if spec.optional => Ok(None),
-            (None, Some(_)) => Err(EvalError::MissingRequired(match scope {
+        if let Some(value) = values.get(name) {
+            return Ok(Some(value));
+        }
+        match schema.get(name) {
+            Some(spec) if spec.optional => Ok(None),
+            Some(_) => Err(EvalError::MissingRequired(match scope {
                 Scope::Profile => name.to_owned(),
                 Scope::Event => format!("event.{name}"),
             })),
-            (None, None) => Err(EvalError::Type(format!("the field `{name}` is not in the schema"))),
+            None => Err(EvalError::Type(format!("the field `{name}` is not in the schema"))),
         }
+    }
+
+    /// An operand of a comparison: fields and literals borrowed, anything else evaluated.
+    fn operand<'e>(&'e self, expr: &'e Expr, depth: usize) -> Result<Option<Cow<'e, Value>>, EvalError> {
+        Ok(match expr {
+            Expr::Literal(value) => Some(Cow::Borrowed(value)),
+            Expr::Field(name, scope) => self.field_ref(name, *scope)?.map(Cow::Borrowed),
+            other => self.eval(other, depth)?.map(Cow::Owned),
+        })
     }
 
     fn eval(&self, expr: &Expr, depth: usize) -> Eval {
@@ -334,7 +352,7 @@ impl Env<'_> {
                 Some(other) => return Err(EvalError::Type(format!("cannot negate {other:?}"))),
             },
             Expr::Compare(cmp, a, b) => {
-                let (Some(a), Some(b)) = (self.eval(a, depth)?, self.eval(b, depth)?) else {
+                let (Some(a), Some(b)) = (self.operand(a, depth)?, self.operand(b, depth)?) else {
                     return Ok(Some(Value::Bool(false)));
                 };
                 Some(Value::Bool(compare(*cmp, &a, &b)?))
@@ -422,14 +440,15 @@ impl Env<'_> {
             match part {
                 TextPart::Literal(text) => out.push_str(text),
                 TextPart::Field { field, scope, default } => {
-                    let value = match self.field(field, *scope)? {
-                        Some(value) => Some(value),
+                    let value = match self.field_ref(field, *scope)? {
+                        Some(value) => Some(Cow::Borrowed(value)),
                         None => match default {
-                            Some(default) => self.eval(default, 0)?,
+                            Some(default) => self.eval(default, 0)?.map(Cow::Owned),
                             None => None,
                         },
                     };
                     match value {
+                        Some(Cow::Borrowed(Value::Text(text))) => out.push_str(text),
                         Some(value) => out.push_str(&self.show(&value)?),
                         // An optional field without a default (J0212 in a checked bundle).
                         None => return Err(EvalError::MissingRequired(field.clone())),
@@ -438,6 +457,31 @@ impl Env<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// Whether a text renders: [`Env::render`]'s errors, in the same order, without building
+    /// the text (a message's titles and URLs are rendered only to find a missing field).
+    pub fn check_render(&self, parts: &[TextPart]) -> Result<(), EvalError> {
+        for part in parts {
+            if let TextPart::Field { field, scope, default } = part {
+                match self.field_ref(field, *scope)? {
+                    Some(Value::Text(_)) => {}
+                    Some(value) => {
+                        self.show(value)?;
+                    }
+                    None => match default {
+                        Some(default) => match self.eval(default, 0)? {
+                            Some(value) => {
+                                self.show(&value)?;
+                            }
+                            None => return Err(EvalError::MissingRequired(field.clone())),
+                        },
+                        None => return Err(EvalError::MissingRequired(field.clone())),
+                    },
+                }
+            }
+        }
+        Ok(())
     }
 
     /// A value as text (§7).

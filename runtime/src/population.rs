@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
 use crate::bundle::Bundle;
-use crate::engine::{fnv1a, run_steps, Options};
+use crate::engine::{fnv1a, run_steps_into, Options};
 use crate::io::{parse_contacts, parse_events, Contact, Limits, Schema};
 use crate::step::{journey_order, Did, Step};
 use crate::time;
@@ -334,7 +334,7 @@ impl Report {
                 Did::Goal { goal } => goals.push((key, goal)),
                 Did::Send(sent) => *count.sends.entry((sent.channel, sent.category)).or_default() += 1,
                 Did::Held { .. } => count.held += 1,
-                Did::Refused { rule, .. } => *count.refusals.entry(rule).or_default() += 1,
+                Did::Refused(refused) => *count.refusals.entry(refused.rule).or_default() += 1,
                 _ => {}
             }
         }
@@ -448,8 +448,10 @@ pub fn simulate(
         report.journeys.entry(bundle.journey.clone()).or_default();
     }
     let names: Vec<&str> = journey_order(bundles).iter().map(|b| b.journey.as_str()).collect();
-    // The chunk's actions as JSON Lines, for the monitor; one buffer for every chunk.
+    // The chunk's actions as JSON Lines, for the monitor, and its steps: one buffer each for
+    // every chunk.
     let mut json = String::new();
+    let mut steps: Vec<Step<'_>> = Vec::new();
     let mut start = 0;
     while start < size {
         let end = size.min(start + CHUNK);
@@ -466,7 +468,7 @@ pub fn simulate(
         // The first run has every contact; a later run only the contacts whose replies changed
         // (contacts never interact), and their actions replace those of the earlier run.
         let mut answers: Vec<Line> = Vec::new();
-        let mut steps: Vec<Step<'_>> = Vec::new();
+        steps.clear();
         let mut rerun: Option<BTreeSet<usize>> = None;
         for pass in 1..=MAX_PASSES {
             observer.phase(Phase::Generate);
@@ -488,17 +490,16 @@ pub fn simulate(
                 }
             };
             observer.phase(Phase::Run);
-            let ran = run_steps(bundles, who, &events, &options);
-            // The run numbers its own contacts: renumber them as the chunk does.
-            let number: Vec<u32> = ran.contacts.iter().map(|id| index.get(id).copied().unwrap_or(u32::MAX)).collect();
-            let mut fresh = ran.steps;
-            for step in &mut fresh {
-                step.contact = number.get(step.contact as usize).copied().unwrap_or(u32::MAX);
-            }
             if let Some(set) = &rerun {
                 steps.retain(|s| !set.contains(&(start + s.contact as usize)));
             }
-            steps.extend(fresh);
+            let before = steps.len();
+            let ran = run_steps_into(bundles, who, &events, &options, &mut steps);
+            // The run numbers its own contacts: renumber them as the chunk does.
+            let number: Vec<u32> = ran.iter().map(|id| index.get(id).copied().unwrap_or(u32::MAX)).collect();
+            for step in steps.get_mut(before..).unwrap_or_default() {
+                step.contact = number.get(step.contact as usize).copied().unwrap_or(u32::MAX);
+            }
             if pass == MAX_PASSES {
                 break;
             }

@@ -40,12 +40,8 @@ pub enum Did<'b> {
         message: &'b str,
         until: i64,
     },
-    Refused {
-        message: &'b str,
-        channel: &'b str,
-        rule: &'static str,
-        reason: String,
-    },
+    /// Boxed, as `Set`'s value: the rare large variants would make every step larger.
+    Refused(Box<Refused<'b>>),
     Wait {
         until: i64,
         kind: &'static str,
@@ -55,7 +51,7 @@ pub enum Did<'b> {
     },
     Set {
         field: &'b str,
-        value: serde_json::Value,
+        value: Box<serde_json::Value>,
     },
     Tag {
         tag: &'b str,
@@ -69,6 +65,14 @@ pub enum Did<'b> {
     Exit {
         reason: Cow<'b, str>,
     },
+}
+
+#[derive(Debug, Clone)]
+pub struct Refused<'b> {
+    pub message: &'b str,
+    pub channel: &'b str,
+    pub rule: &'static str,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone)]
@@ -115,15 +119,15 @@ impl Step<'_> {
             Did::Held { message, until } => {
                 What::Held { message: (*message).to_owned(), until: time::format_utc(*until) }
             }
-            Did::Refused { message, channel, rule, reason } => What::Refused {
-                message: (*message).to_owned(),
-                channel: (*channel).to_owned(),
-                rule: (*rule).to_owned(),
-                reason: reason.clone(),
+            Did::Refused(refused) => What::Refused {
+                message: refused.message.to_owned(),
+                channel: refused.channel.to_owned(),
+                rule: refused.rule.to_owned(),
+                reason: refused.reason.clone(),
             },
             Did::Wait { until, kind } => What::Wait { until: time::format_utc(*until), kind: (*kind).to_owned() },
             Did::Branch { outcome } => What::Branch { outcome: outcome.clone().into_owned() },
-            Did::Set { field, value } => What::Set { field: (*field).to_owned(), value: value.clone() },
+            Did::Set { field, value } => What::Set { field: (*field).to_owned(), value: (**value).clone() },
             Did::Tag { tag } => What::Tag { tag: (*tag).to_owned() },
             Did::Track { event } => What::Track { event: (*event).to_owned() },
             Did::Goal { goal } => What::Goal { goal: (*goal).to_owned() },
@@ -190,12 +194,12 @@ impl Step<'_> {
                 time::write_utc(*until, out);
                 out.push('"');
             }
-            Did::Refused { message, channel, rule, reason } => {
+            Did::Refused(refused) => {
                 out.push_str("\"refused\"");
-                field(out, "message", message);
-                field(out, "channel", channel);
-                field(out, "rule", rule);
-                field(out, "reason", reason);
+                field(out, "message", refused.message);
+                field(out, "channel", refused.channel);
+                field(out, "rule", refused.rule);
+                field(out, "reason", &refused.reason);
             }
             Did::Wait { until, kind } => {
                 out.push_str("\"wait\",\"until\":\"");

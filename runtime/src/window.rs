@@ -28,7 +28,13 @@ pub enum Check {
 impl Windows {
     /// A message from the contact on `channel` at `at`; it replaces the previous one.
     pub fn inbound(&mut self, channel: &str, at: i64, opened_s: Option<i64>) {
-        self.last.insert(channel.to_owned(), Inbound { at, opened_s });
+        // The channel's name is copied only the first time.
+        match self.last.get_mut(channel) {
+            Some(last) => *last = Inbound { at, opened_s },
+            None => {
+                self.last.insert(channel.to_owned(), Inbound { at, opened_s });
+            }
+        }
     }
 
     /// Whether a send of `form` at `now` on a channel is allowed by its window. Boundaries are
