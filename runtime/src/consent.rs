@@ -12,13 +12,16 @@ pub struct Proof {
     pub how: Cow<'static, str>,
 }
 
+const CATEGORIES: [&str; 4] = ["service", "utility", "marketing", "authentication"];
+
 /// A contact holds a handful of consents, and every send and every `consent()` condition asks
 /// about one: small vectors searched in order beat maps here, in lookups (no key to build, names
 /// of different lengths never compared byte by byte), in making and in dropping.
 #[derive(Debug, Clone, Default)]
 pub struct Store {
-    /// (channel, category, proof); one entry per channel and category.
-    held: Vec<(String, String, Proof)>,
+    /// (channel, category, proof); one entry per channel and category. The category is one of
+    /// the four, borrowed, unless some caller names another.
+    held: Vec<(String, Cow<'static, str>, Proof)>,
     blocked: Vec<String>,
 }
 
@@ -32,14 +35,20 @@ impl Store {
         self.blocked.retain(|c| c != channel);
         match self.held.iter_mut().find(|(c, k, _)| c == channel && k == category) {
             Some((_, _, held)) => *held = proof,
-            None => self.held.push((channel.to_owned(), category.to_owned(), proof)),
+            None => {
+                let category = match CATEGORIES.iter().find(|known| **known == category) {
+                    Some(known) => Cow::Borrowed(*known),
+                    None => Cow::Owned(category.to_owned()),
+                };
+                self.held.push((channel.to_owned(), category, proof));
+            }
         }
     }
 
     /// Revokes one category, or every category (`None`) on a channel; `block` also refuses every
     /// later send on it until a new grant.
     pub fn revoke(&mut self, channel: &str, category: Option<&str>, block: bool) {
-        self.held.retain(|(c, k, _)| !(c == channel && category.is_none_or(|only| only == k)));
+        self.held.retain(|(c, k, _)| !(c == channel && category.is_none_or(|only| only == *k)));
         if block && !self.blocked(channel) {
             self.blocked.push(channel.to_owned());
         }

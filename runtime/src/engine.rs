@@ -43,9 +43,12 @@ pub struct Options {
 #[derive(Debug)]
 struct ContactState<'b, 'c> {
     id: &'c str,
-    /// The contact's profile, borrowed from the input until a `set` node changes it: most
-    /// contacts are never written to, and copying every profile was a tenth of a run.
+    /// The contact's profile as the input has it, borrowed: copying every profile was a tenth
+    /// of a run.
     profile: Cow<'c, BTreeMap<String, Value>>,
+    /// What `set` nodes wrote over it since (`None`: an optional field removed), read first.
+    /// Copying the whole profile at the first `set` cost more than the reads of this.
+    written: BTreeMap<&'b str, Option<Value>>,
     /// The recipient's zone as last looked up: the profile field read and the zone's number in
     /// [`Zones`]. Forgotten when a `set` node writes the profile.
     zone: Cell<Option<(&'b str, Option<u32>)>>,
@@ -55,6 +58,16 @@ struct ContactState<'b, 'c> {
     history: History,
     /// By journey number.
     journeys: Vec<JourneyState<'b, 'c>>,
+}
+
+impl ContactState<'_, '_> {
+    /// A profile field's value now: written by a `set` node, else the input's.
+    fn field(&self, name: &str) -> Option<&Value> {
+        match self.written.get(name) {
+            Some(written) => written.as_ref(),
+            None => self.profile.get(name),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,6 +241,9 @@ struct Engine<'b, 'c, 'n> {
     /// In journey-name order.
     journeys: Vec<Journey<'b>>,
     names: &'n BTreeMap<&'b str, EventName<'b>>,
+    /// By channel, the STOP-class keywords any journey's channel of that name has (its
+    /// `keywords` less HELP and INFO), gathered once rather than at every message.
+    stops: BTreeMap<&'b str, Vec<&'b str>>,
     contacts: Vec<ContactState<'b, 'c>>,
     /// Contact numbers by id, looked up once per event. Hashed: ordered lookups compared whole
     /// ids that share long prefixes (`p000123`), a tenth of the run.
@@ -303,9 +319,21 @@ pub fn run_steps_into<'b, 'c>(
     let names = event_names(&journeys);
     // About four actions an event in the examples: grown once or twice, not a dozen times.
     out.reserve(events.len().saturating_mul(4));
+    let mut stops: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for journey in &journeys {
+        for (name, channel) in &journey.bundle.channels {
+            let keywords = stops.entry(name.as_str()).or_default();
+            for keyword in &channel.keywords {
+                if !rules::HELP_KEYWORDS.iter().any(|h| h.eq_ignore_ascii_case(keyword)) {
+                    keywords.push(keyword);
+                }
+            }
+        }
+    }
     let mut engine = Engine {
         journeys,
         names: &names,
+        stops,
         contacts: Vec::with_capacity(contacts.len()),
         numbers: HashMap::default(),
         timers: BinaryHeap::new(),
@@ -319,6 +347,7 @@ pub fn run_steps_into<'b, 'c>(
         if let Some(state) = engine.contacts.get_mut(number as usize) {
             // A contact listed twice: the later line wins, as it always did.
             state.profile = Cow::Borrowed(&contact.profile);
+            state.written.clear();
             state.zone.set(None);
             state.consent = Store::default();
             for (channel, category) in &contact.consent {
@@ -392,7 +421,7 @@ fn recipient_zone<'b>(journey: &Journey<'b>, state: &ContactState<'b, '_>, zones
             return number;
         }
     }
-    let number = match state.profile.get(field) {
+    let number = match state.field(field) {
         Some(Value::Text(name)) => zones.named(name),
         _ => None,
     };
@@ -443,6 +472,7 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
         self.contacts.push(ContactState {
             id,
             profile: Cow::Owned(BTreeMap::new()),
+            written: BTreeMap::new(),
             zone: Cell::new(None),
             tags: BTreeSet::new(),
             consent: Store::default(),
@@ -781,11 +811,7 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
     /// A STOP-class keyword of the channel (its `keywords`, less HELP and INFO).
     fn is_stop(&self, channel: &str, text: &str) -> bool {
         let word = text.trim();
-        self.journeys.iter().filter_map(|j| j.bundle.channels.get(channel)).any(|c| {
-            c.keywords.iter().any(|k| {
-                k.eq_ignore_ascii_case(word) && !rules::HELP_KEYWORDS.iter().any(|h| h.eq_ignore_ascii_case(k))
-            })
-        })
+        self.stops.get(channel).is_some_and(|keywords| keywords.iter().any(|k| k.eq_ignore_ascii_case(word)))
     }
 
     /// `event` is one of the journey's `exit_on` events.
@@ -1042,10 +1068,10 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
                             state.zone.set(None);
                             match result {
                                 Some(v) => {
-                                    state.profile.to_mut().insert(field.clone(), v);
+                                    state.written.insert(field, Some(v));
                                 }
-                                None if optional && state.profile.contains_key(field) => {
-                                    state.profile.to_mut().remove(field);
+                                None if optional => {
+                                    state.written.insert(field, None);
                                 }
                                 None => {}
                             }
@@ -1204,7 +1230,7 @@ fn decide<'b>(
     }
     state.history.record(at, &message.category);
     let zone = recipient_zone(info, state, zones);
-    let local_time = zones.get(zone).map(|tz| tz.format_local(at));
+    let local_time = zones.get(zone).map(|tz| tz.local_time(at));
     let sent = Sent {
         message: name,
         channel: message.channel.as_str(),
@@ -1265,6 +1291,7 @@ fn env_eval<'b, T>(
     let event = event.and_then(|e| bundle.events.get(&e.name).map(|spec| (&e.fields, &spec.fields)));
     let env = Env {
         profile: &state.profile,
+        written: &state.written,
         profile_schema: &bundle.profile,
         event,
         segments: &bundle.segments,

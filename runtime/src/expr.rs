@@ -79,6 +79,20 @@ impl std::fmt::Display for EvalError {
     }
 }
 
+/// No values: the profile a removed field is looked up in.
+static EMPTY: BTreeMap<String, Value> = BTreeMap::new();
+
+/// `values.get(name)`. A profile or an event has a dozen fields or so, all in one node of the
+/// map, which `get` searches in order with a full comparison per key; comparing lengths first
+/// compares the bytes of about one key. Larger maps are searched as maps.
+fn lookup<'m>(values: &'m BTreeMap<String, Value>, name: &str) -> Option<&'m Value> {
+    if values.len() <= 16 {
+        values.iter().find(|(key, _)| key.len() == name.len() && key.as_str() == name).map(|(_, value)| value)
+    } else {
+        values.get(name)
+    }
+}
+
 /// A field's schema entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldSpec {
@@ -92,6 +106,8 @@ pub type EventScope<'a> = (&'a BTreeMap<String, Value>, &'a BTreeMap<String, Fie
 /// What an expression can see now.
 pub struct Env<'a> {
     pub profile: &'a BTreeMap<String, Value>,
+    /// Profile fields written since (`None`: removed), which take the place of `profile`'s.
+    pub written: &'a BTreeMap<&'a str, Option<Value>>,
     pub profile_schema: &'a BTreeMap<String, FieldSpec>,
     /// The event in scope and its schema (§8.2).
     pub event: Option<EventScope<'a>>,
@@ -303,13 +319,17 @@ impl<'a> Env<'a> {
     /// rendering, and most readers only compare or show the value.
     fn field_ref(&self, name: &str, scope: Scope) -> Result<Option<&'a Value>, EvalError> {
         let (values, schema) = match scope {
-            Scope::Profile => (self.profile, self.profile_schema),
+            Scope::Profile => match self.written.get(name) {
+                Some(Some(value)) => return Ok(Some(value)),
+                Some(None) => (&EMPTY, self.profile_schema),
+                None => (self.profile, self.profile_schema),
+            },
             Scope::Event => match self.event {
                 Some(event) => event,
                 None => return Err(EvalError::Type(format!("`event.{name}` is read with no event in scope"))),
             },
         };
-        if let Some(value) = values.get(name) {
+        if let Some(value) = lookup(values, name) {
             return Ok(Some(value));
         }
         match schema.get(name) {
@@ -358,10 +378,23 @@ impl<'a> Env<'a> {
                 Some(Value::Bool(compare(*cmp, &a, &b)?))
             }
             Expr::In(a, b) => {
-                let (Some(item), Some(set)) = (self.eval(a, depth)?, self.eval(b, depth)?) else {
+                let item = self.operand(a, depth)?;
+                // `x in [...]`, the common case: the list's items are compared where they are,
+                // not copied into a list value (evaluated in order, so errors are the same).
+                if let Expr::List(items) = &**b {
+                    let mut values = Vec::with_capacity(items.len());
+                    for item in items {
+                        if let Some(value) = self.operand(item, depth)? {
+                            values.push(value);
+                        }
+                    }
+                    let Some(item) = item else { return Ok(Some(Value::Bool(false))) };
+                    return Ok(Some(Value::Bool(values.iter().any(|v| item.compare(v) == Some(Ordering::Equal)))));
+                }
+                let (Some(item), Some(set)) = (item, self.operand(b, depth)?) else {
                     return Ok(Some(Value::Bool(false)));
                 };
-                match (&item, set) {
+                match (&*item, &*set) {
                     (_, Value::List(items)) => {
                         Some(Value::Bool(items.iter().any(|i| item.compare(i) == Some(Ordering::Equal))))
                     }
@@ -435,7 +468,9 @@ impl<'a> Env<'a> {
     /// Renders a text (§7): literal parts as given, field parts as their value, or their default
     /// when the field is missing. A missing required field is an error (the send is refused).
     pub fn render(&self, parts: &[TextPart]) -> Result<String, EvalError> {
-        let mut out = String::new();
+        // Room for the literal parts and a short value per field: grown at most once or twice.
+        let room = parts.iter().map(|p| if let TextPart::Literal(text) = p { text.len() } else { 16 }).sum();
+        let mut out = String::with_capacity(room);
         for part in parts {
             match part {
                 TextPart::Literal(text) => out.push_str(text),
@@ -558,13 +593,24 @@ fn arith(op: Chain, a: Value, b: Value) -> Result<Value, EvalError> {
 mod tests {
     use super::*;
 
+    static WRITTEN: BTreeMap<&str, Option<Value>> = BTreeMap::new();
+
     fn env_with<'a>(
         profile: &'a BTreeMap<String, Value>,
         schema: &'a BTreeMap<String, FieldSpec>,
         segments: &'a BTreeMap<String, Expr>,
         consent: &'a dyn Fn(&str, &str) -> bool,
     ) -> Env<'a> {
-        Env { profile, profile_schema: schema, event: None, segments, consent, business_hours: false, zone: None }
+        Env {
+            profile,
+            written: &WRITTEN,
+            profile_schema: schema,
+            event: None,
+            segments,
+            consent,
+            business_hours: false,
+            zone: None,
+        }
     }
 
     fn expr(json: &str) -> Expr {

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use crate::action::{Action, Content, What};
 use crate::bundle::{Bundle, Record};
-use crate::time;
+use crate::time::{self, LocalTime};
 
 /// One thing that happened, as [`Action`], with the contact and the journey as numbers.
 #[derive(Debug, Clone)]
@@ -81,7 +81,7 @@ pub struct Sent<'b> {
     pub channel: &'b str,
     pub category: &'b str,
     pub form: Cow<'b, str>,
-    pub local_time: Option<String>,
+    pub local_time: Option<LocalTime>,
     pub content: Content,
     /// The compliance record of the node, whose JSON is the evidence (`null` without one).
     pub evidence: Option<&'b Record>,
@@ -112,7 +112,7 @@ impl Step<'_> {
                 channel: sent.channel.to_owned(),
                 category: sent.category.to_owned(),
                 form: sent.form.clone().into_owned(),
-                local_time: sent.local_time.clone(),
+                local_time: sent.local_time.as_ref().map(LocalTime::text),
                 content: sent.content.clone(),
                 evidence: sent.evidence.map_or(serde_json::Value::Null, |r| r.evidence.clone()),
             },
@@ -176,8 +176,19 @@ impl Step<'_> {
                 field(out, "category", sent.category);
                 field(out, "form", &sent.form);
                 match &sent.local_time {
-                    Some(local) => field(out, "local_time", local),
-                    None => out.push_str(",\"local_time\":null"),
+                    Some(LocalTime::Civil(..)) | None => {
+                        out.push_str(",\"local_time\":");
+                        match &sent.local_time {
+                            // Digits, `-`, `T`, `:` and `+`: nothing to escape.
+                            Some(local) => {
+                                out.push('"');
+                                local.write(out);
+                                out.push('"');
+                            }
+                            None => out.push_str("null"),
+                        }
+                    }
+                    Some(LocalTime::Text(text)) => field(out, "local_time", text),
                 }
                 out.push_str(",\"content\":");
                 write_content(&sent.content, out);

@@ -86,13 +86,43 @@ pub fn format_local(seconds: i64, tz: &TimeZone) -> String {
 /// A local time and its whole-minute offset, `2026-03-02T09:00:00-06:00`.
 fn write_local(fields: [u32; 6], offset: i32) -> String {
     let mut out = String::with_capacity(25);
-    write_civil(fields, &mut out);
-    let minutes = offset.unsigned_abs() / 60;
-    out.push(if offset < 0 { '-' } else { '+' });
-    push_two(&mut out, minutes / 60);
-    out.push(':');
-    push_two(&mut out, minutes % 60);
+    push_local(fields, offset, &mut out);
     out
+}
+
+fn push_local(fields: [u32; 6], offset: i32, out: &mut String) {
+    write_civil(fields, out);
+    let minutes = offset.unsigned_abs() / 60;
+    let [h1, h2] = two(minutes / 60);
+    let [m1, m2] = two(minutes % 60);
+    let text = [if offset < 0 { b'-' } else { b'+' }, h1, h2, b':', m1, m2];
+    out.push_str(std::str::from_utf8(&text).unwrap_or("+00:00"));
+}
+
+/// A send's local time, kept as numbers until it is written: most are never turned into a
+/// `String` (a population run writes them straight into its output).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocalTime {
+    /// The civil fields of the local time and a whole-minute offset.
+    Civil([u32; 6], i32),
+    /// What jiff wrote, for anything else.
+    Text(String),
+}
+
+impl LocalTime {
+    /// Appends [`format_local`]'s text.
+    pub fn write(&self, out: &mut String) {
+        match self {
+            LocalTime::Civil(fields, offset) => push_local(*fields, *offset, out),
+            LocalTime::Text(text) => out.push_str(text),
+        }
+    }
+
+    pub fn text(&self) -> String {
+        let mut out = String::with_capacity(25);
+        self.write(&mut out);
+        out
+    }
 }
 
 /// A time zone that remembers the offset of the last instant it converted and until when that
@@ -142,12 +172,17 @@ impl Zone {
 
     /// [`format_local`], with the remembered offset.
     pub fn format_local(&self, seconds: i64) -> String {
+        self.local_time(seconds).text()
+    }
+
+    /// The local time at an instant, to be written later as [`format_local`] writes it.
+    pub fn local_time(&self, seconds: i64) -> LocalTime {
         match self.offset(seconds) {
             Some(offset) if offset % 60 == 0 => match seconds.checked_add(i64::from(offset)).and_then(civil) {
-                Some(fields) => write_local(fields, offset),
-                None => format_local(seconds, &self.tz),
+                Some(fields) => LocalTime::Civil(fields, offset),
+                None => LocalTime::Text(format_local(seconds, &self.tz)),
             },
-            _ => format_local(seconds, &self.tz),
+            _ => LocalTime::Text(format_local(seconds, &self.tz)),
         }
     }
 }
@@ -175,19 +210,20 @@ fn civil(seconds: i64) -> Option<[u32; 6]> {
     Some([part(year)?, part(month)?, part(day)?, part(secs / 3600)?, part(secs % 3600 / 60)?, part(secs % 60)?])
 }
 
-/// `YYYY-MM-DDTHH:MM:SS`.
+/// `YYYY-MM-DDTHH:MM:SS`, built as bytes and appended at once.
 fn write_civil([year, month, day, hour, minute, second]: [u32; 6], out: &mut String) {
-    push_two(out, year / 100);
-    push_two(out, year % 100);
-    for (separator, value) in [('-', month), ('-', day), ('T', hour), (':', minute), (':', second)] {
-        out.push(separator);
-        push_two(out, value);
+    let mut text = *b"0000-00-00T00:00:00";
+    let digits = [year / 100, year % 100, month, day, hour, minute, second];
+    for (at, value) in [0, 2, 5, 8, 11, 14, 17].into_iter().zip(digits) {
+        if let Some(pair) = text.get_mut(at..at + 2) {
+            pair.copy_from_slice(&two(value));
+        }
     }
+    out.push_str(std::str::from_utf8(&text).unwrap_or("0000-00-00T00:00:00"));
 }
 
-fn push_two(out: &mut String, value: u32) {
-    out.push(char::from(b'0' + u8::try_from(value / 10 % 10).unwrap_or(0)));
-    out.push(char::from(b'0' + u8::try_from(value % 10).unwrap_or(0)));
+fn two(value: u32) -> [u8; 2] {
+    [b'0' + u8::try_from(value / 10 % 10).unwrap_or(0), b'0' + u8::try_from(value % 10).unwrap_or(0)]
 }
 
 /// Minutes since local midnight and the local weekday at an instant.
