@@ -16,6 +16,7 @@ use super::solve::Analysis;
 use super::Context;
 use crate::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
 use crate::model::Message;
+use crate::weakening::{self, Weakening};
 
 /// What each node of a graph sends, resolved against the model once (`None`: it sends
 /// nothing, or a message the model does not know).
@@ -419,8 +420,13 @@ impl Analysis for Consent {
     type Elem = u64;
 
     fn join(&self, into: &mut [u64], other: &[u64]) {
+        let union = weakening::on(Weakening::ConsentJoinUnion);
         for (mine, theirs) in into.iter_mut().zip(other) {
-            *mine &= theirs;
+            if union {
+                *mine |= theirs;
+            } else {
+                *mine &= theirs;
+            }
         }
     }
 
@@ -728,8 +734,19 @@ impl Analysis for Window<'_> {
     type Elem = Elapsed;
 
     fn join(&self, into: &mut [Elapsed], other: &[Elapsed]) {
+        let shortest = weakening::on(Weakening::WindowJoinShortest);
         for (mine, other) in into.iter_mut().zip(other) {
-            *mine = mine.join(*other);
+            let joined = mine.join(*other);
+            *mine = if shortest && mine.reached && other.reached {
+                // The weakened join: the shorter path's bound wins.
+                let max = match (mine.max, other.max) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (one, None) | (None, one) => one,
+                };
+                Elapsed { max, held: joined.held.min(max.unwrap_or(0)), ..joined }
+            } else {
+                joined
+            };
         }
     }
 
@@ -842,6 +859,9 @@ impl Analysis for Frequency {
     }
 
     fn join(&self, into: &mut [Recent], other: &[Recent]) {
+        if weakening::on(Weakening::FrequencyJoinFirst) {
+            return;
+        }
         for (x, y) in into.iter_mut().zip(other) {
             if y.since < x.since {
                 *x = *y;
