@@ -11,6 +11,8 @@
 //! compiler folds every weakened branch away; with it, a switch is per thread (the checker runs
 //! on the caller's thread), so tests in one binary cannot weaken each other's checker.
 
+use crate::flow::analyses::Elapsed;
+
 /// One weakened analysis. Each names the J04 rule whose proof it breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Weakening {
@@ -77,6 +79,38 @@ impl Weakening {
             Weakening::ConsentRequestsNotCounted => "J0414",
         }
     }
+}
+
+/// `condition`, unless `weakening` is on: a check the switch turns off. Written here, not in the
+/// analyses, so that mutation testing of `flow/` (docs/testing.md) sees no operator of a switch.
+#[inline(always)]
+pub(crate) fn unless(weakening: Weakening, condition: bool) -> bool {
+    condition && !on(weakening)
+}
+
+/// Whether `weakening` is off.
+#[inline(always)]
+pub(crate) fn off(weakening: Weakening) -> bool {
+    !on(weakening)
+}
+
+/// The weakened consent join: a fact on either branch survives (union for intersection).
+pub(crate) fn union(into: &mut [u64], other: &[u64]) {
+    for (mine, theirs) in into.iter_mut().zip(other) {
+        *mine |= theirs;
+    }
+}
+
+/// The weakened window join: where both branches reach, the shorter bound wins.
+pub(crate) fn shorter(mine: Elapsed, other: Elapsed, joined: Elapsed) -> Elapsed {
+    if !(mine.reached && other.reached) {
+        return joined;
+    }
+    let max = match (mine.max, other.max) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (one, None) | (None, one) => one,
+    };
+    Elapsed { max, held: joined.held.min(max.unwrap_or(0)), ..joined }
 }
 
 #[cfg(feature = "weakening")]

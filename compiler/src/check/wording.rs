@@ -61,11 +61,11 @@ fn check_message(model: &Model, message: &ast::Message, file: FileId, text: &str
         .filter(|(_, requirement)| !satisfied(model, &message.elements, *requirement, &keywords))
         .collect();
     let code = if kind == "sms" { Code::J0410 } else { Code::J0411 };
-    let weakened = match code {
-        Code::J0410 => weakening::on(Weakening::OptOutWordingNotRequired),
-        _ => weakening::on(Weakening::UnsubscribeWordingNotRequired),
+    let weakening = match code {
+        Code::J0410 => Weakening::OptOutWordingNotRequired,
+        _ => Weakening::UnsubscribeWordingNotRequired,
     };
-    if missing.is_empty() || weakened {
+    if missing.is_empty() || weakening::on(weakening) {
         return;
     }
     let what: Vec<&str> = missing.iter().map(|(what, _)| *what).collect();

@@ -420,13 +420,11 @@ impl Analysis for Consent {
     type Elem = u64;
 
     fn join(&self, into: &mut [u64], other: &[u64]) {
-        let union = weakening::on(Weakening::ConsentJoinUnion);
+        if weakening::on(Weakening::ConsentJoinUnion) {
+            return weakening::union(into, other);
+        }
         for (mine, theirs) in into.iter_mut().zip(other) {
-            if union {
-                *mine |= theirs;
-            } else {
-                *mine &= theirs;
-            }
+            *mine &= theirs;
         }
     }
 
@@ -734,16 +732,10 @@ impl Analysis for Window<'_> {
     type Elem = Elapsed;
 
     fn join(&self, into: &mut [Elapsed], other: &[Elapsed]) {
-        let shortest = weakening::on(Weakening::WindowJoinShortest);
         for (mine, other) in into.iter_mut().zip(other) {
             let joined = mine.join(*other);
-            *mine = if shortest && mine.reached && other.reached {
-                // The weakened join: the shorter path's bound wins.
-                let max = match (mine.max, other.max) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (one, None) | (None, one) => one,
-                };
-                Elapsed { max, held: joined.held.min(max.unwrap_or(0)), ..joined }
+            *mine = if weakening::on(Weakening::WindowJoinShortest) {
+                weakening::shorter(*mine, *other, joined)
             } else {
                 joined
             };

@@ -421,7 +421,7 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
             let in_business_hours = hours_solution.input(i) == Some(&[true][..]);
             cx.deferral_of(*m)
                 .filter(|_| !(never_quiet && in_business_hours))
-                .filter(|_| !weakening::on(Weakening::HoldsIgnored))
+                .filter(|_| weakening::off(Weakening::HoldsIgnored))
         })
         .collect();
     let window = Window::new(cx, graph, &sent, &holds);
@@ -1009,7 +1009,7 @@ fn check_tag(
 ) {
     let Some(tag) = channel.tags.get(tag_name) else { return };
     sink.stats.content_rules += 1;
-    if !tag.allows.contains(&message.category) && !weakening::on(Weakening::TagAllowsAnyCategory) {
+    if weakening::unless(Weakening::TagAllowsAnyCategory, !tag.allows.contains(&message.category)) {
         sink.push(
             Diagnostic::new(
                 Code::J0403,
@@ -1027,7 +1027,7 @@ fn check_tag(
             .with_help("drop the tag (a free-form message inside the window needs none), or change the category if the content is not promotional"),
         );
     }
-    if tag_name == rules::HUMAN_ONLY_TAG && !node.in_handoff && !weakening::on(Weakening::HumanAgentAnywhere) {
+    if weakening::unless(Weakening::HumanAgentAnywhere, tag_name == rules::HUMAN_ONLY_TAG && !node.in_handoff) {
         // Inside a handoff's `timeout` arm (an id `HANDOFF.timeout....`), no agent answered.
         let no_agent = node.id.match_indices(".timeout").any(|(at, _)| {
             let handoff = node.id.get(..at).unwrap_or("");
@@ -1055,7 +1055,7 @@ fn check_tag(
     }
     if let Some(deprecated) = rules::DEPRECATED_TAGS.iter().find(|d| d.channel == message.channel && d.tag == tag_name)
     {
-        if deprecated.since <= rules::REFERENCE_DATE && !weakening::on(Weakening::WithdrawnTagsAllowed) {
+        if weakening::unless(Weakening::WithdrawnTagsAllowed, deprecated.since <= rules::REFERENCE_DATE) {
             sink.push(
                 Diagnostic::new(
                     Code::J0405,
@@ -1373,7 +1373,7 @@ fn consent_request_limits(
             sink.stats.content_rules += 1;
             let Some(oldest) = recent
                 .last()
-                .filter(|r| r.since < limit.per_secs && !weakening::on(Weakening::ConsentRequestsNotCounted))
+                .filter(|r| weakening::unless(Weakening::ConsentRequestsNotCounted, r.since < limit.per_secs))
             else {
                 continue;
             };
