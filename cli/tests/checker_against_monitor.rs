@@ -41,15 +41,16 @@
 //!
 //! # Property (b): every J04 error is real
 //!
-//! For a project with J04 errors at sends (J0401 consent, J0402/J0407 window, J0409 frequency)
-//! and J0406 (quiet hours weaker than the law), traces are searched (a fixed budget per project)
+//! For a project with J04 errors at sends (J0401 consent, J0402/J0407 window, J0403-J0405 tags,
+//! J0409 frequency), at messages (J0410/J0411 wording: any send of the message) and J0406 (quiet
+//! hours weaker than the law), traces are searched (a fixed budget per project)
 //! for one on which the monitor flags that send (J0406: any send for quiet hours). So that the
 //! monitor sees what the checker warned about, the runtime gets a *permissive* copy of the bundle:
 //! no hand-over consent gate (a `missing` record reads as `not required`), no windows, no caps; the
 //! monitor reads the real bundle. Errors without a witness within the budget are counted and
 //! reported as false alarms (or witnesses the search missed); they do not fail the test.
 //!
-//! # Budget
+//! # Repaired projects
 //!
 //! Both properties also run on every rejected project with its rejected steps replaced by
 //! `track` (and its quiet hours made strict enough, for J0406), which the checker then mostly
@@ -70,6 +71,12 @@
 //! checker_against_monitor -- --nocapture` runs a longer search; the report goes to standard
 //! error. The regressions at the end are the smallest cases on which the three disagreed, each
 //! with the outcome the docs require.
+//!
+//! # The tester can fail
+//!
+//! The `..._is_caught` tests turn on, one at a time, a switch of `compiler/src/weakening.rs`
+//! that weakens one analysis, and pass only when the same search then finds a property (a)
+//! failure (each stops at the first, within `WEAKENED_BUDGET` projects).
 
 // clippy.toml allows these inside `#[test]` functions; the helpers here are test code too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
@@ -79,6 +86,7 @@ use std::fmt::Write as _;
 
 use journey_compiler::bundle::{self, Options as BundleOptions};
 use journey_compiler::project::{LoadError, ProjectPath, SourceLoader};
+use journey_compiler::weakening::Weakening;
 use journey_compiler::{check_project, ProjectReport, Severity};
 use journey_runtime::io::{parse_contacts, parse_events, Schema, LIMITS};
 use journey_runtime::{Action, Bundle, What};
@@ -167,6 +175,10 @@ struct Msg {
     ch: Ch,
     cat: Cat,
     used_as: Use,
+    /// A Messenger message tag (`HUMAN_AGENT`, or the withdrawn `ACCOUNT_UPDATE`).
+    tag: Option<&'static str>,
+    /// Marketing texts and email carry the wording the law asks for (J0410, J0411).
+    worded: bool,
 }
 
 impl Msg {
@@ -181,6 +193,8 @@ enum Cond {
     Consent(Ch, Cat),
     Gold,
     BusinessHours,
+    /// `within business_hours and consent(CH, marketing)`.
+    BusinessHoursAndConsent(Ch),
 }
 
 /// The events a `wait for` waits for.
@@ -302,8 +316,22 @@ struct Gen<'r> {
 
 impl Gen<'_> {
     fn message(&mut self, ch: Ch, cat: Cat, used_as: Use) -> usize {
-        self.messages.push(Msg { ch, cat, used_as });
+        let worded = !(used_as == Use::Send && cat == Cat::Marketing && self.rng.chance(12));
+        self.messages.push(Msg { ch, cat, used_as, tag: None, worded });
         self.messages.len() - 1
+    }
+
+    /// A Messenger message under a tag: mostly the human agent's (service, sometimes a
+    /// promotion), else a withdrawn update tag.
+    fn tagged(&mut self, in_handoff: bool) -> usize {
+        let (tag, cat) = if in_handoff || self.rng.chance(60) {
+            ("HUMAN_AGENT", self.rng.pick(&[Cat::Service, Cat::Marketing]))
+        } else {
+            ("ACCOUNT_UPDATE", self.rng.pick(&[Cat::Utility, Cat::Utility, Cat::Marketing]))
+        };
+        let index = self.message(Ch::Messenger, cat, Use::Send);
+        self.messages[index].tag = Some(tag);
+        index
     }
 
     fn channel(&mut self) -> Ch {
@@ -311,11 +339,14 @@ impl Gen<'_> {
     }
 
     fn cond(&mut self) -> Cond {
-        match self.rng.below(6) {
+        match self.rng.below(7) {
             0 => Cond::Gold,
             1 if self.business_hours => Cond::BusinessHours,
-            1 => Cond::Gold,
-            2 => Cond::Consent(Ch::Whatsapp, Cat::Utility),
+            2 if self.business_hours => {
+                Cond::BusinessHoursAndConsent(self.rng.pick(&[Ch::Sms, Ch::Email, Ch::Whatsapp, Ch::Messenger]))
+            }
+            1 | 2 => Cond::Gold,
+            3 => Cond::Consent(Ch::Whatsapp, Cat::Utility),
             _ => {
                 let ch = self.rng.pick(&[Ch::Sms, Ch::Sms, Ch::Email, Ch::Whatsapp, Ch::Messenger]);
                 Cond::Consent(ch, Cat::Marketing)
@@ -328,11 +359,29 @@ impl Gen<'_> {
         (0..len).map(|i| self.step(stage, depth, i + 1 == len)).collect()
     }
 
+    /// The arm a person answered: the agent's reply under `HUMAN_AGENT` first, most of the time.
+    fn answered_arm(&mut self, stage: usize, depth: u32) -> Block {
+        let mut block = Vec::new();
+        if self.rng.chance(60) {
+            let send = Step::Send(self.tagged(true));
+            if self.messages.last().is_some_and(|m| m.cat == Cat::Marketing) {
+                // A promotion needs the opt-in: guarded, so that the tag is all that is wrong.
+                let cond = Cond::Consent(Ch::Messenger, Cat::Marketing);
+                block.push(Step::If { cond, then: vec![send], otherwise: vec![Step::Track] });
+            } else {
+                block.push(send);
+            }
+        }
+        block.extend(self.block(stage, depth, 2));
+        block
+    }
+
     fn step(&mut self, stage: usize, depth: u32, last: bool) -> Step {
         let compound = depth < 2;
         loop {
             let step = match self.rng.below(100) {
-                0..=27 => {
+                0..=2 => Step::Send(self.tagged(false)),
+                3..=27 => {
                     let ch = self.channel();
                     let cat = self.rng.pick(&[Cat::Service, Cat::Utility, Cat::Marketing, Cat::Marketing]);
                     Step::Send(self.message(ch, cat, Use::Send))
@@ -363,7 +412,24 @@ impl Gen<'_> {
                 },
                 52..=61 if compound => {
                     let cond = self.cond();
-                    Step::If { cond, then: self.block(stage, depth + 1, 2), otherwise: self.block(stage, depth + 1, 2) }
+                    let mut then = Vec::new();
+                    // What the condition guards, most of the time: a send that needs the consent
+                    // it tests, or marketing in business hours.
+                    if self.rng.chance(50) {
+                        match cond {
+                            Cond::Consent(ch, cat) => then.push(Step::Send(self.message(ch, cat, Use::Send))),
+                            Cond::BusinessHours => {
+                                let ch = self.channel();
+                                then.push(Step::Send(self.message(ch, Cat::Marketing, Use::Send)));
+                            }
+                            Cond::BusinessHoursAndConsent(ch) => {
+                                then.push(Step::Send(self.message(ch, Cat::Marketing, Use::Send)));
+                            }
+                            Cond::Gold => {}
+                        }
+                    }
+                    then.extend(self.block(stage, depth + 1, 2));
+                    Step::If { cond, then, otherwise: self.block(stage, depth + 1, 2) }
                 }
                 62..=67 if compound => {
                     let (ch, cat) = self.rng.pick(&[
@@ -389,12 +455,12 @@ impl Gen<'_> {
                     let arms = self.rng.pick(&[2, 2, 3]);
                     Step::Split((0..arms).map(|_| self.block(stage, depth + 1, 2)).collect())
                 }
-                73..=75 if compound => Step::Handoff {
+                73..=77 if compound => Step::Handoff {
                     timeout: self.rng.pick(&HOURS),
-                    resolved: self.block(stage, depth + 1, 2),
+                    resolved: self.answered_arm(stage, depth + 1),
                     timeout_arm: self.block(stage, depth + 1, 2),
                 },
-                76..=78 => Step::Tag,
+                78 => Step::Tag,
                 79..=81 => Step::Set,
                 82..=84 => Step::Track,
                 85..=90 if last && self.stages > 1 => {
@@ -438,6 +504,21 @@ fn generate(rng: &mut Rng) -> Project {
     Project { policy, entry, audience, reentry, exit_on, messages: g.messages, stages: bodies }
 }
 
+/// Whether a block has a `handoff`.
+fn has_handoff(block: &Block) -> bool {
+    block.iter().any(|step| match step {
+        Step::Handoff { .. } => true,
+        Step::Ask { yes, timeout_arm: t, .. } => has_handoff(yes) || has_handoff(t),
+        Step::WaitFor { arm, timeout_arm, .. } => has_handoff(arm) || has_handoff(timeout_arm),
+        Step::If { then, otherwise, .. } => has_handoff(then) || has_handoff(otherwise),
+        Step::Request { granted, declined, timeout_arm, .. } => {
+            has_handoff(granted) || has_handoff(declined) || has_handoff(timeout_arm)
+        }
+        Step::Split(arms) => arms.iter().any(has_handoff),
+        _ => false,
+    })
+}
+
 /// Whether a block has a `goto` to its own stage or an earlier one.
 fn goes_back(block: &Block, stage: usize) -> bool {
     block.iter().any(|step| match step {
@@ -468,6 +549,7 @@ fn cond_text(cond: Cond) -> String {
         Cond::Consent(ch, cat) => format!("consent({}, {})", ch.name(), cat.name()),
         Cond::Gold => "tier == \"gold\"".to_owned(),
         Cond::BusinessHours => "within business_hours".to_owned(),
+        Cond::BusinessHoursAndConsent(ch) => format!("within business_hours and consent({}, marketing)", ch.name()),
     }
 }
 
@@ -512,12 +594,13 @@ fn source_with_lines(p: &Project) -> (String, Vec<(usize, Path)>) {
                 writeln!(t, "  text \"News, {name}?\"\n  reply \"Yes\" -> granted\n  reply \"No\" -> declined").unwrap()
             }
             (Use::Send, _) if m.template() => writeln!(t, "  template \"{name}\" lang \"en_US\"").unwrap(),
-            (Use::Send, Ch::Sms) if m.cat == Cat::Marketing => {
+            (Use::Send, Ch::Sms) if m.cat == Cat::Marketing && m.worded => {
                 writeln!(t, "  text \"Deal {name}. Reply STOP to opt out\"").unwrap()
             }
+            (Use::Send, Ch::Sms) if m.cat == Cat::Marketing => writeln!(t, "  text \"Deal {name} today\"").unwrap(),
             (Use::Send, Ch::Email) => {
                 writeln!(t, "  subject \"Hello {name}\"").unwrap();
-                if m.cat == Cat::Marketing {
+                if m.cat == Cat::Marketing && m.worded {
                     writeln!(t, "  text \"Deal {name}. Unsubscribe: {{unsubscribe_url}} - Acme, {{postal_address}}\"")
                         .unwrap()
                 } else {
@@ -525,6 +608,9 @@ fn source_with_lines(p: &Project) -> (String, Vec<(usize, Path)>) {
                 }
             }
             (Use::Send, _) => writeln!(t, "  text \"Hello {name}\"").unwrap(),
+        }
+        if let Some(tag) = m.tag {
+            writeln!(t, "  tag {tag}").unwrap();
         }
         t.push_str("}\n");
     }
@@ -710,7 +796,14 @@ fn repair(project: &Project, checked: &Checked) -> Option<Project> {
     for d in &checked.errors {
         match d.code.as_str() {
             "J0406" => repaired.policy.quiet = (20, 12),
-            "J0401" | "J0402" | "J0407" | "J0409" | "J0414" | "J0502" | "J0506" => {
+            // At the message: the wording is added.
+            "J0410" | "J0411" => {
+                let name = d.message.split('`').nth(1)?;
+                let index: usize = name.get(1..)?.parse().ok()?;
+                repaired.messages.get_mut(index)?.worded = true;
+            }
+            "J0401" | "J0402" | "J0403" | "J0404" | "J0405" | "J0407" | "J0408" | "J0409" | "J0414" | "J0502"
+            | "J0506" => {
                 let (_, path) = lines.iter().find(|(line, _)| *line == d.line)?;
                 if let Some(step) = step_at(&mut repaired, path) {
                     *step = Step::Track;
@@ -820,6 +913,10 @@ fn trace(project: &Project, declared: &BTreeSet<String>, rng: &mut Rng) -> Trace
         let day = journey_runtime::time::parse_utc(&format!("{}T00:00:00Z", rng.pick(&DAYS))).unwrap();
         let mut at = day + i64::from(rng.range(0, 24 * 60 - 1)) * 60;
         events.push(entry_event(project.entry, at, &id, rng));
+        if project.stages.iter().any(has_handoff) && rng.chance(60) {
+            // A person answers soon, as teams do: the handoff's `resolved` arm runs.
+            events.push(event(at + i64::from(rng.range(1, 90)) * 60, &id, "handoff_resolved", json!({})));
+        }
         let more = rng.range(0, 7);
         for _ in 0..more {
             // Mostly around the journey's own durations, exactly or a second either side.
@@ -939,16 +1036,21 @@ fn secs(at: &str) -> i64 {
 enum Class {
     Consent,
     Window,
+    Tag,
     Quiet,
     Frequency,
+    Wording,
     Other,
 }
 
 fn class_of(rule: &str, reason: &str) -> Class {
     match rule {
+        // The monitor's wording finding: "... message on CHANNEL (MEDIUM) without ...".
+        "CTIA-STOP" | "CANSPAM" if reason.contains(") without ") => Class::Wording,
+        "MSGR-TAG-HA" | "IG-HA" | "MSGR-TAG-LEGACY" | "MSGR-TAG-PROMO" | "J0403" => Class::Tag,
         "TCPA-PEWC" | "MSGR-MKT" | "IG-MKT" | "WA-OPTIN" | "EPR-13" | "GDPR-7" | "GDPR-DEF" | "CTIA-STOP"
         | "TCPA-REV" | "CANSPAM" | "WA-US-MKT" => Class::Consent,
-        "MSGR-WIN-1" | "WA-CSW" | "IG-WIN" | "J0402" | "MSGR-TAG-HA" | "IG-HA" | "J0403" => Class::Window,
+        "MSGR-WIN-1" | "WA-CSW" | "IG-WIN" | "J0402" => Class::Window,
         "J0409" | "POLICY-FREQ" => Class::Frequency,
         "TCPA-QH" | "INTL-QH" | "TX-SB140" | "J0406" => Class::Quiet,
         // The state laws have both hours and a count.
@@ -1101,8 +1203,10 @@ fn explain_refusal(
             foreign_revocation(bundle, trace, actions, &key, consent_channel, start, at)
                 .map(|why| format!("revoked outside the journey's model: {why}"))
         }
-        Class::Window => foreign_window_shortening(project, bundle, trace, actions, &key, channel, (start, at))
-            .map(|why| format!("the ad reply's window replaced by a later message: {why}")),
+        Class::Window | Class::Tag => {
+            foreign_window_shortening(project, bundle, trace, actions, &key, channel, (start, at))
+                .map(|why| format!("the ad reply's window replaced by a later message: {why}"))
+        }
         Class::Frequency => {
             let category = record["category"].as_str().unwrap_or("");
             let caps = bundle["policies"]["frequency"].as_array().cloned().unwrap_or_default();
@@ -1122,7 +1226,7 @@ fn explain_refusal(
             });
             (!within_run_exceeded).then(|| "the cap is exceeded across runs only: the runtime's job (§6)".into())
         }
-        Class::Quiet | Class::Other => None,
+        Class::Quiet | Class::Wording | Class::Other => None,
     }
 }
 
@@ -1303,20 +1407,28 @@ fn rejected_property(stats: &mut Stats, case: u64, project: &Project, checked: &
     let bundle: Value = serde_json::from_str(bundle_text).unwrap();
     let declared: BTreeSet<String> =
         bundle["events"].as_object().map(|e| e.keys().cloned().collect()).unwrap_or_default();
-    // (code, node or None for "any send, for quiet hours", class).
+    // (code, the send: a node, `message NAME` for wording, or None for "any send, for quiet
+    // hours", class).
     let mut alarms: Vec<(String, Option<String>, Class, String)> = Vec::new();
     for d in &checked.errors {
         let class = match d.code.as_str() {
             "J0401" => Class::Consent,
             "J0402" | "J0407" => Class::Window,
+            "J0403" | "J0404" | "J0405" => Class::Tag,
             "J0409" => Class::Frequency,
             "J0406" => Class::Quiet,
+            "J0410" | "J0411" => Class::Wording,
             other => {
                 *stats.other_errors.entry(other.to_owned()).or_default() += 1;
                 continue;
             }
         };
-        let node = if class == Class::Quiet { None } else { node_at(&bundle, d.line, d.col) };
+        let node = match class {
+            Class::Quiet => None,
+            // At the message's declaration: any send of that message.
+            Class::Wording => d.message.split('`').nth(1).map(|name| format!("message {name}")),
+            _ => node_at(&bundle, d.line, d.col),
+        };
         if class != Class::Quiet && node.is_none() {
             *stats.other_errors.entry(format!("{} (at no node)", d.code)).or_default() += 1;
             continue;
@@ -1338,9 +1450,14 @@ fn rejected_property(stats: &mut Stats, case: u64, project: &Project, checked: &
                 // A marketing message outside Messenger's window is a window finding for the
                 // monitor and a consent error for the checker: either is the same send.
                 let matches = found == *class
-                    || (matches!(class, Class::Consent | Class::Window)
-                        && matches!(found, Class::Consent | Class::Window));
-                matches && (node.is_none() || f.node.as_deref() == node.as_deref())
+                    || (matches!(class, Class::Consent | Class::Window | Class::Tag)
+                        && matches!(found, Class::Consent | Class::Window | Class::Tag));
+                let at_send = match node.as_deref() {
+                    None => true,
+                    Some(wording) if wording.starts_with("message ") => wording.get(8..) == Some(f.message.as_str()),
+                    Some(node) => f.node.as_deref() == Some(node),
+                };
+                matches && at_send
             });
         }
         if witnessed.iter().all(|w| *w) {
@@ -1359,9 +1476,15 @@ fn rejected_property(stats: &mut Stats, case: u64, project: &Project, checked: &
     }
 }
 
-fn search(total: u64) -> Stats {
+/// Runs `total` cases; with `stop_at_unsound`, stops after the first project on which property
+/// (a) fails and returns its source too.
+fn search(total: u64, stop_at_unsound: bool) -> (Stats, Option<(u64, Project)>) {
     let mut stats = Stats::default();
+    let unsound = |stats: &Stats| stats.unsound.values().map(|g| g.count).sum::<usize>();
     for case in 0..total {
+        if stop_at_unsound && unsound(&stats) > 0 {
+            break;
+        }
         let mut rng = Rng::new(seed().wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ case);
         let project = generate(&mut rng);
         let checked = check(&source(&project));
@@ -1380,7 +1503,11 @@ fn search(total: u64) -> Stats {
         }
         if checked.errors.is_empty() {
             stats.accepted += 1;
+            let before = unsound(&stats);
             accepted_property(&mut stats, case, &project, &checked);
+            if stop_at_unsound && unsound(&stats) > before {
+                return (stats, Some((case, project)));
+            }
             continue;
         }
         rejected_property(&mut stats, case, &project, &checked);
@@ -1392,13 +1519,17 @@ fn search(total: u64) -> Stats {
             let checked = check(&source(&repaired));
             if checked.errors.is_empty() {
                 stats.repaired += 1;
+                let before = unsound(&stats);
                 accepted_property(&mut stats, case, &repaired, &checked);
+                if stop_at_unsound && unsound(&stats) > before {
+                    return (stats, Some((case, repaired)));
+                }
                 break;
             }
             current = (repaired, checked);
         }
     }
-    stats
+    (stats, None)
 }
 
 fn report(stats: &Stats, elapsed: std::time::Duration) -> String {
@@ -1441,12 +1572,88 @@ fn report(stats: &Stats, elapsed: std::time::Duration) -> String {
 #[test]
 fn accepted_projects_are_compliant_on_every_trace_and_j04_errors_are_reported_with_witnesses() {
     let started = std::time::Instant::now();
-    let stats = search(cases());
+    let (stats, _) = search(cases(), false);
     let text = report(&stats, started.elapsed());
     eprintln!("{text}");
     assert_eq!(stats.invalid, 0, "the generator made invalid projects:\n{text}");
     assert!(stats.accepted > 0, "no project was accepted: the search tests nothing");
     assert!(stats.unsound.is_empty(), "{} kinds of checker unsoundness:\n{text}", stats.unsound.len());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tester can fail: each analysis weakened in turn (compiler/src/weakening.rs) must make
+// property (a) fail, on a project that the checker without the weakening rejects with the code
+// the weakening breaks. A tester that passed a weakened checker would prove nothing.
+
+/// Cases searched per weakening before the test gives up (each stops at its first failure).
+const WEAKENED_BUDGET: u64 = 600;
+
+fn weakened_checker_is_caught(weakening: Weakening) {
+    let started = std::time::Instant::now();
+    let (stats, found) = journey_compiler::weakening::with(weakening, || search(WEAKENED_BUDGET, true));
+    let text = report(&stats, started.elapsed());
+    let Some((case, project)) = found else {
+        panic!(
+            "{weakening:?} ({}) went unnoticed by the differential test in {} projects:\n{text}",
+            weakening.code(),
+            stats.projects
+        )
+    };
+    // The weakening made the difference: the sound checker rejects the project, or accepts it
+    // with a bundle that passes on the very traces the weakened one failed.
+    let sound = check(&source(&project));
+    let codes: BTreeSet<&str> = sound.errors.iter().map(|d| d.code.as_str()).collect();
+    let verdict = if codes.is_empty() {
+        let mut again = Stats::default();
+        accepted_property(&mut again, case, &project, &sound);
+        assert!(
+            again.unsound.is_empty(),
+            "{weakening:?}: the sound checker's bundle fails on the same traces too:\n{}",
+            report(&again, started.elapsed())
+        );
+        "accepted with other evidence (records) that passes".to_owned()
+    } else {
+        format!("rejected with {codes:?}")
+    };
+    eprintln!(
+        "{weakening:?} ({}) caught after {} projects in {:.1?}; the sound checker: {verdict}",
+        weakening.code(),
+        stats.projects,
+        started.elapsed()
+    );
+}
+
+macro_rules! weakened {
+    ($($name:ident: $weakening:ident,)*) => {$(
+        #[test]
+        fn $name() {
+            weakened_checker_is_caught(Weakening::$weakening);
+        }
+    )*};
+}
+
+weakened! {
+    a_consent_join_that_keeps_one_branchs_consent_is_caught: ConsentJoinUnion,
+    a_window_join_that_keeps_the_shorter_branch_is_caught: WindowJoinShortest,
+    leaving_quiet_hour_holds_out_of_the_window_bound_is_caught: HoldsIgnored,
+    a_tag_that_carries_any_category_is_caught: TagAllowsAnyCategory,
+    the_human_agent_tag_outside_a_handoff_is_caught: HumanAgentAnywhere,
+    withdrawn_tags_left_unchecked_are_caught: WithdrawnTagsAllowed,
+    quiet_hours_not_compared_with_the_law_are_caught: QuietHoursNotComparedWithLaw,
+    business_hours_taken_as_never_quiet_are_caught: BusinessHoursNeverQuiet,
+    a_frequency_join_that_keeps_the_first_branch_is_caught: FrequencyJoinFirst,
+    marketing_texts_without_opt_out_wording_are_caught: OptOutWordingNotRequired,
+    marketing_email_without_an_unsubscribe_link_is_caught: UnsubscribeWordingNotRequired,
+    consent_requests_left_uncounted_are_caught: ConsentRequestsNotCounted,
+}
+
+#[test]
+fn every_weakening_switch_has_a_test_above() {
+    // The macro's list and the compiler's list agree: a new switch needs a test here.
+    let source = include_str!("checker_against_monitor.rs");
+    for weakening in Weakening::ALL {
+        assert!(source.contains(&format!(": {weakening:?},")), "{weakening:?} has no weakened test");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ pub mod source;
 pub mod span;
 pub mod syntax;
 pub mod timezones;
+pub mod weakening;
 
 pub use codes::Code;
 pub use diagnostic::{Diagnostic, Label, Severity, Suggestion, TextEdit};

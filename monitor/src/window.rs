@@ -169,7 +169,9 @@ pub fn check_person(name: &str, form: &Form, agent_answered: Option<Time>) -> Op
     }
     Some(Violation::new(
         tag_rule(name, tag),
-        format!("sent under tag {tag} on {name}, but no person had answered the contact (no handoff_resolved before it)"),
+        format!(
+            "sent under tag {tag} on {name}, but no person had answered the contact (no handoff_resolved before it)"
+        ),
     ))
 }
 

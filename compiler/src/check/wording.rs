@@ -16,6 +16,7 @@ use crate::flow::rules::{self, Requirement};
 use crate::model::{Channel, Model, Type};
 use crate::project::Sources;
 use crate::span::{FileId, Span};
+use crate::weakening::{self, Weakening};
 
 /// Whether a channel sends phone texts (`medium sms`, `mms` or `rcs`), to which the SMS wording
 /// rules apply.
@@ -59,11 +60,15 @@ fn check_message(model: &Model, message: &ast::Message, file: FileId, text: &str
         .copied()
         .filter(|(_, requirement)| !satisfied(model, &message.elements, *requirement, &keywords))
         .collect();
-    if missing.is_empty() {
+    let code = if kind == "sms" { Code::J0410 } else { Code::J0411 };
+    let weakening = match code {
+        Code::J0410 => Weakening::OptOutWordingNotRequired,
+        _ => Weakening::UnsubscribeWordingNotRequired,
+    };
+    if missing.is_empty() || weakening::on(weakening) {
         return;
     }
     let what: Vec<&str> = missing.iter().map(|(what, _)| *what).collect();
-    let code = if kind == "sms" { Code::J0410 } else { Code::J0411 };
     let mut diagnostic = Diagnostic::new(
         code,
         format!("{} message `{}` lacks {}", rule.category, message.name.name, what.join(" and ")),

@@ -16,6 +16,7 @@ use super::solve::Analysis;
 use super::Context;
 use crate::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
 use crate::model::Message;
+use crate::weakening::{self, Weakening};
 
 /// What each node of a graph sends, resolved against the model once (`None`: it sends
 /// nothing, or a message the model does not know).
@@ -419,6 +420,9 @@ impl Analysis for Consent {
     type Elem = u64;
 
     fn join(&self, into: &mut [u64], other: &[u64]) {
+        if weakening::on(Weakening::ConsentJoinUnion) {
+            return weakening::union(into, other);
+        }
         for (mine, theirs) in into.iter_mut().zip(other) {
             *mine &= theirs;
         }
@@ -729,7 +733,12 @@ impl Analysis for Window<'_> {
 
     fn join(&self, into: &mut [Elapsed], other: &[Elapsed]) {
         for (mine, other) in into.iter_mut().zip(other) {
-            *mine = mine.join(*other);
+            let joined = mine.join(*other);
+            *mine = if weakening::on(Weakening::WindowJoinShortest) {
+                weakening::shorter(*mine, *other, joined)
+            } else {
+                joined
+            };
         }
     }
 
@@ -842,6 +851,9 @@ impl Analysis for Frequency {
     }
 
     fn join(&self, into: &mut [Recent], other: &[Recent]) {
+        if weakening::on(Weakening::FrequencyJoinFirst) {
+            return;
+        }
         for (x, y) in into.iter_mut().zip(other) {
             if y.since < x.since {
                 *x = *y;

@@ -28,6 +28,7 @@ use crate::model::Model;
 use crate::project::Sources;
 use crate::span::{FileId, Span};
 use crate::syntax::literals::{format_duration, format_window};
+use crate::weakening::{self, Weakening};
 use analyses::{Consent, Elapsed, Frequency, InBusinessHours, Window};
 use graph::{Graph, Node, NodeIndex, NodeKind};
 
@@ -236,6 +237,9 @@ impl<'a> Context<'a> {
     /// may be anywhere. When this holds, a send made inside business hours is never held.
     pub fn business_hours_never_quiet(&self) -> bool {
         let (Some(business), Some(quiet)) = (&self.business_hours, &self.quiet_hours) else { return false };
+        if weakening::on(Weakening::BusinessHoursNeverQuiet) {
+            return true;
+        }
         // Minutes to add to a business-hours clock time to get the quiet-hours clock time.
         let shifts: std::ops::RangeInclusive<i32> = match (&business.zone, &quiet.zone) {
             (b, q) if b == q => 0..=0,
@@ -415,7 +419,9 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
         .enumerate()
         .map(|(i, m)| {
             let in_business_hours = hours_solution.input(i) == Some(&[true][..]);
-            cx.deferral_of(*m).filter(|_| !(never_quiet && in_business_hours))
+            cx.deferral_of(*m)
+                .filter(|_| !(never_quiet && in_business_hours))
+                .filter(|_| weakening::off(Weakening::HoldsIgnored))
         })
         .collect();
     let window = Window::new(cx, graph, &sent, &holds);
@@ -1003,7 +1009,7 @@ fn check_tag(
 ) {
     let Some(tag) = channel.tags.get(tag_name) else { return };
     sink.stats.content_rules += 1;
-    if !tag.allows.contains(&message.category) {
+    if weakening::unless(Weakening::TagAllowsAnyCategory, !tag.allows.contains(&message.category)) {
         sink.push(
             Diagnostic::new(
                 Code::J0403,
@@ -1021,7 +1027,7 @@ fn check_tag(
             .with_help("drop the tag (a free-form message inside the window needs none), or change the category if the content is not promotional"),
         );
     }
-    if tag_name == rules::HUMAN_ONLY_TAG && !node.in_handoff {
+    if weakening::unless(Weakening::HumanAgentAnywhere, tag_name == rules::HUMAN_ONLY_TAG && !node.in_handoff) {
         // Inside a handoff's `timeout` arm (an id `HANDOFF.timeout....`), no agent answered.
         let no_agent = node.id.match_indices(".timeout").any(|(at, _)| {
             let handoff = node.id.get(..at).unwrap_or("");
@@ -1049,7 +1055,7 @@ fn check_tag(
     }
     if let Some(deprecated) = rules::DEPRECATED_TAGS.iter().find(|d| d.channel == message.channel && d.tag == tag_name)
     {
-        if deprecated.since <= rules::REFERENCE_DATE {
+        if weakening::unless(Weakening::WithdrawnTagsAllowed, deprecated.since <= rules::REFERENCE_DATE) {
             sink.push(
                 Diagnostic::new(
                     Code::J0405,
@@ -1239,6 +1245,9 @@ fn check_business_hours(
     sink: &mut Sink,
 ) {
     let (Some(business), Some(quiet)) = (&cx.business_hours, &cx.quiet_hours) else { return };
+    if weakening::on(Weakening::BusinessHoursNeverQuiet) {
+        return;
+    }
     // Business hours and quiet hours in different zones: their overlap depends on where the
     // contact is or on the day's offset; the send may be held (the window analysis counts the
     // hold), and is not reported here.
@@ -1362,7 +1371,12 @@ fn consent_request_limits(
             }
             let Some(recent) = solution.input(index) else { continue };
             sink.stats.content_rules += 1;
-            let Some(oldest) = recent.last().filter(|r| r.since < limit.per_secs) else { continue };
+            let Some(oldest) = recent
+                .last()
+                .filter(|r| weakening::unless(Weakening::ConsentRequestsNotCounted, r.since < limit.per_secs))
+            else {
+                continue;
+            };
             let earlier = oldest.send.and_then(|i| graph.node(i)).map(describe_node).unwrap_or_default();
             sink.push(
                 Diagnostic::new(
@@ -1633,6 +1647,9 @@ fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
         }
     }
     const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+    if weakening::on(Weakening::QuietHoursNotComparedWithLaw) {
+        laws.clear();
+    }
     for (law, file, span, implied) in laws {
         for (day, hours) in DAYS.iter().zip(law.days.iter()) {
             // Every minute of the day: times are whole minutes, so this comparison is exact.
