@@ -16,14 +16,14 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::action::{Action, Content, TemplateContent};
-use crate::bundle::{Bundle, Kind, Node, Record, Reentry, Zone, EXIT};
+use crate::action::Action;
+use crate::bundle::{Bundle, Channel, EventSpec, Kind, Message, Node, Record, Reentry, Zone, EXIT};
 use crate::consent::{Proof, Store};
 use crate::expr::{Env, EvalError, Expr};
 use crate::frequency::History;
 use crate::io::{Contact, Event};
 use crate::rules::{self, Refusal};
-use crate::step::{journey_order, Did, Ran, Refused, Sent, Step};
+use crate::step::{journey_order, Did, Ran, Refused, Rendered, Sent, Step};
 use crate::time::{self, Zone as Tz};
 use crate::value::Value;
 use crate::window::{Check, Windows};
@@ -83,12 +83,12 @@ enum WaitKind {
 }
 
 #[derive(Debug)]
-struct Run<'c> {
+struct Run<'b, 'c> {
     number: u64,
     /// The node's number in [`Journey::graph`], or [`EXIT_NODE`].
     node: u32,
     /// The event in scope (§8.2): the one that started the run or the last one it waited for.
-    event: Option<&'c Event>,
+    event: Option<InScope<'b, 'c>>,
     /// What the run waits for and the timer that ends the wait.
     waiting: Option<(WaitKind, u64)>,
 }
@@ -104,7 +104,7 @@ struct GoalTrack<'b> {
 struct JourneyState<'b, 'c> {
     runs: u64,
     last_start: Option<i64>,
-    current: Option<Run<'c>>,
+    current: Option<Run<'b, 'c>>,
     goals: Vec<GoalTrack<'b>>,
 }
 
@@ -115,6 +115,9 @@ enum Handover {
     Held(i64),
     Refused,
 }
+
+/// An event in scope and its declaration in the run's bundle, looked up once.
+type InScope<'b, 'c> = (&'c Event, Option<&'b EventSpec>);
 
 /// The number of `exit` as a run's node; [`MISSING_NODE`] for a target the bundle lacks (which
 /// a bundle that was read and checked never has).
@@ -130,6 +133,11 @@ struct GraphNode<'b> {
     edges: Vec<(&'b str, u32)>,
     /// The target of the `next` edge, the one most steps take.
     next: Option<u32>,
+    /// For a send, an ask or a consent request: its message, the message's channel and the
+    /// node's compliance record, found once rather than at every hand-over.
+    message: Option<&'b Message>,
+    channel: Option<&'b Channel>,
+    record: Option<&'b Record>,
 }
 
 fn graph(bundle: &Bundle) -> (Vec<GraphNode<'_>>, u32) {
@@ -147,7 +155,15 @@ fn graph(bundle: &Bundle) -> (Vec<GraphNode<'_>>, u32) {
             let edges: Vec<(&str, u32)> =
                 node.next.iter().map(|(label, target)| (label.as_str(), number(target))).collect();
             let next = edges.iter().find(|(label, _)| *label == "next").map(|(_, target)| *target);
-            GraphNode { id, node, edges, next }
+            let message = match &node.kind {
+                Kind::Send { message } | Kind::Ask { message, .. } | Kind::ConsentRequest { message, .. } => {
+                    bundle.messages.get(message)
+                }
+                _ => None,
+            };
+            let channel = message.and_then(|m| bundle.channels.get(&m.channel));
+            let record = bundle.compliance.get(id);
+            GraphNode { id, node, edges, next, message, channel, record }
         })
         .collect();
     (nodes, number(&bundle.start))
@@ -335,7 +351,7 @@ pub fn run_steps_into<'b, 'c>(
         names: &names,
         stops,
         contacts: Vec::with_capacity(contacts.len()),
-        numbers: HashMap::default(),
+        numbers: HashMap::with_capacity_and_hasher(contacts.len(), BuildHasherDefault::default()),
         timers: BinaryHeap::new(),
         next_timer: 0,
         seed: options.seed,
@@ -417,7 +433,8 @@ pub fn split_arm(seed: u64, contact: &str, journey: &str, node: &str, run: u64, 
 fn recipient_zone<'b>(journey: &Journey<'b>, state: &ContactState<'b, '_>, zones: &mut Zones) -> Option<u32> {
     let field = journey.zone_field?;
     if let Some((seen, number)) = state.zone.get() {
-        if seen == field {
+        // Most often the very same field name as last time (one journey's bundle).
+        if std::ptr::eq(seen, field) || seen == field {
             return number;
         }
     }
@@ -531,11 +548,11 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
         }
     }
 
-    fn take_run(&mut self, contact: u32, journey: u32) -> Option<Run<'c>> {
+    fn take_run(&mut self, contact: u32, journey: u32) -> Option<Run<'b, 'c>> {
         self.state(contact, journey)?.current.take()
     }
 
-    fn put_run(&mut self, contact: u32, journey: u32, run: Run<'c>) {
+    fn put_run(&mut self, contact: u32, journey: u32, run: Run<'b, 'c>) {
         if let Some(state) = self.state(contact, journey) {
             state.current = Some(run);
         }
@@ -579,7 +596,7 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
     }
 
     /// A held send at the end of quiet hours: hand it over again, checking everything anew.
-    fn released(&mut self, bundle: &'b Bundle, journey: u32, contact: u32, mut run: Run<'c>, at: i64) {
+    fn released(&mut self, bundle: &'b Bundle, journey: u32, contact: u32, mut run: Run<'b, 'c>, at: i64) {
         let Some((node_id, node)) = self.node(journey, run.node) else { return };
         let message = match &node.kind {
             Kind::Send { message } | Kind::Ask { message, .. } | Kind::ConsentRequest { message, .. } => message,
@@ -602,7 +619,7 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
         bundle: &'b Bundle,
         journey: u32,
         contact: u32,
-        run: &mut Run<'c>,
+        run: &mut Run<'b, 'c>,
         kind: &Kind,
         handed: Handover,
         at: i64,
@@ -644,7 +661,7 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
         &mut self,
         journey: u32,
         contact: u32,
-        run: &mut Run<'c>,
+        run: &mut Run<'b, 'c>,
         kind: WaitKind,
         until: i64,
         name: &'static str,
@@ -662,7 +679,7 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
         bundle: &'b Bundle,
         journey: u32,
         contact: u32,
-        run: &mut Run<'c>,
+        run: &mut Run<'b, 'c>,
         label: &str,
         at: i64,
     ) -> bool {
@@ -687,7 +704,7 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
         }
     }
 
-    fn end(&mut self, journey: u32, contact: u32, run: &Run<'c>, at: i64, reason: String) {
+    fn end(&mut self, journey: u32, contact: u32, run: &Run<'b, 'c>, at: i64, reason: String) {
         let node = self.node_id(journey, run.node);
         self.emit(at, contact, journey, run.number, Some(node), Did::Exit { reason: Cow::Owned(reason) });
     }
@@ -844,7 +861,7 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
             (WaitKind::WaitFor, Some(Kind::WaitFor { events, .. })) => {
                 match events.iter().find(|name| **name == event.name) {
                     Some(name) => {
-                        run.event = Some(event);
+                        run.event = Some((event, bundle.events.get(&event.name)));
                         Some(name.as_str())
                     }
                     None => None,
@@ -954,12 +971,13 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
         let zones = &mut self.zones;
         // A condition that cannot be evaluated (the contact's data lacks a required field it
         // reads) does not let the contact in.
+        let scope = Some((event, bundle.events.get(&event.name)));
         let mut pass = |condition: &Option<Expr>, with_event: bool| match condition {
             None => true,
-            Some(c) => env_eval(info, state, if with_event { Some(event) } else { None }, event.at, zones, |env| {
-                env.condition(c)
-            })
-            .unwrap_or(false),
+            Some(c) => {
+                env_eval(info, state, if with_event { scope } else { None }, event.at, zones, |env| env.condition(c))
+                    .unwrap_or(false)
+            }
         };
         if !(pass(&bundle.audience, false) && pass(&bundle.entry_where, true)) {
             return;
@@ -971,7 +989,7 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
         if !bundle.goals.is_empty() {
             journey_state.goals.push(GoalTrack { run: number, started: event.at, converted: BTreeSet::new() });
         }
-        let run = Run { number, node: info.start, event: Some(event), waiting: None };
+        let run = Run { number, node: info.start, event: scope, waiting: None };
         self.emit(event.at, contact, journey, number, None, Did::Enter { event: entry_event });
         if run.node == EXIT_NODE {
             self.emit(event.at, contact, journey, number, None, Did::Exit { reason: Cow::Borrowed("exit") });
@@ -981,7 +999,7 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
     }
 
     /// Runs instant steps from the run's node until it waits or ends (§3.5).
-    fn advance(&mut self, bundle: &'b Bundle, journey: u32, contact: u32, mut run: Run<'c>, at: i64) {
+    fn advance(&mut self, bundle: &'b Bundle, journey: u32, contact: u32, mut run: Run<'b, 'c>, at: i64) {
         let mut steps: u32 = 0;
         loop {
             if run.node == EXIT_NODE {
@@ -1120,14 +1138,16 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
         bundle: &'b Bundle,
         journey: u32,
         contact: u32,
-        run: &Run<'c>,
+        run: &Run<'b, 'c>,
         node_id: &'b str,
         message: &'b str,
         at: i64,
     ) -> Handover {
         let Some(info) = self.journeys.get(journey as usize) else { return Handover::Refused };
         let Some(state) = self.contacts.get_mut(contact as usize) else { return Handover::Refused };
-        let (did, handed) = decide(bundle, info, state, run.event, node_id, message, at, &mut self.zones);
+        let node = info.graph.get(run.node as usize);
+        let found = (node.and_then(|n| n.message), node.and_then(|n| n.channel), node.and_then(|n| n.record));
+        let (did, handed) = decide(bundle, info, state, run.event, message, found, at, &mut self.zones);
         self.emit(at, contact, journey, run.number, Some(node_id), did);
         handed
     }
@@ -1141,26 +1161,24 @@ fn decide<'b>(
     bundle: &'b Bundle,
     info: &Journey<'b>,
     state: &mut ContactState<'b, '_>,
-    event: Option<&Event>,
-    node_id: &'b str,
+    event: Option<InScope<'b, '_>>,
     name: &'b str,
+    (message, channel, record): (Option<&'b Message>, Option<&'b Channel>, Option<&'b Record>),
     at: i64,
     zones: &mut Zones,
 ) -> (Did<'b>, Handover) {
-    let Some(message) = bundle.messages.get(name) else {
+    let Some(message) = message else {
         // Unreachable: loading checks that every sent message exists.
         let reason = format!("message `{name}` is not in the bundle");
         let refused = Refused { message: name, channel: "", rule: "POLICY-DATA", reason };
         return (Did::Refused(Box::new(refused)), Handover::Refused);
     };
-    let channel = bundle.channels.get(&message.channel);
     let medium = channel.map_or("", |c| c.medium.as_str());
     let refused = |refusal: Refusal, reason: String| {
         let rule = rules::rule(refusal, &message.channel, medium);
         let refused = Refused { message: name, channel: message.channel.as_str(), rule, reason };
         (Did::Refused(Box::new(refused)), Handover::Refused)
     };
-    let record: Option<&'b Record> = bundle.compliance.get(node_id);
 
     let deferred = record.map_or(message.category == "marketing", |r| r.deferred);
     if let (true, Some(quiet)) = (deferred, &bundle.quiet_hours) {
@@ -1245,25 +1263,24 @@ fn decide<'b>(
 
 /// The message's texts with their fields filled in; every text is rendered, so a missing
 /// required field anywhere (a title, a URL) refuses the send.
-fn render(env: &Env<'_>, message: &crate::bundle::Message) -> Result<Content, EvalError> {
+fn render<'b>(env: &Env<'_>, message: &'b crate::bundle::Message) -> Result<Rendered<'b>, EvalError> {
     for text in &message.other_texts {
         env.check_render(text)?;
     }
     let template = match &message.template {
         None => None,
         Some(t) => {
-            let mut params = BTreeMap::new();
+            let mut texts = Vec::with_capacity(t.params.len());
             for (name, expr) in &t.params {
-                let text = match env.value(expr)? {
-                    Some(value) => env.show_value(&value)?,
+                match env.show_expr(expr)? {
+                    Some(text) => texts.push(text),
                     None => return Err(EvalError::MissingRequired(format!("template parameter {name}"))),
-                };
-                params.insert(name.clone(), text);
+                }
             }
-            Some(TemplateContent { name: t.name.clone(), lang: t.lang.clone(), params })
+            Some((t, texts))
         }
     };
-    Ok(Content {
+    Ok(Rendered {
         subject: message.subject.as_ref().map(|t| env.render(t)).transpose()?,
         body: message.body.as_ref().map(|t| env.render(t)).transpose()?,
         template,
@@ -1275,7 +1292,7 @@ fn render(env: &Env<'_>, message: &crate::bundle::Message) -> Result<Content, Ev
 fn env_eval<'b, T>(
     info: &Journey<'b>,
     state: &ContactState<'b, '_>,
-    event: Option<&Event>,
+    event: Option<InScope<'b, '_>>,
     at: i64,
     zones: &mut Zones,
     f: impl FnOnce(&Env<'_>) -> Result<T, EvalError>,
@@ -1288,7 +1305,7 @@ fn env_eval<'b, T>(
     });
     let zones = &*zones;
     let consent = |channel: &str, category: &str| state.consent.holds(channel, category);
-    let event = event.and_then(|e| bundle.events.get(&e.name).map(|spec| (&e.fields, &spec.fields)));
+    let event = event.and_then(|(e, spec)| spec.map(|spec| (&e.fields, &spec.fields)));
     let env = Env {
         profile: &state.profile,
         written: &state.written,

@@ -519,6 +519,15 @@ impl<'a> Env<'a> {
         Ok(())
     }
 
+    /// An expression's value as text (§7), `None` when it is missing: [`Env::value`] then
+    /// [`Env::show_value`], reading a field's value where it is.
+    pub fn show_expr(&self, expr: &Expr) -> Result<Option<String>, EvalError> {
+        match self.operand(expr, 0)? {
+            Some(value) => self.show(&value).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// A value as text (§7).
     pub fn show_value(&self, value: &Value) -> Result<String, EvalError> {
         self.show(value)

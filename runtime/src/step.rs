@@ -10,8 +10,8 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use crate::action::{Action, Content, What};
-use crate::bundle::{Bundle, Record};
+use crate::action::{Action, Content, TemplateContent, What};
+use crate::bundle::{Bundle, Record, Template};
 use crate::time::{self, LocalTime};
 
 /// One thing that happened, as [`Action`], with the contact and the journey as numbers.
@@ -82,7 +82,7 @@ pub struct Sent<'b> {
     pub category: &'b str,
     pub form: Cow<'b, str>,
     pub local_time: Option<LocalTime>,
-    pub content: Content,
+    pub content: Rendered<'b>,
     /// The compliance record of the node, whose JSON is the evidence (`null` without one).
     pub evidence: Option<&'b Record>,
 }
@@ -113,7 +113,7 @@ impl Step<'_> {
                 category: sent.category.to_owned(),
                 form: sent.form.clone().into_owned(),
                 local_time: sent.local_time.as_ref().map(LocalTime::text),
-                content: sent.content.clone(),
+                content: sent.content.to_content(),
                 evidence: sent.evidence.map_or(serde_json::Value::Null, |r| r.evidence.clone()),
             },
             Did::Held { message, until } => {
@@ -191,7 +191,7 @@ impl Step<'_> {
                     Some(LocalTime::Text(text)) => field(out, "local_time", text),
                 }
                 out.push_str(",\"content\":");
-                write_content(&sent.content, out);
+                sent.content.write_json(out);
                 out.push_str(",\"evidence\":");
                 match sent.evidence {
                     Some(record) => out.push_str(&record.evidence_json),
@@ -249,45 +249,69 @@ impl Step<'_> {
     }
 }
 
-/// `Content` as serde writes it: absent parts left out, template parameters in key order.
-fn write_content(content: &Content, out: &mut String) {
-    out.push('{');
-    let mut first = true;
-    let mut key = |out: &mut String, name: &str| {
-        if !first {
-            out.push(',');
+/// A sent message's [`Content`], with the template's name, language and parameter names
+/// borrowed from the bundle.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered<'b> {
+    pub subject: Option<String>,
+    pub body: Option<String>,
+    /// The template and its parameters' texts, in the order of its `params`.
+    pub template: Option<(&'b Template, Vec<String>)>,
+}
+
+impl Rendered<'_> {
+    pub fn to_content(&self) -> Content {
+        Content {
+            subject: self.subject.clone(),
+            body: self.body.clone(),
+            template: self.template.as_ref().map(|(t, texts)| TemplateContent {
+                name: t.name.clone(),
+                lang: t.lang.clone(),
+                params: t.params.keys().cloned().zip(texts.iter().cloned()).collect(),
+            }),
         }
-        first = false;
-        out.push('"');
-        out.push_str(name);
-        out.push_str("\":");
-    };
-    if let Some(subject) = &content.subject {
-        key(out, "subject");
-        write_str(subject, out);
     }
-    if let Some(body) = &content.body {
-        key(out, "body");
-        write_str(body, out);
-    }
-    if let Some(template) = &content.template {
-        key(out, "template");
-        out.push_str("{\"name\":");
-        write_str(&template.name, out);
-        out.push_str(",\"lang\":");
-        write_str(&template.lang, out);
-        out.push_str(",\"params\":{");
-        for (index, (name, value)) in template.params.iter().enumerate() {
-            if index > 0 {
+
+    /// `Content` as serde writes it: absent parts left out, template parameters in key order.
+    fn write_json(&self, out: &mut String) {
+        out.push('{');
+        let mut first = true;
+        let mut key = |out: &mut String, name: &str| {
+            if !first {
                 out.push(',');
             }
-            write_str(name, out);
-            out.push(':');
-            write_str(value, out);
+            first = false;
+            out.push('"');
+            out.push_str(name);
+            out.push_str("\":");
+        };
+        if let Some(subject) = &self.subject {
+            key(out, "subject");
+            write_str(subject, out);
         }
-        out.push_str("}}");
+        if let Some(body) = &self.body {
+            key(out, "body");
+            write_str(body, out);
+        }
+        if let Some((template, texts)) = &self.template {
+            key(out, "template");
+            out.push_str("{\"name\":");
+            write_str(&template.name, out);
+            out.push_str(",\"lang\":");
+            write_str(&template.lang, out);
+            out.push_str(",\"params\":{");
+            for (index, (name, value)) in template.params.keys().zip(texts).enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_str(name, out);
+                out.push(':');
+                write_str(value, out);
+            }
+            out.push_str("}}");
+        }
+        out.push('}');
     }
-    out.push('}');
 }
 
 /// A JSON string exactly as `serde_json` escapes it: `"` and `\`, the short escapes `\b \f \n \r
