@@ -243,7 +243,8 @@ mod tests {
     /// The bundles of a project, as `journey simulate` reads them.
     fn bundles_of(project: &Path) -> Vec<Bundle> {
         let mut texts = Vec::new();
-        check::check_projects(&[project.to_path_buf()], &[], |_, report| {
+        // `examples/broken` holds what the checker refuses; it is no journey to run.
+        check::check_projects(&[project.to_path_buf()], &[root().join("examples/broken")], |_, report| {
             texts.extend(bundle::emit(report, Options::default()));
         });
         texts.iter().map(|(_, text)| Bundle::parse(text).unwrap()).collect()
@@ -268,6 +269,28 @@ mod tests {
         cases.sort();
         assert!(cases.len() > 20, "{cases:?}");
         cases
+    }
+
+    /// A population's generated input is checked as a file's lines are, without being read
+    /// back from its text: read back from the text, as files, it must be the same input and
+    /// give the same actions.
+    #[test]
+    fn generated_input_is_what_its_text_read_as_files_gives() {
+        let bundles = bundles_of(&root().join("examples"));
+        let schema = Schema::of(&bundles).unwrap();
+        let text = std::fs::read_to_string(root().join("examples/traffic.json")).unwrap();
+        let traffic = journey_runtime::traffic::parse("traffic.json", &text, &schema).unwrap();
+        let (chunk, contacts, events) =
+            journey_runtime::population::chunk_input(&bundles, &traffic, 5, 10_000, 2000..2600).unwrap();
+        let read_contacts = parse_contacts("c", &chunk.contacts, &schema, &LIMITS).unwrap();
+        let read_events = parse_events("e", &chunk.events, &schema, None, &LIMITS).unwrap();
+        assert!(events.len() > 1000, "{}", events.len());
+        assert_eq!(format!("{contacts:?}"), format!("{read_contacts:?}"));
+        assert_eq!(format!("{events:?}"), format!("{read_events:?}"));
+        let options = journey_runtime::Options { seed: 5 };
+        let generated = journey_runtime::run(&bundles, &contacts, &events, &options);
+        let read = journey_runtime::run(&bundles, &read_contacts, &read_events, &options);
+        assert_eq!(journey_runtime::action::to_json_lines(&generated), journey_runtime::action::to_json_lines(&read));
     }
 
     /// A population run writes its actions from the runtime's steps, without building `Action`s:

@@ -309,6 +309,20 @@ pub fn run_steps_into<'b, 'c>(
     options: &Options,
     out: &mut Vec<Step<'b>>,
 ) -> Vec<&'c str> {
+    let contacts: Vec<&Contact> = contacts.iter().collect();
+    let events: Vec<&Event> = events.iter().collect();
+    run_refs_into(bundles, &contacts, &events, options, out)
+}
+
+/// [`run_steps_into`] with the contacts and events by reference: a population run picks those
+/// of a pass out of its chunk rather than copying them.
+pub fn run_refs_into<'b, 'c>(
+    bundles: &'b [Bundle],
+    contacts: &[&'c Contact],
+    events: &[&'c Event],
+    options: &Options,
+    out: &mut Vec<Step<'b>>,
+) -> Vec<&'c str> {
     let mut zones = Zones::default();
     let mut fixed = |zone: Option<&Zone>| match zone {
         Some(Zone::Fixed(tz, _)) => zones.add(tz),
@@ -332,6 +346,15 @@ pub fn run_steps_into<'b, 'c>(
             }
         })
         .collect::<Vec<_>>();
+    // One string for each zone field name, so that the contact's remembered zone field is
+    // recognised by address whichever journey asks (the journeys share their profile schema).
+    let mut journeys = journeys;
+    let fields: Vec<Option<&str>> = journeys.iter().map(|j| j.zone_field).collect();
+    for journey in &mut journeys {
+        if let Some(field) = journey.zone_field {
+            journey.zone_field = fields.iter().flatten().copied().find(|f| *f == field);
+        }
+    }
     let names = event_names(&journeys);
     // About four actions an event in the examples: grown once or twice, not a dozen times.
     out.reserve(events.len().saturating_mul(4));
@@ -371,7 +394,7 @@ pub fn run_steps_into<'b, 'c>(
             }
         }
     }
-    for event in events {
+    for &event in events {
         engine.fire_timers(event.at);
         let contact = engine.number(&event.contact);
         engine.event(contact, event);

@@ -168,7 +168,9 @@ pub fn parse_contacts(file: &str, text: &str, schema: &Schema, limits: &Limits) 
     Ok(contacts)
 }
 
-fn read_contact(map: &serde_json::Map<String, Json>, schema: &Schema) -> Result<Contact, String> {
+/// One contact line's object, checked against the schema (what [`parse_contacts`] does with each
+/// line, less the file's own checks).
+pub(crate) fn read_contact(map: &serde_json::Map<String, Json>, schema: &Schema) -> Result<Contact, String> {
     only(map, &["contact", "profile", "consent"])?;
     let id = text_field(map, "contact")?.to_owned();
     let mut profile = BTreeMap::new();
@@ -240,7 +242,9 @@ pub fn parse_events(
     Ok(events)
 }
 
-fn read_event(map: &serde_json::Map<String, Json>, schema: &Schema) -> Result<Event, String> {
+/// One event line's object, checked against the schema (what [`parse_events`] does with each
+/// line, less the checks across lines).
+pub(crate) fn read_event(map: &serde_json::Map<String, Json>, schema: &Schema) -> Result<Event, String> {
     only(map, &["at", "contact", "event", "fields"])?;
     let at = time::parse_utc(text_field(map, "at")?)?;
     let contact = text_field(map, "contact")?.to_owned();

@@ -19,8 +19,8 @@ use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
 use crate::bundle::Bundle;
-use crate::engine::{fnv1a, run_steps_into, Options};
-use crate::io::{parse_contacts, parse_events, Contact, Limits, Schema};
+use crate::engine::{fnv1a, run_refs_into, Options};
+use crate::io::{self, Contact, Event, Schema};
 use crate::step::{journey_order, Did, Step};
 use crate::time;
 use crate::traffic::{substitute, Gen, Traffic};
@@ -116,8 +116,22 @@ pub fn contact_id(index: usize, size: usize) -> String {
     format!("p{:0width$}", index + 1)
 }
 
-/// One generated event line with its sort key: time, contact number, order drawn.
-type Line = ((i64, usize, u32), String);
+/// One generated event: its sort key (time, contact number, order drawn), its JSON line and the
+/// event as the runtime's reader makes it of that line.
+#[derive(Debug, Clone)]
+struct Line {
+    key: (i64, usize, u32),
+    text: String,
+    event: Event,
+}
+
+/// Generated input is built as the JSON objects a file would hold and goes through the same
+/// checks as a file's lines ([`io::read_contact`], [`io::read_event`]), without being written
+/// out and parsed back: reading the text again was most of the generation. A test checks that
+/// the lines, read as a file, give the same actions.
+fn checked<T>(what: &str, read: Result<T, String>) -> Result<T, String> {
+    read.map_err(|why| format!("generated input is invalid (a bug): {what}: {why}"))
+}
 
 /// A chunk's generated input, as the JSON Lines an author could have written.
 #[derive(Debug, Clone, Default)]
@@ -126,13 +140,33 @@ pub struct Chunk {
     pub events: String,
 }
 
-fn event_line(at: i64, contact: &str, event: &str, fields: Map<String, Json>) -> String {
-    json!({"at": time::format_utc(at), "contact": contact, "event": event, "fields": fields}).to_string()
+fn event_line(
+    key: (i64, usize, u32),
+    contact: &str,
+    event: &str,
+    fields: Map<String, Json>,
+    schema: &Schema,
+) -> Result<Line, String> {
+    let mut object = Map::new();
+    object.insert("at".to_owned(), Json::String(time::format_utc(key.0)));
+    object.insert("contact".to_owned(), Json::String(contact.to_owned()));
+    object.insert("event".to_owned(), Json::String(event.to_owned()));
+    object.insert("fields".to_owned(), Json::Object(fields));
+    let read = checked("(population events)", io::read_event(&object, schema))?;
+    Ok(Line { key, text: Json::Object(object).to_string(), event: read })
 }
 
-/// The contacts `range` of a population of `size` and their events (unsorted).
-fn generate(traffic: &Traffic, seed: u64, size: usize, range: std::ops::Range<usize>) -> (String, Vec<Line>) {
+/// The contacts `range` of a population of `size` (their JSON Lines and as read) and their
+/// events (unsorted).
+fn generate(
+    traffic: &Traffic,
+    seed: u64,
+    size: usize,
+    range: std::ops::Range<usize>,
+    schema: &Schema,
+) -> Result<(String, Vec<Contact>, Vec<Line>), String> {
     let mut contacts = String::new();
+    let mut read = Vec::with_capacity(range.len());
     let mut events = Vec::new();
     for index in range {
         let id = contact_id(index, size);
@@ -152,7 +186,12 @@ fn generate(traffic: &Traffic, seed: u64, size: usize, range: std::ops::Range<us
                 consent.push(json!({"channel": channel, "category": category}));
             }
         }
-        contacts.push_str(&json!({"contact": id, "profile": profile, "consent": consent}).to_string());
+        let mut object = Map::new();
+        object.insert("contact".to_owned(), Json::String(id.clone()));
+        object.insert("profile".to_owned(), Json::Object(profile));
+        object.insert("consent".to_owned(), Json::Array(consent));
+        read.push(checked("(population contacts)", io::read_contact(&object, schema))?);
+        contacts.push_str(&Json::Object(object).to_string());
         contacts.push('\n');
         let mut order = 0u32;
         let span = u64::try_from(traffic.span_s).unwrap_or(1);
@@ -160,30 +199,52 @@ fn generate(traffic: &Traffic, seed: u64, size: usize, range: std::ops::Range<us
             for _ in 0..rng.poisson(rate.per_contact) {
                 let at = traffic.start.saturating_add_unsigned(rng.below(span));
                 let fields = draw_fields(&rate.fields, &mut rng, &id);
-                events.push(((at, index, order), event_line(at, &id, &rate.event, fields)));
+                events.push(event_line((at, index, order), &id, &rate.event, fields, schema)?);
                 order += 1;
                 for follow in traffic.follow_ups.iter().filter(|f| f.after == rate.event) {
                     if rng.unit() < follow.probability {
                         let later = at.saturating_add_unsigned(1 + rng.below(follow.within_s.unsigned_abs()));
                         let fields = draw_fields(&follow.fields, &mut rng, &id);
-                        events.push(((later, index, order), event_line(later, &id, &follow.event, fields)));
+                        events.push(event_line((later, index, order), &id, &follow.event, fields, schema)?);
                         order += 1;
                     }
                 }
             }
         }
     }
-    (contacts, events)
+    Ok((contacts, read, events))
+}
+
+/// The input of the contacts `range` of a population of `size`, as [`simulate`] makes it before
+/// any reply: the contacts and events files' text, and what the runtime reads of them, built
+/// without reading the text. Reading the text as files gives the same input (a test checks it).
+pub fn chunk_input(
+    bundles: &[Bundle],
+    traffic: &Traffic,
+    seed: u64,
+    size: usize,
+    range: std::ops::Range<usize>,
+) -> Result<(Chunk, Vec<Contact>, Vec<Event>), String> {
+    let schema = Schema::of(bundles)?;
+    let (contacts_text, contacts, lines) = generate(traffic, seed, size, range, &schema)?;
+    let lines = sorted(lines.iter());
+    let chunk = Chunk { contacts: contacts_text, events: join(&lines) };
+    Ok((chunk, contacts, lines.into_iter().map(|l| l.event.clone()).collect()))
 }
 
 /// The replies the asks in `steps` draw: an `ask` or `consent_request` whose message went out
 /// is answered with the traffic's probabilities for that message, before its wait ends.
 /// `ids` are the chunk's contact ids by the steps' contact numbers, `names` the journeys' by
 /// theirs; `start` is the population number of the chunk's first contact.
-fn replies(traffic: &Traffic, seed: u64, steps: &[Step<'_>], ids: &[&str], names: &[&str], start: usize) -> Vec<Line> {
+fn replies(
+    traffic: &Traffic,
+    seed: u64,
+    (steps, ids, names, start): (&[Step<'_>], &[&str], &[&str], usize),
+    schema: &Schema,
+) -> Result<Vec<Line>, String> {
     let mut out = Vec::new();
     if traffic.replies.is_empty() {
-        return out;
+        return Ok(out);
     }
     let mut last_send: BTreeMap<(u32, u32, u64), (&str, &str, &str)> = BTreeMap::new();
     for step in steps {
@@ -230,26 +291,32 @@ fn replies(traffic: &Traffic, seed: u64, steps: &[Step<'_>], ids: &[&str], names
                 fields.insert("channel".to_owned(), Json::String((*channel).to_owned()));
                 fields.insert("outcome".to_owned(), Json::String(outcome.0.clone()));
                 let index = start + step.contact as usize;
-                out.push(((reply_at, index, u32::MAX), event_line(reply_at, contact, "reply", fields)));
+                out.push(event_line((reply_at, index, u32::MAX), contact, "reply", fields, schema)?);
             }
             _ => {}
         }
     }
-    out
+    Ok(out)
 }
 
 /// The contacts whose lines differ between two sorted lists.
 fn symmetric(a: &[Line], b: &[Line]) -> BTreeSet<usize> {
-    let a: BTreeSet<&Line> = a.iter().collect();
-    let b: BTreeSet<&Line> = b.iter().collect();
-    a.symmetric_difference(&b).map(|line| line.0 .1).collect()
+    let a: BTreeSet<(&(i64, usize, u32), &str)> = a.iter().map(|l| (&l.key, l.text.as_str())).collect();
+    let b: BTreeSet<(&(i64, usize, u32), &str)> = b.iter().map(|l| (&l.key, l.text.as_str())).collect();
+    a.symmetric_difference(&b).map(|(key, _)| key.1).collect()
 }
 
-fn join(lines: &mut [Line]) -> String {
-    lines.sort_by_key(|a| a.0);
-    let mut text = String::with_capacity(lines.iter().map(|l| l.1.len() + 1).sum());
-    for (_, line) in lines.iter() {
-        text.push_str(line);
+/// The lines in time order (then contact, then order drawn): the events file.
+fn sorted<'l>(lines: impl Iterator<Item = &'l Line>) -> Vec<&'l Line> {
+    let mut lines: Vec<&Line> = lines.collect();
+    lines.sort_by_key(|l| l.key);
+    lines
+}
+
+fn join(lines: &[&Line]) -> String {
+    let mut text = String::with_capacity(lines.iter().map(|l| l.text.len() + 1).sum());
+    for line in lines {
+        text.push_str(&line.text);
         text.push('\n');
     }
     text
@@ -441,7 +508,6 @@ pub fn simulate(
         return Err(format!("a population of at most {MAX_POPULATION} contacts"));
     }
     let schema = Schema::of(bundles)?;
-    let limits = Limits { max_bytes: usize::MAX, max_events: usize::MAX, max_contacts: usize::MAX };
     let options = Options { seed };
     let mut report = Report { population: size as u64, seed, ..Report::default() };
     for bundle in bundles {
@@ -456,11 +522,9 @@ pub fn simulate(
     while start < size {
         let end = size.min(start + CHUNK);
         observer.phase(Phase::Generate);
-        let (contacts_text, base) = generate(traffic, seed, size, start..end);
-        // Generated input passes the same reader as a file: a traffic description that slipped
-        // past its checks cannot reach the runtime unchecked.
-        let generated = |e: crate::io::InputError| format!("generated input is invalid (a bug): {e}");
-        let contacts = parse_contacts("(population contacts)", &contacts_text, &schema, &limits).map_err(generated)?;
+        // Generated input passes the same checks as a file: a traffic description that slipped
+        // past its own cannot reach the runtime unchecked.
+        let (contacts_text, contacts, base) = generate(traffic, seed, size, start..end, &schema)?;
         // The chunk's contacts by id, numbered from 0: the contact numbers of `steps`.
         let index: BTreeMap<&str, u32> =
             contacts.iter().enumerate().map(|(i, c)| (c.id.as_str(), u32::try_from(i).unwrap_or(u32::MAX))).collect();
@@ -472,21 +536,13 @@ pub fn simulate(
         let mut rerun: Option<BTreeSet<usize>> = None;
         for pass in 1..=MAX_PASSES {
             observer.phase(Phase::Generate);
-            let wanted = |line: &&Line| rerun.as_ref().is_none_or(|set| set.contains(&line.0 .1));
-            let mut lines: Vec<Line> = base.iter().chain(answers.iter()).filter(wanted).cloned().collect();
-            let events =
-                parse_events("(population events)", &join(&mut lines), &schema, None, &limits).map_err(generated)?;
-            let subset: Vec<Contact>;
-            let who: &[Contact] = match &rerun {
-                None => &contacts,
+            let wanted = |line: &&Line| rerun.as_ref().is_none_or(|set| set.contains(&line.key.1));
+            let events: Vec<&Event> =
+                sorted(base.iter().chain(answers.iter()).filter(wanted)).into_iter().map(|l| &l.event).collect();
+            let who: Vec<&Contact> = match &rerun {
+                None => contacts.iter().collect(),
                 Some(set) => {
-                    subset = contacts
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| set.contains(&(start + i)))
-                        .map(|(_, c)| c.clone())
-                        .collect();
-                    &subset
+                    contacts.iter().enumerate().filter(|(i, _)| set.contains(&(start + i))).map(|(_, c)| c).collect()
                 }
             };
             observer.phase(Phase::Run);
@@ -494,7 +550,7 @@ pub fn simulate(
                 steps.retain(|s| !set.contains(&(start + s.contact as usize)));
             }
             let before = steps.len();
-            let ran = run_steps_into(bundles, who, &events, &options, &mut steps);
+            let ran = run_refs_into(bundles, &who, &events, &options, &mut steps);
             // The run numbers its own contacts: renumber them as the chunk does.
             let number: Vec<u32> = ran.iter().map(|id| index.get(id).copied().unwrap_or(u32::MAX)).collect();
             for step in steps.get_mut(before..).unwrap_or_default() {
@@ -503,8 +559,8 @@ pub fn simulate(
             if pass == MAX_PASSES {
                 break;
             }
-            let mut next = replies(traffic, seed, &steps, &ids, &names, start);
-            next.sort_by_key(|a| a.0);
+            let mut next = replies(traffic, seed, (&steps, &ids, &names, start), &schema)?;
+            next.sort_by_key(|l| l.key);
             let changed: BTreeSet<usize> = symmetric(&answers, &next);
             if changed.is_empty() {
                 break;
@@ -512,8 +568,8 @@ pub fn simulate(
             answers = next;
             rerun = Some(changed);
         }
-        let mut lines: Vec<Line> = base.iter().chain(answers.iter()).cloned().collect();
-        let events_text = join(&mut lines);
+        let lines = sorted(base.iter().chain(answers.iter()));
+        let events_text = join(&lines);
         report.events += lines.len() as u64;
         observer.phase(Phase::Monitor);
         json.clear();
@@ -555,11 +611,13 @@ mod tests {
         let text = r#"{"start":"2026-03-02T00:00:00Z","days":3,"consent":{"sms/marketing":0.5},
             "events":[{"event":"consent_granted","per_contact":2,"fields":{"channel":"sms","category":{"one_of":{"marketing":1,"utility":1}}}}]}"#;
         let traffic = crate::traffic::parse("t.json", text, &Schema::default()).unwrap();
-        let (all_contacts, all_events) = generate(&traffic, 9, 3000, 0..3000);
-        let (one_contact, one_events) = generate(&traffic, 9, 3000, 1500..1501);
+        let schema = Schema::default();
+        let (all_contacts, _, all_events) = generate(&traffic, 9, 3000, 0..3000, &schema).unwrap();
+        let (one_contact, _, one_events) = generate(&traffic, 9, 3000, 1500..1501, &schema).unwrap();
         assert_eq!(all_contacts.lines().nth(1500), one_contact.lines().next());
-        let mine: Vec<&Line> = all_events.iter().filter(|l| l.0 .1 == 1500).collect();
-        assert_eq!(mine, one_events.iter().collect::<Vec<_>>());
+        let line = |l: &Line| (l.key, l.text.clone());
+        let mine: Vec<_> = all_events.iter().filter(|l| l.key.1 == 1500).map(line).collect();
+        assert_eq!(mine, one_events.iter().map(line).collect::<Vec<_>>());
     }
 
     #[test]
