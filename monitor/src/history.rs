@@ -24,16 +24,40 @@ pub enum Item<'a> {
 
 /// Per contact, their events and the runtime's actions in the order they are replayed.
 pub fn timelines<'a>(events: &'a [Event], actions: &'a [Action]) -> BTreeMap<&'a str, Vec<Item<'a>>> {
-    let mut keyed: BTreeMap<&'a str, Vec<(Time, u8, usize, Item<'a>)>> = BTreeMap::new();
+    // Items gathered per contact in a vector of groups; a runtime writes a run's actions one
+    // after the other, so the group of the item before is tried first, before the search.
+    let mut groups: Vec<Vec<(Time, u8, usize, Item<'a>)>> = Vec::new();
+    let mut numbers: BTreeMap<&'a str, usize> = BTreeMap::new();
+    let mut last: Option<(&'a str, usize)> = None;
+    let mut group = |contact: &'a str| -> usize {
+        if let Some((seen, number)) = last {
+            if seen == contact {
+                return number;
+            }
+        }
+        let number = *numbers.entry(contact).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        last = Some((contact, number));
+        number
+    };
+    let mut placed: Vec<(usize, (Time, u8, usize, Item<'a>))> = Vec::with_capacity(events.len() + actions.len());
     for (index, event) in events.iter().enumerate() {
-        keyed.entry(event.contact.as_str()).or_default().push((event.at, 0, index, Item::Event(event)));
+        placed.push((group(event.contact.as_str()), (event.at, 0, index, Item::Event(event))));
     }
     for (index, action) in actions.iter().enumerate() {
-        keyed.entry(action.contact.as_str()).or_default().push((action.at, 1, index, Item::Action(action)));
+        placed.push((group(action.contact.as_str()), (action.at, 1, index, Item::Action(action))));
     }
-    keyed
+    for (number, item) in placed {
+        if let Some(items) = groups.get_mut(number) {
+            items.push(item);
+        }
+    }
+    numbers
         .into_iter()
-        .map(|(contact, mut items)| {
+        .map(|(contact, number)| {
+            let mut items = groups.get_mut(number).map(std::mem::take).unwrap_or_default();
             items.sort_by_key(|(at, class, index, _)| (*at, *class, *index));
             (contact, items.into_iter().map(|(_, _, _, item)| item).collect())
         })

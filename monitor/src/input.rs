@@ -8,7 +8,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use jiff::Timestamp;
-use serde::de::{DeserializeOwned, Deserializer, Error as _};
+use serde::de::{DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
@@ -50,8 +50,19 @@ impl Serialize for Time {
 
 impl<'de> Deserialize<'de> for Time {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Time, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        Time::from_str(&text).map_err(D::Error::custom)
+        // Read where the text is, without copying it into a `String` first: every line of
+        // every input has a time.
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Time;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Time, E> {
+                Time::from_str(text).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(Visitor)
     }
 }
 
@@ -170,7 +181,9 @@ impl std::error::Error for LineError {}
 
 /// Parses JSON Lines: one object per line; blank lines (a trailing newline) are skipped.
 pub fn parse_jsonl<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, LineError> {
-    let mut out = Vec::new();
+    // Room for every line at once: the vector of a chunk's actions would otherwise be copied a
+    // dozen times as it grows.
+    let mut out = Vec::with_capacity(text.bytes().filter(|b| *b == b'\n').count() + 1);
     for (index, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;

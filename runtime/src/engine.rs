@@ -13,7 +13,7 @@
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::action::Action;
@@ -52,7 +52,9 @@ struct ContactState<'b, 'c> {
     /// The recipient's zone as last looked up: the profile field read and the zone's number in
     /// [`Zones`]. Forgotten when a `set` node writes the profile.
     zone: Cell<Option<(&'b str, Option<u32>)>>,
-    tags: BTreeSet<&'b str>,
+    /// Small vectors here and below rather than sets: a contact has a few of each, and making
+    /// and dropping every contact's sets was a noticeable part of a run.
+    tags: Vec<&'b str>,
     consent: Store,
     windows: Windows,
     history: History,
@@ -97,7 +99,7 @@ struct Run<'b, 'c> {
 struct GoalTrack<'b> {
     run: u64,
     started: i64,
-    converted: BTreeSet<&'b str>,
+    converted: Vec<&'b str>,
 }
 
 #[derive(Debug, Default)]
@@ -514,7 +516,7 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
             profile: Cow::Owned(BTreeMap::new()),
             written: BTreeMap::new(),
             zone: Cell::new(None),
-            tags: BTreeSet::new(),
+            tags: Vec::new(),
             consent: Store::default(),
             windows: Windows::default(),
             history: History::default(),
@@ -959,8 +961,9 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
         for track in &mut state.goals {
             for goal in &bundle.goals {
                 let since = event.at - track.started;
-                if goal.event == event.name && since <= goal.within_s && !track.converted.contains(goal.name.as_str()) {
-                    track.converted.insert(goal.name.as_str());
+                if goal.event == event.name && since <= goal.within_s && !track.converted.contains(&goal.name.as_str())
+                {
+                    track.converted.push(goal.name.as_str());
                     converted.push((track.run, goal.name.as_str()));
                 }
             }
@@ -1010,7 +1013,7 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
         journey_state.last_start = Some(event.at);
         let number = journey_state.runs;
         if !bundle.goals.is_empty() {
-            journey_state.goals.push(GoalTrack { run: number, started: event.at, converted: BTreeSet::new() });
+            journey_state.goals.push(GoalTrack { run: number, started: event.at, converted: Vec::new() });
         }
         let run = Run { number, node: info.start, event: scope, waiting: None };
         self.emit(event.at, contact, journey, number, None, Did::Enter { event: entry_event });
@@ -1136,7 +1139,9 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
                 }
                 Kind::Tag { tag } => {
                     if let Some(state) = self.contacts.get_mut(contact as usize) {
-                        state.tags.insert(tag);
+                        if !state.tags.contains(&tag.as_str()) {
+                            state.tags.push(tag);
+                        }
                     }
                     self.emit(at, contact, journey, number, Some(node_id), Did::Tag { tag });
                     if !self.take(bundle, journey, contact, &mut run, "next", at) {

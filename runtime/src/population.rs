@@ -568,9 +568,14 @@ pub fn simulate(
             answers = next;
             rerun = Some(changed);
         }
+        // The events file of the chunk, for the monitor; the generated events are done with.
+        observer.phase(Phase::Generate);
         let lines = sorted(base.iter().chain(answers.iter()));
         let events_text = join(&lines);
         report.events += lines.len() as u64;
+        drop(lines);
+        drop(base);
+        drop(answers);
         observer.phase(Phase::Monitor);
         json.clear();
         for step in &steps {
@@ -581,6 +586,7 @@ pub fn simulate(
         let violations = observer.monitor(&Chunk { contacts: contacts_text, events: events_text }, &json)?;
         observer.phase(Phase::Summarise);
         report.add(&steps, &names, &violations);
+        steps.clear();
         observer.progress(end);
         start = end;
     }

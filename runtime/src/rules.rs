@@ -50,10 +50,11 @@ const TABLE: &[(Refusal, &str, &str)] = &[
 
 /// The rule id a refusal names for a send on `channel` of `medium`.
 pub fn rule(refusal: Refusal, channel: &str, medium: &str) -> &'static str {
-    let medium_key = format!("medium:{medium}");
     TABLE
         .iter()
-        .find(|(r, key, _)| *r == refusal && (*key == channel || *key == medium_key || *key == "*"))
+        .find(|(r, key, _)| {
+            *r == refusal && (*key == channel || key.strip_prefix("medium:") == Some(medium) || *key == "*")
+        })
         .map_or("POLICY-DATA", |(_, _, id)| id)
 }
 

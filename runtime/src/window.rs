@@ -1,8 +1,6 @@
 //! Messaging windows (§4.3): per contact and channel, the last inbound message and the window it
 //! opened.
 
-use std::collections::BTreeMap;
-
 use crate::bundle::Channel;
 
 #[derive(Debug, Clone, Copy)]
@@ -12,9 +10,11 @@ struct Inbound {
     opened_s: Option<i64>,
 }
 
+/// By channel, in the order first written to: a contact writes on a channel or two, and a
+/// small vector is cheaper to search, make and drop than a map.
 #[derive(Debug, Clone, Default)]
 pub struct Windows {
-    last: BTreeMap<String, Inbound>,
+    last: Vec<(String, Inbound)>,
 }
 
 /// The outcome of a window check.
@@ -29,11 +29,9 @@ impl Windows {
     /// A message from the contact on `channel` at `at`; it replaces the previous one.
     pub fn inbound(&mut self, channel: &str, at: i64, opened_s: Option<i64>) {
         // The channel's name is copied only the first time.
-        match self.last.get_mut(channel) {
-            Some(last) => *last = Inbound { at, opened_s },
-            None => {
-                self.last.insert(channel.to_owned(), Inbound { at, opened_s });
-            }
+        match self.last.iter_mut().find(|(name, _)| name == channel) {
+            Some((_, last)) => *last = Inbound { at, opened_s },
+            None => self.last.push((channel.to_owned(), Inbound { at, opened_s })),
         }
     }
 
@@ -42,7 +40,7 @@ impl Windows {
     /// compiler's bound `window_max_s <= window_s` assumes.
     pub fn check(&self, channel_name: &str, channel: &Channel, form: &str, now: i64) -> Check {
         let Some(window_s) = channel.window_s else { return Check::Inside };
-        let last = self.last.get(channel_name);
+        let last = self.last.iter().find(|(name, _)| name == channel_name).map(|(_, last)| last);
         let since = last.map(|l| now - l.at);
         if form == "template" {
             return Check::Inside;
