@@ -78,7 +78,7 @@
 //!
 //! # The tester can fail
 //!
-//! The `..._is_caught` tests turn on, one at a time, a switch of `compiler/src/weakening.rs`
+//! The `..._caught` tests turn on, one at a time, a switch of `compiler/src/weakening.rs`
 //! that weakens one analysis, and pass only when the same search then finds a property (a)
 //! failure (each stops at the first, within `WEAKENED_BUDGET` projects).
 
