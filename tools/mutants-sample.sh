@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Mutation testing of the checker's analyses, a fixed sample (docs/testing.md): the mutants that
+# once survived the whole workspace's tests (the joins of Consent, Window, Frequency and
+# InBusinessHours made no-ops, Consent::establishes always true). Each must be caught by a test
+# that fails, not by a build or a command that fails: every caught mutant's log must show a
+# failing test. The whole run over compiler/src/flow is `cargo mutants` (.cargo/mutants.toml).
+#
+#   bash tools/mutants-sample.sh            # installs cargo-mutants when missing
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! cargo mutants --version > /dev/null 2>&1; then
+  # cargo-mutants builds and tests each mutant in turn; pinned for a reproducible run.
+  cargo install cargo-mutants --version 27.1.0 --locked
+fi
+
+OUT=${MUTANTS_OUT:-target/mutants-sample}
+rm -rf "$OUT"
+SAMPLE="Consent>::join with \(\)|Consent::establishes -> bool with true|Frequency>::join with \(\)|InBusinessHours>::join with \(\)|Window<'_>>::join with \(\)"
+# `-- --` passes `--skip` to the test binaries: the weakened-checker tests test the tester, not
+# the analyses, and take minutes.
+status=0
+# No baseline run: the unmutated tree's tests are the README's test command, which CI runs first,
+# and the log check below rejects a mutant "caught" by anything but a failing test.
+# On CI (a throwaway clone) the mutants are made in place, reusing the clone's build; elsewhere in a
+# copy of the tree, so that an interrupted run never leaves a mutated file behind.
+IN_PLACE=()
+if [ -n "${CI:-}" ]; then IN_PLACE=(--in-place); fi
+cargo mutants "${IN_PLACE[@]}" --no-shuffle --baseline skip --timeout 1500 -o "$OUT" --re "$SAMPLE" -- -- --skip _caught || status=$?
+
+outcomes="$OUT/mutants.out"
+caught=$(wc -l < "$outcomes/caught.txt")
+echo "caught: $caught of 5"
+cat "$outcomes/caught.txt"
+if [ -s "$outcomes/missed.txt" ] || [ -s "$outcomes/timeout.txt" ] || [ -s "$outcomes/unviable.txt" ]; then
+  echo "mutants not caught:"
+  cat "$outcomes/missed.txt" "$outcomes/timeout.txt" "$outcomes/unviable.txt"
+  exit 1
+fi
+[ "$caught" -eq 5 ] || { echo "expected 5 caught mutants"; exit 1; }
+for log in "$outcomes"/log/*.log; do
+  grep -q "^test .* FAILED$\|test result: FAILED" "$log" || {
+    echo "$log: counted as caught, but no test failed in it"
+    exit 1
+  }
+done
+exit "$status"
