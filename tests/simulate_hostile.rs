@@ -297,3 +297,57 @@ fn crlf_line_ends_blank_lines_and_an_empty_events_file_are_accepted() {
     }
     fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A journey that loops with a wait until an `exit on` event that never comes.
+fn endless_loop(wait: &str) -> String {
+    format!(
+        "import \"std/channels\"\nimport \"std/events\"\n\nevent signed_up {{}}\nevent left {{}}\n\njourney endless {{\n  entry on signed_up\n  exit on left\n  stage s {{\n    wait {wait}\n    track \"tick\"\n    goto s\n  }}\n}}\n"
+    )
+}
+
+fn run_endless(name: &str, wait: &str) -> (Output, Vec<String>) {
+    let dir = scratch(name);
+    fs::write(dir.join("endless.journey"), endless_loop(wait)).unwrap();
+    fs::write(
+        dir.join("events.jsonl"),
+        "{\"at\":\"2026-03-02T15:00:00Z\",\"contact\":\"c1\",\"event\":\"signed_up\"}\n",
+    )
+    .unwrap();
+    let output = Command::new(JOURNEY)
+        .current_dir(&dir)
+        .args(["simulate", "endless.journey", "--events", "events.jsonl"])
+        .env("TZ", "UTC")
+        .env("LC_ALL", "C")
+        .output()
+        .unwrap();
+    let lines = String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect();
+    (output, lines)
+}
+
+#[test]
+fn a_loop_whose_exit_event_never_comes_stops_at_the_horizon_a_year_after_the_last_event() {
+    let (output, lines) = run_endless("horizon", "1h");
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    // docs/bundle.md §3.5: timers fire until 366 days after the last event; the run is left
+    // waiting, its last action the wait that would end after the horizon.
+    let last = lines.last().unwrap();
+    assert!(
+        last.starts_with(
+            r#"{"at":"2027-03-03T15:00:00Z","contact":"c1","journey":"endless","run":1,"node":"s.1","action":"wait""#
+        ),
+        "{last}"
+    );
+    // The entry and the first wait, then every hour for 366 days (the timer due exactly at the
+    // horizon fires too) a track and the next wait.
+    assert_eq!(lines.len(), 2 + 2 * 366 * 24);
+}
+
+#[test]
+fn a_loop_of_short_waits_ends_at_the_wait_limit() {
+    let (output, lines) = run_endless("wait-limit", "1m");
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let last = lines.last().unwrap();
+    assert!(last.contains(r#""action":"exit","reason":"wait limit""#), "{last}");
+    let waits = lines.iter().filter(|l| l.contains(r#""action":"wait""#)).count();
+    assert_eq!(waits, 100_000, "docs/bundle.md §3.5: at most 100,000 waits a run");
+}

@@ -31,6 +31,16 @@ use crate::window::{Check, Windows};
 /// Instant steps a run may take without waiting (§3.5).
 pub const STEP_LIMIT: u32 = 10_000;
 
+/// Waits one run may take (§3.5): a loop that waits (`wait 1h; goto s`) until an `exit on`
+/// event would otherwise run as long as time does. A run that would wait once more ends with the
+/// reason `wait limit`. 100,000 waits of an hour are eleven years.
+pub const WAIT_LIMIT: u32 = 100_000;
+
+/// How long after the last event timers still fire (§3.5): 366 days. A run still waiting then
+/// stays waiting (its last action is its `wait`, `until` past the end); without the horizon a
+/// looping journey whose contact never sends its `exit on` event would never finish.
+pub const HORIZON_S: i64 = 366 * 86_400;
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
     /// Mixed into every split draw (docs/bundle.md §3.6).
@@ -93,6 +103,8 @@ struct Run<'b, 'c> {
     event: Option<InScope<'b, 'c>>,
     /// What the run waits for and the timer that ends the wait.
     waiting: Option<(WaitKind, u64)>,
+    /// Waits taken so far, against [`WAIT_LIMIT`].
+    waits: u32,
 }
 
 #[derive(Debug)]
@@ -401,7 +413,8 @@ pub fn run_refs_into<'b, 'c>(
         let contact = engine.number(&event.contact);
         engine.event(contact, event);
     }
-    engine.fire_timers(i64::MAX);
+    let last = events.last().map_or(i64::MIN, |e| e.at);
+    engine.fire_timers(last.saturating_add(HORIZON_S));
     *out = std::mem::take(&mut engine.out);
     engine.contacts.iter().map(|c| c.id).collect()
 }
@@ -694,6 +707,7 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
     ) {
         let token = self.set_timer(until, contact, journey);
         run.waiting = Some((kind, token));
+        run.waits = run.waits.saturating_add(1);
         let node = self.node_id(journey, run.node);
         self.emit(at, contact, journey, run.number, Some(node), Did::Wait { until, kind: name });
     }
@@ -1015,7 +1029,7 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
         if !bundle.goals.is_empty() {
             journey_state.goals.push(GoalTrack { run: number, started: event.at, converted: Vec::new() });
         }
-        let run = Run { number, node: info.start, event: scope, waiting: None };
+        let run = Run { number, node: info.start, event: scope, waiting: None, waits: 0 };
         self.emit(event.at, contact, journey, number, None, Did::Enter { event: entry_event });
         if run.node == EXIT_NODE {
             self.emit(event.at, contact, journey, number, None, Did::Exit { reason: Cow::Borrowed("exit") });
@@ -1034,6 +1048,10 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
             steps += 1;
             if steps > STEP_LIMIT {
                 self.end(journey, contact, &run, at, "step limit".to_owned());
+                return;
+            }
+            if run.waits >= WAIT_LIMIT {
+                self.end(journey, contact, &run, at, "wait limit".to_owned());
                 return;
             }
             let Some((node_id, node)) = self.node(journey, run.node) else { return };
