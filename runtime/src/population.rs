@@ -559,6 +559,8 @@ pub fn simulate(
             if pass == MAX_PASSES {
                 break;
             }
+            // The replies the asks drew are made-up input, like the rest of the chunk's.
+            observer.phase(Phase::Generate);
             let mut next = replies(traffic, seed, (&steps, &ids, &names, start), &schema)?;
             next.sort_by_key(|l| l.key);
             let changed: BTreeSet<usize> = symmetric(&answers, &next);
