@@ -2198,3 +2198,59 @@ journey j {
     assert_eq!(sends(&ran).len(), 2, "the request and the update: {:?}", sends(&ran));
     assert!(ran.findings.is_empty(), "{:?}", ran.findings);
 }
+
+#[test]
+fn a_send_after_the_arms_of_a_business_hours_branch_join_is_held_in_quiet_hours() {
+    // Found by mutation testing (docs/testing.md): `InBusinessHours` must intersect at a join.
+    // Business hours and quiet hours in one zone never meet, so a send proved inside business
+    // hours is never held ("never held" in its record, and the runtime sends it at once). After
+    // `if within business_hours { ... } else { ... }` joins, the `else` path reaches the send
+    // outside business hours: it must be held like any marketing send, or it goes out at night.
+    let header = r#"import "std/channels"
+import "std/events"
+
+profile {
+  timezone: timezone
+  tier: enum { member, gold }
+  unsubscribe_url: url
+  postal_address: text
+}
+
+policy {
+  quiet_hours 21:00..08:00 "America/New_York"
+  business_hours mon..fri 09:00..18:00 "America/New_York"
+}
+
+message promo on messenger as marketing { text "20% off this week" }
+"#;
+    let branches = [
+        "if within business_hours {\n      track \"in\"\n    } else {\n      track \"out\"\n    }",
+        "if tier == \"gold\" {\n      track \"gold\"\n    } else {\n      if within business_hours {\n        track \"in\"\n      } else {\n        track \"out\"\n      }\n    }",
+        "if within business_hours and tier == \"gold\" {\n      track \"in\"\n    } else {\n      track \"out\"\n    }",
+    ];
+    for branch in branches {
+        let text = format!(
+            "{header}\njourney j {{\n  entry on messenger_message\n  stage s {{\n    {branch}\n    send promo\n  }}\n}}\n"
+        );
+        let checked = check(&text);
+        assert!(checked.errors.is_empty(), "{branch}: {:#?}", checked.errors);
+        let bundle: Value = serde_json::from_str(&checked.bundles[0]).unwrap();
+        let record = bundle["compliance"].as_object().unwrap().values().next().unwrap();
+        let quiet = record["quiet_hours"].as_str().unwrap();
+        assert!(quiet.starts_with("deferred up to"), "{branch}: the record says {quiet:?}");
+        // Saturday 02:00 in New York: outside business hours, inside quiet hours.
+        let mut person = contact("c", &[]);
+        person["profile"]["tier"] = json!("gold");
+        let trace = Trace {
+            contacts: vec![person],
+            events: vec![event(secs("2026-03-07T07:00:00Z"), "c", "messenger_message", json!({"text": "hi"}))],
+        };
+        let ran = execute(&checked.bundles, false, &trace).unwrap();
+        assert_eq!(
+            sends(&ran),
+            [("2026-03-07T13:00:00Z".to_owned(), "promo".to_owned())],
+            "{branch}: held until 08:00"
+        );
+        assert!(ran.findings.is_empty(), "{branch}: {:?}", ran.findings);
+    }
+}
