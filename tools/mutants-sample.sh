@@ -24,8 +24,10 @@ status=0
 # and the log check below rejects a mutant "caught" by anything but a failing test.
 # On CI (a throwaway clone) the mutants are made in place, reusing the clone's build; elsewhere in a
 # copy of the tree, so that an interrupted run never leaves a mutated file behind.
+# There the dev profile is used too, whose build the README's test command has just made, rather
+# than .cargo/mutants.toml's own profile, whose dependencies would be built once more.
 IN_PLACE=()
-if [ -n "${CI:-}" ]; then IN_PLACE=(--in-place); fi
+if [ -n "${CI:-}" ]; then IN_PLACE=(--in-place --profile dev); fi
 cargo mutants "${IN_PLACE[@]}" --no-shuffle --baseline skip --timeout 1500 -o "$OUT" --re "$SAMPLE" -- -- --skip _caught || status=$?
 
 outcomes="$OUT/mutants.out"
