@@ -9,12 +9,10 @@
 //!
 //! 1. the monitor flags no send of the runtime (the runtime re-checks consent, windows and
 //!    frequency at hand-over, docs/bundle.md §9.2, so whatever the checker cannot know is refused,
-//!    not sent: a monitor finding is a bug of the checker, the runtime or the monitor), except two
-//!    documented differences, counted and reported: a revocation by the contact in the very second
+//!    not sent: a monitor finding is a bug of the checker, the runtime or the monitor), except one
+//!    documented difference, counted and reported: a revocation by the contact in the very second
 //!    of a send, which the runtime handles in file order and the monitor before the send
-//!    (docs/simulate.md); and a second Messenger opt-in request within a week on a *new* run,
-//!    which the runtime does not count yet (docs/bundle.md §13; a second one on the same run is
-//!    the checker's J0414 and stays a failure); and
+//!    (docs/simulate.md); and
 //! 2. every `refused` action of the runtime is explained by something the checker does not
 //!    claim (docs/bundle.md §1, §5, §6). A refusal is **explained** when:
 //!    - *consent* (or a channel the contact revoked entirely): a revocation of that channel
@@ -32,7 +30,10 @@
 //!    - *frequency*: fewer than `max` sends of the category by the same run lie within `per_s`
 //!      before the refused one, so the cap is exceeded only across runs or journeys, which the
 //!      compliance record's `frequency` leaves to the runtime ("across runs and journeys, counted
-//!      by the runtime"; §6).
+//!      by the runtime"; §6);
+//!    - *consent request limit* (MSGR-MKT, one Messenger opt-in request a week): no earlier
+//!      request of the same run lies within the week, so the limit is exceeded only across runs,
+//!      which the runtime counts (§5); within a run it is the checker's J0414.
 //!
 //!    Everything else is checker unsoundness: a refusal for consent after only modelled events, for
 //!    the window on a run whose inbound messages the journey observed, for quiet hours (the
@@ -1426,6 +1427,10 @@ fn explain_refusal(
     refused: &Action,
 ) -> Option<String> {
     let What::Refused { channel, rule, reason, .. } = &refused.what else { return Some("not a refusal".into()) };
+    if reason.contains("consent request(s) in the last") {
+        return (!earlier_request_on_the_run(bundle, actions, refused))
+            .then(|| "a consent request limit exceeded across runs only: the runtime's job (§5)".into());
+    }
     let key = run_key(refused);
     let start =
         actions.iter().find(|a| run_key(a) == key && matches!(a.what, What::Enter { .. })).map_or(0, |a| secs(&a.at));
@@ -1470,12 +1475,11 @@ fn explain_refusal(
     }
 }
 
-/// Why a monitor finding on an accepted project is a documented gap of the reference runtime,
-/// or `None`. The one gap: Messenger opt-in requests are limited to one a week per contact
-/// (MSGR-MKT); the checker proves it within a run (J0414), and counting across runs "is not in
-/// the bundle; the reference runtime does not count them yet" (docs/bundle.md §13). A second
-/// request within the week on the same run stays the checker's unsoundness.
-fn explain_finding(bundle: &Value, actions: &[Action], finding: &journey_monitor::Finding) -> Option<String> {
+/// Why a monitor finding on an accepted project is a documented difference between the monitor
+/// and the runtime, or `None`. The one difference left: a revocation in the very second of a send
+/// (docs/simulate.md). Messenger opt-in requests across runs are the runtime's to count and
+/// refuse (docs/bundle.md §5), so a second one within the week is never sent.
+fn explain_finding(finding: &journey_monitor::Finding) -> Option<String> {
     // Events and actions at the same second: the runtime handles them in file order (a timer or
     // an earlier event's send first), the monitor takes the contact's events first, "so a
     // revocation in the same second as a send counts as before it" (docs/simulate.md): a
@@ -1487,35 +1491,30 @@ fn explain_finding(bundle: &Value, actions: &[Action], finding: &journey_monitor
     {
         return Some("a revocation in the send's second: the monitor's stricter reading".to_owned());
     }
-    if finding.rule != "MSGR-MKT" || !finding.reason.contains("request") {
-        return None;
-    }
-    let at = finding.at.seconds();
-    let node = finding.node.as_deref()?;
-    let send = actions.iter().find(|a| {
-        a.contact == finding.contact
-            && a.journey == finding.journey
-            && a.node.as_deref() == Some(node)
-            && secs(&a.at) == at
-            && matches!(a.what, What::Send { .. })
-    })?;
-    let key = run_key(send);
+    None
+}
+
+/// Whether the run of `request` (a consent request handed over or refused) handed over another
+/// request for the same consent within the week before it: within a run the checker proves the
+/// limit (J0414); across runs the runtime counts (docs/bundle.md §5).
+fn earlier_request_on_the_run(bundle: &Value, actions: &[Action], request: &Action) -> bool {
+    let Some(node) = request.node.as_deref() else { return false };
+    let at = secs(&request.at);
+    let key = run_key(request);
     let week = 7 * 86_400;
-    let same_run = actions.iter().any(|a| {
+    actions.iter().any(|a| {
         run_key(a) == key
-            && !std::ptr::eq(a, send)
+            && !std::ptr::eq(a, request)
             && matches!(a.what, What::Send { .. })
             && a.node.as_deref().is_some_and(|n| {
-                // Another request for the same consent (the monitor counts per channel and category).
-                let request = &bundle["nodes"][n];
-                request["kind"] == "consent_request"
-                    && request["channel"] == bundle["nodes"][node]["channel"]
-                    && request["category"] == bundle["nodes"][node]["category"]
+                let other = &bundle["nodes"][n];
+                other["kind"] == "consent_request"
+                    && other["channel"] == bundle["nodes"][node]["channel"]
+                    && other["category"] == bundle["nodes"][node]["category"]
             })
             && secs(&a.at) <= at
             && at - secs(&a.at) < week
-    });
-    (!same_run).then(|| "Messenger opt-in requests across runs: docs/bundle.md §13".to_owned())
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1609,7 +1608,7 @@ fn accepted_property(stats: &mut Stats, case: u64, project: &Project, checked: &
         };
         stats.sends += ran.actions.iter().filter(|a| matches!(a.what, What::Send { .. })).count();
         for finding in &ran.findings {
-            if let Some(why) = explain_finding(&bundle, &ran.actions, finding) {
+            if let Some(why) = explain_finding(finding) {
                 stats.known_gaps += 1;
                 *stats.explained.entry(format!("monitor: {}", why.split(':').next().unwrap_or(""))).or_default() += 1;
                 continue;
@@ -2037,10 +2036,10 @@ fn withdrawing_every_category_on_sms_by_other_means_blocks_even_utility_texts() 
 }
 
 #[test]
-fn a_second_messenger_opt_in_request_on_a_new_run_within_a_week_is_left_to_the_runtime_which_sends_it() {
-    // Current behaviour, documented as a gap (docs/bundle.md §13): the checker limits opt-in
-    // requests within a run (J0414); across runs the runtime should count them (§5) but does not
-    // yet, so the second request goes out and the monitor flags it (MSGR-MKT).
+fn a_second_messenger_opt_in_request_on_a_new_run_within_a_week_is_refused_by_the_runtime() {
+    // The checker limits opt-in requests within a run (J0414); across runs the runtime counts
+    // them (docs/bundle.md §5) and refuses the second within the week (MSGR-MKT): the run then
+    // waits without an answer and takes `timeout`. The monitor sees no second request.
     let journey = "journey j {
   entry on messenger_message
   stage s {
@@ -2059,11 +2058,15 @@ fn a_second_messenger_opt_in_request_on_a_new_run_within_a_week_is_left_to_the_r
         ],
     };
     let (checked, ran) = accepted_run(journey, &trace);
-    assert_eq!(sends(&ran).len(), 2, "{:?}", sends(&ran));
-    let rules: Vec<&str> = ran.findings.iter().map(|f| f.rule.as_str()).collect();
-    assert_eq!(rules, ["MSGR-MKT"]);
+    assert_eq!(sends(&ran).len(), 1, "{:?}", sends(&ran));
+    assert!(ran.findings.is_empty(), "{:?}", ran.findings);
+    let refused: Vec<&Action> = ran.actions.iter().filter(|a| matches!(a.what, What::Refused { .. })).collect();
+    assert_eq!(refused.len(), 1);
+    let What::Refused { rule, .. } = &refused[0].what else { unreachable!() };
+    assert_eq!(rule, "MSGR-MKT");
+    assert_eq!(refused[0].run, 2);
     let bundle: Value = serde_json::from_str(&checked.bundles[0]).unwrap();
-    assert!(explain_finding(&bundle, &ran.actions, &ran.findings[0]).is_some());
+    assert!(!earlier_request_on_the_run(&bundle, &ran.actions, refused[0]), "the earlier request was on run 1");
 }
 
 #[test]
@@ -2079,12 +2082,11 @@ fn a_revocation_in_the_second_of_a_send_counts_before_it_for_the_monitor_and_aft
             event(at(0), "c", "sms_opt_out", json!({"keyword": "STOP"})),
         ],
     };
-    let (checked, ran) = accepted_run(journey, &trace);
+    let (_, ran) = accepted_run(journey, &trace);
     assert_eq!(sends(&ran).len(), 2);
     let rules: Vec<&str> = ran.findings.iter().map(|f| f.rule.as_str()).collect();
     assert_eq!(rules, ["CTIA-STOP"]);
-    let bundle: Value = serde_json::from_str(&checked.bundles[0]).unwrap();
-    assert!(explain_finding(&bundle, &ran.actions, &ran.findings[0]).is_some());
+    assert!(explain_finding(&ran.findings[0]).is_some());
 }
 
 #[test]

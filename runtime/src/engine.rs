@@ -68,6 +68,8 @@ struct ContactState<'b, 'c> {
     consent: Store,
     windows: Windows,
     history: History,
+    /// Consent requests handed over: (at, channel, category), for [`rules::REQUEST_LIMITS`].
+    requests: Vec<(i64, &'b str, &'b str)>,
     /// By journey number.
     journeys: Vec<JourneyState<'b, 'c>>,
 }
@@ -533,6 +535,7 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
             consent: Store::default(),
             windows: Windows::default(),
             history: History::default(),
+            requests: Vec::new(),
             journeys: (0..self.journeys.len()).map(|_| JourneyState::default()).collect(),
         });
         number
@@ -1193,7 +1196,11 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
         let Some(state) = self.contacts.get_mut(contact as usize) else { return Handover::Refused };
         let node = info.graph.get(run.node as usize);
         let found = (node.and_then(|n| n.message), node.and_then(|n| n.channel), node.and_then(|n| n.record));
-        let (did, handed) = decide(bundle, info, state, run.event, message, found, at, &mut self.zones);
+        let request = node.and_then(|n| match &n.node.kind {
+            Kind::ConsentRequest { channel, category, .. } => Some((channel.as_str(), category.as_str())),
+            _ => None,
+        });
+        let (did, handed) = decide(bundle, info, state, run.event, message, found, request, at, &mut self.zones);
         self.emit(at, contact, journey, run.number, Some(node_id), did);
         handed
     }
@@ -1210,6 +1217,7 @@ fn decide<'b>(
     event: Option<InScope<'b, '_>>,
     name: &'b str,
     (message, channel, record): (Option<&'b Message>, Option<&'b Channel>, Option<&'b Record>),
+    request: Option<(&'b str, &'b str)>,
     at: i64,
     zones: &mut Zones,
 ) -> (Did<'b>, Handover) {
@@ -1291,6 +1299,24 @@ fn decide<'b>(
                 message.category, rule.per_s, rule.max
             ),
         );
+    }
+    if let Some((wanted, category)) = request {
+        let limit = rules::REQUEST_LIMITS.iter().find(|(c, k, _, _)| *c == wanted && *k == category);
+        if let Some((_, _, max, per_s)) = limit {
+            let earlier =
+                state.requests.iter().filter(|(then, c, k)| *c == wanted && *k == category && at - then < *per_s);
+            let count = u64::try_from(earlier.count()).unwrap_or(u64::MAX);
+            if count >= *max {
+                let rule = rules::rule(Refusal::RequestLimit, wanted, "");
+                let reason = format!(
+                    "{count} {wanted} {category} consent request(s) in the last {} days already; {wanted} allows {max}",
+                    per_s / 86_400
+                );
+                let refused = Refused { message: name, channel: message.channel.as_str(), rule, reason };
+                return (Did::Refused(Box::new(refused)), Handover::Refused);
+            }
+        }
+        state.requests.push((at, wanted, category));
     }
     state.history.record(at, &message.category);
     let zone = recipient_zone(info, state, zones);

@@ -18,6 +18,8 @@ pub enum Refusal {
     Frequency,
     /// A required field of the message's text is missing.
     MissingField,
+    /// One more consent request would exceed the platform's limit on requests.
+    RequestLimit,
 }
 
 /// `(refusal, channel name or "medium:M", rule id)`: the first row that matches wins.
@@ -46,6 +48,8 @@ const TABLE: &[(Refusal, &str, &str)] = &[
     (Refusal::QuietHours, "*", "INTL-QH"),
     (Refusal::Frequency, "*", "POLICY-FREQ"),
     (Refusal::MissingField, "*", "POLICY-DATA"),
+    (Refusal::RequestLimit, "instagram", "IG-MKT"),
+    (Refusal::RequestLimit, "*", "MSGR-MKT"),
 ];
 
 /// The rule id a refusal names for a send on `channel` of `medium`.
@@ -69,6 +73,12 @@ pub const REVOCATIONS: &[(&str, &str, bool)] = &[("sms_opt_out", "sms", true), (
 /// Marketing Messages does not open the standard window (the compiler's
 /// `rules::OPT_IN_OPENS_NO_WINDOW`).
 pub const OPT_IN_OPENS_NO_WINDOW: &[(&str, &str)] = &[("messenger", "marketing")];
+
+/// Platform limits on consent requests, per contact across runs and journeys: `(channel,
+/// category, at most, per seconds)`. MSGR-MKT: a Messenger Marketing Messages opt-in request at
+/// most once a week (the compiler's `rules::CONSENT_REQUEST_LIMITS`, which proves it within a
+/// run, J0414).
+pub const REQUEST_LIMITS: &[(&str, &str, u64, i64)] = &[("messenger", "marketing", 1, 7 * 86_400)];
 
 /// Keywords that ask for help rather than opting out (CTIA-STOP).
 pub const HELP_KEYWORDS: &[&str] = &["HELP", "INFO"];
