@@ -14,8 +14,9 @@ if ! cargo mutants --version > /dev/null 2>&1; then
   cargo install cargo-mutants --version 27.1.0 --locked
 fi
 
-OUT=${MUTANTS_OUT:-target/mutants-sample}
+OUT=${MUTANTS_OUT:-${CARGO_TARGET_DIR:-target}/mutants-sample}
 rm -rf "$OUT"
+mkdir -p "$OUT"
 SAMPLE="Consent>::join with \(\)|Consent::establishes -> bool with true|Frequency>::join with \(\)|InBusinessHours>::join with \(\)|Window<'_>>::join with \(\)"
 # `-- --` passes `--skip` to the test binaries: the weakened-checker tests test the tester, not
 # the analyses, and take minutes.
