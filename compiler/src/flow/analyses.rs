@@ -460,12 +460,13 @@ impl Analysis for Consent {
 // in [`WindowClasses`] order; the first class of each channel is "the contact has not written".
 
 /// Time since the contact's last message on a channel, on the paths where that message is of one
-/// class: `[min, max]` seconds (`max` `None`: unbounded), and how much of `max` may be quiet-hour
-/// holds. `reached` is false when no path gets here with a last message of this class.
+/// class: at most `max` seconds (`None`: unbounded), and how much of `max` may be quiet-hour
+/// holds. `reached` is false when no path gets here with a last message of this class. Only the
+/// upper bound is kept: no rule needs the least time, and a lower bound nothing read only made
+/// the fixpoint iterate (and gave mutation testing equivalent mutants, docs/testing.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Elapsed {
     pub reached: bool,
-    pub min: u64,
     pub max: Option<u64>,
     /// Of `max`, the part that is quiet-hour holds on the path that gives it (for messages).
     pub held: u64,
@@ -473,11 +474,11 @@ pub struct Elapsed {
 
 impl Elapsed {
     /// No path has a last message of this class.
-    pub const NONE: Elapsed = Elapsed { reached: false, min: 0, max: Some(0), held: 0 };
+    pub const NONE: Elapsed = Elapsed { reached: false, max: Some(0), held: 0 };
     /// A message of this class just arrived (or, for the "not written" class, the journey began).
-    pub const NOW: Elapsed = Elapsed { reached: true, min: 0, max: Some(0), held: 0 };
+    pub const NOW: Elapsed = Elapsed { reached: true, max: Some(0), held: 0 };
 
-    fn plus(self, lo: u64, hi: Option<u64>, held: bool) -> Elapsed {
+    fn plus(self, hi: Option<u64>, held: bool) -> Elapsed {
         if !self.reached {
             return self;
         }
@@ -487,7 +488,6 @@ impl Elapsed {
         };
         Elapsed {
             reached: true,
-            min: self.min.saturating_add(lo),
             max,
             // An unbounded time has no part to speak of (and a loop must not grow it forever).
             held: match max {
@@ -512,7 +512,6 @@ impl Elapsed {
                 };
                 Elapsed {
                     reached: true,
-                    min: self.min.min(other.min),
                     max: match (self.max, other.max) {
                         (Some(x), Some(y)) => Some(x.max(y)),
                         _ => None,
@@ -611,8 +610,8 @@ struct WindowStep {
     open: Option<Opens>,
 }
 
-/// `[lo, hi]` seconds pass (`hi` `None`: an unbounded time).
-type Passes = (u64, Option<u64>);
+/// At most this many seconds pass (`None`: an unbounded time). The least time is not needed.
+type Passes = Option<u64>;
 
 /// (windowed channel, component): a message arrives on the channel, of that opener class.
 type Opens = (usize, usize);
@@ -648,17 +647,14 @@ impl<'a> Window<'a> {
         message: Option<&Message>,
     ) -> (Option<Passes>, Option<Opens>) {
         let timeout = label == "timeout";
-        let timed_out = |limit: Option<u64>| {
-            let t = limit.unwrap_or(0);
-            Some((t, Some(t)))
-        };
+        let timed_out = |limit: Option<u64>| Some(Some(limit.unwrap_or(0)));
         match kind {
-            NodeKind::Wait { secs } => (Some((*secs, Some(*secs))), None),
+            NodeKind::Wait { secs } => (Some(Some(*secs)), None),
             NodeKind::Ask { timeout_secs, .. } => {
                 if timeout {
                     (timed_out(*timeout_secs), None)
                 } else {
-                    (Some((0, *timeout_secs)), message.and_then(|m| Self::reply(cx, classes, &m.channel)))
+                    (Some(*timeout_secs), message.and_then(|m| Self::reply(cx, classes, &m.channel)))
                 }
             }
             NodeKind::ConsentRequest { timeout_secs, channel, category, .. } => {
@@ -668,21 +664,21 @@ impl<'a> Window<'a> {
                     (timed_out(*timeout_secs), None)
                 } else {
                     let open = message.filter(|_| opens).and_then(|m| Self::reply(cx, classes, &m.channel));
-                    (Some((0, *timeout_secs)), open)
+                    (Some(*timeout_secs), open)
                 }
             }
             NodeKind::WaitFor { within_secs, .. } => {
                 if timeout {
                     (timed_out(*within_secs), None)
                 } else {
-                    (Some((0, *within_secs)), Self::receive(cx, classes, label))
+                    (Some(*within_secs), Self::receive(cx, classes, label))
                 }
             }
             NodeKind::Handoff { timeout_secs, .. } => {
                 if timeout {
                     (timed_out(*timeout_secs), None)
                 } else {
-                    (Some((0, *timeout_secs)), None)
+                    (Some(*timeout_secs), None)
                 }
             }
             _ => (None, None),
@@ -747,7 +743,6 @@ impl Analysis for Window<'_> {
             if !now.reached || !before.reached {
                 continue;
             }
-            now.min = if now.min < before.min { 0 } else { now.min };
             if now.max != before.max {
                 now.max = None;
                 now.held = 0;
@@ -764,10 +759,10 @@ impl Analysis for Window<'_> {
             let Some(step) = self.edges.of(index, edge).and_then(|e| self.steps.get(e)) else { continue };
             for elapsed in state.iter_mut() {
                 if let Some(hold) = step.hold {
-                    *elapsed = elapsed.plus(0, Some(hold), true);
+                    *elapsed = elapsed.plus(Some(hold), true);
                 }
-                if let Some((lo, hi)) = step.pass {
-                    *elapsed = elapsed.plus(lo, hi, false);
+                if let Some(most) = step.pass {
+                    *elapsed = elapsed.plus(most, false);
                 }
             }
             if let Some(opens) = step.open {

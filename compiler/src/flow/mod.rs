@@ -1724,7 +1724,7 @@ mod tests {
     #[test]
     fn the_consent_waiver_needs_a_free_form_send_proved_inside_every_window_with_the_hold() {
         let hours = |h: u64| h * 3600;
-        let at_most = |h: u64| Elapsed { reached: true, min: 0, max: Some(hours(h)), held: 0 };
+        let at_most = |h: u64| Elapsed { reached: true, max: Some(hours(h)), held: 0 };
         let inside = [(Some(hours(24)), at_most(2))];
         assert_eq!(
             in_window_bound(&promotion(None, false), true, Some(&inside), Some(hours(11))),
@@ -1739,7 +1739,7 @@ mod tests {
         assert!(refused(&promotion(None, true), Some(&inside)).starts_with("a template"));
         assert!(refused(&promotion(Some("HUMAN_AGENT"), false), Some(&inside)).contains("tag HUMAN_AGENT"));
         assert!(refused(&promotion(None, false), None).contains("no `window`"));
-        let unbounded = [(Some(hours(24)), Elapsed { reached: true, min: 0, max: None, held: 0 })];
+        let unbounded = [(Some(hours(24)), Elapsed { reached: true, max: None, held: 0 })];
         assert!(refused(&promotion(None, false), Some(&unbounded)).contains("not proved"));
         // Every opener class must be inside its own window: 4d after a 7-day ad reply is, 30h
         // after an ordinary message is not.
