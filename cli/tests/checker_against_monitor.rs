@@ -71,7 +71,7 @@
 //! # Budget
 //!
 //! `cargo test -p journey --test checker_against_monitor` runs a fixed budget (300 projects, a few
-//! traces each, seed 0; about 30 seconds in a debug build on one core).
+//! traces each, seed 0; one to two minutes in a debug build); CI also runs 2,000 optimized.
 //! `JOURNEY_DIFF_CASES=3000 JOURNEY_DIFF_SEED=7 cargo test -p journey --test
 //! checker_against_monitor -- --nocapture` runs a longer search; the report goes to standard
 //! error. The regressions at the end are the smallest cases on which the three disagreed, each
