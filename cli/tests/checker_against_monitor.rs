@@ -94,27 +94,22 @@ use journey_compiler::project::{LoadError, ProjectPath, SourceLoader};
 use journey_compiler::weakening::Weakening;
 use journey_compiler::{check_project, ProjectReport, Severity};
 use journey_runtime::io::{parse_contacts, parse_events, Schema, LIMITS};
+use journey_runtime::population::SplitMix;
 use journey_runtime::{Action, Bundle, What};
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------------------------------------
-// A small deterministic random source (SplitMix64): every case is reproducible from its number.
+// A small deterministic random source (the runtime's SplitMix64): every case is reproducible
+// from its number.
 
-struct Rng(u64);
+struct Rng(SplitMix);
 
 impl Rng {
     fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x5DEE_CE66_D1CE_4E5B)
-    }
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        Rng(SplitMix::new(seed ^ 0x5DEE_CE66_D1CE_4E5B))
     }
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.0.next_u64() % n as u64) as usize
     }
     fn range(&mut self, lo: u32, hi: u32) -> u32 {
         lo + self.below((hi - lo + 1) as usize) as u32
