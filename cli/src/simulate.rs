@@ -124,13 +124,8 @@ pub fn run(args: &SimulateArgs) -> Exit {
             text
         }
     };
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    if let Err(error) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        if error.kind() != io::ErrorKind::BrokenPipe {
-            let _ = writeln!(stderr, "error: cannot write output: {error}");
-            return Exit::Usage;
-        }
+    if let Err(exit) = write_output(&text, &mut stderr) {
+        return exit;
     }
     if journey_runtime::action::any_refusal(&actions) || !findings.is_empty() {
         Exit::Problems
@@ -226,6 +221,19 @@ pub fn read_limited(path: &Path, name: &str, max: usize) -> Result<String, Strin
         return Err(format!("{name}: is larger than the limit of {max} bytes"));
     }
     String::from_utf8(bytes).map_err(|e| format!("{name}: is not UTF-8 (byte {})", e.utf8_error().valid_up_to()))
+}
+
+/// Writes a run's whole output to standard output. A reader that closes the pipe early
+/// (`journey simulate ... | head`) is not an error: the exit code still says how the run went.
+pub(crate) fn write_output(text: &str, stderr: &mut impl Write) -> Result<(), Exit> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
+            let _ = writeln!(stderr, "error: cannot write output: {error}");
+            Err(Exit::Usage)
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

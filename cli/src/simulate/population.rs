@@ -143,13 +143,8 @@ pub fn run(args: &SimulateArgs, size: usize, bundles: &[Bundle], bundle_texts: &
         }
         SimulateFormat::Text => to_text(&report),
     };
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    if let Err(error) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        if error.kind() != io::ErrorKind::BrokenPipe {
-            let _ = writeln!(stderr, "error: cannot write output: {error}");
-            return Exit::Usage;
-        }
+    if let Err(exit) = super::write_output(&text, &mut stderr) {
+        return exit;
     }
     let problems = report.journeys.values().any(|j| !j.refusals.is_empty() || !j.violations.is_empty());
     if problems {
