@@ -1704,11 +1704,28 @@ fn unknown_jurisdiction(code: &str, file: FileId, span: Span, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::{analyze_within, in_window_bound, Elapsed, SizeLimits};
+    use super::{analyze_within, in_window_bound, Elapsed, QuietHours, SizeLimits};
     use crate::codes::Code;
     use crate::model::{Def, Message};
     use crate::project::{load_sources, MemoryLoader, ProjectPath};
     use crate::span::{FileId, Span};
+
+    /// Found by mutation testing (docs/testing.md): `to == from` in place of `to > from` left
+    /// every test passing, because no test had quiet hours inside one day.
+    #[test]
+    fn quiet_hours_last_from_start_to_end_whether_or_not_they_cross_midnight() {
+        let quiet = |from: u16, to: u16| QuietHours {
+            from,
+            to,
+            recipient: true,
+            zone: None,
+            file: FileId(0),
+            span: Span::new(0, 0),
+        };
+        assert_eq!(quiet(21 * 60, 8 * 60).length_secs(), 11 * 3600);
+        assert_eq!(quiet(0, 6 * 60).length_secs(), 6 * 3600);
+        assert_eq!(quiet(12 * 60, 13 * 60 + 30).length_secs(), 5400);
+    }
 
     fn promotion(tag: Option<&str>, is_template: bool) -> Message {
         Message {
