@@ -206,6 +206,62 @@ pub struct Journey {
     pub stages: BTreeMap<String, Def>,
 }
 
+/// What a name names: the namespace it is declared and looked up in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SymbolKind {
+    Channel,
+    Event,
+    /// A field of an event (`event.total`); its scope is the event.
+    EventField,
+    Journey,
+    Message,
+    ProfileField,
+    Segment,
+    /// A stage; its scope is the journey.
+    Stage,
+    Template,
+}
+
+impl SymbolKind {
+    /// How the kind reads in messages: `message`, `event field`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SymbolKind::Channel => "channel",
+            SymbolKind::Event => "event",
+            SymbolKind::EventField => "event field",
+            SymbolKind::Journey => "journey",
+            SymbolKind::Message => "message",
+            SymbolKind::ProfileField => "profile field",
+            SymbolKind::Segment => "segment",
+            SymbolKind::Stage => "stage",
+            SymbolKind::Template => "template",
+        }
+    }
+}
+
+/// One use of a declared name, resolved by the checker: where it is written and the declaration
+/// it means (the first one when a name is declared twice, J0209). The language server's
+/// references and rename read these, so they follow the checker's rules exactly, in every file of
+/// the project, open in an editor or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Reference {
+    /// The name as written at the use.
+    pub at: Def,
+    /// The declaration's name.
+    pub target: Def,
+    pub kind: SymbolKind,
+}
+
+/// One declaration of the model, as [`Model::declarations`] lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Declaration<'m> {
+    pub kind: SymbolKind,
+    pub name: &'m str,
+    pub def: Def,
+    /// What the name is local to: the journey of a stage, the event of an event field.
+    pub scope: Option<Def>,
+}
+
 /// Everything a project declares, by name.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Model {
@@ -220,6 +276,44 @@ pub struct Model {
     pub has_business_hours: bool,
     /// The project's one `quiet_hours` rule (a second is a duplicate, J0209).
     pub quiet_hours: Option<Def>,
+    /// Every resolved use of a declared name, sorted by where it is written.
+    pub references: Vec<Reference>,
+}
+
+impl Model {
+    /// Every declaration that wins its name (the first of duplicates), with its kind and scope,
+    /// in kind then name order.
+    pub fn declarations(&self) -> Vec<Declaration<'_>> {
+        fn top<'m>(kind: SymbolKind, name: &'m str, def: Def) -> Declaration<'m> {
+            Declaration { kind, name, def, scope: None }
+        }
+        let mut all = Vec::new();
+        all.extend(self.channels.iter().map(|(name, c)| top(SymbolKind::Channel, name, c.def)));
+        for (name, event) in &self.events {
+            all.push(top(SymbolKind::Event, name, event.def));
+            all.extend(event.fields.iter().map(|(field, f)| Declaration {
+                kind: SymbolKind::EventField,
+                name: field,
+                def: f.def,
+                scope: Some(event.def),
+            }));
+        }
+        for (name, journey) in &self.journeys {
+            all.push(top(SymbolKind::Journey, name, journey.def));
+            all.extend(journey.stages.iter().map(|(stage, def)| Declaration {
+                kind: SymbolKind::Stage,
+                name: stage,
+                def: *def,
+                scope: Some(journey.def),
+            }));
+        }
+        all.extend(self.messages.iter().map(|(name, m)| top(SymbolKind::Message, name, m.def)));
+        all.extend(self.profile.iter().map(|(name, f)| top(SymbolKind::ProfileField, name, f.def)));
+        all.extend(self.segments.iter().map(|(name, def)| top(SymbolKind::Segment, name, *def)));
+        all.extend(self.templates.iter().map(|(name, t)| top(SymbolKind::Template, name, t.def)));
+        all.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| a.scope.cmp(&b.scope)).then_with(|| a.name.cmp(b.name)));
+        all
+    }
 }
 
 /// Positions of names, for lookups in hot loops (a `goto` in every stage of a journey with

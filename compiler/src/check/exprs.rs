@@ -10,7 +10,7 @@ use super::Sink;
 use crate::ast::{BinaryOp, Expr, ExprKind, Path, Template, TemplatePart, UnaryOp};
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::model::{Model, Type};
+use crate::model::{Model, SymbolKind, Type};
 use crate::span::{FileId, Span};
 
 /// The event whose fields `event.x` refers to at some point of a journey. Event names are
@@ -280,17 +280,17 @@ fn type_of_path(path: &Path, scope: &Scope<'_>, expected: Option<&Type>, sink: &
             if scope.bare_event_fields {
                 if let EventScope::Known(event) = scope.event {
                     if let Some(field) = model.events.get(event).and_then(|e| e.fields.get(&name.name)) {
-                        sink.stats.references += 1;
+                        sink.refer(SymbolKind::EventField, file, name.span, field.def);
                         return Typed { ty: field.ty.clone(), optional: field.optional };
                     }
                 }
             }
-            if model.segments.contains_key(&name.name) {
-                sink.stats.references += 1;
+            if let Some(segment) = model.segments.get(&name.name) {
+                sink.refer(SymbolKind::Segment, file, name.span, *segment);
                 return Typed::of(Type::Bool);
             }
             if let Some(field) = model.profile.get(&name.name) {
-                sink.stats.references += 1;
+                sink.refer(SymbolKind::ProfileField, file, name.span, field.def);
                 return Typed { ty: field.ty.clone(), optional: field.optional };
             }
             if let Some(Type::Enum(variants)) = expected {
@@ -321,7 +321,7 @@ fn type_of_path(path: &Path, scope: &Scope<'_>, expected: Option<&Type>, sink: &
         }
         [head, field] if head.name == "profile" => match model.profile.get(&field.name) {
             Some(found) => {
-                sink.stats.references += 1;
+                sink.refer(SymbolKind::ProfileField, file, field.span, found.def);
                 Typed { ty: found.ty.clone(), optional: found.optional }
             }
             None => {
@@ -376,7 +376,7 @@ fn type_of_event_field(path: &Path, field: &crate::ast::Ident, scope: &Scope<'_>
         }
         EventScope::Known(event) => match scope.model.events.get(*event).and_then(|e| e.fields.get(&field.name)) {
             Some(found) => {
-                sink.stats.references += 1;
+                sink.refer(SymbolKind::EventField, file, field.span, found.def);
                 Typed { ty: found.ty.clone(), optional: found.optional }
             }
             None => {
@@ -419,8 +419,8 @@ fn type_of_call(name: &crate::ast::Ident, args: &[Expr], span: Span, scope: &Sco
     match args {
         [channel, category] => match (bare(channel), bare(category)) {
             (Some(channel), Some(category)) => {
-                if scope.model.channels.contains_key(&channel.name) {
-                    sink.stats.references += 1;
+                if let Some(declared) = scope.model.channels.get(&channel.name) {
+                    sink.refer(SymbolKind::Channel, file, channel.span, declared.def);
                 } else {
                     sink.unknown(
                         Code::J0206,

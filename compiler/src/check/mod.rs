@@ -17,7 +17,7 @@ pub mod wording;
 use crate::ast;
 use crate::codes::Code;
 use crate::diagnostic::{Collector, Diagnostic};
-use crate::model::{Def, Model};
+use crate::model::{self, Def, Model};
 use crate::project::Sources;
 use crate::span::FileId;
 
@@ -64,9 +64,17 @@ pub struct Sink {
     pub stats: Stats,
     /// "Did you mean" over the project's own names, with its work budget for this check.
     pub suggestions: crate::names::Suggester,
+    /// The uses of declared names resolved so far (they go into [`Model::references`]).
+    pub references: Vec<model::Reference>,
 }
 
 impl Sink {
+    /// Records that the name at `span` in `file` resolved to the declaration `target`.
+    pub fn refer(&mut self, kind: model::SymbolKind, file: FileId, span: crate::span::Span, target: Def) {
+        self.stats.references += 1;
+        self.references.push(model::Reference { at: Def { file, span }, target, kind });
+    }
+
     pub fn push(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
@@ -185,7 +193,7 @@ impl Sink {
 pub fn check_sources(sources: &Sources) -> (Model, Sink) {
     let mut sink = Sink::default();
     sink.stats.files = sources.files.len();
-    let model = collect::collect(sources, &mut sink);
+    let mut model = collect::collect(sources, &mut sink);
     sink.stats.declarations = model.profile.len()
         + model.events.len()
         + model.segments.len()
@@ -195,5 +203,10 @@ pub fn check_sources(sources: &Sources) -> (Model, Sink) {
     resolve::resolve(sources, &model, &mut sink);
     content::check_messages(sources, &model, &mut sink);
     promotional::check(sources, &mut sink);
+    // A use checked twice (a message's `event.x` at each of its sends) is one reference.
+    let mut references = std::mem::take(&mut sink.references);
+    references.sort_unstable();
+    references.dedup();
+    model.references = references;
     (model, sink)
 }

@@ -13,7 +13,7 @@ use super::Sink;
 use crate::ast::{self, Arm, ArmLabel, Element, Item, JourneyMember, PolicyRule, Step, StepKind};
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::model::{self, Keep, Model, NameIndex};
+use crate::model::{self, Keep, Model, NameIndex, SymbolKind};
 use crate::project::Sources;
 use crate::span::FileId;
 
@@ -139,8 +139,8 @@ fn check_template_use(
 }
 
 fn check_channel(channel: &ast::Ident, scope: &Scope<'_>, sink: &mut Sink) -> bool {
-    if scope.model.channels.contains_key(&channel.name) {
-        sink.stats.references += 1;
+    if let Some(declared) = scope.model.channels.get(&channel.name) {
+        sink.refer(SymbolKind::Channel, scope.file, channel.span, declared.def);
         return true;
     }
     let no_channels = scope.model.channels.is_empty();
@@ -379,8 +379,8 @@ impl<'a> JourneyWalk<'a> {
     }
 
     fn check_event(&self, event: &ast::Ident, sink: &mut Sink) -> bool {
-        if self.model.events.contains_key(&event.name) {
-            sink.stats.references += 1;
+        if let Some(declared) = self.model.events.get(&event.name) {
+            sink.refer(SymbolKind::Event, self.file, event.span, declared.def);
             true
         } else {
             sink.unknown(Code::J0203, "event", event, self.file, self.model.events.keys().map(String::as_str));
@@ -552,8 +552,9 @@ impl<'a> JourneyWalk<'a> {
             StepKind::Goto { stage } => {
                 match (self.stage_index.get(&stage.name), sink) {
                     (Some(target), sink) => {
-                        if let Some(sink) = sink {
-                            sink.stats.references += 1;
+                        if let (Some(sink), Some(declared)) = (sink, self.stages.get(target)) {
+                            let def = model::Def { file: self.file, span: declared.name.span };
+                            sink.refer(SymbolKind::Stage, self.file, stage.span, def);
                         }
                         jumps.push((target, flow));
                     }
@@ -582,7 +583,7 @@ impl<'a> JourneyWalk<'a> {
             {
                 match self.model.profile.get(&name.name) {
                     Some(field) => {
-                        sink.stats.references += 1;
+                        sink.refer(SymbolKind::ProfileField, self.file, name.span, field.def);
                         Some(field.ty.clone())
                     }
                     None => {
@@ -681,7 +682,7 @@ impl<'a> JourneyWalk<'a> {
             sink.unknown(Code::J0201, "message", message, self.file, self.model.messages.keys().map(String::as_str));
             return None;
         };
-        sink.stats.references += 1;
+        sink.refer(SymbolKind::Message, self.file, message.span, found.def);
         if let Some(paths) = self.messages.get(message.name.as_str()).filter(|p| !p.is_empty()) {
             let message_scope =
                 Scope { model: self.model, file: found.def.file, event: scope.event.clone(), bare_event_fields: false };
@@ -706,6 +707,7 @@ impl<'a> JourneyWalk<'a> {
                 sink.push(diagnostic);
             }
             sink.stats.references += local.stats.references;
+            sink.references.append(&mut local.references);
         }
         Some(found)
     }

@@ -14,7 +14,7 @@
 use std::sync::Arc;
 
 use crate::ast::{self, ArmLabel, JourneyMember, Step, StepKind};
-use crate::model::{Keep, NameIndex};
+use crate::model::{Def, SymbolKind};
 use crate::span::{FileId, Span};
 
 pub type NodeIndex = usize;
@@ -225,7 +225,7 @@ pub fn build(journey: &ast::Journey, file: FileId, model: &crate::model::Model) 
         model,
         file,
         nodes: Vec::new(),
-        stage_names: NameIndex::new(stages.iter().map(|s| s.name.name.as_str()), Keep::Last),
+        stage_at: stages.iter().enumerate().map(|(index, stage)| (stage.name.span.start(), index)).collect(),
         stage_starts: vec![None; stages.len()],
         pending_gotos: Vec::new(),
         is_relay: Vec::new(),
@@ -295,10 +295,10 @@ struct Builder<'m, 'j> {
     model: &'m crate::model::Model,
     file: FileId,
     nodes: Vec<Node>,
-    /// Stage names to stages. Stages are built last to first and the first one built under a
-    /// name is the one its `goto`s reach: a name declared twice (J0209) means its last
-    /// declaration.
-    stage_names: NameIndex<'j>,
+    /// Stage positions (where each stage's name starts, in source order) to stages: a `goto`
+    /// leads to the stage the checker resolved it to (`Model::references`), so a name declared
+    /// twice (J0209) means its first declaration here as everywhere.
+    stage_at: Vec<(usize, usize)>,
     /// Per stage: where it starts, once it is built.
     stage_starts: Vec<Option<Target>>,
     /// (node, edge index, stage): `goto`s, resolved once every stage is built (`None`: no
@@ -312,9 +312,10 @@ struct Builder<'m, 'j> {
 }
 
 /// Where a step's continuation leads before gotos are known.
-enum Continue<'j> {
+enum Continue {
     To(Target),
-    Goto(&'j str, Span),
+    /// A `goto`: the span of the stage name, then of the step.
+    Goto(Span, Span),
     Exit,
 }
 
@@ -344,11 +345,23 @@ impl<'j> Builder<'_, 'j> {
         next
     }
 
+    /// The stage a `goto` naming the stage at `name` leads to, as the checker resolved it; `None`
+    /// for a name no stage has (J0205).
+    fn resolved_stage(&self, name: Span) -> Option<usize> {
+        let at = Def { file: self.file, span: name };
+        let references = &self.model.references;
+        let first = references.partition_point(|r| r.at < at);
+        let target =
+            references.get(first..)?.iter().take_while(|r| r.at == at).find(|r| r.kind == SymbolKind::Stage)?;
+        let found = self.stage_at.binary_search_by_key(&target.target.span.start(), |(start, _)| *start).ok()?;
+        self.stage_at.get(found).map(|(_, index)| *index)
+    }
+
     /// Where a `goto` leads. Stages are built last to first, so a jump to a later stage is
     /// known now; a jump to an earlier one (a loop) gets a relay node whose edge is patched in
     /// `resolve_gotos` and which `into_source_order` removes, pointing its users at the stage.
-    fn jump_target(&mut self, name: &'j str, span: Span, stage: &str) -> Target {
-        let index = self.stage_names.get(name);
+    fn jump_target(&mut self, name: Span, span: Span, stage: &str) -> Target {
+        let index = self.resolved_stage(name);
         if let Some(target) = index.and_then(|i| self.stage_starts.get(i).copied().flatten()) {
             return target;
         }
@@ -374,10 +387,10 @@ impl<'j> Builder<'_, 'j> {
         self.nodes.len() - 1
     }
 
-    fn step(&mut self, step: &'j Step, stage: &str, id: String, next: Target, in_handoff: bool) -> Continue<'j> {
+    fn step(&mut self, step: &'j Step, stage: &str, id: String, next: Target, in_handoff: bool) -> Continue {
         let plain = |target: Target| vec![Edge { label: "next".into(), target, span: None }];
         let (kind, edges) = match &step.kind {
-            StepKind::Goto { stage: target } => return Continue::Goto(&target.name, step.span),
+            StepKind::Goto { stage: target } => return Continue::Goto(target.span, step.span),
             StepKind::Exit => return Continue::Exit,
             StepKind::Send { message } => (NodeKind::Send { message: message.name.clone() }, plain(next)),
             StepKind::Wait { duration } => (NodeKind::Wait { secs: duration.secs }, plain(next)),
