@@ -135,8 +135,10 @@ pub fn check_projects(
             };
             outcome.table.push(SourceFile::new(name, file.text.clone()));
         }
-        outcome.stats = add_stats(outcome.stats, report.stats);
-        outcome.diagnostics.extend(report.diagnostics.into_iter().map(|d| shift_files(d, offset)));
+        outcome.stats += report.stats;
+        // Moves the project's file ids to their place in the run's file table.
+        let shift = |id: FileId| FileId(id.0.saturating_add(offset));
+        outcome.diagnostics.extend(report.diagnostics.into_iter().map(|d| d.map_files(&shift)));
     }
     outcome
 }
@@ -169,33 +171,6 @@ fn check_manifest(inputs: &ProjectInputs, outcome: &mut Outcome) {
         outcome.table.push(SourceFile::new(shown, checked.text));
         outcome.diagnostics.extend(checked.diagnostics);
     }
-}
-
-fn add_stats(a: Stats, b: Stats) -> Stats {
-    Stats {
-        files: a.files + b.files,
-        declarations: a.declarations + b.declarations,
-        references: a.references + b.references,
-        expressions: a.expressions + b.expressions,
-        messages: a.messages + b.messages,
-        content_rules: a.content_rules + b.content_rules,
-        sends: a.sends + b.sends,
-    }
-}
-
-/// Moves a project's file ids to their place in the run's file table.
-fn shift_files(mut diagnostic: Diagnostic, offset: u32) -> Diagnostic {
-    let shift = |id: &mut FileId| id.0 = id.0.saturating_add(offset);
-    shift(&mut diagnostic.primary.file);
-    for label in &mut diagnostic.secondary {
-        shift(&mut label.file);
-    }
-    for suggestion in &mut diagnostic.suggestions {
-        for edit in &mut suggestion.edits {
-            shift(&mut edit.file);
-        }
-    }
-    diagnostic
 }
 
 fn use_color(choice: ColorChoice) -> bool {

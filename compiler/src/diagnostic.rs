@@ -66,6 +66,59 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// The diagnostic as one text, for formats that carry a single text per diagnostic (the
+    /// editor's message, GitHub annotations, SARIF results): the message, then the primary
+    /// label when it says something the message does not, the notes, the help and the
+    /// suggestions, one per line.
+    pub fn full_text(&self) -> String {
+        let mut text = self.message.clone();
+        if !self.primary.message.is_empty() && self.primary.message != self.message {
+            text.push('\n');
+            text.push_str(&self.primary.message);
+        }
+        for note in &self.notes {
+            text.push_str("\nnote: ");
+            text.push_str(note);
+        }
+        if let Some(help) = &self.help {
+            text.push_str("\nhelp: ");
+            text.push_str(help);
+        }
+        for suggestion in &self.suggestions {
+            text.push_str("\nhelp: ");
+            text.push_str(&suggestion.message);
+        }
+        text
+    }
+
+    /// The diagnostic with every file id it holds passed through `map` (a front end giving the
+    /// files of several projects, or of an editor, ids of its own). Written by destructuring, so
+    /// a field added to a diagnostic fails to compile here until it is mapped.
+    pub fn map_files(self, map: &impl Fn(FileId) -> FileId) -> Diagnostic {
+        let Diagnostic { code, severity, message, primary, secondary, notes, help, suggestions } = self;
+        let label = |Label { file, span, message }: Label| Label { file: map(file), span, message };
+        let suggestions = suggestions
+            .into_iter()
+            .map(|Suggestion { message, edits }| Suggestion {
+                message,
+                edits: edits
+                    .into_iter()
+                    .map(|TextEdit { file, span, replacement }| TextEdit { file: map(file), span, replacement })
+                    .collect(),
+            })
+            .collect();
+        Diagnostic {
+            code,
+            severity,
+            message,
+            primary: label(primary),
+            secondary: secondary.into_iter().map(label).collect(),
+            notes,
+            help,
+            suggestions,
+        }
+    }
+
     /// A diagnostic with the code's default severity and a primary label.
     pub fn new(code: Code, message: impl Into<String>, file: FileId, span: Span) -> Diagnostic {
         Diagnostic {

@@ -85,18 +85,44 @@ pub struct ProjectReport {
     /// Sorted by file and position, capped per file.
     pub diagnostics: Vec<Diagnostic>,
     pub stats: check::Stats,
-    /// The flow graphs, the compliance evidence per send, and the verdict inputs.
+    /// The flow graphs, the compliance evidence per send, and the verdict inputs (empty below
+    /// [`Tier::All`]).
     pub flow: flow::FlowReport,
+    /// How far the check went.
+    pub tier: Tier,
 }
 
-/// Loads `entries` and everything they import through `loader`, then checks names, types and
-/// channel content over the whole project.
+/// How far [`check_project_to`] goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tier {
+    /// Syntax, imports, names, types and channel content: fast enough for every keystroke of a
+    /// large file (the language server's first round of diagnostics).
+    Names,
+    /// Everything `journey check` does: the compliance analyses over the flow graphs as well.
+    All,
+}
+
+/// Loads `entries` and everything they import through `loader`, then checks the whole project:
+/// names, types, channel content and the compliance analyses ([`Tier::All`]).
 pub fn check_project(entries: &[project::ProjectPath], loader: &dyn project::SourceLoader) -> ProjectReport {
+    check_project_to(entries, loader, Tier::All)
+}
+
+/// [`check_project`] up to `tier`: the one entry point the front ends (CLI, language server)
+/// call. With [`Tier::Names`] the report's `flow` is empty.
+pub fn check_project_to(
+    entries: &[project::ProjectPath],
+    loader: &dyn project::SourceLoader,
+    tier: Tier,
+) -> ProjectReport {
     let mut sources = project::load_sources(entries, loader);
     let (model, mut sink) = check::check_sources(&sources);
-    let flow = flow::analyze(&sources, &model, &mut sink);
+    let flow = match tier {
+        Tier::Names => flow::FlowReport::default(),
+        Tier::All => flow::analyze(&sources, &model, &mut sink),
+    };
     let mut diagnostics = std::mem::take(&mut sources.diagnostics);
     diagnostics.append(sink.diagnostics);
     let diagnostics = diagnostics.finish();
-    ProjectReport { sources, model, diagnostics, stats: sink.stats, flow }
+    ProjectReport { sources, model, diagnostics, stats: sink.stats, flow, tier }
 }

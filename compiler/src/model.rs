@@ -281,6 +281,119 @@ pub struct Model {
 }
 
 impl Model {
+    /// The model with every file id it holds passed through `map` (the language server gives
+    /// the files of a project ids of its own). Written by destructuring, so a field added to the
+    /// model or to one of its parts fails to compile here until it is mapped.
+    pub fn map_files(self, map: &impl Fn(FileId) -> FileId) -> Model {
+        let def = |Def { file, span }: Def| Def { file: map(file), span };
+        let field = |Field { def: d, ty, optional }: Field| Field { def: def(d), ty, optional };
+        let fields = |fields: BTreeMap<String, Field>| -> BTreeMap<String, Field> {
+            fields.into_iter().map(|(name, f)| (name, field(f))).collect()
+        };
+        let Model {
+            profile,
+            events,
+            segments,
+            channels,
+            messages,
+            templates,
+            journeys,
+            has_business_hours,
+            quiet_hours,
+            references,
+        } = self;
+        Model {
+            profile: fields(profile),
+            events: events
+                .into_iter()
+                .map(|(name, Event { def: d, fields: f, inbound, window_secs, window_def, in_std })| {
+                    let event = Event {
+                        def: def(d),
+                        fields: fields(f),
+                        inbound,
+                        window_secs,
+                        window_def: window_def.map(def),
+                        in_std,
+                    };
+                    (name, event)
+                })
+                .collect(),
+            segments: segments.into_iter().map(|(name, d)| (name, def(d))).collect(),
+            channels: channels
+                .into_iter()
+                .map(|(name, channel)| {
+                    let Channel {
+                        def: d,
+                        window_secs,
+                        window_def,
+                        tags,
+                        limits,
+                        supports,
+                        template_required_outside_window,
+                        consent_outside_window,
+                        keywords,
+                        encoding,
+                        medium,
+                    } = channel;
+                    let tags = tags
+                        .into_iter()
+                        .map(|(tag, Tag { def: d, allows, within_secs })| {
+                            (tag, Tag { def: def(d), allows, within_secs })
+                        })
+                        .collect();
+                    let limits = limits
+                        .into_iter()
+                        .map(|(limit, Limit { def: d, max, unit })| (limit, Limit { def: def(d), max, unit }))
+                        .collect();
+                    let channel = Channel {
+                        def: def(d),
+                        window_secs,
+                        window_def: def(window_def),
+                        tags,
+                        limits,
+                        supports,
+                        template_required_outside_window,
+                        consent_outside_window,
+                        keywords,
+                        encoding,
+                        medium,
+                    };
+                    (name, channel)
+                })
+                .collect(),
+            messages: messages
+                .into_iter()
+                .map(|(name, Message { def: d, channel, category, tag, outcomes, is_template })| {
+                    (name, Message { def: def(d), channel, category, tag, outcomes, is_template })
+                })
+                .collect(),
+            templates: templates
+                .into_iter()
+                .map(|(name, Template { def: d, channel, category, lang, params })| {
+                    (name, Template { def: def(d), channel, category, lang, params })
+                })
+                .collect(),
+            journeys: journeys
+                .into_iter()
+                .map(|(name, Journey { def: d, stages })| {
+                    let stages = stages.into_iter().map(|(stage, s)| (stage, def(s))).collect();
+                    (name, Journey { def: def(d), stages })
+                })
+                .collect(),
+            has_business_hours,
+            quiet_hours: quiet_hours.map(def),
+            references: {
+                let mut references: Vec<Reference> = references
+                    .into_iter()
+                    .map(|Reference { at, target, kind }| Reference { at: def(at), target: def(target), kind })
+                    .collect();
+                // Still sorted by where each use is written, whatever order the new ids have.
+                references.sort_unstable();
+                references
+            },
+        }
+    }
+
     /// Every declaration that wins its name (the first of duplicates), with its kind and scope,
     /// in kind then name order.
     pub fn declarations(&self) -> Vec<Declaration<'_>> {

@@ -89,6 +89,56 @@ impl SourceLoader for DiskLoader {
     }
 }
 
+/// Most files [`project_files`] lists: a project is meant to be read by people, and the
+/// language server checks it on every edit.
+pub const MAX_PROJECT_FILES: usize = 2_000;
+
+/// The `*.journey` files under a project root (canonical), as project paths in byte order, at
+/// most [`MAX_PROJECT_FILES`] (the flag says whether more were left out). Directories are read
+/// with an explicit stack (depth cannot overflow ours); symbolic links to directories are not
+/// followed (they could form cycles), and files whose real location is outside the root are left
+/// out, as [`read_inside`] would refuse them.
+pub fn project_files(root: &Path) -> (Vec<ProjectPath>, bool) {
+    let mut found: Vec<ProjectPath> = Vec::new();
+    let mut truncated = false;
+    let mut pending: Vec<PathBuf> = vec![root.to_path_buf()];
+    // Directories read, bounded as well: a tree of empty directories must not keep us busy.
+    let mut budget = MAX_PROJECT_FILES.saturating_mul(10);
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            budget = budget.saturating_sub(1);
+            if budget == 0 {
+                truncated = true;
+                break;
+            }
+            let path = entry.path();
+            let Ok(file_type) = entry.file_type() else { continue };
+            if file_type.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|extension| extension != "journey") {
+                continue;
+            }
+            let Ok(real) = path.canonicalize() else { continue };
+            if !real.starts_with(root) || !real.is_file() {
+                continue;
+            }
+            if let Some(project_path) = relative_project_path(root, &path) {
+                found.push(project_path);
+            }
+        }
+    }
+    found.sort_by(|a, b| a.as_str().as_bytes().cmp(b.as_str().as_bytes()));
+    found.dedup();
+    if found.len() > MAX_PROJECT_FILES {
+        found.truncate(MAX_PROJECT_FILES);
+        truncated = true;
+    }
+    (found, truncated)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -106,6 +156,25 @@ mod tests {
         assert_eq!(root, dir.join("project"));
         assert_eq!(read_manifest(&root).unwrap(), b"[project]\nname = \"shop\"\n");
         assert_eq!(read_manifest(&dir.join("project/flows")), Err(LoadError::NotFound));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+    #[test]
+    fn project_files_lists_the_journey_files_under_the_root_in_byte_order_and_nothing_outside() {
+        let dir = std::env::temp_dir().join(format!("journey-host-files-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("root/flows/deep")).unwrap();
+        std::fs::create_dir_all(dir.join("outside")).unwrap();
+        for file in ["root/b.journey", "root/a.journey", "root/flows/deep/c.journey", "root/notes.txt"] {
+            std::fs::write(dir.join(file), "").unwrap();
+        }
+        std::fs::write(dir.join("outside/secret.journey"), "").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.join("outside/secret.journey"), dir.join("root/link.journey")).unwrap();
+        let root = dir.join("root").canonicalize().unwrap();
+        let (files, truncated) = project_files(&root);
+        let names: Vec<&str> = files.iter().map(ProjectPath::as_str).collect();
+        assert_eq!(names, ["a.journey", "b.journey", "flows/deep/c.journey"]);
+        assert!(!truncated);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

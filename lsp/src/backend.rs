@@ -14,6 +14,8 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
 use crate::convert::{self, View};
+use journey_compiler::Tier;
+
 use crate::engine::{self, Analysis, Files};
 use crate::position::{Encoding, PositionMap};
 use crate::project::{Loader, Place};
@@ -145,6 +147,9 @@ pub struct Backend {
     shared: Arc<Shared>,
     outbox: Mutex<Option<mpsc::UnboundedReceiver<Outgoing>>>,
     options: Options,
+    /// The client can watch files for us (`workspace/didChangeWatchedFiles` with dynamic
+    /// registration): set in `initialize`, used in `initialized`.
+    watch_files: std::sync::atomic::AtomicBool,
 }
 
 impl Backend {
@@ -163,7 +168,13 @@ impl Backend {
             encoding: Mutex::new(Encoding::Utf16),
             outbox,
         });
-        Backend { client, shared, outbox: Mutex::new(Some(receiver)), options }
+        Backend {
+            client,
+            shared,
+            outbox: Mutex::new(Some(receiver)),
+            options,
+            watch_files: std::sync::atomic::AtomicBool::new(false),
+        }
     }
 
     pub fn client(&self) -> Client {
@@ -267,31 +278,42 @@ impl Snapshot {
             (uri, analysis)
         };
         let (uri, current) = analysed(self.current);
-        let mut others: Vec<(Uri, Arc<Analysis>)> = self.others.into_iter().map(analysed).collect();
+        let mut others: Vec<(Uri, Arc<Analysis>, Arc<Place>)> = self
+            .others
+            .into_iter()
+            .map(|other| {
+                let place = Arc::clone(&other.1.place);
+                let (uri, analysis) = analysed(other);
+                (uri, analysis, place)
+            })
+            .collect();
         others.sort_by(|a, b| a.0.cmp(&b.0));
-        let other_analyses: Vec<Arc<Analysis>> = others.iter().map(|(_, analysis)| Arc::clone(analysis)).collect();
-        let mut files = vec![(&uri, &*current)];
-        files.extend(others.iter().map(|(uri, analysis)| (uri, &**analysis)));
+        let other_analyses: Vec<Arc<Analysis>> = others.iter().map(|(_, analysis, _)| Arc::clone(analysis)).collect();
+        let mut files = vec![(&uri, &*current, &*place)];
+        files.extend(others.iter().map(|(uri, analysis, place)| (uri, &**analysis, &**place)));
         let view = View { encoding, files, place: &place };
         job(Files { current: &current, others: &other_analyses }, &view)
     }
 }
 
-/// The first tier: the document as the entry of its project, checked for syntax, names, types,
-/// imports (open documents first, then the disk inside the project root) and channel content.
-/// Fast enough for every keystroke of a large file.
+/// The first tier: the document's project (every file under its `journey.toml`, or the
+/// document and its imports; open documents first, then the disk inside the project root)
+/// checked for syntax, names, types and channel content. Fast enough for every keystroke of a
+/// large file.
 fn analyse(job: &Job, hooks: &Hooks) -> Analysis {
-    hooks.before_analysis(&job.text);
-    let loader = Loader { place: &job.place, text: &job.text, open: &job.open };
-    engine::check_without_flow(job.file, job.version, &job.text, &job.place.path, &loader)
+    analyse_to(job, hooks, Tier::Names)
 }
 
 /// The second tier: everything `journey check` does, the compliance analyses included.
 fn analyse_completely(job: &Job, hooks: &Hooks) -> Analysis {
+    analyse_to(job, hooks, Tier::All)
+}
+
+fn analyse_to(job: &Job, hooks: &Hooks, tier: Tier) -> Analysis {
     hooks.before_analysis(&job.text);
     let loader = Loader { place: &job.place, text: &job.text, open: &job.open };
-    let report = journey_compiler::check_project(std::slice::from_ref(&job.place.path), &loader);
-    Analysis::from_project(job.file, job.version, &job.text, report)
+    let entries = job.place.entries();
+    Analysis::check(job.file, job.version, &job.text, &job.place.path, &entries, &loader, tier)
 }
 
 /// Starts the first-tier job of `uri` unless one is under way (it picks up the newest text).
@@ -408,6 +430,14 @@ impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         let offered = params.capabilities.general.as_ref().and_then(|general| general.position_encodings.as_deref());
         let encoding = Encoding::negotiate(offered);
+        let can_watch = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|workspace| workspace.did_change_watched_files.as_ref())
+            .and_then(|watched| watched.dynamic_registration)
+            .unwrap_or(false);
+        self.watch_files.store(can_watch, std::sync::atomic::Ordering::Relaxed);
         *self.shared.encoding.lock().unwrap_or_else(PoisonError::into_inner) = encoding;
 
         if let Some(outbox) = self.outbox.lock().unwrap_or_else(PoisonError::into_inner).take() {
@@ -456,6 +486,26 @@ impl LanguageServer for Backend {
             }),
             offset_encoding: None,
         })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        if !self.watch_files.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        // Project files and manifests edited outside the editor (a `git checkout`, a generator)
+        // change the diagnostics of open documents that import them.
+        let watchers = ["**/*.journey", "**/journey.toml"]
+            .map(|glob| FileSystemWatcher { glob_pattern: GlobPattern::String(glob.to_owned()), kind: None })
+            .to_vec();
+        let options = DidChangeWatchedFilesRegistrationOptions { watchers };
+        let registration = Registration {
+            id: "journey-watched-files".to_owned(),
+            method: "workspace/didChangeWatchedFiles".to_owned(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        if let Err(error) = self.client.register_capability(vec![registration]).await {
+            self.shared.message(MessageType::LOG, format!("journey: the client did not watch files: {error}"));
+        }
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -514,6 +564,28 @@ impl LanguageServer for Backend {
                 format!("journey: ignored version {version} of {}: version {current} is newer", uri.as_str()),
             ),
             Change::NotOpen => {}
+        }
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        // A file of a project changed on disk (saved by another program, created, deleted): the
+        // open documents of that project are checked again.
+        let mut affected: Vec<Uri> = Vec::new();
+        for change in params.changes {
+            let Some(path) = change.uri.to_file_path() else { continue };
+            // The project root is canonical; so must the changed path be (a deleted file's
+            // directory still exists).
+            let path = path.canonicalize().ok().or_else(|| {
+                let parent = path.parent()?.canonicalize().ok()?;
+                Some(parent.join(path.file_name()?))
+            });
+            let Some(path) = path else { continue };
+            affected.extend(self.shared.store().invalidate_holding(&path));
+        }
+        affected.sort();
+        affected.dedup();
+        for uri in affected {
+            self.schedule(&uri);
         }
     }
 

@@ -13,7 +13,9 @@ use tower_lsp_server::ls_types::{
 use crate::engine::completion::{CandidateKind, Completions};
 use crate::engine::hover::HoverInfo;
 use crate::engine::outline::{OutlineItem, OutlineKind, WorkspaceSymbol};
-use crate::engine::{Analysis, FileSpan, LinkedFile, SymbolKind};
+use journey_compiler::model::SymbolKind;
+
+use crate::engine::{Analysis, FileSpan, LinkedFile};
 use crate::position::{Encoding, PositionMap};
 use crate::project::Place;
 
@@ -21,7 +23,7 @@ use crate::project::Place;
 /// document's project, and the client's position encoding.
 pub struct View<'a> {
     pub encoding: Encoding,
-    pub files: Vec<(&'a Uri, &'a Analysis)>,
+    pub files: Vec<(&'a Uri, &'a Analysis, &'a Place)>,
     pub place: &'a Place,
 }
 
@@ -31,7 +33,7 @@ impl<'a> View<'a> {
     }
 
     fn file(&self, file: FileId) -> Option<(&'a Uri, &'a Analysis)> {
-        self.files.iter().find(|(_, analysis)| analysis.file == file).copied()
+        self.files.iter().find(|(_, analysis, _)| analysis.file == file).map(|(uri, analysis, _)| (*uri, *analysis))
     }
 
     pub fn location(&self, at: FileSpan) -> Option<Location> {
@@ -39,8 +41,17 @@ impl<'a> View<'a> {
             return Some(Location::new(uri.clone(), self.positions(analysis).range(at.span)));
         }
         // A file of the current document's project that is not open.
-        let (_, current) = self.files.first()?;
+        let (_, current, _) = self.files.first()?;
         linked_location(current.linked(at.file)?, at.span, self.place, self.encoding)
+    }
+
+    /// A location in the ids of the request's `index`th analysis (0: the current document's).
+    pub fn location_in(&self, index: usize, at: FileSpan) -> Option<Location> {
+        let (uri, analysis, place) = self.files.get(index)?;
+        if at.file == analysis.file {
+            return Some(Location::new((*uri).clone(), self.positions(analysis).range(at.span)));
+        }
+        linked_location(analysis.linked(at.file)?, at.span, place, self.encoding)
     }
 
     pub fn locations(&self, spans: &[FileSpan]) -> Vec<Location> {
@@ -69,8 +80,8 @@ fn linked_location(file: &LinkedFile, span: Span, place: &Place, encoding: Encod
     Some(Location::new(uri, positions.range(span)))
 }
 
-/// A compiler diagnostic as the client shows it: code, severity and message; the primary label,
-/// notes and help appended to the message; secondary labels as related information.
+/// A compiler diagnostic as the client shows it: code, severity and the diagnostic's full text
+/// (`Diagnostic::full_text`); secondary labels as related information.
 pub fn diagnostic(
     uri: &Uri,
     analysis: &Analysis,
@@ -78,19 +89,7 @@ pub fn diagnostic(
     positions: &PositionMap<'_>,
     from: &journey_compiler::Diagnostic,
 ) -> lsp::Diagnostic {
-    let mut message = from.message.clone();
-    if !from.primary.message.is_empty() && from.primary.message != from.message {
-        message.push('\n');
-        message.push_str(&from.primary.message);
-    }
-    for note in &from.notes {
-        message.push_str("\nnote: ");
-        message.push_str(note);
-    }
-    if let Some(help) = &from.help {
-        message.push_str("\nhelp: ");
-        message.push_str(help);
-    }
+    let message = from.full_text();
     // Labels in this file or in other files of the project (standard-library files have no URI
     // to point at yet, so their labels are left out).
     let related: Vec<DiagnosticRelatedInformation> = from
@@ -185,10 +184,12 @@ pub fn symbol_kind(kind: SymbolKind) -> lsp::SymbolKind {
     match kind {
         SymbolKind::Message => lsp::SymbolKind::CONSTANT,
         SymbolKind::Stage => lsp::SymbolKind::METHOD,
-        SymbolKind::Segment | SymbolKind::Name => lsp::SymbolKind::VARIABLE,
+        SymbolKind::Segment => lsp::SymbolKind::VARIABLE,
         SymbolKind::Event => lsp::SymbolKind::EVENT,
+        SymbolKind::EventField | SymbolKind::ProfileField => lsp::SymbolKind::FIELD,
         SymbolKind::Channel => lsp::SymbolKind::INTERFACE,
         SymbolKind::Journey => lsp::SymbolKind::CLASS,
+        SymbolKind::Template => lsp::SymbolKind::STRUCT,
     }
 }
 
@@ -219,10 +220,15 @@ pub fn document_symbols(items: Vec<OutlineItem>, positions: &PositionMap<'_>) ->
 }
 
 pub fn workspace_symbols(symbols: Vec<WorkspaceSymbol>, view: &View<'_>) -> Vec<lsp::WorkspaceSymbol> {
+    let mut seen: std::collections::BTreeSet<(String, u32, u32)> = std::collections::BTreeSet::new();
     symbols
         .into_iter()
         .filter_map(|symbol| {
-            let location = view.location(symbol.location)?;
+            let location = view.location_in(symbol.analysis, symbol.location)?;
+            let key = (location.uri.as_str().to_owned(), location.range.start.line, location.range.start.character);
+            if !seen.insert(key) {
+                return None;
+            }
             Some(lsp::WorkspaceSymbol {
                 name: symbol.name,
                 kind: symbol_kind(symbol.kind),

@@ -1,18 +1,19 @@
 //! Documents as parts of projects: where a document's project is rooted, and a loader that
 //! serves the compiler open buffers first, then files on disk.
 //!
-//! The rules are the CLI's (`cli/src/project.rs`): the project root is the nearest directory
-//! above the file holding a `journey.toml`, else the file's own directory; the root is the jail
-//! for imports, decided on canonical paths before anything is opened, so a symbolic link cannot
-//! bring in a file from elsewhere. A document that is not a file (`untitled:`) is a project of
-//! its own with no disk at all. The disk side duplicates the CLI's `DiskLoader` (the compiler
-//! must stay pure, so it cannot hold either); a shared host crate could hold both later.
+//! The rules are the CLI's (`cli/src/project.rs`): every `*.journey` file under the nearest
+//! directory above the file holding a `journey.toml` is one project with one namespace; a file
+//! with no `journey.toml` above it is a project of its own (it and what it imports), rooted at
+//! its directory. The root is the jail for imports, decided on canonical paths before anything
+//! is opened (`journey_host::read_inside`), so a symbolic link cannot bring in a file from
+//! elsewhere. A document that is not a file (`untitled:`) is a project of its own with no disk at
+//! all.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use journey_compiler::project::{LoadError, ProjectPath, SourceLoader};
-use journey_host::{manifest_root, parent_of, read_inside, relative_project_path};
+use journey_host::{manifest_root, parent_of, project_files, read_inside, relative_project_path};
 use tower_lsp_server::ls_types::Uri;
 
 /// Where a document sits: its project's root (none for documents that are not files) and its
@@ -21,6 +22,8 @@ use tower_lsp_server::ls_types::Uri;
 pub struct Place {
     pub root: Option<PathBuf>,
     pub path: ProjectPath,
+    /// The root holds a `journey.toml`: every `*.journey` file under it is part of the project.
+    pub manifest: bool,
 }
 
 impl Place {
@@ -30,9 +33,11 @@ impl Place {
         let file = if is_file { uri.to_file_path().map(|path| path.into_owned()) } else { None };
         if let Some(file) = file {
             let canonical = file.canonicalize().unwrap_or(file);
-            let root = manifest_root(&canonical).unwrap_or_else(|| parent_of(&canonical));
+            let manifest = manifest_root(&canonical);
+            let has_manifest = manifest.is_some();
+            let root = manifest.unwrap_or_else(|| parent_of(&canonical));
             if let Some(path) = relative_project_path(&root, &canonical) {
-                return Place { root: Some(root), path };
+                return Place { root: Some(root), path, manifest: has_manifest };
             }
         }
         // Not a file (or a path that is not UTF-8): a project of its own, named after the URI's
@@ -42,7 +47,25 @@ impl Place {
         let path = ProjectPath::new(&sanitize(&name))
             .or_else(|| ProjectPath::new("untitled.journey"))
             .unwrap_or_else(untitled);
-        Place { root: None, path }
+        Place { root: None, path, manifest: false }
+    }
+
+    /// The entries to check the document's project with: every `*.journey` file under a
+    /// `journey.toml` root (read from disk now, so files added or removed there count), with the
+    /// document itself first; just the document otherwise.
+    pub fn entries(&self) -> Vec<ProjectPath> {
+        let mut entries = vec![self.path.clone()];
+        if let (true, Some(root)) = (self.manifest, &self.root) {
+            let (files, _) = project_files(root);
+            entries.extend(files.into_iter().filter(|path| *path != self.path));
+        }
+        entries
+    }
+
+    /// Whether a file on disk belongs to this document's project (a change to it may change the
+    /// document's diagnostics).
+    pub fn holds(&self, file: &std::path::Path) -> bool {
+        self.root.as_ref().is_some_and(|root| file.starts_with(root))
     }
 
     /// The URI of another file of the same project.
@@ -132,7 +155,8 @@ mod tests {
         #[cfg(unix)]
         std::os::unix::fs::symlink(dir.join("secret.journey"), dir.join("root/link.journey")).unwrap();
 
-        let place = Place { root: Some(dir.join("root")), path: ProjectPath::new("main.journey").unwrap() };
+        let place =
+            Place { root: Some(dir.join("root")), path: ProjectPath::new("main.journey").unwrap(), manifest: false };
         let a = ProjectPath::new("a.journey").unwrap();
         let disk = Loader { place: &place, text: "", open: &[] };
         assert_eq!(disk.load(&a), Ok(b"on disk".to_vec()));

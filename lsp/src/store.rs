@@ -177,6 +177,20 @@ impl Store {
         affected
     }
 
+    /// Marks the inputs of every document whose project holds `file` (a file on disk that
+    /// changed) as changed; returns those documents.
+    pub fn invalidate_holding(&mut self, file: &std::path::Path) -> Vec<Uri> {
+        let stamp = self.next_stamp();
+        let mut affected = Vec::new();
+        for (uri, document) in &mut self.documents {
+            if document.place.holds(file) {
+                document.inputs = stamp;
+                affected.push(uri.clone());
+            }
+        }
+        affected
+    }
+
     pub fn close(&mut self, uri: &Uri) -> bool {
         self.documents.remove(uri).is_some()
     }
@@ -322,7 +336,7 @@ mod tests {
     use journey_compiler::project::ProjectPath;
 
     fn place() -> Place {
-        Place { root: None, path: ProjectPath::new("doc.journey").unwrap() }
+        Place { root: None, path: ProjectPath::new("doc.journey").unwrap(), manifest: false }
     }
 
     fn analysis(job: &Job) -> Arc<Analysis> {

@@ -12,7 +12,6 @@ use std::io::{self, Write};
 use journey_compiler::Diagnostic;
 
 use crate::files::{escape_controls, FileTable};
-use crate::render::full_message;
 
 pub fn render(table: &FileTable, diagnostics: &[Diagnostic], out: &mut dyn Write) -> io::Result<()> {
     for diagnostic in diagnostics {
@@ -20,7 +19,7 @@ pub fn render(table: &FileTable, diagnostics: &[Diagnostic], out: &mut dyn Write
         let command = diagnostic.severity.as_str();
         let title = escape_property(diagnostic.code.as_str());
         // Each line is made inert first; the line breaks between them are then escaped.
-        let message: Vec<String> = full_message(diagnostic).lines().map(escape_controls).collect();
+        let message: Vec<String> = diagnostic.full_text().lines().map(escape_controls).collect();
         let message = escape_data(&message.join("\n"));
         match table.locate(primary.file, primary.span) {
             Some(located) => writeln!(

@@ -11,7 +11,7 @@ mod window;
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 
-use journey_compiler::{Diagnostic, Severity};
+use journey_compiler::Severity;
 
 use crate::args::Format;
 use crate::check::{count, Outcome};
@@ -106,25 +106,6 @@ pub fn plural(n: usize, word: &str) -> String {
     } else {
         format!("{n} {word}s")
     }
-}
-
-/// The message followed by its notes, help and suggestions, one per line, for formats that carry a single
-/// text per diagnostic (GitHub annotations, SARIF results).
-pub fn full_message(diagnostic: &Diagnostic) -> String {
-    let mut text = diagnostic.message.clone();
-    for note in &diagnostic.notes {
-        text.push_str("\nnote: ");
-        text.push_str(note);
-    }
-    if let Some(help) = &diagnostic.help {
-        text.push_str("\nhelp: ");
-        text.push_str(help);
-    }
-    for suggestion in &diagnostic.suggestions {
-        text.push_str("\nhelp: ");
-        text.push_str(&suggestion.message);
-    }
-    text
 }
 
 #[cfg(test)]

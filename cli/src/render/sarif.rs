@@ -15,7 +15,6 @@ use serde::Serialize;
 
 use crate::check::Outcome;
 use crate::files::FileTable;
-use crate::render::full_message;
 
 pub const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
@@ -167,7 +166,7 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
             rule_id: d.code.as_str(),
             rule_index: codes.binary_search(&d.code).unwrap_or(0),
             level: level(d.severity),
-            message: Message { text: full_message(d) },
+            message: Message { text: d.full_text() },
             locations: vec![location(table, d.primary.file, d.primary.span, None, "")],
             related_locations: d
                 .secondary

@@ -55,6 +55,19 @@ pub struct Stats {
     pub sends: usize,
 }
 
+impl std::ops::AddAssign for Stats {
+    fn add_assign(&mut self, other: Stats) {
+        let Stats { files, declarations, references, expressions, messages, content_rules, sends } = other;
+        self.files += files;
+        self.declarations += declarations;
+        self.references += references;
+        self.expressions += expressions;
+        self.messages += messages;
+        self.content_rules += content_rules;
+        self.sends += sends;
+    }
+}
+
 /// Collects diagnostics and counts. Diagnostics are bounded per file ([`Collector`]): a
 /// pass with work to do before building one (a "did you mean" search, say) asks [`Sink::wants`]
 /// first.

@@ -485,6 +485,22 @@ impl<'a> JourneyWalk<'a> {
                 // does the timeout without an arm, with the scope from before.
                 let produced = events.iter().map(|e| e.name.as_str()).chain(within.map(|_| model::TIMEOUT_OUTCOME));
                 let fallthrough = unhandled(arms, produced, arm_flow);
+                if let Some(sink) = sink.as_deref_mut() {
+                    // An arm named after an event the step waits for is a use of that event (counted
+                    // among the references as an outcome by `check_arm_label`).
+                    for arm in arms {
+                        let ArmLabel::Outcome(label) = &arm.label else { continue };
+                        let waited = events.iter().any(|event| event.name == label.name);
+                        if let (true, Some(declared)) = (waited, self.model.events.get(&label.name)) {
+                            let at = model::Def { file: self.file, span: label.span };
+                            sink.references.push(model::Reference {
+                                at,
+                                target: declared.def,
+                                kind: SymbolKind::Event,
+                            });
+                        }
+                    }
+                }
                 self.walk_arms(arms, &allowed, "this `wait for`", arm_flow, fallthrough, jumps, sink)
             }
             StepKind::If { branches, else_steps } => {

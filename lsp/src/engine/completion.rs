@@ -1,23 +1,17 @@
 //! Completion in context: what may be written at the cursor.
 //!
-//! The place is read from the text ([`super::lexical`]); the candidates (messages, stages,
-//! events, channels, segments, fields) come from the analysed files.
-
-use std::collections::BTreeSet;
+//! The place is read from the text ([`super::lexical`]); the candidates (messages, events,
+//! channels, segments, event fields) come from the project's model, so names declared in
+//! imported files the editor never opened are offered too; stages from the journey around the
+//! cursor.
 
 use journey_compiler::ast::{Item, JourneyMember};
+use journey_compiler::model::{Model, CATEGORIES};
 use journey_compiler::Span;
 
 use super::keywords::{Place, DOCS};
 use super::lexical::{self, Block, Context};
-use super::{Analysis, Files, SymbolKind};
-
-/// The message categories of the language.
-pub const CATEGORIES: &[&str] = &["authentication", "marketing", "service", "utility"];
-
-/// The channels of the standard library (`import "std/channels"`), offered until the project
-/// model resolves the actual imports.
-pub const STD_CHANNELS: &[&str] = &["email", "instagram", "messenger", "sms", "whatsapp"];
+use super::{Analysis, Files};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum CandidateKind {
@@ -116,17 +110,14 @@ fn statement_keywords(ctx: &Context) -> Vec<Candidate> {
 }
 
 fn messages(files: Files<'_>) -> Vec<Candidate> {
-    files
-        .all()
-        .filter_map(|file| file.ast.as_ref())
-        .flat_map(|ast| ast.items.iter())
-        .filter_map(|item| match item {
-            Item::Message(message) => Some(Candidate {
-                label: message.name.name.clone(),
-                kind: CandidateKind::Message,
-                detail: Some(format!("on {} as {}", message.channel.name, message.category.name)),
-            }),
-            _ => None,
+    let model = &files.current.model;
+    model
+        .messages
+        .iter()
+        .map(|(name, message)| Candidate {
+            label: name.clone(),
+            kind: CandidateKind::Message,
+            detail: Some(format!("on {} as {}", message.channel, message.category)),
         })
         .collect()
 }
@@ -162,32 +153,19 @@ fn stages(file: &Analysis, offset: usize) -> Vec<Candidate> {
 }
 
 fn events(files: Files<'_>) -> Vec<Candidate> {
-    defined(files, SymbolKind::Event, CandidateKind::Event, "event")
+    named(files.current.model.events.keys(), CandidateKind::Event, "event")
 }
 
 fn segments(files: Files<'_>) -> Vec<Candidate> {
-    defined(files, SymbolKind::Segment, CandidateKind::Segment, "segment")
-}
-
-fn defined(files: Files<'_>, kind: SymbolKind, as_kind: CandidateKind, detail: &str) -> Vec<Candidate> {
-    files
-        .all()
-        .flat_map(|file| file.index.definitions())
-        .filter(|def| def.kind == kind)
-        .map(|def| Candidate { label: def.name.clone(), kind: as_kind, detail: Some(detail.to_owned()) })
-        .collect()
+    named(files.current.model.segments.keys(), CandidateKind::Segment, "segment")
 }
 
 fn channels(files: Files<'_>) -> Vec<Candidate> {
-    let mut names: BTreeSet<(String, &str)> =
-        STD_CHANNELS.iter().map(|name| ((*name).to_owned(), "std/channels")).collect();
-    for def in files.all().flat_map(|file| file.index.definitions()).filter(|def| def.kind == SymbolKind::Channel) {
-        names.insert((def.name.clone(), "channel"));
-    }
-    names
-        .into_iter()
-        .map(|(label, detail)| Candidate { label, kind: CandidateKind::Channel, detail: Some(detail.to_owned()) })
-        .collect()
+    named(files.current.model.channels.keys(), CandidateKind::Channel, "channel")
+}
+
+fn named<'m>(names: impl Iterator<Item = &'m String>, kind: CandidateKind, detail: &str) -> Vec<Candidate> {
+    names.map(|name| Candidate { label: name.clone(), kind, detail: Some(detail.to_owned()) }).collect()
 }
 
 fn categories() -> Vec<Candidate> {
@@ -201,23 +179,21 @@ fn categories() -> Vec<Candidate> {
         .collect()
 }
 
-/// After `event.`: the fields of the journey's entry event, or of every event of the file when
-/// the cursor is not in a journey (a message's text can use the fields of any event that
+/// After `event.`: the fields of the journey's entry event, or of every event of the project
+/// when the cursor is not in a journey (a message's text can use the fields of any event that
 /// triggers it).
 fn event_fields(file: &Analysis, offset: usize) -> Vec<Candidate> {
-    let Some(ast) = &file.ast else { return Vec::new() };
+    let model: &Model = &file.model;
     let entry_event = entry_event_before(&file.text, offset);
-    ast.items
+    model
+        .events
         .iter()
-        .filter_map(|item| match item {
-            Item::Event(event) if entry_event.as_ref().is_none_or(|name| *name == event.name.name) => Some(event),
-            _ => None,
-        })
-        .flat_map(|event| {
-            event.fields.iter().map(move |field| Candidate {
-                label: field.name.name.clone(),
+        .filter(|(name, _)| entry_event.as_ref().is_none_or(|entry| entry == *name))
+        .flat_map(|(event, declared)| {
+            declared.fields.keys().map(move |field| Candidate {
+                label: field.clone(),
                 kind: CandidateKind::Field,
-                detail: Some(format!("field of {}", event.name.name)),
+                detail: Some(format!("field of {event}")),
             })
         })
         .collect()

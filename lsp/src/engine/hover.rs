@@ -5,14 +5,15 @@
 
 use std::fmt::Write;
 
-use journey_compiler::ast::{Item, JourneyMember, Message};
+use journey_compiler::ast::{Item, Journey, JourneyMember, Message};
+use journey_compiler::model::SymbolKind;
 use journey_compiler::{Code, Span};
 
 use super::keywords::{doc_for, is_keyword};
 use super::lexical;
-use super::navigate::{definitions_of, model_definition, target_at, Target};
+use super::navigate::target_at;
 use super::preview::preview;
-use super::{Analysis, FileSpan, Files, SymbolKind};
+use super::{Analysis, Files, Symbol};
 
 /// Markdown for the hover and the span it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,8 +27,8 @@ pub fn hover(files: Files<'_>, offset: usize) -> Option<HoverInfo> {
     let mut span = None;
 
     if let Some(target) = target_at(files, offset) {
-        span = Some(target.span);
-        sections.push(symbol(files, &target));
+        span = Some(target.at.span);
+        sections.push(symbol(files, target));
     } else if let Some((range, next)) = lexical::word_at(&files.current.text, offset) {
         let word = files.current.text.get(range.clone()).unwrap_or("");
         let ctx = lexical::context(&files.current.text, range.start);
@@ -125,44 +126,41 @@ fn explanation(code: Code) -> String {
     }
 }
 
-fn symbol(files: Files<'_>, target: &Target) -> String {
-    let definitions = definitions_of(files, target);
-    let Some((file, def)) = definitions.first() else {
-        return match model_definition(files, target) {
-            Some(at) => imported(files.current, target, at),
-            None => format!("{} `{}` (not declared in this project)", target.kind.as_str(), target.name),
-        };
-    };
-    let whole = def.definition.unwrap_or(def.span);
-    match target.kind {
-        SymbolKind::Message => match find_message(file, whole) {
-            Some(message) => message_hover(message),
-            None => declaration(file, whole),
-        },
-        SymbolKind::Stage => stage_hover(file, whole, target),
-        _ => declaration(file, whole),
+fn symbol(files: Files<'_>, target: &Symbol) -> String {
+    let current = files.current;
+    let declared = target.target;
+    if declared.file != current.file {
+        return imported(current, target);
     }
+    let Some(ast) = &current.ast else { return format!("{} `{}`", target.kind.describe(), target.name) };
+    // The item (or stage) whose name this is.
+    let Some(item) = ast.items.iter().find(|item| contains(item.span(), declared.span)) else {
+        return format!("{} `{}`", target.kind.describe(), target.name);
+    };
+    match (target.kind, item) {
+        (SymbolKind::Message, Item::Message(message)) => message_hover(message),
+        (SymbolKind::Stage, Item::Journey(journey)) => stage_hover(current, journey, target),
+        _ => declaration(current, item.span()),
+    }
+}
+
+fn contains(outer: Span, inner: Span) -> bool {
+    outer.start() <= inner.start() && inner.end() <= outer.end()
 }
 
 /// A name declared in another file of the project: its declaration line, and for a message its
 /// channel and category from the model.
-fn imported(current: &Analysis, target: &Target, at: FileSpan) -> String {
-    let Some(file) = current.linked(at.file) else { return format!("{} `{}`", target.kind.as_str(), target.name) };
+fn imported(current: &Analysis, target: &Symbol) -> String {
+    let at = target.target;
+    let Some(file) = current.linked(at.file) else { return format!("{} `{}`", target.kind.describe(), target.name) };
     let line = file.line_index.line_of(at.span.start());
     let source = file.text.get(file.line_index.line_range(&file.text, line)).unwrap_or("").trim();
     let mut out = format!("```journey\n{source}\n```\ndeclared in `{}`", file.name);
-    let message = current.model.as_ref().and_then(|model| model.messages.get(&target.name));
+    let message = current.model.messages.get(&target.name);
     if let (SymbolKind::Message, Some(message)) = (target.kind, message) {
         let _ = write!(out, "\n\n**channel** `{}` · **category** `{}`", message.channel, message.category);
     }
     out
-}
-
-fn find_message(file: &Analysis, span: Span) -> Option<&Message> {
-    file.ast.as_ref()?.items.iter().find_map(|item| match item {
-        Item::Message(message) if message.span == span => Some(message),
-        _ => None,
-    })
 }
 
 fn message_hover(message: &Message) -> String {
@@ -187,35 +185,20 @@ fn message_hover(message: &Message) -> String {
     out
 }
 
-fn stage_hover(file: &Analysis, span: Span, target: &Target) -> String {
-    let journey = file.ast.as_ref().and_then(|ast| {
-        ast.items.iter().find_map(|item| match item {
-            Item::Journey(journey) if journey.span.start() <= span.start() && span.end() <= journey.span.end() => {
-                Some(journey)
-            }
+fn stage_hover(file: &Analysis, journey: &Journey, target: &Symbol) -> String {
+    let steps = journey
+        .members
+        .iter()
+        .find_map(|member| match member {
+            JourneyMember::Stage(stage) if stage.name.span == target.target.span => Some(stage.steps.len()),
             _ => None,
         })
-    });
-    let steps = journey
-        .and_then(|journey| {
-            journey.members.iter().find_map(|member| match member {
-                JourneyMember::Stage(stage) if stage.span == span => Some(stage.steps.len()),
-                _ => None,
-            })
-        })
         .unwrap_or(0);
-    let gotos = file.index.occurrences.iter().filter(|occurrence| {
-        occurrence.kind == SymbolKind::Stage
-            && !occurrence.is_definition()
-            && occurrence.name == target.name
-            && occurrence.journey.map(|journey| (file.file, journey)) == target.journey
-    });
+    let gotos = file.symbols.of_target(target.target).filter(|symbol| !symbol.is_declaration()).count();
     let noun = if steps == 1 { "step" } else { "steps" };
-    let journey_name = journey.map(|journey| journey.name.name.as_str()).unwrap_or("?");
     format!(
-        "```journey\nstage {}\n```\nstage of journey `{journey_name}`: {steps} {noun}, reached by {} `goto`",
-        target.name,
-        gotos.count()
+        "```journey\nstage {}\n```\nstage of journey `{}`: {steps} {noun}, reached by {gotos} `goto`",
+        target.name, journey.name.name
     )
 }
 

@@ -1,18 +1,18 @@
 //! The language-server engine: what the editor features compute, with no LSP type in sight.
 //!
 //! Everything here takes analysed files and byte offsets and returns plain structs with
-//! [`Span`]s; `crate::convert` turns them into protocol types. This is the part that belongs in
-//! the compiler once its project model (imports, symbol tables) lands: the functions here work
-//! on one file's AST and match names by text, and are meant to move behind the compiler's API.
+//! [`Span`]s; `crate::convert` turns them into protocol types. A document is analysed as part of
+//! its project through the compiler's one entry point ([`journey_compiler::check_project_to`]);
+//! names come from the compiler's model ([`symbols`]), never from matching text.
 
 pub mod completion;
 pub mod hover;
-pub mod index;
 pub mod keywords;
 pub mod lexical;
 pub mod navigate;
 pub mod outline;
 pub mod preview;
+pub mod symbols;
 
 #[cfg(test)]
 mod tests;
@@ -20,18 +20,18 @@ mod tests;
 use std::sync::Arc;
 
 use journey_compiler::flow::SendEvidence;
-use journey_compiler::model::{Def, Model};
-use journey_compiler::project::{load_sources, Origin, ProjectPath, SourceLoader, Sources};
-use journey_compiler::{ast, check_file, Diagnostic, FileId, LineIndex, ProjectReport, Span};
+use journey_compiler::model::Model;
+use journey_compiler::project::{MemoryLoader, Origin, ProjectPath, SourceLoader};
+use journey_compiler::{ast, check_file, check_project_to, Diagnostic, FileId, LineIndex, ProjectReport, Span, Tier};
 
-pub use index::{FileIndex, Occurrence, SymbolKind};
+pub use symbols::{Symbol, Symbols};
 
 /// File ids from `LINKED_BASE` up name the other files of a document's project (imports, the
 /// standard library), so they never collide with the ids of open documents.
 pub const LINKED_BASE: u32 = 1 << 31;
 
-/// A file of the document's project other than the document itself: where labels and
-/// definitions in imported files point.
+/// A file of the document's project other than the document itself: where labels, definitions
+/// and uses in other files point.
 #[derive(Debug)]
 pub struct LinkedFile {
     /// `LINKED_BASE` + the compiler's id.
@@ -43,7 +43,7 @@ pub struct LinkedFile {
     pub line_index: LineIndex,
 }
 
-/// One version of one open document, checked and indexed.
+/// One version of one open document, checked as part of its project.
 #[derive(Debug)]
 pub struct Analysis {
     pub file: FileId,
@@ -57,13 +57,19 @@ pub struct Analysis {
     pub ast: Option<ast::File>,
     /// The diagnostics of this document (labels may point into linked files).
     pub diagnostics: Vec<Diagnostic>,
-    pub index: FileIndex,
-    /// The other files of the project, when the document was checked as part of one.
+    /// The other files of the project.
     pub linked: Vec<LinkedFile>,
-    /// The project's declarations (file ids already mapped to `file` and `LINKED_BASE + id`).
-    pub model: Option<Model>,
+    /// The project's declarations and resolved references (file ids mapped to `file` and
+    /// `LINKED_BASE + id`).
+    pub model: Model,
+    /// The names of the project, from `model`.
+    pub symbols: Symbols,
+    /// The document's path in its project, and the entries the project was checked with (what
+    /// a rename checks again before it is offered).
+    pub path: ProjectPath,
+    pub entries: Vec<ProjectPath>,
     /// Whether the compliance analyses (consent, windows, frequency, ...) ran: a first, fast
-    /// analysis leaves them out so diagnostics appear while typing (see [`check_without_flow`]).
+    /// analysis leaves them out so diagnostics appear while typing ([`Tier::Names`]).
     pub complete: bool,
     /// What the compliance analyses proved for each send of this document (complete analyses
     /// only).
@@ -78,54 +84,75 @@ pub struct SendProof {
     pub evidence: SendEvidence,
 }
 
+/// The name a document is checked under when it is a project of its own in memory.
+#[allow(clippy::expect_used)] // a constant, valid path
+fn document_path() -> ProjectPath {
+    ProjectPath::new("document.journey").expect("a plain relative name is a project path")
+}
+
 impl Analysis {
-    /// Checks and indexes a document alone (no imports). `buffer` is shared, not copied, in the
-    /// usual case where the compiler analysed exactly the editor's text.
+    /// Checks a document as a project of its own (it may import the standard library), to
+    /// [`Tier::Names`].
     pub fn new(file: FileId, version: i32, buffer: &Arc<str>) -> Analysis {
-        let checked = check_file(file, buffer.as_bytes());
-        Analysis::assemble(file, version, buffer, checked.text, checked.ast, checked.diagnostics, Vec::new(), None)
+        let path = document_path();
+        let mut loader = MemoryLoader::default();
+        loader.insert(path.clone(), buffer.as_bytes());
+        Analysis::check(file, version, buffer, &path, std::slice::from_ref(&path), &loader, Tier::Names)
     }
 
-    /// A document checked as the entry of a project (names, types, imports, channel content,
-    /// and the compliance analyses when `report` has them): keeps the document's tree and
-    /// diagnostics, the other files for navigation, and the model.
-    pub fn from_project(file: FileId, version: i32, buffer: &Arc<str>, report: ProjectReport) -> Analysis {
-        let entry = report.sources.files.iter().find(|f| f.is_entry).map(|f| f.id);
-        let graphs = &report.flow.graphs;
-        let sends = report
-            .flow
-            .evidence
-            .iter()
-            .filter_map(|evidence| {
-                let graph = graphs.iter().find(|graph| graph.journey == evidence.journey)?;
-                let node = graph.nodes.iter().find(|node| node.id == evidence.node)?;
-                (Some(node.file) == entry).then(|| SendProof { span: node.span, evidence: evidence.clone() })
-            })
-            .collect();
-        let mut analysis =
-            Analysis::from_parts(file, version, buffer, report.sources, report.model, report.diagnostics);
-        analysis.complete = true;
-        analysis.sends = sends;
-        analysis
-    }
-
-    fn from_parts(
+    /// Checks the project of `entries` through `loader` (which serves `path`, the document, from
+    /// `buffer`) up to `tier`, and keeps what the editor needs of it for the document at `path`.
+    pub fn check(
         file: FileId,
         version: i32,
         buffer: &Arc<str>,
-        sources: Sources,
-        model: Model,
-        diagnostics: Vec<Diagnostic>,
+        path: &ProjectPath,
+        entries: &[ProjectPath],
+        loader: &dyn SourceLoader,
+        tier: Tier,
     ) -> Analysis {
-        let Some(entry) = sources.files.iter().find(|f| f.is_entry).map(|f| f.id) else {
-            return Analysis::new(file, version, buffer);
+        let report = check_project_to(entries, loader, tier);
+        Analysis::from_report(file, version, buffer, path, entries.to_vec(), report)
+    }
+
+    /// A document checked as the only entry of a project.
+    pub fn from_project(file: FileId, version: i32, buffer: &Arc<str>, report: ProjectReport) -> Analysis {
+        let entry = report.sources.files.iter().find(|f| f.is_entry).map(|f| f.origin.clone());
+        let path = match entry {
+            Some(Origin::Project(path)) => path,
+            _ => document_path(),
         };
-        let remap = |id: FileId| if id == entry { file } else { FileId(LINKED_BASE.saturating_add(id.0)) };
-        let mut own = None;
+        Analysis::from_report(file, version, buffer, &path.clone(), vec![path], report)
+    }
+
+    fn from_report(
+        file: FileId,
+        version: i32,
+        buffer: &Arc<str>,
+        path: &ProjectPath,
+        entries: Vec<ProjectPath>,
+        report: ProjectReport,
+    ) -> Analysis {
+        let ProjectReport { sources, model, diagnostics, flow, tier, .. } = report;
+        let own_origin = Origin::Project(path.clone());
+        let Some(own) = sources.files.iter().find(|f| f.origin == own_origin).map(|f| f.id) else {
+            return Analysis::unchecked(file, version, buffer, path);
+        };
+        let remap = |id: FileId| if id == own { file } else { FileId(LINKED_BASE.saturating_add(id.0)) };
+        let sends = flow
+            .evidence
+            .iter()
+            .filter_map(|evidence| {
+                let graph = flow.graphs.iter().find(|graph| graph.journey == evidence.journey)?;
+                let node = graph.nodes.iter().find(|node| node.id == evidence.node)?;
+                (node.file == own).then(|| SendProof { span: node.span, evidence: evidence.clone() })
+            })
+            .collect();
+        let mut text_and_ast = None;
         let mut linked = Vec::new();
         for source in sources.files {
-            if source.id == entry {
-                own = Some((source.text, source.ast));
+            if source.id == own {
+                text_and_ast = Some((source.text, source.ast));
             } else {
                 let text: Arc<str> = Arc::from(source.text);
                 let line_index = LineIndex::new(&text);
@@ -138,26 +165,29 @@ impl Analysis {
                 });
             }
         }
-        let Some((text, ast)) = own else { return Analysis::new(file, version, buffer) };
+        let Some((text, ast)) = text_and_ast else { return Analysis::unchecked(file, version, buffer, path) };
         let diagnostics: Vec<Diagnostic> = diagnostics
             .into_iter()
-            .filter(|diagnostic| diagnostic.primary.file == entry)
-            .map(|mut diagnostic| {
-                diagnostic.primary.file = remap(diagnostic.primary.file);
-                for label in &mut diagnostic.secondary {
-                    label.file = remap(label.file);
-                }
-                for edit in diagnostic.suggestions.iter_mut().flat_map(|s| s.edits.iter_mut()) {
-                    edit.file = remap(edit.file);
-                }
-                diagnostic
-            })
+            .filter(|diagnostic| diagnostic.primary.file == own)
+            .map(|diagnostic| diagnostic.map_files(&remap))
             .collect();
-        let model = remap_model(model, &remap);
-        Analysis::assemble(file, version, buffer, text, ast, diagnostics, linked, Some(model))
+        let model = model.map_files(&remap);
+        let mut analysis = Analysis::assemble(file, version, buffer, text, ast, diagnostics, path.clone());
+        analysis.symbols = Symbols::of(&model);
+        analysis.model = model;
+        analysis.linked = linked;
+        analysis.entries = entries;
+        analysis.complete = tier == Tier::All;
+        analysis.sends = sends;
+        analysis
     }
 
-    #[allow(clippy::too_many_arguments)] // the two constructors' shared tail, private
+    /// The document parsed alone, without a project (when the project could not hold it).
+    fn unchecked(file: FileId, version: i32, buffer: &Arc<str>, path: &ProjectPath) -> Analysis {
+        let checked = check_file(file, buffer.as_bytes());
+        Analysis::assemble(file, version, buffer, checked.text, checked.ast, checked.diagnostics, path.clone())
+    }
+
     fn assemble(
         file: FileId,
         version: i32,
@@ -165,13 +195,11 @@ impl Analysis {
         checked_text: String,
         ast: Option<ast::File>,
         diagnostics: Vec<Diagnostic>,
-        linked: Vec<LinkedFile>,
-        model: Option<Model>,
+        path: ProjectPath,
     ) -> Analysis {
         let leading_bom = buffer.starts_with('\u{feff}') && checked_text.len() + '\u{feff}'.len_utf8() == buffer.len();
         let text: Arc<str> = if *checked_text == **buffer { Arc::clone(buffer) } else { Arc::from(checked_text) };
         let line_index = LineIndex::new(&text);
-        let index = ast.as_ref().map(FileIndex::build).unwrap_or_default();
         Analysis {
             file,
             version,
@@ -180,9 +208,11 @@ impl Analysis {
             line_index,
             ast,
             diagnostics,
-            index,
-            linked,
-            model,
+            linked: Vec::new(),
+            model: Model::default(),
+            symbols: Symbols::default(),
+            entries: vec![path.clone()],
+            path,
             complete: false,
             sends: Vec::new(),
         }
@@ -196,48 +226,27 @@ impl Analysis {
     pub fn linked(&self, id: FileId) -> Option<&LinkedFile> {
         self.linked.iter().find(|file| file.id == id)
     }
-}
 
-/// The first tier of checking a project: what `check_project` does except the flow-graph
-/// compliance analyses (syntax, names, types, imports, channel content), which are fast enough to
-/// run on every keystroke of a large file. The analyses follow in a second tier.
-///
-/// This belongs in the compiler (as an option of `check_project`), where it cannot drift from
-/// `check_project`'s own steps; it is here until the compiler offers it.
-pub fn check_without_flow(
-    file: FileId,
-    version: i32,
-    buffer: &Arc<str>,
-    entry: &ProjectPath,
-    loader: &dyn SourceLoader,
-) -> Analysis {
-    let mut sources = load_sources(std::slice::from_ref(entry), loader);
-    let (model, sink) = journey_compiler::check::check_sources(&sources);
-    let mut diagnostics = std::mem::take(&mut sources.diagnostics);
-    diagnostics.append(sink.diagnostics);
-    let diagnostics = diagnostics.finish();
-    Analysis::from_parts(file, version, buffer, sources, model, diagnostics)
-}
+    /// The text of a file of the project: the document's own, or a linked file's.
+    pub fn text_of(&self, id: FileId) -> Option<&str> {
+        if id == self.file {
+            return Some(&self.text);
+        }
+        self.linked(id).map(|linked| &*linked.text)
+    }
 
-fn remap_model(mut model: Model, remap: &impl Fn(FileId) -> FileId) -> Model {
-    let def = |def: &mut Def| def.file = remap(def.file);
-    model.profile.values_mut().for_each(|field| def(&mut field.def));
-    for event in model.events.values_mut() {
-        def(&mut event.def);
-        event.fields.values_mut().for_each(|field| def(&mut field.def));
+    /// A line index of a file of the project.
+    pub fn line_index_of(&self, id: FileId) -> Option<&LineIndex> {
+        if id == self.file {
+            return Some(&self.line_index);
+        }
+        self.linked(id).map(|linked| &linked.line_index)
     }
-    model.segments.values_mut().for_each(def);
-    for channel in model.channels.values_mut() {
-        def(&mut channel.def);
-        channel.tags.values_mut().for_each(|tag| def(&mut tag.def));
-        channel.limits.values_mut().for_each(|limit| def(&mut limit.def));
+
+    /// Whether a file of the project is one of the standard library's (never edited).
+    pub fn is_std(&self, id: FileId) -> bool {
+        self.linked(id).is_some_and(|linked| matches!(linked.origin, Origin::Std(_)))
     }
-    model.messages.values_mut().for_each(|message| def(&mut message.def));
-    for journey in model.journeys.values_mut() {
-        def(&mut journey.def);
-        journey.stages.values_mut().for_each(def);
-    }
-    model
 }
 
 /// The files a request may look at: the one the cursor is in, then the other open documents.

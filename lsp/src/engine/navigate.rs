@@ -1,131 +1,37 @@
-//! Go to definition, find references and rename, by name.
-//!
-//! Messages, segments, events and channels are top-level names: they are found in the current
-//! file first and then in the other open documents. Stages are local to their journey. Until the
-//! compiler resolves imports, "the other open documents" stands in for "the project".
+//! Go to definition, find references and rename, over the project's symbol table
+//! ([`super::symbols`]): every file of the document's project, open in the editor or not.
+
+use std::collections::BTreeMap;
 
 use journey_compiler::limits::MAX_IDENT_BYTES;
-use journey_compiler::{FileId, Span};
+use journey_compiler::model::SymbolKind;
+use journey_compiler::project::{MemoryLoader, Origin};
+use journey_compiler::{check_project_to, Code, Severity, Span, Tier};
 
 use super::keywords::is_keyword;
-use super::{Analysis, FileSpan, Files, Occurrence, SymbolKind};
+use super::{Analysis, FileSpan, Files, Symbol};
 
-/// The symbol under the cursor, with what identifies it across files.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub kind: SymbolKind,
-    pub name: String,
-    /// The occurrence under the cursor.
-    pub span: Span,
-    /// For stages: the file and journey they belong to.
-    pub journey: Option<(FileId, usize)>,
+/// The name under the cursor, if the checker resolved it.
+pub fn target_at(files: Files<'_>, offset: usize) -> Option<&Symbol> {
+    files.current.symbols.at(files.current.file, offset)
 }
 
-impl Target {
-    fn matches(&self, file: FileId, occurrence: &Occurrence) -> bool {
-        if occurrence.name != self.name {
-            return false;
-        }
-        match (self.kind, occurrence.kind) {
-            (SymbolKind::Stage, SymbolKind::Stage) => self.journey == occurrence.journey.map(|journey| (file, journey)),
-            // A bare name in an expression is a use of the segment with that name.
-            (SymbolKind::Segment, SymbolKind::Name) => true,
-            (wanted, found) => wanted == found,
-        }
-    }
-
-    /// Whether the name is one namespace shared by every open file.
-    fn is_global(&self) -> bool {
-        self.kind != SymbolKind::Stage
-    }
-}
-
-/// What the cursor is on, if it is a name the server can navigate.
-pub fn target_at(files: Files<'_>, offset: usize) -> Option<Target> {
-    let occurrence = files.current.index.at(offset)?;
-    let kind = match occurrence.kind {
-        SymbolKind::Name => {
-            let is_segment =
-                files.all().any(|file| {
-                    file.index.definitions().any(|def| def.kind == SymbolKind::Segment && def.name == occurrence.name)
-                }) || files.current.model.as_ref().is_some_and(|model| model.segments.contains_key(&occurrence.name));
-            if !is_segment {
-                return None;
-            }
-            SymbolKind::Segment
-        }
-        kind => kind,
-    };
-    Some(Target {
-        kind,
-        name: occurrence.name.clone(),
-        span: occurrence.span,
-        journey: occurrence.journey.map(|journey| (files.current.file, journey)),
-    })
-}
-
-/// Where the symbol under the cursor is defined (the definitions' names): in the current file if
-/// it is defined there, else in the other open documents. Several results when a name is defined
-/// twice.
+/// Where the name under the cursor is declared.
 pub fn definition(files: Files<'_>, offset: usize) -> Vec<FileSpan> {
-    let Some(target) = target_at(files, offset) else { return Vec::new() };
-    let found: Vec<FileSpan> = definitions_of(files, &target)
-        .into_iter()
-        .map(|(file, def)| FileSpan { file: file.file, span: def.span })
-        .collect();
-    if found.is_empty() {
-        return model_definition(files, &target).into_iter().collect();
-    }
-    found
+    target_at(files, offset).map(|symbol| vec![symbol.target]).unwrap_or_default()
 }
 
-/// Where the project model says a name is declared: in an imported file or the standard
-/// library, for names no open document defines.
-pub fn model_definition(files: Files<'_>, target: &Target) -> Option<FileSpan> {
-    let model = files.current.model.as_ref()?;
-    let def = match target.kind {
-        SymbolKind::Message => model.messages.get(&target.name).map(|message| message.def),
-        SymbolKind::Segment => model.segments.get(&target.name).copied(),
-        SymbolKind::Event => model.events.get(&target.name).map(|event| event.def),
-        SymbolKind::Channel => model.channels.get(&target.name).map(|channel| channel.def),
-        SymbolKind::Journey => model.journeys.get(&target.name).map(|journey| journey.def),
-        SymbolKind::Stage | SymbolKind::Name => None,
-    }?;
-    Some(FileSpan { file: def.file, span: def.span })
-}
-
-/// The definitions of a target, with their files (current file first; others only when the
-/// current file has none).
-pub fn definitions_of<'a>(files: Files<'a>, target: &Target) -> Vec<(&'a Analysis, &'a Occurrence)> {
-    let in_file = |file: &'a Analysis| -> Vec<(&'a Analysis, &'a Occurrence)> {
-        file.index.definitions().filter(|def| target.matches(file.file, def)).map(|def| (file, def)).collect()
-    };
-    let local = in_file(files.current);
-    if !local.is_empty() || !target.is_global() {
-        return local;
-    }
-    files.others.iter().flat_map(|other| in_file(other)).collect()
-}
-
-/// Every occurrence of the symbol under the cursor in the open documents, definitions included
-/// when asked, in file order (current file first) and source order.
+/// Every occurrence of the name under the cursor in the project, the declaration included when
+/// asked, in file order (the document first) and source order.
 pub fn references(files: Files<'_>, offset: usize, include_definition: bool) -> Vec<FileSpan> {
     let Some(target) = target_at(files, offset) else { return Vec::new() };
-    occurrences_of(files, &target)
-        .filter(|(_, occurrence)| include_definition || !occurrence.is_definition())
-        .map(|(file, occurrence)| FileSpan { file, span: occurrence.span })
+    files
+        .current
+        .symbols
+        .of_target(target.target)
+        .filter(|symbol| include_definition || !symbol.is_declaration())
+        .map(|symbol| symbol.at)
         .collect()
-}
-
-fn occurrences_of<'a>(files: Files<'a>, target: &'a Target) -> impl Iterator<Item = (FileId, &'a Occurrence)> + 'a {
-    let scope: Vec<&'a Analysis> = if target.is_global() { files.all().collect() } else { vec![files.current] };
-    scope.into_iter().flat_map(move |file| {
-        file.index
-            .occurrences
-            .iter()
-            .filter(move |occurrence| target.matches(file.file, occurrence))
-            .map(move |occurrence| (file.file, occurrence))
-    })
 }
 
 /// Why a rename cannot happen, in words for the user.
@@ -135,6 +41,10 @@ pub enum RenameError {
     NothingToRename,
     /// The new name is not an identifier, or is a keyword.
     InvalidName(String),
+    /// The name is declared where it cannot be edited (the standard library).
+    NotEditable(String),
+    /// The new name is taken, or the renamed project would not check as it did.
+    Clash(String),
 }
 
 impl std::fmt::Display for RenameError {
@@ -143,29 +53,130 @@ impl std::fmt::Display for RenameError {
             RenameError::NothingToRename => {
                 f.write_str("only messages, stages, segments, events and channels can be renamed")
             }
-            RenameError::InvalidName(why) => f.write_str(why),
+            RenameError::InvalidName(why) | RenameError::NotEditable(why) | RenameError::Clash(why) => f.write_str(why),
         }
     }
 }
 
+/// The kinds of names a rename may change: those whose every use the checker records.
+fn renamable(kind: SymbolKind) -> bool {
+    matches!(
+        kind,
+        SymbolKind::Message | SymbolKind::Stage | SymbolKind::Segment | SymbolKind::Event | SymbolKind::Channel
+    )
+}
+
 /// The name under the cursor, if it can be renamed (what `prepareRename` answers).
 pub fn prepare_rename(files: Files<'_>, offset: usize) -> Result<Span, RenameError> {
-    match target_at(files, offset) {
-        Some(target) if target.kind != SymbolKind::Journey => Ok(target.span),
-        _ => Err(RenameError::NothingToRename),
+    let target = renamable_at(files, offset)?;
+    Ok(target.at.span)
+}
+
+fn renamable_at(files: Files<'_>, offset: usize) -> Result<&Symbol, RenameError> {
+    let target = target_at(files, offset).filter(|symbol| renamable(symbol.kind));
+    let Some(target) = target else { return Err(RenameError::NothingToRename) };
+    if files.current.is_std(target.target.file) {
+        return Err(RenameError::NotEditable(format!(
+            "{} `{}` is declared in the standard library, which cannot be renamed",
+            target.kind.describe(),
+            target.name
+        )));
+    }
+    Ok(target)
+}
+
+/// The edits that rename the name under the cursor in every file of the project. Refused when
+/// the new name is taken in the same namespace, or when the project, renamed, would have an
+/// error it does not have now (it is checked again in memory before the edits are offered).
+pub fn rename(files: Files<'_>, offset: usize, new_name: &str) -> Result<Vec<FileSpan>, RenameError> {
+    check_name(new_name)?;
+    let target = renamable_at(files, offset)?;
+    if target.name == new_name {
+        return Ok(Vec::new());
+    }
+    let analysis = files.current;
+    // Segments and profile fields are both bare names in expressions: one namespace.
+    let same_namespace = |kind: SymbolKind| match target.kind {
+        SymbolKind::Segment | SymbolKind::ProfileField => {
+            matches!(kind, SymbolKind::Segment | SymbolKind::ProfileField)
+        }
+        wanted => kind == wanted,
+    };
+    if let Some(taken) = analysis
+        .symbols
+        .declarations()
+        .find(|symbol| symbol.name == new_name && same_namespace(symbol.kind) && symbol.scope == target.scope)
+    {
+        return Err(RenameError::Clash(format!(
+            "a {} named `{new_name}` already exists{}",
+            taken.kind.describe(),
+            where_is(analysis, taken.at)
+        )));
+    }
+    let mut spans: Vec<FileSpan> = analysis.symbols.of_target(target.target).map(|symbol| symbol.at).collect();
+    spans.sort();
+    spans.dedup();
+    if let Some(broken) = breaks_project(analysis, &spans, new_name) {
+        return Err(RenameError::Clash(broken));
+    }
+    Ok(spans)
+}
+
+/// ` (file:line)` for a place in the project.
+fn where_is(analysis: &Analysis, at: FileSpan) -> String {
+    let name = if at.file == analysis.file {
+        analysis.path.as_str().to_owned()
+    } else {
+        analysis.linked(at.file).map_or_else(String::new, |linked| linked.name.clone())
+    };
+    match analysis.line_index_of(at.file) {
+        Some(index) => format!(" ({name}:{})", index.line_of(at.span.start()) + 1),
+        None => String::new(),
     }
 }
 
-/// The edits that rename the symbol under the cursor everywhere in the open documents.
-pub fn rename(files: Files<'_>, offset: usize, new_name: &str) -> Result<Vec<FileSpan>, RenameError> {
-    check_name(new_name)?;
-    let target = target_at(files, offset).filter(|target| target.kind != SymbolKind::Journey);
-    let Some(target) = target else { return Err(RenameError::NothingToRename) };
-    let mut spans: Vec<FileSpan> =
-        occurrences_of(files, &target).map(|(file, occurrence)| FileSpan { file, span: occurrence.span }).collect();
-    spans.sort();
-    spans.dedup();
-    Ok(spans)
+/// Checks the project again in memory with the edits applied; says what the rename would break,
+/// if it adds an error of some code.
+pub(super) fn breaks_project(analysis: &Analysis, spans: &[FileSpan], new_name: &str) -> Option<String> {
+    let mut edits: BTreeMap<_, Vec<Span>> = BTreeMap::new();
+    for at in spans {
+        edits.entry(at.file).or_default().push(at.span);
+    }
+    let mut before = MemoryLoader::default();
+    let mut after = MemoryLoader::default();
+    let project_files = std::iter::once((analysis.file, analysis.path.clone(), &*analysis.text)).chain(
+        analysis.linked.iter().filter_map(|linked| match &linked.origin {
+            Origin::Project(path) => Some((linked.id, path.clone(), &*linked.text)),
+            Origin::Std(_) => None,
+        }),
+    );
+    for (id, path, text) in project_files {
+        let mut edited = text.to_owned();
+        let mut file_spans = edits.get(&id).cloned().unwrap_or_default();
+        // From the end, so earlier spans keep their offsets.
+        file_spans.sort_by_key(|span| std::cmp::Reverse(span.start()));
+        for span in file_spans {
+            if edited.get(span.range()).is_some() {
+                edited.replace_range(span.range(), new_name);
+            }
+        }
+        before.insert(path.clone(), text.as_bytes());
+        after.insert(path, edited.into_bytes());
+    }
+    let errors = |loader: &MemoryLoader| {
+        let report = check_project_to(&analysis.entries, loader, Tier::Names);
+        let mut counts: BTreeMap<Code, usize> = BTreeMap::new();
+        for diagnostic in report.diagnostics.iter().filter(|d| d.severity == Severity::Error) {
+            *counts.entry(diagnostic.code).or_default() += 1;
+        }
+        (counts, report)
+    };
+    let (was, _) = errors(&before);
+    let (now, report) = errors(&after);
+    let added = now.iter().find(|(code, count)| was.get(code).is_none_or(|before| before < count))?;
+    let first = report.diagnostics.iter().find(|d| d.code == *added.0)?;
+    let file = report.sources.file(first.primary.file).map_or("", |f| f.name.as_str());
+    Some(format!("renaming to `{new_name}` would break the project: {file}: {} ({})", first.message, first.code))
 }
 
 /// A new name must be an identifier of the grammar (`[A-Za-z_][A-Za-z0-9_]*`), within the length

@@ -4,7 +4,9 @@
 use journey_compiler::ast::{Arm, ArmLabel, Item, JourneyMember, PolicyRule, Step, StepKind};
 use journey_compiler::Span;
 
-use super::{Analysis, FileSpan, Files, SymbolKind};
+use journey_compiler::model::SymbolKind;
+
+use super::{Analysis, FileSpan, Files};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutlineKind {
@@ -226,46 +228,41 @@ fn short(text: &str) -> String {
     }
 }
 
-/// A named symbol of an open file, for workspace symbols.
+/// A declaration of an open document's project, for workspace symbols.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkspaceSymbol {
     pub name: String,
     pub kind: SymbolKind,
-    /// The journey of a stage.
+    /// The journey of a stage, the event of an event field.
     pub container: Option<String>,
     pub location: FileSpan,
+    /// Which of the request's analyses (`Files::all`, in order) `location` is in the ids of.
+    pub analysis: usize,
 }
 
-/// The definitions of every open file whose name matches `query` (case-insensitive, the query's
-/// characters in order: `cn` matches `cart_nudge`), at most `limit`.
+/// The declarations of the projects of every open document whose name matches `query`
+/// (case-insensitive, the query's characters in order: `cn` matches `cart_nudge`), at most
+/// `limit`. A project with several open documents is listed once per document; the protocol
+/// layer drops the repeats by location.
 pub fn workspace_symbols(files: Files<'_>, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
     let query: Vec<char> = query.to_lowercase().chars().collect();
     let mut symbols = Vec::new();
-    for file in files.all() {
-        let journey_names: Vec<Option<&str>> = file
-            .ast
-            .iter()
-            .flat_map(|ast| ast.items.iter())
-            .map(|item| match item {
-                Item::Journey(journey) => Some(journey.name.name.as_str()),
-                _ => None,
-            })
-            .collect();
-        for def in file.index.definitions() {
-            if !fuzzy_match(&query, &def.name) {
+    for (analysis, file) in files.all().enumerate() {
+        for declaration in file.symbols.declarations() {
+            if !fuzzy_match(&query, &declaration.name) {
                 continue;
             }
             if symbols.len() >= limit {
                 return symbols;
             }
+            let container =
+                declaration.scope.and_then(|scope| file.symbols.declaration(scope)).map(|scope| scope.name.clone());
             symbols.push(WorkspaceSymbol {
-                name: def.name.clone(),
-                kind: def.kind,
-                container: def
-                    .journey
-                    .and_then(|journey| journey_names.get(journey).copied().flatten())
-                    .map(str::to_owned),
-                location: FileSpan { file: file.file, span: def.span },
+                name: declaration.name.clone(),
+                kind: declaration.kind,
+                container,
+                location: declaration.at,
+                analysis,
             });
         }
     }

@@ -11,6 +11,8 @@ use super::hover::hover;
 use super::navigate::{check_name, definition, prepare_rename, references, rename, RenameError};
 use super::outline::{outline, workspace_symbols, OutlineItem};
 use super::{Analysis, FileSpan, Files};
+use journey_compiler::project::{MemoryLoader, ProjectPath};
+use journey_compiler::Tier;
 
 const CURSOR: &str = "$0";
 
@@ -21,7 +23,23 @@ fn fixture(text: &str) -> (Analysis, usize) {
     (Analysis::new(FileId(0), 1, &text), offset)
 }
 
-/// Other open documents, as files 1, 2, ...
+/// A project in memory: the first file holds the `$0` cursor and is the document analysed; every
+/// file is an entry (as under a `journey.toml`).
+fn project_fixture(files: &[(&str, &str)]) -> (Analysis, usize) {
+    let (first_path, first_text) = files[0];
+    let offset = first_text.find(CURSOR).expect("the first file has a $0 cursor");
+    let text: Arc<str> = Arc::from(first_text.replacen(CURSOR, "", 1));
+    let mut loader = MemoryLoader::default();
+    loader.insert(ProjectPath::new(first_path).unwrap(), text.as_bytes());
+    for (path, text) in &files[1..] {
+        loader.insert(ProjectPath::new(path).unwrap(), *text);
+    }
+    let entries: Vec<ProjectPath> = files.iter().map(|(path, _)| ProjectPath::new(path).unwrap()).collect();
+    let path = ProjectPath::new(first_path).unwrap();
+    (Analysis::check(FileId(0), 1, &text, &path, &entries, &loader, Tier::Names), offset)
+}
+
+/// Other open documents (each a project of its own), as files 1, 2, ...
 fn others(texts: &[&str]) -> Vec<Arc<Analysis>> {
     texts
         .iter()
@@ -39,13 +57,20 @@ fn others(texts: &[&str]) -> Vec<Arc<Analysis>> {
 fn annotate(files: Files<'_>, spans: &[FileSpan], label: &str) -> String {
     let mut out = String::new();
     for at in spans {
-        let file = files.all().find(|file| file.file == at.file).unwrap();
-        let line = file.line_index.line_of(at.span.start());
-        let range = file.line_index.line_range(&file.text, line);
-        let line_text = &file.text[range.clone()];
-        let col = file.text[range.start..at.span.start()].chars().count();
-        let width = file.text[at.span.range()].chars().count().max(1);
-        let gutter = format!("{}:{}", at.file.0, line + 1);
+        // A file of the current document's project (named), or an open document (numbered).
+        let (name, text, index) = match files.current.linked(at.file) {
+            Some(linked) => (linked.name.clone(), &*linked.text, &linked.line_index),
+            None => {
+                let file = files.all().find(|file| file.file == at.file).unwrap();
+                (at.file.0.to_string(), &*file.text, &file.line_index)
+            }
+        };
+        let line = index.line_of(at.span.start());
+        let range = index.line_range(text, line);
+        let line_text = &text[range.clone()];
+        let col = text[range.start..at.span.start()].chars().count();
+        let width = text[at.span.range()].chars().count().max(1);
+        let gutter = format!("{name}:{}", line + 1);
         writeln!(out, "{gutter} | {line_text}").unwrap();
         writeln!(out, "{} | {}{} {label}", " ".repeat(gutter.len()), " ".repeat(col), "^".repeat(width)).unwrap();
     }
@@ -242,19 +267,46 @@ fn go_to_definition_of_a_segment_in_an_expression() {
 }
 
 #[test]
-fn a_name_in_an_expression_that_is_no_segment_goes_nowhere() {
-    assert_eq!(navigate_at(&tour_at("campaign ==", 0, 2), "definition"), "nothing");
+fn a_bare_name_in_an_entry_condition_is_a_field_of_the_entry_event() {
+    insta::assert_snapshot!(navigate_at(&tour_at("campaign ==", 0, 2), "definition"), @r"
+    0:1 | event chat_started inbound messenger { campaign: text }
+        |                                        ^^^^^^^^ definition
+    ");
 }
 
 #[test]
-fn definitions_are_found_in_other_open_documents_when_the_file_has_none() {
-    let (analysis, offset) = fixture("journey j {\n  stage s { send wel$0come }\n}\n");
-    let others = others(&["message welcome on messenger as service { text \"hi\" }\n"]);
-    let files = Files { current: &analysis, others: &others };
+fn a_name_the_checker_could_not_resolve_goes_nowhere() {
+    let text = TOUR.replacen("audience runners or vip", "audience runners or nobody$0", 1);
+    assert_eq!(navigate_at(&text, "definition"), "nothing");
+}
+
+#[test]
+fn definitions_are_found_in_other_files_of_the_project() {
+    let (analysis, offset) = project_fixture(&[
+        ("main.journey", "journey j {\n  stage s { send wel$0come }\n}\n"),
+        ("messages.journey", "import \"std/channels\"\nmessage welcome on messenger as service { text \"hi\" }\n"),
+    ]);
+    let files = Files::single(&analysis);
     insta::assert_snapshot!(annotate(files, &definition(files, offset), "definition"), @r#"
-    1:1 | message welcome on messenger as service { text "hi" }
-        |         ^^^^^^^ definition
+    messages.journey:2 | message welcome on messenger as service { text "hi" }
+                       |         ^^^^^^^ definition
     "#);
+}
+
+#[test]
+fn references_list_uses_in_files_of_the_project_that_are_not_open() {
+    let (analysis, offset) = project_fixture(&[
+        ("messages.journey", "import \"std/channels\"\nmessage wel$0come on messenger as service { text \"hi\" }\n"),
+        ("a.journey", "journey a {\n  stage s { send welcome }\n}\n"),
+        ("b.journey", "journey b {\n  stage s { ask welcome { timeout => exit } }\n}\n"),
+    ]);
+    let files = Files::single(&analysis);
+    insta::assert_snapshot!(annotate(files, &references(files, offset, false), "use"), @r"
+    a.journey:2 |   stage s { send welcome }
+                |                  ^^^^^^^ use
+    b.journey:2 |   stage s { ask welcome { timeout => exit } }
+                |                 ^^^^^^^ use
+    ");
 }
 
 #[test]
@@ -272,13 +324,61 @@ fn rename_of_a_stage_changes_only_the_stage_of_its_journey() {
 }
 
 #[test]
-fn rename_of_a_message_reaches_every_open_document() {
-    let (analysis, offset) = fixture("message m$0 on sms as service { text \"hi\" }\n");
-    let others = others(&["journey j { stage s { send m } }\n", "journey k { stage s { ask m } }\n"]);
-    let files = Files { current: &analysis, others: &others };
+fn rename_of_a_message_reaches_every_file_of_the_project() {
+    let (analysis, offset) = project_fixture(&[
+        ("main.journey", "import \"std/channels\"\nmessage m$0 on sms as service { text \"hi\" }\n"),
+        ("j.journey", "journey j { stage s { send m } }\n"),
+        ("k.journey", "journey k { stage s { send m } }\n"),
+    ]);
+    let files = Files::single(&analysis);
     let edits = rename(files, offset, "reminder").unwrap();
-    let files_touched: Vec<u32> = edits.iter().map(|edit| edit.file.0).collect();
-    assert_eq!(files_touched, vec![0, 1, 2]);
+    insta::assert_snapshot!(annotate(files, &edits, "-> reminder"), @r#"
+    0:2 | message m on sms as service { text "hi" }
+        |         ^ -> reminder
+    j.journey:1 | journey j { stage s { send m } }
+                |                            ^ -> reminder
+    k.journey:1 | journey k { stage s { send m } }
+                |                            ^ -> reminder
+    "#);
+}
+
+#[test]
+fn rename_refuses_a_name_taken_in_the_project_and_names_of_the_standard_library() {
+    let (analysis, offset) = project_fixture(&[
+        ("main.journey", "import \"std/channels\"\nmessage m$0 on sms as service { text \"hi\" }\n"),
+        ("other.journey", "message taken on sms as service { text \"hi\" }\njourney j { stage s { send m } }\n"),
+    ]);
+    let refused = rename(Files::single(&analysis), offset, "taken").unwrap_err().to_string();
+    assert_eq!(refused, "a message named `taken` already exists (other.journey:1)");
+    let (analysis, offset) = fixture("import \"std/channels\"\nmessage m on s$0ms as service { text \"hi\" }\n");
+    let refused = prepare_rename(Files::single(&analysis), offset).unwrap_err().to_string();
+    assert_eq!(refused, "channel `sms` is declared in the standard library, which cannot be renamed");
+}
+
+#[test]
+fn edits_that_would_leave_a_use_unresolved_are_found_by_checking_the_project_again() {
+    let (analysis, offset) = project_fixture(&[
+        ("main.journey", "import \"std/channels\"\nmessage m$0 on sms as service { text \"hi\" }\n"),
+        ("j.journey", "journey j { stage s { send m } }\n"),
+    ]);
+    let declaration = definition(Files::single(&analysis), offset);
+    // Renaming the declaration alone leaves `send m` unknown.
+    let broken = super::navigate::breaks_project(&analysis, &declaration, "renamed").unwrap();
+    assert_eq!(broken, "renaming to `renamed` would break the project: j.journey: unknown message `m` (J0201)");
+    let every_use = references(Files::single(&analysis), offset, true);
+    assert_eq!(super::navigate::breaks_project(&analysis, &every_use, "renamed"), None);
+}
+
+#[test]
+fn rename_refuses_a_new_name_that_would_break_the_project() {
+    // `vip` becomes `spend`, a profile field's name: the segment's own condition would then
+    // read itself.
+    let (analysis, offset) = project_fixture(&[(
+        "main.journey",
+        "profile { spend: int }\nsegment v$0ip = spend > 5\njourney j {\n  audience vip\n  stage s { exit }\n}\n",
+    )]);
+    let refused = rename(Files::single(&analysis), offset, "spend").unwrap_err().to_string();
+    assert!(refused.contains("already exists"), "{refused}");
 }
 
 #[test]
@@ -313,7 +413,8 @@ fn the_cursor_right_after_a_name_still_means_that_name() {
 // ---------------------------------------------------------------------------------------------
 // Completion
 
-const COMPLETION_BASE: &str = r#"event cart_abandoned { cart_url: url, items: int }
+const COMPLETION_BASE: &str = r#"import "std/channels"
+event cart_abandoned { cart_url: url, items: int }
 event order_placed { order_id: text }
 segment vip = lifetime_value >= 500 USD
 message nudge on sms as marketing { text "hi" }
@@ -375,10 +476,12 @@ fn completion_replaces_the_partial_name_before_the_cursor() {
 }
 
 #[test]
-fn completion_offers_messages_of_other_open_documents() {
-    let (analysis, offset) = fixture("journey j { stage s { send $0 } }\n");
-    let others = others(&["message far_away on email as service { subject \"x\" }\n"]);
-    let completions = complete(Files { current: &analysis, others: &others }, offset);
+fn completion_offers_names_declared_in_other_files_of_the_project() {
+    let (analysis, offset) = project_fixture(&[
+        ("main.journey", "journey j { stage s { send $0 } }\n"),
+        ("far.journey", "import \"std/channels\"\nmessage far_away on email as service { subject \"x\" }\n"),
+    ]);
+    let completions = complete(Files::single(&analysis), offset);
     let labels: Vec<&str> = completions.candidates.iter().map(|c| c.label.as_str()).collect();
     assert_eq!(labels, vec!["far_away"]);
     assert_eq!(completions.candidates[0].detail.as_deref(), Some("on email as service"));
@@ -423,8 +526,15 @@ fn workspace_symbols_match_the_query_letters_in_order_across_open_documents() {
     let files = Files { current: &analysis, others: &others };
     let found: Vec<String> = workspace_symbols(files, "cn", 100)
         .iter()
-        .map(|symbol| format!("{} {} {:?}", symbol.kind.as_str(), symbol.name, symbol.container))
+        .map(|symbol| format!("{} {} {:?}", symbol.kind.describe(), symbol.name, symbol.container))
         .collect();
-    assert_eq!(found, vec!["stage consideration Some(\"spring_launch\")", "message cart_nudge None"]);
+    assert_eq!(
+        found,
+        vec![
+            "event field campaign Some(\"chat_started\")",
+            "stage consideration Some(\"spring_launch\")",
+            "message cart_nudge None"
+        ]
+    );
     assert_eq!(workspace_symbols(files, "", 3).len(), 3);
 }
