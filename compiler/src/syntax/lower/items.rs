@@ -5,6 +5,7 @@ use pest::iterators::Pair;
 
 use super::{significant, LineContext, Lowerer};
 use crate::ast::*;
+use crate::span::Span;
 use crate::syntax::grammar::Rule;
 
 impl Lowerer<'_> {
@@ -103,62 +104,7 @@ impl Lowerer<'_> {
                 };
                 Item::Message(Message { name, channel, category, elements, span })
             }
-            Rule::template_decl => {
-                let mut idents = Vec::new();
-                let mut lang = None;
-                let mut texts = Vec::new();
-                for child in significant(pair) {
-                    match child.as_rule() {
-                        Rule::ident | Rule::channel_ref | Rule::category_ref => idents.push(self.ident(child)),
-                        Rule::template_block => {
-                            for part in significant(child) {
-                                match part.as_rule() {
-                                    Rule::template_part => {
-                                        for inner in significant(part) {
-                                            match inner.as_rule() {
-                                                Rule::template_lang => {
-                                                    lang = significant(inner)
-                                                        .find(|p| p.as_rule() == Rule::string)
-                                                        .map(|p| self.str_lit(p));
-                                                }
-                                                Rule::template_text => {
-                                                    let mut slot = None;
-                                                    let mut text = None;
-                                                    for piece in significant(inner) {
-                                                        match piece.as_rule() {
-                                                            Rule::template_slot => {
-                                                                slot = Some(Ident {
-                                                                    name: piece.as_str().to_owned(),
-                                                                    span: self.span(&piece),
-                                                                })
-                                                            }
-                                                            Rule::string => text = Some(self.template(piece)),
-                                                            _ => {}
-                                                        }
-                                                    }
-                                                    if let (Some(slot), Some(text)) = (slot, text) {
-                                                        texts.push((slot, text));
-                                                    }
-                                                }
-                                                _ => {}
-                                            }
-                                        }
-                                    }
-                                    Rule::bad_line => self.bad_line(&part, LineContext::TemplatePart),
-                                    _ => {}
-                                }
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                let mut idents = idents.into_iter();
-                let (Some(name), Some(channel), Some(category)) = (idents.next(), idents.next(), idents.next()) else {
-                    self.malformed(span, "a template header");
-                    return None;
-                };
-                Item::Template(TemplateDecl { name, channel, category, lang, texts, span })
-            }
+            Rule::template_decl => Item::Template(self.template_decl(pair, span)?),
             Rule::journey => {
                 let mut name = None;
                 let mut members = Vec::new();
@@ -175,6 +121,63 @@ impl Lowerer<'_> {
                 return None;
             }
         })
+    }
+
+    /// A `template` declaration: its header (name, channel, category), then its block.
+    fn template_decl(&mut self, pair: Pair<'_, Rule>, span: Span) -> Option<TemplateDecl> {
+        let mut idents = Vec::new();
+        let mut lang = None;
+        let mut texts = Vec::new();
+        for child in significant(pair) {
+            match child.as_rule() {
+                Rule::ident | Rule::channel_ref | Rule::category_ref => idents.push(self.ident(child)),
+                Rule::template_block => self.template_block(child, &mut lang, &mut texts),
+                _ => {}
+            }
+        }
+        let mut idents = idents.into_iter();
+        let (Some(name), Some(channel), Some(category)) = (idents.next(), idents.next(), idents.next()) else {
+            self.malformed(span, "a template header");
+            return None;
+        };
+        Some(TemplateDecl { name, channel, category, lang, texts, span })
+    }
+
+    /// The parts of a template's block: its language and its texts, in `lang` and `texts`.
+    fn template_block(&mut self, pair: Pair<'_, Rule>, lang: &mut Option<StrLit>, texts: &mut Vec<(Ident, Template)>) {
+        for part in significant(pair) {
+            match part.as_rule() {
+                Rule::template_part => {
+                    for inner in significant(part) {
+                        match inner.as_rule() {
+                            Rule::template_lang => {
+                                *lang =
+                                    significant(inner).find(|p| p.as_rule() == Rule::string).map(|p| self.str_lit(p));
+                            }
+                            Rule::template_text => texts.extend(self.template_text(inner)),
+                            _ => {}
+                        }
+                    }
+                }
+                Rule::bad_line => self.bad_line(&part, LineContext::TemplatePart),
+                _ => {}
+            }
+        }
+    }
+
+    /// One text of a template (`header`, `body` or `footer`) and its string; `None` when either
+    /// is missing.
+    fn template_text(&mut self, pair: Pair<'_, Rule>) -> Option<(Ident, Template)> {
+        let mut slot = None;
+        let mut text = None;
+        for piece in significant(pair) {
+            match piece.as_rule() {
+                Rule::template_slot => slot = Some(Ident { name: piece.as_str().to_owned(), span: self.span(&piece) }),
+                Rule::string => text = Some(self.template(piece)),
+                _ => {}
+            }
+        }
+        slot.zip(text)
     }
 
     /// A member or a broken line of a journey's block (whole, or one piece of it).
