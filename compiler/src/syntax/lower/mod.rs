@@ -1,13 +1,23 @@
 //! Lowering: pest pairs to the typed AST.
 //!
-//! Conventions: `lower_x` turns an `x` pair into its AST node and returns `None` only when the
-//! tree does not have the shape the grammar promises (reported once as an internal error; never
-//! a panic). Keyword and punctuation pairs are skipped by [`significant`]. Literal values are
-//! validated here (durations, numbers, times, escapes, lengths), each failure a diagnostic.
+//! Conventions: the method named after a rule (`step`, `expr`, ...) turns a pair of that rule into
+//! its AST node and returns `None` only when the tree does not have the shape the grammar promises
+//! (reported once as an internal error; never a panic). Keyword and punctuation pairs are skipped
+//! by [`significant`]. Literal values are validated here (durations, numbers, times, escapes,
+//! lengths), each failure a diagnostic.
 //!
 //! `bad_line` and `bad_entry` pairs are the grammar's recovery points: the text of such a line is
 //! parsed again alone with the entry rule of its context (`step_line`, `element_line`, ...) to
 //! find the precise error, which becomes that line's one diagnostic.
+//!
+//! The work is split by concern, each file adding its methods to the one [`Lowerer`]:
+//! - this file: the `Lowerer`, its entry points, pest plumbing, shared reports, nesting guards;
+//! - `names`: names and literals (durations, integers, times, strings, interpolations, paths);
+//! - `items`: top-level items, with their field lists and types;
+//! - `rules`: the rules of policies and of channels;
+//! - `message`: message elements and template parameters;
+//! - `journey`: journey members, steps, `if` chains and outcome arms;
+//! - `expr`: expressions, with precedence applied by an explicit stack.
 
 use pest::iterators::{Pair, Pairs};
 use pest::Parser;
