@@ -374,8 +374,9 @@ fn github_format_escapes_properties_and_messages() {
         arrow.starts_with("::error file=50%25%2Ca%3Ab.journey,line=4,col=11,endLine=4,endColumn=13,title=J0105::"),
         "{arrow}"
     );
-    // The note follows the message on an escaped line break, so the command stays one line.
-    assert!(arrow.contains("`%0Anote: "), "{arrow}");
+    // The label and the note follow the message on escaped line breaks, so the command stays
+    // one line.
+    assert!(arrow.contains("`%0Awrite `=>` here%0Anote: "), "{arrow}");
 }
 
 #[test]

@@ -68,11 +68,11 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// The diagnostic as one text, for formats that carry a single text per diagnostic (the
     /// editor's message, GitHub annotations, SARIF results): the message, then the primary
-    /// label when it says something the message does not, the notes, the help and the
-    /// suggestions, one per line.
+    /// label unless the message already says it, the notes, the help and the suggestions, one
+    /// per line.
     pub fn full_text(&self) -> String {
         let mut text = self.message.clone();
-        if !self.primary.message.is_empty() && self.primary.message != self.message {
+        if !self.primary.message.is_empty() && !self.message.contains(&self.primary.message) {
             text.push('\n');
             text.push_str(&self.primary.message);
         }

@@ -45,14 +45,20 @@ fn scratch_dir() -> PathBuf {
 fn run_neovim(dir: &Path) -> Value {
     let file = dir.join("broken.journey");
     std::fs::copy(here().join("broken.journey"), &file).unwrap();
+    run_script(dir, "test_init.lua", &[("JOURNEY_FILE", file.as_os_str())])
+}
+
+/// Runs Neovim headless in `dir` with `script` (of this directory) and returns the JSON it wrote
+/// to `$JOURNEY_OUT`.
+fn run_script(dir: &Path, script: &str, env: &[(&str, &std::ffi::OsStr)]) -> Value {
     let out = dir.join("received.json");
     let log = dir.join("nvim.log");
-    let mut child = Command::new("nvim")
+    let mut command = Command::new("nvim");
+    command
         .args(["--headless", "--clean", "-u"])
-        .arg(here().join("test_init.lua"))
+        .arg(here().join(script))
         .current_dir(dir)
         .env("JOURNEY_BIN", env!("CARGO_BIN_EXE_journey"))
-        .env("JOURNEY_FILE", &file)
         .env("JOURNEY_OUT", &out)
         // Neovim's own LSP log goes to the scratch directory, not the user's state directory.
         .env("XDG_STATE_HOME", dir)
@@ -60,9 +66,11 @@ fn run_neovim(dir: &Path) -> Value {
         .env("NVIM_LOG_FILE", &log)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("nvim starts");
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("nvim starts");
     let started = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -83,13 +91,21 @@ fn run_neovim(dir: &Path) -> Value {
     serde_json::from_str(&written).unwrap_or_else(|e| panic!("not JSON ({e}): {written}"))
 }
 
+/// Whether the test may run: `nvim` is on PATH, or it is missing outside CI (a note, no run).
+fn neovim_or_skip() -> bool {
+    if nvim_available() {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("nvim is not on PATH but CI is set: the editor test must run in CI (.ci/run installs neovim)");
+    }
+    let _ = writeln!(std::io::stderr(), "note: nvim is not on PATH; the Neovim test did not run");
+    false
+}
+
 #[test]
 fn neovim_receives_diagnostics_then_a_hover_and_a_definition_from_journey_lsp() {
-    if !nvim_available() {
-        if std::env::var_os("CI").is_some() {
-            panic!("nvim is not on PATH but CI is set: the editor test must run in CI (.ci/run installs neovim)");
-        }
-        let _ = writeln!(std::io::stderr(), "note: nvim is not on PATH; the Neovim test did not run");
+    if !neovim_or_skip() {
         return;
     }
     let dir = scratch_dir();
@@ -118,6 +134,59 @@ fn neovim_receives_diagnostics_then_a_hover_and_a_definition_from_journey_lsp() 
     let location = if definition.is_array() { &definition[0] } else { definition };
     assert!(location["uri"].as_str().unwrap().ends_with("/broken.journey"), "{definition:#}");
     assert_eq!(location["range"]["start"], serde_json::json!({ "line": 4, "character": 8 }), "{definition:#}");
+
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn neovim_renames_across_a_project_sees_unopened_files_and_follows_edits_on_disk() {
+    if !neovim_or_skip() {
+        return;
+    }
+    let dir = scratch_dir();
+    for file in ["journey.toml", "events.journey", "a.journey", "b.journey", "c.journey"] {
+        std::fs::copy(here().join("project").join(file), dir.join(file)).unwrap();
+    }
+    let canonical = dir.canonicalize().unwrap();
+    let received = run_script(&canonical, "project_init.lua", &[("JOURNEY_DIR", canonical.as_os_str())]);
+    assert_eq!(received["errors"], serde_json::json!([]), "{received:#}");
+
+    // References of `welcome` at its send in a.journey: the uses in b.journey and c.journey,
+    // which Neovim never opened, and the send itself.
+    let uris: Vec<String> = received["references"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{received:#}"))
+        .iter()
+        .map(|location| location["uri"].as_str().unwrap().rsplit('/').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(uris, ["a.journey", "b.journey", "c.journey"], "{received:#}");
+
+    // Completion after `entry on` offers the event declared in events.journey (never opened).
+    let completion = &received["completion"];
+    let items =
+        completion.as_array().or_else(|| completion["items"].as_array()).unwrap_or_else(|| panic!("{completion:#}"));
+    assert!(items.iter().any(|item| item["label"] == "order_placed"), "{completion:#}");
+
+    // The rename reached all three files; Neovim applied it and wrote them, and the project
+    // still checks clean.
+    let changes = received["rename"]["changes"].as_object().unwrap_or_else(|| panic!("{received:#}"));
+    assert_eq!(changes.len(), 3, "{changes:#?}");
+    for file in ["a.journey", "b.journey", "c.journey"] {
+        let text = std::fs::read_to_string(canonical.join(file)).unwrap();
+        assert!(text.contains("send hello") && !text.contains("welcome"), "{file}: {text}");
+    }
+    let check = Command::new(env!("CARGO_BIN_EXE_journey")).arg("check").arg(&canonical).output().unwrap();
+    assert!(
+        check.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    // events.journey edited on disk: a.journey's entry event went missing (J0203), then came back.
+    assert_eq!(received["broken_seen"], true, "{received:#}");
+    assert_eq!(received["fixed_seen"], true, "{received:#}");
+    assert_eq!(received["codes_after"], serde_json::json!([]), "{received:#}");
 
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -476,6 +476,15 @@ impl LanguageServer for Backend {
                     code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
                     ..CodeActionOptions::default()
                 })),
+                semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+                    SemanticTokensOptions {
+                        legend: convert::token_legend(),
+                        full: Some(SemanticTokensFullOptions::Bool(true)),
+                        range: None,
+                        work_done_progress_options: WorkDoneProgressOptions::default(),
+                    },
+                )),
+                inlay_hint_provider: Some(OneOf::Left(true)),
                 execute_command_provider: (!commands.is_empty())
                     .then(|| ExecuteCommandOptions { commands, ..ExecuteCommandOptions::default() }),
                 ..ServerCapabilities::default()
@@ -702,6 +711,26 @@ impl LanguageServer for Backend {
         self.with_files(&uri, move |files, view| {
             let symbols = engine::outline::workspace_symbols(files, &query, MAX_WORKSPACE_SYMBOLS);
             Some(WorkspaceSymbolResponse::Nested(convert::workspace_symbols(symbols, view)))
+        })
+        .await
+    }
+
+    async fn semantic_tokens_full(&self, params: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {
+        self.with_files(&params.text_document.uri, |files, view| {
+            let positions = view.positions(files.current);
+            let tokens = engine::annotations::semantic_tokens(files.current);
+            Some(SemanticTokensResult::Tokens(convert::semantic_tokens(&tokens, &positions)))
+        })
+        .await
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        let range = params.range;
+        self.with_files(&params.text_document.uri, move |files, view| {
+            let positions = view.positions(files.current);
+            let span = positions.span(range);
+            let hints = engine::annotations::inlay_hints(files.current, span.start(), span.end());
+            Some(convert::inlay_hints(hints, &positions))
         })
         .await
     }

@@ -2,20 +2,22 @@
 
 use std::collections::HashMap;
 
+use journey_compiler::model::SymbolKind;
 use journey_compiler::project::Origin;
 use journey_compiler::{FileId, Severity, Span};
 use tower_lsp_server::ls_types::{
     self as lsp, CodeAction, CodeActionKind, CodeActionOrCommand, CompletionItem, CompletionItemKind,
     CompletionTextEdit, DiagnosticRelatedInformation, DiagnosticSeverity, DocumentSymbol, Hover, HoverContents,
-    Location, MarkupContent, MarkupKind, NumberOrString, OneOf, TextEdit, Uri, WorkspaceEdit,
+    InlayHintLabel, InlayHintTooltip, Location, MarkupContent, MarkupKind, NumberOrString, OneOf, SemanticToken,
+    SemanticTokenModifier, SemanticTokenType, SemanticTokens, SemanticTokensLegend, TextEdit, Uri, WorkspaceEdit,
 };
 
 use crate::engine::completion::{CandidateKind, Completions};
 use crate::engine::hover::HoverInfo;
 use crate::engine::outline::{OutlineItem, OutlineKind, WorkspaceSymbol};
-use journey_compiler::model::SymbolKind;
 
-use crate::engine::{Analysis, FileSpan, LinkedFile};
+use crate::engine::annotations::{Token, TokenKind};
+use crate::engine::{self, Analysis, FileSpan, LinkedFile};
 use crate::position::{Encoding, PositionMap};
 use crate::project::Place;
 
@@ -281,4 +283,70 @@ pub fn code_actions(
         }
     }
     actions
+}
+
+/// The semantic token types, in the order of [`TokenKind::ALL`] (the legend's indices).
+pub fn token_legend() -> SemanticTokensLegend {
+    let token_types = TokenKind::ALL
+        .iter()
+        .map(|kind| match kind {
+            TokenKind::Keyword => SemanticTokenType::KEYWORD,
+            TokenKind::Comment => SemanticTokenType::COMMENT,
+            TokenKind::String => SemanticTokenType::STRING,
+            TokenKind::Number => SemanticTokenType::NUMBER,
+            TokenKind::Message => SemanticTokenType::FUNCTION,
+            TokenKind::Stage => SemanticTokenType::METHOD,
+            TokenKind::Journey => SemanticTokenType::CLASS,
+            TokenKind::Event => SemanticTokenType::EVENT,
+            TokenKind::Variable => SemanticTokenType::VARIABLE,
+            TokenKind::Property => SemanticTokenType::PROPERTY,
+            TokenKind::Channel => SemanticTokenType::INTERFACE,
+        })
+        .collect();
+    SemanticTokensLegend { token_types, token_modifiers: vec![SemanticTokenModifier::DECLARATION] }
+}
+
+/// Tokens in the protocol's relative encoding (each token's line and start relative to the
+/// previous one), in the negotiated position encoding. A token never spans lines.
+pub fn semantic_tokens(tokens: &[Token], positions: &PositionMap<'_>) -> SemanticTokens {
+    let mut data = Vec::with_capacity(tokens.len());
+    let (mut line, mut character) = (0u32, 0u32);
+    for token in tokens {
+        let range = positions.range(token.span);
+        if range.end.line != range.start.line || range.end.character <= range.start.character {
+            continue;
+        }
+        let Some(token_type) = TokenKind::ALL.iter().position(|kind| *kind == token.kind) else { continue };
+        let delta_line = range.start.line - line;
+        let delta_start = if delta_line == 0 { range.start.character - character } else { range.start.character };
+        data.push(SemanticToken {
+            delta_line,
+            delta_start,
+            length: range.end.character - range.start.character,
+            token_type: u32::try_from(token_type).unwrap_or(0),
+            token_modifiers_bitset: u32::from(token.declaration),
+        });
+        line = range.start.line;
+        character = range.start.character;
+    }
+    SemanticTokens { result_id: None, data }
+}
+
+pub fn inlay_hints(hints: Vec<engine::annotations::InlayHint>, positions: &PositionMap<'_>) -> Vec<lsp::InlayHint> {
+    hints
+        .into_iter()
+        .map(|hint| lsp::InlayHint {
+            position: positions.position(hint.at),
+            label: InlayHintLabel::String(hint.label),
+            kind: None,
+            text_edits: None,
+            tooltip: Some(InlayHintTooltip::MarkupContent(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: hint.tooltip,
+            })),
+            padding_left: Some(true),
+            padding_right: None,
+            data: None,
+        })
+        .collect()
 }

@@ -72,7 +72,7 @@ pub fn hover(files: Files<'_>, offset: usize) -> Option<HoverInfo> {
 }
 
 /// The analyses' evidence for one send, in words.
-fn send_proof(evidence: &journey_compiler::flow::SendEvidence) -> String {
+pub(super) fn send_proof(evidence: &journey_compiler::flow::SendEvidence) -> String {
     let window = match (evidence.window_max_secs, evidence.window_secs) {
         (Some(max), Some(window)) => {
             format!("at most {} after the contact's last message (window {})", duration(max), duration(window))
@@ -94,7 +94,7 @@ fn send_proof(evidence: &journey_compiler::flow::SendEvidence) -> String {
 }
 
 /// `90000` seconds as `1d 1h`.
-fn duration(secs: u64) -> String {
+pub(super) fn duration(secs: u64) -> String {
     let units = [(7 * 86_400, "w"), (86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")];
     let mut rest = secs;
     let mut parts = Vec::new();

@@ -5,6 +5,7 @@
 //! its project through the compiler's one entry point ([`journey_compiler::check_project_to`]);
 //! names come from the compiler's model ([`symbols`]), never from matching text.
 
+pub mod annotations;
 pub mod completion;
 pub mod hover;
 pub mod keywords;

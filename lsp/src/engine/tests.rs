@@ -538,3 +538,39 @@ fn workspace_symbols_match_the_query_letters_in_order_across_open_documents() {
     );
     assert_eq!(workspace_symbols(files, "", 3).len(), 3);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Semantic tokens and inlay hints
+
+#[test]
+fn semantic_tokens_colour_names_as_the_checker_resolved_them() {
+    let (analysis, _) = fixture(
+        "import \"std/channels\"\n// a comment\nevent e { n: int }\nmessage m on sms as service { text \"hi\" }\njourney j {\n  entry on e where n > 2\n  stage s { send m; wait 1h; goto s }\n}\n$0",
+    );
+    let tokens: Vec<String> = super::annotations::semantic_tokens(&analysis)
+        .iter()
+        .map(|token| {
+            let mark = if token.declaration { "*" } else { "" };
+            format!("{}{mark}:{:?}", analysis.slice(token.span), token.kind)
+        })
+        .collect();
+    insta::assert_snapshot!(tokens.join("\n"));
+}
+
+#[test]
+fn inlay_hints_show_what_was_proved_and_only_after_the_complete_analysis() {
+    let text = "import \"std/channels\"\nevent chat inbound messenger {}\nmessage m on messenger as service { text \"hi\" }\njourney j {\n  entry on chat\n  stage s {\n    wait 2h\n    send m\n  }\n}\n";
+    let buffer: Arc<str> = Arc::from(text);
+    let path = ProjectPath::new("main.journey").unwrap();
+    let mut loader = MemoryLoader::default();
+    loader.insert(path.clone(), text);
+    let quick = Analysis::check(FileId(0), 1, &buffer, &path, std::slice::from_ref(&path), &loader, Tier::Names);
+    assert_eq!(super::annotations::inlay_hints(&quick, 0, text.len()), Vec::new());
+    let complete = Analysis::check(FileId(0), 1, &buffer, &path, std::slice::from_ref(&path), &loader, Tier::All);
+    assert!(complete.diagnostics.is_empty(), "{:?}", complete.diagnostics);
+    let hints = super::annotations::inlay_hints(&complete, 0, text.len());
+    let shown: Vec<String> =
+        hints.iter().map(|hint| format!("{}|{}", &text[..hint.at].rsplit('\n').next().unwrap(), hint.label)).collect();
+    insta::assert_snapshot!(shown.join("\n"), @"    send m|  ≤ 2h after last message");
+    assert!(hints.iter().all(|hint| hint.tooltip.contains("why this send is allowed")));
+}
