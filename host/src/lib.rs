@@ -93,13 +93,18 @@ impl SourceLoader for DiskLoader {
 /// language server checks it on every edit.
 pub const MAX_PROJECT_FILES: usize = 2_000;
 
+/// Most bytes the files [`project_files`] lists may hold together (each file is also bounded by
+/// `MAX_SOURCE_BYTES`): what the language server reads and checks on an edit stays bounded.
+pub const MAX_PROJECT_BYTES: u64 = 64 * 1024 * 1024;
+
 /// The `*.journey` files under a project root (canonical), as project paths in byte order, at
-/// most [`MAX_PROJECT_FILES`] (the flag says whether more were left out). Directories are read
+/// most [`MAX_PROJECT_FILES`] holding at most [`MAX_PROJECT_BYTES`] together (the flag says
+/// whether more were left out; the first in byte order are kept). Directories are read
 /// with an explicit stack (depth cannot overflow ours); symbolic links to directories are not
 /// followed (they could form cycles), and files whose real location is outside the root are left
 /// out, as [`read_inside`] would refuse them.
 pub fn project_files(root: &Path) -> (Vec<ProjectPath>, bool) {
-    let mut found: Vec<ProjectPath> = Vec::new();
+    let mut found: Vec<(ProjectPath, u64)> = Vec::new();
     let mut truncated = false;
     let mut pending: Vec<PathBuf> = vec![root.to_path_buf()];
     // Directories read, bounded as well: a tree of empty directories must not keep us busy.
@@ -122,21 +127,28 @@ pub fn project_files(root: &Path) -> (Vec<ProjectPath>, bool) {
                 continue;
             }
             let Ok(real) = path.canonicalize() else { continue };
-            if !real.starts_with(root) || !real.is_file() {
+            let Ok(metadata) = std::fs::metadata(&real) else { continue };
+            if !real.starts_with(root) || !metadata.is_file() {
                 continue;
             }
             if let Some(project_path) = relative_project_path(root, &path) {
-                found.push(project_path);
+                found.push((project_path, metadata.len()));
             }
         }
     }
-    found.sort_by(|a, b| a.as_str().as_bytes().cmp(b.as_str().as_bytes()));
-    found.dedup();
-    if found.len() > MAX_PROJECT_FILES {
-        found.truncate(MAX_PROJECT_FILES);
-        truncated = true;
+    found.sort_by(|a, b| a.0.as_str().as_bytes().cmp(b.0.as_str().as_bytes()));
+    found.dedup_by(|later, kept| later.0 == kept.0);
+    let mut kept = Vec::with_capacity(found.len().min(MAX_PROJECT_FILES));
+    let mut bytes: u64 = 0;
+    for (path, len) in found {
+        bytes = bytes.saturating_add(len);
+        if kept.len() == MAX_PROJECT_FILES || bytes > MAX_PROJECT_BYTES {
+            truncated = true;
+            break;
+        }
+        kept.push(path);
     }
-    (found, truncated)
+    (kept, truncated)
 }
 
 #[cfg(test)]
@@ -175,6 +187,35 @@ mod tests {
         let names: Vec<&str> = files.iter().map(ProjectPath::as_str).collect();
         assert_eq!(names, ["a.journey", "b.journey", "flows/deep/c.journey"]);
         assert!(!truncated);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+    #[test]
+    fn project_files_stops_at_its_file_and_byte_bounds_keeping_the_first_in_byte_order() {
+        let dir = std::env::temp_dir().join(format!("journey-host-bounds-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("many")).unwrap();
+        for i in 0..MAX_PROJECT_FILES + 5 {
+            std::fs::write(dir.join(format!("many/f{i:05}.journey")), "").unwrap();
+        }
+        let root = dir.join("many").canonicalize().unwrap();
+        let (files, truncated) = project_files(&root);
+        assert!(truncated);
+        assert_eq!(files.len(), MAX_PROJECT_FILES);
+        assert_eq!(files.first().map(ProjectPath::as_str), Some("f00000.journey"));
+        assert_eq!(
+            files.last().map(ProjectPath::as_str),
+            Some(format!("f{:05}.journey", MAX_PROJECT_FILES - 1).as_str())
+        );
+
+        // Two sparse files of 40 MiB: the second would pass the byte bound.
+        std::fs::create_dir_all(dir.join("big")).unwrap();
+        for name in ["a.journey", "b.journey"] {
+            std::fs::File::create(dir.join("big").join(name)).unwrap().set_len(40 * 1024 * 1024).unwrap();
+        }
+        let root = dir.join("big").canonicalize().unwrap();
+        let (files, truncated) = project_files(&root);
+        assert!(truncated);
+        assert_eq!(files.iter().map(ProjectPath::as_str).collect::<Vec<_>>(), ["a.journey"]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
