@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Whole-process benchmark of `journey check` on a synthetic project of many files that import
-# each other (issue 4: 200 files in under 200 ms, release build).
+# each other (200 files in under 200 ms, release build).
 #
 # Generates the project into a temporary directory: a `journey.toml` at the root and N files
 # `gG/fI.journey` (20 per directory). File 0 imports `std/events` and declares the profile and a

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Whole-process benchmark of `journey check` on the workloads of performance.md §7.2.
+# Whole-process benchmark of `journey check` on the generated workloads (docs/performance.md)
 #
 # Builds release, generates the files with `journey-gen` into a temporary directory, and measures
 # per file the median wall time of `journey check FILE` (hyperfine when available, else a timing
@@ -164,7 +164,7 @@ if [ -n "$t1k" ] && [ -n "$t10k" ]; then
   awk -v a="$t1k" -v b="$t10k" 'BEGIN { printf "Growth exponent 1k -> 10k: log(t10k / t1k) / log(10) = %.2f\n", log(b / a) / log(10) }'
   if [ -n "$t10" ]; then
     awk -v s="$t10" -v a="$t1k" -v b="$t10k" 'BEGIN {
-      if (a > s && b > s) printf "Growth exponent 1k -> 10k without startup (performance.md §2 footnote, t(10) subtracted): %.2f\n", log((b - s) / (a - s)) / log(10) }'
+      if (a > s && b > s) printf "Growth exponent 1k -> 10k without startup (docs/performance.md, t(10) subtracted): %.2f\n", log((b - s) / (a - s)) / log(10) }'
   fi
 fi
 if [ -n "$t10k" ] && [ -n "$t20k" ]; then

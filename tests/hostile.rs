@@ -1,4 +1,4 @@
-//! Hostile inputs: bad input never crashes, hangs or reports nonsense (reliability.md §0, §5.1, §5.2).
+//! Hostile inputs: bad input never crashes, hangs or reports nonsense.
 //!
 //! Every case in `tests/hostile/expected.txt` is run through the real binary as
 //! `journey check --format json FILE`, with a wall-clock limit, and its exit code, diagnostic codes
@@ -22,7 +22,7 @@ use serde_json::Value;
 const MIN_CASES: usize = 60;
 
 /// Wall-clock limit per run of an optimized binary (`cargo test --release`): every case in under a
-/// second (reliability.md §5.2). `JOURNEY_HOSTILE_TIMEOUT_MS` overrides it for slow machines
+/// second. `JOURNEY_HOSTILE_TIMEOUT_MS` overrides it for slow machines
 /// (sanitizers, valgrind).
 const DEFAULT_TIMEOUT_MS: u64 = 1000;
 
@@ -33,7 +33,7 @@ const DEBUG_SLOWDOWN: u64 = 10;
 
 /// Most bytes `--format rich` may print for one case. Diagnostics are capped at 1,000 per file
 /// and each shows at most a 200-column window of its line, so about 1 KB each; before the window,
-/// one 4 MiB line printed in full per diagnostic made 4.2 GB (issue 21).
+/// one 4 MiB line printed in full per diagnostic made 4.2 GB.
 const MAX_RICH_OUTPUT: usize = 1_000_000;
 
 /// Manifest names under this prefix are built by [`generated_cases`], not read from the corpus.
@@ -257,18 +257,18 @@ fn close_braces_100k() -> Vec<u8> {
     "}\n".repeat(100_000).into_bytes()
 }
 
-/// Exactly the size limit of `}` lines: a J0103 on every line (issue 21).
+/// Exactly the size limit of `}` lines: a J0103 on every line.
 fn close_brace_lines_max() -> Vec<u8> {
     "}\n".repeat(MAX_SOURCE_BYTES / 2).into_bytes()
 }
 
-/// One 4 MiB line of `} `: every diagnostic is on the same line (issue 21).
+/// One 4 MiB line of `} `: every diagnostic is on the same line.
 fn close_braces_line_4mib() -> Vec<u8> {
     "} ".repeat(2 * MIB).into_bytes()
 }
 
 /// 3,000 messages with 246-byte names that differ only at both ends, and 3,000 sends of names
-/// nobody declared that look just like them: "did you mean" at its most expensive (issue 21: once
+/// nobody declared that look just like them: "did you mean" at its most expensive (once
 /// 30-75 s; now bounded by the check's suggestion budget).
 fn long_unknown_names_3000() -> Vec<u8> {
     let name = |stem: String, i: usize| {

@@ -1,4 +1,4 @@
-//! Hostile input to `journey simulate` (issue 15): malformed lines, unknown contacts, events out
+//! Hostile input to `journey simulate`: malformed lines, unknown contacts, events out
 //! of order, times out of range, files over the size limit and files that are not files give a
 //! clear error naming the file (and the line, for a line's fault) and exit 2, never a panic, and
 //! print nothing on standard output (docs/simulate.md, "Exit codes": bad input is reported

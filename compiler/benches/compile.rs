@@ -1,4 +1,4 @@
-//! Benchmark of a full compile, check then emit (issue 6's acceptance): `check_project` (load,
+//! Benchmark of a full compile, check then emit: `check_project` (load,
 //! parse, names, types, content, flow analyses) then `bundle::emit`, on journey-gen's
 //! 10,000-stage baseline (tools/gen), the file `benches/pipeline.rs` and `bench/run.sh` time.
 //!

@@ -1,4 +1,4 @@
-//! Benchmarks of the flow analyses (issue 5's acceptance, performance.md G3b), on journey-gen's
+//! Benchmarks of the flow analyses (docs/performance.md G3b), on journey-gen's
 //! workloads (tools/gen), so they time the same files as `benches/pipeline.rs` and `bench/run.sh`.
 //!
 //! `cargo bench -p journey-compiler --bench flow` runs them in about a minute. Targets:

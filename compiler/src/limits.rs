@@ -1,4 +1,4 @@
-//! Every resource bound of the compiler, in one place (reliability.md §5.7).
+//! Every resource bound of the compiler, in one place.
 //!
 //! Each limit is reported by a diagnostic that names it; none truncates silently.
 
@@ -29,7 +29,7 @@ pub const MAX_DURATION_SECS: u64 = 3650 * 24 * 3600;
 /// Work "did you mean" may do in one check, in edit-distance table cells (names.rs): about
 /// 0.1 s on a laptop. A real project's typos cost a few thousand cells each; only names built to
 /// defeat the filters (thousands of long names sharing most of their text) reach it, and then
-/// lose their suggestions with a note, instead of making the check take minutes (issue 21).
+/// lose their suggestions with a note, instead of making the check take minutes.
 pub const SUGGESTION_BUDGET_CELLS: u64 = 50_000_000;
 
 /// Most diagnostics reported for one file; the rest are counted in a final note.

@@ -1,6 +1,6 @@
 //! "Did you mean": the closest known name to a misspelt one.
 //!
-//! Bounded three ways (issue 21):
+//! Bounded three ways:
 //! - a suggestion is a plausible typo, at most [`MAX_SUGGESTION_EDITS`] edits away, so a candidate
 //!   whose length differs by more is skipped without a look;
 //! - the common prefix and suffix of the two names are set aside with a plain comparison (a

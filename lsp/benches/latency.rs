@@ -1,4 +1,4 @@
-//! Edit -> diagnostics latency of the language server (issue 7 item 8).
+//! Edit -> diagnostics latency of the language server.
 //!
 //! Two journeys of about 10,000 lines (2,500 stages) are generated: the project's canonical
 //! editor workload (`journey-gen lsp`, clean under the whole checker) and a variant whose sends

@@ -2,7 +2,7 @@
 //! handler into an internal-error answer for that request.
 //!
 //! tower-lsp-server polls handler futures inside `Server::serve` with no `catch_unwind`, so one
-//! panic would end the process and lose every open document (reliability.md §2.1). Handlers
+//! panic would end the process and lose every open document. Handlers
 //! already run the engine inside `catch_unwind` on the workers; this layer is the second net,
 //! for a panic in the protocol code around it. A panic in a notification is logged to the
 //! client; the server keeps serving (document notifications only replace texts in the store,

@@ -37,7 +37,7 @@
 //! such end to find; its declared length is awaited.) A length that is too short leaves a
 //! truncated body (a parse error) and a tail that the resynchronisation skips.
 //!
-//! Limits (reliability.md §5.7): a header section of at most [`MAX_HEADER_BYTES`], a body of at
+//! Limits: a header section of at most [`MAX_HEADER_BYTES`], a body of at
 //! most [`MAX_CONTENT_LENGTH`]. A longer body is streamed away, never buffered, keeping only its
 //! first [`ID_PEEK_BYTES`] to find the request's id. Memory held by the guard is bounded by one
 //! body, one header section and one read chunk.

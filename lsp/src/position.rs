@@ -3,7 +3,7 @@
 //! Inside the server everything is a byte offset into the analysed text (the compiler's [`Span`]s).
 //! Clients count columns in UTF-16 code units unless both sides agree on UTF-8 during
 //! `initialize` (LSP 3.17 `positionEncodings`). Getting this wrong puts squiggles in the wrong
-//! place and, worse, makes rename edits corrupt the file (reliability.md §2.1), so every
+//! place and, worse, makes rename edits corrupt the file, so every
 //! conversion goes through [`PositionMap`] and is tested with emoji and CJK before the cursor.
 //!
 //! A leading byte-order mark is part of the editor's buffer but not of the analysed text (the

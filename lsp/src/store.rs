@@ -2,7 +2,7 @@
 //!
 //! The server asks for full-text sync, so every change carries the whole document and the only
 //! thing that matters is which change is the newest. tower-lsp-server runs notification handlers
-//! concurrently (code-style-anchors.md §8.2), so changes may be applied out of order; keeping the
+//! concurrently, so changes may be applied out of order; keeping the
 //! text of the highest version and ignoring older ones makes the order irrelevant.
 //!
 //! The store also tracks the analyses. A document's *inputs* change when its text changes or
@@ -22,7 +22,7 @@ use tower_lsp_server::ls_types::Uri;
 use crate::engine::{Analysis, LINKED_BASE};
 use crate::project::Place;
 
-/// Most documents open at once (reliability.md §5.7); more are refused with a message.
+/// Most documents open at once; more are refused with a message.
 pub const MAX_OPEN_DOCUMENTS: usize = 1_000;
 
 #[derive(Debug)]

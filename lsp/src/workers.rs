@@ -1,6 +1,6 @@
 //! A small pool of analysis threads with an explicit stack size.
 //!
-//! Analysis never runs on the thread that reads the client's messages (reliability.md §2.2 (d)):
+//! Analysis never runs on the thread that reads the client's messages:
 //! the reader would stop answering while a large file is checked. The threads have their own,
 //! explicit stack size, so deep (but bounded) recursion in the compiler never depends on what the
 //! main thread happens to have. Every job runs inside `catch_unwind`: a panic becomes an error

@@ -1,5 +1,5 @@
 //! The language server's hover on a send shows the same window bound as the bundle's compliance
-//! record (issue 14): both come from the analyses' evidence, the quiet-hour hold included, so
+//! record: both come from the analyses' evidence, the quiet-hour hold included, so
 //! an editor never promises a tighter bound than what ships.
 
 // Test code may unwrap and index: a failure is a failing test.

@@ -468,7 +468,7 @@ fn with_header(header: &str, body: &str) -> Vec<u8> {
 const PARSE_ERROR: i64 = -32700;
 const INVALID_REQUEST: i64 = -32600;
 
-/// Every malformed frame of issue 21, each with the error JSON-RPC prescribes.
+/// Every malformed frame, each with the error JSON-RPC prescribes.
 fn malformed_frames() -> Vec<Malformed> {
     let null = Value::Null;
     let errors = |list: &[(i64, Value)]| Expect::Errors(list.to_vec());

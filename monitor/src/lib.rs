@@ -1,4 +1,4 @@
-//! An independent compliance monitor over a runtime's action stream (issue 15, docs/simulate.md,
+//! An independent compliance monitor over a runtime's action stream (docs/simulate.md,
 //! "Monitor findings").
 //!
 //! It replays each contact's history in time order (the contacts' starting consents, their events

@@ -1,7 +1,7 @@
 //! Long source lines cut to a window around the spans, for the rich format.
 //!
 //! codespan-reporting prints every line a label touches in full, so each diagnostic on one 4 MiB
-//! line printed 4 MiB (issue 21: 4.2 GB of output for one file). Here each diagnostic gets its
+//! line printed 4 MiB (4.2 GB of output for one file). Here each diagnostic gets its
 //! own [`Files`] view holding only the lines its labels need, any line wider than
 //! [`MAX_COLUMNS`] cut to a window around the labels with `…` on each side that was cut. Label
 //! ranges are moved into the view, so carets stay under the same characters, and line numbers and

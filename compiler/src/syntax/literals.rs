@@ -2,7 +2,7 @@
 //!
 //! Every numeric conversion is checked: an overflowing duration is an error naming the limit,
 //! never a wrapped value (a wrapped "wait 274 billion years" becomes "wait 25 minutes", an early
-//! and possibly out-of-window send; reliability.md §1.3).
+//! and possibly out-of-window send).
 
 // Errors here are rare and immediately pushed into the diagnostics list; boxing them would only
 // add allocations to the error path.

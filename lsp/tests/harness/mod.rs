@@ -1,6 +1,6 @@
 //! A scripted LSP client talking to the server in-process over framed JSON-RPC (a tokio duplex
 //! stream through the same size guard and transport as `journey lsp`). Messages are read by
-//! `Content-Length`, never by a single `read` (code-style-anchors.md §8.4).
+//! `Content-Length`, never by a single `read`.
 
 #![allow(dead_code)]
 // each test target uses part of the harness
