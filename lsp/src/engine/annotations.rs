@@ -73,6 +73,8 @@ pub struct Token {
 /// The tokens of the document, in order, never overlapping.
 pub fn semantic_tokens(analysis: &Analysis) -> Vec<Token> {
     let text = analysis.text.as_bytes();
+    // The names of this file in source order, walked along with the text.
+    let mut names = analysis.symbols.in_file(analysis.file).iter().peekable();
     let mut tokens = Vec::new();
     let mut i = 0;
     while i < text.len() {
@@ -110,7 +112,8 @@ pub fn semantic_tokens(analysis: &Analysis) -> Vec<Token> {
             }
             let span = Span::new(start, i);
             let word = analysis.slice(span);
-            match analysis.symbols.at(analysis.file, start).filter(|symbol| symbol.at.span == span) {
+            while names.next_if(|symbol| symbol.at.span.start() < start).is_some() {}
+            match names.peek().filter(|symbol| symbol.at.span == span) {
                 Some(symbol) => tokens.push(Token {
                     span,
                     kind: TokenKind::of_symbol(symbol.kind),
