@@ -662,3 +662,52 @@ async fn closing_every_document_frees_its_text_and_analyses() {
     let hover = client.at("textDocument/hover", &uris[0], 0, 0, json!({})).await;
     assert_eq!(hover["result"], Value::Null);
 }
+
+#[tokio::test]
+async fn the_server_asks_a_client_that_can_watch_files_to_watch_the_project_files() {
+    let mut client = Client::start();
+    client.initialize(json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } })).await;
+    let request = client.wait_for(|message| message["method"] == "client/registerCapability").await;
+    let registration = &request["params"]["registrations"][0];
+    assert_eq!(registration["method"], "workspace/didChangeWatchedFiles", "{request}");
+    let globs: Vec<&str> = registration["registerOptions"]["watchers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|watcher| watcher["globPattern"].as_str().unwrap())
+        .collect();
+    assert_eq!(globs, ["**/*.journey", "**/journey.toml"]);
+    client.send(&json!({ "jsonrpc": "2.0", "id": request["id"], "result": null })).await;
+}
+
+#[tokio::test]
+async fn a_file_changed_on_disk_checks_the_open_files_of_its_project_again() {
+    let dir = project_dir("watched", &[("main.journey", MAIN), ("messages.journey", MESSAGES_ON_DISK)]);
+    let main = file_uri(&dir.join("main.journey"));
+    let mut client = Client::start();
+    client.initialize(json!({})).await;
+    client.open(&main, 1, MAIN).await;
+    let published = client.diagnostics(&main, 1).await;
+    assert_eq!(codes(&published), vec!["J0201"], "{published}");
+
+    // Another program adds `hello` to messages.journey and the client says so.
+    let on_disk = format!("{MESSAGES_ON_DISK}message hello on sms as service {{ text \"hi\" }}\n");
+    std::fs::write(dir.join("messages.journey"), on_disk).unwrap();
+    let changed = json!({ "changes": [{ "uri": file_uri(&dir.join("messages.journey")), "type": 2 }] });
+    client.notify("workspace/didChangeWatchedFiles", changed).await;
+    client
+        .wait_for(|message| {
+            message["method"] == "textDocument/publishDiagnostics"
+                && message["params"]["uri"] == main.as_str()
+                && message["params"]["diagnostics"] == json!([])
+        })
+        .await;
+
+    // A file of another directory changes nothing here (no new publish is needed to pass; the
+    // notification must simply not disturb the server).
+    let elsewhere = json!({ "changes": [{ "uri": "file:///nowhere/else.journey", "type": 3 }] });
+    client.notify("workspace/didChangeWatchedFiles", elsewhere).await;
+    let hover = client.at("textDocument/hover", &main, 4, 18, json!({})).await;
+    assert!(hover["result"]["contents"]["value"].as_str().unwrap().contains("hello"), "{hover}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
