@@ -10,6 +10,7 @@
 pub mod collect;
 pub mod content;
 pub mod exprs;
+mod names_index;
 pub mod promotional;
 pub mod resolve;
 pub mod wording;

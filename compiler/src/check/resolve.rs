@@ -9,11 +9,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::exprs::{check_condition, check_template, event_paths, type_of, EventScope, Scope};
+use super::names_index::NamesIndex;
 use super::Sink;
 use crate::ast::{self, Arm, ArmLabel, Element, Item, JourneyMember, PolicyRule, Step, StepKind};
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::model::{self, Keep, Model, NameIndex, SymbolKind};
+use crate::model::{self, Model, SymbolKind};
 use crate::project::Sources;
 use crate::span::FileId;
 
@@ -278,14 +279,14 @@ struct JourneyWalk<'a> {
     messages: &'a EventReads<'a>,
     stages: Vec<&'a ast::Stage>,
     /// Stage names to stages; a name declared twice (J0209) means its first declaration.
-    stage_index: NameIndex<'a>,
+    stage_index: NamesIndex<'a>,
     entry: Vec<Flow<'a>>,
 }
 
 impl<'a> JourneyWalk<'a> {
     fn new(journey: &'a ast::Journey, file: FileId, model: &'a Model, messages: &'a EventReads<'a>) -> JourneyWalk<'a> {
         let stages: Vec<&ast::Stage> = journey.stages().collect();
-        let stage_index = NameIndex::new(stages.iter().map(|s| s.name.name.as_str()), Keep::First);
+        let stage_index = NamesIndex::new(stages.iter().map(|s| s.name.name.as_str()));
         let entry = vec![Flow::Unreachable; stages.len()];
         JourneyWalk { journey, file, model, messages, stages, stage_index, entry }
     }
