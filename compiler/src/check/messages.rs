@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::exprs::{check_template, event_paths, type_of, Scope};
 use super::Sink;
-use crate::ast::{self, Element};
+use crate::ast::{self, visit, Element};
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::model::SymbolKind;
@@ -46,6 +46,7 @@ pub(super) fn check_message(message: &ast::Message, scope: &Scope<'_>, sink: &mu
         }
     }
 }
+
 /// A channel's name against the model's channels; whether it is declared.
 pub(super) fn check_channel(channel: &ast::Ident, scope: &Scope<'_>, sink: &mut Sink) -> bool {
     if let Some(declared) = scope.model.channels.get(&channel.name) {
@@ -63,21 +64,14 @@ pub(super) fn check_channel(channel: &ast::Ident, scope: &Scope<'_>, sink: &mut 
     }
     false
 }
+
+/// The names and expressions in a message's elements, cards included.
 fn check_elements(elements: &[Element], channel: &str, channel_known: bool, scope: &Scope<'_>, sink: &mut Sink) {
-    for element in elements {
+    for element in visit::elements(elements) {
+        for (_, text) in element.texts() {
+            check_template(text, scope, sink);
+        }
         match element {
-            Element::Text(t) | Element::Subject(t) | Element::Title(t) | Element::Subtitle(t) => {
-                check_template(t, scope, sink)
-            }
-            Element::Reply { title, .. } => check_template(title, scope, sink),
-            Element::Button { title, action, .. } => {
-                check_template(title, scope, sink);
-                if let ast::ButtonAction::Url(url) = action {
-                    check_template(url, scope, sink);
-                }
-            }
-            Element::Media { url, .. } => check_template(url, scope, sink),
-            Element::Card { elements, .. } => check_elements(elements, channel, channel_known, scope, sink),
             Element::Template { name, lang, params, span } => {
                 for param in params {
                     sink.stats.expressions += 1;
@@ -107,9 +101,12 @@ fn check_elements(elements: &[Element], channel: &str, channel_known: bool, scop
                     sink.push(diagnostic);
                 }
             }
+            // Texts are checked above, and a card's elements come after it.
+            _ => {}
         }
     }
 }
+
 /// A message's `template "name" lang "xx" { params }` against the template's declaration, when
 /// the project declares it (WA-TPL, WA-CAT). Undeclared templates cannot be checked here.
 fn check_template_use(
@@ -188,13 +185,14 @@ fn check_template_use(
         );
     }
 }
+
 /// Message names to the `event.x` paths their declaration reads, in its texts and then its
 /// template parameters.
 pub(super) type EventReads<'a> = BTreeMap<&'a str, Vec<&'a ast::Path>>;
 
 pub(super) fn event_reads(message: &ast::Message) -> Vec<&ast::Path> {
     let mut paths: Vec<&ast::Path> = Vec::new();
-    for template in templates_of(&message.elements) {
+    for (_, template) in message.texts() {
         paths.extend(event_paths(template));
     }
     for element in &message.elements {
@@ -221,25 +219,4 @@ fn expr_event_paths<'e>(expr: &'e ast::Expr, out: &mut Vec<&'e ast::Path>) {
         }
         _ => {}
     }
-}
-
-/// Every text of a message that may hold interpolations, cards included.
-fn templates_of(elements: &[Element]) -> Vec<&ast::Template> {
-    let mut templates = Vec::new();
-    for element in elements {
-        match element {
-            Element::Text(t) | Element::Subject(t) | Element::Title(t) | Element::Subtitle(t) => templates.push(t),
-            Element::Reply { title, .. } => templates.push(title),
-            Element::Button { title, action, .. } => {
-                templates.push(title);
-                if let ast::ButtonAction::Url(url) = action {
-                    templates.push(url);
-                }
-            }
-            Element::Media { url, .. } => templates.push(url),
-            Element::Card { elements, .. } => templates.extend(templates_of(elements)),
-            Element::Template { .. } | Element::Tag { .. } => {}
-        }
-    }
-    templates
 }
