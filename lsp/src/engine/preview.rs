@@ -1,7 +1,7 @@
 //! A message as the contact would see it, for hover: text with `{field}` placeholders, buttons
 //! and replies, and how long the text is.
 
-use journey_compiler::ast::{ButtonAction, Element, Message, Template, TemplatePart};
+use journey_compiler::ast::{visit, ButtonAction, Element, Message, Template, TemplatePart};
 
 /// The rendered parts of a message.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -17,23 +17,20 @@ pub struct Preview {
 
 pub fn preview(message: &Message) -> Preview {
     let mut preview = Preview::default();
-    elements(&message.elements, "", &mut preview);
+    elements(&message.elements, &mut preview);
     preview
 }
 
-fn elements(list: &[Element], indent: &str, out: &mut Preview) {
-    for element in list {
+fn elements(list: &[Element], out: &mut Preview) {
+    for (depth, element) in visit::elements_nested(list) {
+        let indent = "  ".repeat(depth);
         let line = match element {
             Element::Text(template) => {
-                for part in &template.parts {
-                    match part {
-                        TemplatePart::Literal(text) => out.text_chars += text.chars().count(),
-                        TemplatePart::Field { path, .. } => {
-                            let name = path_name(path);
-                            if !out.fields.contains(&name) {
-                                out.fields.push(name);
-                            }
-                        }
+                out.text_chars += template.text_without_fields().chars().count();
+                for path in template.fields() {
+                    let name = path_name(path);
+                    if !out.fields.contains(&name) {
+                        out.fields.push(name);
                     }
                 }
                 render(template)
@@ -49,11 +46,8 @@ fn elements(list: &[Element], indent: &str, out: &mut Preview) {
                 format!("[{}] ↗ {}", render(title), render(url))
             }
             Element::Media { kind, url, .. } => format!("{}: {}", kind.name, render(url)),
-            Element::Card { elements: inner, .. } => {
-                out.lines.push(format!("{indent}Card:"));
-                elements(inner, &format!("{indent}  "), out);
-                continue;
-            }
+            // Its elements follow, one level deeper.
+            Element::Card { .. } => "Card:".to_owned(),
             Element::Template { name, lang, params, .. } => {
                 let params: Vec<&str> = params.iter().map(|param| param.name.name.as_str()).collect();
                 if params.is_empty() {
