@@ -81,3 +81,43 @@ pub fn render(template: &Template) -> String {
 fn path_name(path: &journey_compiler::ast::Path) -> String {
     path.segments.iter().map(|segment| segment.name.as_str()).collect::<Vec<_>>().join(".")
 }
+
+#[cfg(test)]
+mod tests {
+    use journey_compiler::ast::Item;
+
+    #[test]
+    fn cards_are_indented_under_their_card_line_and_only_texts_count_toward_the_length() {
+        let source = r#"message m on messenger as service {
+  text "Hi {first_name}, {plan}!"
+  card {
+    title "One {plan}"
+    card {
+      subtitle "Deep"
+    }
+    button "Open" url "https://a.example"
+  }
+  reply "Yes" -> yes
+}
+"#;
+        let parsed = journey_compiler::parse(journey_compiler::FileId(0), source);
+        let Some(Item::Message(message)) = parsed.ast.items.first() else {
+            panic!("no message: {:?}", parsed.diagnostics);
+        };
+        let preview = super::preview(message);
+        assert_eq!(
+            preview.lines,
+            [
+                "Hi {first_name}, {plan}!",
+                "Card:",
+                "  Title: One {plan}",
+                "  Card:",
+                "    Subtitle: Deep",
+                "  [Open] ↗ https://a.example",
+                "[Yes] → yes",
+            ]
+        );
+        assert_eq!(preview.text_chars, "Hi , !".chars().count());
+        assert_eq!(preview.fields, ["first_name", "plan"]);
+    }
+}
