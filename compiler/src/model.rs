@@ -5,7 +5,6 @@
 //! Maps are `BTreeMap`s so that every walk over the model is in name order: output never
 //! depends on hash order or file order.
 
-use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 pub use crate::ast::Medium;
@@ -426,93 +425,5 @@ impl Model {
         all.extend(self.templates.iter().map(|(name, t)| top(SymbolKind::Template, name, t.def)));
         all.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| a.scope.cmp(&b.scope)).then_with(|| a.name.cmp(b.name)));
         all
-    }
-}
-
-/// Positions of names, for lookups in hot loops (a `goto` in every stage of a journey with
-/// thousands): a sorted list searched in O(log n) whatever the input (no hash table an input
-/// could flood), comparing the names' first 8 bytes as one integer, then their lengths, before
-/// the rest. Names of at most 8 bytes (most stage and message names) are then told apart without
-/// reading the names themselves, which live in the tree, far from the index in memory.
-#[derive(Debug, Clone, Default)]
-pub struct NameIndex<'a> {
-    entries: Vec<(u64, usize, &'a str, usize)>,
-}
-
-/// Which position a name written twice keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Keep {
-    First,
-    Last,
-}
-
-impl<'a> NameIndex<'a> {
-    /// Indexes `names` by their position in the list.
-    pub fn new(names: impl Iterator<Item = &'a str>, keep: Keep) -> NameIndex<'a> {
-        let mut entries: Vec<(u64, usize, &'a str, usize)> =
-            names.enumerate().map(|(i, name)| (prefix(name), name.len(), name, i)).collect();
-        // The position to keep comes first among equal names; the stable sort leaves it there.
-        if keep == Keep::Last {
-            entries.reverse();
-        }
-        entries.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then_with(|| a.2.cmp(b.2)));
-        entries.dedup_by(|later, kept| later.2 == kept.2);
-        NameIndex { entries }
-    }
-
-    pub fn get(&self, name: &str) -> Option<usize> {
-        let (key, len) = (prefix(name), name.len());
-        let found = self
-            .entries
-            .binary_search_by(|(p, l, n, _)| {
-                // Equal prefixes and lengths of at most 8 bytes: the same bytes.
-                p.cmp(&key).then(l.cmp(&len)).then_with(|| if len <= 8 { Ordering::Equal } else { (*n).cmp(name) })
-            })
-            .ok()?;
-        self.entries.get(found).map(|(_, _, _, index)| *index)
-    }
-}
-
-/// A name's first 8 bytes as a big-endian integer (zero-padded): ordered as the bytes are.
-fn prefix(name: &str) -> u64 {
-    let mut value = 0u64;
-    let mut taken = 0;
-    for byte in name.bytes().take(8) {
-        value = value << 8 | u64::from(byte);
-        taken += 1;
-    }
-    value.checked_shl(8 * (8 - taken)).unwrap_or(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{Keep, NameIndex};
-
-    #[test]
-    fn a_name_index_finds_every_name_and_keeps_the_chosen_duplicate() {
-        let names = ["s10", "s1", "a_rather_long_stage_name", "a_rather_long_stage_other", "s1", "", "s2"];
-        let first = NameIndex::new(names.iter().copied(), Keep::First);
-        let last = NameIndex::new(names.iter().copied(), Keep::Last);
-        assert_eq!(first.get("s1"), Some(1));
-        assert_eq!(last.get("s1"), Some(4));
-        for (i, name) in names.iter().enumerate().filter(|(_, n)| **n != "s1") {
-            assert_eq!(first.get(name), Some(i), "{name}");
-            assert_eq!(last.get(name), Some(i), "{name}");
-        }
-        assert_eq!(first.get("s"), None);
-        assert_eq!(first.get("s100"), None);
-        assert_eq!(first.get("a_rather_long_stage_nam"), None);
-    }
-
-    #[test]
-    fn names_that_share_their_first_eight_bytes_or_differ_only_in_length_are_told_apart() {
-        let names = ["abcdefgh", "abcdefgi", "abcdefgh1", "abcdefgh2", "ab", "ab\0", "ab\0\0"];
-        let index = NameIndex::new(names.iter().copied(), Keep::First);
-        for (i, name) in names.iter().enumerate() {
-            assert_eq!(index.get(name), Some(i), "{name:?}");
-        }
-        for absent in ["abcdefgj", "abcdefgh3", "abcdefgh10", "a", "ab\0\0\0", "abc"] {
-            assert_eq!(index.get(absent), None, "{absent:?}");
-        }
     }
 }

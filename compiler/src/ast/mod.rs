@@ -6,6 +6,7 @@
 //! `limits::MAX_NESTING` before the tree is built, so recursive walks and `Drop` are safe.
 
 pub mod sexp;
+pub mod visit;
 
 use std::sync::Arc;
 

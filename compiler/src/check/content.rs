@@ -9,7 +9,7 @@
 //! the limit is reported.
 
 use super::Sink;
-use crate::ast::{self, Element, Item, Template, TemplatePart};
+use crate::ast::{self, Element, Item, Template};
 use crate::codes::Code;
 use crate::content::sms::{self, SmsEncoding};
 use crate::diagnostic::{Diagnostic, Suggestion, TextEdit};
@@ -207,7 +207,7 @@ impl MessageChecker<'_> {
     /// to UCS-2, which holds less than half as much per segment.
     fn check_sms(&self, template: &Template, sink: &mut Sink) {
         sink.stats.content_rules += 1;
-        let literal = literal_text(template);
+        let literal = template.text_without_fields();
         let count = sms::segments(&literal);
         // Only worth a warning when the switch to UCS-2 costs segments (`sms::ucs2_advice`).
         if let Some(advice) = sms::ucs2_advice(&literal) {
@@ -321,7 +321,7 @@ struct On<'a> {
 fn check_length(on: &On<'_>, limit_name: &str, what: &str, template: &Template, code: Code, sink: &mut Sink) {
     let Some(limit) = on.channel.limits.get(limit_name) else { return };
     sink.stats.content_rules += 1;
-    let literal = literal_text(template);
+    let literal = template.text_without_fields();
     let (length, unit) = match limit.unit {
         LimitUnit::Bytes => (literal.len(), "bytes"),
         LimitUnit::Chars | LimitUnit::Count => (literal.chars().count(), "characters"),
@@ -330,7 +330,7 @@ fn check_length(on: &On<'_>, limit_name: &str, what: &str, template: &Template, 
     if length <= max {
         return;
     }
-    let has_fields = template.parts.iter().any(|p| matches!(p, TemplatePart::Field { .. }));
+    let has_fields = template.fields().next().is_some();
     let amount = if has_fields { format!("at least {length}") } else { length.to_string() };
     let consequence = if code == Code::J0306 { "truncates" } else { "rejects" };
     sink.push(
@@ -393,16 +393,4 @@ fn element_kind(element: &Element) -> Option<(&str, Span)> {
         Element::Template { span, .. } => ("template", *span),
         Element::Title(_) | Element::Subtitle(_) | Element::Tag { .. } => return None,
     })
-}
-
-/// The literal parts of a text, fields left out.
-fn literal_text(template: &Template) -> String {
-    template
-        .parts
-        .iter()
-        .filter_map(|part| match part {
-            TemplatePart::Literal(text) => Some(text.as_str()),
-            TemplatePart::Field { .. } => None,
-        })
-        .collect()
 }

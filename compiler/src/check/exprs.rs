@@ -75,15 +75,15 @@ pub fn type_of(expr: &Expr, scope: &Scope<'_>, expected: Option<&Type>, sink: &m
         ExprKind::Path(path) => type_of_path(path, scope, expected, sink),
         ExprKind::Str(template) => {
             check_template(template, scope, sink);
-            if let (Some(Type::Enum(variants)), Some(value)) = (expected, literal_text(template)) {
-                if !variants.iter().any(|v| v == &value) {
-                    let diagnostic = not_a_variant(&value, variants, scope.file, expr.span, sink);
+            if let (Some(Type::Enum(variants)), Some(value)) = (expected, template.constant_text()) {
+                if !variants.iter().any(|v| v == value) {
+                    let diagnostic = not_a_variant(value, variants, scope.file, expr.span, sink);
                     sink.push(diagnostic);
                 }
                 return Typed::of(Type::Enum(variants.clone()));
             }
-            if let (Some(Type::Timezone), Some(value)) = (expected, literal_text(template)) {
-                super::check_zone_name(&value, scope.file, expr.span, sink);
+            if let (Some(Type::Timezone), Some(value)) = (expected, template.constant_text()) {
+                super::check_zone_name(value, scope.file, expr.span, sink);
             }
             Typed::of(Type::Text)
         }
@@ -502,10 +502,7 @@ pub fn check_template(template: &Template, scope: &Scope<'_>, sink: &mut Sink) {
 
 /// The paths in `template` that read the event in scope (`event.x`).
 pub fn event_paths(template: &Template) -> impl Iterator<Item = &Path> {
-    template.parts.iter().filter_map(|part| match part {
-        TemplatePart::Field { path, .. } if path.segments.first().is_some_and(|s| s.name == "event") => Some(path),
-        _ => None,
-    })
+    template.fields().filter(|path| path.segments.first().is_some_and(|s| s.name == "event"))
 }
 
 /// Whether two types can be compared or combined.
@@ -523,14 +520,6 @@ pub fn compatible(a: &Type, b: &Type) -> bool {
 
 fn orderable(ty: &Type) -> bool {
     ty.is_numeric() || matches!(ty, Type::Money(_) | Type::Duration | Type::Date | Type::DateTime | Type::Unknown)
-}
-
-fn literal_text(template: &Template) -> Option<String> {
-    match template.parts.as_slice() {
-        [] => Some(String::new()),
-        [TemplatePart::Literal(text)] => Some(text.clone()),
-        _ => None,
-    }
 }
 
 fn mismatch(what: &str, expected: &Type, found: &Type, file: FileId, span: Span) -> Diagnostic {

@@ -3,13 +3,17 @@
 //! Passes, in order, each pushing into one [`Sink`] and never stopping at the first problem:
 //! 1. [`collect`]: declarations into the [`Model`] (duplicates, types, channel declarations).
 //! 2. [`resolve`]: every reference in segments, messages and journeys, with expression types and
-//!    the event in scope at each step.
+//!    the event in scope at each step (messages and templates in `messages.rs`, journeys in
+//!    `journey.rs`, expressions in [`exprs`]).
 //! 3. [`content`]: each message against its channel's declared support and limits.
 //! 4. [`promotional`]: promotional content in messages and templates not declared marketing.
 
 pub mod collect;
 pub mod content;
 pub mod exprs;
+mod journey;
+mod messages;
+mod names_index;
 pub mod promotional;
 pub mod resolve;
 pub mod wording;

@@ -8,6 +8,7 @@
 use std::collections::BTreeSet;
 
 use super::Sink;
+use crate::ast::visit::{self, TextRole};
 use crate::ast::{self, Element, Item, Step, StepKind, Template};
 use crate::codes::Code;
 use crate::content::promotional;
@@ -144,15 +145,10 @@ fn phrase_span(source: &str, within: Span, first: &str, last: &str) -> Option<Sp
 
 /// What a contact reads: texts, subjects, card titles and subtitles.
 fn readable_texts(elements: &[Element]) -> Vec<&Template> {
-    let mut out = Vec::new();
-    for element in elements {
-        match element {
-            Element::Text(t) | Element::Subject(t) | Element::Title(t) | Element::Subtitle(t) => out.push(t),
-            Element::Card { elements, .. } => out.extend(readable_texts(elements)),
-            _ => {}
-        }
-    }
-    out
+    visit::texts(elements)
+        .filter(|(role, _)| matches!(role, TextRole::Text | TextRole::Subject | TextRole::Title | TextRole::Subtitle))
+        .map(|(_, text)| text)
+        .collect()
 }
 
 /// A character that continues a word or a field name.

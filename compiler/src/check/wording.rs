@@ -7,6 +7,7 @@
 //! exception: a `url`-typed field is a link whatever its value.
 
 use super::Sink;
+use crate::ast::visit::{self, TextRole};
 use crate::ast::{self, ButtonAction, Element, Item, Template, TemplatePart};
 use crate::codes::Code;
 use crate::content::optout;
@@ -149,12 +150,7 @@ fn satisfied(model: &Model, elements: &[Element], requirement: Requirement, keyw
         }
         Requirement::LinkBeside(link_words) => has_link_beside(model, elements, link_words),
         Requirement::Field(names) => all_texts(elements).iter().any(|t| {
-            t.parts.iter().any(|part| match part {
-                TemplatePart::Field { path, .. } => {
-                    path.segments.last().is_some_and(|s| names.iter().any(|n| s.name.starts_with(n)))
-                }
-                TemplatePart::Literal(_) => false,
-            })
+            t.fields().any(|path| path.segments.last().is_some_and(|s| names.iter().any(|n| s.name.starts_with(n))))
         }),
     }
 }
@@ -163,7 +159,7 @@ fn satisfied(model: &Model, elements: &[Element], requirement: Requirement, keyw
 /// a `url` field), or a URL button whose title has the word. Subjects do not count: a subject
 /// cannot hold a link.
 fn has_link_beside(model: &Model, elements: &[Element], link_words: &[&str]) -> bool {
-    elements.iter().any(|element| match element {
+    visit::elements(elements).any(|element| match element {
         Element::Text(t) | Element::Title(t) | Element::Subtitle(t) => {
             let tokens = words::tokens(t);
             link_words.iter().any(|w| words::has_word(&tokens, w)) && has_url(model, t, &tokens)
@@ -172,7 +168,6 @@ fn has_link_beside(model: &Model, elements: &[Element], link_words: &[&str]) -> 
             let tokens = words::tokens(title);
             link_words.iter().any(|w| words::has_word(&tokens, w))
         }
-        Element::Card { elements, .. } => has_link_beside(model, elements, link_words),
         _ => false,
     })
 }
@@ -212,34 +207,18 @@ fn is_url_field(model: &Model, path: &ast::Path) -> bool {
 
 /// The texts a contact reads as the message body: texts, card titles and subtitles.
 fn readable_texts(elements: &[Element]) -> Vec<&Template> {
-    let mut out = Vec::new();
-    for element in elements {
-        match element {
-            Element::Text(t) | Element::Title(t) | Element::Subtitle(t) => out.push(t),
-            Element::Card { elements, .. } => out.extend(readable_texts(elements)),
-            _ => {}
-        }
-    }
-    out
+    visit::texts(elements)
+        .filter(|(role, _)| matches!(role, TextRole::Text | TextRole::Title | TextRole::Subtitle))
+        .map(|(_, text)| text)
+        .collect()
 }
 
-/// Every text of a message, with subjects, buttons and their URLs.
+/// Every text of a message, with subjects, buttons and their URLs (not replies or media URLs).
 fn all_texts(elements: &[Element]) -> Vec<&Template> {
-    let mut out = Vec::new();
-    for element in elements {
-        match element {
-            Element::Text(t) | Element::Subject(t) | Element::Title(t) | Element::Subtitle(t) => out.push(t),
-            Element::Button { title, action, .. } => {
-                out.push(title);
-                if let ButtonAction::Url(url) = action {
-                    out.push(url);
-                }
-            }
-            Element::Card { elements, .. } => out.extend(all_texts(elements)),
-            _ => {}
-        }
-    }
-    out
+    visit::texts(elements)
+        .filter(|(role, _)| !matches!(role, TextRole::Reply | TextRole::MediaUrl))
+        .map(|(_, text)| text)
+        .collect()
 }
 
 /// Where to append to the last `text "..."` of a message: just before its closing quote.

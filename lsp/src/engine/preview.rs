@@ -1,7 +1,7 @@
 //! A message as the contact would see it, for hover: text with `{field}` placeholders, buttons
 //! and replies, and how long the text is.
 
-use journey_compiler::ast::{ButtonAction, Element, Message, Template, TemplatePart};
+use journey_compiler::ast::{visit, ButtonAction, Element, Message, Template, TemplatePart};
 
 /// The rendered parts of a message.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -17,23 +17,20 @@ pub struct Preview {
 
 pub fn preview(message: &Message) -> Preview {
     let mut preview = Preview::default();
-    elements(&message.elements, "", &mut preview);
+    elements(&message.elements, &mut preview);
     preview
 }
 
-fn elements(list: &[Element], indent: &str, out: &mut Preview) {
-    for element in list {
+fn elements(list: &[Element], out: &mut Preview) {
+    for (depth, element) in visit::elements_nested(list) {
+        let indent = "  ".repeat(depth);
         let line = match element {
             Element::Text(template) => {
-                for part in &template.parts {
-                    match part {
-                        TemplatePart::Literal(text) => out.text_chars += text.chars().count(),
-                        TemplatePart::Field { path, .. } => {
-                            let name = path_name(path);
-                            if !out.fields.contains(&name) {
-                                out.fields.push(name);
-                            }
-                        }
+                out.text_chars += template.text_without_fields().chars().count();
+                for path in template.fields() {
+                    let name = path_name(path);
+                    if !out.fields.contains(&name) {
+                        out.fields.push(name);
                     }
                 }
                 render(template)
@@ -49,11 +46,8 @@ fn elements(list: &[Element], indent: &str, out: &mut Preview) {
                 format!("[{}] ↗ {}", render(title), render(url))
             }
             Element::Media { kind, url, .. } => format!("{}: {}", kind.name, render(url)),
-            Element::Card { elements: inner, .. } => {
-                out.lines.push(format!("{indent}Card:"));
-                elements(inner, &format!("{indent}  "), out);
-                continue;
-            }
+            // Its elements follow, one level deeper.
+            Element::Card { .. } => "Card:".to_owned(),
             Element::Template { name, lang, params, .. } => {
                 let params: Vec<&str> = params.iter().map(|param| param.name.name.as_str()).collect();
                 if params.is_empty() {
@@ -86,4 +80,44 @@ pub fn render(template: &Template) -> String {
 
 fn path_name(path: &journey_compiler::ast::Path) -> String {
     path.segments.iter().map(|segment| segment.name.as_str()).collect::<Vec<_>>().join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use journey_compiler::ast::Item;
+
+    #[test]
+    fn cards_are_indented_under_their_card_line_and_only_texts_count_toward_the_length() {
+        let source = r#"message m on messenger as service {
+  text "Hi {first_name}, {plan}!"
+  card {
+    title "One {plan}"
+    card {
+      subtitle "Deep"
+    }
+    button "Open" url "https://a.example"
+  }
+  reply "Yes" -> yes
+}
+"#;
+        let parsed = journey_compiler::parse(journey_compiler::FileId(0), source);
+        let Some(Item::Message(message)) = parsed.ast.items.first() else {
+            panic!("no message: {:?}", parsed.diagnostics);
+        };
+        let preview = super::preview(message);
+        assert_eq!(
+            preview.lines,
+            [
+                "Hi {first_name}, {plan}!",
+                "Card:",
+                "  Title: One {plan}",
+                "  Card:",
+                "    Subtitle: Deep",
+                "  [Open] ↗ https://a.example",
+                "[Yes] → yes",
+            ]
+        );
+        assert_eq!(preview.text_chars, "Hi , !".chars().count());
+        assert_eq!(preview.fields, ["first_name", "plan"]);
+    }
 }
