@@ -19,15 +19,14 @@ pub mod witness;
 
 use std::collections::BTreeMap;
 
-use crate::ast::{self, Item, PolicyRule, ZoneSpec};
+use crate::ast::{self, Item};
 use crate::check::Sink;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::limits::{MAX_JOURNEY_EDGES, MAX_JOURNEY_NODES};
-use crate::model::Model;
+use crate::model::{Def, FrequencyRule, JurisdictionRule, Model, Policies, QuietHoursRule};
 use crate::project::Sources;
-use crate::span::{FileId, Span};
-use crate::syntax::literals::{format_duration, format_window};
+use crate::syntax::literals::{format_duration, format_time, format_window};
 use crate::weakening::{self, Weakening};
 use analyses::{Consent, Elapsed, Frequency, InBusinessHours, Window};
 use graph::{Graph, Node, NodeIndex, NodeKind};
@@ -35,12 +34,10 @@ use graph::{Graph, Node, NodeIndex, NodeKind};
 /// Project-wide facts the analyses need besides the model: policies and segment conditions.
 pub struct Context<'a> {
     pub model: &'a Model,
+    /// The model's policies (first `quiet_hours` and `business_hours`, every frequency rule and
+    /// jurisdiction), as `check::collect` gathered them.
+    pub policies: &'a Policies,
     pub segments: BTreeMap<&'a str, &'a ast::Expr>,
-    /// The first `quiet_hours` rule: from, to (minutes after midnight), whether recipient-local.
-    pub quiet_hours: Option<QuietHours>,
-    pub frequency: Vec<FrequencyRule>,
-    pub jurisdictions: Vec<(String, FileId, Span)>,
-    pub business_hours: Option<BusinessHours>,
     /// Channels with a messaging window, by name, and the window's length: the components of a
     /// window analysis state.
     windows: Vec<(&'a str, u64)>,
@@ -52,24 +49,8 @@ pub struct Context<'a> {
     consent_not_required: BTreeMap<&'a str, String>,
 }
 
-#[derive(Debug, Clone)]
-pub struct QuietHours {
-    pub from: u16,
-    pub to: u16,
-    pub recipient: bool,
-    /// The fixed zone's name, when not the recipient's.
-    pub zone: Option<String>,
-    pub file: FileId,
-    pub span: Span,
-}
-
-impl QuietHours {
-    /// The quiet period's length on the clock: `21:00..08:00` is 11h.
-    pub fn length_secs(&self) -> u64 {
-        let minutes = if self.to > self.from { self.to - self.from } else { 1440 - self.from + self.to };
-        u64::from(minutes) * 60
-    }
-
+/// What the analyses add to the policy's quiet hours.
+impl QuietHoursRule {
     /// How long a send that falls in quiet hours can be held: the period's clock length, plus
     /// the longest the clocks go back in one night in any zone of the time-zone database
     /// (`rules::LONGEST_CLOCK_BACK_SECS`): a 21:00..08:00 night lasts 12h when clocks go back an
@@ -77,61 +58,14 @@ impl QuietHours {
     pub fn hold_secs(&self) -> u64 {
         self.length_secs().saturating_add(rules::LONGEST_CLOCK_BACK_SECS)
     }
-
-    /// Whether `minute` (after local midnight) is in the quiet period.
-    pub fn contains(&self, minute: u16) -> bool {
-        if self.from <= self.to {
-            minute >= self.from && minute < self.to
-        } else {
-            minute >= self.from || minute < self.to
-        }
-    }
-
-    pub fn describe(&self) -> String {
-        format!("{}..{}", hhmm(self.from), hhmm(self.to))
-    }
-}
-
-/// The policy's business hours, as far as the analyses need them.
-#[derive(Debug, Clone)]
-pub struct BusinessHours {
-    pub range: ast::TimeRange,
-    /// The fixed zone's name; `None` for the recipient's own zone.
-    pub zone: Option<String>,
-}
-
-fn hhmm(minutes: u16) -> String {
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
-}
-
-/// A fixed zone's name, `None` for the recipient's zone.
-fn fixed_zone(zone: &ZoneSpec) -> Option<String> {
-    match zone {
-        ZoneSpec::Recipient(_) => None,
-        ZoneSpec::Fixed(name) => Some(name.value.clone()),
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct FrequencyRule {
-    pub category: String,
-    pub max: u64,
-    pub per_secs: u64,
-    /// The period as the author wrote it (`7d`, not `1w`), for messages.
-    pub per_written: String,
-    pub file: FileId,
-    pub span: Span,
 }
 
 impl<'a> Context<'a> {
     pub fn new(sources: &'a Sources, model: &'a Model) -> Context<'a> {
         let mut cx = Context {
             model,
+            policies: &model.policies,
             segments: BTreeMap::new(),
-            quiet_hours: None,
-            frequency: Vec::new(),
-            jurisdictions: Vec::new(),
-            business_hours: None,
             windows: model.channels.iter().filter_map(|(name, c)| c.window_secs.map(|w| (name.as_str(), w))).collect(),
             deferred_text: None,
             consent_not_required: BTreeMap::new(),
@@ -139,16 +73,8 @@ impl<'a> Context<'a> {
         for file in &sources.files {
             let Some(ast) = &file.ast else { continue };
             for item in &ast.items {
-                match item {
-                    Item::Segment(segment) => {
-                        cx.segments.entry(segment.name.name.as_str()).or_insert(&segment.condition);
-                    }
-                    Item::Policy(policy) => {
-                        for rule in &policy.rules {
-                            cx.add_policy_rule(file.id, &file.text, rule);
-                        }
-                    }
-                    _ => {}
+                if let Item::Segment(segment) = item {
+                    cx.segments.entry(segment.name.name.as_str()).or_insert(&segment.condition);
                 }
             }
         }
@@ -160,46 +86,15 @@ impl<'a> Context<'a> {
                     .or_insert_with(|| format!("not required for {category} messages"));
             }
         }
-        cx.deferred_text = cx.quiet_hours.as_ref().map(|quiet| {
+        cx.deferred_text = cx.policies.quiet_hours.as_ref().map(|quiet| {
             format!(
                 "deferred up to {} ({}, {})",
                 format_duration(quiet.hold_secs()),
                 quiet.describe(),
-                if quiet.recipient { "recipient's time" } else { "fixed zone" },
+                if quiet.recipient() { "recipient's time" } else { "fixed zone" },
             )
         });
         cx
-    }
-
-    fn add_policy_rule(&mut self, file: FileId, text: &str, rule: &PolicyRule) {
-        match rule {
-            PolicyRule::QuietHours { range, zone, span } => {
-                if self.quiet_hours.is_none() {
-                    self.quiet_hours = Some(QuietHours {
-                        from: range.from.minutes,
-                        to: range.to.minutes,
-                        recipient: matches!(zone, ZoneSpec::Recipient(_)),
-                        zone: fixed_zone(zone),
-                        file,
-                        span: *span,
-                    });
-                }
-            }
-            PolicyRule::Frequency { category, max, per, span } => self.frequency.push(FrequencyRule {
-                category: category.name.clone(),
-                max: *max,
-                per_secs: per.secs,
-                per_written: text.get(per.span.range()).map_or_else(|| format_duration(per.secs), str::to_owned),
-                file,
-                span: *span,
-            }),
-            PolicyRule::Jurisdiction { code, .. } => self.jurisdictions.push((code.value.clone(), file, code.span)),
-            PolicyRule::BusinessHours { range, zone, .. } => {
-                if self.business_hours.is_none() {
-                    self.business_hours = Some(BusinessHours { range: *range, zone: fixed_zone(zone) });
-                }
-            }
-        }
     }
 
     /// What kind of channel a name is for the legal rules, from its medium (`media::kind`): `sms`
@@ -225,7 +120,7 @@ impl<'a> Context<'a> {
 
     /// Whether quiet hours apply to a message, and then how long its send may be held.
     pub fn deferral_of(&self, message: Option<&crate::model::Message>) -> Option<u64> {
-        let quiet = self.quiet_hours.as_ref()?;
+        let quiet = self.policies.quiet_hours.as_ref()?;
         rules::QUIET_HOURS_APPLY_TO.contains(&message?.category.as_str()).then(|| quiet.hold_secs())
     }
 
@@ -236,7 +131,9 @@ impl<'a> Context<'a> {
     /// hours in a fixed zone and quiet hours in the recipient's cannot be compared: the contact
     /// may be anywhere. When this holds, a send made inside business hours is never held.
     pub fn business_hours_never_quiet(&self) -> bool {
-        let (Some(business), Some(quiet)) = (&self.business_hours, &self.quiet_hours) else { return false };
+        let (Some(business), Some(quiet)) = (&self.policies.business_hours, &self.policies.quiet_hours) else {
+            return false;
+        };
         if weakening::on(Weakening::BusinessHoursNeverQuiet) {
             return true;
         }
@@ -254,9 +151,7 @@ impl<'a> Context<'a> {
             }
             _ => return false,
         };
-        let (from, to) = (business.range.from.minutes, business.range.to.minutes);
-        let in_business = |m: u16| if from <= to { m >= from && m < to } else { m >= from || m < to };
-        !(0..1440u16).filter(|m| in_business(*m)).any(|m| {
+        !(0..1440u16).filter(|m| business.contains(*m)).any(|m| {
             shifts.clone().any(|shift| {
                 let local = (i32::from(m) + shift).rem_euclid(1440);
                 u16::try_from(local).is_ok_and(|local| quiet.contains(local))
@@ -430,7 +325,7 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
     report.visits += consent_solution.visits + window_solution.visits + hours_solution.visits;
 
     let mut unproved: Vec<String> = Vec::new();
-    for rule in &cx.frequency {
+    for rule in &cx.policies.frequency {
         let max = usize::try_from(rule.max).unwrap_or(usize::MAX);
         if max > MAX_TRACKED_CAP {
             // Too many positions to track per node. Without loops a path sends each node's
@@ -469,7 +364,7 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
                         node.span,
                     )
                     .with_label(format!("a {} send", rule.category))
-                    .with_secondary(rule.file, rule.span, "the frequency cap")
+                    .with_secondary(rule.def.file, rule.def.span, "the frequency cap")
                     .with_help(format!(
                         "remove the send, or raise the cap above 0 if {} messages are allowed",
                         rule.category
@@ -840,6 +735,7 @@ fn describe_steps(graph: &Graph, steps: &[(NodeIndex, usize)]) -> String {
 /// across runs and journeys (docs/bundle.md §6).
 fn frequency_text(cx: &Context<'_>, category: &str) -> String {
     let caps: Vec<String> = cx
+        .policies
         .frequency
         .iter()
         .filter(|rule| rule.category == category)
@@ -1205,7 +1101,7 @@ fn check_window(
     if let Some(defer) = hold {
         let deferred = elapsed.max.and_then(|m| m.checked_add(defer));
         if over(deferred) {
-            let quiet = cx.quiet_hours.as_ref().map(|q| q.describe()).unwrap_or_default();
+            let quiet = cx.policies.quiet_hours.as_ref().map(|q| q.describe()).unwrap_or_default();
             let mut diagnostic = Diagnostic::new(
                 Code::J0407,
                 format!(
@@ -1244,7 +1140,7 @@ fn check_business_hours(
     message: &crate::model::Message,
     sink: &mut Sink,
 ) {
-    let (Some(business), Some(quiet)) = (&cx.business_hours, &cx.quiet_hours) else { return };
+    let (Some(business), Some(quiet)) = (&cx.policies.business_hours, &cx.policies.quiet_hours) else { return };
     if weakening::on(Weakening::BusinessHoursNeverQuiet) {
         return;
     }
@@ -1255,20 +1151,21 @@ fn check_business_hours(
         return;
     }
     sink.stats.content_rules += 1;
-    let (from, to) = (business.range.from.minutes, business.range.to.minutes);
     // Every minute of the day: times are whole minutes, so this comparison is exact.
-    let overlap = (0..1440u16)
-        .find(|m| if from <= to { *m >= from && *m < to } else { *m >= from || *m < to } && quiet.contains(*m));
+    let overlap = (0..1440u16).find(|m| business.contains(*m) && quiet.contains(*m));
     if let Some(minute) = overlap {
         sink.push(
             Diagnostic::new(
                 Code::J0408,
-                format!("`{message_name}` is sent in business hours that overlap quiet hours (at {})", hhmm(minute)),
+                format!(
+                    "`{message_name}` is sent in business hours that overlap quiet hours (at {})",
+                    format_time(minute)
+                ),
                 node.file,
                 node.span,
             )
             .with_label("may be sent during quiet hours")
-            .with_secondary(quiet.file, quiet.span, "quiet hours")
+            .with_secondary(quiet.def.file, quiet.def.span, "quiet hours")
             .with_note("TCPA-QH: no telephone solicitation before 08:00 or after 21:00 recipient time")
             .with_help("make business hours end before quiet hours start"),
         );
@@ -1320,7 +1217,7 @@ fn frequency_violation(
         node.span,
     )
     .with_label(format!("{} {} send within {}", ordinal(rule.max + 1), rule.category, rule.per_written))
-    .with_secondary(rule.file, rule.span, "the frequency cap")
+    .with_secondary(rule.def.file, rule.def.span, "the frequency cap")
     .with_note(format!("the sends: {}", sends.join(", ")))
     .with_help(format!(
         "wait longer between these sends, or drop one; the cap counts {} sends per contact",
@@ -1426,7 +1323,7 @@ fn consent_request_limits(
 /// re-entry alone lets one journey exceed a cap, J0415 says so with the bound, and the runtime's
 /// count (docs/bundle.md §6) is what enforces it.
 fn caps_across_runs(cx: &Context<'_>, graph: &Graph, sent: &[Option<&crate::model::Message>], sink: &mut Sink) {
-    for rule in &cx.frequency {
+    for rule in &cx.policies.frequency {
         if rule.max == 0 {
             continue; // Forbidden outright: every send is J0409 already.
         }
@@ -1436,11 +1333,12 @@ fn caps_across_runs(cx: &Context<'_>, graph: &Graph, sent: &[Option<&crate::mode
         }
         let per_run = runs::most_per_run(graph, counted.counted_nodes());
         // A held send goes out later than the run reaches it.
-        let hold = cx.quiet_hours.as_ref().filter(|_| rules::QUIET_HOURS_APPLY_TO.contains(&rule.category.as_str()));
+        let hold =
+            cx.policies.quiet_hours.as_ref().filter(|_| rules::QUIET_HOURS_APPLY_TO.contains(&rule.category.as_str()));
         across_runs_warning(
             graph,
             counted.counted_nodes(),
-            hold.map_or(0, QuietHours::hold_secs),
+            hold.map_or(0, QuietHoursRule::hold_secs),
             per_run,
             rule.max,
             (rule.per_secs, &rule.per_written),
@@ -1560,7 +1458,7 @@ fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
     };
     // Phone-text marketing: the quiet-hours law counts at the called party's location (TCPA-QH).
     let first_phone_text = quiet_sends().find(|e| cx.medium_of(&e.channel).is_some_and(media::is_phone_text));
-    let Some(quiet) = &cx.quiet_hours else {
+    let Some(quiet) = &cx.policies.quiet_hours else {
         if let Some((send, node)) = quiet_sends().next().and_then(|send| Some((send, node_of(send)?))) {
             sink.stats.content_rules += 1;
             sink.push(
@@ -1575,18 +1473,18 @@ fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
                 .with_help("add `policy { quiet_hours 21:00..08:00 recipient }`"),
             );
         }
-        for (code, file, span) in &cx.jurisdictions {
+        for JurisdictionRule { code, def } in &cx.policies.jurisdictions {
             sink.stats.content_rules += 1;
             let Some(law) = rules::jurisdiction(code) else {
-                unknown_jurisdiction(code, *file, *span, sink);
+                unknown_jurisdiction(code, *def, sink);
                 continue;
             };
             sink.push(
                 Diagnostic::new(
                     Code::J0406,
                     format!("jurisdiction `{code}` is selected but no quiet hours are set"),
-                    *file,
-                    *span,
+                    def.file,
+                    def.span,
                 )
                 .with_label(format!("{} restricts sending hours ({})", law.name, law.source)),
             );
@@ -1595,7 +1493,7 @@ fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
     };
     // `recipient` quiet hours need each contact's zone: without a `timezone` field in the
     // profile the runtime cannot know it, and holds every such send (docs/bundle.md §4.1).
-    if quiet.recipient && quiet_sends().next().is_some() {
+    if quiet.recipient() && quiet_sends().next().is_some() {
         sink.stats.content_rules += 1;
         let has_zone = cx.model.profile.values().any(|f| f.ty == crate::model::Type::Timezone);
         if !has_zone {
@@ -1603,8 +1501,8 @@ fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
                 Diagnostic::new(
                     Code::J0406,
                     "quiet hours in the recipient's zone, but the profile has no `timezone` field",
-                    quiet.file,
-                    quiet.span,
+                    quiet.def.file,
+                    quiet.def.span,
                 )
                 .with_label("the runtime cannot know where the contact is")
                 .with_note(
@@ -1620,8 +1518,8 @@ fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
             Diagnostic::new(
                 Code::J0406,
                 format!("quiet hours in the fixed zone \"{zone}\" cannot protect texts at the recipient's location"),
-                quiet.file,
-                quiet.span,
+                quiet.def.file,
+                quiet.def.span,
             )
             .with_label("the same hours everywhere, whatever the contact's zone")
             .with_note(format!(
@@ -1631,26 +1529,26 @@ fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
             .with_help("write `recipient` instead of the zone: the runtime then reads each contact's own zone"),
         );
     }
-    let mut laws: Vec<(&rules::Jurisdiction, FileId, Span, bool)> = Vec::new();
-    for (code, file, span) in &cx.jurisdictions {
+    let mut laws: Vec<(&rules::Jurisdiction, Def, bool)> = Vec::new();
+    for JurisdictionRule { code, def } in &cx.policies.jurisdictions {
         sink.stats.content_rules += 1;
         match rules::jurisdiction(code) {
-            Some(law) => laws.push((law, *file, *span, false)),
-            None => unknown_jurisdiction(code, *file, *span, sink),
+            Some(law) => laws.push((law, *def, false)),
+            None => unknown_jurisdiction(code, *def, sink),
         }
     }
     // No jurisdiction: phone-text marketing is still under the federal baseline (TCPA-QH).
-    if cx.jurisdictions.is_empty() && first_phone_text.is_some() {
+    if cx.policies.jurisdictions.is_empty() && first_phone_text.is_some() {
         if let Some(baseline) = rules::jurisdiction(rules::BASELINE_JURISDICTION) {
             sink.stats.content_rules += 1;
-            laws.push((baseline, quiet.file, quiet.span, true));
+            laws.push((baseline, quiet.def, true));
         }
     }
     const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
     if weakening::on(Weakening::QuietHoursNotComparedWithLaw) {
         laws.clear();
     }
-    for (law, file, span, implied) in laws {
+    for (law, def, implied) in laws {
         for (day, hours) in DAYS.iter().zip(law.days.iter()) {
             // Every minute of the day: times are whole minutes, so this comparison is exact.
             let breach = (0..1440u16).find(|m| {
@@ -1663,18 +1561,18 @@ fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
             let Some(minute) = breach else { continue };
             let law_hours = match hours {
                 None => "no sending at all".to_owned(),
-                Some(h) => format!("{}..{}", hhmm(h.from), hhmm(h.to)),
+                Some(h) => format!("{}..{}", format_time(h.from), format_time(h.to)),
             };
             let mut diagnostic = Diagnostic::new(
                 Code::J0406,
                 format!(
                     "quiet hours {} allow sending at {} on {day}; {} allows {law_hours}",
                     quiet.describe(),
-                    hhmm(minute),
+                    format_time(minute),
                     law.name
                 ),
-                quiet.file,
-                quiet.span,
+                quiet.def.file,
+                quiet.def.span,
             )
             .with_label("less strict than the law")
             .with_note(law.source.to_owned())
@@ -1685,7 +1583,7 @@ fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
                     law.source
                 ));
             } else {
-                diagnostic = diagnostic.with_secondary(file, span, format!("jurisdiction {}", law.code));
+                diagnostic = diagnostic.with_secondary(def.file, def.span, format!("jurisdiction {}", law.code));
             }
             sink.push(diagnostic);
             break;
@@ -1693,10 +1591,10 @@ fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
     }
 }
 
-fn unknown_jurisdiction(code: &str, file: FileId, span: Span, sink: &mut Sink) {
+fn unknown_jurisdiction(code: &str, def: Def, sink: &mut Sink) {
     let known: Vec<&str> = rules::JURISDICTIONS.iter().map(|j| j.code).collect();
     sink.push(
-        Diagnostic::new(Code::J0406, format!("unknown jurisdiction `{code}`"), file, span)
+        Diagnostic::new(Code::J0406, format!("unknown jurisdiction `{code}`"), def.file, def.span)
             .with_label("not in the quiet-hours table")
             .with_note(format!("known: {}", known.join(", "))),
     );
@@ -1704,28 +1602,11 @@ fn unknown_jurisdiction(code: &str, file: FileId, span: Span, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::{analyze_within, in_window_bound, Elapsed, QuietHours, SizeLimits};
+    use super::{analyze_within, in_window_bound, Elapsed, SizeLimits};
     use crate::codes::Code;
     use crate::model::{Def, Message};
     use crate::project::{load_sources, MemoryLoader, ProjectPath};
     use crate::span::{FileId, Span};
-
-    /// Found by mutation testing (docs/testing.md): `to == from` in place of `to > from` left
-    /// every test passing, because no test had quiet hours inside one day.
-    #[test]
-    fn quiet_hours_last_from_start_to_end_whether_or_not_they_cross_midnight() {
-        let quiet = |from: u16, to: u16| QuietHours {
-            from,
-            to,
-            recipient: true,
-            zone: None,
-            file: FileId(0),
-            span: Span::new(0, 0),
-        };
-        assert_eq!(quiet(21 * 60, 8 * 60).length_secs(), 11 * 3600);
-        assert_eq!(quiet(0, 6 * 60).length_secs(), 6 * 3600);
-        assert_eq!(quiet(12 * 60, 13 * 60 + 30).length_secs(), 5400);
-    }
 
     fn promotion(tag: Option<&str>, is_template: bool) -> Message {
         Message {
