@@ -7,8 +7,9 @@
 
 use std::collections::BTreeMap;
 
-pub use crate::ast::Medium;
+pub use crate::ast::{Medium, Weekday};
 use crate::span::{FileId, Span};
+use crate::syntax::literals::format_time;
 
 /// Where something is defined: the file and the span of its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -205,6 +206,107 @@ pub struct Journey {
     pub stages: BTreeMap<String, Def>,
 }
 
+/// The project's policies: every rule of every `policy` block, collected once, in file order
+/// (policies are project-wide, whichever file declares them). The flow analyses and the bundle
+/// read them from here, never from the tree.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Policies {
+    /// The first `quiet_hours` rule; a second is a duplicate (J0209), left unused.
+    pub quiet_hours: Option<QuietHoursRule>,
+    /// Every `frequency` rule.
+    pub frequency: Vec<FrequencyRule>,
+    /// The first `business_hours` rule (needed by `if within business_hours`, J0219).
+    pub business_hours: Option<BusinessHoursRule>,
+    /// Every `jurisdiction`.
+    pub jurisdictions: Vec<JurisdictionRule>,
+}
+
+/// `quiet_hours 21:00..08:00 recipient`: no marketing sends from `from` to `to` (minutes after
+/// local midnight), in the recipient's zone or a fixed one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuietHoursRule {
+    /// The whole rule.
+    pub def: Def,
+    pub from: u16,
+    pub to: u16,
+    /// The fixed zone's name; `None` for the recipient's own zone.
+    pub zone: Option<String>,
+}
+
+impl QuietHoursRule {
+    /// Whether the hours are in each recipient's own zone rather than a fixed one.
+    pub fn recipient(&self) -> bool {
+        self.zone.is_none()
+    }
+
+    /// The quiet period's length on the clock: `21:00..08:00` is 11h.
+    pub fn length_secs(&self) -> u64 {
+        let minutes = if self.to > self.from { self.to - self.from } else { 1440 - self.from + self.to };
+        u64::from(minutes) * 60
+    }
+
+    /// Whether `minute` (after local midnight) is in the quiet period.
+    pub fn contains(&self, minute: u16) -> bool {
+        if self.from <= self.to {
+            minute >= self.from && minute < self.to
+        } else {
+            minute >= self.from || minute < self.to
+        }
+    }
+
+    /// `21:00..08:00`.
+    pub fn describe(&self) -> String {
+        format!("{}..{}", format_time(self.from), format_time(self.to))
+    }
+}
+
+/// `frequency marketing at most 2 per 7d`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrequencyRule {
+    /// The whole rule.
+    pub def: Def,
+    pub category: String,
+    pub max: u64,
+    pub per_secs: u64,
+    /// The period as the author wrote it (`7d`, not `1w`), for messages.
+    pub per_written: String,
+}
+
+/// `business_hours mon..fri 09:00..18:00 "Europe/Berlin"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BusinessHoursRule {
+    /// The whole rule.
+    pub def: Def,
+    /// The day ranges, as written (`mon..fri`).
+    pub days: Vec<(Weekday, Weekday)>,
+    /// Minutes after local midnight: `[from, to)`.
+    pub from: u16,
+    pub to: u16,
+    /// The fixed zone's name; `None` for the recipient's own zone.
+    pub zone: Option<String>,
+}
+
+impl BusinessHoursRule {
+    /// Whether `minute` (after local midnight) is in business hours.
+    pub fn contains(&self, minute: u16) -> bool {
+        let (from, to) = (self.from, self.to);
+        if from <= to {
+            minute >= from && minute < to
+        } else {
+            minute >= from || minute < to
+        }
+    }
+}
+
+/// `jurisdiction "US-FL"`: selects a row of the quiet-hours table (`flow::rules::JURISDICTIONS`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JurisdictionRule {
+    /// The code as written (matched without regard to case).
+    pub code: String,
+    /// The code's string literal.
+    pub def: Def,
+}
+
 /// What a name names: the namespace it is declared and looked up in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SymbolKind {
@@ -271,10 +373,8 @@ pub struct Model {
     pub messages: BTreeMap<String, Message>,
     pub templates: BTreeMap<String, Template>,
     pub journeys: BTreeMap<String, Journey>,
-    /// Whether some policy declares `business_hours` (needed by `if within business_hours`).
-    pub has_business_hours: bool,
-    /// The project's one `quiet_hours` rule (a second is a duplicate, J0209).
-    pub quiet_hours: Option<Def>,
+    /// Every policy rule of the project.
+    pub policies: Policies,
     /// Every resolved use of a declared name, sorted by where it is written.
     pub references: Vec<Reference>,
 }
@@ -289,18 +389,7 @@ impl Model {
         let fields = |fields: BTreeMap<String, Field>| -> BTreeMap<String, Field> {
             fields.into_iter().map(|(name, f)| (name, field(f))).collect()
         };
-        let Model {
-            profile,
-            events,
-            segments,
-            channels,
-            messages,
-            templates,
-            journeys,
-            has_business_hours,
-            quiet_hours,
-            references,
-        } = self;
+        let Model { profile, events, segments, channels, messages, templates, journeys, policies, references } = self;
         Model {
             profile: fields(profile),
             events: events
@@ -379,8 +468,34 @@ impl Model {
                     (name, Journey { def: def(d), stages })
                 })
                 .collect(),
-            has_business_hours,
-            quiet_hours: quiet_hours.map(def),
+            policies: {
+                let Policies { quiet_hours, frequency, business_hours, jurisdictions } = policies;
+                Policies {
+                    quiet_hours: quiet_hours.map(|QuietHoursRule { def: d, from, to, zone }| QuietHoursRule {
+                        def: def(d),
+                        from,
+                        to,
+                        zone,
+                    }),
+                    frequency: frequency
+                        .into_iter()
+                        .map(|FrequencyRule { def: d, category, max, per_secs, per_written }| FrequencyRule {
+                            def: def(d),
+                            category,
+                            max,
+                            per_secs,
+                            per_written,
+                        })
+                        .collect(),
+                    business_hours: business_hours.map(|BusinessHoursRule { def: d, days, from, to, zone }| {
+                        BusinessHoursRule { def: def(d), days, from, to, zone }
+                    }),
+                    jurisdictions: jurisdictions
+                        .into_iter()
+                        .map(|JurisdictionRule { code, def: d }| JurisdictionRule { code, def: def(d) })
+                        .collect(),
+                }
+            },
             references: {
                 let mut references: Vec<Reference> = references
                     .into_iter()
@@ -425,5 +540,26 @@ impl Model {
         all.extend(self.templates.iter().map(|(name, t)| top(SymbolKind::Template, name, t.def)));
         all.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| a.scope.cmp(&b.scope)).then_with(|| a.name.cmp(b.name)));
         all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Def, QuietHoursRule};
+    use crate::span::{FileId, Span};
+
+    /// Found by mutation testing (docs/testing.md): `to == from` in place of `to > from` left
+    /// every test passing, because no test had quiet hours inside one day.
+    #[test]
+    fn quiet_hours_last_from_start_to_end_whether_or_not_they_cross_midnight() {
+        let quiet = |from: u16, to: u16| QuietHoursRule {
+            def: Def { file: FileId(0), span: Span::new(0, 0) },
+            from,
+            to,
+            zone: None,
+        };
+        assert_eq!(quiet(21 * 60, 8 * 60).length_secs(), 11 * 3600);
+        assert_eq!(quiet(0, 6 * 60).length_secs(), 6 * 3600);
+        assert_eq!(quiet(12 * 60, 13 * 60 + 30).length_secs(), 5400);
     }
 }

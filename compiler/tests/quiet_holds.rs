@@ -2,7 +2,7 @@
 //! each of its clock changes (2026-2027), and for random zones, dates and quiet periods, the
 //! real length of the quiet period (elapsed time from its start to its end, local times turned
 //! into instants by the database) is never longer than the hold the analyses count
-//! (`QuietHours::hold_secs`: the clock length plus the longest clock change back). Independent of
+//! (`QuietHoursRule::hold_secs`: the clock length plus the longest clock change back). Independent of
 //! the analyses: it only reads jiff's bundled database.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
@@ -10,13 +10,13 @@
 use jiff::civil::Date;
 use jiff::tz::{TimeZone, TimeZoneDatabase};
 use jiff::{Timestamp, ToSpan};
-use journey_compiler::flow::QuietHours;
+use journey_compiler::model::{Def, QuietHoursRule};
 use journey_compiler::span::{FileId, Span};
 use journey_compiler::timezones::{zone_names, MAX_CLOCK_BACK_SECS};
 use proptest::prelude::*;
 
-fn quiet(from: u16, to: u16) -> QuietHours {
-    QuietHours { from, to, recipient: true, zone: None, file: FileId(0), span: Span::new(0, 0) }
+fn quiet(from: u16, to: u16) -> QuietHoursRule {
+    QuietHoursRule { def: Def { file: FileId(0), span: Span::new(0, 0) }, from, to, zone: None }
 }
 
 fn zone(name: &str) -> TimeZone {

@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::ast::{self, Item, PolicyRule, ZoneSpec};
+use crate::ast::{self, Item};
 use crate::line_index::LineIndex;
 use crate::model::Model;
 use crate::project::Origin;
 use crate::span::{FileId, Span};
+use crate::syntax::literals::format_time;
 use crate::ProjectReport;
 
 pub(super) struct Project<'a> {
@@ -38,7 +39,7 @@ pub(super) struct Source<'a> {
     col: usize,
 }
 
-#[derive(Serialize, Default)]
+#[derive(Serialize)]
 pub(super) struct Policies<'a> {
     quiet_hours: Option<QuietHours<'a>>,
     frequency: Vec<Frequency<'a>>,
@@ -95,7 +96,7 @@ impl<'a> Project<'a> {
             journeys,
             indexes: report.sources.files.iter().map(|f| LineIndex::new(&f.text)).collect(),
             sources: sources(report),
-            policies: policies(report),
+            policies: policies(&report.model),
         }
     }
 
@@ -131,49 +132,33 @@ fn sources(report: &ProjectReport) -> Vec<SourceHash<'_>> {
     sources
 }
 
-/// The first `quiet_hours` and `business_hours` in file order, and every frequency rule and
-/// jurisdiction.
-fn policies(report: &ProjectReport) -> Policies<'_> {
-    let mut policies = Policies::default();
-    for item in report.sources.files.iter().flat_map(|f| f.ast.iter()).flat_map(|a| a.items.iter()) {
-        let Item::Policy(policy) = item else { continue };
-        for rule in &policy.rules {
-            match rule {
-                PolicyRule::QuietHours { range, zone, .. } if policies.quiet_hours.is_none() => {
-                    policies.quiet_hours = Some(QuietHours {
-                        from: hhmm(range.from.minutes),
-                        to: hhmm(range.to.minutes),
-                        zone: zone_name(zone),
-                    });
-                }
-                PolicyRule::Frequency { category, max, per, .. } => {
-                    policies.frequency.push(Frequency { category: &category.name, max: *max, per_s: per.secs });
-                }
-                PolicyRule::BusinessHours { days, range, zone, .. } if policies.business_hours.is_none() => {
-                    policies.business_hours = Some(BusinessHours {
-                        days: days.iter().map(|d| format!("{:?}..{:?}", d.from, d.to).to_lowercase()).collect(),
-                        from: hhmm(range.from.minutes),
-                        to: hhmm(range.to.minutes),
-                        zone: zone_name(zone),
-                    });
-                }
-                PolicyRule::Jurisdiction { code, .. } => policies.jurisdiction.push(&code.value),
-                _ => {}
-            }
-        }
-    }
-    policies
-}
-
-fn zone_name(zone: &ZoneSpec) -> &str {
-    match zone {
-        ZoneSpec::Recipient(_) => "recipient",
-        ZoneSpec::Fixed(name) => &name.value,
+/// The model's policies as the bundle writes them (docs/bundle.md §4).
+fn policies(model: &Model) -> Policies<'_> {
+    let rules = &model.policies;
+    Policies {
+        quiet_hours: rules.quiet_hours.as_ref().map(|quiet| QuietHours {
+            from: format_time(quiet.from),
+            to: format_time(quiet.to),
+            zone: zone_name(&quiet.zone),
+        }),
+        frequency: rules
+            .frequency
+            .iter()
+            .map(|rule| Frequency { category: &rule.category, max: rule.max, per_s: rule.per_secs })
+            .collect(),
+        business_hours: rules.business_hours.as_ref().map(|business| BusinessHours {
+            days: business.days.iter().map(|(from, to)| format!("{from:?}..{to:?}").to_lowercase()).collect(),
+            from: format_time(business.from),
+            to: format_time(business.to),
+            zone: zone_name(&business.zone),
+        }),
+        jurisdiction: rules.jurisdictions.iter().map(|j| j.code.as_str()).collect(),
     }
 }
 
-fn hhmm(minutes: u16) -> String {
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+/// A policy's zone as the bundle writes it: its name, or `recipient`.
+fn zone_name(zone: &Option<String>) -> &str {
+    zone.as_deref().unwrap_or("recipient")
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -2,7 +2,8 @@
 //!
 //! Reports duplicate definitions (J0209, labelling both), unknown field types (J0217) and
 //! channel declarations that use a limit or element name the checker does not know (J0308), and
-//! channels without a medium or with one their encoding or name contradicts (J0315).
+//! channels without a medium or with one their encoding or name contradicts (J0315). Collects the
+//! policies once (a second `quiet_hours` is J0209) for the analyses and the bundle.
 //! Nothing here looks at references; that is the next pass.
 
 use std::collections::BTreeMap;
@@ -13,9 +14,13 @@ use crate::codes::Code;
 use crate::content::vocabulary::{ELEMENTS, LIMITS};
 use crate::diagnostic::Diagnostic;
 use crate::flow::media;
-use crate::model::{self, Def, Field, LimitUnit, Model, Type};
+use crate::model::{
+    self, BusinessHoursRule, Def, Field, FrequencyRule, JurisdictionRule, LimitUnit, Model, Policies, QuietHoursRule,
+    Type,
+};
 use crate::project::Sources;
 use crate::span::{FileId, Span};
+use crate::syntax::literals::format_duration;
 
 pub fn collect(sources: &Sources, sink: &mut Sink) -> Model {
     let mut model = Model::default();
@@ -23,7 +28,7 @@ pub fn collect(sources: &Sources, sink: &mut Sink) -> Model {
         let Some(ast) = &file.ast else { continue };
         let in_std = matches!(file.origin, crate::project::Origin::Std(_));
         for item in &ast.items {
-            collect_item(file.id, in_std, item, &mut model, sink);
+            collect_item(file.id, &file.text, in_std, item, &mut model, sink);
         }
     }
     check_event_windows(&model, sink);
@@ -95,7 +100,7 @@ fn insert_unique<T>(
     map.insert(name.name.clone(), value);
 }
 
-fn collect_item(file: FileId, in_std: bool, item: &Item, model: &mut Model, sink: &mut Sink) {
+fn collect_item(file: FileId, text: &str, in_std: bool, item: &Item, model: &mut Model, sink: &mut Sink) {
     match item {
         Item::Import(_) => {}
         Item::Profile(profile) => {
@@ -125,23 +130,8 @@ fn collect_item(file: FileId, in_std: bool, item: &Item, model: &mut Model, sink
             insert_unique(&mut model.segments, "segment", &segment.name, file, value, |d| *d, sink);
         }
         Item::Policy(policy) => {
-            if policy.rules.iter().any(|r| matches!(r, PolicyRule::BusinessHours { .. })) {
-                model.has_business_hours = true;
-            }
-            // Policies are project-wide: two quiet-hour rules would leave one silently unused.
             for rule in &policy.rules {
-                if let PolicyRule::QuietHours { zone: ast::ZoneSpec::Fixed(name), .. }
-                | PolicyRule::BusinessHours { zone: ast::ZoneSpec::Fixed(name), .. } = rule
-                {
-                    super::check_zone_name(&name.value, file, name.span, sink);
-                }
-                if let PolicyRule::QuietHours { span, .. } = rule {
-                    let here = Def { file, span: *span };
-                    match model.quiet_hours {
-                        Some(first) => sink.duplicate("policy rule", "quiet_hours", here, first),
-                        None => model.quiet_hours = Some(here),
-                    }
-                }
+                policy_rule(file, text, rule, &mut model.policies, sink);
             }
         }
         Item::Channel(channel) => {
@@ -189,6 +179,65 @@ fn collect_item(file: FileId, in_std: bool, item: &Item, model: &mut Model, sink
             let value = model::Journey { def: def(file, &journey.name), stages };
             insert_unique(&mut model.journeys, "journey", &journey.name, file, value, |j| j.def, sink);
         }
+    }
+}
+
+/// One policy rule into the project's [`Policies`]: the first `quiet_hours` and the first
+/// `business_hours` in file order win, every `frequency` and `jurisdiction` is kept. `text` is
+/// the file's, for periods as the author wrote them.
+fn policy_rule(file: FileId, text: &str, rule: &PolicyRule, policies: &mut Policies, sink: &mut Sink) {
+    if let PolicyRule::QuietHours { zone: ast::ZoneSpec::Fixed(name), .. }
+    | PolicyRule::BusinessHours { zone: ast::ZoneSpec::Fixed(name), .. } = rule
+    {
+        super::check_zone_name(&name.value, file, name.span, sink);
+    }
+    match rule {
+        PolicyRule::QuietHours { range, zone, span } => {
+            let here = Def { file, span: *span };
+            // Policies are project-wide: two quiet-hour rules would leave one silently unused.
+            match &policies.quiet_hours {
+                Some(first) => sink.duplicate("policy rule", "quiet_hours", here, first.def),
+                None => {
+                    policies.quiet_hours = Some(QuietHoursRule {
+                        def: here,
+                        from: range.from.minutes,
+                        to: range.to.minutes,
+                        zone: fixed_zone(zone),
+                    });
+                }
+            }
+        }
+        PolicyRule::Frequency { category, max, per, span } => policies.frequency.push(FrequencyRule {
+            def: Def { file, span: *span },
+            category: category.name.clone(),
+            max: *max,
+            per_secs: per.secs,
+            per_written: text.get(per.span.range()).map_or_else(|| format_duration(per.secs), str::to_owned),
+        }),
+        PolicyRule::BusinessHours { days, range, zone, span } => {
+            if policies.business_hours.is_none() {
+                policies.business_hours = Some(BusinessHoursRule {
+                    def: Def { file, span: *span },
+                    days: days.iter().map(|d| (d.from, d.to)).collect(),
+                    from: range.from.minutes,
+                    to: range.to.minutes,
+                    zone: fixed_zone(zone),
+                });
+            }
+        }
+        PolicyRule::Jurisdiction { code, .. } => {
+            policies
+                .jurisdictions
+                .push(JurisdictionRule { code: code.value.clone(), def: Def { file, span: code.span } });
+        }
+    }
+}
+
+/// A fixed zone's name, `None` for the recipient's zone.
+fn fixed_zone(zone: &ast::ZoneSpec) -> Option<String> {
+    match zone {
+        ast::ZoneSpec::Recipient(_) => None,
+        ast::ZoneSpec::Fixed(name) => Some(name.value.clone()),
     }
 }
 

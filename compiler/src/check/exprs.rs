@@ -117,7 +117,7 @@ pub fn type_of(expr: &Expr, scope: &Scope<'_>, expected: Option<&Type>, sink: &m
                         .with_label("only `business_hours` can follow `within`")
                         .with_suggestion("write `business_hours`", name.span, "business_hours"),
                 );
-            } else if !scope.model.has_business_hours {
+            } else if scope.model.policies.business_hours.is_none() {
                 sink.push(
                     Diagnostic::new(Code::J0219, "no policy declares `business_hours`", scope.file, expr.span)
                         .with_label("nothing to be within")

@@ -172,6 +172,11 @@ pub fn parse_time(text: &str, file: FileId, span: Span) -> Result<u16, Diagnosti
     Ok(hours * 60 + minutes)
 }
 
+/// Minutes after midnight -> `HH:MM`, as [`parse_time`] reads it: `21:00`, `08:30`.
+pub fn format_time(minutes: u16) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
 /// The character an escape stands for: `\n`, `\t`, `\"`, `\\`, `\{`, `\}` or `\u{1F600}`.
 /// The error says why an escape is not valid.
 pub fn unescape(escape: &str) -> Result<char, String> {
