@@ -8,14 +8,24 @@
 //! colour) together. The directory has no `journey.toml`, so each file is a project of its own.
 //! J0111 (file too large) is generated here instead of checked in; imports across several files
 //! and out of the project root are in `projects.rs`.
+//!
+//! Every fixture file is a test of its own, named after it (`J0101_what_it_shows`,
+//! `J0101_what_it_shows_fixed`), written by `cli/build.rs`. The fixtures are checked and
+//! rendered in process, as `journey check --format rich FILE` in the fixtures' directory does
+//! (the same project grouping, disk loader, file table, exit code and renderer, from the
+//! `journey` library); `cli.rs` runs the binary for exit codes and argument wiring.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use journey::check::{exit_of, Outcome};
+use journey::project::{DiskLoader, ProjectInputs};
+use journey::render::{rich, Summary};
 use journey_compiler::limits::MAX_SOURCE_BYTES;
-use journey_compiler::{Code, Severity};
+use journey_compiler::project::ProjectPath;
+use journey_compiler::{check_project, Code, Diagnostic, Severity};
 
 const JOURNEY: &str = env!("CARGO_BIN_EXE_journey");
 
@@ -23,25 +33,64 @@ fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/diagnostics")
 }
 
-struct Run {
-    exit: i32,
-    stdout: String,
+/// What `journey check FILE` finds when run in `dir` on a file with no `journey.toml` above it:
+/// a project of its own rooted at `dir`, checked in process.
+struct Checked {
+    outcome: Outcome,
 }
 
-/// Runs `journey check` with `args` in `dir`, on relative paths so output has no absolute path.
-fn check_in(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(JOURNEY).arg("check").args(args).current_dir(dir).env("NO_COLOR", "1").output().unwrap();
-    Run { exit: output.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&output.stdout).into_owned() }
+impl Checked {
+    /// The exit code `journey check` gives, with or without `--deny warnings`.
+    fn exit(&self, deny_warnings: bool) -> u8 {
+        exit_of(&self.outcome, &Summary::of(&self.outcome), deny_warnings).code()
+    }
+
+    fn diagnostics(&self) -> &[Diagnostic] {
+        &self.outcome.diagnostics
+    }
+
+    fn codes(&self) -> Vec<&'static str> {
+        self.outcome.diagnostics.iter().map(|d| d.code.as_str()).collect()
+    }
+
+    /// `--format rich` without colour.
+    fn rich(&self) -> String {
+        let mut out = Vec::new();
+        rich::render(&self.outcome.table, &self.outcome.diagnostics, false, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
 }
 
-/// Codes in `journey check --format json` output.
-fn codes_in(dir: &Path, file: &str) -> (i32, Vec<String>) {
-    let run = check_in(dir, &["--format", "json", file]);
-    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let codes =
-        json["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_owned()).collect();
-    (run.exit, codes)
+fn check_in(dir: &Path, file: &str) -> Checked {
+    let root = dir.canonicalize().unwrap();
+    // As `journey check` groups files: with no `journey.toml` above it, a file is a project of
+    // its own, rooted at the directory it was named from.
+    assert!(journey_host::manifest_root(&root.join(file)).is_none(), "{file}: a journey.toml above makes a project");
+    let path = ProjectPath::new(file).unwrap();
+    let inputs = ProjectInputs {
+        root: root.clone(),
+        display_prefix: String::new(),
+        entries: vec![(path.clone(), file.to_owned())],
+        manifest: false,
+    };
+    let loader = DiskLoader::new(root);
+    // The binary checks on its main thread (8 MiB of stack on Linux); a test thread has 2 MiB,
+    // which an unoptimised build of the deepest fixtures (J0115) overflows.
+    let report = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(MAIN_THREAD_STACK)
+            .spawn_scoped(scope, || check_project(std::slice::from_ref(&path), &loader))
+            .unwrap()
+            .join()
+            .unwrap()
+    });
+    let mut outcome = Outcome::default();
+    outcome.add_project(&inputs, report);
+    Checked { outcome }
 }
+
+/// The stack of the binary's main thread on Linux (`ulimit -s`, 8 MiB by default).
+const MAIN_THREAD_STACK: usize = 8 << 20;
 
 /// Shows control and bidirectional characters visibly, so snapshots say what the file holds.
 fn visible(bytes: &[u8]) -> String {
@@ -57,14 +106,19 @@ fn visible(bytes: &[u8]) -> String {
         .collect()
 }
 
-fn failing_fixtures() -> Vec<String> {
+/// The `.journey` files of the fixtures' directory, sorted.
+fn fixture_files() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(fixtures_dir())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".journey") && !n.ends_with(".fixed.journey"))
+        .filter(|n| n.ends_with(".journey"))
         .collect();
     names.sort();
     names
+}
+
+fn failing_fixtures() -> Vec<String> {
+    fixture_files().into_iter().filter(|n| !n.ends_with(".fixed.journey")).collect()
 }
 
 /// The code a fixture is named after (`J0101_...` -> J0101).
@@ -72,58 +126,48 @@ fn code_of(fixture: &str) -> Option<Code> {
     fixture.get(..5).and_then(Code::parse)
 }
 
-#[test]
-fn each_failing_fixture_reports_its_code_and_its_fixed_version_is_clean() {
+/// The test of one fixture file (each is a `#[test]` of its own, written by `cli/build.rs`): a
+/// failing fixture renders as snapshotted, reports its code with its exit code, and has a fixed
+/// version; a fixed one is clean.
+fn check_fixture(name: &str) {
     let dir = fixtures_dir();
-    let mut problems = Vec::new();
-    for name in failing_fixtures() {
-        let Some(code) = code_of(&name) else {
-            problems.push(format!("{name}: the name does not start with a known code"));
-            continue;
-        };
-        let warning = code.default_severity() == Severity::Warning;
-        let code = code.as_str();
-        let (exit, codes) = codes_in(&dir, &name);
-        let reported = codes.iter().any(|c| c == code);
-        if warning {
-            // A warning alone does not fail the check, unless warnings are denied.
-            if exit != 0 || !reported {
-                problems.push(format!("{name}: exit {exit}, codes {codes:?}, expected warning {code} and exit 0"));
-            }
-            let denied = check_in(&dir, &["--format", "json", "--deny", "warnings", &name]);
-            if denied.exit != 1 {
-                problems.push(format!("{name}: exit {} under --deny warnings, expected 1", denied.exit));
-            }
-        } else {
-            // An inconclusive verdict (J0413) fails closed with its own exit code.
-            let expected_exit = if code == "J0413" { 4 } else { 1 };
-            if exit != expected_exit || !reported {
-                problems
-                    .push(format!("{name}: exit {exit}, codes {codes:?}, expected {code} and exit {expected_exit}"));
-            }
-        }
-        let fixed = name.replace(".journey", ".fixed.journey");
-        if !dir.join(&fixed).exists() {
-            problems.push(format!("{name}: no {fixed}"));
-            continue;
-        }
-        let (exit, codes) = codes_in(&dir, &fixed);
-        if exit != 0 || !codes.is_empty() {
-            problems.push(format!("{fixed}: exit {exit}, codes {codes:?}, expected a clean file"));
-        }
+    if let Some(failing) = name.strip_suffix(".fixed.journey") {
+        let failing = format!("{failing}.journey");
+        assert!(dir.join(&failing).exists(), "{name}: no {failing}, the fixture it fixes");
+        let checked = check_in(&dir, name);
+        assert_eq!((checked.exit(false), checked.codes()), (0, vec![]), "{name}: expected a clean file");
+        return;
     }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    let source = std::fs::read(dir.join(name)).unwrap();
+    let checked = check_in(&dir, name);
+    let exit = checked.exit(false);
+    let snapshot = format!("----- SOURCE\n{}----- OUTPUT (exit {})\n{}", visible(&source), exit, checked.rich());
+    insta::assert_snapshot!(name.trim_end_matches(".journey"), snapshot);
+
+    let code = code_of(name).unwrap_or_else(|| panic!("{name}: the name does not start with a known code"));
+    let codes = checked.codes();
+    assert!(codes.contains(&code.as_str()), "{name}: codes {codes:?}, expected {code}");
+    if code.default_severity() == Severity::Warning {
+        // A warning alone does not fail the check, unless warnings are denied.
+        assert_eq!(exit, 0, "{name}: codes {codes:?}, expected warning {code} and exit 0");
+        assert_eq!(checked.exit(true), 1, "{name}: under --deny warnings");
+    } else {
+        // An inconclusive verdict (J0413) fails closed with its own exit code.
+        let expected_exit = if code == Code::J0413 { 4 } else { 1 };
+        assert_eq!(exit, expected_exit, "{name}: codes {codes:?}, expected {code}");
+    }
+    let fixed = name.replace(".journey", ".fixed.journey");
+    assert!(dir.join(&fixed).exists(), "{name}: no {fixed}");
 }
 
+include!(concat!(env!("OUT_DIR"), "/diagnostic_fixtures.rs"));
+
+/// `cli/build.rs` wrote a test for every fixture file there is (cargo reruns it when the
+/// directory changes; this catches a stale list).
 #[test]
-fn failing_fixtures_render_as_snapshotted() {
-    let dir = fixtures_dir();
-    for name in failing_fixtures() {
-        let source = std::fs::read(dir.join(&name)).unwrap();
-        let run = check_in(&dir, &["--format", "rich", &name]);
-        let snapshot = format!("----- SOURCE\n{}----- OUTPUT (exit {})\n{}", visible(&source), run.exit, run.stdout);
-        insta::assert_snapshot!(name.trim_end_matches(".journey"), snapshot);
-    }
+fn every_fixture_file_has_a_test() {
+    assert_eq!(FIXTURES_WITH_TESTS, fixture_files().as_slice());
 }
 
 #[test]
@@ -132,8 +176,10 @@ fn a_file_over_the_size_limit_reports_j0111_and_a_small_one_is_clean() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("huge.journey"), "// padding\n".repeat(MAX_SOURCE_BYTES / 11 + 1)).unwrap();
     std::fs::write(dir.join("small.journey"), "// padding\n".repeat(100)).unwrap();
-    assert_eq!(codes_in(&dir, "huge.journey"), (1, vec!["J0111".to_owned()]));
-    assert_eq!(codes_in(&dir, "small.journey"), (0, vec![]));
+    let huge = check_in(&dir, "huge.journey");
+    assert_eq!((huge.exit(false), huge.codes()), (1, vec!["J0111"]));
+    let small = check_in(&dir, "small.journey");
+    assert_eq!((small.exit(false), small.codes()), (0, vec![]));
 }
 
 #[test]
@@ -150,7 +196,8 @@ fn a_journey_one_step_over_the_size_bound_reports_j0509_and_nothing_from_the_ana
     text.push_str(&"    track \"t\"\n".repeat(MAX_JOURNEY_NODES));
     text.push_str("  }\n}\n");
     std::fs::write(dir.join("big.journey"), text).unwrap();
-    assert_eq!(codes_in(&dir, "big.journey"), (1, vec!["J0509".to_owned()]));
+    let big = check_in(&dir, "big.journey");
+    assert_eq!((big.exit(false), big.codes()), (1, vec!["J0509"]));
 }
 
 /// The code ranges whose every code needs a fixture here: J01 syntax, J02 names and types, J03
@@ -201,20 +248,13 @@ fn every_code_has_an_explanation_that_names_it() {
     }
 }
 
-/// Writes `source` as `name` into a fresh directory (no `journey.toml`) and checks it; returns
-/// the JSON diagnostics.
-fn check_source(dir_name: &str, name: &str, source: &str) -> (i32, Vec<serde_json::Value>) {
+/// Writes `source` as `name` into a fresh directory (no `journey.toml`) and checks it.
+fn check_source(dir_name: &str, name: &str, source: &str) -> Checked {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(dir_name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(name), source).unwrap();
-    let run = check_in(&dir, &["--format", "json", name]);
-    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    (run.exit, json["diagnostics"].as_array().unwrap().clone())
-}
-
-fn codes_of(diagnostics: &[serde_json::Value]) -> Vec<&str> {
-    diagnostics.iter().map(|d| d["code"].as_str().unwrap()).collect()
+    check_in(&dir, name)
 }
 
 // Known bug (compiler/src/check/resolve.rs, `StepKind::WaitFor`): the code after a `wait for`
@@ -249,8 +289,8 @@ journey cart_recovery {
   }
 }
 "#;
-    let (exit, diagnostics) = check_source("diagnostics-wait-for-goto", "cart.journey", source);
-    assert_eq!((exit, codes_of(&diagnostics)), (0, vec![]), "{diagnostics:#?}");
+    let checked = check_source("diagnostics-wait-for-goto", "cart.journey", source);
+    assert_eq!((checked.exit(false), checked.codes()), (0, vec![]), "{:#?}", checked.diagnostics());
 }
 
 // Known bug (compiler/src/check/exprs.rs, `type_of_path`): when the entry event is unknown
@@ -276,8 +316,8 @@ journey onboarding {
   }
 }
 "#;
-    let (exit, diagnostics) = check_source("diagnostics-unknown-entry-where", "onboarding.journey", source);
-    assert_eq!((exit, codes_of(&diagnostics)), (1, vec!["J0203"]), "{diagnostics:#?}");
+    let checked = check_source("diagnostics-unknown-entry-where", "onboarding.journey", source);
+    assert_eq!((checked.exit(false), checked.codes()), (1, vec!["J0203"]), "{:#?}", checked.diagnostics());
 }
 
 // Known bug (compiler/src/names.rs, `closest`): the edit distance is Levenshtein, so two
@@ -294,9 +334,23 @@ profile {
 segment vip = lifetime_value >= 500 USD
 segment loyal = vpi
 "#;
-    let (exit, diagnostics) = check_source("diagnostics-swapped-letters", "segments.journey", source);
-    assert_eq!((exit, codes_of(&diagnostics)), (1, vec!["J0202"]), "{diagnostics:#?}");
-    assert_eq!(diagnostics[0]["help"], "did you mean `vip`?", "{diagnostics:#?}");
+    let checked = check_source("diagnostics-swapped-letters", "segments.journey", source);
+    let diagnostics = checked.diagnostics();
+    assert_eq!((checked.exit(false), checked.codes()), (1, vec!["J0202"]), "{diagnostics:#?}");
+    assert_eq!(diagnostics[0].help.as_deref(), Some("did you mean `vip`?"), "{diagnostics:#?}");
+}
+
+struct Run {
+    exit: i32,
+    stdout: String,
+}
+
+/// Runs `journey check` with `args` in `dir`, on relative paths so output has no absolute path:
+/// for directory arguments (projects with a `journey.toml`, found by searching), which the
+/// in-process [`check_in`] does not do.
+fn check_with_the_binary(dir: &Path, args: &[&str]) -> Run {
+    let output = Command::new(JOURNEY).arg("check").args(args).current_dir(dir).env("NO_COLOR", "1").output().unwrap();
+    Run { exit: output.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&output.stdout).into_owned() }
 }
 
 /// Each project under examples/broken reports exactly its headline error; the rendered output is
@@ -313,7 +367,7 @@ fn every_broken_example_reports_its_headline_error_as_snapshotted() {
     names.sort();
     assert!(names.len() >= 6, "the headline errors need their broken examples: {names:?}");
     for name in names {
-        let run = check_in(&broken, &["--format", "rich", &name]);
+        let run = check_with_the_binary(&broken, &["--format", "rich", &name]);
         assert_eq!(run.exit, 1, "{name} must fail the check");
         insta::assert_snapshot!(
             format!("broken_{name}"),

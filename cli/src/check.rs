@@ -49,12 +49,7 @@ pub fn report(args: &CheckArgs, outcome: &Outcome) -> Exit {
         }
     }
 
-    let inconclusive = outcome.diagnostics.iter().any(|d| d.code == journey_compiler::Code::J0413);
-    let exit = match exit_code(&summary, deny_warnings) {
-        Exit::Usage => Exit::Usage,
-        _ if inconclusive => Exit::Inconclusive,
-        other => other,
-    };
+    let exit = exit_of(outcome, &summary, deny_warnings);
 
     let color = use_color(args.color);
     let stdout = io::stdout();
@@ -82,6 +77,17 @@ pub fn report(args: &CheckArgs, outcome: &Outcome) -> Exit {
         let _ = writeln!(stderr, "{}", summary.line(deny_warnings));
     }
     exit
+}
+
+/// The exit code of a run: [`exit_code`], except that an inconclusive analysis (J0413) fails
+/// closed with its own code unless some path could not be checked.
+pub fn exit_of(outcome: &Outcome, summary: &Summary, deny_warnings: bool) -> Exit {
+    let inconclusive = outcome.diagnostics.iter().any(|d| d.code == journey_compiler::Code::J0413);
+    match exit_code(summary, deny_warnings) {
+        Exit::Usage => Exit::Usage,
+        _ if inconclusive => Exit::Inconclusive,
+        other => other,
+    }
 }
 
 /// 2 when some path could not be checked, else 1 for errors (or warnings under
@@ -121,7 +127,16 @@ pub fn check_projects(
         let entries: Vec<ProjectPath> = inputs.entries.iter().map(|(path, _)| path.clone()).collect();
         let report = check_project(&entries, &loader);
         checked(&inputs, &report);
-        let offset = outcome.table.next_id().0;
+        outcome.add_project(&inputs, report);
+    }
+    outcome
+}
+
+impl Outcome {
+    /// Adds what checking one project found: its files to the table, named as the user named
+    /// them, and its diagnostics moved to those files' ids.
+    pub fn add_project(&mut self, inputs: &ProjectInputs, report: ProjectReport) {
+        let offset = self.table.next_id().0;
         // Every file of the project goes into the table, so labels in imported files render too.
         for file in &report.sources.files {
             let name = match (&file.origin, file.is_entry) {
@@ -133,14 +148,13 @@ pub fn check_projects(
                 (Origin::Project(path), false) => format!("{}{}", inputs.display_prefix, path),
                 (Origin::Std(_), _) => file.name.clone(),
             };
-            outcome.table.push(SourceFile::new(name, file.text.clone()));
+            self.table.push(SourceFile::new(name, file.text.clone()));
         }
-        outcome.stats += report.stats;
+        self.stats += report.stats;
         // Moves the project's file ids to their place in the run's file table.
         let shift = |id: FileId| FileId(id.0.saturating_add(offset));
-        outcome.diagnostics.extend(report.diagnostics.into_iter().map(|d| d.map_files(&shift)));
+        self.diagnostics.extend(report.diagnostics.into_iter().map(|d| d.map_files(&shift)));
     }
-    outcome
 }
 
 /// Checks the project's `journey.toml`; its file joins the table only when it has something to

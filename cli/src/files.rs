@@ -93,6 +93,10 @@ impl FileTable {
         self.files.len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
     /// Resolves a span in a file; `None` when the id is not in the table (a compiler bug).
     pub fn locate(&self, file: FileId, span: Span) -> Option<Located<'_>> {
         self.get(file).map(|source| source.locate(span))

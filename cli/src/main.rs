@@ -1,28 +1,15 @@
 //! `journey`: the command-line front end of the journey compiler.
 //!
-//! `main` parses arguments, installs the internal-error hook and dispatches; each command lives
-//! in its own module. Exit codes: 0 clean, 1 problems found, 2 usage or I/O error, 101 internal
-//! error (a panic, which is always a bug).
-
-mod args;
-mod build;
-mod check;
-mod discover;
-mod exit;
-mod explain;
-mod files;
-mod project;
-mod render;
-mod schema;
-mod simulate;
+//! `main` parses arguments, installs the internal-error hook and runs the command (the commands
+//! live in the library, `src/lib.rs`). Exit codes: 0 clean, 1 problems found, 2 usage or I/O
+//! error, 101 internal error (a panic, which is always a bug).
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-
-use crate::args::{Cli, Command};
-use crate::exit::Exit;
+use journey::args::Cli;
+use journey::exit::Exit;
 
 fn main() -> ExitCode {
     install_panic_hook();
@@ -35,15 +22,7 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(Exit::Usage.code()));
         }
     };
-    let exit = match &cli.command {
-        Command::Check(args) => check::run(args),
-        Command::Build(args) => build::run(args),
-        Command::Explain(args) => explain::run(args),
-        Command::Simulate(args) => simulate::run(args),
-        Command::Schema => schema::run(),
-        Command::Lsp => return ExitCode::from(u8::try_from(journey_lsp::run_stdio()).unwrap_or(1)),
-    };
-    exit.into()
+    journey::run(&cli.command)
 }
 
 /// A panic is a bug in journey, never the user's fault: say so plainly, with the version, and

@@ -9,10 +9,8 @@
 // clippy.toml allows these inside `#[test]` functions; the helpers here are test code too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use std::path::{Path, PathBuf};
-
-use journey_compiler::project::{LoadError, MemoryLoader, ProjectPath, SourceLoader};
 use journey_compiler::{check_project, Code, LineIndex, ProjectReport};
+use journey_test_support::{disk_project, memory_project, project_root};
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -20,32 +18,15 @@ use proptest::prelude::*;
 
 /// Checks a project of one file, `main.journey`.
 fn check_text(text: &str) -> ProjectReport {
-    let mut memory = MemoryLoader::default();
-    memory.insert(ProjectPath::new("main.journey").unwrap(), text);
-    check_project(&[ProjectPath::new("main.journey").unwrap()], &memory)
-}
-
-/// A project directory of the repository, read from disk.
-struct Disk(PathBuf);
-
-impl SourceLoader for Disk {
-    fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
-        std::fs::read(self.0.join(path.as_str())).map_err(|_| LoadError::NotFound)
-    }
+    let (memory, entries) = memory_project([("main.journey", text)]);
+    check_project(&entries, &memory)
 }
 
 /// Checks every `.journey` file directly in `dir` (relative to the repository root), as
 /// `journey check DIR` does for a flat directory.
 fn check_dir(dir: &str) -> ProjectReport {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir);
-    let mut names: Vec<String> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".journey"))
-        .collect();
-    names.sort();
-    let entries: Vec<ProjectPath> = names.iter().map(|n| ProjectPath::new(n).unwrap()).collect();
-    check_project(&entries, &Disk(root))
+    let (disk, entries) = disk_project(&project_root(dir));
+    check_project(&entries, &disk)
 }
 
 /// `line:col code message` for each diagnostic, for assertion messages.

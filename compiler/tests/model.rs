@@ -3,18 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use std::path::Path;
-
 use journey_compiler::model::{Def, SymbolKind};
-use journey_compiler::project::{LoadError, MemoryLoader, ProjectPath, SourceLoader};
 use journey_compiler::{check_project, LineIndex, ProjectReport};
+use journey_test_support::{disk_project, memory_project, project_root};
 
 fn project(files: &[(&str, &str)]) -> ProjectReport {
-    let mut memory = MemoryLoader::default();
-    for (path, text) in files {
-        memory.insert(ProjectPath::new(path).unwrap(), *text);
-    }
-    let entries: Vec<ProjectPath> = files.iter().map(|(path, _)| ProjectPath::new(path).unwrap()).collect();
+    let (memory, entries) = memory_project(files.iter().copied());
     check_project(&entries, &memory)
 }
 
@@ -91,26 +85,10 @@ fn every_use_in_every_file_resolves_to_the_first_declaration_of_its_name() {
     assert!(report.diagnostics.iter().any(|d| d.code == journey_compiler::Code::J0209));
 }
 
-/// A project directory of the repository, read from disk.
-struct Disk(std::path::PathBuf);
-
-impl SourceLoader for Disk {
-    fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
-        std::fs::read(self.0.join(path.as_str())).map_err(|_| LoadError::NotFound)
-    }
-}
-
 #[test]
 fn every_reference_in_the_examples_is_written_as_the_name_it_resolves_to() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
-    let mut names: Vec<String> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".journey"))
-        .collect();
-    names.sort();
-    let entries: Vec<ProjectPath> = names.iter().map(|n| ProjectPath::new(n).unwrap()).collect();
-    let report = check_project(&entries, &Disk(root));
+    let (disk, entries) = disk_project(&project_root("examples"));
+    let report = check_project(&entries, &disk);
     let model = &report.model;
     assert!(model.references.len() > 100, "{}", model.references.len());
     let declared: Vec<Def> = model.declarations().iter().map(|d| d.def).collect();

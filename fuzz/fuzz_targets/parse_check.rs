@@ -10,42 +10,15 @@
 //! Input format: one file, or several separated by lines `%% NAME` (so the fuzzer can build
 //! projects whose files import each other). Text before the first separator is `main.journey`;
 //! each separator names the next file (`%% lib/common.journey`), or `fN.journey` when the name is
-//! not a valid project path. `fuzz/run.sh` seeds the corpus from examples/ in this format.
+//! not a valid project path, at most 8 files (`journey_test_support::split_fixture`, the tests'
+//! multi-file fixture format). `fuzz/run.sh` seeds the corpus from examples/ in this format.
 
 #![no_main]
 
 use journey_compiler::bundle::{self, Options};
-use journey_compiler::project::{MemoryLoader, ProjectPath};
 use journey_compiler::{check_file, check_project, Diagnostic, FileId, LineIndex, Span};
+use journey_test_support::project_from_fixture;
 use libfuzzer_sys::fuzz_target;
-
-/// At most this many files per project: more adds nothing the fuzzer could not find with fewer.
-const MAX_FILES: usize = 8;
-
-/// Splits the input at `\n%% NAME\n` lines into named files, in order.
-fn split_project(data: &[u8]) -> Vec<(String, Vec<u8>)> {
-    const MARK: &[u8] = b"\n%% ";
-    let mut files = Vec::new();
-    let mut name = "main.journey".to_owned();
-    let mut rest = data;
-    loop {
-        let cut = rest.windows(MARK.len()).position(|w| w == MARK);
-        let (body, after) = match cut {
-            Some(at) if files.len() + 1 < MAX_FILES => (&rest[..at], Some(&rest[at + MARK.len()..])),
-            _ => (rest, None),
-        };
-        files.push((name.clone(), body.to_vec()));
-        let Some(after) = after else { break };
-        let end = after.iter().position(|b| *b == b'\n').unwrap_or(after.len());
-        let wanted = std::str::from_utf8(&after[..end]).ok().and_then(ProjectPath::new);
-        name = match wanted {
-            Some(path) if !files.iter().any(|(n, _)| n == path.as_str()) => path.as_str().to_owned(),
-            _ => format!("f{}.journey", files.len()),
-        };
-        rest = after.get(end + 1..).unwrap_or(&[]);
-    }
-    files
-}
 
 /// A file's text and its line index, built once per file.
 struct Text<'t> {
@@ -104,14 +77,7 @@ fuzz_target!(|data: &[u8]| {
     }
 
     // 2. The same bytes as a project of one or more files.
-    let files = split_project(data);
-    let entries: Vec<ProjectPath> = files.iter().filter_map(|(name, _)| ProjectPath::new(name)).collect();
-    let mut loader = MemoryLoader::default();
-    for (name, bytes) in files {
-        if let Some(path) = ProjectPath::new(&name) {
-            loader.insert(path, bytes);
-        }
-    }
+    let (loader, entries) = project_from_fixture(data);
     let report = check_project(&entries, &loader);
     let texts: Vec<Text<'_>> = report.sources.files.iter().map(|f| Text::new(&f.text)).collect();
     // File ids index `sources.files` (`Sources::file`).

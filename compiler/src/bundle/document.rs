@@ -587,46 +587,31 @@ mod tests {
     //! The bundles' own writer against serde_json's on the same views: every example project's
     //! and the bundle fixture's (which uses every node kind, element and expression form).
 
-    use std::collections::BTreeMap;
-    use std::path::{Path, PathBuf};
+    use journey_test_support::{journey_files_under, project_root};
 
     use super::{json, Bundle, Options, Project};
     use crate::check_project;
-    use crate::project::{LoadError, ProjectPath, SourceLoader};
+    use crate::project::{MemoryLoader, ProjectPath};
 
-    struct Files(BTreeMap<String, Vec<u8>>);
-
-    impl SourceLoader for Files {
-        fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
-            self.0.get(path.as_str()).cloned().ok_or(LoadError::NotFound)
+    /// Every `.journey` file under `root` in memory, each an entry. (`journey_test_support`'s
+    /// loaders implement the trait of the compiler it links, a second copy of this crate's types
+    /// here, so only its file list is used.)
+    fn in_memory(root: &str) -> (MemoryLoader, Vec<ProjectPath>) {
+        let mut loader = MemoryLoader::default();
+        let mut entries = Vec::new();
+        for (name, bytes) in journey_files_under(&project_root(root)) {
+            let path = ProjectPath::new(&name).unwrap();
+            loader.insert(path.clone(), bytes);
+            entries.push(path);
         }
-    }
-
-    /// The `.journey` files under `root`, by project path.
-    fn files(root: &Path) -> Files {
-        let mut files = BTreeMap::new();
-        let mut pending = vec![PathBuf::new()];
-        while let Some(relative) = pending.pop() {
-            for entry in std::fs::read_dir(root.join(&relative)).unwrap() {
-                let entry = entry.unwrap();
-                let name = relative.join(entry.file_name());
-                if entry.file_type().unwrap().is_dir() {
-                    pending.push(name);
-                } else if name.extension().is_some_and(|e| e == "journey") {
-                    files.insert(name.to_str().unwrap().replace('\\', "/"), std::fs::read(entry.path()).unwrap());
-                }
-            }
-        }
-        Files(files)
+        (loader, entries)
     }
 
     #[test]
     fn every_example_bundle_is_written_as_serde_json_would_write_it() {
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut journeys = 0;
-        for root in [repo.join("examples"), repo.join("tests/fixtures/bundle/every_node")] {
-            let loader = files(&root);
-            let entries: Vec<ProjectPath> = loader.0.keys().filter_map(|name| ProjectPath::new(name)).collect();
+        for root in ["examples", "tests/fixtures/bundle/every_node"] {
+            let (loader, entries) = in_memory(root);
             let report = check_project(&entries, &loader);
             let project = Project::new(&report);
             for graph in &report.flow.graphs {

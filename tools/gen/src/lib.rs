@@ -267,25 +267,13 @@ fn channel(i: usize) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use journey_compiler::project::{LoadError, ProjectPath, SourceLoader};
     use journey_compiler::{check_file, check_project, parse, FileId};
+    use journey_test_support::memory_project;
 
     /// A project of one in-memory file, checked as `journey check` would (names, types, content).
-    struct OneFile(Vec<u8>);
-
-    impl SourceLoader for OneFile {
-        fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
-            if path.as_str() == "big.journey" {
-                Ok(self.0.clone())
-            } else {
-                Err(LoadError::NotFound)
-            }
-        }
-    }
-
     fn project_diagnostics(text: &str) -> Vec<journey_compiler::Diagnostic> {
-        let entry = ProjectPath::new("big.journey").unwrap();
-        check_project(&[entry], &OneFile(text.as_bytes().to_vec())).diagnostics
+        let (memory, entries) = memory_project([("big.journey", text)]);
+        check_project(&entries, &memory).diagnostics
     }
 
     fn assert_clean(variant: Variant) {

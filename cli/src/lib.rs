@@ -1,0 +1,35 @@
+//! The `journey` command-line tool as a library: `src/main.rs` parses the arguments and calls
+//! [`run`]; tests call the check's front end ([`check`], [`project`]) and the renderers
+//! ([`render`]) in process, as `tests/diagnostics.rs` does for every diagnostic fixture.
+//!
+//! Exit codes: 0 clean, 1 problems found, 2 usage or I/O error, 4 inconclusive ([`exit`]); a
+//! panic (exit 101) is always a bug, reported by the hook `main` installs.
+
+pub mod args;
+mod build;
+pub mod check;
+mod discover;
+pub mod exit;
+mod explain;
+pub mod files;
+pub mod project;
+pub mod render;
+mod schema;
+mod simulate;
+
+use std::process::ExitCode;
+
+use crate::args::Command;
+
+/// Runs one command; its exit code.
+pub fn run(command: &Command) -> ExitCode {
+    let exit = match command {
+        Command::Check(args) => check::run(args),
+        Command::Build(args) => build::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Schema => schema::run(),
+        Command::Lsp => return ExitCode::from(u8::try_from(journey_lsp::run_stdio()).unwrap_or(1)),
+    };
+    exit.into()
+}
