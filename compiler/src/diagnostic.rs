@@ -187,8 +187,10 @@ pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
 }
 
 /// Keeps at most `limits::MAX_DIAGNOSTICS_PER_FILE` diagnostics; when some are dropped, the last
-/// one kept gets a note saying how many, so nothing disappears silently.
-pub fn cap_diagnostics(_file: FileId, diagnostics: &mut Vec<Diagnostic>) {
+/// one kept gets a note saying how many, so nothing disappears silently. The simple version
+/// [`Collector`] is tested against.
+#[cfg(test)]
+fn cap_diagnostics(_file: FileId, diagnostics: &mut Vec<Diagnostic>) {
     let max = MAX_DIAGNOSTICS_PER_FILE;
     if diagnostics.len() > max {
         let dropped = diagnostics.len() - max;
@@ -205,7 +207,8 @@ pub fn unshown_note(unshown: usize) -> String {
 }
 
 /// [`cap_diagnostics`] for each file of a sorted list of diagnostics from several files.
-pub fn cap_per_file(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+#[cfg(test)]
+fn cap_per_file(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let mut result = Vec::with_capacity(diagnostics.len());
     let mut current: Vec<Diagnostic> = Vec::new();
     for diagnostic in diagnostics {

@@ -4,9 +4,14 @@
 //! protocol: callers hand it bytes or text with a [`FileId`] and get back trees and
 //! [`Diagnostic`]s. The CLI (`cli/`) and the language server wrap it.
 //!
-//! Pipeline so far: [`decode_source`] (bytes to text) -> [`parse`] (text to AST + diagnostics)
-//! per file; [`check_project`] loads a project through a [`project::SourceLoader`] and runs the
-//! semantic passes of [`check`] over all its files.
+//! The front ends call one entry point, [`check_project_to`] (or [`check_project`], every
+//! tier): it loads a project through a [`project::SourceLoader`], parses every file, builds the
+//! resolved [`model::Model`] (declarations, policies, and every resolved reference), checks
+//! names, types and channel content, and at [`Tier::All`] runs the flow analyses; `bundle`
+//! compiles the result. ARCHITECTURE.md explains the model and the API.
+
+// Pure: the compiler never writes to a terminal; front ends decide what is printed.
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 // pest_derive without its `std` feature (see the workspace Cargo.toml) names `alloc::boxed::Box`.
 extern crate alloc;
@@ -14,15 +19,15 @@ extern crate alloc;
 pub mod ast;
 pub mod bundle;
 pub mod check;
-pub mod codes;
+mod codes;
 pub mod content;
-pub mod diagnostic;
+mod diagnostic;
 pub mod flow;
 pub mod limits;
-pub mod line_index;
+mod line_index;
 pub mod manifest;
 pub mod model;
-pub mod names;
+mod names;
 pub mod project;
 pub mod source;
 pub mod span;
@@ -48,7 +53,8 @@ pub struct CheckedFile {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Decodes and parses one file. Later stages (names, channels, compliance) join here.
+/// Decodes and parses one file alone (no project, no names): what the language server falls
+/// back to when a document cannot be part of a project.
 pub fn check_file(file: FileId, bytes: &[u8]) -> CheckedFile {
     let checked = check_file_collected(file, bytes);
     CheckedFile { text: checked.text, ast: checked.ast, diagnostics: checked.diagnostics.finish() }

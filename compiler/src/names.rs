@@ -267,8 +267,10 @@ fn distance_within(a: &[char], b: &[char], limit: usize, rows: &mut Rows) -> Opt
 
 /// Edit distance over characters where inserting, deleting or replacing a character, or
 /// swapping two neighbours (`vpi` for `vip`), each cost one (optimal string alignment). Three rows
-/// of memory; names are short (at most `MAX_IDENT_BYTES`).
-pub fn edit_distance(a: &str, b: &str) -> usize {
+/// of memory; names are short (at most `MAX_IDENT_BYTES`). The full computation
+/// `distance_within` is tested against.
+#[cfg(test)]
+fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let width = b.len() + 1;
