@@ -1,5 +1,5 @@
 //! The compliance analyses as a whole: mutants of accepted journeys are rejected (a property
-//! test), the fixpoints stay within edges x lattice height, DESIGN.md's example gives exactly its
+//! test), the fixpoints stay within edges x lattice height, the original design's example (`examples/broken/design/`) gives exactly its
 //! one error, the evidence of the examples names the consent each send relies on, and a journey
 //! whose analysis runs out of budget is inconclusive.
 //!
@@ -1124,7 +1124,7 @@ journey return_request {
 
 #[test]
 fn the_fix_for_a_held_messenger_promotion_does_not_suggest_a_template_messenger_lacks() {
-    // 12h after the message, a 13h hold reaches 25h: J0407 (issue 14, item 8). std's messenger
+    // 12h after the message, a 13h hold reaches 25h: J0407. std's messenger
     // channel does not support `template` (its templates are utility only, MSGR-UTIL), and a
     // promotion may not be a utility template: the help must not offer one.
     let text = messenger_promotion("    wait 12h\n")

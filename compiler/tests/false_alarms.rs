@@ -1,4 +1,4 @@
-//! False alarms (issue 14): journeys a marketer would write that are compliant and must check
+//! False alarms: journeys a marketer would write that are compliant and must check
 //! clean. Each was once reported, or is one change away from a construct that is: many arms
 //! joining without a loop (no widening may apply), paths from two openers meeting, a send
 //! guarded by business hours that never meet quiet hours, an arm that `exit on` makes

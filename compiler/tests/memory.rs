@@ -1,5 +1,5 @@
 //! Memory stays within `limits::MAX_HEAP_PER_SOURCE_BYTE` times the file size for the inputs
-//! that used to cost the most: millions of diagnostics past the per-file cap (issue 21: an 8 MiB
+//! that used to cost the most: millions of diagnostics past the per-file cap (an 8 MiB
 //! file of `}` lines peaked at 3.1 GB).
 //!
 //! A global allocator records the peak of live heap bytes; each case measures the peak of

@@ -1,4 +1,4 @@
-//! No compliance record claims more than was proved (issue 14): every accepted project of the
+//! No compliance record claims more than was proved: every accepted project of the
 //! repository (the examples without `examples/broken`, the `every_node` bundle fixture, and each
 //! `tests/fixtures/diagnostics/*.fixed.journey` as a project of its own) is built in memory, and
 //! each record of each bundle's `compliance` section is re-derived from the bundle's JSON alone.

@@ -1,4 +1,4 @@
-//! "Did you mean" has a cost ceiling (issue 21): thousands of long unknown names against
+//! "Did you mean" has a cost ceiling: thousands of long unknown names against
 //! thousands of declared ones check in well under a second in release, whatever the names look
 //! like. The budget is enforced by `cargo test --release` (`.ci/run` runs this file so); an
 //! unoptimized build is 30-40 times slower here and only gets a ceiling that catches blow-ups

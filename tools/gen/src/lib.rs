@@ -1,4 +1,4 @@
-//! Synthetic `.journey` workloads for benchmarks: the generator of performance.md §7.2 in our
+//! Synthetic `.journey` workloads for benchmarks: the generator of docs/performance.md in our
 //! syntax, so that performance is measured on the same abstract journey the peers were measured on.
 //!
 //! Stage `i` of `N` (0-based), with branches every 10 stages in the baseline:
@@ -180,7 +180,7 @@ pub const USAGE: &str = "\
 usage: journey-gen VARIANT > file.journey
 
 variants:
-  baseline N         N stages, a branch every 10 stages (performance.md §7.2)
+  baseline N         N stages, a branch every 10 stages (docs/performance.md)
   density N EVERY    N stages, a branch every EVERY stages (10, 4, 2 = 10 %, 25 %, 50 %)
   diamond K          K sequential if/else diamonds in a stage chain (2^K paths)
   ring N             baseline whose last stage jumps back to s0
