@@ -512,8 +512,20 @@ impl LanguageServer for Backend {
             method: "workspace/didChangeWatchedFiles".to_owned(),
             register_options: serde_json::to_value(options).ok(),
         };
-        if let Err(error) = self.client.register_capability(vec![registration]).await {
-            self.shared.message(MessageType::LOG, format!("journey: the client did not watch files: {error}"));
+        // A client that never answers must not hold this handler forever.
+        let answer = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            self.client.register_capability(vec![registration]),
+        )
+        .await;
+        match answer {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                self.shared.message(MessageType::LOG, format!("journey: the client did not watch files: {error}"));
+            }
+            Err(_) => {
+                self.shared.message(MessageType::LOG, "journey: the client did not answer the file-watch registration")
+            }
         }
     }
 
