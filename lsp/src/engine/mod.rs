@@ -18,6 +18,7 @@ pub mod symbols;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use journey_compiler::flow::SendEvidence;
@@ -140,12 +141,19 @@ impl Analysis {
             return Analysis::unchecked(file, version, buffer, path);
         };
         let remap = |id: FileId| if id == own { file } else { FileId(LINKED_BASE.saturating_add(id.0)) };
+        // Each send's node, found through one index rather than a search per send (a journey can
+        // have thousands): (journey, node id) -> node, the first graph of a name winning.
+        let mut nodes: BTreeMap<(&str, &str), &journey_compiler::flow::graph::Node> = BTreeMap::new();
+        for graph in &flow.graphs {
+            for node in &graph.nodes {
+                nodes.entry((graph.journey.as_str(), node.id.as_str())).or_insert(node);
+            }
+        }
         let sends = flow
             .evidence
             .iter()
             .filter_map(|evidence| {
-                let graph = flow.graphs.iter().find(|graph| graph.journey == evidence.journey)?;
-                let node = graph.nodes.iter().find(|node| node.id == evidence.node)?;
+                let node = nodes.get(&(evidence.journey.as_str(), evidence.node.as_str()))?;
                 (node.file == own).then(|| SendProof { span: node.span, evidence: evidence.clone() })
             })
             .collect();
