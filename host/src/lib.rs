@@ -126,9 +126,18 @@ pub fn project_files(root: &Path) -> (Vec<ProjectPath>, bool) {
             if path.extension().is_none_or(|extension| extension != "journey") {
                 continue;
             }
-            let Ok(real) = path.canonicalize() else { continue };
-            let Ok(metadata) = std::fs::metadata(&real) else { continue };
-            if !real.starts_with(root) || !metadata.is_file() {
+            // Only a symbolic link can lead elsewhere: anything else was reached through real
+            // directories from the canonical root, so it is where its path says. This runs on
+            // every analysis of the language server, so the common case costs one `stat`.
+            let (inside, metadata) = if file_type.is_symlink() {
+                let Ok(real) = path.canonicalize() else { continue };
+                let Ok(metadata) = std::fs::metadata(&real) else { continue };
+                (real.starts_with(root), metadata)
+            } else {
+                let Ok(metadata) = entry.metadata() else { continue };
+                (true, metadata)
+            };
+            if !inside || !metadata.is_file() {
                 continue;
             }
             if let Some(project_path) = relative_project_path(root, &path) {
@@ -182,9 +191,15 @@ mod tests {
         std::fs::write(dir.join("outside/secret.journey"), "").unwrap();
         #[cfg(unix)]
         std::os::unix::fs::symlink(dir.join("outside/secret.journey"), dir.join("root/link.journey")).unwrap();
+        // A link to a file inside the root is listed, under the link's own path.
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.join("root/a.journey"), dir.join("root/flows/alias.journey")).unwrap();
         let root = dir.join("root").canonicalize().unwrap();
         let (files, truncated) = project_files(&root);
         let names: Vec<&str> = files.iter().map(ProjectPath::as_str).collect();
+        #[cfg(unix)]
+        assert_eq!(names, ["a.journey", "b.journey", "flows/alias.journey", "flows/deep/c.journey"]);
+        #[cfg(not(unix))]
         assert_eq!(names, ["a.journey", "b.journey", "flows/deep/c.journey"]);
         assert!(!truncated);
         std::fs::remove_dir_all(&dir).unwrap();
