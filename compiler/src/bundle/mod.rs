@@ -20,7 +20,6 @@
 
 mod document;
 mod expr;
-mod json;
 mod project;
 mod usage;
 mod validate;
