@@ -21,6 +21,7 @@ pub mod bundle;
 pub mod check;
 mod codes;
 pub mod content;
+pub mod declared;
 mod diagnostic;
 pub mod flow;
 pub mod limits;

@@ -131,3 +131,41 @@ journey j {
     }
     assert_eq!(seen, ["first"]);
 }
+
+#[test]
+fn every_goto_of_the_examples_and_fixtures_leads_to_a_stage_the_checker_resolved() {
+    let mut gotos = 0;
+    for root in ["examples", "tests/fixtures/bundle/every_node"] {
+        let (disk, entries) = disk_project(&project_root(root));
+        let report = check_project(&entries, &disk);
+        for graph in &report.flow.graphs {
+            assert!(graph.unresolved_gotos.is_empty(), "{}: {:?}", graph.journey, graph.unresolved_gotos);
+        }
+        gotos += report.model.references.iter().filter(|r| r.kind == SymbolKind::Stage).count();
+    }
+    assert!(gotos > 5, "{gotos} gotos");
+}
+
+#[test]
+fn a_journey_whose_goto_has_no_resolved_stage_is_inconclusive_rather_than_proved() {
+    let text = r#"import "std/channels"
+event signed_up {}
+message hello on sms as service { text "hello" }
+journey j {
+  entry on signed_up
+  stage start { goto later }
+  stage later { send hello }
+}
+"#;
+    let report = project(&[("main.journey", text)]);
+    assert!(report.flow.inconclusive.is_empty(), "{:?}", report.diagnostics);
+    // The same project, with the checker's references lost, as a bug in recording them would.
+    let mut model = report.model.clone();
+    model.references.clear();
+    let mut sink = journey_compiler::check::Sink::default();
+    let flow = journey_compiler::flow::analyze(&report.sources, &model, &mut sink);
+    assert_eq!(flow.inconclusive, ["j"]);
+    assert!(flow.evidence.is_empty(), "{:?}", flow.evidence);
+    let codes: Vec<_> = sink.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, [journey_compiler::Code::J0413]);
+}

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::ast::{self, Item};
+use crate::ast;
+use crate::declared::Declared;
 use crate::line_index::LineIndex;
 use crate::model::Model;
 use crate::project::Origin;
@@ -71,23 +72,7 @@ struct BusinessHours<'a> {
 
 impl<'a> Project<'a> {
     pub fn new(report: &'a ProjectReport) -> Project<'a> {
-        let mut segments = BTreeMap::new();
-        let mut messages = BTreeMap::new();
-        let mut journeys = BTreeMap::new();
-        for item in report.sources.files.iter().flat_map(|f| f.ast.iter()).flat_map(|a| a.items.iter()) {
-            match item {
-                Item::Segment(s) => {
-                    segments.insert(s.name.name.as_str(), &s.condition);
-                }
-                Item::Message(m) => {
-                    messages.insert(m.name.name.as_str(), m);
-                }
-                Item::Journey(j) => {
-                    journeys.insert(j.name.name.as_str(), j);
-                }
-                _ => {}
-            }
-        }
+        let Declared { segments, messages, journeys } = Declared::new(&report.sources, &report.model);
         Project {
             report,
             model: &report.model,

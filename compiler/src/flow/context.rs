@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 
 use super::{media, rules};
-use crate::ast::{self, Item};
+use crate::ast;
+use crate::declared::Declared;
 use crate::model::{Model, Policies, QuietHoursRule};
 use crate::project::Sources;
 use crate::syntax::literals::format_duration;
@@ -51,14 +52,7 @@ impl<'a> Context<'a> {
             deferred_text: None,
             consent_not_required: BTreeMap::new(),
         };
-        for file in &sources.files {
-            let Some(ast) = &file.ast else { continue };
-            for item in &ast.items {
-                if let Item::Segment(segment) = item {
-                    cx.segments.entry(segment.name.name.as_str()).or_insert(&segment.condition);
-                }
-            }
-        }
+        cx.segments = Declared::new(sources, model).segments;
         for message in model.messages.values() {
             let category = message.category.as_str();
             if !rules::CONSENT_REQUIRED.iter().any(|(c, _)| *c == category) {

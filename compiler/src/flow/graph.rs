@@ -146,6 +146,10 @@ pub struct Graph {
     /// `reentry`: `None` when not declared (a contact may start again as soon as a run ends),
     /// `Some(None)` for `reentry never`, `Some(Some(secs))` for `reentry after D`.
     pub reentry: Option<Option<u64>>,
+    /// `goto`s naming a stage of this journey that the checker's references do not resolve.
+    /// Always empty unless the checker has a bug; the graph leads such a `goto` to the exit, so
+    /// the analyses refuse to prove a journey that has one (J0413) rather than trust the graph.
+    pub unresolved_gotos: Vec<Span>,
 }
 
 impl Graph {
@@ -227,6 +231,8 @@ pub fn build(journey: &ast::Journey, file: FileId, model: &crate::model::Model) 
         nodes: Vec::new(),
         stage_at: stages.iter().enumerate().map(|(index, stage)| (stage.name.span.start(), index)).collect(),
         stage_starts: vec![None; stages.len()],
+        stage_names: stages.iter().map(|s| s.name.name.as_str()).collect(),
+        unresolved_gotos: Vec::new(),
         pending_gotos: Vec::new(),
         is_relay: Vec::new(),
         exit_on: journey
@@ -265,6 +271,7 @@ pub fn build(journey: &ast::Journey, file: FileId, model: &crate::model::Model) 
         audience: None,
         exit_on: Vec::new(),
         reentry: None,
+        unresolved_gotos: std::mem::take(&mut builder.unresolved_gotos),
     };
     for member in &journey.members {
         match member {
@@ -309,13 +316,17 @@ struct Builder<'m, 'j> {
     is_relay: Vec<bool>,
     /// The events the journey exits on (`exit on`).
     exit_on: Vec<&'j str>,
+    /// The journey's stage names, and the `goto`s naming one of them that the checker's
+    /// references do not resolve (see [`Graph::unresolved_gotos`]).
+    stage_names: Vec<&'j str>,
+    unresolved_gotos: Vec<Span>,
 }
 
 /// Where a step's continuation leads before gotos are known.
-enum Continue {
+enum Continue<'j> {
     To(Target),
-    /// A `goto`: the span of the stage name, then of the step.
-    Goto(Span, Span),
+    /// A `goto`: the stage name, then the span of the step.
+    Goto(&'j ast::Ident, Span),
     Exit,
 }
 
@@ -360,8 +371,13 @@ impl<'j> Builder<'_, 'j> {
     /// Where a `goto` leads. Stages are built last to first, so a jump to a later stage is
     /// known now; a jump to an earlier one (a loop) gets a relay node whose edge is patched in
     /// `resolve_gotos` and which `into_source_order` removes, pointing its users at the stage.
-    fn jump_target(&mut self, name: Span, span: Span, stage: &str) -> Target {
-        let index = self.resolved_stage(name);
+    fn jump_target(&mut self, name: &ast::Ident, span: Span, stage: &str) -> Target {
+        let index = self.resolved_stage(name.span);
+        if index.is_none() && self.stage_names.contains(&name.name.as_str()) {
+            // The journey has the stage but the checker recorded no reference to it: the graph
+            // would end here and hide every step of that stage from the analyses.
+            self.unresolved_gotos.push(name.span);
+        }
         if let Some(target) = index.and_then(|i| self.stage_starts.get(i).copied().flatten()) {
             return target;
         }
@@ -387,10 +403,10 @@ impl<'j> Builder<'_, 'j> {
         self.nodes.len() - 1
     }
 
-    fn step(&mut self, step: &'j Step, stage: &str, id: String, next: Target, in_handoff: bool) -> Continue {
+    fn step(&mut self, step: &'j Step, stage: &str, id: String, next: Target, in_handoff: bool) -> Continue<'j> {
         let plain = |target: Target| vec![Edge { label: "next".into(), target, span: None }];
         let (kind, edges) = match &step.kind {
-            StepKind::Goto { stage: target } => return Continue::Goto(target.span, step.span),
+            StepKind::Goto { stage: target } => return Continue::Goto(target, step.span),
             StepKind::Exit => return Continue::Exit,
             StepKind::Send { message } => (NodeKind::Send { message: message.name.clone() }, plain(next)),
             StepKind::Wait { duration } => (NodeKind::Wait { secs: duration.secs }, plain(next)),

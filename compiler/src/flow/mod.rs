@@ -159,6 +159,14 @@ fn too_large(graph: &Graph, limits: SizeLimits) -> Option<Diagnostic> {
 }
 
 fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mut FlowReport) {
+    if !graph.unresolved_gotos.is_empty() {
+        let message = format!(
+            "journey `{}` has a `goto` the checker did not resolve to its stage, so its flow graph is incomplete",
+            graph.journey
+        );
+        fail_closed(graph, message, "this is a bug in journey; please report it with this file", report, sink);
+        return;
+    }
     let sent = analyses::sent_messages(cx, graph);
     let consent = Consent::new(cx, graph);
     let consent_solution = solve::solve(graph, &consent, &consent.start());
