@@ -269,17 +269,18 @@ fn unique_stages(file: FileId, journey: &ast::Journey, sink: &mut Sink) -> BTree
     first.into_iter().map(|(ident, _)| (ident.name.clone(), def(file, ident))).collect()
 }
 
+/// What the model keeps of a message's elements, cards included: its outcomes, its tag, and
+/// whether it sends a template.
 fn collect_message_facts(
     elements: &[Element],
     outcomes: &mut Vec<String>,
     tag: &mut Option<String>,
     template: &mut bool,
 ) {
-    for element in elements {
+    for element in ast::visit::elements(elements) {
         match element {
             Element::Reply { outcome, .. } => outcomes.push(outcome.name.clone()),
             Element::Button { action: ast::ButtonAction::Outcome(outcome), .. } => outcomes.push(outcome.name.clone()),
-            Element::Card { elements, .. } => collect_message_facts(elements, outcomes, tag, template),
             Element::Tag { name, .. } => *tag = Some(name.name.clone()),
             Element::Template { .. } => *template = true,
             _ => {}
