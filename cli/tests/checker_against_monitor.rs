@@ -271,6 +271,8 @@ enum Entry {
     MessengerMessage,
     AdReply,
     WhatsappMessage,
+    /// A comment on a Facebook Page post: one private reply within 7 days (MSGR-PR).
+    Comment,
 }
 
 impl Entry {
@@ -280,6 +282,7 @@ impl Entry {
             Entry::MessengerMessage => "messenger_message",
             Entry::AdReply => "messenger_ad_reply",
             Entry::WhatsappMessage => "whatsapp_message",
+            Entry::Comment => "facebook_comment",
         }
     }
 }
@@ -494,6 +497,7 @@ fn generate(rng: &mut Rng) -> Project {
         Entry::MessengerMessage,
         Entry::AdReply,
         Entry::WhatsappMessage,
+        Entry::Comment,
     ]);
     let mut g = Gen { rng, business_hours: policy.business_hours, messages: Vec::new(), stages };
     let audience = g.rng.chance(40).then(|| g.cond());
@@ -890,6 +894,7 @@ fn entry_event(entry: Entry, at: i64, contact: &str, rng: &mut Rng) -> (i64, Val
         Entry::SignedUp => json!({}),
         Entry::MessengerMessage | Entry::WhatsappMessage => json!({"text": rng.pick(&["hello", "hi there"])}),
         Entry::AdReply => json!({"ad_id": "ad1"}),
+        Entry::Comment => json!({"comment_id": "cm1", "post_id": "p1", "text": rng.pick(&["nice", "price?"])}),
     };
     event(at, contact, entry.name(), fields)
 }
@@ -1372,7 +1377,7 @@ fn foreign_revocation(
 }
 
 /// An inbound message on messenger during the run that the run did not observe, after an ad
-/// reply opened 7 days: it replaces them with 24 hours.
+/// reply or a comment opened 7 days: it replaces them with 24 hours.
 fn foreign_window_shortening(
     project: &Project,
     bundle: &Value,
@@ -1382,7 +1387,7 @@ fn foreign_window_shortening(
     channel: &str,
     (from, to): (i64, i64),
 ) -> Option<String> {
-    if project.entry != Entry::AdReply || channel != "messenger" {
+    if !matches!(project.entry, Entry::AdReply | Entry::Comment) || channel != "messenger" {
         return None;
     }
     let run: Vec<&Action> = actions.iter().filter(|a| run_key(a) == *key).collect();

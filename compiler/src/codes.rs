@@ -104,6 +104,7 @@ codes! {
     J0314, Error, "promotional content in a WhatsApp utility template";
     J0315, Error, "channel without a medium";
     J0316, Error, "event window longer than its channel's";
+    J0320, Error, "event window allowing other than one reply";
     J0401, Error, "send without consent";
     J0402, Error, "send outside the messaging window";
     J0403, Error, "category not allowed under the tag";

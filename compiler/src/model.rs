@@ -174,6 +174,9 @@ pub struct Event {
     /// those may open a window longer than their channel's, J0316).
     pub window_def: Option<Def>,
     pub in_std: bool,
+    /// `replies 1`: the window this event opens allows one message (a private reply to a
+    /// comment, IG-PR, MSGR-PR); `None`: as many as the window's time allows.
+    pub replies: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -394,7 +397,7 @@ impl Model {
             profile: fields(profile),
             events: events
                 .into_iter()
-                .map(|(name, Event { def: d, fields: f, inbound, window_secs, window_def, in_std })| {
+                .map(|(name, Event { def: d, fields: f, inbound, window_secs, window_def, in_std, replies })| {
                     let event = Event {
                         def: def(d),
                         fields: fields(f),
@@ -402,6 +405,7 @@ impl Model {
                         window_secs,
                         window_def: window_def.map(def),
                         in_std,
+                        replies,
                     };
                     (name, event)
                 })

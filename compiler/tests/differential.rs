@@ -97,6 +97,8 @@ enum Entry {
     None,
     MessengerMessage,
     AdReply,
+    /// A comment on a Facebook Page post: one private reply within 7 days (MSGR-PR).
+    Comment,
 }
 
 type Block = Vec<Step>;
@@ -284,7 +286,13 @@ impl Generator<'_> {
 fn generate(rng: &mut TestRng) -> Journey {
     let stages = rng.random_range(1..=4);
     let mut generator = Generator { rng, messages: Vec::new(), stages };
-    let entry = generator.pick(&[Entry::None, Entry::MessengerMessage, Entry::MessengerMessage, Entry::AdReply]);
+    let entry = generator.pick(&[
+        Entry::None,
+        Entry::MessengerMessage,
+        Entry::MessengerMessage,
+        Entry::AdReply,
+        Entry::Comment,
+    ]);
     let audience = generator.chance(40);
     let cap =
         if generator.chance(60) { Some((generator.pick(&[0, 1, 1, 2, 2]), generator.pick(&[1, 2, 3]))) } else { None };
@@ -358,6 +366,7 @@ fn source(journey: &Journey) -> String {
         Entry::None => text.push_str("  entry on signed_up\n  reentry never\n"),
         Entry::MessengerMessage => text.push_str("  entry on messenger_message\n  reentry never\n"),
         Entry::AdReply => text.push_str("  entry on messenger_ad_reply\n  reentry never\n"),
+        Entry::Comment => text.push_str("  entry on facebook_comment\n  reentry never\n"),
     }
     if journey.audience {
         text.push_str("  audience consent(sms, marketing)\n");
@@ -639,6 +648,9 @@ struct State {
     /// The greatest time since the contact last wrote on messenger, and the window that message
     /// opened; `None`: never wrote.
     messenger: Option<(u32, u32)>,
+    /// That window allows one message (a comment's private reply): the next messenger send uses
+    /// it up, and the contact counts as never having written until they write again.
+    single: bool,
     /// The least time since each of the last K marketing sends less than D ago, newest first.
     recent: Vec<u32>,
 }
@@ -668,7 +680,7 @@ impl State {
             (None, _) => true,
             (Some(_), None) => false,
             (Some((elapsed, length)), Some((other_elapsed, other_length))) => {
-                elapsed >= other_elapsed && length <= other_length
+                elapsed >= other_elapsed && length <= other_length && (self.single || !other.single)
             }
         };
         let recent = self.recent.len() >= other.recent.len()
@@ -686,9 +698,10 @@ fn brute_force(journey: &Journey, program: &Program, semantics: Semantics) -> Br
     let opened = match journey.entry {
         Entry::None => None,
         Entry::MessengerMessage => Some((0, MESSENGER_WINDOW)),
-        Entry::AdReply => Some((0, AD_REPLY_WINDOW)),
+        Entry::AdReply | Entry::Comment => Some((0, AD_REPLY_WINDOW)),
     };
-    let start = State { sms_consent: journey.audience, messenger: opened, recent: Vec::new() };
+    let single = journey.entry == Entry::Comment;
+    let start = State { sms_consent: journey.audience, messenger: opened, single, recent: Vec::new() };
     let (cap, per) = journey
         .cap
         .filter(|(k, _)| *k > 0 || semantics.cap_zero)
@@ -743,6 +756,10 @@ fn brute_force(journey: &Journey, program: &Program, semantics: Semantics) -> Br
                     findings.insert((Class::Consent, name.clone()));
                 }
                 let mut after = state.clone();
+                if m.channel == Channel::Messenger && after.single {
+                    after.messenger = None;
+                    after.single = false;
+                }
                 if marketing {
                     if let Some(k) = cap {
                         if state.recent.len() >= k {
@@ -775,6 +792,7 @@ fn brute_force(journey: &Journey, program: &Program, semantics: Semantics) -> Br
                     }
                     if let Some(length) = edge.open {
                         after.messenger = Some((0, length));
+                        after.single = false;
                     }
                     stack.push((edge.to, after));
                 }
@@ -932,7 +950,7 @@ fn compare(journey: &Journey) -> Outcome {
                 .messages
                 .iter()
                 .any(|((_, sent), texts)| sent == name && texts.iter().any(|t| t.contains("unbounded")));
-            let ad_reply = journey.entry == Entry::AdReply;
+            let ad_reply = matches!(journey.entry, Entry::AdReply | Entry::Comment);
             disagreements.insert(Disagreement::FalseAlarm { class: *class, channel, category, unbounded, ad_reply });
         }
     }
@@ -967,7 +985,7 @@ fn simpler(journey: &Journey) -> Vec<Journey> {
     if journey.entry != Entry::None {
         out.push(Journey { entry: Entry::None, ..journey.clone() });
     }
-    if journey.entry == Entry::AdReply {
+    if matches!(journey.entry, Entry::AdReply | Entry::Comment) {
         out.push(Journey { entry: Entry::MessengerMessage, ..journey.clone() });
     }
     if journey.cap.is_some() {
@@ -1352,6 +1370,32 @@ fn each_opener_keeps_its_own_window_where_paths_meet() {
   }
 }";
     assert_target(POLICY, journey, &[]);
+}
+
+#[test]
+fn a_comment_allows_one_private_reply_and_an_answer_opens_the_ordinary_window() {
+    // MSGR-PR: the first `note` uses the comment's single reply; the second has no window until
+    // the contact writes. On the other arm the contact answered: 24h from the answer.
+    let journey = "journey j {
+  entry on facebook_comment
+
+  stage s0 {
+    send note
+    wait for messenger_message within 2h {
+      messenger_message => { send note }
+      timeout => { send note }
+    }
+  }
+}";
+    let text = format!("{PRELUDE}\n{POLICY}\n{journey}");
+    let verdict = verdict(&text);
+    assert!(verdict.invalid.is_empty() && verdict.unexpected.is_empty(), "{text}\n{verdict:#?}");
+    // Findings are per message name, so the three sends of `note` give one finding; the version
+    // below without the timeout arm's send shows which send it is.
+    assert_eq!(verdict.findings, BTreeSet::from([(Class::Window, "note".to_owned())]), "{:#?}", verdict.messages);
+    assert!(!verdict.clean);
+    let journey = journey.replace("timeout => { send note }", "timeout => { exit }");
+    assert_target(POLICY, &journey, &[]);
 }
 
 #[test]

@@ -75,6 +75,9 @@ pub struct EventSchema {
     /// The window it opens when not its channel's own (an ad reply's 7 days).
     #[serde(default)]
     pub window_s: Option<u64>,
+    /// `1`: that window allows one message (a private reply to a comment).
+    #[serde(default)]
+    pub replies: Option<u64>,
 }
 
 /// How a message goes out on its channel (docs/bundle.md §10 `form`).

@@ -91,11 +91,13 @@ impl State {
     }
 
     /// A message from the contact on `channel` at `at`, opening `window_s` (or the channel's).
-    fn open(&mut self, bundles: &Bundles, channel: &str, window_s: Option<u64>, at: Time, how: &str) {
+    /// `single`: the window allows one message (`replies: 1`).
+    fn open(&mut self, bundles: &Bundles, channel: &str, window_s: Option<u64>, single: bool, at: Time, how: &str) {
         let opened = window_s.or_else(|| bundles.channels.get(channel).and_then(|c| c.window_s));
         match opened {
             Some(opened_s) => {
-                self.inbound.insert(channel.to_owned(), Inbound { at, opened_s, how: how.to_owned() });
+                let inbound = Inbound { at, opened_s, how: how.to_owned(), single, used: false };
+                self.inbound.insert(channel.to_owned(), inbound);
             }
             // A message on a channel without a window leaves nothing open.
             None => {
@@ -134,7 +136,7 @@ impl State {
             "reply" => {
                 let Some(channel) = event.text("channel") else { return };
                 if !no_window.contains(&(at, channel.to_owned())) {
-                    self.open(bundles, channel, None, at, "reply");
+                    self.open(bundles, channel, None, false, at, "reply");
                 }
                 self.keyword(bundles, channel, event.text("text"), at);
             }
@@ -161,7 +163,7 @@ impl State {
                 }
                 if let Some(schema) = bundles.events.get(name) {
                     if let Some(channel) = &schema.inbound {
-                        self.open(bundles, channel, schema.window_s, at, name);
+                        self.open(bundles, channel, schema.window_s, schema.replies.is_some(), at, name);
                         self.keyword(bundles, channel, event.text("text"), at);
                     }
                 }

@@ -134,6 +134,10 @@ fn check_send(bundles: &Bundles, state: &mut State, action: &Action) -> Vec<Viol
         out.extend(frequency::check_request(&state.requests, request_channel, request_category, at));
     }
 
+    // Any message on the channel uses up a window that allows one (IG-PR, MSGR-PR).
+    if let Some(last) = state.inbound.get_mut(&name).filter(|l| l.single) {
+        last.used = true;
+    }
     state.sends.push(PastSend { at, category, phone_text });
     if let Some((channel, category)) = request {
         state.requests.push(PastRequest { at, channel, category });

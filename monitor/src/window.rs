@@ -18,6 +18,10 @@ pub struct Inbound {
     pub opened_s: u64,
     /// What it was (`reply`, an event name), for reasons.
     pub how: String,
+    /// The window allows one message (a private reply to a comment, IG-PR, MSGR-PR), and
+    /// whether the business has sent it: then the window is closed until the contact writes.
+    pub single: bool,
+    pub used: bool,
 }
 
 impl Inbound {
@@ -25,7 +29,7 @@ impl Inbound {
     /// exactly `window_s` later is still inside (the compiler's bound is `max_s <= opened_s`).
     pub fn covers(&self, at: Time) -> bool {
         let elapsed = at.since(self.at);
-        elapsed >= 0 && elapsed.unsigned_abs() <= self.opened_s
+        !self.used && elapsed >= 0 && elapsed.unsigned_abs() <= self.opened_s
     }
 }
 
@@ -87,11 +91,18 @@ pub fn check(
     let Some(channel) = channel else { return Vec::new() };
     let Some(window_s) = channel.window_s else { return Vec::new() };
     let mut out = Vec::new();
+    // A window that allowed one message and had it: as if the contact had not written.
+    let used = last.filter(|l| l.used);
+    let last = last.filter(|l| !l.used);
     match form {
         Form::Template => {}
         Form::FreeForm => {
             if !last.is_some_and(|l| l.covers(at)) {
                 let reason = match last {
+                    None if used.is_some() => format!(
+                        "free-form message sent on {name} after the one reply that the contact's {} allowed, with no message from the contact since",
+                        used.map_or("", |l| l.how.as_str())
+                    ),
                     Some(l) => format!(
                         "free-form message sent {} the contact's last message on {name} ({} at {}), outside the {} window it opened",
                         after(l, at),

@@ -101,6 +101,8 @@ pub struct EventSpec {
     pub fields: BTreeMap<String, FieldSpec>,
     pub inbound: Option<String>,
     pub window_s: Option<i64>,
+    /// `replies: 1`: the window this event opens allows one message (§4.3).
+    pub single_reply: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -247,6 +249,7 @@ struct RawEvent {
     fields: BTreeMap<String, RawField>,
     inbound: Option<String>,
     window_s: Option<i64>,
+    replies: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -381,7 +384,14 @@ fn convert(raw: RawBundle) -> Result<Bundle, String> {
         .into_iter()
         .map(|(name, event)| {
             let window_s = event.window_s.map(|w| duration(w, "an event's window_s", true)).transpose()?;
-            Ok((name, EventSpec { fields: fields(event.fields)?, inbound: event.inbound, window_s }))
+            // Only one reply is a rule a runtime knows (§4.3); another count is refused rather
+            // than read as "any number".
+            let single_reply = match event.replies {
+                None => false,
+                Some(1) => true,
+                Some(n) => return Err(format!("event `{name}`: `replies` is {n}; only 1 is defined")),
+            };
+            Ok((name, EventSpec { fields: fields(event.fields)?, inbound: event.inbound, window_s, single_reply }))
         })
         .collect::<Result<_, String>>()?;
     let known_event = |name: &str, what: &str| {

@@ -231,8 +231,9 @@ impl Zones {
 struct EventName<'b> {
     /// By journey number: [`EXIT_ON`], [`ENTRY`] and [`GOAL`] bits.
     roles: Vec<u8>,
-    /// The inbound channel and window of the first journey that declares the event.
-    inbound: Option<(&'b str, Option<i64>)>,
+    /// The inbound channel, window and whether it allows one reply, from the first journey
+    /// that declares the event.
+    inbound: Option<(&'b str, Option<i64>, bool)>,
 }
 
 const EXIT_ON: u8 = 1;
@@ -264,7 +265,8 @@ fn event_names<'b>(journeys: &[Journey<'b>]) -> BTreeMap<&'b str, EventName<'b>>
     }
     for (name, info) in &mut names {
         let spec = journeys.iter().find_map(|j| j.bundle.events.get(*name));
-        info.inbound = spec.and_then(|spec| spec.inbound.as_deref().map(|channel| (channel, spec.window_s)));
+        info.inbound =
+            spec.and_then(|spec| spec.inbound.as_deref().map(|channel| (channel, spec.window_s, spec.single_reply)));
     }
     names
 }
@@ -787,7 +789,7 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
                 let opt_in = self.answers_opt_in(contact, channel, text("outcome"));
                 let Some(state) = self.contacts.get_mut(contact as usize) else { return };
                 if !opt_in {
-                    state.windows.inbound(channel, at, None);
+                    state.windows.inbound(channel, at, None, false);
                 }
                 if stop {
                     state.consent.revoke(channel, None, true);
@@ -818,10 +820,11 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
                 let inbound = named.and_then(|n| n.inbound);
                 // A message from the contact that is a STOP-class keyword revokes as a `reply`
                 // does (§5): the platform raises the opt-out for any message, not only answers.
-                let stop = inbound.is_some_and(|(channel, _)| text("text").is_some_and(|t| self.is_stop(channel, t)));
+                let stop =
+                    inbound.is_some_and(|(channel, _, _)| text("text").is_some_and(|t| self.is_stop(channel, t)));
                 let Some(state) = self.contacts.get_mut(contact as usize) else { return };
-                if let Some((channel, window_s)) = inbound {
-                    state.windows.inbound(channel, at, window_s);
+                if let Some((channel, window_s, single)) = inbound {
+                    state.windows.inbound(channel, at, window_s, single);
                     if stop {
                         state.consent.revoke(channel, None, true);
                     }
@@ -1319,6 +1322,7 @@ fn decide<'b>(
         state.requests.push((at, wanted, category));
     }
     state.history.record(at, &message.category);
+    state.windows.sent(&message.channel);
     let zone = recipient_zone(info, state, zones);
     let local_time = zones.get(zone).map(|tz| tz.local_time(at));
     let sent = Sent {

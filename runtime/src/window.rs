@@ -8,6 +8,10 @@ struct Inbound {
     at: i64,
     /// The event's own window (an ad reply's 7 days); `None`: the channel's.
     opened_s: Option<i64>,
+    /// The window allows one message (`replies: 1`, a private reply to a comment), and whether
+    /// it was sent: then the contact counts as not having written until they write again.
+    single: bool,
+    used: bool,
 }
 
 /// By channel, in the order first written to: a contact writes on a channel or two, and a
@@ -26,12 +30,21 @@ pub enum Check {
 }
 
 impl Windows {
-    /// A message from the contact on `channel` at `at`; it replaces the previous one.
-    pub fn inbound(&mut self, channel: &str, at: i64, opened_s: Option<i64>) {
+    /// A message from the contact on `channel` at `at`; it replaces the previous one. `single`:
+    /// its window allows one message (§4.3, `replies: 1`).
+    pub fn inbound(&mut self, channel: &str, at: i64, opened_s: Option<i64>, single: bool) {
+        let inbound = Inbound { at, opened_s, single, used: false };
         // The channel's name is copied only the first time.
         match self.last.iter_mut().find(|(name, _)| name == channel) {
-            Some((_, last)) => *last = Inbound { at, opened_s },
-            None => self.last.push((channel.to_owned(), Inbound { at, opened_s })),
+            Some((_, last)) => *last = inbound,
+            None => self.last.push((channel.to_owned(), inbound)),
+        }
+    }
+
+    /// A message went out on `channel`: a window that allows one message is used up (§4.3).
+    pub fn sent(&mut self, channel: &str) {
+        if let Some((_, last)) = self.last.iter_mut().find(|(name, _)| name == channel) {
+            last.used |= last.single;
         }
     }
 
@@ -41,10 +54,17 @@ impl Windows {
     pub fn check(&self, channel_name: &str, channel: &Channel, form: &str, now: i64) -> Check {
         let Some(window_s) = channel.window_s else { return Check::Inside };
         let last = self.last.iter().find(|(name, _)| name == channel_name).map(|(_, last)| last);
-        let since = last.map(|l| now - l.at);
         if form == "template" {
             return Check::Inside;
         }
+        // A window that allowed one message and had it: as if the contact had not written.
+        if last.is_some_and(|l| l.used) && !form.starts_with("tag ") {
+            return Check::Outside(format!(
+                "free-form on {channel_name} after the one reply the contact's last message allowed; they have not written since"
+            ));
+        }
+        let last = last.filter(|l| !l.used);
+        let since = last.map(|l| now - l.at);
         if let Some(tag) = form.strip_prefix("tag ") {
             let within = channel.tags.get(tag).and_then(|t| t.within_s);
             return match (within, since) {
@@ -103,11 +123,25 @@ mod tests {
     ];
 
     #[test]
+    fn a_window_that_allows_one_reply_closes_after_the_first_send_until_the_contact_writes() {
+        let mut windows = Windows::default();
+        windows.inbound("messenger", 0, Some(604_800), true);
+        assert_eq!(windows.check("messenger", &channel(), "free-form", 3_600), Check::Inside);
+        windows.sent("messenger");
+        assert!(matches!(windows.check("messenger", &channel(), "free-form", 3_601), Check::Outside(_)));
+        assert!(matches!(windows.check("messenger", &channel(), "tag HUMAN_AGENT", 3_601), Check::Outside(_)));
+        assert_eq!(windows.check("messenger", &channel(), "template", 3_601), Check::Inside);
+        windows.inbound("messenger", 7_200, None, false);
+        windows.sent("messenger");
+        assert_eq!(windows.check("messenger", &channel(), "free-form", 7_300), Check::Inside);
+    }
+
+    #[test]
     fn windows_follow_the_last_inbound_message_inclusively() {
         for (inbound, opened, now, form, inside) in CASES {
             let mut windows = Windows::default();
             if let Some(at) = inbound {
-                windows.inbound("messenger", *at, *opened);
+                windows.inbound("messenger", *at, *opened, false);
             }
             assert_eq!(
                 windows.check("messenger", &channel(), form, *now) == Check::Inside,

@@ -109,6 +109,9 @@ pub struct EventDecl {
     pub inbound: Option<Ident>,
     /// `window 7d`: this inbound event opens a window of its own length (click-to-Messenger ads).
     pub window: Option<Duration>,
+    /// `replies 1`: the window this event opens allows that many messages (a private reply to a
+    /// comment, IG-PR), and the span of the count.
+    pub replies: Option<(u64, Span)>,
     pub fields: Vec<FieldDecl>,
     pub span: Span,
 }

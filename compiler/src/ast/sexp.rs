@@ -46,6 +46,9 @@ impl Printer {
                 if let Some(window) = event.window {
                     inbound.push_str(&format!(" window={}s", window.secs));
                 }
+                if let Some((replies, _)) = event.replies {
+                    inbound.push_str(&format!(" replies={replies}"));
+                }
                 self.nested(&format!("event {}{inbound}", event.name.name), |p| p.fields(&event.fields));
             }
             Item::Segment(segment) => {

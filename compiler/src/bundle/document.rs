@@ -297,6 +297,8 @@ struct Event<'a> {
     inbound: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     window_s: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replies: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -394,8 +396,12 @@ impl<'a> Bundle<'a> {
                 .iter()
                 .filter_map(|name| {
                     project.model.events.get(*name).map(|e| {
-                        let event =
-                            Event { fields: Fields(&e.fields), inbound: e.inbound.as_deref(), window_s: e.window_secs };
+                        let event = Event {
+                            fields: Fields(&e.fields),
+                            inbound: e.inbound.as_deref(),
+                            window_s: e.window_secs,
+                            replies: e.replies,
+                        };
                         (*name, event)
                     })
                 })

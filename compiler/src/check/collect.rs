@@ -122,7 +122,18 @@ fn collect_item(file: FileId, text: &str, in_std: bool, item: &Item, model: &mut
                 window_secs: event.window.map(|w| w.secs),
                 window_def: event.window.map(|w| Def { file, span: w.span }),
                 in_std,
+                // Any count is kept as one: the analyses and runtimes know only the single reply
+                // (IG-PR, MSGR-PR), and another count is an error below.
+                replies: event.replies.map(|_| 1),
             };
+            if let Some((count, span)) = event.replies.filter(|(count, _)| *count != 1) {
+                sink.push(
+                    Diagnostic::new(Code::J0320, format!("`replies {count}`: a window allows one reply or any number"), file, span)
+                        .with_label("only `replies 1` is supported")
+                        .with_note("private replies to a comment allow one message per comment (IG-PR, MSGR-PR); no platform rule counts other numbers of replies")
+                        .with_help("write `replies 1`, or remove `replies` for a window that allows any number of messages"),
+                );
+            }
             insert_unique(&mut model.events, "event", &event.name, file, value, |e| e.def, sink);
         }
         Item::Segment(segment) => {

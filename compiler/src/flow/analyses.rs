@@ -529,6 +529,10 @@ impl Elapsed {
 pub struct WindowClass {
     pub channel: usize,
     pub window: Option<u64>,
+    /// The window allows one message (`replies 1`: a private reply to a comment, IG-PR,
+    /// MSGR-PR): the business's first send on the channel uses it up, and the paths of this
+    /// class continue as "the contact has not written" until the contact writes again.
+    pub single: bool,
 }
 
 /// Every (windowed channel, opener) class of a project, grouped by channel in
@@ -548,16 +552,16 @@ impl WindowClasses {
         let mut first = Vec::new();
         for (channel, (name, window)) in cx.windowed_channels().enumerate() {
             first.push(classes.len());
-            let mut lengths = vec![window];
+            let mut lengths = vec![(window, false)];
             for event in cx.model.events.values() {
                 if event.inbound.as_deref() == Some(name) {
-                    lengths.push(opened_window(event, window));
+                    lengths.push((opened_window(event, window), event.replies.is_some()));
                 }
             }
             lengths.sort_unstable();
             lengths.dedup();
-            classes.push(WindowClass { channel, window: None });
-            classes.extend(lengths.into_iter().map(|w| WindowClass { channel, window: Some(w) }));
+            classes.push(WindowClass { channel, window: None, single: false });
+            classes.extend(lengths.into_iter().map(|(w, single)| WindowClass { channel, window: Some(w), single }));
         }
         first.push(classes.len());
         WindowClasses { classes, first }
@@ -583,9 +587,11 @@ impl WindowClasses {
         self.classes.get(component).copied()
     }
 
-    /// The component of a message on `channel` that opens `window`.
-    fn component(&self, channel: usize, window: u64) -> Option<usize> {
-        self.of_channel(channel).find(|i| self.classes.get(*i).is_some_and(|c| c.window == Some(window)))
+    /// The component of a message on `channel` that opens `window` (allowing one message only
+    /// when `single`).
+    fn component(&self, channel: usize, window: u64, single: bool) -> Option<usize> {
+        self.of_channel(channel)
+            .find(|i| self.classes.get(*i).is_some_and(|c| c.window == Some(window) && c.single == single))
     }
 }
 
@@ -605,6 +611,8 @@ fn opened_window(event: &crate::model::Event, channel_window: u64) -> u64 {
 #[derive(Debug, Clone, Copy)]
 struct WindowStep {
     hold: Option<u64>,
+    /// The windowed channel the node sends on: a window that allows one message is used up.
+    sends_on: Option<usize>,
     pass: Option<Passes>,
     /// The component a message arriving on this edge makes the last one.
     open: Option<Opens>,
@@ -631,9 +639,10 @@ impl<'a> Window<'a> {
         let mut steps = Vec::new();
         for (index, (node, message)) in graph.nodes.iter().zip(sent).enumerate() {
             let hold = holds.get(index).copied().flatten();
+            let sends_on = message.and_then(|m| cx.window_of(&m.channel)).map(|(channel, _)| channel);
             for edge in &node.edges {
                 let (pass, open) = Self::edge_step(cx, &classes, &node.kind, &edge.label, *message);
-                steps.push(WindowStep { hold, pass, open });
+                steps.push(WindowStep { hold, sends_on, pass, open });
             }
         }
         Window { cx, classes, edges: EdgeNumbers::new(graph), steps }
@@ -714,13 +723,32 @@ impl<'a> Window<'a> {
         let event = cx.model.events.get(event)?;
         let (channel, window) = cx.window_of(event.inbound.as_deref()?)?;
         let window = opened_window(event, window);
-        Some((channel, classes.component(channel, window)?))
+        Some((channel, classes.component(channel, window, event.replies.is_some())?))
     }
 
     /// The contact replied on `channel` (to an `ask` or a consent request).
     fn reply(cx: &Context<'_>, classes: &WindowClasses, channel: &str) -> Option<Opens> {
         let (channel, window) = cx.window_of(channel)?;
-        Some((channel, classes.component(channel, window)?))
+        Some((channel, classes.component(channel, window, false)?))
+    }
+
+    /// The node sent a message on `channel`: every path whose window allows one message has
+    /// used it, and continues as "the contact has not written" (the first class of a channel).
+    fn use_single(&self, state: &mut [Elapsed], channel: usize) {
+        let components = self.classes.of_channel(channel);
+        let never = components.start;
+        let mut used = false;
+        for i in components {
+            if self.classes.class(i).is_some_and(|c| c.single) {
+                if let Some(slot) = state.get_mut(i) {
+                    used |= slot.reached;
+                    *slot = Elapsed::NONE;
+                }
+            }
+        }
+        if let Some(slot) = state.get_mut(never).filter(|_| used) {
+            *slot = slot.join(Elapsed::NOW);
+        }
     }
 }
 
@@ -761,6 +789,11 @@ impl Analysis for Window<'_> {
                 if let Some(hold) = step.hold {
                     *elapsed = elapsed.plus(Some(hold), true);
                 }
+            }
+            if let Some(channel) = step.sends_on {
+                self.use_single(state, channel);
+            }
+            for elapsed in state.iter_mut() {
                 if let Some(most) = step.pass {
                     *elapsed = elapsed.plus(most, false);
                 }

@@ -153,9 +153,11 @@ pub(super) fn check_send(cx: &Context<'_>, site: &SendSite<'_>, proof: &Proof<'_
         let witness = || {
             let (channel_index, _) = cx.window_of(&message.channel)?;
             let classes = &proof.window.classes;
-            let component = classes
-                .of_channel(channel_index)
-                .find(|i| classes.class(*i).is_some_and(|c| c.window == class_window))?;
+            let component = classes.of_channel(channel_index).find(|i| {
+                // Two classes may share a length (an ad reply's 7 days, a comment's single
+                // reply): the one with the binding interval is the one to explain.
+                classes.class(*i).is_some_and(|c| c.window == class_window) && proof.windows.get(*i) == Some(&elapsed)
+            })?;
             let steps = witness::window_witness(graph, proof.window, proof.window_solution, index, component)?;
             Some(describe_steps(graph, &steps))
         };
@@ -589,6 +591,15 @@ fn check_window(
             diagnostic = diagnostic.with_note(format!(
                 "counted from an inbound message that opens a {} window (an event declared with `window`)",
                 format_window(window)
+            ));
+        }
+        let entry = site.graph.entry_event.as_deref();
+        let single = entry
+            .and_then(|name| cx.model.events.get(name).map(|event| (name, event)))
+            .filter(|(_, event)| event.replies.is_some() && event.inbound.as_deref() == Some(message.channel.as_str()));
+        if let (true, Some((name, _))) = (never, single) {
+            diagnostic = diagnostic.with_note(format!(
+                "`{name}` allows one reply (`replies 1` in its declaration); once it is sent, nothing more may follow until the contact writes"
             ));
         }
         diagnostic = diagnostic.with_help(fix);

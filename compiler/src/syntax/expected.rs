@@ -152,6 +152,7 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         kw_recipient => "`recipient`",
         kw_reentry => "`reentry`",
         kw_reply => "`reply`",
+        kw_replies => "`replies`",
         kw_request => "`request`",
         kw_required => "`required`",
         kw_segment => "`segment`",

@@ -57,6 +57,7 @@ pub const KEYWORDS: &[&str] = &[
     "quiet_hours",
     "recipient",
     "reentry",
+    "replies",
     "reply",
     "request",
     "required",

@@ -28,17 +28,26 @@ impl Lowerer<'_> {
                 let mut name = None;
                 let mut inbound = None;
                 let mut window = None;
+                let mut replies = None;
                 let mut fields = Vec::new();
                 for child in significant(pair) {
                     match child.as_rule() {
                         Rule::ident => name = Some(self.ident(child)),
                         Rule::channel_ref => inbound = Some(self.ident(child)),
                         Rule::duration => window = Some(self.positive_duration(child, "a window")),
+                        Rule::integer => replies = Some((self.integer(child.clone()), self.span(&child))),
                         Rule::field_list => fields = self.field_list(child),
                         _ => {}
                     }
                 }
-                Item::Event(EventDecl { name: self.required_ident(name, span)?, inbound, window, fields, span })
+                Item::Event(EventDecl {
+                    name: self.required_ident(name, span)?,
+                    inbound,
+                    window,
+                    replies,
+                    fields,
+                    span,
+                })
             }
             Rule::segment => {
                 let mut children = significant(pair);
