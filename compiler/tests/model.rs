@@ -169,3 +169,16 @@ journey j {
     let codes: Vec<_> = sink.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, [journey_compiler::Code::J0413]);
 }
+
+#[test]
+fn the_readme_tour_saved_alone_in_an_empty_directory_checks_without_any_diagnostic() {
+    let readme = std::fs::read_to_string(journey_test_support::repository_root().join("README.md")).unwrap();
+    let tour = readme.split("```journey\n").nth(1).and_then(|rest| rest.split("```").next()).unwrap();
+    let report = project(&[("tour.journey", tour)]);
+    let diagnostics: Vec<String> =
+        report.diagnostics.iter().map(|d| format!("{:?} {:?}: {}", d.code, d.severity, d.message)).collect();
+    assert_eq!(diagnostics, Vec::<String>::new());
+    // The whole pipeline ran: the tour's journey was analysed and every send has its record.
+    assert_eq!(report.flow.graphs.len(), 1);
+    assert!(report.flow.evidence.len() >= 5, "{}", report.flow.evidence.len());
+}
