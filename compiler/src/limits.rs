@@ -32,6 +32,11 @@ pub const MAX_DURATION_SECS: u64 = 3650 * 24 * 3600;
 /// lose their suggestions with a note, instead of making the check take minutes.
 pub const SUGGESTION_BUDGET_CELLS: u64 = 50_000_000;
 
+/// Most re-asks of one `ask` (`retries N`). The flow graph unrolls every re-ask into a node of
+/// its own, so that each is checked as the send it is: the bound keeps that growth to a few nodes
+/// per `ask`, and asking the same question more than six times in a row is no conversation.
+pub const MAX_ASK_RETRIES: u32 = 5;
+
 /// Most diagnostics reported for one file; the rest are counted in a final note.
 pub const MAX_DIAGNOSTICS_PER_FILE: usize = 1000;
 

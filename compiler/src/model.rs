@@ -24,6 +24,9 @@ pub const CATEGORIES: &[&str] = &["authentication", "marketing", "service", "uti
 
 /// Outcomes that steps produce besides a message's own replies.
 pub const TIMEOUT_OUTCOME: &str = "timeout";
+/// An `ask`'s outcome for an answer that matches none of the message's replies, taken when the
+/// `ask` has an arm for it or a `retries` count (docs/bundle.md §3).
+pub const OTHER_OUTCOME: &str = "other";
 pub const HANDOFF_OUTCOMES: &[&str] = &["resolved", "timeout"];
 pub const CONSENT_OUTCOMES: &[&str] = &["declined", "granted", "timeout"];
 

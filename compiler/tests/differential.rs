@@ -108,11 +108,36 @@ type Block = Vec<Step>;
 enum Step {
     Send(usize),
     Wait(u32),
-    Ask { message: usize, timeout: u32, yes: Block, timeout_arm: Block },
-    WaitMessage { within: u32, event: Block, timeout_arm: Block },
-    WaitOptOut { within: u32, event: Block },
-    IfConsent { then: Block, otherwise: Block },
-    RequestConsent { message: usize, timeout: u32, granted: Block, declined: Block, timeout_arm: Block },
+    /// `ask M retries R timeout T { yes => ..., other => ..., timeout => ... }`: `other` (an
+    /// answer that matches no reply) is written when `other` is `Some`, always when `retries > 0`.
+    Ask {
+        message: usize,
+        timeout: u32,
+        retries: u32,
+        yes: Block,
+        other: Option<Block>,
+        timeout_arm: Block,
+    },
+    WaitMessage {
+        within: u32,
+        event: Block,
+        timeout_arm: Block,
+    },
+    WaitOptOut {
+        within: u32,
+        event: Block,
+    },
+    IfConsent {
+        then: Block,
+        otherwise: Block,
+    },
+    RequestConsent {
+        message: usize,
+        timeout: u32,
+        granted: Block,
+        declined: Block,
+        timeout_arm: Block,
+    },
     Split(Vec<Block>),
     Goto(usize),
     Exit,
@@ -121,7 +146,11 @@ enum Step {
 impl Step {
     fn arms(&self) -> Vec<&Block> {
         match self {
-            Step::Ask { yes, timeout_arm, .. } => vec![yes, timeout_arm],
+            Step::Ask { yes, timeout_arm, other, .. } => {
+                let mut arms = vec![yes, timeout_arm];
+                arms.extend(other.as_ref());
+                arms
+            }
             Step::WaitMessage { event, timeout_arm, .. } => vec![event, timeout_arm],
             Step::WaitOptOut { event, .. } => vec![event],
             Step::IfConsent { then, otherwise } => vec![then, otherwise],
@@ -133,7 +162,11 @@ impl Step {
 
     fn arms_mut(&mut self) -> Vec<&mut Block> {
         match self {
-            Step::Ask { yes, timeout_arm, .. } => vec![yes, timeout_arm],
+            Step::Ask { yes, timeout_arm, other, .. } => {
+                let mut arms = vec![yes, timeout_arm];
+                arms.extend(other.as_mut());
+                arms
+            }
             Step::WaitMessage { event, timeout_arm, .. } => vec![event, timeout_arm],
             Step::WaitOptOut { event, .. } => vec![event],
             Step::IfConsent { then, otherwise } => vec![then, otherwise],
@@ -219,10 +252,16 @@ impl Generator<'_> {
                         used_as: Use::Ask,
                     });
                     let timeout = self.pick(&TIMEOUTS);
+                    // Re-asks are sends: up to two, each needing the window, consent and caps.
+                    let retries = self.pick(&[0, 0, 1, 2]);
+                    let other =
+                        (retries > 0 || self.rng.random_range(0..3) == 0).then(|| self.block(stage, depth + 1, 2));
                     Step::Ask {
                         message,
                         timeout,
+                        retries,
                         yes: self.block(stage, depth + 1, 2),
+                        other,
                         timeout_arm: self.block(stage, depth + 1, 2),
                     }
                 }
@@ -399,9 +438,13 @@ fn write_step(journey: &Journey, step: &Step, indent: usize, text: &mut String) 
     match step {
         Step::Send(m) => writeln!(text, "{pad}send {}", name(*m)).unwrap(),
         Step::Wait(h) => writeln!(text, "{pad}wait {h}h").unwrap(),
-        Step::Ask { message, timeout, yes, timeout_arm } => {
-            writeln!(text, "{pad}ask {} timeout {timeout}h {{", name(*message)).unwrap();
+        Step::Ask { message, timeout, retries, yes, other, timeout_arm } => {
+            let retries = if *retries > 0 { format!(" retries {retries}") } else { String::new() };
+            writeln!(text, "{pad}ask {}{retries} timeout {timeout}h {{", name(*message)).unwrap();
             write_arm(journey, "yes", yes, indent + 1, text);
+            if let Some(other) = other {
+                write_arm(journey, "other", other, indent + 1, text);
+            }
             write_arm(journey, "timeout", timeout_arm, indent + 1, text);
             writeln!(text, "{pad}}}").unwrap();
         }
@@ -535,18 +578,28 @@ impl Program {
         match step {
             Step::Send(message) => self.push(Instr::Send { message: *message, next: cont }),
             Step::Wait(h) => self.push(Instr::Branch(vec![Edge::after(cont, *h, *h)])),
-            Step::Ask { message, timeout, yes, timeout_arm } => {
+            Step::Ask { message, timeout, retries, yes, other, timeout_arm } => {
                 let on_sms = journey.messages[*message].channel == Channel::Sms;
+                let open = (journey.messages[*message].channel == Channel::Messenger).then_some(MESSENGER_WINDOW);
                 let yes = self.block(journey, yes, cont);
                 let late = self.block(journey, timeout_arm, cont);
-                let answer = Edge {
-                    revoke: on_sms,
-                    open: (journey.messages[*message].channel == Channel::Messenger).then_some(MESSENGER_WINDOW),
-                    ..Edge::after(yes, 0, *timeout)
-                };
-                let silence = Edge { revoke: on_sms, ..Edge::after(late, *timeout, *timeout) };
-                let wait = self.push(Instr::Branch(vec![answer, silence]));
-                self.push(Instr::Send { message: *message, next: wait })
+                // An answer that matches no reply: the next asking, and after the last one the
+                // `other` arm (docs/bundle.md §3); without an `other` arm it is no answer.
+                let mut unmatched = other.as_ref().map(|other| self.block(journey, other, cont));
+                let mut start = cont;
+                for _ in 0..=*retries {
+                    let mut edges = vec![
+                        Edge { revoke: on_sms, open, ..Edge::after(yes, 0, *timeout) },
+                        Edge { revoke: on_sms, ..Edge::after(late, *timeout, *timeout) },
+                    ];
+                    if let Some(target) = unmatched {
+                        edges.push(Edge { revoke: on_sms, open, ..Edge::after(target, 0, *timeout) });
+                    }
+                    let wait = self.push(Instr::Branch(edges));
+                    start = self.push(Instr::Send { message: *message, next: wait });
+                    unmatched = Some(start);
+                }
+                start
             }
             Step::WaitMessage { within, event, timeout_arm } => {
                 let event = self.block(journey, event, cont);

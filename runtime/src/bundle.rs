@@ -52,6 +52,9 @@ pub enum Reentry {
     After(i64),
 }
 
+/// The edge of an `ask` for an answer that matches none of its message's outcomes (§3).
+pub const OTHER: &str = "other";
+
 #[derive(Debug, Clone)]
 pub struct Node {
     pub kind: Kind,
@@ -220,6 +223,12 @@ struct RawNode {
     #[allow(dead_code)]
     source: Json,
     message: Option<String>,
+    /// Which asking of an `ask` with retries this node is, and how many there are (§3): what
+    /// the node does is in its edges (`other` leads to the next asking), so these only inform.
+    #[allow(dead_code)]
+    attempt: Option<u32>,
+    #[allow(dead_code)]
+    attempts: Option<u32>,
     timeout_s: Option<i64>,
     duration_s: Option<i64>,
     events: Option<Vec<String>>,
@@ -685,7 +694,12 @@ fn check_edges(id: &str, node: &Node, messages: &BTreeMap<String, Message>) -> R
         Kind::Handoff { .. } => exactly(vec!["resolved".to_owned(), "timeout".to_owned()]),
         Kind::ConsentRequest { .. } => exactly(vec!["granted".to_owned(), "declined".to_owned(), "timeout".to_owned()]),
         Kind::Ask { message, .. } => {
-            let outcomes = messages.get(message).map(|m| m.outcomes.iter().cloned().collect()).unwrap_or_default();
+            let mut outcomes: Vec<String> =
+                messages.get(message).map(|m| m.outcomes.iter().cloned().collect()).unwrap_or_default();
+            // `other` (an answer that matches no reply) is an edge only of an ask that takes it.
+            if labels.contains(OTHER) {
+                outcomes.push(OTHER.to_owned());
+            }
             exactly(with_timeout(outcomes))
         }
     }

@@ -912,10 +912,24 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
                     None => None,
                 }
             }
-            (WaitKind::Ask(true), Some(Kind::Ask { message, .. })) if reply_on(message) => field("outcome")
-                .filter(|o| *o != "timeout")
-                .and_then(|o| node.and_then(|n| n.next.get_key_value(o)))
-                .map(|(label, _)| label.as_str()),
+            (WaitKind::Ask(true), Some(Kind::Ask { message, .. })) if reply_on(message) => {
+                let matched = field("outcome")
+                    .filter(|o| *o != "timeout")
+                    .and_then(|o| node.and_then(|n| n.next.get_key_value(o)))
+                    .map(|(label, _)| label.as_str());
+                // An answer that matches no outcome takes `other` where the ask has it; an
+                // opt-out or HELP keyword is the channel's business, not an answer (§3).
+                let keyword = field("text").is_some_and(|text| {
+                    let channel = field("channel").unwrap_or("");
+                    self.is_stop(channel, text)
+                        || rules::HELP_KEYWORDS.iter().any(|h| h.eq_ignore_ascii_case(text.trim()))
+                });
+                matched.or_else(|| {
+                    node.and_then(|n| n.next.get_key_value(crate::bundle::OTHER))
+                        .filter(|_| !keyword)
+                        .map(|(label, _)| label.as_str())
+                })
+            }
             (WaitKind::ConsentRequest(true), Some(Kind::ConsentRequest { message, channel, category, .. }))
                 if reply_on(message) =>
             {

@@ -454,6 +454,9 @@ pub enum StepKind {
     },
     Ask {
         message: Ident,
+        /// `retries 2`: how many times an answer that matches no reply asks again before the
+        /// `other` arm is taken (`None` when not written).
+        retries: Option<Retries>,
         timeout: Option<Duration>,
         arms: Vec<Arm>,
     },
@@ -499,6 +502,13 @@ pub enum StepKind {
         stage: Ident,
     },
     Exit,
+}
+
+/// `retries 2` on an `ask`: the count (0 when the written number was invalid, already reported).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retries {
+    pub count: u32,
+    pub span: Span,
 }
 
 /// One `if` or `else if` branch: its condition and steps. The flow graph's branch node shares the

@@ -155,8 +155,9 @@ impl Printer {
     fn step(&mut self, step: &Step) {
         match &step.kind {
             StepKind::Send { message } => self.line(&format!("(send {})", message.name)),
-            StepKind::Ask { message, timeout, arms } => {
-                self.nested(&format!("ask {}{}", message.name, timeout_text(timeout)), |p| p.arms(arms))
+            StepKind::Ask { message, retries, timeout, arms } => {
+                let retries = retries.map(|r| format!(" retries={}", r.count)).unwrap_or_default();
+                self.nested(&format!("ask {}{retries}{}", message.name, timeout_text(timeout)), |p| p.arms(arms))
             }
             StepKind::Wait { duration } => self.line(&format!("(wait {}s)", duration.secs)),
             StepKind::WaitFor { events, within, arms } => {

@@ -133,6 +133,7 @@ impl Serialize for NodeJson<'_> {
         let fields = match &node.kind {
             NodeKind::Send { .. } | NodeKind::Wait { .. } | NodeKind::Branch { .. } => 1,
             NodeKind::Split { .. } | NodeKind::Tag { .. } | NodeKind::Track { .. } => 1,
+            NodeKind::Ask { attempts, .. } if *attempts > 1 => 4,
             NodeKind::Ask { .. } | NodeKind::WaitFor { .. } | NodeKind::Handoff { .. } | NodeKind::Set { .. } => 2,
             NodeKind::ConsentRequest { .. } => 4,
         };
@@ -141,7 +142,13 @@ impl Serialize for NodeJson<'_> {
         object.serialize_field("stage", &node.stage)?;
         match &node.kind {
             NodeKind::Send { message } => object.serialize_field("message", message)?,
-            NodeKind::Ask { message, timeout_secs } => {
+            NodeKind::Ask { message, timeout_secs, attempt, attempts } => {
+                // Only an `ask` with `retries` says which asking a node is, so bundles of
+                // journeys without retries are unchanged.
+                if *attempts > 1 {
+                    object.serialize_field("attempt", attempt)?;
+                    object.serialize_field("attempts", attempts)?;
+                }
                 object.serialize_field("message", message)?;
                 object.serialize_field("timeout_s", timeout_secs)?;
             }

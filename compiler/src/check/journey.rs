@@ -225,11 +225,16 @@ impl<'a> JourneyWalk<'a> {
             | StepKind::Tag { .. }
             | StepKind::Track { .. }
             | StepKind::Set { .. } => Route::Next,
-            StepKind::Ask { message, arms, timeout } => {
+            StepKind::Ask { message, arms, timeout, retries } => {
                 let fallthrough = match self.model.messages.get(&message.name) {
                     Some(found) => {
-                        let produced =
-                            found.outcomes.iter().map(String::as_str).chain(timeout.map(|_| model::TIMEOUT_OUTCOME));
+                        // `other` without an arm continues only after the last of the retries.
+                        let produced = found
+                            .outcomes
+                            .iter()
+                            .map(String::as_str)
+                            .chain(timeout.map(|_| model::TIMEOUT_OUTCOME))
+                            .chain(retries.map(|_| model::OTHER_OUTCOME));
                         unhandled(arms, produced, |_| flow.clone())
                     }
                     None => flow.clone(),
@@ -422,7 +427,12 @@ impl<'a> JourneyWalk<'a> {
             StepKind::Ask { message, .. } => {
                 sink.stats.sends += 1;
                 let allowed = match self.resolve_send(message, &scope(), sink) {
-                    Some(found) => found.outcomes.iter().map(String::as_str).chain([model::TIMEOUT_OUTCOME]).collect(),
+                    Some(found) => found
+                        .outcomes
+                        .iter()
+                        .map(String::as_str)
+                        .chain([model::TIMEOUT_OUTCOME, model::OTHER_OUTCOME])
+                        .collect(),
                     None => Vec::new(),
                 };
                 Labels::Outcomes { allowed, what: format!("message `{}`", message.name) }

@@ -43,6 +43,10 @@ pub enum NodeKind {
     Ask {
         message: String,
         timeout_secs: Option<u64>,
+        /// Which asking of the question this node is: 1 for the `ask` itself, 2 and on for its
+        /// re-asks (`retries`), each a node and a send of its own; `attempts` is their number.
+        attempt: u32,
+        attempts: u32,
     },
     Wait {
         secs: u64,
@@ -416,7 +420,7 @@ impl<'j> Builder<'_, 'j> {
                 let field = target.segments.last().map(|s| s.name.clone()).unwrap_or_default();
                 (NodeKind::Set { field, value: value.clone() }, plain(next))
             }
-            StepKind::Ask { message, timeout, arms } => {
+            StepKind::Ask { message, retries, timeout, arms } => {
                 let mut edges = self.arms(arms, stage, &id, next, in_handoff);
                 let model = self.model;
                 let outcomes = model.messages.get(&message.name).map_or(&[][..], |m| m.outcomes.as_slice());
@@ -424,7 +428,19 @@ impl<'j> Builder<'_, 'j> {
                 if timeout.is_some() {
                     continue_unhandled(&mut edges, ["timeout"].into_iter(), next);
                 }
-                (NodeKind::Ask { message: message.name.clone(), timeout_secs: timeout.map(|t| t.secs) }, edges)
+                // `other` without an arm (J0508 when there are retries) continues after the step.
+                if retries.is_some() {
+                    continue_unhandled(&mut edges, [crate::model::OTHER_OUTCOME].into_iter(), next);
+                }
+                let count = retries.map_or(0, |r| r.count);
+                let edges = self.re_asks(&edges, message, *timeout, count, step.span, stage, &id, in_handoff);
+                let kind = NodeKind::Ask {
+                    message: message.name.clone(),
+                    timeout_secs: timeout.map(|t| t.secs),
+                    attempt: 1,
+                    attempts: count + 1,
+                };
+                (kind, edges)
             }
             StepKind::WaitFor { events, within, arms } => {
                 let mut edges = self.arms(arms, stage, &id, next, in_handoff);
@@ -508,6 +524,54 @@ impl<'j> Builder<'_, 'j> {
         };
         let node = Node { id, stage: stage.to_owned(), kind, edges, file: self.file, span: step.span, in_handoff };
         Continue::To(Target::Node(self.push(node)))
+    }
+
+    /// The re-asks of an `ask` with `retries count`, unrolled: re-ask `k` (id `ID.retryK`) is
+    /// an ask node of its own with the same edges, except that `other` (an answer that matches no
+    /// reply) leads to re-ask `k + 1`, and from the last re-ask to where `other` led. Every re-ask
+    /// is thus a send on every path that takes it, seen by every analysis, and the count bounds
+    /// the unrolling ([`crate::limits::MAX_ASK_RETRIES`]). Returns the first ask's edges. Re-asks
+    /// are pushed first to last, so node order follows the order in which they are asked.
+    #[allow(clippy::too_many_arguments)]
+    fn re_asks(
+        &mut self,
+        edges: &[Edge],
+        message: &ast::Ident,
+        timeout: Option<ast::Duration>,
+        count: u32,
+        span: Span,
+        stage: &str,
+        id: &str,
+        in_handoff: bool,
+    ) -> Vec<Edge> {
+        let other = crate::model::OTHER_OUTCOME;
+        let with_other = |to: Target| -> Vec<Edge> {
+            edges.iter().map(|e| if e.label == other { Edge { target: to, ..e.clone() } } else { e.clone() }).collect()
+        };
+        if count == 0 {
+            return edges.to_vec();
+        }
+        let first = self.nodes.len();
+        let last_other = edges.iter().find(|e| e.label == other).map(|e| e.target);
+        for (k, after) in (1..=count).zip(first + 1..) {
+            let to = if k < count { Target::Node(after) } else { last_other.unwrap_or(Target::Exit) };
+            let node = Node {
+                id: format!("{id}.retry{k}"),
+                stage: stage.to_owned(),
+                kind: NodeKind::Ask {
+                    message: message.name.clone(),
+                    timeout_secs: timeout.map(|t| t.secs),
+                    attempt: k + 1,
+                    attempts: count + 1,
+                },
+                edges: with_other(to),
+                file: self.file,
+                span,
+                in_handoff,
+            };
+            self.push(node);
+        }
+        with_other(Target::Node(first))
     }
 
     /// One edge per arm, in source order; arm ids use the outcome, or `p1`, `p2` for shares.

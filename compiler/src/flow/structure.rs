@@ -96,6 +96,26 @@ fn split_shares(kind: &NodeKind) -> Option<Vec<u32>> {
 
 fn missing_outcomes(cx: &Context<'_>, graph: &Graph, node: &super::graph::Node, sink: &mut Sink) {
     let _ = graph;
+    // After the last retry an answer that matches no reply must go somewhere the author chose:
+    // `retries` without an `other` arm is refused rather than guessed (only the first asking
+    // reports it; its re-asks share its arms).
+    if let NodeKind::Ask { message, attempt: 1, attempts, .. } = &node.kind {
+        let other = crate::model::OTHER_OUTCOME;
+        if *attempts > 1 && !node.edges.iter().any(|e| e.label == other && e.span.is_some()) {
+            sink.push(
+                Diagnostic::new(
+                    Code::J0508,
+                    format!("`ask {message}` has `retries` but no `other` arm"),
+                    node.file,
+                    node.span,
+                )
+                .with_label("after the last retry, an answer that matches no reply has nowhere to go")
+                .with_help(
+                    "add `other => { ... }`: for example, say that the bot cannot help and `handoff` to a person",
+                ),
+            );
+        }
+    }
     let expected: Vec<&str> = match &node.kind {
         NodeKind::Ask { message, .. } => {
             cx.model.messages.get(message).map(|m| m.outcomes.iter().map(String::as_str).collect()).unwrap_or_default()

@@ -56,6 +56,21 @@ pub fn syntax_error(site: &ParseSite<'_>, error: &pest::error::Error<Rule>) -> D
                 Diagnostic::new(Code::J0101, format!("expected {expected}, found {found}"), site.file, span)
                     .with_label(format!("expected {}", shorten(&expected)));
             diagnostic = add_slip_help(diagnostic, site, pos, positives, span);
+            // An item's parse that stops at a word at the start of a line, expecting only the
+            // end of the item, stopped at a top-level word that starts no item.
+            let at_line_start = pos == 0 || site.text.get(..pos).is_some_and(|t| t.ends_with(['\n', '\r']));
+            let item = (positives.as_slice() == [Rule::EOI] && at_line_start).then_some(super::hints::Place::Item);
+            if item.is_some() {
+                // "expected end of line" is true of the item before; what the word needed to be
+                // is an item.
+                let expected = rule_name(Rule::chunk).unwrap_or("an item");
+                diagnostic =
+                    Diagnostic::new(Code::J0101, format!("expected {expected}, found {found}"), site.file, span)
+                        .with_label("not an item");
+            }
+            if diagnostic.help.is_none() {
+                diagnostic = super::hints::add_hint(diagnostic, site.text, pos, positives, item, span);
+            }
             diagnostic
         }
     }

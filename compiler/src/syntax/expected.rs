@@ -94,6 +94,7 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
             "a step (`send`, `ask`, `wait`, `if`, `goto`, ...)"
         }
         timeout => "`timeout`",
+        retries => "`retries`",
         arm | arm_label => "an outcome (`timeout => exit`)",
 
         // A path is tried as an expression only after a letter, where it cannot fail; where it fails,
@@ -153,6 +154,7 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         kw_reentry => "`reentry`",
         kw_reply => "`reply`",
         kw_replies => "`replies`",
+        kw_retries => "`retries`",
         kw_request => "`request`",
         kw_required => "`required`",
         kw_segment => "`segment`",

@@ -9,6 +9,7 @@
 pub mod errors;
 pub mod expected;
 pub mod grammar;
+pub mod hints;
 pub mod literals;
 pub mod lower;
 pub mod pieces;

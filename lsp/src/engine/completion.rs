@@ -88,13 +88,8 @@ fn statement_keywords(ctx: &Context) -> Vec<Candidate> {
         None => Place::Item,
         Some(Block::Journey) => Place::Member,
         Some(Block::Steps) => Place::Step,
-        Some(Block::Arms) => {
-            return vec![Candidate {
-                label: "timeout".to_owned(),
-                kind: CandidateKind::Keyword,
-                detail: Some("timeout => STEP".to_owned()),
-            }]
-        }
+        Some(Block::Arms) => return vec![arm_keyword("timeout")],
+        Some(Block::AskArms) => return vec![arm_keyword("timeout"), arm_keyword("other")],
         Some(Block::Elements) => Place::Element,
         Some(Block::Channel) => Place::ChannelRule,
         Some(Block::Other) => return Vec::new(),
@@ -107,6 +102,11 @@ fn statement_keywords(ctx: &Context) -> Vec<Candidate> {
             detail: Some(doc.syntax.to_owned()),
         })
         .collect()
+}
+
+/// An outcome every step of its kind has: `timeout`, and an `ask`'s `other`.
+fn arm_keyword(label: &str) -> Candidate {
+    Candidate { label: label.to_owned(), kind: CandidateKind::Keyword, detail: Some(format!("{label} => STEP")) }
 }
 
 fn messages(files: Files<'_>) -> Vec<Candidate> {

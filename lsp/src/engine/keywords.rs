@@ -61,6 +61,7 @@ pub const KEYWORDS: &[&str] = &[
     "reply",
     "request",
     "required",
+    "retries",
     "segment",
     "send",
     "set",
@@ -209,8 +210,8 @@ pub const DOCS: &[KeywordDoc] = &[
     KeywordDoc {
         label: "ask",
         place: Place::Step,
-        syntax: "ask MESSAGE [timeout DURATION] { OUTCOME => STEP ... timeout => STEP }",
-        doc: "Sends a message with replies or buttons and waits for the contact's answer; each outcome gets an arm.",
+        syntax: "ask MESSAGE [retries N] [timeout DURATION] { OUTCOME => STEP ... other => STEP  timeout => STEP }",
+        doc: "Sends a message with replies or buttons and waits for the contact's answer; each outcome gets an arm. `other` is an answer that matches no reply; with `retries N` such an answer asks again, up to N times (each a send), before `other` is taken.",
     },
     KeywordDoc {
         label: "wait",

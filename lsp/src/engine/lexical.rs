@@ -12,8 +12,10 @@ pub enum Block {
     Journey,
     /// `stage NAME {`, `if ... {`, `else {`, `OUTCOME => {`: steps.
     Steps,
-    /// `ask ... {`, `wait for ... {`, `split {`, `handoff ... {`, `request consent ... {`: arms.
+    /// `wait for ... {`, `split {`, `handoff ... {`, `request consent ... {`: arms.
     Arms,
+    /// `ask ... {`: arms, which may include `other` (an answer that matches no reply).
+    AskArms,
     /// `message ... {`, `card {`: message elements.
     Elements,
     /// `channel NAME {`: channel rules.
@@ -224,7 +226,8 @@ fn block_opened_by(tokens: &[String], after_arrow: bool) -> Block {
         Some("stage" | "if" | "else") => Block::Steps,
         Some("message" | "card") => Block::Elements,
         Some("channel") => Block::Channel,
-        Some("ask" | "split" | "handoff" | "request" | "wait") => Block::Arms,
+        Some("ask") => Block::AskArms,
+        Some("split" | "handoff" | "request" | "wait") => Block::Arms,
         _ => Block::Other,
     }
 }
@@ -277,7 +280,7 @@ mod tests {
     #[test]
     fn an_arm_body_after_the_arrow_is_a_statement_start_in_an_arms_block() {
         let ctx = at_marker("journey j {\n stage s {\n  ask m {\n   yes => go$0");
-        assert_eq!(ctx.blocks, vec![Block::Journey, Block::Steps, Block::Arms]);
+        assert_eq!(ctx.blocks, vec![Block::Journey, Block::Steps, Block::AskArms]);
         assert!(ctx.at_statement_start());
         assert!(ctx.after_arrow);
         assert_eq!(ctx.word, "go");

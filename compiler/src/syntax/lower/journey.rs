@@ -9,6 +9,7 @@ use super::{is_noise, significant, LineContext, Lowerer};
 use crate::ast::*;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
+use crate::limits::MAX_ASK_RETRIES;
 use crate::span::Span;
 use crate::syntax::grammar::Rule;
 use crate::syntax::literals;
@@ -141,17 +142,19 @@ impl Lowerer<'_> {
             }
             Rule::ask_step => {
                 let mut message = None;
+                let mut retries = None;
                 let mut timeout = None;
                 let mut arms = Vec::new();
                 for child in significant(step) {
                     match child.as_rule() {
                         Rule::message_ref => message = Some(self.ident(child)),
+                        Rule::retries => retries = self.retries(child),
                         Rule::timeout => timeout = self.timeout(child),
                         Rule::arm_block => arms = self.arm_block(child),
                         _ => {}
                     }
                 }
-                StepKind::Ask { message: self.required_ident(message, span)?, timeout, arms }
+                StepKind::Ask { message: self.required_ident(message, span)?, retries, timeout, arms }
             }
             Rule::wait_step => {
                 let duration = significant(step).next().map(|p| self.positive_duration(p, "a wait"));
@@ -319,6 +322,35 @@ impl Lowerer<'_> {
         let span = self.span(&pair);
         let duration = significant(pair).next().map(|p| self.positive_duration(p, "a timeout"));
         self.required_node(duration, span, "a duration")
+    }
+
+    /// `retries N`: a whole number from 1 to [`MAX_ASK_RETRIES`]; anything else is reported
+    /// (J0107) and read as 0, so later passes model no re-ask that was not written.
+    fn retries(&mut self, pair: Pair<'_, Rule>) -> Option<Retries> {
+        let span = self.span(&pair);
+        let number = significant(pair).find(|p| p.as_rule() == Rule::integer)?;
+        let number_span = self.span(&number);
+        let before = self.diagnostics.reported();
+        let value = self.integer(number);
+        let count = match u32::try_from(value) {
+            Ok(count) if (1..=MAX_ASK_RETRIES).contains(&count) => count,
+            _ => {
+                if self.diagnostics.reported() == before {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::J0107,
+                            format!("`retries {value}` is out of range"),
+                            self.file,
+                            number_span,
+                        )
+                        .with_label(format!("from 1 to {MAX_ASK_RETRIES}"))
+                        .with_help("each retry sends the question again; ask at most a few times, then take `other`"),
+                    );
+                }
+                0
+            }
+        };
+        Some(Retries { count, span })
     }
 
     fn arm_block(&mut self, pair: Pair<'_, Rule>) -> Vec<Arm> {
