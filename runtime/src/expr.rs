@@ -50,8 +50,13 @@ pub enum Expr {
     Segment(String),
     Literal(Value),
     List(Vec<Expr>),
-    Consent { channel: String, category: String },
+    Consent {
+        channel: String,
+        category: String,
+    },
     BusinessHours,
+    /// `{"now": true}`: the moment of evaluation (§8.1).
+    Now,
     Text(Vec<TextPart>),
 }
 
@@ -114,6 +119,9 @@ pub struct Env<'a> {
     pub segments: &'a BTreeMap<String, Expr>,
     pub consent: &'a dyn Fn(&str, &str) -> bool,
     pub business_hours: bool,
+    /// The moment of evaluation, in seconds since 1970-01-01T00:00:00Z (virtual time in a
+    /// simulation): the value of `now`.
+    pub now: i64,
     /// A time zone to show `datetime` values in (the recipient's), if known.
     pub zone: Option<&'a jiff::tz::TimeZone>,
 }
@@ -229,6 +237,13 @@ pub fn parse(json: &Json) -> Result<Expr, String> {
             _ => Err(format!("unknown `within`: {within}")),
         };
     }
+    if let Some(now) = map.get("now") {
+        only(&["now"])?;
+        return match now {
+            Json::Bool(true) => Ok(Expr::Now),
+            _ => Err(format!("`now` must be true, found {now}")),
+        };
+    }
     if let Some(parts) = map.get("text") {
         only(&["text"])?;
         return Ok(Expr::Text(parse_text(parts)?));
@@ -289,7 +304,7 @@ pub fn segments_named(expr: &Expr, out: &mut Vec<String>) {
                 }
             }
         }
-        Expr::Field(..) | Expr::Literal(_) | Expr::Consent { .. } | Expr::BusinessHours => {}
+        Expr::Field(..) | Expr::Literal(_) | Expr::Consent { .. } | Expr::BusinessHours | Expr::Now => {}
     }
 }
 
@@ -461,6 +476,7 @@ impl<'a> Env<'a> {
             }
             Expr::Consent { channel, category } => Some(Value::Bool((self.consent)(channel, category))),
             Expr::BusinessHours => Some(Value::Bool(self.business_hours)),
+            Expr::Now => Some(Value::DateTime(self.now)),
             Expr::Text(parts) => Some(Value::Text(self.render(parts)?)),
         })
     }
@@ -618,6 +634,7 @@ mod tests {
             segments,
             consent,
             business_hours: false,
+            now: 0,
             zone: None,
         }
     }

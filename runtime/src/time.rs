@@ -234,6 +234,26 @@ fn local(seconds: i64, tz: &TimeZone) -> Option<(DateTime, u32, Weekday)> {
     Some((dt, minutes, zoned.weekday()))
 }
 
+/// The first instant strictly after `seconds` at which the clock in `tz` reads `minute` after
+/// midnight: today's if it is still ahead, else tomorrow's (§3.5, `wait_until`). A time that a
+/// spring-forward gap skips that day is taken just after the gap (later by the gap's length); in a
+/// fall-back fold, the earlier of the two.
+pub fn next_clock(seconds: i64, minute: u32, tz: &TimeZone) -> Option<i64> {
+    let (dt, _, _) = local(seconds, tz)?;
+    let hour = i8::try_from(minute / 60).ok()?;
+    let min = i8::try_from(minute % 60).ok()?;
+    let mut day = dt.date();
+    // Today's, else tomorrow's; a third day only where a zone skips a whole day.
+    for _ in 0..3 {
+        let due = day.at(hour, min, 0, 0).to_zoned(tz.clone()).ok()?.timestamp().as_second();
+        if due > seconds {
+            return Some(due);
+        }
+        day = day.tomorrow().ok()?;
+    }
+    None
+}
+
 /// `HH:MM` (00:00 to 24:00) as minutes since midnight.
 pub fn parse_clock(text: &str) -> Option<u32> {
     let (h, m) = text.split_once(':')?;
