@@ -46,10 +46,46 @@ pub enum Clock {
 }
 
 impl Clock {
-    fn pinned(from: u64, spread: u64) -> Clock {
+    pub fn pinned(from: u64, spread: u64) -> Clock {
         match (u16::try_from(from % u64::from(DAY_MINUTES)), u16::try_from(spread)) {
             (Ok(from), Ok(spread)) if spread < DAY_MINUTES => Clock::Pinned { from, spread },
             _ => Clock::Unknown,
+        }
+    }
+
+    /// What the clock reads after `wait until HH:MM` (`minute` after midnight) in the zone: that
+    /// time. Only a time near clock changes can be skipped by one, and is then reached at the end
+    /// of the gap, up to the longest forward change later.
+    pub fn pin(minute: u16) -> Clock {
+        let gap = if near_transitions(minute) { FORWARD_MINUTES } else { 0 };
+        Clock::pinned(u64::from(minute), gap)
+    }
+
+    /// What the clock reads after a wait of `secs` seconds of elapsed time.
+    pub fn after_wait(self, secs: u64) -> Clock {
+        let Clock::Pinned { from, spread } = self else { return Clock::Unknown };
+        // Later by the wait, and one minute more for a part of a minute.
+        let day = u64::from(DAY_MINUTES);
+        let spread = u64::from(spread) + u64::from(secs % 60 != 0);
+        let passed = secs / 60;
+        // Every minute the clock reads during the wait, counted without a change.
+        let swept = spread.saturating_add(passed);
+        let may_change = swept >= day
+            || (0..=swept).any(|m| u16::try_from((u64::from(from) + m) % day).map_or(true, near_transitions));
+        let moved = u64::from(from) + passed % day + day;
+        if may_change {
+            // A change during it moves the reading back or forward by up to the longest.
+            Clock::pinned(moved - BACK_MINUTES, spread + BACK_MINUTES + FORWARD_MINUTES)
+        } else {
+            Clock::pinned(moved, spread)
+        }
+    }
+
+    /// Whether the clock may read `minute`.
+    pub fn may_read(self, minute: u16) -> bool {
+        match self {
+            Clock::Unknown => true,
+            Clock::Pinned { from, spread } => (u32::from(minute) + 1440 - u32::from(from)) % 1440 <= u32::from(spread),
         }
     }
 
@@ -107,31 +143,9 @@ impl<'a> TimeOfDay<'a> {
                 if *zone != self.quiet.zone {
                     return Clock::Unknown;
                 }
-                let gap = if near_transitions(*minute) { FORWARD_MINUTES } else { 0 };
-                Clock::pinned(u64::from(*minute), gap)
+                Clock::pin(*minute)
             }
-            NodeKind::Wait { secs } => match before {
-                Clock::Unknown => Clock::Unknown,
-                Clock::Pinned { from, spread } => {
-                    // Later by the wait, and one minute more for a part of a minute.
-                    let day = u64::from(DAY_MINUTES);
-                    let partial = u64::from(secs % 60 != 0);
-                    let spread = u64::from(spread) + partial;
-                    let passed = secs / 60;
-                    // Every minute the clock reads during the wait, counted without a change.
-                    let swept = spread.saturating_add(passed);
-                    let may_change = swept >= day
-                        || (0..=swept)
-                            .any(|m| u16::try_from((u64::from(from) + m) % day).map_or(true, near_transitions));
-                    let moved = u64::from(from) + passed % day + day;
-                    if may_change {
-                        // A change during it moves the reading back or forward by up to the longest.
-                        Clock::pinned(moved - BACK_MINUTES, spread + BACK_MINUTES + FORWARD_MINUTES)
-                    } else {
-                        Clock::pinned(moved, spread)
-                    }
-                }
-            },
+            NodeKind::Wait { secs } => before.after_wait(*secs),
             NodeKind::Send { .. } => {
                 let held = self.may_hold.get(index) == Some(&true) && !before.outside(self.quiet);
                 if held {
