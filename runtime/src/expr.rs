@@ -656,6 +656,9 @@ mod tests {
             true,
         ),
         (r#"{"op":"in","args":[{"value":"b"},{"field":"tags","scope":"profile"}]}"#, true),
+        // `now` is the moment of evaluation: earlier than itself plus a second, not later.
+        (r#"{"op":"<","args":[{"now":true},{"op":"+","args":[{"now":true},{"duration_s":1}]}]}"#, true),
+        (r#"{"op":">","args":[{"op":"-","args":[{"now":true},{"duration_s":5184000}]},{"now":true}]}"#, false),
         (r#"{"op":"in","args":[{"field":"first_name","scope":"profile"},{"field":"tags","scope":"profile"}]}"#, false),
         (r#"{"op":"or","args":[{"field":"vip","scope":"profile"},{"value":true}]}"#, true),
         (r#"{"op":"and","args":[{"field":"vip","scope":"profile"},{"value":true}]}"#, false),
@@ -718,6 +721,8 @@ mod tests {
             r#"{"field":"x","scope":"world"}"#,
             r#"{"value":1.5}"#,
             r#"{"op":"not","args":[]}"#,
+            r#"{"now":false}"#,
+            r#"{"now":true,"value":1}"#,
         ] {
             assert!(parse(&serde_json::from_str(bad).unwrap()).is_err(), "{bad}");
         }

@@ -421,6 +421,28 @@ mod tests {
     }
 
     #[test]
+    fn wait_until_a_time_of_day_is_today_if_still_ahead_else_tomorrow_and_never_now() {
+        let chicago = zone("America/Chicago").unwrap();
+        // 08:00 CST: 10:00 is today's.
+        assert_eq!(next_clock(at("2026-02-02T14:00:00Z"), 600, &chicago), Some(at("2026-02-02T16:00:00Z")));
+        // 10:00 CST exactly: tomorrow's, so the step always waits.
+        assert_eq!(next_clock(at("2026-02-02T16:00:00Z"), 600, &chicago), Some(at("2026-02-03T16:00:00Z")));
+        // 23:00 CST: tomorrow's.
+        assert_eq!(next_clock(at("2026-02-03T05:00:00Z"), 600, &chicago), Some(at("2026-02-03T16:00:00Z")));
+    }
+
+    #[test]
+    fn wait_until_a_time_the_spring_change_skips_ends_after_the_gap() {
+        let chicago = zone("America/Chicago").unwrap();
+        // 8 March 2026: 02:00 CST becomes 03:00 CDT; 02:30 does not exist and is read as 03:30 CDT.
+        let due = next_clock(at("2026-03-08T06:00:00Z"), 150, &chicago).unwrap();
+        assert_eq!(due, at("2026-03-08T08:30:00Z"));
+        assert_eq!(format_local(due, &chicago), "2026-03-08T03:30:00-05:00");
+        // 1 November 2026: 01:30 happens twice; the first is taken.
+        assert_eq!(next_clock(at("2026-11-01T05:00:00Z"), 90, &chicago), Some(at("2026-11-01T06:30:00Z")));
+    }
+
+    #[test]
     fn business_days_are_inclusive_ranges_that_may_wrap() {
         let days = Hours::parse_days(&["fri..mon".to_owned()]).unwrap();
         assert_eq!(days, [true, false, false, false, true, true, true]);

@@ -519,12 +519,20 @@ impl<'a> JourneyWalk<'a> {
                         model::Type::Date => diagnostic.with_note(
                             "a date has no time of day or zone; the moment it starts is not the same everywhere",
                         ),
-                        model::Type::Duration => diagnostic.with_help("to wait for a length of time, write `wait 2h`"),
+                        model::Type::Duration => diagnostic
+                            .with_note("a duration is a length of time, not a moment: `wait 2h` waits that long"),
                         _ => diagnostic,
                     };
                     sink.push(diagnostic.with_help(
                         "write a datetime field, possibly moved by a duration (`event.appointment_at - 24h`), or a time of day and a zone (`09:00 recipient`)",
                     ));
+                } else if typed.optional {
+                    sink.push(
+                        Diagnostic::new(Code::J0225, "the moment of `wait until` may be missing", self.file, expr.span)
+                            .with_label("an optional value")
+                            .with_note("a run whose moment is missing could not know how long to wait, and would end with an error")
+                            .with_help("give a fallback: `wait until event.starts ?? now`, or use a field that is always there"),
+                    );
                 }
             }
         }

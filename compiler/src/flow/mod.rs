@@ -16,7 +16,8 @@
 //! - `context.rs`: the project-wide [`Context`] the analyses read (the model's policies, segment
 //!   conditions, windowed channels);
 //! - [`graph`]: a journey lowered to the flow-graph IR; [`solve`]: the worklist fixpoint;
-//!   [`analyses`]: the lattices (consent, windows, frequency, business hours);
+//!   [`analyses`]: the lattices (consent, windows, frequency, business hours); [`clock`]: the
+//!   time of day a `wait until` fixes, which proves sends outside quiet hours;
 //! - `sends.rs`: the checks at each send (consent, window, tags, quiet hours) and its evidence;
 //! - `caps.rs`: counted rules: frequency caps, consent request limits, and across runs;
 //! - `project_rules.rs`: rules over the whole project (wording, STOP/HELP, quiet hours and law);
