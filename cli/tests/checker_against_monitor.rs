@@ -225,12 +225,43 @@ type Block = Vec<Step>;
 enum Step {
     Send(usize),
     Wait(u32),
-    Ask { message: usize, timeout: u32, yes: Block, timeout_arm: Block },
-    WaitFor { event: Awaited, within: u32, arm: Block, timeout_arm: Block },
-    If { cond: Cond, then: Block, otherwise: Block },
-    Request { ch: Ch, cat: Cat, message: usize, timeout: u32, granted: Block, declined: Block, timeout_arm: Block },
+    /// `wait until HH:MM` (minutes after midnight) in the recipient's zone, or New York's.
+    WaitUntil {
+        minute: u16,
+        fixed: bool,
+    },
+    Ask {
+        message: usize,
+        timeout: u32,
+        yes: Block,
+        timeout_arm: Block,
+    },
+    WaitFor {
+        event: Awaited,
+        within: u32,
+        arm: Block,
+        timeout_arm: Block,
+    },
+    If {
+        cond: Cond,
+        then: Block,
+        otherwise: Block,
+    },
+    Request {
+        ch: Ch,
+        cat: Cat,
+        message: usize,
+        timeout: u32,
+        granted: Block,
+        declined: Block,
+        timeout_arm: Block,
+    },
     Split(Vec<Block>),
-    Handoff { timeout: u32, resolved: Block, timeout_arm: Block },
+    Handoff {
+        timeout: u32,
+        resolved: Block,
+        timeout_arm: Block,
+    },
     Tag,
     Set,
     Track,
@@ -389,7 +420,13 @@ impl Gen<'_> {
                     let cat = self.rng.pick(&[Cat::Service, Cat::Utility, Cat::Marketing, Cat::Marketing]);
                     Step::Send(self.message(ch, cat, Use::Send))
                 }
-                28..=37 => Step::Wait(self.rng.pick(&HOURS)),
+                28..=33 => Step::Wait(self.rng.pick(&HOURS)),
+                // Times at the edges of the generated quiet hours, inside them, and where clocks
+                // change (02:30 is skipped by some zones' spring change).
+                34..=37 => Step::WaitUntil {
+                    minute: self.rng.pick(&[479, 480, 540, 570, 600, 720, 1230, 1259, 1260, 150, 90]),
+                    fixed: self.rng.chance(15),
+                },
                 38..=44 if compound => {
                     let ch = self.rng.pick(&[Ch::Messenger, Ch::Messenger, Ch::Whatsapp]);
                     let message = self.message(ch, Cat::Service, Use::Ask);
@@ -675,6 +712,10 @@ impl Writer<'_> {
         match step {
             Step::Send(m) => writeln!(t, "{pad}send {}", name(*m)).unwrap(),
             Step::Wait(h) => writeln!(t, "{pad}wait {h}h").unwrap(),
+            Step::WaitUntil { minute, fixed } => {
+                let zone = if *fixed { "\"America/New_York\"" } else { "recipient" };
+                writeln!(t, "{pad}wait until {:02}:{:02} {zone}", minute / 60, minute % 60).unwrap()
+            }
             Step::Ask { message, timeout, yes, timeout_arm } => {
                 writeln!(t, "{pad}ask {} timeout {timeout}h {{", name(*message)).unwrap();
                 self.nth(0, p, "yes", yes, indent + 1, t);

@@ -251,9 +251,13 @@ impl QuietHoursRule {
         u64::from(minutes) * 60
     }
 
-    /// Whether `minute` (after local midnight) is in the quiet period.
+    /// Whether `minute` (after local midnight) is in the quiet period. `from == to` is the whole
+    /// day, as its length says and as the runtime reads it (docs/bundle.md §4.2: the period wraps
+    /// when `to` is not after `from`).
     pub fn contains(&self, minute: u16) -> bool {
-        if self.from <= self.to {
+        if self.from == self.to {
+            true
+        } else if self.from < self.to {
             minute >= self.from && minute < self.to
         } else {
             minute >= self.from || minute < self.to

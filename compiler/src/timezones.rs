@@ -44,6 +44,62 @@ pub const RANGE_END_SECS: i64 = 4_102_444_800;
 /// update that changes it fails the tests instead of silently weakening a bound.
 pub const MAX_CLOCK_BACK_SECS: u64 = 2 * 3600;
 
+/// The largest forward jump of local clock time at any transition in the same range, in seconds:
+/// 2 h, Antarctica/Troll again. A clock time inside such a gap does not exist that day, so a
+/// `wait until 02:30` on it ends when the clock first reads later than 02:30, at most this much
+/// later; and a wait of elapsed time that spans a jump ends this much later on the clock. The
+/// time-of-day analysis (`flow/clock.rs`) widens what it knows by it; [`max_clock_forward_secs`]
+/// computes it and a test checks the two agree.
+pub const MAX_CLOCK_FORWARD_SECS: u64 = 2 * 3600;
+
+/// The local clock times around which every transition of the range happens, in minutes after
+/// midnight: from 21:00 to 05:00 (wrapping, both ends included). At every transition of every
+/// zone, the clock reads a time in this window just before the change and just after it (most
+/// change at 00:00 to 04:00; a few at 22:00 or 23:00; the latest reading is 05:00, after a 2 h
+/// jump at 03:00). So a clock time outside it is never skipped by a gap, and a wait during which
+/// the clock, counted without a change, never reads a time in it spans no change: the first change
+/// would come when the clock reads a time in the window. The time-of-day analysis
+/// (`flow/clock.rs`) relies on it to keep a time exact; a test checks it against the database.
+pub const TRANSITIONS_LOCAL: (u16, u16) = (21 * 60, 5 * 60);
+
+/// Whether `minute` (after local midnight) is in [`TRANSITIONS_LOCAL`].
+pub fn near_transitions(minute: u16) -> bool {
+    let (from, to) = TRANSITIONS_LOCAL;
+    minute >= from || minute <= to
+}
+
+/// The first (zone, local minute) at a transition of the range whose clock reading, before or
+/// after the change, is outside [`TRANSITIONS_LOCAL`]; `None` when there is none. For tests.
+pub fn transition_outside_window() -> Option<(&'static str, u16)> {
+    let (Ok(start), Ok(end)) = (Timestamp::from_second(RANGE_START_SECS), Timestamp::from_second(RANGE_END_SECS))
+    else {
+        return None;
+    };
+    for name in zone_names() {
+        let Some(tz) = zone(name) else { continue };
+        let mut before = tz.to_offset(start).seconds();
+        for transition in tz.following(start) {
+            if transition.timestamp() >= end {
+                break;
+            }
+            let after = transition.offset().seconds();
+            let at = transition.timestamp().as_second();
+            for offset in [before, after] {
+                let local = at.saturating_add(i64::from(offset)).rem_euclid(86_400);
+                // A change at seconds past a minute is in that minute and next to the following one.
+                for minute in [local / 60, (local + 59) / 60 % 1440] {
+                    let minute = u16::try_from(minute).unwrap_or(0);
+                    if !near_transitions(minute) {
+                        return Some((name.as_str(), minute));
+                    }
+                }
+            }
+            before = after;
+        }
+    }
+    None
+}
+
 /// The bundled database, opened once.
 fn database() -> &'static TimeZoneDatabase {
     static DATABASE: OnceLock<TimeZoneDatabase> = OnceLock::new();
@@ -146,6 +202,21 @@ pub fn max_clock_back() -> Option<(u64, &'static str)> {
     best
 }
 
+/// Computes [`MAX_CLOCK_FORWARD_SECS`] from the database, as [`max_clock_back_secs`] does for
+/// backward jumps. For tests and tools.
+pub fn max_clock_forward_secs() -> u64 {
+    let mut largest = 0u64;
+    for name in zone_names() {
+        let Some(tz) = zone(name) else { continue };
+        each_transition(&tz, |before, after| {
+            if let Ok(forward) = u64::try_from(i64::from(after) - i64::from(before)) {
+                largest = largest.max(forward);
+            }
+        });
+    }
+    largest
+}
+
 /// The least and greatest UTC offset, in seconds east of UTC, that `zone` uses between
 /// [`RANGE_START_SECS`] and [`RANGE_END_SECS`]: the offset in force at the start and the offset
 /// after every transition in the range. `None` for a name the database does not have.
@@ -181,6 +252,16 @@ mod tests {
     fn the_largest_clock_change_backwards_is_the_constant_and_troll_reaches_it() {
         assert_eq!(max_clock_back(), Some((MAX_CLOCK_BACK_SECS, "Antarctica/Troll")));
         assert_eq!(max_clock_back_secs(), MAX_CLOCK_BACK_SECS);
+    }
+
+    #[test]
+    fn the_largest_clock_change_forwards_is_the_constant() {
+        assert_eq!(max_clock_forward_secs(), MAX_CLOCK_FORWARD_SECS);
+    }
+
+    #[test]
+    fn every_transition_happens_when_the_clock_reads_between_21_00_and_05_00() {
+        assert_eq!(transition_outside_window(), None);
     }
 
     #[test]

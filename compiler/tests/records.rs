@@ -208,6 +208,8 @@ enum QuietClaim {
     /// `never held: sent inside business hours, which never meet quiet hours` (in the schema's
     /// pattern, not in docs/bundle.md §10).
     NeverHeld,
+    /// `never held: sent at HH:MM ..., outside quiet hours FROM..TO`.
+    NeverHeldAtClock,
 }
 
 const NEVER_HELD: &str = "never held: sent inside business hours, which never meet quiet hours";
@@ -216,6 +218,9 @@ fn parse_quiet(text: &str) -> Option<QuietClaim> {
     match text {
         "not applicable" => return Some(QuietClaim::NotApplicable),
         NEVER_HELD => return Some(QuietClaim::NeverHeld),
+        _ if text.starts_with("never held: sent at ") || text.starts_with("never held: sent between ") => {
+            return Some(QuietClaim::NeverHeldAtClock)
+        }
         _ => {}
     }
     let rest = text.strip_prefix("deferred up to ")?;
@@ -364,6 +369,49 @@ struct Edge {
     open: Option<(usize, u64)>,
     /// A branch edge whose condition says now is in business hours.
     in_hours: bool,
+    /// What the edge does to the time of day in the quiet hours' zone.
+    clock: ClockEffect,
+}
+
+/// The time of day, this test's own model: exact minutes only. A `wait_until` at a time no clock
+/// change can touch (outside 21:00 to 05:00, where every change of the database happens,
+/// `timezones::TRANSITIONS_LOCAL`) pins it; a `wait` of whole minutes that never reaches that
+/// window moves it; anything else that takes time forgets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClockEffect {
+    Keep,
+    Pin(u16),
+    Shift(u64),
+    Forget,
+}
+
+/// Whether `minute` is in quiet hours `from..to` (wrapping; `from == to` all day).
+fn in_quiet(from: u16, to: u16, minute: u16) -> bool {
+    if from < to {
+        minute >= from && minute < to
+    } else {
+        minute >= from || minute < to
+    }
+}
+
+fn near_changes(minute: u64) -> bool {
+    let minute = minute % 1440;
+    minute >= 21 * 60 || minute <= 5 * 60
+}
+
+fn apply_clock(clock: Option<u16>, effect: ClockEffect) -> Option<u16> {
+    match effect {
+        ClockEffect::Keep => clock,
+        ClockEffect::Forget => None,
+        ClockEffect::Pin(m) => (!near_changes(u64::from(m))).then_some(m),
+        ClockEffect::Shift(secs) => {
+            let m = u64::from(clock?);
+            if secs % 60 != 0 || secs >= 86_400 || (m..=m + secs / 60).any(near_changes) {
+                return None;
+            }
+            u16::try_from((m + secs / 60) % 1440).ok()
+        }
+    }
 }
 
 /// A frequency rule.
@@ -393,6 +441,8 @@ struct Program {
     start_node: String,
     sends: BTreeMap<String, Sends>,
     edges: BTreeMap<String, Vec<Edge>>,
+    /// The policy's quiet hours (minutes after midnight, from and to), if any.
+    quiet: Option<(u16, u16)>,
     /// Elapsed times are kept up to this: it exceeds every number a record claims, so a path
     /// that reaches it breaks any bound claimed for it, and the state space stays finite.
     cap_elapsed: u64,
@@ -411,6 +461,8 @@ struct State {
     recent: Vec<Vec<u64>>,
     /// A branch found now in business hours, and no time has passed since.
     in_hours: bool,
+    /// The minute of the day in the quiet hours' zone, when known exactly.
+    clock: Option<u16>,
 }
 
 impl State {
@@ -419,6 +471,7 @@ impl State {
     fn at_least_as_bad_as(&self, other: &State) -> bool {
         self.consents & !other.consents == 0
             && (!self.in_hours || other.in_hours)
+            && (self.clock.is_none() || self.clock == other.clock)
             && self.windows.iter().zip(&other.windows).all(|(a, b)| match (a, b) {
                 (None, _) => true,
                 (Some(_), None) => false,
@@ -507,11 +560,19 @@ impl Program {
             }
         }
 
+        let clock = |text: &str| -> u16 {
+            let (h, m) = text.split_once(':').unwrap();
+            h.parse::<u16>().unwrap() * 60 + m.parse::<u16>().unwrap()
+        };
+        let quiet_policy = &bundle["policies"]["quiet_hours"];
+        let quiet =
+            quiet_policy["from"].as_str().map(|from| (clock(from), clock(quiet_policy["to"].as_str().unwrap())));
         let mut program = Program {
+            quiet,
             facts: named.into_iter().collect(),
             windowed,
             caps,
-            start: State { consents: 0, windows: Vec::new(), recent: Vec::new(), in_hours: false },
+            start: State { consents: 0, windows: Vec::new(), recent: Vec::new(), in_hours: false, clock: None },
             start_node: str_of(bundle, "start").unwrap().to_owned(),
             sends: BTreeMap::new(),
             edges: BTreeMap::new(),
@@ -588,13 +649,25 @@ impl Program {
                 grant: 0,
                 open: None,
                 in_hours: false,
+                clock: if min == 0 && max == 0 { ClockEffect::Keep } else { ClockEffect::Forget },
             };
             let edges: Vec<Edge> = match kind {
                 "send" | "set" | "tag" | "track" | "split" => next.iter().map(|(_, to)| plain(to, 0, 0)).collect(),
                 "wait" => {
                     let d = secs_of(node, "duration_s").unwrap();
-                    next.iter().map(|(_, to)| plain(to, d, d)).collect()
+                    next.iter().map(|(_, to)| Edge { clock: ClockEffect::Shift(d), ..plain(to, d, d) }).collect()
                 }
+                "wait_until" => match (node.get("time").and_then(Value::as_str), node.get("zone")) {
+                    (Some(time), Some(zone)) => {
+                        let (h, m) = time.split_once(':').unwrap();
+                        let minute: u16 = h.parse::<u16>().unwrap() * 60 + m.parse::<u16>().unwrap();
+                        let same_zone = *zone == bundle["policies"]["quiet_hours"]["zone"];
+                        let clock = if same_zone { ClockEffect::Pin(minute) } else { ClockEffect::Forget };
+                        // A day, plus the longest clock change back (2h).
+                        next.iter().map(|(_, to)| Edge { clock, ..plain(to, 0, 26 * 3600) }).collect()
+                    }
+                    _ => next.iter().map(|(_, to)| plain(to, 0, program.cap_elapsed)).collect(),
+                },
                 "branch" => {
                     let conditions = node["conditions"].as_array().unwrap();
                     next.iter()
@@ -699,6 +772,8 @@ struct Observed {
     /// Some path reaches the send without a branch having found now in business hours with no
     /// time passed since.
     outside_hours: bool,
+    /// On every path the time of day is known, and outside quiet hours.
+    clock_outside: bool,
 }
 
 struct Explored {
@@ -732,6 +807,7 @@ fn explore(program: &Program) -> Explored {
                 window: None,
                 over: BTreeSet::new(),
                 outside_hours: false,
+                clock_outside: true,
             });
             seen.consents &= state.consents;
             if let Some(index) = program.windowed.iter().position(|c| *c == send.channel) {
@@ -758,6 +834,13 @@ fn explore(program: &Program) -> Explored {
                 *elapsed = (*elapsed + send.hold).min(program.cap_elapsed);
             }
             state.in_hours &= send.hold == 0;
+            seen.clock_outside &= match (state.clock, program.quiet) {
+                (Some(m), Some((from, to))) => !in_quiet(from, to, m),
+                _ => false,
+            };
+            if send.hold > 0 {
+                state.clock = None;
+            }
         }
         for edge in &program.edges[node] {
             let mut after = state.clone();
@@ -772,6 +855,7 @@ fn explore(program: &Program) -> Explored {
             }
             after.consents = (after.consents & !edge.revoke) | edge.grant;
             after.in_hours = (after.in_hours && edge.max == 0) || edge.in_hours;
+            after.clock = apply_clock(after.clock, edge.clock);
             if let Some((index, length)) = edge.open {
                 after.windows[index] = Some((0, length));
             }
@@ -1042,6 +1126,12 @@ fn check_bundle(project: &str, bundle: &Value, tally: &mut Tally) {
                         quiet_text,
                         "business and quiet hours are in different zones; this test cannot compare them".to_owned(),
                     ),
+                }
+            }
+            Some(QuietClaim::NeverHeldAtClock) => {
+                tally.never_held += 1;
+                if !seen.clock_outside {
+                    fail(node, quiet_text, "on some path the time of day is not known outside quiet hours".to_owned());
                 }
             }
             Some(QuietClaim::Deferred { hold, range, zone }) => {

@@ -67,6 +67,7 @@ pub enum Kind {
     Send { message: String },
     Ask { message: String, timeout_s: i64 },
     Wait { duration_s: i64 },
+    WaitUntil { until: Until },
     WaitFor { events: Vec<String>, within_s: i64 },
     Branch { conditions: Vec<Expr> },
     Split { shares: Vec<u32> },
@@ -75,6 +76,15 @@ pub enum Kind {
     Set { field: String, value: Expr },
     Tag { tag: String },
     Track { event: String },
+}
+
+/// What a `wait_until` node waits for (§3.5).
+#[derive(Debug, Clone)]
+pub enum Until {
+    /// The next time, strictly after now, that the clock reads `minute` after midnight in the zone.
+    Clock { minute: u32, zone: Zone },
+    /// A moment (a `datetime`); already past: no wait.
+    Moment(Expr),
 }
 
 #[derive(Debug, Clone)]
@@ -231,6 +241,9 @@ struct RawNode {
     attempts: Option<u32>,
     timeout_s: Option<i64>,
     duration_s: Option<i64>,
+    time: Option<String>,
+    zone: Option<String>,
+    moment: Option<Json>,
     events: Option<Vec<String>>,
     within_s: Option<i64>,
     conditions: Option<Vec<Json>>,
@@ -624,6 +637,20 @@ fn node_kind(
         "send" => Kind::Send { message: message()? },
         "ask" => Kind::Ask { message: message()?, timeout_s: positive(&node.timeout_s, "timeout_s")? },
         "wait" => Kind::Wait { duration_s: positive(&node.duration_s, "duration_s")? },
+        "wait_until" => {
+            let until = match (&node.time, &node.zone, &node.moment) {
+                (Some(time), Some(zone_name), None) => {
+                    let minute = time::parse_clock(time)
+                        .filter(|m| *m < 1440)
+                        .ok_or_else(|| format!("`time` {time:?} is not a time of day (00:00 to 23:59)"))?;
+                    let zone = if zone_name == "recipient" { Zone::Recipient } else { zone(zone_name)? };
+                    Until::Clock { minute, zone }
+                }
+                (None, None, Some(moment)) => Until::Moment(expr::parse(moment)?),
+                _ => return Err("a `wait_until` node has either `time` and `zone`, or `moment`".to_owned()),
+            };
+            Kind::WaitUntil { until }
+        }
         "wait_for" => {
             let names = need(&node.events, "events")?;
             for name in &names {
@@ -681,9 +708,12 @@ fn check_edges(id: &str, node: &Node, messages: &BTreeMap<String, Message>) -> R
         outcomes
     };
     match &node.kind {
-        Kind::Send { .. } | Kind::Wait { .. } | Kind::Set { .. } | Kind::Tag { .. } | Kind::Track { .. } => {
-            exactly(vec!["next".to_owned()])
-        }
+        Kind::Send { .. }
+        | Kind::Wait { .. }
+        | Kind::WaitUntil { .. }
+        | Kind::Set { .. }
+        | Kind::Tag { .. }
+        | Kind::Track { .. } => exactly(vec!["next".to_owned()]),
         Kind::Branch { conditions } => {
             let mut expected = vec!["then".to_owned(), "else".to_owned()];
             expected.extend((1..conditions.len()).map(|k| format!("elif{k}")));

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::action::Action;
-use crate::bundle::{Bundle, Channel, EventSpec, Kind, Message, Node, Record, Reentry, Zone, EXIT};
+use crate::bundle::{Bundle, Channel, EventSpec, Kind, Message, Node, Record, Reentry, Until, Zone, EXIT};
 use crate::consent::{Proof, Store};
 use crate::expr::{Env, EvalError, Expr};
 use crate::frequency::History;
@@ -1090,6 +1090,48 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
                     self.put_run(contact, journey, run);
                     return;
                 }
+                Kind::WaitUntil { until } => {
+                    let Some(info) = self.journeys.get(journey as usize) else { return };
+                    let Some(state) = self.contacts.get(contact as usize) else { return };
+                    let due = match until {
+                        Until::Clock { minute, zone } => {
+                            let number = match zone {
+                                Zone::Recipient => recipient_zone(info, state, &mut self.zones),
+                                Zone::Fixed(_, name) => self.zones.named(name),
+                            };
+                            match self.zones.get(number) {
+                                Some(tz) => time::next_clock(at, *minute, tz.tz())
+                                    .ok_or_else(|| "no next time of day in range".to_owned()),
+                                None => Err("the time zone of `wait until` is unknown for this contact".to_owned()),
+                            }
+                        }
+                        Until::Moment(moment) => {
+                            match env_eval(info, state, run.event, at, &mut self.zones, |env| env.value(moment)) {
+                                Ok(Some(Value::DateTime(due))) => Ok(due),
+                                Ok(Some(other)) => Err(format!("`wait until` needs a datetime, found {other:?}")),
+                                Ok(None) => Err("the moment of `wait until` is missing".to_owned()),
+                                Err(why) => Err(why.to_string()),
+                            }
+                        }
+                    };
+                    match due {
+                        // Already past (or now): no wait (§3.5).
+                        Ok(due) if due <= at => {
+                            if !self.take(bundle, journey, contact, &mut run, "next", at) {
+                                return;
+                            }
+                        }
+                        Ok(due) => {
+                            self.wait(journey, contact, &mut run, WaitKind::Wait, due, "wait_until", at);
+                            self.put_run(contact, journey, run);
+                            return;
+                        }
+                        Err(why) => {
+                            self.end(journey, contact, &run, at, format!("error: {why}"));
+                            return;
+                        }
+                    }
+                }
                 Kind::WaitFor { within_s, .. } => {
                     self.wait(journey, contact, &mut run, WaitKind::WaitFor, at + within_s, "wait_for", at);
                     self.put_run(contact, journey, run);
@@ -1404,6 +1446,7 @@ fn env_eval<'b, T>(
         segments: &bundle.segments,
         consent: &consent,
         business_hours,
+        now: at,
         zone: zones.get(zone).map(Tz::tz),
     };
     f(&env)

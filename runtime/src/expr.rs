@@ -50,8 +50,13 @@ pub enum Expr {
     Segment(String),
     Literal(Value),
     List(Vec<Expr>),
-    Consent { channel: String, category: String },
+    Consent {
+        channel: String,
+        category: String,
+    },
     BusinessHours,
+    /// `{"now": true}`: the moment of evaluation (§8.1).
+    Now,
     Text(Vec<TextPart>),
 }
 
@@ -114,6 +119,9 @@ pub struct Env<'a> {
     pub segments: &'a BTreeMap<String, Expr>,
     pub consent: &'a dyn Fn(&str, &str) -> bool,
     pub business_hours: bool,
+    /// The moment of evaluation, in seconds since 1970-01-01T00:00:00Z (virtual time in a
+    /// simulation): the value of `now`.
+    pub now: i64,
     /// A time zone to show `datetime` values in (the recipient's), if known.
     pub zone: Option<&'a jiff::tz::TimeZone>,
 }
@@ -229,6 +237,13 @@ pub fn parse(json: &Json) -> Result<Expr, String> {
             _ => Err(format!("unknown `within`: {within}")),
         };
     }
+    if let Some(now) = map.get("now") {
+        only(&["now"])?;
+        return match now {
+            Json::Bool(true) => Ok(Expr::Now),
+            _ => Err(format!("`now` must be true, found {now}")),
+        };
+    }
     if let Some(parts) = map.get("text") {
         only(&["text"])?;
         return Ok(Expr::Text(parse_text(parts)?));
@@ -289,7 +304,7 @@ pub fn segments_named(expr: &Expr, out: &mut Vec<String>) {
                 }
             }
         }
-        Expr::Field(..) | Expr::Literal(_) | Expr::Consent { .. } | Expr::BusinessHours => {}
+        Expr::Field(..) | Expr::Literal(_) | Expr::Consent { .. } | Expr::BusinessHours | Expr::Now => {}
     }
 }
 
@@ -461,6 +476,7 @@ impl<'a> Env<'a> {
             }
             Expr::Consent { channel, category } => Some(Value::Bool((self.consent)(channel, category))),
             Expr::BusinessHours => Some(Value::Bool(self.business_hours)),
+            Expr::Now => Some(Value::DateTime(self.now)),
             Expr::Text(parts) => Some(Value::Text(self.render(parts)?)),
         })
     }
@@ -618,6 +634,7 @@ mod tests {
             segments,
             consent,
             business_hours: false,
+            now: 0,
             zone: None,
         }
     }
@@ -639,6 +656,9 @@ mod tests {
             true,
         ),
         (r#"{"op":"in","args":[{"value":"b"},{"field":"tags","scope":"profile"}]}"#, true),
+        // `now` is the moment of evaluation: earlier than itself plus a second, not later.
+        (r#"{"op":"<","args":[{"now":true},{"op":"+","args":[{"now":true},{"duration_s":1}]}]}"#, true),
+        (r#"{"op":">","args":[{"op":"-","args":[{"now":true},{"duration_s":5184000}]},{"now":true}]}"#, false),
         (r#"{"op":"in","args":[{"field":"first_name","scope":"profile"},{"field":"tags","scope":"profile"}]}"#, false),
         (r#"{"op":"or","args":[{"field":"vip","scope":"profile"},{"value":true}]}"#, true),
         (r#"{"op":"and","args":[{"field":"vip","scope":"profile"},{"value":true}]}"#, false),
@@ -701,6 +721,8 @@ mod tests {
             r#"{"field":"x","scope":"world"}"#,
             r#"{"value":1.5}"#,
             r#"{"op":"not","args":[]}"#,
+            r#"{"now":false}"#,
+            r#"{"now":true,"value":1}"#,
         ] {
             assert!(parse(&serde_json::from_str(bad).unwrap()).is_err(), "{bad}");
         }

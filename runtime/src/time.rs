@@ -234,6 +234,26 @@ fn local(seconds: i64, tz: &TimeZone) -> Option<(DateTime, u32, Weekday)> {
     Some((dt, minutes, zoned.weekday()))
 }
 
+/// The first instant strictly after `seconds` at which the clock in `tz` reads `minute` after
+/// midnight: today's if it is still ahead, else tomorrow's (§3.5, `wait_until`). A time that a
+/// spring-forward gap skips that day is taken just after the gap (later by the gap's length); in a
+/// fall-back fold, the earlier of the two.
+pub fn next_clock(seconds: i64, minute: u32, tz: &TimeZone) -> Option<i64> {
+    let (dt, _, _) = local(seconds, tz)?;
+    let hour = i8::try_from(minute / 60).ok()?;
+    let min = i8::try_from(minute % 60).ok()?;
+    let mut day = dt.date();
+    // Today's, else tomorrow's; a third day only where a zone skips a whole day.
+    for _ in 0..3 {
+        let due = day.at(hour, min, 0, 0).to_zoned(tz.clone()).ok()?.timestamp().as_second();
+        if due > seconds {
+            return Some(due);
+        }
+        day = day.tomorrow().ok()?;
+    }
+    None
+}
+
 /// `HH:MM` (00:00 to 24:00) as minutes since midnight.
 pub fn parse_clock(text: &str) -> Option<u32> {
     let (h, m) = text.split_once(':')?;
@@ -398,6 +418,28 @@ mod tests {
         let quiet = Period { from: 21 * 60, to: 8 * 60 };
         let reached = at("2026-11-01T03:00:00Z"); // 22:00 CDT on 31 October
         assert_eq!(quiet.end_after(reached, &chicago).map(format_utc).as_deref(), Some("2026-11-01T14:00:00Z"));
+    }
+
+    #[test]
+    fn wait_until_a_time_of_day_is_today_if_still_ahead_else_tomorrow_and_never_now() {
+        let chicago = zone("America/Chicago").unwrap();
+        // 08:00 CST: 10:00 is today's.
+        assert_eq!(next_clock(at("2026-02-02T14:00:00Z"), 600, &chicago), Some(at("2026-02-02T16:00:00Z")));
+        // 10:00 CST exactly: tomorrow's, so the step always waits.
+        assert_eq!(next_clock(at("2026-02-02T16:00:00Z"), 600, &chicago), Some(at("2026-02-03T16:00:00Z")));
+        // 23:00 CST: tomorrow's.
+        assert_eq!(next_clock(at("2026-02-03T05:00:00Z"), 600, &chicago), Some(at("2026-02-03T16:00:00Z")));
+    }
+
+    #[test]
+    fn wait_until_a_time_the_spring_change_skips_ends_after_the_gap() {
+        let chicago = zone("America/Chicago").unwrap();
+        // 8 March 2026: 02:00 CST becomes 03:00 CDT; 02:30 does not exist and is read as 03:30 CDT.
+        let due = next_clock(at("2026-03-08T06:00:00Z"), 150, &chicago).unwrap();
+        assert_eq!(due, at("2026-03-08T08:30:00Z"));
+        assert_eq!(format_local(due, &chicago), "2026-03-08T03:30:00-05:00");
+        // 1 November 2026: 01:30 happens twice; the first is taken.
+        assert_eq!(next_clock(at("2026-11-01T05:00:00Z"), 90, &chicago), Some(at("2026-11-01T06:30:00Z")));
     }
 
     #[test]

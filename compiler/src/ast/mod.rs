@@ -156,6 +156,16 @@ pub enum ZoneSpec {
 }
 
 /// `HH:MM..HH:MM`; may wrap midnight (`21:00..08:00`).
+/// What `wait until` waits for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WaitUntil {
+    /// `09:00 recipient`: the next time the clock reads this time in the zone (today's if it is
+    /// still ahead, else tomorrow's).
+    Clock { time: TimeOfDay, zone: ZoneSpec },
+    /// `event.appointment_at - 24h`: a moment; when it is already past, the step does not wait.
+    Moment(Expr),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeRange {
     pub from: TimeOfDay,
@@ -463,6 +473,10 @@ pub enum StepKind {
     Wait {
         duration: Duration,
     },
+    /// `wait until 09:00 recipient` or `wait until event.appointment_at - 24h`.
+    WaitUntil {
+        until: WaitUntil,
+    },
     WaitFor {
         events: Vec<Ident>,
         within: Option<Duration>,
@@ -622,6 +636,9 @@ pub enum ExprKind {
     },
     /// `within business_hours`
     Within(Ident),
+    /// `now`: the moment the expression is evaluated (the runtime's clock; virtual time in
+    /// `journey simulate`). A profile field named `now` is still `profile.now`.
+    Now,
     Unary {
         op: UnaryOp,
         operand: Box<Expr>,

@@ -160,6 +160,16 @@ impl Printer {
                 self.nested(&format!("ask {}{retries}{}", message.name, timeout_text(timeout)), |p| p.arms(arms))
             }
             StepKind::Wait { duration } => self.line(&format!("(wait {}s)", duration.secs)),
+            StepKind::WaitUntil { until: WaitUntil::Clock { time, zone } } => {
+                let zone = match zone {
+                    ZoneSpec::Recipient(_) => "recipient".to_owned(),
+                    ZoneSpec::Fixed(name) => format!("{:?}", name.value),
+                };
+                self.line(&format!("(wait-until {}m {zone})", time.minutes))
+            }
+            StepKind::WaitUntil { until: WaitUntil::Moment(moment) } => {
+                self.line(&format!("(wait-until {})", expr(moment)))
+            }
             StepKind::WaitFor { events, within, arms } => {
                 let within = within.map(|d| format!(" within={}s", d.secs)).unwrap_or_default();
                 self.nested(&format!("wait-for {}{within}", names(events)), |p| p.arms(arms));
@@ -266,6 +276,7 @@ fn expr(e: &Expr) -> String {
             format!("({} {})", name.name, args.iter().map(expr).collect::<Vec<_>>().join(" "))
         }
         ExprKind::Within(name) => format!("(within {})", name.name),
+        ExprKind::Now => "now".to_owned(),
         ExprKind::Unary { op, operand } => {
             let op = match op {
                 UnaryOp::Not => "not",

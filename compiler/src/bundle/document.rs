@@ -15,7 +15,7 @@ use super::project::{Policies, Project, SourceHash};
 use super::usage::Usage;
 use super::{last_wins, Options, FORMAT, FORMAT_VERSION};
 use crate::ast::{self, ButtonAction, Element, JourneyMember};
-use crate::flow::graph::{Graph, Node, NodeKind, Target};
+use crate::flow::graph::{Graph, Node, NodeKind, Target, WaitTarget};
 use crate::flow::SendEvidence;
 use crate::model;
 
@@ -132,6 +132,8 @@ impl Serialize for NodeJson<'_> {
         let expr = |expr| ExprJson { project: self.project, expr, entry_event: None };
         let fields = match &node.kind {
             NodeKind::Send { .. } | NodeKind::Wait { .. } | NodeKind::Branch { .. } => 1,
+            NodeKind::WaitUntil { until: WaitTarget::Clock { .. } } => 2,
+            NodeKind::WaitUntil { until: WaitTarget::Moment(_) } => 1,
             NodeKind::Split { .. } | NodeKind::Tag { .. } | NodeKind::Track { .. } => 1,
             NodeKind::Ask { attempts, .. } if *attempts > 1 => 4,
             NodeKind::Ask { .. } | NodeKind::WaitFor { .. } | NodeKind::Handoff { .. } | NodeKind::Set { .. } => 2,
@@ -153,6 +155,13 @@ impl Serialize for NodeJson<'_> {
                 object.serialize_field("timeout_s", timeout_secs)?;
             }
             NodeKind::Wait { secs } => object.serialize_field("duration_s", secs)?,
+            NodeKind::WaitUntil { until: WaitTarget::Clock { minute, zone } } => {
+                object.serialize_field("time", &crate::syntax::literals::format_time(*minute))?;
+                object.serialize_field("zone", zone.as_deref().unwrap_or("recipient"))?;
+            }
+            NodeKind::WaitUntil { until: WaitTarget::Moment(moment) } => {
+                object.serialize_field("moment", &expr(moment))?;
+            }
             NodeKind::WaitFor { events, within_secs } => {
                 object.serialize_field("events", events)?;
                 object.serialize_field("within_s", within_secs)?;

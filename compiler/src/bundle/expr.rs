@@ -103,7 +103,8 @@ impl<'a> Project<'a> {
                 | ExprKind::Bool(_)
                 | ExprKind::Duration(_)
                 | ExprKind::Call { .. }
-                | ExprKind::Within(_) => {}
+                | ExprKind::Within(_)
+                | ExprKind::Now => {}
             }
         }
     }
@@ -258,6 +259,8 @@ impl Serialize for ExprJson<'_> {
                 _ => Call { name: &name.name, args }.serialize(serializer),
             },
             ExprKind::Within(name) => one(serializer, "within", &name.name),
+            // `{"now": true}`: an object with one key, as every other form.
+            ExprKind::Now => one(serializer, "now", &true),
             ExprKind::Unary { op, operand } => {
                 let op = match op {
                     UnaryOp::Not => "not",

@@ -126,6 +126,7 @@ pub fn type_of(expr: &Expr, scope: &Scope<'_>, expected: Option<&Type>, sink: &m
             }
             Typed::of(Type::Bool)
         }
+        ExprKind::Now => Typed::of(Type::DateTime),
         ExprKind::Unary { op: UnaryOp::Not, operand } => {
             let typed = type_of(operand, scope, None, sink);
             if !matches!(typed.ty, Type::Bool | Type::Unknown) {

@@ -222,6 +222,7 @@ impl<'a> JourneyWalk<'a> {
         match &step.kind {
             StepKind::Send { .. }
             | StepKind::Wait { .. }
+            | StepKind::WaitUntil { .. }
             | StepKind::Tag { .. }
             | StepKind::Track { .. }
             | StepKind::Set { .. } => Route::Next,
@@ -478,6 +479,10 @@ impl<'a> JourneyWalk<'a> {
                 self.check_set(target, value, &scope(), sink);
                 no_outcomes()
             }
+            StepKind::WaitUntil { until } => {
+                self.check_wait_until(until, &scope(), sink);
+                no_outcomes()
+            }
             // Conditions are checked with their branches, `goto` targets by `check_step`.
             StepKind::If { .. }
             | StepKind::Goto { .. }
@@ -485,6 +490,61 @@ impl<'a> JourneyWalk<'a> {
             | StepKind::Tag { .. }
             | StepKind::Track { .. }
             | StepKind::Exit => no_outcomes(),
+        }
+    }
+
+    /// `wait until 09:00 ZONE`: the zone is one the runtime can know; `wait until MOMENT`: the
+    /// expression is a moment (a `datetime`, possibly moved by a duration).
+    fn check_wait_until(&self, until: &ast::WaitUntil, scope: &Scope<'_>, sink: &mut Sink) {
+        match until {
+            ast::WaitUntil::Clock { zone: ast::ZoneSpec::Fixed(name), .. } => {
+                super::check_zone_name(&name.value, self.file, name.span, sink);
+            }
+            ast::WaitUntil::Clock { zone: ast::ZoneSpec::Recipient(span), .. } => {
+                if !self.model.profile.values().any(|f| f.ty == model::Type::Timezone) {
+                    sink.push(
+                        Diagnostic::new(
+                            Code::J0225,
+                            "`wait until` in the recipient's zone, but the profile has no `timezone` field",
+                            self.file,
+                            *span,
+                        )
+                        .with_label("the runtime cannot know the contact's zone")
+                        .with_help("add `timezone: timezone` to the `profile` block, or name a fixed zone"),
+                    );
+                }
+            }
+            ast::WaitUntil::Moment(expr) => {
+                sink.stats.expressions += 1;
+                let typed = type_of(expr, scope, None, sink);
+                if !matches!(typed.ty, model::Type::DateTime | model::Type::Unknown) {
+                    let mut diagnostic = Diagnostic::new(
+                        Code::J0225,
+                        format!("`wait until` needs a moment (a datetime), found {}", typed.ty.describe()),
+                        self.file,
+                        expr.span,
+                    )
+                    .with_label(format!("this is {}", typed.ty.describe()));
+                    diagnostic = match typed.ty {
+                        model::Type::Date => diagnostic.with_note(
+                            "a date has no time of day or zone; the moment it starts is not the same everywhere",
+                        ),
+                        model::Type::Duration => diagnostic
+                            .with_note("a duration is a length of time, not a moment: `wait 2h` waits that long"),
+                        _ => diagnostic,
+                    };
+                    sink.push(diagnostic.with_help(
+                        "write a datetime field, possibly moved by a duration (`event.appointment_at - 24h`), or a time of day and a zone (`09:00 recipient`)",
+                    ));
+                } else if typed.optional {
+                    sink.push(
+                        Diagnostic::new(Code::J0225, "the moment of `wait until` may be missing", self.file, expr.span)
+                            .with_label("an optional value")
+                            .with_note("a run whose moment is missing could not know how long to wait, and would end with an error")
+                            .with_help("give a fallback: `wait until event.starts ?? now`, or use a field that is always there"),
+                    );
+                }
+            }
         }
     }
 

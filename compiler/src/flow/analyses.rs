@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use super::graph::{Graph, Node, NodeIndex, NodeKind};
+use super::graph::{Graph, Node, NodeIndex, NodeKind, WaitTarget, WAIT_UNTIL_CLOCK_MAX_SECS};
 use super::rules;
 use super::solve::Analysis;
 use super::Context;
@@ -659,6 +659,9 @@ impl<'a> Window<'a> {
         let timed_out = |limit: Option<u64>| Some(Some(limit.unwrap_or(0)));
         match kind {
             NodeKind::Wait { secs } => (Some(Some(*secs)), None),
+            // Up to a day (and a clock change) for a time of day; no bound for a moment.
+            NodeKind::WaitUntil { until: WaitTarget::Clock { .. } } => (Some(Some(WAIT_UNTIL_CLOCK_MAX_SECS)), None),
+            NodeKind::WaitUntil { until: WaitTarget::Moment(_) } => (Some(None), None),
             NodeKind::Ask { timeout_secs, .. } => {
                 if timeout {
                     (timed_out(*timeout_secs), None)
@@ -946,6 +949,7 @@ impl InBusinessHours {
                 | NodeKind::Track { .. } => true,
                 NodeKind::Ask { .. }
                 | NodeKind::Wait { .. }
+                | NodeKind::WaitUntil { .. }
                 | NodeKind::WaitFor { .. }
                 | NodeKind::Handoff { .. }
                 | NodeKind::ConsentRequest { .. } => false,

@@ -55,6 +55,10 @@ pub enum NodeKind {
         events: Vec<String>,
         within_secs: Option<u64>,
     },
+    /// `wait until 09:00 recipient` or `wait until event.appointment_at - 24h`.
+    WaitUntil {
+        until: WaitTarget,
+    },
     /// `if` / `else if` / `else`: edges `then`, `elif1`, ..., `else` in order, with conditions.
     Branch {
         conditions: Vec<Arc<ast::Expr>>,
@@ -84,6 +88,21 @@ pub enum NodeKind {
     },
 }
 
+/// What a `wait until` node waits for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WaitTarget {
+    /// The next time (strictly after now) the clock reads `minute` (after local midnight) in
+    /// `zone` (`None`: the recipient's).
+    Clock { minute: u16, zone: Option<String> },
+    /// A moment; already past, no wait.
+    Moment(Arc<ast::Expr>),
+}
+
+/// The most a `wait until HH:MM` can last: from one reading of a clock time to the next is a
+/// day, plus the longest the clocks go back in one night (a time that does not exist that day,
+/// in a gap, is taken just after the gap, which is sooner).
+pub const WAIT_UNTIL_CLOCK_MAX_SECS: u64 = 86_400 + super::rules::LONGEST_CLOCK_BACK_SECS;
+
 impl NodeKind {
     /// The node kind's name in the bundle and in messages.
     pub fn name(&self) -> &'static str {
@@ -92,6 +111,7 @@ impl NodeKind {
             NodeKind::Ask { .. } => "ask",
             NodeKind::Wait { .. } => "wait",
             NodeKind::WaitFor { .. } => "wait_for",
+            NodeKind::WaitUntil { .. } => "wait_until",
             NodeKind::Branch { .. } => "branch",
             NodeKind::Split { .. } => "split",
             NodeKind::Handoff { .. } => "handoff",
@@ -414,6 +434,19 @@ impl<'j> Builder<'_, 'j> {
             StepKind::Exit => return Continue::Exit,
             StepKind::Send { message } => (NodeKind::Send { message: message.name.clone() }, plain(next)),
             StepKind::Wait { duration } => (NodeKind::Wait { secs: duration.secs }, plain(next)),
+            StepKind::WaitUntil { until } => {
+                let until = match until {
+                    ast::WaitUntil::Clock { time, zone } => WaitTarget::Clock {
+                        minute: time.minutes,
+                        zone: match zone {
+                            ast::ZoneSpec::Recipient(_) => None,
+                            ast::ZoneSpec::Fixed(name) => Some(name.value.clone()),
+                        },
+                    },
+                    ast::WaitUntil::Moment(moment) => WaitTarget::Moment(Arc::new(moment.clone())),
+                };
+                (NodeKind::WaitUntil { until }, plain(next))
+            }
             StepKind::Tag { name } => (NodeKind::Tag { name: name.value.clone() }, plain(next)),
             StepKind::Track { name } => (NodeKind::Track { name: name.value.clone() }, plain(next)),
             StepKind::Set { target, value } => {

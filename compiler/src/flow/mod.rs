@@ -16,7 +16,8 @@
 //! - `context.rs`: the project-wide [`Context`] the analyses read (the model's policies, segment
 //!   conditions, windowed channels);
 //! - [`graph`]: a journey lowered to the flow-graph IR; [`solve`]: the worklist fixpoint;
-//!   [`analyses`]: the lattices (consent, windows, frequency, business hours);
+//!   [`analyses`]: the lattices (consent, windows, frequency, business hours); [`clock`]: the
+//!   time of day a `wait until` fixes, which proves sends outside quiet hours;
 //! - `sends.rs`: the checks at each send (consent, window, tags, quiet hours) and its evidence;
 //! - `caps.rs`: counted rules: frequency caps, consent request limits, and across runs;
 //! - `project_rules.rs`: rules over the whole project (wording, STOP/HELP, quiet hours and law);
@@ -27,6 +28,7 @@
 
 pub mod analyses;
 mod caps;
+pub mod clock;
 mod context;
 pub mod graph;
 pub mod media;
@@ -176,6 +178,25 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
     let never_quiet = cx.business_hours_never_quiet();
     let in_hours = InBusinessHours::new(graph, &may_hold, never_quiet);
     let hours_solution = solve::solve(graph, &in_hours, &[false]);
+    // Time of day, where a `wait until` pins it: a send whose clock is outside quiet hours on
+    // every path is never held.
+    let quiet = cx.policies.quiet_hours.as_ref();
+    let clock_solution = quiet.map(|quiet| {
+        let time_of_day = clock::TimeOfDay::new(quiet, &may_hold);
+        solve::solve(graph, &time_of_day, &time_of_day.start())
+    });
+    let clock_proof = |i: NodeIndex| -> Option<String> {
+        let quiet = quiet?;
+        let [at] = clock_solution.as_ref()?.input(i)? else { return None };
+        at.outside(quiet).then(|| {
+            format!(
+                "sent {} {}, outside quiet hours {}",
+                at.describe(),
+                quiet.zone.as_deref().map_or_else(|| "recipient's time".to_owned(), |zone| format!("in {zone}")),
+                quiet.describe()
+            )
+        })
+    };
     let holds: Vec<Option<u64>> = sent
         .iter()
         .enumerate()
@@ -183,13 +204,17 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
             let in_business_hours = hours_solution.input(i) == Some(&[true][..]);
             cx.deferral_of(*m)
                 .filter(|_| !(never_quiet && in_business_hours))
+                .filter(|_| clock_proof(i).is_none())
                 .filter(|_| weakening::off(Weakening::HoldsIgnored))
         })
         .collect();
     let window = Window::new(cx, graph, &sent, &holds);
     let window_solution = solve::solve(graph, &window, &window.start(graph));
-    let mut exhausted = consent_solution.exhausted || window_solution.exhausted || hours_solution.exhausted;
+    let clock_exhausted = clock_solution.as_ref().is_some_and(|s| s.exhausted);
+    let mut exhausted =
+        consent_solution.exhausted || window_solution.exhausted || hours_solution.exhausted || clock_exhausted;
     report.visits += consent_solution.visits + window_solution.visits + hours_solution.visits;
+    report.visits += clock_solution.as_ref().map_or(0, |s| s.visits);
 
     let unproved = caps::frequency_caps(cx, graph, &sent, &consent_solution, sink, report, &mut exhausted);
     caps::consent_request_limits(graph, &consent_solution, sink, report, &mut exhausted);
@@ -225,6 +250,7 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
             windows,
             in_business_hours,
             hold,
+            clock: if hold.is_none() { clock_proof(index) } else { None },
         };
         let site = SendSite { graph, index, node, name: message_name, message };
         let evidence = sends::check_send(cx, &site, &proof, sink);
@@ -291,6 +317,14 @@ pub fn describe_node(node: &Node) -> String {
         NodeKind::Ask { message, .. } => format!("ask {message}"),
         NodeKind::Wait { secs } => format!("wait {}", format_duration(*secs)),
         NodeKind::WaitFor { events, .. } => format!("wait for {}", events.join(", ")),
+        NodeKind::WaitUntil { until: graph::WaitTarget::Clock { minute, zone } } => {
+            format!(
+                "wait until {} {}",
+                crate::syntax::literals::format_time(*minute),
+                zone.as_deref().unwrap_or("recipient")
+            )
+        }
+        NodeKind::WaitUntil { until: graph::WaitTarget::Moment(_) } => "wait until a moment".to_owned(),
         NodeKind::Branch { .. } => "if".to_owned(),
         NodeKind::Split { .. } => "split".to_owned(),
         NodeKind::Handoff { team, .. } => format!("handoff {team:?}"),

@@ -134,6 +134,10 @@ impl LongestTime {
         let limit = |t: Option<u64>| t.unwrap_or(u64::MAX);
         match &node.kind {
             NodeKind::Wait { secs } => *secs,
+            NodeKind::WaitUntil { until: super::graph::WaitTarget::Clock { .. } } => {
+                super::graph::WAIT_UNTIL_CLOCK_MAX_SECS
+            }
+            NodeKind::WaitUntil { until: super::graph::WaitTarget::Moment(_) } => u64::MAX,
             NodeKind::Ask { timeout_secs, .. }
             | NodeKind::ConsentRequest { timeout_secs, .. }
             | NodeKind::Handoff { timeout_secs, .. } => limit(*timeout_secs),

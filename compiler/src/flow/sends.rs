@@ -35,6 +35,9 @@ pub(super) struct Proof<'p> {
     pub in_business_hours: bool,
     /// How long quiet hours may hold this send (`None`: not held).
     pub hold: Option<u64>,
+    /// Why quiet hours never hold it, when a `wait until` proved the time of day
+    /// (`flow/clock.rs`): `sent at 10:00 recipient's time, outside quiet hours 21:00..08:00`.
+    pub clock: Option<String>,
 }
 
 /// The time since the contact's last message on a windowed channel at one send, per opener
@@ -171,6 +174,9 @@ pub(super) fn check_send(cx: &Context<'_>, site: &SendSite<'_>, proof: &Proof<'_
 
     let quiet = match (hold, cx.deferral_of(Some(message)), &cx.deferred_text) {
         (Some(_), _, Some(text)) => text.clone(),
+        (None, Some(_), Some(_)) if proof.clock.is_some() => {
+            format!("never held: {}", proof.clock.as_deref().unwrap_or_default())
+        }
         (None, Some(_), Some(_)) => "never held: sent inside business hours, which never meet quiet hours".to_owned(),
         _ => "not applicable".to_owned(),
     };

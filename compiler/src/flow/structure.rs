@@ -2,7 +2,7 @@
 //! split shares, missing timeouts, asks with no way out, duplicate and missing outcomes.
 //! Graph walks only (reachability, strongly connected components), all iterative and linear.
 
-use super::graph::{Graph, Node, NodeKind, Predecessors, Target};
+use super::graph::{Graph, Node, NodeKind, Predecessors, Target, WaitTarget};
 use super::Context;
 use crate::check::Sink;
 use crate::codes::Code;
@@ -238,6 +238,8 @@ fn exited_arm<'a>(arms: &std::collections::BTreeMap<String, &'a str>, node: &Nod
 fn instant(kind: &NodeKind, label: &str) -> bool {
     match kind {
         NodeKind::Wait { secs } => *secs == 0,
+        // A time of day is always ahead (never now); a moment may already be past.
+        NodeKind::WaitUntil { until } => matches!(until, WaitTarget::Moment(_)),
         NodeKind::Ask { .. }
         | NodeKind::WaitFor { .. }
         | NodeKind::Handoff { .. }

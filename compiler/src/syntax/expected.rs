@@ -89,8 +89,8 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         journey_member | audience | entry | exit_on | goal | reentry | stage => {
             "`stage` or a journey setting (`audience`, `entry on`, `exit on`, `goal`, `reentry`)"
         }
-        step | send_step | ask_step | wait_for_step | wait_step | if_step | split_step | handoff_step
-        | consent_step | set_step | tag_step | track_step | goto_step | exit_step | else_if => {
+        step | send_step | ask_step | wait_for_step | wait_until_step | wait_step | if_step | split_step
+        | handoff_step | consent_step | set_step | tag_step | track_step | goto_step | exit_step | else_if => {
             "a step (`send`, `ask`, `wait`, `if`, `goto`, ...)"
         }
         timeout => "`timeout`",
@@ -172,6 +172,7 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         kw_title => "`title`",
         kw_track => "`track`",
         kw_true => "`true`",
+        kw_until => "`until`",
         kw_url => "`url`",
         kw_via => "`via`",
         kw_wait => "`wait`",

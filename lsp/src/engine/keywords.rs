@@ -48,6 +48,7 @@ pub const KEYWORDS: &[&str] = &[
     "most",
     "never",
     "not",
+    "now",
     "on",
     "or",
     "outside",
@@ -77,6 +78,7 @@ pub const KEYWORDS: &[&str] = &[
     "title",
     "track",
     "true",
+    "until",
     "url",
     "via",
     "video",
@@ -224,6 +226,12 @@ pub const DOCS: &[KeywordDoc] = &[
         place: Place::Step,
         syntax: "wait for EVENT, ... [within DURATION] { EVENT => STEP ... timeout => STEP }",
         doc: "Waits until one of the events happens, or the time runs out.",
+    },
+    KeywordDoc {
+        label: "wait until",
+        place: Place::Step,
+        syntax: "wait until HH:MM recipient | wait until HH:MM \"ZONE\" | wait until MOMENT",
+        doc: "Waits until the clock reads that time in the contact's zone (or a fixed one): today's if it is still ahead, else tomorrow's. With a moment (`event.appointment_at - 24h`, a datetime), waits until then; a moment already past does not wait. After `wait until 10:00 recipient` the checker knows the time of day, so a send there is proved outside quiet hours and never held.",
     },
     KeywordDoc {
         label: "if",

@@ -1,7 +1,7 @@
 //! The outline of a file (document symbols) and the symbols of all open files (workspace
 //! symbols).
 
-use journey_compiler::ast::{Arm, ArmLabel, Item, JourneyMember, PolicyRule, Step, StepKind};
+use journey_compiler::ast::{Arm, ArmLabel, Item, JourneyMember, PolicyRule, Step, StepKind, WaitUntil, ZoneSpec};
 use journey_compiler::Span;
 
 use journey_compiler::model::SymbolKind;
@@ -149,6 +149,16 @@ fn step_outline(file: &Analysis, step: &Step) -> OutlineItem {
         StepKind::Send { message } => format!("send {}", message.name),
         StepKind::Ask { message, .. } => format!("ask {}", message.name),
         StepKind::Wait { duration } => format!("wait {}", file.slice(duration.span)),
+        StepKind::WaitUntil { until } => match until {
+            WaitUntil::Clock { time, zone } => {
+                let zone = match zone {
+                    ZoneSpec::Recipient(_) => "recipient".to_owned(),
+                    ZoneSpec::Fixed(name) => format!("\"{}\"", name.value),
+                };
+                format!("wait until {} {zone}", file.slice(time.span))
+            }
+            WaitUntil::Moment(moment) => format!("wait until {}", file.slice(moment.span)),
+        },
         StepKind::WaitFor { events, .. } => {
             format!("wait for {}", events.iter().map(|event| event.name.as_str()).collect::<Vec<_>>().join(", "))
         }

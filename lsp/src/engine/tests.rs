@@ -442,7 +442,7 @@ fn completion_offers_what_may_be_written_at_the_cursor() {
         ("journey j {\n  stage s { request consent sms $0 }\n}\n", "authentication marketing service utility"),
         (
             "journey j {\n  stage s {\n    $0\n  }\n}\n",
-            "ask exit goto handoff if request consent send set split tag track wait wait for",
+            "ask exit goto handoff if request consent send set split tag track wait wait for wait until",
         ),
         ("journey j {\n  $0\n}\n", "audience entry exit on goal reentry stage"),
         ("$0", "channel event import journey message policy profile segment"),
@@ -452,7 +452,7 @@ fn completion_offers_what_may_be_written_at_the_cursor() {
         ("journey j {\n  stage s {\n    handoff \"care\" timeout 1d {\n      $0\n    }\n  }\n}\n", "timeout"),
         (
             "journey j {\n  stage s {\n    ask welcome {\n      yes => $0\n",
-            "ask exit goto handoff if request consent send set split tag track wait wait for",
+            "ask exit goto handoff if request consent send set split tag track wait wait for wait until",
         ),
         ("journey j {\n  audience not $0\n}\n", "vip"),
         ("journey j {\n  entry on cart_abandoned where event.$0\n}\n", "cart_url items"),

@@ -205,6 +205,7 @@ impl Lowerer<'_> {
                 }
             }
             Rule::string => ExprKind::Str(self.template(pair)),
+            Rule::path if pair.as_str() == "now" => ExprKind::Now,
             Rule::path => ExprKind::Path(self.path(pair)),
             _ => {
                 self.malformed(span, "an expression");

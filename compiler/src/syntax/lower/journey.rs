@@ -160,6 +160,24 @@ impl Lowerer<'_> {
                 let duration = significant(step).next().map(|p| self.positive_duration(p, "a wait"));
                 StepKind::Wait { duration: self.required_node(duration, span, "a duration")? }
             }
+            Rule::wait_until_step => {
+                let mut time = None;
+                let mut zone = None;
+                let mut moment = None;
+                for child in significant(step) {
+                    match child.as_rule() {
+                        Rule::time => time = Some(self.time(child)),
+                        Rule::zone => zone = self.zone(child),
+                        Rule::expr => moment = self.expr(child),
+                        _ => {}
+                    }
+                }
+                let until = match (time, moment) {
+                    (Some(time), _) => WaitUntil::Clock { time, zone: self.required_node(zone, span, "a time zone")? },
+                    (None, moment) => WaitUntil::Moment(self.required_node(moment, span, "a moment")?),
+                };
+                StepKind::WaitUntil { until }
+            }
             Rule::wait_for_step => {
                 let mut events = Vec::new();
                 let mut within = None;

@@ -96,7 +96,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn zone(&mut self, pair: Pair<'_, Rule>) -> Option<ZoneSpec> {
+    pub(super) fn zone(&mut self, pair: Pair<'_, Rule>) -> Option<ZoneSpec> {
         let span = self.span(&pair);
         let inner = pair.into_inner().next();
         let inner = self.required(inner, span, "a time zone")?;
