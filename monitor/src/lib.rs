@@ -121,6 +121,7 @@ fn check_send(bundles: &Bundles, state: &mut State, action: &Action) -> Vec<Viol
             &journey.policies.frequency,
             &journey.policies.jurisdiction,
             &state.sends,
+            &name,
             &category,
             phone_text,
             at,
@@ -134,7 +135,7 @@ fn check_send(bundles: &Bundles, state: &mut State, action: &Action) -> Vec<Viol
         out.extend(frequency::check_request(&state.requests, request_channel, request_category, at));
     }
 
-    state.sends.push(PastSend { at, category, phone_text });
+    state.sends.push(PastSend { at, channel: name.clone(), category, phone_text });
     if let Some((channel, category)) = request {
         state.requests.push(PastRequest { at, channel, category });
     }

@@ -133,6 +133,7 @@ impl Serialize for NodeJson<'_> {
         let fields = match &node.kind {
             NodeKind::Send { .. } | NodeKind::Wait { .. } | NodeKind::Branch { .. } => 1,
             NodeKind::Split { .. } | NodeKind::Tag { .. } | NodeKind::Track { .. } => 1,
+            NodeKind::ConsentRevoke { .. } => 2,
             NodeKind::Ask { .. } | NodeKind::WaitFor { .. } | NodeKind::Handoff { .. } | NodeKind::Set { .. } => 2,
             NodeKind::ConsentRequest { .. } => 4,
         };
@@ -164,6 +165,10 @@ impl Serialize for NodeJson<'_> {
                 object.serialize_field("channel", channel)?;
                 object.serialize_field("message", message)?;
                 object.serialize_field("timeout_s", timeout_secs)?;
+            }
+            NodeKind::ConsentRevoke { channel, category } => {
+                object.serialize_field("category", category)?;
+                object.serialize_field("channel", channel)?;
             }
             NodeKind::Set { field, value } => {
                 object.serialize_field("field", field)?;

@@ -287,6 +287,7 @@ pub fn describe_node(node: &Node) -> String {
         NodeKind::Split { .. } => "split".to_owned(),
         NodeKind::Handoff { team, .. } => format!("handoff {team:?}"),
         NodeKind::ConsentRequest { channel, category, .. } => format!("request consent {channel} {category}"),
+        NodeKind::ConsentRevoke { channel, category } => format!("revoke consent {channel} {category}"),
         NodeKind::Set { field, .. } => format!("set {field}"),
         NodeKind::Tag { name } => format!("tag {name:?}"),
         NodeKind::Track { name } => format!("track {name:?}"),

@@ -90,7 +90,7 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
             "`stage` or a journey setting (`audience`, `entry on`, `exit on`, `goal`, `reentry`)"
         }
         step | send_step | ask_step | wait_for_step | wait_step | if_step | split_step | handoff_step
-        | consent_step | set_step | tag_step | track_step | goto_step | exit_step | else_if => {
+        | consent_step | revoke_step | set_step | tag_step | track_step | goto_step | exit_step | else_if => {
             "a step (`send`, `ask`, `wait`, `if`, `goto`, ...)"
         }
         timeout => "`timeout`",
@@ -153,6 +153,7 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         kw_reentry => "`reentry`",
         kw_reply => "`reply`",
         kw_request => "`request`",
+        kw_revoke => "`revoke`",
         kw_required => "`required`",
         kw_segment => "`segment`",
         kw_send => "`send`",
