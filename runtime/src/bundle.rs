@@ -353,6 +353,10 @@ struct RawRecord {
     form: String,
     frequency: String,
     quiet_hours: String,
+    /// Evidence only: which consent requests can have granted the consent (kept in `evidence`).
+    #[serde(default)]
+    #[allow(dead_code)]
+    consent_granted_by: Vec<Json>,
 }
 
 const CATEGORIES: [&str; 4] = ["service", "utility", "marketing", "authentication"];

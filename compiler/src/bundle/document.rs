@@ -343,6 +343,16 @@ struct Compliance<'a> {
     form: &'a str,
     frequency: &'a str,
     quiet_hours: &'a str,
+    /// Left out when empty, so records of sends that rely on no request read as before.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    consent_granted_by: Vec<GrantedBy<'a>>,
+}
+
+/// A `request consent` step that can have granted the consent a send relies on.
+#[derive(Serialize)]
+struct GrantedBy<'a> {
+    node: &'a str,
+    message: &'a str,
 }
 
 /// Views are built in a `Bundle` that lives as long as `project` and `graph` are borrowed.
@@ -512,6 +522,11 @@ fn compliance<'a>(project: &'a Project<'a>, graph: &'a Graph) -> Map<&'a str, Co
                 form: &e.form,
                 frequency: &e.frequency,
                 quiet_hours: &e.quiet_hours,
+                consent_granted_by: e
+                    .granted_by
+                    .iter()
+                    .map(|(node, message)| GrantedBy { node: node.as_str(), message: message.as_str() })
+                    .collect(),
             };
             (e.node.as_str(), record)
         })

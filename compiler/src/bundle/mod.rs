@@ -32,8 +32,20 @@ pub const FORMAT: &str = "journey-bundle";
 pub const FORMAT_VERSION: u32 = 1;
 
 /// The node kinds of format version 1, as `kind` names them.
-pub const NODE_KINDS: [&str; 11] =
-    ["send", "ask", "wait", "wait_for", "branch", "split", "handoff", "consent_request", "set", "tag", "track"];
+pub const NODE_KINDS: [&str; 12] = [
+    "send",
+    "ask",
+    "wait",
+    "wait_for",
+    "branch",
+    "split",
+    "handoff",
+    "consent_request",
+    "consent_revoke",
+    "set",
+    "tag",
+    "track",
+];
 
 /// What the caller may add: the `SOURCE_DATE_EPOCH` of a reproducible build.
 #[derive(Debug, Clone, Copy, Default)]

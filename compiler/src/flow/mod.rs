@@ -28,6 +28,7 @@
 pub mod analyses;
 mod caps;
 mod context;
+pub mod grants;
 pub mod graph;
 pub mod media;
 mod project_rules;
@@ -49,6 +50,7 @@ use crate::syntax::literals::format_duration;
 use crate::weakening::{self, Weakening};
 use analyses::{Consent, InBusinessHours, Window};
 pub use context::Context;
+use grants::Grants;
 use graph::{Graph, Node, NodeIndex, NodeKind};
 use sends::{Proof, SendSite};
 
@@ -78,6 +80,10 @@ pub struct SendEvidence {
     /// How quiet hours apply: `deferred up to 13h (21:00..08:00, recipient's time)`, `never held: ...`
     /// or `not applicable`.
     pub quiet_hours: String,
+    /// When `consent` names a consent: the `request consent` steps that can have granted it on
+    /// some path (node id and the request's message), in node order; empty when only the audience,
+    /// the entry condition or a `consent()` check stands for it.
+    pub granted_by: Vec<(String, String)>,
 }
 
 /// What the analyses produced for a project.
@@ -182,6 +188,9 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
     let window_solution = solve::solve(graph, &window, &window.start(graph));
     let mut exhausted = consent_solution.exhausted || window_solution.exhausted || hours_solution.exhausted;
     report.visits += consent_solution.visits + window_solution.visits + hours_solution.visits;
+    let grants = Grants::new(&consent, graph);
+    let grants_solution = solve::solve(graph, &grants, &grants.start());
+    report.visits += grants_solution.visits;
 
     let unproved = caps::frequency_caps(cx, graph, &sent, &consent_solution, sink, report, &mut exhausted);
     caps::consent_request_limits(graph, &consent_solution, sink, report, &mut exhausted);
@@ -219,7 +228,22 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
             hold,
         };
         let site = SendSite { graph, index, node, name: message_name, message };
-        let evidence = sends::check_send(cx, &site, &proof, sink);
+        let mut evidence = sends::check_send(cx, &site, &proof, sink);
+        if evidence.consent.starts_with("consent(") {
+            if let Some(fact) = consent.facts.id(&message.channel, &message.category) {
+                // A budget that ran out lists every request for the consent: more steps that
+                // can have granted it, never fewer.
+                let nodes = match grants_solution.input(index).filter(|_| !grants_solution.exhausted) {
+                    Some(state) => grants.granting(state, fact),
+                    None => grants.every(fact),
+                };
+                evidence.granted_by = nodes
+                    .into_iter()
+                    .filter_map(|i| graph.node(i))
+                    .map(|n| (n.id.clone(), n.kind.sent_message().unwrap_or_default().to_owned()))
+                    .collect();
+            }
+        }
         report.evidence.push(evidence);
     }
     // A journey that sends must have produced evidence for its sends: "ok" with nothing checked

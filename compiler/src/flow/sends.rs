@@ -185,6 +185,7 @@ pub(super) fn check_send(cx: &Context<'_>, site: &SendSite<'_>, proof: &Proof<'_
         form,
         frequency: frequency_text(cx, message),
         quiet_hours: quiet,
+        granted_by: Vec::new(),
     }
 }
 
@@ -260,9 +261,7 @@ fn revocation_reason(node: &Node, label: &str, channel: &str) -> String {
         NodeKind::Ask { .. } | NodeKind::ConsentRequest { .. } => format!(
             "the contact may have answered with an opt-out keyword, which revokes every consent on {channel} (CTIA-STOP)"
         ),
-        NodeKind::ConsentRevoke { category, .. } => {
-            format!("the journey revoked it (`revoke consent {channel} {category}`)")
-        }
+        NodeKind::ConsentRevoke { .. } => "the journey revoked it".to_owned(),
         _ => "consent revoked".to_owned(),
     }
 }
