@@ -22,7 +22,13 @@ pub struct Grants<'c> {
 }
 
 impl<'c> Grants<'c> {
-    pub fn new(consent: &'c Consent, graph: &Graph) -> Grants<'c> {
+    /// `None` when the journey has more requests than `MAX_TRACED_CONSENT_REQUESTS`: they are
+    /// not traced (the records then leave `consent_granted_by` out).
+    pub fn new(consent: &'c Consent, graph: &Graph) -> Option<Grants<'c>> {
+        let count = graph.nodes.iter().filter(|n| matches!(n.kind, NodeKind::ConsentRequest { .. })).count();
+        if count > crate::limits::MAX_TRACED_CONSENT_REQUESTS {
+            return None;
+        }
         let mut requests = Vec::new();
         let mut number = vec![None; graph.nodes.len()];
         for (index, node) in graph.nodes.iter().enumerate() {
@@ -34,7 +40,7 @@ impl<'c> Grants<'c> {
             }
         }
         let words = requests.len().div_ceil(64).max(1);
-        Grants { consent, requests, number, words }
+        Some(Grants { consent, requests, number, words })
     }
 
     /// No request has granted anything where the journey begins.

@@ -189,8 +189,8 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
     let mut exhausted = consent_solution.exhausted || window_solution.exhausted || hours_solution.exhausted;
     report.visits += consent_solution.visits + window_solution.visits + hours_solution.visits;
     let grants = Grants::new(&consent, graph);
-    let grants_solution = solve::solve(graph, &grants, &grants.start());
-    report.visits += grants_solution.visits;
+    let grants_solution = grants.as_ref().map(|g| solve::solve(graph, g, &g.start()));
+    report.visits += grants_solution.as_ref().map_or(0, |s| s.visits);
 
     let unproved = caps::frequency_caps(cx, graph, &sent, &consent_solution, sink, report, &mut exhausted);
     caps::consent_request_limits(graph, &consent_solution, sink, report, &mut exhausted);
@@ -229,11 +229,13 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
         };
         let site = SendSite { graph, index, node, name: message_name, message };
         let mut evidence = sends::check_send(cx, &site, &proof, sink);
-        if evidence.consent.starts_with("consent(") {
+        if let (true, Some(grants), Some(solution)) =
+            (evidence.consent.starts_with("consent("), &grants, &grants_solution)
+        {
             if let Some(fact) = consent.facts.id(&message.channel, &message.category) {
                 // A budget that ran out lists every request for the consent: more steps that
                 // can have granted it, never fewer.
-                let nodes = match grants_solution.input(index).filter(|_| !grants_solution.exhausted) {
+                let nodes = match solution.input(index).filter(|_| !solution.exhausted) {
                     Some(state) => grants.granting(state, fact),
                     None => grants.every(fact),
                 };
