@@ -262,6 +262,11 @@ enum Step {
         resolved: Block,
         timeout_arm: Block,
     },
+    /// `revoke consent CH CAT`.
+    Revoke {
+        ch: Ch,
+        cat: Cat,
+    },
     Tag,
     Set,
     Track,
@@ -324,6 +329,8 @@ struct Policy {
     fixed_zone: bool,
     jurisdiction: &'static str,
     cap: Option<(u32, u32)>,
+    /// The cap counts only this channel's sends (`frequency sms marketing ...`).
+    cap_channel: Option<Ch>,
     business_hours: bool,
 }
 
@@ -512,6 +519,10 @@ impl Gen<'_> {
                     })
                 }
                 91..=95 if last => Step::Exit,
+                96..=98 => Step::Revoke {
+                    ch: self.rng.pick(&[Ch::Sms, Ch::Sms, Ch::Email, Ch::Whatsapp, Ch::Messenger]),
+                    cat: Cat::Marketing,
+                },
                 _ => continue,
             };
             return step;
@@ -526,6 +537,7 @@ fn generate(rng: &mut Rng) -> Project {
         fixed_zone: rng.chance(10),
         jurisdiction: rng.pick(&["US", "US", "US-FL", "US-TX"]),
         cap: rng.chance(60).then(|| (rng.pick(&[1, 2, 2, 3]), rng.pick(&[1, 1, 2, 7]))),
+        cap_channel: rng.chance(30).then(|| rng.pick(&[Ch::Sms, Ch::Sms, Ch::Messenger, Ch::Email])),
         business_hours: rng.chance(50),
     };
     let entry = rng.pick(&[
@@ -617,7 +629,8 @@ fn source_with_lines(p: &Project) -> (String, Vec<(usize, Path)>) {
     )
     .unwrap();
     if let Some((k, d)) = p.policy.cap {
-        writeln!(t, "  frequency marketing at most {k} per {d}d").unwrap();
+        let channel = p.policy.cap_channel.map(|c| format!("{} ", c.name())).unwrap_or_default();
+        writeln!(t, "  frequency {channel}marketing at most {k} per {d}d").unwrap();
     }
     if p.policy.business_hours {
         t.push_str("  business_hours mon..fri 09:00..18:00 \"America/New_York\"\n");
@@ -772,6 +785,7 @@ impl Writer<'_> {
             Step::Tag => writeln!(t, "{pad}tag \"seen\"").unwrap(),
             Step::Set => writeln!(t, "{pad}set tier = \"gold\"").unwrap(),
             Step::Track => writeln!(t, "{pad}track \"step\"").unwrap(),
+            Step::Revoke { ch, cat } => writeln!(t, "{pad}revoke consent {} {}", ch.name(), cat.name()).unwrap(),
             Step::Goto(s) => writeln!(t, "{pad}goto s{s}").unwrap(),
             Step::Exit => writeln!(t, "{pad}exit").unwrap(),
         }
@@ -2065,7 +2079,14 @@ fn withdrawing_every_category_on_sms_by_other_means_blocks_even_utility_texts() 
     // The refusal is the runtime's job, not a gap in the checker's proof.
     let bundle: Value = serde_json::from_str(&checked.bundles[0]).unwrap();
     let project = Project {
-        policy: Policy { quiet: (21, 8), fixed_zone: false, jurisdiction: "US", cap: None, business_hours: false },
+        policy: Policy {
+            quiet: (21, 8),
+            fixed_zone: false,
+            jurisdiction: "US",
+            cap: None,
+            cap_channel: None,
+            business_hours: false,
+        },
         entry: Entry::SignedUp,
         audience: None,
         reentry: None,

@@ -89,6 +89,7 @@ codes! {
     J0220, Error, "unknown tag";
     J0221, Error, "unknown time zone";
     J0225, Error, "`wait until` without a moment or a known zone";
+    J0229, Error, "frequency cap names a channel where a category goes";
     J0301, Error, "element not supported by the channel";
     J0302, Error, "too many elements";
     J0303, Error, "text too long for the channel";

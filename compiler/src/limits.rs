@@ -50,6 +50,13 @@ pub const MAX_EXPR_TERMS: usize = 256;
 /// pathological backtracking with J0115 instead of running for minutes.
 pub const PARSER_CALL_BUDGET: usize = 400_000_000;
 
+/// Most `request consent` steps in one journey whose grants are traced for the compliance records
+/// (`flow/grants.rs`, `consent_granted_by`). Its state is a bit per request at every node, so its
+/// memory is nodes times requests: at this bound one 64-bit word a node, as the consent analysis
+/// needs for its facts. Real journeys ask for consent a handful of times; above the bound the
+/// records leave the field out (docs/bundle.md §10 says so) rather than cost quadratic memory.
+pub const MAX_TRACED_CONSENT_REQUESTS: usize = 64;
+
 /// Most nodes (steps that do something) in one journey's flow graph. Every analysis is a
 /// worklist fixpoint whose work and memory grow with the graph (about 3 visits per edge per
 /// analysis, and a state per node for each of them), so the size of one journey is what bounds

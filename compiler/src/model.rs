@@ -275,11 +275,30 @@ impl QuietHoursRule {
 pub struct FrequencyRule {
     /// The whole rule.
     pub def: Def,
+    /// `frequency sms marketing ...`: the cap counts only that channel's sends (`None`: every
+    /// channel's).
+    pub channel: Option<String>,
     pub category: String,
     pub max: u64,
     pub per_secs: u64,
     /// The period as the author wrote it (`7d`, not `1w`), for messages.
     pub per_written: String,
+}
+
+impl FrequencyRule {
+    /// Whether a send of `message` counts against the cap: its category, and its channel when
+    /// the cap names one.
+    pub fn counts(&self, message: &Message) -> bool {
+        message.category == self.category && self.channel.as_ref().is_none_or(|c| *c == message.channel)
+    }
+
+    /// What the cap counts, for messages: `marketing`, or `sms marketing` for a channel's cap.
+    pub fn counted(&self) -> String {
+        match &self.channel {
+            Some(channel) => format!("{channel} {}", self.category),
+            None => self.category.clone(),
+        }
+    }
 }
 
 /// `business_hours mon..fri 09:00..18:00 "Europe/Berlin"`.
@@ -490,8 +509,9 @@ impl Model {
                     }),
                     frequency: frequency
                         .into_iter()
-                        .map(|FrequencyRule { def: d, category, max, per_secs, per_written }| FrequencyRule {
+                        .map(|FrequencyRule { def: d, channel, category, max, per_secs, per_written }| FrequencyRule {
                             def: def(d),
+                            channel,
                             category,
                             max,
                             per_secs,

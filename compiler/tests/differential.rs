@@ -138,6 +138,8 @@ enum Step {
         declined: Block,
         timeout_arm: Block,
     },
+    /// `revoke consent sms marketing`.
+    Revoke,
     Split(Vec<Block>),
     Goto(usize),
     Exit,
@@ -183,6 +185,8 @@ struct Journey {
     audience: bool,
     /// `frequency marketing at most K per D days`.
     cap: Option<(u32, u32)>,
+    /// The cap counts only this channel's sends (`frequency sms marketing ...`).
+    cap_channel: Option<Channel>,
     messages: Vec<Message>,
     stages: Vec<Block>,
 }
@@ -315,6 +319,7 @@ impl Generator<'_> {
                     })
                 }
                 90..=95 if last => Step::Exit,
+                96..=99 => Step::Revoke,
                 _ => continue,
             };
             return step;
@@ -335,8 +340,13 @@ fn generate(rng: &mut TestRng) -> Journey {
     let audience = generator.chance(40);
     let cap =
         if generator.chance(60) { Some((generator.pick(&[0, 1, 1, 2, 2]), generator.pick(&[1, 2, 3]))) } else { None };
+    let cap_channel = if cap.is_some() && generator.chance(40) {
+        Some(generator.pick(&[Channel::Sms, Channel::Sms, Channel::Messenger]))
+    } else {
+        None
+    };
     let bodies = (0..stages).map(|stage| generator.block(stage, 0, 5)).collect();
-    Journey { entry, audience, cap, messages: generator.messages, stages: bodies }
+    Journey { entry, audience, cap, cap_channel, messages: generator.messages, stages: bodies }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -377,7 +387,8 @@ fn source(journey: &Journey) -> String {
     );
     text.push_str("  quiet_hours 21:00..08:00 recipient\n  jurisdiction \"US\"\n");
     if let Some((k, d)) = journey.cap {
-        writeln!(text, "  frequency marketing at most {k} per {d}d").unwrap();
+        let channel = journey.cap_channel.map(|c| format!("{} ", c.name())).unwrap_or_default();
+        writeln!(text, "  frequency {channel}marketing at most {k} per {d}d").unwrap();
     }
     text.push_str("}\n\nevent signed_up {}\n");
     for index in used_messages(journey) {
@@ -484,6 +495,7 @@ fn write_step(journey: &Journey, step: &Step, indent: usize, text: &mut String) 
         }
         Step::Goto(stage) => writeln!(text, "{pad}goto s{stage}").unwrap(),
         Step::Exit => writeln!(text, "{pad}exit").unwrap(),
+        Step::Revoke => writeln!(text, "{pad}revoke consent sms marketing").unwrap(),
     }
 }
 
@@ -644,6 +656,7 @@ impl Program {
             }
             Step::Goto(stage) => Target::Stage(*stage),
             Step::Exit => Target::Exit,
+            Step::Revoke => self.push(Instr::Branch(vec![Edge { revoke: true, ..Edge::after(cont, 0, 0) }])),
         }
     }
 
@@ -814,7 +827,9 @@ fn brute_force(journey: &Journey, program: &Program, semantics: Semantics) -> Br
                     after.single = false;
                 }
                 if marketing {
-                    if let Some(k) = cap {
+                    // A channel's cap counts only that channel's sends.
+                    let counted = journey.cap_channel.is_none_or(|c| c == m.channel);
+                    if let Some(k) = cap.filter(|_| counted) {
                         if state.recent.len() >= k {
                             findings.insert((Class::Frequency, name));
                         }
@@ -822,8 +837,10 @@ fn brute_force(journey: &Journey, program: &Program, semantics: Semantics) -> Br
                     if let Some((elapsed, _)) = &mut after.messenger {
                         *elapsed = (*elapsed + semantics.hold).min(ELAPSED_CAP);
                     }
-                    after.recent.insert(0, 0);
-                    forget(&mut after.recent);
+                    if counted {
+                        after.recent.insert(0, 0);
+                        forget(&mut after.recent);
+                    }
                 }
                 stack.push((*next, after));
             }
@@ -1042,7 +1059,10 @@ fn simpler(journey: &Journey) -> Vec<Journey> {
         out.push(Journey { entry: Entry::MessengerMessage, ..journey.clone() });
     }
     if journey.cap.is_some() {
-        out.push(Journey { cap: None, ..journey.clone() });
+        out.push(Journey { cap: None, cap_channel: None, ..journey.clone() });
+    }
+    if journey.cap_channel.is_some() {
+        out.push(Journey { cap_channel: None, ..journey.clone() });
     }
     // Fewer or simpler steps, anywhere.
     let paths = step_paths(journey);

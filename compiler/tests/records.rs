@@ -417,9 +417,17 @@ fn apply_clock(clock: Option<u16>, effect: ClockEffect) -> Option<u16> {
 /// A frequency rule.
 #[derive(Debug, Clone)]
 struct Cap {
+    /// A channel's cap counts only that channel's sends.
+    channel: Option<String>,
     category: String,
     max: usize,
     per: u64,
+}
+
+impl Cap {
+    fn counts(&self, send: &Sends) -> bool {
+        self.category == send.category && self.channel.as_ref().is_none_or(|c| *c == send.channel)
+    }
 }
 
 /// A sending node: what its message is and how long quiet hours may hold it.
@@ -530,6 +538,7 @@ impl Program {
             .unwrap()
             .iter()
             .map(|f| Cap {
+                channel: str_of(f, "channel").map(str::to_owned),
                 category: str_of(f, "category").unwrap().to_owned(),
                 max: usize::try_from(secs_of(f, "max").unwrap()).unwrap(),
                 per: secs_of(f, "per_s").unwrap(),
@@ -653,6 +662,12 @@ impl Program {
             };
             let edges: Vec<Edge> = match kind {
                 "send" | "set" | "tag" | "track" | "split" => next.iter().map(|(_, to)| plain(to, 0, 0)).collect(),
+                "consent_revoke" => {
+                    let pair =
+                        (str_of(node, "channel").unwrap().to_owned(), str_of(node, "category").unwrap().to_owned());
+                    let revoke = program.fact_bits(&[pair].into_iter().collect());
+                    next.iter().map(|(_, to)| Edge { revoke, ..plain(to, 0, 0) }).collect()
+                }
                 "wait" => {
                     let d = secs_of(node, "duration_s").unwrap();
                     next.iter().map(|(_, to)| Edge { clock: ClockEffect::Shift(d), ..plain(to, d, d) }).collect()
@@ -820,7 +835,7 @@ fn explore(program: &Program) -> Explored {
                 }
             }
             for (i, cap) in program.caps.iter().enumerate() {
-                if cap.category == send.category {
+                if cap.counts(send) {
                     if state.recent[i].len() >= cap.max {
                         seen.over.insert((i, state.recent[i].len() + 1));
                     }
@@ -1158,7 +1173,7 @@ fn check_bundle(project: &str, bundle: &Value, tally: &mut Tally) {
         }
 
         // 6: frequency.
-        tally.frequency_sends += program.caps.iter().filter(|c| c.category == send.category).count();
+        tally.frequency_sends += program.caps.iter().filter(|c| c.counts(send)).count();
         for (rule, count) in &seen.over {
             let cap = &program.caps[*rule];
             fail(

@@ -155,6 +155,9 @@ pub struct QuietHours {
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Cap {
+    /// A channel's cap counts only that channel's sends (docs/bundle.md §6).
+    #[serde(default)]
+    pub channel: Option<String>,
     pub category: String,
     pub max: u64,
     pub per_s: u64,

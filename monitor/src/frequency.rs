@@ -1,6 +1,7 @@
 //! How often a contact is written to, across journeys, runs and channels:
 //!
 //! - the policy's caps, `at most MAX CATEGORY per PER` in any sliding window (docs/bundle.md §6),
+//!   a channel's cap counting only that channel's sends,
 //!   cited by the code of their static check, J0409, since docs/rules.md gives project policies
 //!   no rule id;
 //! - the state laws' counts, at most 3 solicitations in 24 hours, for phone texts under a policy
@@ -23,6 +24,7 @@ use crate::Violation;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PastSend {
     pub at: Time,
+    pub channel: String,
     pub category: String,
     pub phone_text: bool,
 }
@@ -49,24 +51,35 @@ const STATE_COUNTS: &[(&str, &str, u64, u64)] = &[
     ("US-MD", "OK/MD", 3, 86_400),
 ];
 
-/// Checks the caps for a send of `category` at `at`; `history` holds the earlier sends.
+/// Checks the caps for a send of `category` on `channel` at `at`; `history` holds the earlier
+/// sends.
+#[allow(clippy::too_many_arguments)]
 pub fn check(
     caps: &[Cap],
     jurisdiction: &[String],
     history: &[PastSend],
+    channel: &str,
     category: &str,
     phone_text: bool,
     at: Time,
 ) -> Vec<Violation> {
     let mut out = Vec::new();
-    for cap in caps.iter().filter(|c| c.category == category) {
-        let earlier = history.iter().filter(|s| s.category == category && within(s.at, at, cap.per_s)).count();
+    let on_channel = |cap: &Cap, sent_on: &str| cap.channel.as_deref().is_none_or(|c| c == sent_on);
+    for cap in caps.iter().filter(|c| c.category == category && on_channel(c, channel)) {
+        let earlier = history
+            .iter()
+            .filter(|s| s.category == category && on_channel(cap, &s.channel) && within(s.at, at, cap.per_s))
+            .count();
         let count = u64::try_from(earlier).unwrap_or(u64::MAX).saturating_add(1);
         if count > cap.max {
+            let what = match &cap.channel {
+                Some(channel) => format!("{channel} {category}"),
+                None => category.to_owned(),
+            };
             out.push(Violation::new(
                 "J0409",
                 format!(
-                    "{} {category} message in {}: the policy allows at most {} per {}",
+                    "{} {what} message in {}: the policy allows at most {} per {}",
                     ordinal(count),
                     duration(cap.per_s),
                     cap.max,

@@ -187,6 +187,13 @@ impl State {
                     _ => {}
                 }
             }
+            // A `revoke consent` step ran: the bundle's node says what it withdrew.
+            "consent" => {
+                let Some(node) = node_of_kind(bundles, action, "consent_revoke") else { return };
+                let (Some(channel), Some(category)) = (&node.channel, &node.category) else { return };
+                let how = format!("the step revoke consent {}", action.node.as_deref().unwrap_or("?"));
+                self.consent.revoke(channel, Some(category), action.at, &how);
+            }
             "set" => {
                 if let Some(field) = &action.field {
                     match &action.value {
@@ -206,9 +213,14 @@ impl State {
 
 /// The consent-request node an action happened at, if it is one.
 pub fn request_node<'b>(bundles: &'b Bundles, action: &Action) -> Option<&'b crate::bundle::Node> {
+    node_of_kind(bundles, action, "consent_request")
+}
+
+/// The node an action happened at, if it is of `kind`.
+fn node_of_kind<'b>(bundles: &'b Bundles, action: &Action, kind: &str) -> Option<&'b crate::bundle::Node> {
     let journey = bundles.journeys.get(&action.journey)?;
     let node = journey.nodes.get(action.node.as_deref()?)?;
-    (node.kind == "consent_request").then_some(node)
+    (node.kind == kind).then_some(node)
 }
 
 /// (time, contact, channel) of every answer to a consent request whose answer is no message

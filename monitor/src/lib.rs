@@ -121,6 +121,7 @@ fn check_send(bundles: &Bundles, state: &mut State, action: &Action) -> Vec<Viol
             &journey.policies.frequency,
             &journey.policies.jurisdiction,
             &state.sends,
+            &name,
             &category,
             phone_text,
             at,
@@ -138,7 +139,7 @@ fn check_send(bundles: &Bundles, state: &mut State, action: &Action) -> Vec<Viol
     if let Some(last) = state.inbound.get_mut(&name).filter(|l| l.single) {
         last.used = true;
     }
-    state.sends.push(PastSend { at, category, phone_text });
+    state.sends.push(PastSend { at, channel: name.clone(), category, phone_text });
     if let Some((channel, category)) = request {
         state.requests.push(PastRequest { at, channel, category });
     }

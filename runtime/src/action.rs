@@ -69,6 +69,17 @@ pub enum What {
     Exit {
         reason: String,
     },
+    /// A journey changed the consent store: a granted request (its record: the request's
+    /// message and the contact's answer; the time is the action's) or a `revoke consent` step.
+    Consent {
+        change: String,
+        channel: String,
+        category: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        answer: Option<String>,
+    },
 }
 
 /// The texts of a sent message with its fields filled in.
@@ -135,6 +146,11 @@ pub fn to_text(actions: &[Action]) -> String {
                 What::Track { event } => format!("tracked {event}"),
                 What::Goal { goal } => format!("goal {goal} converted"),
                 What::Exit { reason } => format!("left ({reason})"),
+                What::Consent { change, channel, category, message, answer } => {
+                    let via = message.as_deref().map(|m| format!(" via {m}")).unwrap_or_default();
+                    let answer = answer.as_deref().map(|a| format!(", answer {a:?}")).unwrap_or_default();
+                    format!("consent {channel} {category} {change}{via}{answer}")
+                }
             };
             let _ = writeln!(out, "  {}  {} #{}{node}: {what}", a.at, a.journey, a.run);
         }

@@ -64,18 +64,54 @@ pub struct Node {
 
 #[derive(Debug, Clone)]
 pub enum Kind {
-    Send { message: String },
-    Ask { message: String, timeout_s: i64 },
-    Wait { duration_s: i64 },
-    WaitUntil { until: Until },
-    WaitFor { events: Vec<String>, within_s: i64 },
-    Branch { conditions: Vec<Expr> },
-    Split { shares: Vec<u32> },
-    Handoff { team: String, timeout_s: i64 },
-    ConsentRequest { channel: String, category: String, message: String, timeout_s: i64 },
-    Set { field: String, value: Expr },
-    Tag { tag: String },
-    Track { event: String },
+    Send {
+        message: String,
+    },
+    Ask {
+        message: String,
+        timeout_s: i64,
+    },
+    Wait {
+        duration_s: i64,
+    },
+    WaitUntil {
+        until: Until,
+    },
+    WaitFor {
+        events: Vec<String>,
+        within_s: i64,
+    },
+    Branch {
+        conditions: Vec<Expr>,
+    },
+    Split {
+        shares: Vec<u32>,
+    },
+    Handoff {
+        team: String,
+        timeout_s: i64,
+    },
+    ConsentRequest {
+        channel: String,
+        category: String,
+        message: String,
+        timeout_s: i64,
+    },
+    /// `revoke consent`: the store no longer holds (channel, category) (§5).
+    ConsentRevoke {
+        channel: String,
+        category: String,
+    },
+    Set {
+        field: String,
+        value: Expr,
+    },
+    Tag {
+        tag: String,
+    },
+    Track {
+        event: String,
+    },
 }
 
 /// What a `wait_until` node waits for (§3.5).
@@ -148,6 +184,8 @@ pub struct Policy<T> {
 
 #[derive(Debug, Clone)]
 pub struct Frequency {
+    /// A channel's cap counts only that channel's sends; `None`: every channel's.
+    pub channel: Option<String>,
     pub category: String,
     pub max: u64,
     pub per_s: i64,
@@ -323,6 +361,7 @@ struct RawHours {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFrequency {
+    channel: Option<String>,
     category: String,
     max: u64,
     per_s: i64,
@@ -341,6 +380,10 @@ struct RawRecord {
     form: String,
     frequency: String,
     quiet_hours: String,
+    /// Evidence only: which consent requests can have granted the consent (kept in `evidence`).
+    #[serde(default)]
+    #[allow(dead_code)]
+    consent_granted_by: Vec<Json>,
 }
 
 const CATEGORIES: [&str; 4] = ["service", "utility", "marketing", "authentication"];
@@ -563,7 +606,12 @@ fn convert(raw: RawBundle) -> Result<Bundle, String> {
             if !CATEGORIES.contains(&f.category.as_str()) {
                 return Err(format!("frequency names an unknown category `{}`", f.category));
             }
-            Ok(Frequency { per_s: duration(f.per_s, "a frequency per_s", true)?, category: f.category, max: f.max })
+            Ok(Frequency {
+                per_s: duration(f.per_s, "a frequency per_s", true)?,
+                channel: f.channel,
+                category: f.category,
+                max: f.max,
+            })
         })
         .collect::<Result<_, String>>()?;
     let compliance = raw
@@ -685,6 +733,13 @@ fn node_kind(
                 timeout_s: positive(&node.timeout_s, "timeout_s")?,
             }
         }
+        "consent_revoke" => {
+            let category = need(&node.category, "category")?;
+            if !CATEGORIES.contains(&category.as_str()) {
+                return Err(format!("unknown category `{category}`"));
+            }
+            Kind::ConsentRevoke { channel: need(&node.channel, "channel")?, category }
+        }
         "set" => Kind::Set { field: need(&node.field, "field")?, value: expr::parse(&need(&node.value, "value")?)? },
         "tag" => Kind::Tag { tag: need(&node.tag, "tag")? },
         "track" => Kind::Track { event: need(&node.event, "event")? },
@@ -713,7 +768,8 @@ fn check_edges(id: &str, node: &Node, messages: &BTreeMap<String, Message>) -> R
         | Kind::WaitUntil { .. }
         | Kind::Set { .. }
         | Kind::Tag { .. }
-        | Kind::Track { .. } => exactly(vec!["next".to_owned()]),
+        | Kind::Track { .. }
+        | Kind::ConsentRevoke { .. } => exactly(vec!["next".to_owned()]),
         Kind::Branch { conditions } => {
             let mut expected = vec!["then".to_owned(), "else".to_owned()];
             expected.extend((1..conditions.len()).map(|k| format!("elif{k}")));

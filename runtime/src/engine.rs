@@ -23,7 +23,7 @@ use crate::expr::{Env, EvalError, Expr};
 use crate::frequency::History;
 use crate::io::{Contact, Event};
 use crate::rules::{self, Refusal};
-use crate::step::{journey_order, Did, Ran, Refused, Rendered, Sent, Step};
+use crate::step::{journey_order, ConsentChange, Did, Ran, Refused, Rendered, Sent, Step};
 use crate::time::{self, Zone as Tz};
 use crate::value::Value;
 use crate::window::{Check, Windows};
@@ -946,6 +946,22 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
                     if let Some(state) = self.contacts.get_mut(contact as usize) {
                         state.consent.grant(channel, category, proof);
                     }
+                    // The record of the consent (GDPR-7, TCPA-PEWC): who, what, when (the
+                    // action's time), the request's message, and the answer as the contact gave
+                    // it: the words they wrote, or the reply or button they tapped.
+                    let answer = match (field("text").map(str::trim).filter(|t| !t.is_empty()), field("outcome")) {
+                        (Some(text), _) => text.to_owned(),
+                        (None, Some(outcome)) => format!("reply {outcome}"),
+                        (None, None) => String::new(),
+                    };
+                    let change = ConsentChange {
+                        change: "granted",
+                        channel,
+                        category,
+                        message: Some(message),
+                        answer: Some(answer),
+                    };
+                    self.emit(event.at, contact, journey, run.number, Some(node_id), Did::Consent(Box::new(change)));
                     Some("granted")
                 } else if declined {
                     // Refusing the consent withdraws it if the contact held it (§5: revoked by
@@ -1234,6 +1250,18 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
                         return;
                     }
                 }
+                Kind::ConsentRevoke { channel, category } => {
+                    // Only this (channel, category): the channel is not blocked, so messages that
+                    // need no consent still go out (§5).
+                    if let Some(state) = self.contacts.get_mut(contact as usize) {
+                        state.consent.revoke(channel, Some(category), false);
+                    }
+                    let change = ConsentChange { change: "revoked", channel, category, message: None, answer: None };
+                    self.emit(at, contact, journey, number, Some(node_id), Did::Consent(Box::new(change)));
+                    if !self.take(bundle, journey, contact, &mut run, "next", at) {
+                        return;
+                    }
+                }
             }
         }
     }
@@ -1350,12 +1378,15 @@ fn decide<'b>(
             return refused(Refusal::MissingField, format!("{why}: the contact's data does not match the schema"))
         }
     };
-    if let Some((rule, count)) = state.history.exceeded(&bundle.frequency, &message.category, at) {
+    if let Some((rule, count)) = state.history.exceeded(&bundle.frequency, &message.channel, &message.category, at) {
         return refused(
             Refusal::Frequency,
             format!(
-                "{count} {} messages in the last {}s already; the policy allows {}",
-                message.category, rule.per_s, rule.max
+                "{count} {}{} messages in the last {}s already; the policy allows {}",
+                rule.channel.as_deref().map(|c| format!("{c} ")).unwrap_or_default(),
+                message.category,
+                rule.per_s,
+                rule.max
             ),
         );
     }
@@ -1377,7 +1408,7 @@ fn decide<'b>(
         }
         state.requests.push((at, wanted, category));
     }
-    state.history.record(at, &message.category);
+    state.history.record(at, &message.channel, &message.category);
     state.windows.sent(&message.channel);
     let zone = recipient_zone(info, state, zones);
     let local_time = zones.get(zone).map(|tz| tz.local_time(at));

@@ -65,6 +65,22 @@ pub enum Did<'b> {
     Exit {
         reason: Cow<'b, str>,
     },
+    /// Boxed: rare, and larger than most steps.
+    Consent(Box<ConsentChange<'b>>),
+}
+
+/// A change of the consent store made by a journey: a granted request (with its record) or a
+/// `revoke consent` step.
+#[derive(Debug, Clone)]
+pub struct ConsentChange<'b> {
+    /// `granted` or `revoked`.
+    pub change: &'static str,
+    pub channel: &'b str,
+    pub category: &'b str,
+    /// The request's message (granted only).
+    pub message: Option<&'b str>,
+    /// The contact's answer: their words, or `reply OUTCOME` for a tapped reply (granted only).
+    pub answer: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -132,6 +148,13 @@ impl Step<'_> {
             Did::Track { event } => What::Track { event: (*event).to_owned() },
             Did::Goal { goal } => What::Goal { goal: (*goal).to_owned() },
             Did::Exit { reason } => What::Exit { reason: reason.clone().into_owned() },
+            Did::Consent(change) => What::Consent {
+                change: change.change.to_owned(),
+                channel: change.channel.to_owned(),
+                category: change.category.to_owned(),
+                message: change.message.map(str::to_owned),
+                answer: change.answer.clone(),
+            },
         };
         Action {
             at: time::format_utc(self.at),
@@ -243,6 +266,18 @@ impl Step<'_> {
             Did::Exit { reason } => {
                 out.push_str("\"exit\"");
                 field(out, "reason", reason);
+            }
+            Did::Consent(change) => {
+                out.push_str("\"consent\"");
+                field(out, "change", change.change);
+                field(out, "channel", change.channel);
+                field(out, "category", change.category);
+                if let Some(message) = change.message {
+                    field(out, "message", message);
+                }
+                if let Some(answer) = &change.answer {
+                    field(out, "answer", answer);
+                }
             }
         }
         out.push_str("}\n");

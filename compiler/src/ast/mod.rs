@@ -139,8 +139,9 @@ pub struct Policy {
 pub enum PolicyRule {
     /// `quiet_hours 21:00..08:00 recipient` or `... "America/New_York"`.
     QuietHours { range: TimeRange, zone: ZoneSpec, span: Span },
-    /// `frequency marketing at most 2 per 7d`
-    Frequency { category: Ident, max: u64, per: Duration, span: Span },
+    /// `frequency marketing at most 2 per 7d`, or for one channel `frequency sms marketing ...`
+    /// (`channel` is the first of two names as written; the checker checks it is a channel).
+    Frequency { channel: Option<Ident>, category: Ident, max: u64, per: Duration, span: Span },
     /// `business_hours mon..fri 09:00..18:00 "Europe/Berlin"`
     BusinessHours { days: Vec<DaySpec>, range: TimeRange, zone: ZoneSpec, span: Span },
     /// `jurisdiction "US-FL"`: selects a row of the quiet-hours table.
@@ -501,6 +502,11 @@ pub enum StepKind {
         message: Ident,
         timeout: Option<Duration>,
         arms: Vec<Arm>,
+    },
+    /// `revoke consent sms marketing`
+    RevokeConsent {
+        channel: Ident,
+        category: Ident,
     },
     Set {
         target: Path,

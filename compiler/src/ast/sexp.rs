@@ -196,6 +196,9 @@ impl Printer {
                 ),
                 |p| p.arms(arms),
             ),
+            StepKind::RevokeConsent { channel, category } => {
+                self.line(&format!("(revoke-consent {} {})", channel.name, category.name))
+            }
             StepKind::Set { target, value } => self.line(&format!("(set {} {})", path(target), expr(value))),
             StepKind::Tag { name } => self.line(&format!("(tag {:?})", name.value)),
             StepKind::Track { name } => self.line(&format!("(track {:?})", name.value)),
@@ -293,8 +296,9 @@ fn policy_rule(rule: &PolicyRule) -> String {
         PolicyRule::QuietHours { range, zone, .. } => {
             format!("(quiet-hours {} {})", time_range(range), zone_text(zone))
         }
-        PolicyRule::Frequency { category, max, per, .. } => {
-            format!("(frequency {} max={max} per={}s)", category.name, per.secs)
+        PolicyRule::Frequency { channel, category, max, per, .. } => {
+            let channel = channel.as_ref().map(|c| format!(" channel={}", c.name)).unwrap_or_default();
+            format!("(frequency {}{channel} max={max} per={}s)", category.name, per.secs)
         }
         PolicyRule::BusinessHours { days, range, zone, .. } => {
             let days: Vec<String> = days.iter().map(|d| format!("{:?}..{:?}", d.from, d.to)).collect();

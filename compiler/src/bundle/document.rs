@@ -136,6 +136,7 @@ impl Serialize for NodeJson<'_> {
             NodeKind::WaitUntil { until: WaitTarget::Moment(_) } => 1,
             NodeKind::Split { .. } | NodeKind::Tag { .. } | NodeKind::Track { .. } => 1,
             NodeKind::Ask { attempts, .. } if *attempts > 1 => 4,
+            NodeKind::ConsentRevoke { .. } => 2,
             NodeKind::Ask { .. } | NodeKind::WaitFor { .. } | NodeKind::Handoff { .. } | NodeKind::Set { .. } => 2,
             NodeKind::ConsentRequest { .. } => 4,
         };
@@ -180,6 +181,10 @@ impl Serialize for NodeJson<'_> {
                 object.serialize_field("channel", channel)?;
                 object.serialize_field("message", message)?;
                 object.serialize_field("timeout_s", timeout_secs)?;
+            }
+            NodeKind::ConsentRevoke { channel, category } => {
+                object.serialize_field("category", category)?;
+                object.serialize_field("channel", channel)?;
             }
             NodeKind::Set { field, value } => {
                 object.serialize_field("field", field)?;
@@ -356,6 +361,16 @@ struct Compliance<'a> {
     form: &'a str,
     frequency: &'a str,
     quiet_hours: &'a str,
+    /// Left out when empty, so records of sends that rely on no request read as before.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    consent_granted_by: Vec<GrantedBy<'a>>,
+}
+
+/// A `request consent` step that can have granted the consent a send relies on.
+#[derive(Serialize)]
+struct GrantedBy<'a> {
+    node: &'a str,
+    message: &'a str,
 }
 
 /// Views are built in a `Bundle` that lives as long as `project` and `graph` are borrowed.
@@ -529,6 +544,11 @@ fn compliance<'a>(project: &'a Project<'a>, graph: &'a Graph) -> Map<&'a str, Co
                 form: &e.form,
                 frequency: &e.frequency,
                 quiet_hours: &e.quiet_hours,
+                consent_granted_by: e
+                    .granted_by
+                    .iter()
+                    .map(|(node, message)| GrantedBy { node: node.as_str(), message: message.as_str() })
+                    .collect(),
             };
             (e.node.as_str(), record)
         })

@@ -32,7 +32,7 @@ pub const FORMAT: &str = "journey-bundle";
 pub const FORMAT_VERSION: u32 = 1;
 
 /// The node kinds of format version 1, as `kind` names them.
-pub const NODE_KINDS: [&str; 12] = [
+pub const NODE_KINDS: [&str; 13] = [
     "send",
     "ask",
     "wait",
@@ -42,6 +42,7 @@ pub const NODE_KINDS: [&str; 12] = [
     "split",
     "handoff",
     "consent_request",
+    "consent_revoke",
     "set",
     "tag",
     "track",

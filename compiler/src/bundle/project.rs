@@ -57,6 +57,8 @@ struct QuietHours<'a> {
 
 #[derive(Serialize)]
 struct Frequency<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    channel: Option<&'a str>,
     category: &'a str,
     max: u64,
     per_s: u64,
@@ -129,7 +131,12 @@ fn policies(model: &Model) -> Policies<'_> {
         frequency: rules
             .frequency
             .iter()
-            .map(|rule| Frequency { category: &rule.category, max: rule.max, per_s: rule.per_secs })
+            .map(|rule| Frequency {
+                channel: rule.channel.as_deref(),
+                category: &rule.category,
+                max: rule.max,
+                per_s: rule.per_secs,
+            })
             .collect(),
         business_hours: rules.business_hours.as_ref().map(|business| BusinessHours {
             days: business.days.iter().map(|(from, to)| format!("{from:?}..{to:?}").to_lowercase()).collect(),

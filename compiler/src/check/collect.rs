@@ -218,8 +218,9 @@ fn policy_rule(file: FileId, text: &str, rule: &PolicyRule, policies: &mut Polic
                 }
             }
         }
-        PolicyRule::Frequency { category, max, per, span } => policies.frequency.push(FrequencyRule {
+        PolicyRule::Frequency { channel, category, max, per, span } => policies.frequency.push(FrequencyRule {
             def: Def { file, span: *span },
+            channel: channel.as_ref().map(|c| c.name.clone()),
             category: category.name.clone(),
             max: *max,
             per_secs: per.secs,

@@ -225,6 +225,7 @@ impl<'a> JourneyWalk<'a> {
             | StepKind::WaitUntil { .. }
             | StepKind::Tag { .. }
             | StepKind::Track { .. }
+            | StepKind::RevokeConsent { .. }
             | StepKind::Set { .. } => Route::Next,
             StepKind::Ask { message, arms, timeout, retries } => {
                 let fallthrough = match self.model.messages.get(&message.name) {
@@ -474,6 +475,13 @@ impl<'a> JourneyWalk<'a> {
                 }
                 self.resolve_send(message, &scope, sink);
                 Labels::Outcomes { allowed: model::CONSENT_OUTCOMES.to_vec(), what: "`request consent`".to_owned() }
+            }
+            StepKind::RevokeConsent { channel, category } => {
+                check_channel(channel, &scope(), sink);
+                if super::collect::check_category(self.file, category, sink) {
+                    sink.stats.references += 1;
+                }
+                no_outcomes()
             }
             StepKind::Set { target, value } => {
                 self.check_set(target, value, &scope(), sink);

@@ -208,6 +208,7 @@ fn message_uses<'a>(steps: &'a [Step], requests: &mut BTreeSet<&'a str>, other: 
             }
             StepKind::Wait { .. }
             | StepKind::WaitUntil { .. }
+            | StepKind::RevokeConsent { .. }
             | StepKind::Set { .. }
             | StepKind::Tag { .. }
             | StepKind::Track { .. }

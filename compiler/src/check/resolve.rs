@@ -10,8 +10,10 @@ use super::exprs::{check_condition, EventScope, Scope};
 use super::journey::check_journey;
 use super::messages::{check_channel, check_message, event_reads, EventReads};
 use super::Sink;
-use crate::ast::{Item, PolicyRule};
-use crate::model::Model;
+use crate::ast::{self, Item, PolicyRule};
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::model::{self, Model};
 use crate::project::Sources;
 
 pub fn resolve(sources: &Sources, model: &Model, sink: &mut Sink) {
@@ -38,8 +40,8 @@ pub fn resolve(sources: &Sources, model: &Model, sink: &mut Sink) {
                 Item::Segment(segment) => check_condition(&segment.condition, &scope, sink),
                 Item::Policy(policy) => {
                     for rule in &policy.rules {
-                        if let PolicyRule::Frequency { category, .. } = rule {
-                            super::collect::check_category(file.id, category, sink);
+                        if let PolicyRule::Frequency { channel, category, .. } = rule {
+                            check_cap_names(channel.as_ref(), category, &scope, sink);
                         }
                     }
                 }
@@ -52,6 +54,53 @@ pub fn resolve(sources: &Sources, model: &Model, sink: &mut Sink) {
                 }
                 Item::Journey(journey) => check_journey(journey, file.id, model, &messages, sink),
             }
+        }
+    }
+}
+
+/// The names of a `frequency` rule: `frequency CATEGORY ...` or `frequency CHANNEL CATEGORY ...`.
+/// The grammar cannot tell a channel from a category (both are names), so a channel written alone,
+/// or after the category, is J0229 here, with the fix.
+fn check_cap_names(channel: Option<&ast::Ident>, category: &ast::Ident, scope: &Scope<'_>, sink: &mut Sink) {
+    let is_channel = |name: &ast::Ident| scope.model.channels.contains_key(&name.name);
+    let is_category = |name: &ast::Ident| model::CATEGORIES.contains(&name.name.as_str());
+    match channel {
+        None if !is_category(category) && is_channel(category) => sink.push(
+            Diagnostic::new(
+                Code::J0229,
+                format!("`frequency {}` names a channel but no category", category.name),
+                scope.file,
+                category.span,
+            )
+            .with_label("a channel, not a category")
+            .with_note("a cap counts one category (`frequency marketing ...`), on every channel or on one channel (`frequency sms marketing ...`)")
+            .with_suggestion(
+                format!("cap {} marketing messages", category.name),
+                category.span,
+                format!("{} marketing", category.name),
+            ),
+        ),
+        Some(first) if !is_channel(first) && is_category(first) && is_channel(category) => {
+            let (start, end) = (first.span.start(), category.span.end());
+            let swapped = crate::span::Span::new(start, end);
+            sink.push(
+                Diagnostic::new(
+                    Code::J0229,
+                    format!("the channel comes before the category: `frequency {} {}`", category.name, first.name),
+                    scope.file,
+                    swapped,
+                )
+                .with_label("category, then channel")
+                .with_note("a channel's cap is written `frequency CHANNEL CATEGORY at most N per D`")
+                .with_suggestion("put the channel first", swapped, format!("{} {}", category.name, first.name)),
+            );
+        }
+        Some(first) => {
+            check_channel(first, scope, sink);
+            super::collect::check_category(scope.file, category, sink);
+        }
+        None => {
+            super::collect::check_category(scope.file, category, sink);
         }
     }
 }

@@ -382,13 +382,16 @@ fn event_revokes(event: &str) -> Option<Revokes> {
 }
 
 /// What taking the edge labelled `label` of `node` revokes: a revoking event's arm of a
-/// `wait for`, or the `declined` arm of a consent request (that one consent).
+/// `wait for`, the `declined` arm of a consent request, or a `revoke consent` step (that one
+/// consent).
 fn edge_revokes(node: &Node, label: &str) -> Option<Revokes> {
     match &node.kind {
         NodeKind::WaitFor { .. } => event_revokes(label),
         NodeKind::ConsentRequest { channel, category, .. } if label == "declined" => {
             Some(Revokes::Fact(channel.clone(), category.clone()))
         }
+        // `revoke consent`: gone on its only edge, whatever held before.
+        NodeKind::ConsentRevoke { channel, category } => Some(Revokes::Fact(channel.clone(), category.clone())),
         _ => None,
     }
 }
@@ -832,6 +835,13 @@ impl Frequency {
         Frequency { counted, max }
     }
 
+    /// The policy cap `rule` (its category, and its channel when it names one), tracking `max`
+    /// sends.
+    pub fn of_cap(sent: &[Option<&Message>], rule: &crate::model::FrequencyRule, max: usize) -> Frequency {
+        let counted = sent.iter().map(|m| m.is_some_and(|m| rule.counts(m))).collect();
+        Frequency { counted, max }
+    }
+
     /// A cap of `max` over the nodes `counted` says (consent requests, for instance).
     pub fn of_nodes(counted: Vec<bool>, max: usize) -> Frequency {
         Frequency { counted, max }
@@ -946,7 +956,8 @@ impl InBusinessHours {
                 | NodeKind::Split { .. }
                 | NodeKind::Set { .. }
                 | NodeKind::Tag { .. }
-                | NodeKind::Track { .. } => true,
+                | NodeKind::Track { .. }
+                | NodeKind::ConsentRevoke { .. } => true,
                 NodeKind::Ask { .. }
                 | NodeKind::Wait { .. }
                 | NodeKind::WaitUntil { .. }

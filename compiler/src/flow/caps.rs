@@ -64,12 +64,12 @@ pub(super) fn frequency_caps(
             // Too many positions to track per node. Without loops a path sends each node's
             // message at most once, so a cap above the number of such sends holds; otherwise
             // the journey is not proved, and says so.
-            let counted = Frequency::new(sent, &rule.category, 1).counted();
+            let counted = Frequency::of_cap(sent, rule, 1).counted();
             sink.stats.content_rules += 1;
             if !(is_acyclic(graph) && counted <= max) {
                 unproved.push(format!(
                     "`frequency {} at most {} per {}` cannot be proved on journey `{}`: caps above {MAX_TRACKED_CAP} are proved only on journeys without loops",
-                    rule.category,
+                    rule.counted(),
                     rule.max,
                     rule.per_written,
                     graph.journey
@@ -80,7 +80,7 @@ pub(super) fn frequency_caps(
         if max == 0 {
             // A cap of zero forbids the category: every send of it that a contact can reach
             // breaks the rule.
-            let counted = Frequency::new(sent, &rule.category, 1);
+            let counted = Frequency::of_cap(sent, rule, 1);
             for (index, node) in graph.nodes.iter().enumerate() {
                 if !counted.counts(index) || reachable.input(index).is_none() {
                     continue;
@@ -91,22 +91,23 @@ pub(super) fn frequency_caps(
                         Code::J0409,
                         format!(
                             "the policy allows no {} messages (at most 0 per {}), and this step sends one",
-                            rule.category, rule.per_written
+                            rule.counted(),
+                            rule.per_written
                         ),
                         node.file,
                         node.span,
                     )
-                    .with_label(format!("a {} send", rule.category))
+                    .with_label(format!("a {} send", rule.counted()))
                     .with_secondary(rule.def.file, rule.def.span, "the frequency cap")
                     .with_help(format!(
                         "remove the send, or raise the cap above 0 if {} messages are allowed",
-                        rule.category
+                        rule.counted()
                     )),
                 );
             }
             continue;
         }
-        let frequency = Frequency::new(sent, &rule.category, max);
+        let frequency = Frequency::of_cap(sent, rule, max);
         let solution = solve::solve(graph, &frequency, &frequency.start());
         *exhausted |= solution.exhausted;
         report.visits += solution.visits;
@@ -163,7 +164,7 @@ fn frequency_violation(
         format!(
             "a path sends {} {} messages within {}; the policy allows {} per {}",
             rule.max + 1,
-            rule.category,
+            rule.counted(),
             format_duration(since),
             rule.max,
             rule.per_written
@@ -171,12 +172,12 @@ fn frequency_violation(
         node.file,
         node.span,
     )
-    .with_label(format!("{} {} send within {}", ordinal(rule.max + 1), rule.category, rule.per_written))
+    .with_label(format!("{} {} send within {}", ordinal(rule.max + 1), rule.counted(), rule.per_written))
     .with_secondary(rule.def.file, rule.def.span, "the frequency cap")
     .with_note(format!("the sends: {}", sends.join(", ")))
     .with_help(format!(
         "wait longer between these sends, or drop one; the cap counts {} sends per contact",
-        rule.category
+        rule.counted()
     ));
     // A path through the counted sends in order that breaks the cap (not just any path to here).
     let mut in_order: Vec<NodeIndex> = recent.iter().rev().filter_map(|r| r.send).collect();
@@ -281,12 +282,12 @@ pub(super) fn caps_across_runs(cx: &Context<'_>, graph: &Graph, sent: &[Option<&
         if rule.max == 0 {
             continue; // Forbidden outright: every send is J0409 already.
         }
-        let counted = Frequency::new(sent, &rule.category, 1);
+        let counted = Frequency::of_cap(sent, rule, 1);
         if !counted.counted_nodes().iter().any(|c| *c) {
             continue;
         }
         let per_run = runs::most_per_run(graph, counted.counted_nodes());
-        let what = format!("{} messages", rule.category);
+        let what = format!("{} messages", rule.counted());
         let cap = Cap {
             max: rule.max,
             period: rule.per_secs,

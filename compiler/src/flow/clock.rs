@@ -155,7 +155,7 @@ impl<'a> TimeOfDay<'a> {
                 }
             }
             NodeKind::Branch { .. } | NodeKind::Split { .. } | NodeKind::Set { .. } | NodeKind::Tag { .. } => before,
-            NodeKind::Track { .. } => before,
+            NodeKind::Track { .. } | NodeKind::ConsentRevoke { .. } => before,
             NodeKind::WaitUntil { until: WaitTarget::Moment(_) }
             | NodeKind::Ask { .. }
             | NodeKind::WaitFor { .. }

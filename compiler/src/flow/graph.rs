@@ -76,6 +76,11 @@ pub enum NodeKind {
         message: String,
         timeout_secs: Option<u64>,
     },
+    /// `revoke consent sms marketing`: the contact no longer consents from here on.
+    ConsentRevoke {
+        channel: String,
+        category: String,
+    },
     Set {
         field: String,
         value: ast::Expr,
@@ -116,6 +121,7 @@ impl NodeKind {
             NodeKind::Split { .. } => "split",
             NodeKind::Handoff { .. } => "handoff",
             NodeKind::ConsentRequest { .. } => "consent_request",
+            NodeKind::ConsentRevoke { .. } => "consent_revoke",
             NodeKind::Set { .. } => "set",
             NodeKind::Tag { .. } => "tag",
             NodeKind::Track { .. } => "track",
@@ -449,6 +455,10 @@ impl<'j> Builder<'_, 'j> {
             }
             StepKind::Tag { name } => (NodeKind::Tag { name: name.value.clone() }, plain(next)),
             StepKind::Track { name } => (NodeKind::Track { name: name.value.clone() }, plain(next)),
+            StepKind::RevokeConsent { channel, category } => (
+                NodeKind::ConsentRevoke { channel: channel.name.clone(), category: category.name.clone() },
+                plain(next),
+            ),
             StepKind::Set { target, value } => {
                 let field = target.segments.last().map(|s| s.name.clone()).unwrap_or_default();
                 (NodeKind::Set { field, value: value.clone() }, plain(next))

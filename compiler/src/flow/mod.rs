@@ -30,6 +30,7 @@ pub mod analyses;
 mod caps;
 pub mod clock;
 mod context;
+pub mod grants;
 pub mod graph;
 pub mod media;
 mod project_rules;
@@ -51,6 +52,7 @@ use crate::syntax::literals::format_duration;
 use crate::weakening::{self, Weakening};
 use analyses::{Consent, InBusinessHours, Window};
 pub use context::Context;
+use grants::Grants;
 use graph::{Graph, Node, NodeIndex, NodeKind};
 use sends::{Proof, SendSite};
 
@@ -80,6 +82,10 @@ pub struct SendEvidence {
     /// How quiet hours apply: `deferred up to 13h (21:00..08:00, recipient's time)`, `never held: ...`
     /// or `not applicable`.
     pub quiet_hours: String,
+    /// When `consent` names a consent: the `request consent` steps that can have granted it on
+    /// some path (node id and the request's message), in node order; empty when only the audience,
+    /// the entry condition or a `consent()` check stands for it.
+    pub granted_by: Vec<(String, String)>,
 }
 
 /// What the analyses produced for a project.
@@ -215,6 +221,9 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
         consent_solution.exhausted || window_solution.exhausted || hours_solution.exhausted || clock_exhausted;
     report.visits += consent_solution.visits + window_solution.visits + hours_solution.visits;
     report.visits += clock_solution.as_ref().map_or(0, |s| s.visits);
+    let grants = Grants::new(&consent, graph);
+    let grants_solution = grants.as_ref().map(|g| solve::solve(graph, g, &g.start()));
+    report.visits += grants_solution.as_ref().map_or(0, |s| s.visits);
 
     let unproved = caps::frequency_caps(cx, graph, &sent, &consent_solution, sink, report, &mut exhausted);
     caps::consent_request_limits(graph, &consent_solution, sink, report, &mut exhausted);
@@ -253,7 +262,24 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
             clock: if hold.is_none() { clock_proof(index) } else { None },
         };
         let site = SendSite { graph, index, node, name: message_name, message };
-        let evidence = sends::check_send(cx, &site, &proof, sink);
+        let mut evidence = sends::check_send(cx, &site, &proof, sink);
+        if let (true, Some(grants), Some(solution)) =
+            (evidence.consent.starts_with("consent("), &grants, &grants_solution)
+        {
+            if let Some(fact) = consent.facts.id(&message.channel, &message.category) {
+                // A budget that ran out lists every request for the consent: more steps that
+                // can have granted it, never fewer.
+                let nodes = match solution.input(index).filter(|_| !solution.exhausted) {
+                    Some(state) => grants.granting(state, fact),
+                    None => grants.every(fact),
+                };
+                evidence.granted_by = nodes
+                    .into_iter()
+                    .filter_map(|i| graph.node(i))
+                    .map(|n| (n.id.clone(), n.kind.sent_message().unwrap_or_default().to_owned()))
+                    .collect();
+            }
+        }
         report.evidence.push(evidence);
     }
     // A journey that sends must have produced evidence for its sends: "ok" with nothing checked
@@ -329,6 +355,7 @@ pub fn describe_node(node: &Node) -> String {
         NodeKind::Split { .. } => "split".to_owned(),
         NodeKind::Handoff { team, .. } => format!("handoff {team:?}"),
         NodeKind::ConsentRequest { channel, category, .. } => format!("request consent {channel} {category}"),
+        NodeKind::ConsentRevoke { channel, category } => format!("revoke consent {channel} {category}"),
         NodeKind::Set { field, .. } => format!("set {field}"),
         NodeKind::Tag { name } => format!("tag {name:?}"),
         NodeKind::Track { name } => format!("track {name:?}"),

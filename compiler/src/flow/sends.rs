@@ -191,8 +191,9 @@ pub(super) fn check_send(cx: &Context<'_>, site: &SendSite<'_>, proof: &Proof<'_
         window_secs: window_len,
         windows: per_opener,
         form,
-        frequency: frequency_text(cx, &message.category),
+        frequency: frequency_text(cx, message),
         quiet_hours: quiet,
+        granted_by: Vec::new(),
     }
 }
 
@@ -268,19 +269,23 @@ fn revocation_reason(node: &Node, label: &str, channel: &str) -> String {
         NodeKind::Ask { .. } | NodeKind::ConsentRequest { .. } => format!(
             "the contact may have answered with an opt-out keyword, which revokes every consent on {channel} (CTIA-STOP)"
         ),
+        NodeKind::ConsentRevoke { .. } => "the journey revoked it".to_owned(),
         _ => "consent revoked".to_owned(),
     }
 }
 
 /// The record's words on the caps of a category: proved within a run, a runtime obligation
 /// across runs and journeys (docs/bundle.md §6).
-fn frequency_text(cx: &Context<'_>, category: &str) -> String {
+fn frequency_text(cx: &Context<'_>, message: &Message) -> String {
     let caps: Vec<String> = cx
         .policies
         .frequency
         .iter()
-        .filter(|rule| rule.category == category)
-        .map(|rule| format!("at most {} per {}", rule.max, rule.per_written))
+        .filter(|rule| rule.counts(message))
+        .map(|rule| match &rule.channel {
+            Some(channel) => format!("at most {} on {channel} per {}", rule.max, rule.per_written),
+            None => format!("at most {} per {}", rule.max, rule.per_written),
+        })
         .collect();
     if caps.is_empty() {
         "not capped".to_owned()

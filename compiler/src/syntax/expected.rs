@@ -90,9 +90,8 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
             "`stage` or a journey setting (`audience`, `entry on`, `exit on`, `goal`, `reentry`)"
         }
         step | send_step | ask_step | wait_for_step | wait_until_step | wait_step | if_step | split_step
-        | handoff_step | consent_step | set_step | tag_step | track_step | goto_step | exit_step | else_if => {
-            "a step (`send`, `ask`, `wait`, `if`, `goto`, ...)"
-        }
+        | handoff_step | consent_step | revoke_step | set_step | tag_step | track_step | goto_step | exit_step
+        | else_if => "a step (`send`, `ask`, `wait`, `if`, `goto`, ...)",
         timeout => "`timeout`",
         retries => "`retries`",
         arm | arm_label => "an outcome (`timeout => exit`)",
@@ -156,6 +155,7 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         kw_replies => "`replies`",
         kw_retries => "`retries`",
         kw_request => "`request`",
+        kw_revoke => "`revoke`",
         kw_required => "`required`",
         kw_segment => "`segment`",
         kw_send => "`send`",

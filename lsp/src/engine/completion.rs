@@ -62,11 +62,18 @@ fn candidates(files: Files<'_>, offset: usize, ctx: &Context) -> Vec<Candidate> 
         (_, Some("entry" | "exit"), Some("on")) | (_, Some("wait"), Some("for")) => events(files),
         (Some("exit" | "wait"), _, Some(",")) => events(files),
         (Some("goal"), _, Some("=")) => events(files),
-        (Some("message"), _, Some("on")) | (_, _, Some("inbound")) | (_, Some("request"), Some("consent")) => {
-            channels(files)
+        (Some("message"), _, Some("on"))
+        | (_, _, Some("inbound"))
+        | (_, Some("request" | "revoke"), Some("consent")) => channels(files),
+        // `frequency CATEGORY ...` or `frequency CHANNEL CATEGORY ...`: both start here.
+        (_, _, Some("frequency")) => {
+            let mut both = categories();
+            both.extend(channels(files));
+            both
         }
-        (_, _, Some("as" | "frequency")) => categories(),
-        (Some("request"), Some("consent"), Some(_)) => categories(),
+        (_, _, Some("as")) => categories(),
+        (Some("request" | "revoke"), Some("consent"), Some(_)) => categories(),
+        (Some("frequency"), Some("frequency"), Some(_)) => categories(),
         _ if ctx.at_statement_start() => statement_keywords(ctx),
         (Some("audience" | "if" | "segment" | "where"), _, _) | (_, _, Some("and" | "or" | "not")) => {
             if ctx.in_interpolation {

@@ -63,6 +63,7 @@ pub const KEYWORDS: &[&str] = &[
     "request",
     "required",
     "retries",
+    "revoke",
     "segment",
     "send",
     "set",
@@ -147,7 +148,7 @@ pub const DOCS: &[KeywordDoc] = &[
         label: "policy",
         place: Place::Item,
         syntax: "policy [NAME] { quiet_hours ... frequency ... business_hours ... }",
-        doc: "Rules every send must respect: quiet hours, frequency caps per category, business hours, jurisdiction.",
+        doc: "Rules every send must respect: quiet hours, frequency caps per category (`frequency marketing at most 4 per 30d`) or per channel and category (`frequency sms marketing at most 4 per 30d`), business hours, jurisdiction.",
     },
     KeywordDoc {
         label: "channel",
@@ -256,6 +257,12 @@ pub const DOCS: &[KeywordDoc] = &[
         place: Place::Step,
         syntax: "request consent CHANNEL CATEGORY via MESSAGE [timeout DURATION] { granted => ..., declined => ... }",
         doc: "Asks the contact for consent to receive CATEGORY messages on CHANNEL, with MESSAGE.",
+    },
+    KeywordDoc {
+        label: "revoke consent",
+        place: Place::Step,
+        syntax: "revoke consent CHANNEL CATEGORY",
+        doc: "Withdraws the contact's consent to CATEGORY messages on CHANNEL (a preference they changed in the conversation): no later send may rely on it until it is granted again.",
     },
     KeywordDoc {
         label: "set",

@@ -171,6 +171,9 @@ fn step_outline(file: &Analysis, step: &Step) -> OutlineItem {
         StepKind::RequestConsent { channel, category, .. } => {
             format!("request consent {} {}", channel.name, category.name)
         }
+        StepKind::RevokeConsent { channel, category } => {
+            format!("revoke consent {} {}", channel.name, category.name)
+        }
         StepKind::Set { target, .. } => format!("set {}", file.slice(target.span)),
         StepKind::Tag { name } => format!("tag \"{}\"", name.value),
         StepKind::Track { name } => format!("track \"{}\"", name.value),

@@ -440,9 +440,16 @@ fn completion_offers_what_may_be_written_at_the_cursor() {
         ("message m on $0", "email instagram messenger sms whatsapp"),
         ("message m on sms as $0", "authentication marketing service utility"),
         ("journey j {\n  stage s { request consent sms $0 }\n}\n", "authentication marketing service utility"),
+        ("journey j {\n  stage s { revoke consent $0 }\n}\n", "email instagram messenger sms whatsapp"),
+        ("journey j {\n  stage s { revoke consent sms $0 }\n}\n", "authentication marketing service utility"),
+        (
+            "policy {\n  frequency $0\n}\n",
+            "email instagram messenger sms whatsapp authentication marketing service utility",
+        ),
+        ("policy {\n  frequency sms $0\n}\n", "authentication marketing service utility"),
         (
             "journey j {\n  stage s {\n    $0\n  }\n}\n",
-            "ask exit goto handoff if request consent send set split tag track wait wait for wait until",
+            "ask exit goto handoff if request consent revoke consent send set split tag track wait wait for wait until",
         ),
         ("journey j {\n  $0\n}\n", "audience entry exit on goal reentry stage"),
         ("$0", "channel event import journey message policy profile segment"),
@@ -452,7 +459,7 @@ fn completion_offers_what_may_be_written_at_the_cursor() {
         ("journey j {\n  stage s {\n    handoff \"care\" timeout 1d {\n      $0\n    }\n  }\n}\n", "timeout"),
         (
             "journey j {\n  stage s {\n    ask welcome {\n      yes => $0\n",
-            "ask exit goto handoff if request consent send set split tag track wait wait for wait until",
+            "ask exit goto handoff if request consent revoke consent send set split tag track wait wait for wait until",
         ),
         ("journey j {\n  audience not $0\n}\n", "vip"),
         ("journey j {\n  entry on cart_abandoned where event.$0\n}\n", "cart_url items"),

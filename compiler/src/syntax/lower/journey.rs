@@ -234,6 +234,21 @@ impl Lowerer<'_> {
                     arms,
                 }
             }
+            Rule::revoke_step => {
+                let mut channel = None;
+                let mut category = None;
+                for child in significant(step) {
+                    match child.as_rule() {
+                        Rule::channel_ref => channel = Some(self.ident(child)),
+                        Rule::category_ref => category = Some(self.ident(child)),
+                        _ => {}
+                    }
+                }
+                StepKind::RevokeConsent {
+                    channel: self.required_ident(channel, span)?,
+                    category: self.required_ident(category, span)?,
+                }
+            }
             Rule::set_step => {
                 let mut target = None;
                 let mut value = None;

@@ -154,6 +154,7 @@ fn rule_is_plain_keyword(rule: Rule) -> bool {
             | kw_reentry
             | kw_reply
             | kw_request
+            | kw_revoke
             | kw_required
             | kw_segment
             | kw_send

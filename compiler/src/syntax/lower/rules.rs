@@ -33,18 +33,23 @@ impl Lowerer<'_> {
                 }
             }
             Rule::frequency => {
-                let mut category = None;
+                // One name is the category; of two, the first is the channel (the checker says so
+                // when it is not one).
+                let mut names = Vec::with_capacity(2);
                 let mut max = None;
                 let mut per = None;
                 for child in significant(rule) {
                     match child.as_rule() {
-                        Rule::category_ref => category = Some(self.ident(child)),
+                        Rule::category_ref => names.push(self.ident(child)),
                         Rule::integer => max = Some(self.integer(child)),
                         Rule::duration => per = Some(self.positive_duration(child, "a frequency period")),
                         _ => {}
                     }
                 }
+                let category = names.pop();
+                let channel = names.pop();
                 PolicyRule::Frequency {
+                    channel,
                     category: self.required_ident(category, span)?,
                     max: self.required_node(max, span, "a count")?,
                     per: self.required_node(per, span, "a duration")?,
