@@ -96,7 +96,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn zone(&mut self, pair: Pair<'_, Rule>) -> Option<ZoneSpec> {
+    pub(super) fn zone(&mut self, pair: Pair<'_, Rule>) -> Option<ZoneSpec> {
         let span = self.span(&pair);
         let inner = pair.into_inner().next();
         let inner = self.required(inner, span, "a time zone")?;
@@ -106,7 +106,7 @@ impl Lowerer<'_> {
         })
     }
 
-    fn day_specs(&mut self, pair: Pair<'_, Rule>) -> Vec<DaySpec> {
+    pub(super) fn day_specs(&mut self, pair: Pair<'_, Rule>) -> Vec<DaySpec> {
         let mut days = Vec::new();
         for spec in significant(pair).filter(|p| p.as_rule() == Rule::day_spec) {
             let span = self.span(&spec);
