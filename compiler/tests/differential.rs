@@ -97,6 +97,12 @@ enum Entry {
     None,
     MessengerMessage,
     AdReply,
+    /// `entry every day 09:00 recipient`: opens no window, carries no consent.
+    Schedule,
+    /// `entry when joins sms_ok`, `segment sms_ok = consent(sms, marketing)`: the consent holds.
+    JoinsSmsOk,
+    /// `entry when joins plain`, a segment that implies no consent.
+    JoinsPlain,
 }
 
 type Block = Vec<Step>;
@@ -284,7 +290,15 @@ impl Generator<'_> {
 fn generate(rng: &mut TestRng) -> Journey {
     let stages = rng.random_range(1..=4);
     let mut generator = Generator { rng, messages: Vec::new(), stages };
-    let entry = generator.pick(&[Entry::None, Entry::MessengerMessage, Entry::MessengerMessage, Entry::AdReply]);
+    let entry = generator.pick(&[
+        Entry::None,
+        Entry::MessengerMessage,
+        Entry::MessengerMessage,
+        Entry::AdReply,
+        Entry::Schedule,
+        Entry::JoinsSmsOk,
+        Entry::JoinsPlain,
+    ]);
     let audience = generator.chance(40);
     let cap =
         if generator.chance(60) { Some((generator.pick(&[0, 1, 1, 2, 2]), generator.pick(&[1, 2, 3]))) } else { None };
@@ -333,6 +347,11 @@ fn source(journey: &Journey) -> String {
         writeln!(text, "  frequency marketing at most {k} per {d}d").unwrap();
     }
     text.push_str("}\n\nevent signed_up {}\n");
+    match journey.entry {
+        Entry::JoinsSmsOk => text.push_str("\nsegment sms_ok = consent(sms, marketing)\n"),
+        Entry::JoinsPlain => text.push_str("\nsegment plain = not consent(email, marketing)\n"),
+        _ => {}
+    }
     for index in used_messages(journey) {
         let message = &journey.messages[index];
         let name = message_name(index, message);
@@ -358,6 +377,9 @@ fn source(journey: &Journey) -> String {
         Entry::None => text.push_str("  entry on signed_up\n  reentry never\n"),
         Entry::MessengerMessage => text.push_str("  entry on messenger_message\n  reentry never\n"),
         Entry::AdReply => text.push_str("  entry on messenger_ad_reply\n  reentry never\n"),
+        Entry::Schedule => text.push_str("  entry every day 09:00 recipient\n  reentry never\n"),
+        Entry::JoinsSmsOk => text.push_str("  entry when joins sms_ok\n  reentry never\n"),
+        Entry::JoinsPlain => text.push_str("  entry when joins plain\n  reentry never\n"),
     }
     if journey.audience {
         text.push_str("  audience consent(sms, marketing)\n");
@@ -684,11 +706,12 @@ struct BruteForce {
 
 fn brute_force(journey: &Journey, program: &Program, semantics: Semantics) -> BruteForce {
     let opened = match journey.entry {
-        Entry::None => None,
+        Entry::None | Entry::Schedule | Entry::JoinsSmsOk | Entry::JoinsPlain => None,
         Entry::MessengerMessage => Some((0, MESSENGER_WINDOW)),
         Entry::AdReply => Some((0, AD_REPLY_WINDOW)),
     };
-    let start = State { sms_consent: journey.audience, messenger: opened, recent: Vec::new() };
+    let sms_consent = journey.audience || journey.entry == Entry::JoinsSmsOk;
+    let start = State { sms_consent, messenger: opened, recent: Vec::new() };
     let (cap, per) = journey
         .cap
         .filter(|(k, _)| *k > 0 || semantics.cap_zero)
