@@ -271,6 +271,11 @@ enum Entry {
     MessengerMessage,
     AdReply,
     WhatsappMessage,
+    /// `entry every day 10:00 recipient`: opens no window, carries no consent.
+    Schedule,
+    /// `entry when joins gold_sms` (`tier == "gold" and consent(sms, marketing)`): the consent
+    /// holds at the start, and no window is open.
+    JoinsGoldSms,
 }
 
 impl Entry {
@@ -280,6 +285,16 @@ impl Entry {
             Entry::MessengerMessage => "messenger_message",
             Entry::AdReply => "messenger_ad_reply",
             Entry::WhatsappMessage => "whatsapp_message",
+            Entry::Schedule | Entry::JoinsGoldSms => "",
+        }
+    }
+
+    /// The journey's `entry` line.
+    fn line(self) -> String {
+        match self {
+            Entry::Schedule => "entry every day 10:00 recipient".to_owned(),
+            Entry::JoinsGoldSms => "entry when joins gold_sms".to_owned(),
+            _ => format!("entry on {}", self.name()),
         }
     }
 }
@@ -494,6 +509,8 @@ fn generate(rng: &mut Rng) -> Project {
         Entry::MessengerMessage,
         Entry::AdReply,
         Entry::WhatsappMessage,
+        Entry::Schedule,
+        Entry::JoinsGoldSms,
     ]);
     let mut g = Gen { rng, business_hours: policy.business_hours, messages: Vec::new(), stages };
     let audience = g.rng.chance(40).then(|| g.cond());
@@ -614,7 +631,10 @@ fn source_with_lines(p: &Project) -> (String, Vec<(usize, Path)>) {
         }
         t.push_str("}\n");
     }
-    writeln!(t, "\njourney j {{\n  entry on {}", p.entry.name()).unwrap();
+    if p.entry == Entry::JoinsGoldSms {
+        t.push_str("\nsegment gold_sms = tier == \"gold\" and consent(sms, marketing)\n");
+    }
+    writeln!(t, "\njourney j {{\n  {}", p.entry.line()).unwrap();
     if let Some(cond) = p.audience {
         writeln!(t, "  audience {}", cond_text(cond)).unwrap();
     }
@@ -890,6 +910,15 @@ fn entry_event(entry: Entry, at: i64, contact: &str, rng: &mut Rng) -> (i64, Val
         Entry::SignedUp => json!({}),
         Entry::MessengerMessage | Entry::WhatsappMessage => json!({"text": rng.pick(&["hello", "hi there"])}),
         Entry::AdReply => json!({"ad_id": "ad1"}),
+        // A profile update: it may make the contact join `gold_sms`, and it spans the time in
+        // which schedules fire (docs/simulate.md).
+        Entry::Schedule | Entry::JoinsGoldSms => {
+            let tier = rng.pick(&["gold", "member"]);
+            return (
+                at,
+                json!({"at": journey_runtime::time::format_utc(at), "contact": contact, "profile": {"tier": tier}}),
+            );
+        }
     };
     event(at, contact, entry.name(), fields)
 }
