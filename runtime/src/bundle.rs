@@ -246,7 +246,7 @@ fn schedule(raw: &RawSchedule) -> Result<Schedule, String> {
     };
     let at = match &raw.at {
         Some(text) => {
-            Some(text.parse::<jiff::civil::Date>().map_err(|_| format!("`{text}` is not a date YYYY-MM-DD"))?)
+            Some(text.parse::<jiff::civil::Date>().map_err(|_| format!("`{text}` is not a date like 2026-12-24"))?)
         }
         None => None,
     };

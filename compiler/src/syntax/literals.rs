@@ -179,11 +179,11 @@ pub fn parse_date(text: &str, file: FileId, span: Span) -> Result<(i16, i8, i8),
     let invalid = |why: &str| {
         Diagnostic::new(Code::J0118, format!("`{text}` is not a date: {why}"), file, span)
             .with_label("invalid date")
-            .with_help("write a date as `YYYY-MM-DD`, like `2026-12-24`")
+            .with_help("write a date as year-month-day, like `2026-12-24`")
     };
     let mut parts = text.split('-');
     let (Some(year), Some(month), Some(day), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return Err(invalid("write `YYYY-MM-DD`"));
+        return Err(invalid("write year-month-day, like `2026-12-24`"));
     };
     if month.len() != 2 || day.len() != 2 {
         return Err(invalid("write the month and the day with two digits, like `2026-03-09`"));

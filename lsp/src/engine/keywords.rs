@@ -177,7 +177,7 @@ pub const DOCS: &[KeywordDoc] = &[
     KeywordDoc {
         label: "entry",
         place: Place::Member,
-        syntax: "entry on EVENT [where CONDITION] | entry every DAYS HH:MM ZONE | entry at YYYY-MM-DD HH:MM ZONE | entry when joins SEGMENT",
+        syntax: "entry on EVENT [where CONDITION] | entry every DAYS HH:MM ZONE | entry at DATE HH:MM ZONE | entry when joins SEGMENT",
         doc: "What starts the journey for a contact: an event (optionally filtered by a condition on its fields), a schedule in the contact's (`recipient`) or a fixed zone (every contact of the audience enters; a broadcast), or joining a segment. A schedule or a segment opens no messaging window.",
     },
     KeywordDoc {
