@@ -182,7 +182,7 @@ fn every_example_builds_and_every_bundle_validates_against_the_schema() {
         let errors = schema_errors(&validator, &value);
         assert!(errors.is_empty(), "{name} does not match the schema:\n{}", errors.join("\n"));
         assert_eq!(value["format"], "journey-bundle");
-        assert_eq!(value["format_version"], 1);
+        assert_eq!(value["format_version"], 2);
         assert_eq!(format!("{}.bundle.json", value["journey"].as_str().unwrap()), *name);
     }
 }
@@ -392,7 +392,7 @@ fn bundles_with_an_unknown_node_kind_a_bad_edge_target_or_no_format_version_are_
         ("no format_version", |b| {
             b.as_object_mut().unwrap().remove("format_version").unwrap();
         }),
-        ("another format_version", |b| b["format_version"] = 2.into()),
+        ("another format_version", |b| b["format_version"] = 3.into()),
         ("a send without its message", |b| {
             b["nodes"]["remind.2.then.1"].as_object_mut().unwrap().remove("message").unwrap();
         }),

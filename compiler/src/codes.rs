@@ -67,6 +67,7 @@ codes! {
     J0115, Error, "input too complex";
     J0116, Error, "name or literal too long";
     J0117, Error, "invalid journey.toml";
+    J0118, Error, "invalid date";
     J0201, Error, "unknown message";
     J0202, Error, "unknown name in an expression";
     J0203, Error, "unknown event";
@@ -88,6 +89,7 @@ codes! {
     J0219, Error, "unknown function or wrong arguments";
     J0220, Error, "unknown tag";
     J0221, Error, "unknown time zone";
+    J0222, Error, "unknown segment";
     J0225, Error, "`wait until` without a moment or a known zone";
     J0229, Error, "frequency cap names a channel where a category goes";
     J0301, Error, "element not supported by the channel";

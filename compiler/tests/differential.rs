@@ -99,6 +99,12 @@ enum Entry {
     AdReply,
     /// A comment on a Facebook Page post: one private reply within 7 days (MSGR-PR).
     Comment,
+    /// `entry every day 09:00 recipient`: opens no window, carries no consent.
+    Schedule,
+    /// `entry when joins sms_ok`, `segment sms_ok = consent(sms, marketing)`: the consent holds.
+    JoinsSmsOk,
+    /// `entry when joins plain`, a segment that implies no consent.
+    JoinsPlain,
 }
 
 type Block = Vec<Step>;
@@ -336,6 +342,9 @@ fn generate(rng: &mut TestRng) -> Journey {
         Entry::MessengerMessage,
         Entry::AdReply,
         Entry::Comment,
+        Entry::Schedule,
+        Entry::JoinsSmsOk,
+        Entry::JoinsPlain,
     ]);
     let audience = generator.chance(40);
     let cap =
@@ -391,6 +400,11 @@ fn source(journey: &Journey) -> String {
         writeln!(text, "  frequency {channel}marketing at most {k} per {d}d").unwrap();
     }
     text.push_str("}\n\nevent signed_up {}\n");
+    match journey.entry {
+        Entry::JoinsSmsOk => text.push_str("\nsegment sms_ok = consent(sms, marketing)\n"),
+        Entry::JoinsPlain => text.push_str("\nsegment plain = not consent(email, marketing)\n"),
+        _ => {}
+    }
     for index in used_messages(journey) {
         let message = &journey.messages[index];
         let name = message_name(index, message);
@@ -417,6 +431,9 @@ fn source(journey: &Journey) -> String {
         Entry::MessengerMessage => text.push_str("  entry on messenger_message\n  reentry never\n"),
         Entry::AdReply => text.push_str("  entry on messenger_ad_reply\n  reentry never\n"),
         Entry::Comment => text.push_str("  entry on facebook_comment\n  reentry never\n"),
+        Entry::Schedule => text.push_str("  entry every day 09:00 recipient\n  reentry never\n"),
+        Entry::JoinsSmsOk => text.push_str("  entry when joins sms_ok\n  reentry never\n"),
+        Entry::JoinsPlain => text.push_str("  entry when joins plain\n  reentry never\n"),
     }
     if journey.audience {
         text.push_str("  audience consent(sms, marketing)\n");
@@ -762,12 +779,13 @@ struct BruteForce {
 
 fn brute_force(journey: &Journey, program: &Program, semantics: Semantics) -> BruteForce {
     let opened = match journey.entry {
-        Entry::None => None,
+        Entry::None | Entry::Schedule | Entry::JoinsSmsOk | Entry::JoinsPlain => None,
         Entry::MessengerMessage => Some((0, MESSENGER_WINDOW)),
         Entry::AdReply | Entry::Comment => Some((0, AD_REPLY_WINDOW)),
     };
     let single = journey.entry == Entry::Comment;
-    let start = State { sms_consent: journey.audience, messenger: opened, single, recent: Vec::new() };
+    let sms_consent = journey.audience || journey.entry == Entry::JoinsSmsOk;
+    let start = State { sms_consent, messenger: opened, single, recent: Vec::new() };
     let (cap, per) = journey
         .cap
         .filter(|(k, _)| *k > 0 || semantics.cap_zero)

@@ -614,6 +614,10 @@ impl Program {
         let mut start = BTreeSet::new();
         start.extend(implied(bundle, &bundle["audience"], true, 0));
         start.extend(implied(bundle, &bundle["entry"]["where"], true, 0));
+        // `entry when joins S`: the run starts when S's condition became true.
+        if let Some(segment) = str_of(&bundle["entry"], "joins") {
+            start.extend(implied(bundle, &bundle["segments"][segment], true, 0));
+        }
         program.start.consents = program.fact_bits(&start);
         program.start.windows = vec![None; program.windowed.len()];
         program.start.recent = vec![Vec::new(); program.caps.len()];

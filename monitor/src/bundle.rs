@@ -285,8 +285,8 @@ impl Bundles {
             let journey = document.get("journey").and_then(Value::as_str).map(str::to_owned);
             let error = |message: String| BundleError { journey: journey.clone(), message };
             let raw = RawBundle::deserialize(document).map_err(|e| error(e.to_string()))?;
-            if raw.format != "journey-bundle" || raw.format_version != 1 {
-                return Err(error(format!("not a version-1 journey bundle ({} {})", raw.format, raw.format_version)));
+            if raw.format != "journey-bundle" || raw.format_version != 2 {
+                return Err(error(format!("not a version-2 journey bundle ({} {})", raw.format, raw.format_version)));
             }
             let mut messages = BTreeMap::new();
             for (name, m) in raw.messages {
@@ -356,7 +356,7 @@ mod tests {
 
     #[test]
     fn a_document_that_is_not_a_version_1_bundle_is_refused() {
-        let doc = serde_json::json!({"format": "journey-bundle", "format_version": 2, "journey": "j", "policies": {}});
+        let doc = serde_json::json!({"format": "journey-bundle", "format_version": 3, "journey": "j", "policies": {}});
         let error = Bundles::from_json(&[doc]).unwrap_err();
         assert_eq!(error.journey.as_deref(), Some("j"));
         assert!(error.message.contains("version-1"), "{error}");

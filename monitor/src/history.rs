@@ -132,6 +132,12 @@ impl State {
     /// requests that open no window (MSGR-MKT).
     pub fn apply_event(&mut self, bundles: &Bundles, event: &Event, no_window: &BTreeSet<(Time, String)>) {
         let at = event.at;
+        if let Some(profile) = &event.profile {
+            for (field, value) in profile {
+                self.profile.insert(field.clone(), value.clone());
+            }
+            return;
+        }
         match event.event.as_str() {
             "reply" => {
                 let Some(channel) = event.text("channel") else { return };

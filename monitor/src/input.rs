@@ -90,9 +90,15 @@ pub struct Contact {
 pub struct Event {
     pub at: Time,
     pub contact: String,
+    /// Empty for a profile update.
+    #[serde(default)]
     pub event: String,
     #[serde(default)]
     pub fields: Map<String, Value>,
+    /// A profile update (`{"at", "contact", "profile"}`): the contact's profile takes these
+    /// values from then on (its zone and country decide quiet hours and WA-US-MKT).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Map<String, Value>>,
 }
 
 impl Event {

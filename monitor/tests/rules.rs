@@ -18,7 +18,7 @@ fn t(text: &str) -> Value {
 fn bundle(name: &str, policies: Value) -> Value {
     json!({
         "format": "journey-bundle",
-        "format_version": 1,
+        "format_version": 2,
         "journey": name,
         "nodes": {
             "ask.1": {"kind": "consent_request", "channel": "messenger", "category": "marketing", "message": "msgr_optin", "timeout_s": 72000},

@@ -11,7 +11,7 @@ use crate::time::{self, Hours, Period};
 use crate::value::FieldType;
 
 pub const FORMAT: &str = "journey-bundle";
-pub const FORMAT_VERSION: u64 = 1;
+pub const FORMAT_VERSION: u64 = 2;
 /// The target that ends a run.
 pub const EXIT: &str = "exit";
 
@@ -20,8 +20,16 @@ pub struct Bundle {
     pub journey: String,
     pub entry_event: Option<String>,
     pub entry_where: Option<Expr>,
+    /// `entry.schedule`: every contact of the audience enters at these local times (§3.1).
+    pub schedule: Option<Schedule>,
+    /// `entry.joins`: a contact enters when it starts matching this segment (§3.1).
+    pub joins: Option<String>,
+    /// What an `enter` action says for an entry without an event: `schedule` or `joins SEGMENT`.
+    pub entry_label: Option<String>,
     pub audience: Option<Expr>,
     pub exit_on: Vec<String>,
+    /// `exit_leaves`: a run ends when its contact stops matching one of these segments (§3.3).
+    pub exit_leaves: Vec<String>,
     pub goals: Vec<Goal>,
     pub reentry: Reentry,
     pub start: String,
@@ -42,6 +50,16 @@ pub struct Goal {
     pub name: String,
     pub event: String,
     pub within_s: i64,
+}
+
+/// When a scheduled entry fires: on the weekdays of `every` (Monday first) or once on `at`, at
+/// `time` (minutes after local midnight) in `zone`.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub every: Option<[bool; 7]>,
+    pub at: Option<jiff::civil::Date>,
+    pub time: u32,
+    pub zone: Zone,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,6 +240,8 @@ struct RawBundle {
     entry: RawEntry,
     audience: Json,
     exit_on: Vec<String>,
+    #[serde(default)]
+    exit_leaves: Vec<String>,
     goals: Vec<RawGoal>,
     reentry: Json,
     start: String,
@@ -242,6 +262,51 @@ struct RawEntry {
     event: Option<String>,
     #[serde(rename = "where")]
     condition: Json,
+    #[serde(default)]
+    schedule: Option<RawSchedule>,
+    #[serde(default)]
+    joins: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSchedule {
+    #[serde(default)]
+    every: Option<Vec<String>>,
+    #[serde(default)]
+    at: Option<String>,
+    time: String,
+    zone: String,
+}
+
+fn schedule(raw: &RawSchedule) -> Result<Schedule, String> {
+    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let every = match &raw.every {
+        Some(days) => {
+            let mut on = [false; 7];
+            for day in days {
+                let index = DAYS.iter().position(|d| d == day).ok_or_else(|| format!("`{day}` is not a weekday"))?;
+                if let Some(slot) = on.get_mut(index) {
+                    *slot = true;
+                }
+            }
+            if !on.contains(&true) {
+                return Err("`every` lists no day".to_owned());
+            }
+            Some(on)
+        }
+        None => None,
+    };
+    let at = match &raw.at {
+        Some(text) => {
+            Some(text.parse::<jiff::civil::Date>().map_err(|_| format!("`{text}` is not a date like 2026-12-24"))?)
+        }
+        None => None,
+    };
+    if every.is_some() == at.is_some() {
+        return Err("a schedule has exactly one of `every` and `at`".to_owned());
+    }
+    Ok(Schedule { every, at, time: clock(&raw.time)?, zone: zone(&raw.zone)? })
 }
 
 #[derive(Deserialize)]
@@ -469,6 +534,14 @@ fn convert(raw: RawBundle) -> Result<Bundle, String> {
     if let Some(event) = &raw.entry.event {
         known_event(event, "the entry event")?;
     }
+    let entries = usize::from(raw.entry.event.is_some())
+        + usize::from(raw.entry.schedule.is_some())
+        + usize::from(raw.entry.joins.is_some());
+    if entries > 1 {
+        return Err("`entry` has more than one of `event`, `schedule` and `joins`".to_owned());
+    }
+    let entry_schedule =
+        raw.entry.schedule.as_ref().map(schedule).transpose().map_err(|why| format!("entry schedule: {why}"))?;
     for event in &raw.exit_on {
         known_event(event, "the exit_on event")?;
     }
@@ -579,6 +652,11 @@ fn convert(raw: RawBundle) -> Result<Bundle, String> {
     let audience = optional_expr(&raw.audience).map_err(|why| format!("audience: {why}"))?;
     let entry_where = optional_expr(&raw.entry.condition).map_err(|why| format!("entry where: {why}"))?;
     check_segments(&segments, &audience, &entry_where, &nodes, &messages)?;
+    if let Some(missing) =
+        raw.entry.joins.iter().chain(&raw.exit_leaves).find(|name| !segments.contains_key(name.as_str()))
+    {
+        return Err(format!("segment `{missing}` is used but not in `segments`"));
+    }
 
     let quiet_hours = raw
         .policies
@@ -624,8 +702,16 @@ fn convert(raw: RawBundle) -> Result<Bundle, String> {
         journey: raw.journey,
         entry_event: raw.entry.event,
         entry_where,
+        entry_label: match (&entry_schedule, &raw.entry.joins) {
+            (Some(_), _) => Some("schedule".to_owned()),
+            (None, Some(segment)) => Some(format!("joins {segment}")),
+            (None, None) => None,
+        },
+        schedule: entry_schedule,
+        joins: raw.entry.joins,
         audience,
         exit_on: raw.exit_on,
+        exit_leaves: raw.exit_leaves,
         goals,
         reentry,
         start: raw.start,

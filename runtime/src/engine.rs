@@ -21,7 +21,7 @@ use crate::bundle::{Bundle, Channel, EventSpec, Kind, Message, Node, Record, Ree
 use crate::consent::{Proof, Store};
 use crate::expr::{Env, EvalError, Expr};
 use crate::frequency::History;
-use crate::io::{Contact, Event};
+use crate::io::{Contact, Event, PROFILE_UPDATE};
 use crate::rules::{self, Refusal};
 use crate::step::{journey_order, ConsentChange, Did, Ran, Refused, Rendered, Sent, Step};
 use crate::time::{self, Zone as Tz};
@@ -40,6 +40,10 @@ pub const WAIT_LIMIT: u32 = 100_000;
 /// stays waiting (its last action is its `wait`, `until` past the end); without the horizon a
 /// looping journey whose contact never sends its `exit on` event would never finish.
 pub const HORIZON_S: i64 = 366 * 86_400;
+
+/// Scheduled entries one simulation fires at most (§3.1, docs/simulate.md): a daily schedule
+/// for 100,000 contacts over ten days is a million. Later ones are not fired.
+pub const MAX_SCHEDULED: usize = 1_000_000;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
@@ -70,6 +74,9 @@ struct ContactState<'b, 'c> {
     history: History,
     /// Consent requests handed over: (at, channel, category), for [`rules::REQUEST_LIMITS`].
     requests: Vec<(i64, &'b str, &'b str)>,
+    /// Whether the contact matched each segment that enters or ends runs (`entry.joins`,
+    /// `exit_leaves`), as last evaluated (at a profile update).
+    segments: BTreeMap<&'b str, bool>,
     /// By journey number.
     journeys: Vec<JourneyState<'b, 'c>>,
 }
@@ -412,7 +419,18 @@ pub fn run_refs_into<'b, 'c>(
             }
         }
     }
+    let firings = match (events.first(), events.last()) {
+        (Some(first), Some(last)) => engine.schedule_firings(first.at, last.at),
+        _ => Vec::new(),
+    };
+    let mut firings = firings.into_iter().peekable();
     for &event in events {
+        // Scheduled entries due at or before the event fire first, each after the timers due
+        // by then.
+        while let Some((at, journey, contact)) = firings.next_if(|f| f.0 <= event.at) {
+            engine.fire_timers(at);
+            engine.enter_without_event(journey, contact, at);
+        }
         engine.fire_timers(event.at);
         let contact = engine.number(&event.contact);
         engine.event(contact, event);
@@ -538,6 +556,7 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
             windows: Windows::default(),
             history: History::default(),
             requests: Vec::new(),
+            segments: BTreeMap::new(),
             journeys: (0..self.journeys.len()).map(|_| JourneyState::default()).collect(),
         });
         number
@@ -753,7 +772,167 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
         self.emit(at, contact, journey, run.number, Some(node), Did::Exit { reason: Cow::Owned(reason) });
     }
 
+    /// Every scheduled entry (§3.1) from `first` to `last` (inclusive), for every contact known
+    /// then: (at, journey, contact), by time, then journey order, then contact. A contact whose
+    /// zone is unknown (a recipient schedule and no valid `timezone` field) has none.
+    fn schedule_firings(&mut self, first: i64, last: i64) -> Vec<(i64, u32, u32)> {
+        let mut firings = Vec::new();
+        let (Ok(from), Ok(to)) = (jiff::Timestamp::from_second(first), jiff::Timestamp::from_second(last)) else {
+            return firings;
+        };
+        for (journey, info) in self.journeys.iter().enumerate() {
+            let Some(schedule) = &info.bundle.schedule else { continue };
+            let journey = u32::try_from(journey).unwrap_or(u32::MAX);
+            for (contact, state) in self.contacts.iter().enumerate() {
+                let contact = u32::try_from(contact).unwrap_or(u32::MAX);
+                let tz = match &schedule.zone {
+                    Zone::Fixed(tz, _) => Some(tz.clone()),
+                    Zone::Recipient => {
+                        let number = recipient_zone(info, state, &mut self.zones);
+                        self.zones.get(number).map(|z| z.tz().clone())
+                    }
+                };
+                let Some(tz) = tz else { continue };
+                // Local dates from the day before the first input to the day after the last, so
+                // every instant between them is covered in any zone.
+                let (Ok(start), Ok(end)) =
+                    (from.to_zoned(tz.clone()).date().yesterday(), to.to_zoned(tz.clone()).date().tomorrow())
+                else {
+                    continue;
+                };
+                let (hour, minute) = (schedule.time / 60, schedule.time % 60);
+                let mut fire = |date: jiff::civil::Date| {
+                    let Ok(hour) = i8::try_from(hour) else { return };
+                    let Ok(minute) = i8::try_from(minute) else { return };
+                    // A local time the clocks skip is taken as the first moment after the gap
+                    // (jiff's compatible rule), a repeated one as its first occurrence.
+                    let Ok(zoned) = date.at(hour, minute, 0, 0).to_zoned(tz.clone()) else { return };
+                    let at = zoned.timestamp().as_second();
+                    if (first..=last).contains(&at) && firings.len() < MAX_SCHEDULED {
+                        firings.push((at, journey, contact));
+                    }
+                };
+                match (schedule.at, schedule.every) {
+                    (Some(date), _) => fire(date),
+                    (None, Some(days)) => {
+                        let mut date = start;
+                        while date <= end {
+                            let weekday = usize::try_from(date.weekday().to_monday_zero_offset()).unwrap_or(0);
+                            if days.get(weekday).copied().unwrap_or(false) {
+                                fire(date);
+                            }
+                            let Ok(next) = date.tomorrow() else { break };
+                            date = next;
+                        }
+                    }
+                    (None, None) => {}
+                }
+            }
+        }
+        firings.sort_unstable();
+        firings
+    }
+
+    /// Whether the contact matches `segment` now (a segment that cannot be evaluated, because
+    /// the contact's data lacks a required field it reads, is not matched).
+    fn matches(&mut self, journey: u32, contact: u32, segment: &str, at: i64) -> bool {
+        let (Some(info), Some(state)) = (self.journeys.get(journey as usize), self.contacts.get(contact as usize))
+        else {
+            return false;
+        };
+        let expr = Expr::Segment(segment.to_owned());
+        env_eval(info, state, None, at, &mut self.zones, |env| env.condition(&expr)).unwrap_or(false)
+    }
+
+    /// A profile update (docs/simulate.md): the profile takes the new values, then every segment
+    /// that enters or ends runs is evaluated again. In journey order: a run whose contact left
+    /// one of its `exit_leaves` segments ends, then a contact that joined `entry.joins` enters.
+    fn profile_update(&mut self, contact: u32, event: &'c Event) {
+        let at = event.at;
+        let mut watched: Vec<(u32, &'b str, bool)> = Vec::new();
+        for (journey, info) in self.journeys.iter().enumerate() {
+            let journey = u32::try_from(journey).unwrap_or(u32::MAX);
+            watched.extend(info.bundle.exit_leaves.iter().map(|s| (journey, s.as_str(), false)));
+            watched.extend(info.bundle.joins.as_deref().map(|s| (journey, s, true)));
+        }
+        let mut before = Vec::with_capacity(watched.len());
+        for (journey, segment, _) in &watched {
+            let known = self.contacts.get(contact as usize).and_then(|s| s.segments.get(segment).copied());
+            let member = match known {
+                Some(member) => member,
+                None => self.matches(*journey, contact, segment, at),
+            };
+            before.push(member);
+        }
+        let Some(state) = self.contacts.get_mut(contact as usize) else { return };
+        let profile = state.profile.to_mut();
+        for (name, value) in &event.fields {
+            profile.insert(name.clone(), value.clone());
+            state.written.remove(name.as_str());
+        }
+        state.zone.set(None);
+        for ((journey, segment, entry), was) in watched.into_iter().zip(before) {
+            let now = self.matches(journey, contact, segment, at);
+            if let Some(state) = self.contacts.get_mut(contact as usize) {
+                state.segments.insert(segment, now);
+            }
+            if entry && now && !was {
+                self.enter_without_event(journey, contact, at);
+            } else if !entry && was && !now {
+                if let Some(run) = self.take_run(contact, journey) {
+                    self.end(journey, contact, &run, at, format!("left {segment}"));
+                }
+            }
+        }
+    }
+
+    /// A scheduled entry, or joining the segment of `entry.joins` (§3.1): as an entry event
+    /// would, less the event (none is in scope, none opens a window, `where` is absent).
+    fn enter_without_event(&mut self, journey: u32, contact: u32, at: i64) {
+        let Some(bundle) = self.journey(journey) else { return };
+        let Some(label) = bundle.entry_label.as_deref() else { return };
+        let Some(info) = self.journeys.get(journey as usize) else { return };
+        let Some(state) = self.contacts.get_mut(contact as usize) else { return };
+        let Some(journey_state) = state.journeys.get(journey as usize) else { return };
+        if journey_state.current.is_some() {
+            return;
+        }
+        let allowed = match (bundle.reentry, journey_state.last_start) {
+            (_, None) | (Reentry::Always, _) => true,
+            (Reentry::Never, Some(_)) => false,
+            (Reentry::After(after), Some(last)) => at - last >= after,
+        };
+        if !allowed {
+            return;
+        }
+        let audience = match &bundle.audience {
+            None => true,
+            Some(c) => env_eval(info, state, None, at, &mut self.zones, |env| env.condition(c)).unwrap_or(false),
+        };
+        if !audience {
+            return;
+        }
+        let Some(journey_state) = state.journeys.get_mut(journey as usize) else { return };
+        journey_state.runs += 1;
+        journey_state.last_start = Some(at);
+        let number = journey_state.runs;
+        if !bundle.goals.is_empty() {
+            journey_state.goals.push(GoalTrack { run: number, started: at, converted: Vec::new() });
+        }
+        let run = Run { number, node: info.start, event: None, waiting: None, waits: 0 };
+        self.emit(at, contact, journey, number, None, Did::Enter { event: label });
+        if run.node == EXIT_NODE {
+            self.emit(at, contact, journey, number, None, Did::Exit { reason: Cow::Borrowed("exit") });
+            return;
+        }
+        self.advance(bundle, journey, contact, run, at);
+    }
+
     fn event(&mut self, contact: u32, event: &'c Event) {
+        if event.name == PROFILE_UPDATE {
+            self.profile_update(contact, event);
+            return;
+        }
         let names = self.names;
         let named = names.get(event.name.as_str());
         self.contact_effects(contact, event, named);

@@ -206,6 +206,35 @@ pub(crate) fn read_contact(map: &serde_json::Map<String, Json>, schema: &Schema)
     Ok(Contact { id, profile, consent })
 }
 
+/// The name a profile update carries as an [`Event`]: not an identifier, so no declared event
+/// can have it.
+pub const PROFILE_UPDATE: &str = "@profile";
+
+/// `{"at": ..., "contact": "c1", "profile": {"tier": "gold"}}`: from then on the contact's
+/// profile has these values (the fields it does not name keep theirs), and the segments that
+/// enter or end runs are evaluated again (docs/simulate.md). As an [`Event`] named
+/// [`PROFILE_UPDATE`] whose fields are the profile fields.
+fn read_profile_update(map: &serde_json::Map<String, Json>, schema: &Schema) -> Result<Event, String> {
+    only(map, &["at", "contact", "profile"])?;
+    let at = time::parse_utc(text_field(map, "at")?)?;
+    let contact = text_field(map, "contact")?.to_owned();
+    let raw = match map.get("profile") {
+        Some(Json::Object(fields)) => fields,
+        Some(other) => return Err(format!("`profile` must be an object, found {}", json_kind(other))),
+        None => return Err("`profile` is missing".to_owned()),
+    };
+    let mut fields = BTreeMap::new();
+    for (name, json) in raw {
+        let spec = schema.profile.get(name).ok_or_else(|| format!("the profile has no field `{name}`"))?;
+        if json.is_null() {
+            return Err(format!("profile field `{name}`: a profile update sets values; it cannot remove one"));
+        }
+        let value = spec.ty.read(json).map_err(|why| format!("profile field `{name}`: {why}"))?;
+        fields.insert(name.clone(), value);
+    }
+    Ok(Event { at, contact, name: PROFILE_UPDATE.to_owned(), fields })
+}
+
 /// Reads an events file. `contacts` is `Some` when a contacts file was given: every event must
 /// then name one of them.
 pub fn parse_events(
@@ -245,6 +274,9 @@ pub fn parse_events(
 /// One event line's object, checked against the schema (what [`parse_events`] does with each
 /// line, less the checks across lines).
 pub(crate) fn read_event(map: &serde_json::Map<String, Json>, schema: &Schema) -> Result<Event, String> {
+    if map.contains_key("profile") {
+        return read_profile_update(map, schema);
+    }
     only(map, &["at", "contact", "event", "fields"])?;
     let at = time::parse_utc(text_field(map, "at")?)?;
     let contact = text_field(map, "contact")?.to_owned();

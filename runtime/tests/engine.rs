@@ -39,7 +39,7 @@ fn the_same_input_gives_the_same_actions_and_the_seed_changes_only_splits() {
 
 /// (what is wrong, how the bundle text is changed, what the refusal says).
 const BAD_BUNDLES: &[(&str, &str, &str, &str)] = &[
-    ("a newer format", "\"format_version\": 1", "\"format_version\": 2", "format_version 2 is not implemented"),
+    ("a newer format", "\"format_version\": 2", "\"format_version\": 3", "format_version 3 is not implemented"),
     ("an unknown node kind", "\"kind\": \"wait\"", "\"kind\": \"sleep\"", "unknown node kind `sleep`"),
     ("a dangling edge", "\"next\": \"s.2\"", "\"next\": \"s.9\"", "leads to `s.9`, which is neither a node nor exit"),
     (

@@ -425,6 +425,22 @@ pub enum JourneyMember {
         condition: Option<Expr>,
         span: Span,
     },
+    /// `entry every mon 10:00 recipient`, `entry at 2026-12-24 09:00 "Europe/Paris"`: every
+    /// contact of the audience enters at that local time. Opens no messaging window.
+    EntrySchedule {
+        schedule: Schedule,
+        span: Span,
+    },
+    /// `entry when joins vip`: a contact enters when it starts matching the segment.
+    EntryJoins {
+        segment: Ident,
+        span: Span,
+    },
+    /// `exit when leaves vip`: a run ends when its contact stops matching the segment.
+    ExitLeaves {
+        segment: Ident,
+        span: Span,
+    },
     /// `exit on order_placed, unsubscribed`
     ExitOn {
         events: Vec<Ident>,
@@ -443,6 +459,90 @@ pub enum JourneyMember {
         span: Span,
     },
     Stage(Stage),
+}
+
+/// When a scheduled entry fires: the days, the local time and the zone it is local to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    pub days: ScheduleDays,
+    pub time: TimeOfDay,
+    pub zone: ZoneSpec,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScheduleDays {
+    /// `every day`
+    EveryDay,
+    /// `every mon, wed..fri`
+    Every(Vec<DaySpec>),
+    /// `at 2026-12-24`: once. `None` when the written date was invalid (already reported).
+    On(Option<Date>),
+}
+
+impl Schedule {
+    /// The schedule as written, without `entry`: `every mon..fri 10:00 recipient`.
+    pub fn describe(&self) -> String {
+        let zone = match &self.zone {
+            ZoneSpec::Recipient(_) => "recipient".to_owned(),
+            ZoneSpec::Fixed(name) => format!("{:?}", name.value),
+        };
+        let time = format!("{:02}:{:02}", self.time.minutes / 60, self.time.minutes % 60);
+        format!("{} {time} {zone}", self.days.describe())
+    }
+}
+
+impl ScheduleDays {
+    /// `every day`, `every mon, wed..fri`, `at 2026-12-24`.
+    pub fn describe(&self) -> String {
+        match self {
+            ScheduleDays::EveryDay => "every day".to_owned(),
+            ScheduleDays::Every(days) => {
+                let days: Vec<String> = days
+                    .iter()
+                    .map(|d| {
+                        if d.from == d.to {
+                            weekday_name(d.from).to_owned()
+                        } else {
+                            format!("{}..{}", weekday_name(d.from), weekday_name(d.to))
+                        }
+                    })
+                    .collect();
+                format!("every {}", days.join(", "))
+            }
+            ScheduleDays::On(Some(date)) => format!("at {}", date.iso()),
+            ScheduleDays::On(None) => "at an invalid date".to_owned(),
+        }
+    }
+}
+
+/// A weekday as written: `mon`.
+pub fn weekday_name(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Mon => "mon",
+        Weekday::Tue => "tue",
+        Weekday::Wed => "wed",
+        Weekday::Thu => "thu",
+        Weekday::Fri => "fri",
+        Weekday::Sat => "sat",
+        Weekday::Sun => "sun",
+    }
+}
+
+/// A calendar date that exists (`2026-12-24`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Date {
+    pub year: i16,
+    pub month: i8,
+    pub day: i8,
+    pub span: Span,
+}
+
+impl Date {
+    /// `2026-12-24`
+    pub fn iso(&self) -> String {
+        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -132,6 +132,11 @@ impl Printer {
                 let condition = condition.as_ref().map(|c| format!(" where {}", expr(c))).unwrap_or_default();
                 self.line(&format!("(entry {}{condition})", event.name));
             }
+            JourneyMember::EntrySchedule { schedule, .. } => {
+                self.line(&format!("(entry-schedule {})", schedule.describe()))
+            }
+            JourneyMember::EntryJoins { segment, .. } => self.line(&format!("(entry-joins {})", segment.name)),
+            JourneyMember::ExitLeaves { segment, .. } => self.line(&format!("(exit-leaves {})", segment.name)),
             JourneyMember::ExitOn { events, .. } => self.line(&format!("(exit-on {})", names(events))),
             JourneyMember::Goal { name, event, within, .. } => {
                 self.line(&format!("(goal {} {} within={}s)", name.name, event.name, within.secs))

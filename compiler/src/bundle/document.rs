@@ -48,6 +48,8 @@ struct Bundle<'a> {
     entry: Entry<'a>,
     audience: Option<ExprJson<'a>>,
     exit_on: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    exit_leaves: &'a [String],
     goals: Vec<Goal<'a>>,
     reentry: Reentry,
     start: &'a str,
@@ -73,6 +75,67 @@ struct Entry<'a> {
     event: Option<&'a str>,
     #[serde(rename = "where")]
     condition: Option<ExprJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    schedule: Option<ScheduleJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    joins: Option<&'a str>,
+}
+
+/// `entry every mon..wed 10:00 recipient`: `{"every": ["mon", "tue", "wed"], "time": "10:00",
+/// "zone": "recipient"}`; `entry at 2026-12-24 09:00 "Europe/Paris"`: `{"at": "2026-12-24", ...}`.
+#[derive(Serialize)]
+struct ScheduleJson {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    every: Option<Vec<&'static str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at: Option<String>,
+    time: String,
+    zone: String,
+}
+
+impl ScheduleJson {
+    /// `None` for a schedule whose date was invalid (reported; no bundle is written then).
+    fn new(schedule: &ast::Schedule) -> Option<ScheduleJson> {
+        const WEEK: [ast::Weekday; 7] = [
+            ast::Weekday::Mon,
+            ast::Weekday::Tue,
+            ast::Weekday::Wed,
+            ast::Weekday::Thu,
+            ast::Weekday::Fri,
+            ast::Weekday::Sat,
+            ast::Weekday::Sun,
+        ];
+        let index = |day: ast::Weekday| WEEK.iter().position(|d| *d == day).unwrap_or(0);
+        let (every, at) = match &schedule.days {
+            ast::ScheduleDays::EveryDay => (Some(WEEK.iter().map(|d| ast::weekday_name(*d)).collect()), None),
+            ast::ScheduleDays::Every(specs) => {
+                // Ranges wrap past Sunday (`fri..mon`); the days are listed in week order, once.
+                let mut days = [false; 7];
+                for spec in specs {
+                    let (from, to) = (index(spec.from), index(spec.to));
+                    let mut day = from;
+                    for _ in 0..7 {
+                        if let Some(slot) = days.get_mut(day) {
+                            *slot = true;
+                        }
+                        if day == to {
+                            break;
+                        }
+                        day = (day + 1) % 7;
+                    }
+                }
+                let listed = WEEK.iter().zip(days).filter(|(_, on)| *on).map(|(d, _)| ast::weekday_name(*d)).collect();
+                (Some(listed), None)
+            }
+            ast::ScheduleDays::On(date) => (None, Some((*date)?.iso())),
+        };
+        let zone = match &schedule.zone {
+            ast::ZoneSpec::Recipient(_) => "recipient".to_owned(),
+            ast::ZoneSpec::Fixed(name) => name.value.clone(),
+        };
+        let time = format!("{:02}:{:02}", schedule.time.minutes / 60, schedule.time.minutes % 60);
+        Some(ScheduleJson { every, at, time, zone })
+    }
 }
 
 #[derive(Serialize)]
@@ -403,9 +466,12 @@ impl<'a> Bundle<'a> {
             entry: Entry {
                 event: entry_event,
                 condition: graph.entry_condition.as_ref().map(|c| expr(c, entry_event)),
+                schedule: graph.entry_schedule.as_ref().and_then(ScheduleJson::new),
+                joins: graph.entry_segment.as_deref(),
             },
             audience: graph.audience.as_ref().map(|c| expr(c, None)),
             exit_on: &graph.exit_on,
+            exit_leaves: &graph.exit_leaves,
             goals,
             reentry,
             start: target(graph, graph.start),

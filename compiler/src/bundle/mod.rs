@@ -29,7 +29,7 @@ pub use validate::validate;
 use crate::ProjectReport;
 
 pub const FORMAT: &str = "journey-bundle";
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The node kinds of format version 1, as `kind` names them.
 pub const NODE_KINDS: [&str; 13] = [

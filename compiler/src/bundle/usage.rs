@@ -55,6 +55,12 @@ impl<'a> Usage<'a> {
         if let Some(audience) = &graph.audience {
             project.segments_of(audience, None, &mut usage.segments);
         }
+        // The segments whose membership enters or ends a run: the runtime evaluates them.
+        for segment in graph.entry_segment.iter().chain(&graph.exit_leaves) {
+            if let Some((name, _)) = project.segments.get_key_value(segment.as_str()) {
+                usage.segments.insert(name);
+            }
+        }
         for name in &usage.messages {
             if let Some(message) = project.messages.get(name) {
                 usage.channels.insert(&message.channel.name);

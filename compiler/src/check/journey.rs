@@ -195,6 +195,16 @@ impl<'a> JourneyWalk<'a> {
                         self.check_event(event, sink);
                     }
                 }
+                // No event is in scope after a scheduled or segment entry: `event.x` in the
+                // steps is out of scope (J0213), as in a journey without an entry.
+                JourneyMember::EntrySchedule { schedule, .. } => {
+                    if let ast::ZoneSpec::Fixed(name) = &schedule.zone {
+                        super::check_zone_name(&name.value, self.file, name.span, sink);
+                    }
+                }
+                JourneyMember::EntryJoins { segment, .. } | JourneyMember::ExitLeaves { segment, .. } => {
+                    self.check_segment(segment, sink);
+                }
                 JourneyMember::Goal { event, .. } => {
                     self.check_event(event, sink);
                 }
@@ -202,6 +212,14 @@ impl<'a> JourneyWalk<'a> {
             }
         }
         entry_event
+    }
+
+    fn check_segment(&self, segment: &ast::Ident, sink: &mut Sink) {
+        if let Some(declared) = self.model.segments.get(&segment.name) {
+            sink.refer(SymbolKind::Segment, self.file, segment.span, *declared);
+        } else {
+            sink.unknown(Code::J0222, "segment", segment, self.file, self.model.segments.keys().map(String::as_str));
+        }
     }
 
     fn check_event(&self, event: &ast::Ident, sink: &mut Sink) -> bool {

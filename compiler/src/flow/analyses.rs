@@ -222,6 +222,12 @@ impl Consent {
         for condition in graph.audience.iter().chain(graph.entry_condition.iter()) {
             start.union_with(&reader.implied(condition, true, 0));
         }
+        // A contact enters on joining a segment the moment its condition became true, so the
+        // consents the condition requires hold where the run starts (and nothing else does:
+        // joining opens no window).
+        if let Some(condition) = graph.entry_segment.as_deref().and_then(|s| cx.segments.get(s)) {
+            start.union_with(&reader.implied(condition, true, 0));
+        }
         let facts = reader.facts;
         // Every fact is numbered now: what each revocation names can be listed.
         let ids_of = |revokes: &Revokes| -> Vec<usize> {

@@ -171,6 +171,14 @@ pub struct Graph {
     pub start: Target,
     pub entry_event: Option<String>,
     pub entry_condition: Option<ast::Expr>,
+    /// `entry every ...` / `entry at ...`: every contact of the audience enters at the scheduled
+    /// local time. A schedule opens no messaging window and carries no consent of its own.
+    pub entry_schedule: Option<ast::Schedule>,
+    /// `entry when joins SEGMENT`: the segment's condition holds when the run starts (so the
+    /// consent it requires holds too). Opens no window.
+    pub entry_segment: Option<String>,
+    /// `exit when leaves SEGMENT`, in source order.
+    pub exit_leaves: Vec<String>,
     pub audience: Option<ast::Expr>,
     pub exit_on: Vec<String>,
     /// `reentry`: `None` when not declared (a contact may start again as soon as a run ends),
@@ -298,6 +306,9 @@ pub fn build(journey: &ast::Journey, file: FileId, model: &crate::model::Model) 
         start: next_stage_start,
         entry_event: None,
         entry_condition: None,
+        entry_schedule: None,
+        entry_segment: None,
+        exit_leaves: Vec::new(),
         audience: None,
         exit_on: Vec::new(),
         reentry: None,
@@ -309,6 +320,9 @@ pub fn build(journey: &ast::Journey, file: FileId, model: &crate::model::Model) 
                 graph.entry_event = Some(event.name.clone());
                 graph.entry_condition = condition.clone();
             }
+            JourneyMember::EntrySchedule { schedule, .. } => graph.entry_schedule = Some(schedule.clone()),
+            JourneyMember::EntryJoins { segment, .. } => graph.entry_segment = Some(segment.name.clone()),
+            JourneyMember::ExitLeaves { segment, .. } => graph.exit_leaves.push(segment.name.clone()),
             JourneyMember::Audience { condition, .. } => graph.audience = Some(condition.clone()),
             JourneyMember::Reentry { after, .. } => graph.reentry = Some(after.map(|d| d.secs)),
             JourneyMember::ExitOn { events, .. } => graph.exit_on.extend(events.iter().map(|e| e.name.clone())),

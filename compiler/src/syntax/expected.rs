@@ -86,9 +86,13 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         element | text_el | subject_el | title_el | subtitle_el | reply_el | button_el | media_el | card_el
         | template_el | tag_el => "a message element (`text`, `reply`, `template`, ...)",
         template_param => "a template parameter (`order = event.order_id`)",
-        journey_member | audience | entry | exit_on | goal | reentry | stage => {
+        journey_member | audience | entry | exit_on | exit_leaves | goal | reentry | stage => {
             "`stage` or a journey setting (`audience`, `entry on`, `exit on`, `goal`, `reentry`)"
         }
+        entry_every | entry_at | entry_joins => "`on`, `every`, `at` or `when`",
+        every_days => "`day` or a weekday (`mon`, `mon..fri`, ...)",
+        date => "a date (`2026-12-24`)",
+        segment_ref => "a segment name",
         step | send_step | ask_step | wait_for_step | wait_until_step | wait_step | if_step | split_step
         | handoff_step | consent_step | revoke_step | set_step | tag_step | track_step | goto_step | exit_step
         | else_if => "a step (`send`, `ask`, `wait`, `if`, `goto`, ...)",
@@ -115,11 +119,13 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         kw_card => "`card`",
         kw_channel => "`channel`",
         kw_consent => "`consent`",
+        kw_day => "`day`",
         kw_else => "`else`",
         kw_encoding => "`encoding`",
         kw_entry => "`entry`",
         kw_enum => "`enum`",
         kw_event => "`event`",
+        kw_every => "`every`",
         kw_exit => "`exit`",
         kw_false => "`false`",
         kw_for => "`for`",
@@ -131,10 +137,12 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         kw_import => "`import`",
         kw_in => "`in`",
         kw_inbound => "`inbound`",
+        kw_joins => "`joins`",
         kw_journey => "`journey`",
         kw_jurisdiction => "`jurisdiction`",
         kw_keywords => "`keywords`",
         kw_lang => "`lang`",
+        kw_leaves => "`leaves`",
         kw_limit => "`limit`",
         kw_list => "`list`",
         kw_medium => "`medium`",
@@ -176,6 +184,7 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         kw_url => "`url`",
         kw_via => "`via`",
         kw_wait => "`wait`",
+        kw_when => "`when`",
         kw_where => "`where`",
         kw_window => "`window`",
         kw_within => "`within`",

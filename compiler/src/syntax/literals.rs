@@ -172,6 +172,37 @@ pub fn parse_time(text: &str, file: FileId, span: Span) -> Result<u16, Diagnosti
     Ok(hours * 60 + minutes)
 }
 
+/// `2026-12-24` -> (year, month, day), for a day that exists in the proleptic Gregorian
+/// calendar (so `2026-02-30` is refused) between the years 2000 and 2999: a schedule is for the
+/// journeys of a living project, and a year outside that range is a typo.
+pub fn parse_date(text: &str, file: FileId, span: Span) -> Result<(i16, i8, i8), Diagnostic> {
+    let invalid = |why: &str| {
+        Diagnostic::new(Code::J0118, format!("`{text}` is not a date: {why}"), file, span)
+            .with_label("invalid date")
+            .with_help("write a date as year-month-day, like `2026-12-24`")
+    };
+    let mut parts = text.split('-');
+    let (Some(year), Some(month), Some(day), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(invalid("write year-month-day, like `2026-12-24`"));
+    };
+    if month.len() != 2 || day.len() != 2 {
+        return Err(invalid("write the month and the day with two digits, like `2026-03-09`"));
+    }
+    let year: i16 = year.parse().map_err(|_| invalid("bad year"))?;
+    let month: i8 = month.parse().map_err(|_| invalid("bad month"))?;
+    let day: i8 = day.parse().map_err(|_| invalid("bad day"))?;
+    if !(2000..=2999).contains(&year) {
+        return Err(invalid("the year must be between 2000 and 2999"));
+    }
+    if !(1..=12).contains(&month) {
+        return Err(invalid("months go from 01 to 12"));
+    }
+    if jiff::civil::Date::new(year, month, day).is_err() {
+        return Err(invalid("that month has no such day"));
+    }
+    Ok((year, month, day))
+}
+
 /// Minutes after midnight -> `HH:MM`, as [`parse_time`] reads it: `21:00`, `08:30`.
 pub fn format_time(minutes: u16) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)

@@ -59,6 +59,7 @@ fn candidates(files: Files<'_>, offset: usize, ctx: &Context) -> Vec<Candidate> 
     match (first, before_last, last) {
         (_, _, Some("send" | "ask" | "via")) => messages(files),
         (_, _, Some("goto")) => stages(files.current, offset),
+        (_, Some("when"), Some("joins" | "leaves")) => segments(files),
         (_, Some("entry" | "exit"), Some("on")) | (_, Some("wait"), Some("for")) => events(files),
         (Some("exit" | "wait"), _, Some(",")) => events(files),
         (Some("goal"), _, Some("=")) => events(files),

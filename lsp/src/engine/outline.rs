@@ -134,6 +134,9 @@ fn member_outline(file: &Analysis, member: &JourneyMember) -> OutlineItem {
         },
         JourneyMember::Audience { span, .. }
         | JourneyMember::Entry { span, .. }
+        | JourneyMember::EntrySchedule { span, .. }
+        | JourneyMember::EntryJoins { span, .. }
+        | JourneyMember::ExitLeaves { span, .. }
         | JourneyMember::ExitOn { span, .. }
         | JourneyMember::Goal { span, .. }
         | JourneyMember::Reentry { span, .. } => leaf(short(file.slice(*span)), OutlineKind::Setting, *span, *span),

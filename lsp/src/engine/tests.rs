@@ -451,7 +451,7 @@ fn completion_offers_what_may_be_written_at_the_cursor() {
             "journey j {\n  stage s {\n    $0\n  }\n}\n",
             "ask exit goto handoff if request consent revoke consent send set split tag track wait wait for wait until",
         ),
-        ("journey j {\n  $0\n}\n", "audience entry exit on goal reentry stage"),
+        ("journey j {\n  $0\n}\n", "audience entry exit on exit when goal reentry stage"),
         ("$0", "channel event import journey message policy profile segment"),
         ("message m on sms as service {\n  $0\n}\n", "button card image reply subject template text"),
         ("channel own {\n  $0\n}\n", "encoding keywords limit medium supports tag template required window"),

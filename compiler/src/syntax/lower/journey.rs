@@ -55,10 +55,29 @@ impl Lowerer<'_> {
                     match child.as_rule() {
                         Rule::event_ref => event = Some(self.ident(child)),
                         Rule::expr => condition = self.expr(child),
+                        Rule::entry_every | Rule::entry_at => {
+                            let schedule = self.schedule(child);
+                            return Some(JourneyMember::EntrySchedule {
+                                schedule: self.required_node(schedule, span, "a schedule")?,
+                                span,
+                            });
+                        }
+                        Rule::entry_joins => {
+                            let segment = significant(child).find(|p| p.as_rule() == Rule::segment_ref);
+                            let segment = segment.map(|p| self.ident(p));
+                            return Some(JourneyMember::EntryJoins {
+                                segment: self.required_ident(segment, span)?,
+                                span,
+                            });
+                        }
                         _ => {}
                     }
                 }
                 JourneyMember::Entry { event: self.required_ident(event, span)?, condition, span }
+            }
+            Rule::exit_leaves => {
+                let segment = significant(member).find(|p| p.as_rule() == Rule::segment_ref).map(|p| self.ident(p));
+                JourneyMember::ExitLeaves { segment: self.required_ident(segment, span)?, span }
             }
             Rule::exit_on => {
                 JourneyMember::ExitOn { events: significant(member).map(|p| self.ident(p)).collect(), span }
@@ -102,6 +121,45 @@ impl Lowerer<'_> {
                 self.malformed(span, "a journey member");
                 return None;
             }
+        })
+    }
+
+    /// `every mon..fri 10:00 recipient`, `every day 09:00 "Europe/Paris"` or
+    /// `at 2026-12-24 09:00 recipient`.
+    fn schedule(&mut self, pair: Pair<'_, Rule>) -> Option<Schedule> {
+        let span = self.span(&pair);
+        let mut days = None;
+        let mut time = None;
+        let mut zone = None;
+        for child in significant(pair) {
+            match child.as_rule() {
+                Rule::every_days => {
+                    days = Some(match significant(child).find(|p| p.as_rule() == Rule::day_specs) {
+                        Some(specs) => ScheduleDays::Every(self.day_specs(specs)),
+                        None => ScheduleDays::EveryDay,
+                    })
+                }
+                Rule::date => {
+                    let date_span = self.span(&child);
+                    let date = match literals::parse_date(child.as_str(), self.file, date_span) {
+                        Ok((year, month, day)) => Some(Date { year, month, day, span: date_span }),
+                        Err(diagnostic) => {
+                            self.diagnostics.push(diagnostic);
+                            None
+                        }
+                    };
+                    days = Some(ScheduleDays::On(date));
+                }
+                Rule::time => time = Some(self.time(child)),
+                Rule::zone => zone = self.zone(child),
+                _ => {}
+            }
+        }
+        Some(Schedule {
+            days: self.required_node(days, span, "the days of a schedule")?,
+            time: self.required_node(time, span, "a time of day")?,
+            zone: self.required_node(zone, span, "a time zone")?,
+            span,
         })
     }
 

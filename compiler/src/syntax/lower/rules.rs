@@ -111,7 +111,7 @@ impl Lowerer<'_> {
         })
     }
 
-    fn day_specs(&mut self, pair: Pair<'_, Rule>) -> Vec<DaySpec> {
+    pub(super) fn day_specs(&mut self, pair: Pair<'_, Rule>) -> Vec<DaySpec> {
         let mut days = Vec::new();
         for spec in significant(pair).filter(|p| p.as_rule() == Rule::day_spec) {
             let span = self.span(&spec);
