@@ -1944,7 +1944,10 @@ fn accepted_projects_are_compliant_on_every_trace_and_j04_errors_are_reported_wi
 // the weakening breaks. A tester that passed a weakened checker would prove nothing.
 
 /// Cases searched per weakening before the test gives up (each stops at its first failure).
-const WEAKENED_BUDGET: u64 = 600;
+/// 600 until issue 17's constructs (revoke, `wait until`, comments, segment joins) thinned out the
+/// projects that repeat a consent request within a run: with seed 0, J0414's weakening is now
+/// caught after 1,283 projects (216 s in a debug build).
+const WEAKENED_BUDGET: u64 = 2000;
 
 fn weakened_checker_is_caught(weakening: Weakening) {
     let started = std::time::Instant::now();
