@@ -355,11 +355,11 @@ mod tests {
     }
 
     #[test]
-    fn a_document_that_is_not_a_version_1_bundle_is_refused() {
+    fn a_document_that_is_not_a_version_2_bundle_is_refused() {
         let doc = serde_json::json!({"format": "journey-bundle", "format_version": 3, "journey": "j", "policies": {}});
         let error = Bundles::from_json(&[doc]).unwrap_err();
         assert_eq!(error.journey.as_deref(), Some("j"));
-        assert!(error.message.contains("version-1"), "{error}");
+        assert!(error.message.contains("version-2"), "{error}");
     }
 
     #[test]

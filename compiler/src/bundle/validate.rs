@@ -90,7 +90,7 @@ mod tests {
 
     const BUNDLE: &str = r#"{
   "format": "journey-bundle",
-  "format_version": 1,
+  "format_version": 2,
   "compiler": { "name": "journey", "version": "0.1.0" },
   "journey": "j",
   "start": "a.1",
@@ -138,12 +138,12 @@ mod tests {
             "{}".into(),
             format!("{BUNDLE} x"),
             format!("{BUNDLE}\n\n"),
-            with("\"format_version\": 1", "\"format_version\": 1.0"),
-            with("\"format_version\": 1", "\"format_version\": -1"),
-            with("\"format_version\": 1", "\"format_version\": -0"),
-            with("\"format_version\": 1", "\"format_version\": 18446744073709551616"),
-            with("\"format_version\": 1", "\"format_version\": 1, \"format_version\": 2"),
-            with("\"format_version\": 1", "\"format_version\": 2, \"format_version\": 1"),
+            with("\"format_version\": 2", "\"format_version\": 2.0"),
+            with("\"format_version\": 2", "\"format_version\": -2"),
+            with("\"format_version\": 2", "\"format_version\": -0"),
+            with("\"format_version\": 2", "\"format_version\": 18446744073709551616"),
+            with("\"format_version\": 2", "\"format_version\": 2, \"format_version\": 3"),
+            with("\"format_version\": 2", "\"format_version\": 3, \"format_version\": 2"),
             with("\"format\": \"journey-bundle\"", "\"format\": [\"journey-bundle\"]"),
             with("\"format\": \"journey-bundle\"", "\"format\": \"journey\\u002dbundle\""),
             // Ignored values are read in full: numbers out of range, lone surrogates, control
