@@ -897,11 +897,7 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
         if journey_state.current.is_some() {
             return;
         }
-        let allowed = match (bundle.reentry, journey_state.last_start) {
-            (_, None) | (Reentry::Always, _) => true,
-            (Reentry::Never, Some(_)) => false,
-            (Reentry::After(after), Some(last)) => at - last >= after,
-        };
+        let allowed = may_start(bundle.reentry, journey_state.last_start, at);
         if !allowed {
             return;
         }
@@ -1215,11 +1211,7 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
         if journey_state.current.is_some() {
             return;
         }
-        let allowed = match (bundle.reentry, journey_state.last_start) {
-            (_, None) | (Reentry::Always, _) => true,
-            (Reentry::Never, Some(_)) => false,
-            (Reentry::After(after), Some(last)) => event.at - last >= after,
-        };
+        let allowed = may_start(bundle.reentry, journey_state.last_start, event.at);
         if !allowed {
             return;
         }
@@ -1660,4 +1652,14 @@ fn env_eval<'b, T>(
         zone: zones.get(zone).map(Tz::tz),
     };
     f(&env)
+}
+
+/// Whether a run may start at `at` under the journey's `reentry` rule (§3.2), given when the
+/// contact's last run started; whatever starts it (an event, a schedule, a joined segment).
+fn may_start(reentry: Reentry, last_start: Option<i64>, at: i64) -> bool {
+    match (reentry, last_start) {
+        (_, None) | (Reentry::Always, _) => true,
+        (Reentry::Never, Some(_)) => false,
+        (Reentry::After(after), Some(last)) => at - last >= after,
+    }
 }
