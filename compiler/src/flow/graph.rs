@@ -602,8 +602,17 @@ impl<'j> Builder<'_, 'j> {
         in_handoff: bool,
     ) -> Vec<Edge> {
         let other = crate::model::OTHER_OUTCOME;
+        // Assigned rather than a struct update: cargo-mutants 27.1.0's field-deletion mutant of
+        // `Edge { target, ..e }` ignores `--re`, and would slip into tools/mutants-sample.sh's set.
         let with_other = |to: Target| -> Vec<Edge> {
-            edges.iter().map(|e| if e.label == other { Edge { target: to, ..e.clone() } } else { e.clone() }).collect()
+            let redirect = |e: &Edge| {
+                let mut e = e.clone();
+                if e.label == other {
+                    e.target = to;
+                }
+                e
+            };
+            edges.iter().map(redirect).collect()
         };
         if count == 0 {
             return edges.to_vec();
