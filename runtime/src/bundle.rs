@@ -406,12 +406,22 @@ struct RawPolicies {
     jurisdiction: Vec<String>,
 }
 
+/// `{from, to, zone}` (every day alike) or `{periods, zone}` (by weekday), §4.2.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPeriod {
+    from: Option<String>,
+    to: Option<String>,
+    periods: Option<Vec<RawQuietPeriod>>,
+    zone: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuietPeriod {
+    days: Vec<String>,
     from: String,
     to: String,
-    zone: String,
 }
 
 #[derive(Deserialize)]
@@ -662,7 +672,25 @@ fn convert(raw: RawBundle) -> Result<Bundle, String> {
         .policies
         .quiet_hours
         .map(|q| {
-            Ok::<_, String>(Policy { rule: Period { from: clock(&q.from)?, to: clock(&q.to)? }, zone: zone(&q.zone)? })
+            let rule = match (&q.from, &q.to, &q.periods) {
+                (Some(from), Some(to), None) => Period::daily(clock(from)?, clock(to)?),
+                (None, None, Some(periods)) if !periods.is_empty() => {
+                    let mut rule = Period { days: Default::default() };
+                    for p in periods {
+                        let days =
+                            Hours::parse_days(&p.days).ok_or("quiet_hours has days that are not `mon..fri` ranges")?;
+                        let hours = (clock(&p.from)?, clock(&p.to)?);
+                        for (on, day) in days.iter().zip(rule.days.iter_mut()) {
+                            if *on {
+                                day.push(hours);
+                            }
+                        }
+                    }
+                    rule
+                }
+                _ => return Err("quiet_hours needs either `from` and `to`, or `periods`".to_owned()),
+            };
+            Ok::<_, String>(Policy { rule, zone: zone(&q.zone)? })
         })
         .transpose()?;
     let business_hours = raw

@@ -137,8 +137,9 @@ pub struct Policy {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PolicyRule {
-    /// `quiet_hours 21:00..08:00 recipient` or `... "America/New_York"`.
-    QuietHours { range: TimeRange, zone: ZoneSpec, span: Span },
+    /// `quiet_hours 21:00..08:00 recipient` or `... "America/New_York"`, or by weekday
+    /// `quiet_hours mon..sat 21:00..09:00, sun 21:00..12:00 recipient`.
+    QuietHours { periods: Vec<QuietPeriod>, zone: ZoneSpec, span: Span },
     /// `frequency marketing at most 2 per 7d`, or for one channel `frequency sms marketing ...`
     /// (`channel` is the first of two names as written; the checker checks it is a channel).
     Frequency { channel: Option<Ident>, category: Ident, max: u64, per: Duration, span: Span },
@@ -146,6 +147,14 @@ pub enum PolicyRule {
     BusinessHours { days: Vec<DaySpec>, range: TimeRange, zone: ZoneSpec, span: Span },
     /// `jurisdiction "US-FL"`: selects a row of the quiet-hours table.
     Jurisdiction { code: StrLit, span: Span },
+}
+
+/// `mon..sat 21:00..09:00`, or `21:00..08:00` (no days: every day).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuietPeriod {
+    pub days: Vec<DaySpec>,
+    pub range: TimeRange,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -298,8 +298,19 @@ fn expr(e: &Expr) -> String {
 
 fn policy_rule(rule: &PolicyRule) -> String {
     match rule {
-        PolicyRule::QuietHours { range, zone, .. } => {
-            format!("(quiet-hours {} {})", time_range(range), zone_text(zone))
+        PolicyRule::QuietHours { periods, zone, .. } => {
+            let periods: Vec<String> = periods
+                .iter()
+                .map(|p| {
+                    let days: Vec<String> = p.days.iter().map(|d| format!("{:?}..{:?}", d.from, d.to)).collect();
+                    if days.is_empty() {
+                        time_range(&p.range)
+                    } else {
+                        format!("{} {}", days.join(","), time_range(&p.range))
+                    }
+                })
+                .collect();
+            format!("(quiet-hours {} {})", periods.join(", "), zone_text(zone))
         }
         PolicyRule::Frequency { channel, category, max, per, .. } => {
             let channel = channel.as_ref().map(|c| format!(" channel={}", c.name)).unwrap_or_default();

@@ -48,11 +48,25 @@ pub(super) struct Policies<'a> {
     jurisdiction: Vec<&'a str>,
 }
 
+/// `{from, to, zone}` when every day is alike; `{periods, zone}` when periods name weekdays
+/// (docs/bundle.md §4.2), so that a reader that knows only the daily shape refuses the bundle
+/// rather than read Sunday's hours as Monday's.
 #[derive(Serialize)]
 struct QuietHours<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    periods: Option<Vec<QuietPeriod>>,
+    zone: &'a str,
+}
+
+#[derive(Serialize)]
+struct QuietPeriod {
+    days: Vec<String>,
     from: String,
     to: String,
-    zone: &'a str,
 }
 
 #[derive(Serialize)]
@@ -123,10 +137,33 @@ fn sources(report: &ProjectReport) -> Vec<SourceHash<'_>> {
 fn policies(model: &Model) -> Policies<'_> {
     let rules = &model.policies;
     Policies {
-        quiet_hours: rules.quiet_hours.as_ref().map(|quiet| QuietHours {
-            from: format_time(quiet.from),
-            to: format_time(quiet.to),
-            zone: zone_name(&quiet.zone),
+        quiet_hours: rules.quiet_hours.as_ref().map(|quiet| match quiet.periods.as_slice() {
+            [daily] if daily.days.is_empty() => QuietHours {
+                from: Some(format_time(daily.from)),
+                to: Some(format_time(daily.to)),
+                periods: None,
+                zone: zone_name(&quiet.zone),
+            },
+            periods => QuietHours {
+                from: None,
+                to: None,
+                periods: Some(
+                    periods
+                        .iter()
+                        .map(|p| QuietPeriod {
+                            // No days is every day, written out so that each period reads alike.
+                            days: if p.days.is_empty() {
+                                vec!["mon..sun".to_owned()]
+                            } else {
+                                p.days.iter().map(|(from, to)| format!("{from:?}..{to:?}").to_lowercase()).collect()
+                            },
+                            from: format_time(p.from),
+                            to: format_time(p.to),
+                        })
+                        .collect(),
+                ),
+                zone: zone_name(&quiet.zone),
+            },
         }),
         frequency: rules
             .frequency

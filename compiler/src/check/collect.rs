@@ -16,7 +16,7 @@ use crate::diagnostic::Diagnostic;
 use crate::flow::media;
 use crate::model::{
     self, BusinessHoursRule, Def, Field, FrequencyRule, JurisdictionRule, LimitUnit, Model, Policies, QuietHoursRule,
-    Type,
+    QuietPeriod, Type,
 };
 use crate::project::Sources;
 use crate::span::{FileId, Span};
@@ -203,18 +203,21 @@ fn policy_rule(file: FileId, text: &str, rule: &PolicyRule, policies: &mut Polic
         super::check_zone_name(&name.value, file, name.span, sink);
     }
     match rule {
-        PolicyRule::QuietHours { range, zone, span } => {
+        PolicyRule::QuietHours { periods, zone, span } => {
             let here = Def { file, span: *span };
             // Policies are project-wide: two quiet-hour rules would leave one silently unused.
             match &policies.quiet_hours {
                 Some(first) => sink.duplicate("policy rule", "quiet_hours", here, first.def),
                 None => {
-                    policies.quiet_hours = Some(QuietHoursRule {
-                        def: here,
-                        from: range.from.minutes,
-                        to: range.to.minutes,
-                        zone: fixed_zone(zone),
-                    });
+                    let periods = periods
+                        .iter()
+                        .map(|p| QuietPeriod {
+                            days: p.days.iter().map(|d| (d.from, d.to)).collect(),
+                            from: p.range.from.minutes,
+                            to: p.range.to.minutes,
+                        })
+                        .collect();
+                    policies.quiet_hours = Some(QuietHoursRule::new(here, periods, fixed_zone(zone)));
                 }
             }
         }

@@ -669,13 +669,21 @@ fn check_business_hours(cx: &Context<'_>, site: &SendSite<'_>, sink: &mut Sink) 
     }
     sink.stats.content_rules += 1;
     // Every minute of the day: times are whole minutes, so this comparison is exact.
-    let overlap = (0..1440u16).find(|m| business.contains(*m) && quiet.contains(*m));
-    if let Some(minute) = overlap {
+    let overlap = (0..7usize)
+        .filter(|d| business.covers(*d))
+        .find_map(|day| (0..1440u16).find(|m| business.contains(*m) && quiet.contains_on(day, *m)).map(|m| (day, m)));
+    if let Some((day, minute)) = overlap {
+        // The day only matters when quiet hours differ by day.
+        let on = if quiet.every_day_alike() {
+            String::new()
+        } else {
+            format!(" on {}", crate::model::WEEKDAY_NAMES.get(day).copied().unwrap_or("a day"))
+        };
         sink.push(
             Diagnostic::new(
                 Code::J0408,
                 format!(
-                    "`{message_name}` is sent in business hours that overlap quiet hours (at {})",
+                    "`{message_name}` is sent in business hours that overlap quiet hours (at {}{on})",
                     format_time(minute)
                 ),
                 node.file,

@@ -100,6 +100,7 @@ fn statement_keywords(ctx: &Context) -> Vec<Candidate> {
         Some(Block::AskArms) => return vec![arm_keyword("timeout"), arm_keyword("other")],
         Some(Block::Elements) => Place::Element,
         Some(Block::Channel) => Place::ChannelRule,
+        Some(Block::Policy) => Place::PolicyRule,
         Some(Block::Other) => return Vec::new(),
     };
     DOCS.iter()

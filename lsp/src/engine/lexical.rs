@@ -20,7 +20,9 @@ pub enum Block {
     Elements,
     /// `channel NAME {`: channel rules.
     Channel,
-    /// `profile {`, `event ... {`, `policy {`, template parameters, enums.
+    /// `policy {`: policy rules.
+    Policy,
+    /// `profile {`, `event ... {`, template parameters, enums.
     Other,
 }
 
@@ -226,6 +228,7 @@ fn block_opened_by(tokens: &[String], after_arrow: bool) -> Block {
         Some("stage" | "if" | "else") => Block::Steps,
         Some("message" | "card") => Block::Elements,
         Some("channel") => Block::Channel,
+        Some("policy") => Block::Policy,
         Some("ask") => Block::AskArms,
         Some("split" | "handoff" | "request" | "wait") => Block::Arms,
         _ => Block::Other,

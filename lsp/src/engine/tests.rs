@@ -455,6 +455,7 @@ fn completion_offers_what_may_be_written_at_the_cursor() {
         ("$0", "channel event import journey message policy profile segment"),
         ("message m on sms as service {\n  $0\n}\n", "button card image reply subject template text"),
         ("channel own {\n  $0\n}\n", "encoding keywords limit medium supports tag template required window"),
+        ("policy {\n  $0\n}\n", "business_hours frequency jurisdiction quiet_hours"),
         ("journey j {\n  stage s {\n    ask welcome {\n      $0\n    }\n  }\n}\n", "other timeout"),
         ("journey j {\n  stage s {\n    handoff \"care\" timeout 1d {\n      $0\n    }\n  }\n}\n", "timeout"),
         (
