@@ -240,7 +240,7 @@ pub struct QuietHoursRule {
     /// The whole rule.
     pub def: Def,
     /// The periods as written, in order.
-    pub periods: Vec<QuietPeriod>,
+    pub periods: Vec<WeekPeriod>,
     /// The fixed zone's name; `None` for the recipient's own zone.
     pub zone: Option<String>,
     /// The longest run of quiet minutes, days running into each other around the week; the whole
@@ -248,9 +248,10 @@ pub struct QuietHoursRule {
     longest_minutes: u32,
 }
 
-/// One period of a `quiet_hours` rule: `mon..sat 21:00..09:00`, or `21:00..08:00` for every day.
+/// One period of a `quiet_hours` or `business_hours` rule: `mon..sat 21:00..09:00`, or
+/// `21:00..08:00` for every day.
 #[derive(Debug, Clone, PartialEq)]
-pub struct QuietPeriod {
+pub struct WeekPeriod {
     /// Inclusive weekday ranges (`fri..mon` wraps); empty: every day.
     pub days: Vec<(Weekday, Weekday)>,
     /// Minutes after local midnight: from `from` (inclusive) to `to` (exclusive), wrapping past
@@ -276,10 +277,10 @@ pub fn day_range_covers((from, to): (Weekday, Weekday), day: usize) -> bool {
     }
 }
 
-impl QuietPeriod {
+impl WeekPeriod {
     /// Every day.
-    pub fn daily(from: u16, to: u16) -> QuietPeriod {
-        QuietPeriod { days: Vec::new(), from, to }
+    pub fn daily(from: u16, to: u16) -> WeekPeriod {
+        WeekPeriod { days: Vec::new(), from, to }
     }
 
     /// Whether the period applies on `day` (Monday = 0).
@@ -319,7 +320,7 @@ pub fn describe_days(from: Weekday, to: Weekday) -> String {
 }
 
 impl QuietHoursRule {
-    pub fn new(def: Def, periods: Vec<QuietPeriod>, zone: Option<String>) -> QuietHoursRule {
+    pub fn new(def: Def, periods: Vec<WeekPeriod>, zone: Option<String>) -> QuietHoursRule {
         let mut rule = QuietHoursRule { def, periods, zone, longest_minutes: 0 };
         rule.longest_minutes = rule.longest_run();
         rule
@@ -327,7 +328,7 @@ impl QuietHoursRule {
 
     /// One period for every day: `quiet_hours 21:00..08:00`.
     pub fn daily(def: Def, from: u16, to: u16, zone: Option<String>) -> QuietHoursRule {
-        QuietHoursRule::new(def, vec![QuietPeriod::daily(from, to)], zone)
+        QuietHoursRule::new(def, vec![WeekPeriod::daily(from, to)], zone)
     }
 
     /// Whether the hours are in each recipient's own zone rather than a fixed one.
@@ -389,7 +390,7 @@ impl QuietHoursRule {
 
     /// `21:00..08:00`, or `mon..sat 21:00..09:00, sun 21:00..12:00`.
     pub fn describe(&self) -> String {
-        let periods: Vec<String> = self.periods.iter().map(QuietPeriod::describe).collect();
+        let periods: Vec<String> = self.periods.iter().map(WeekPeriod::describe).collect();
         periods.join(", ")
     }
 }
@@ -425,34 +426,30 @@ impl FrequencyRule {
     }
 }
 
-/// `business_hours mon..fri 09:00..18:00 "Europe/Berlin"`.
+/// `business_hours mon..fri 09:00..18:00 "Europe/Berlin"`, or by weekday
+/// `business_hours mon..fri 09:00..18:00, sat 10:00..14:00 "Europe/Berlin"`: open when a period
+/// naming the moment's weekday contains its local time (read as quiet hours are, on the day's own
+/// clock; equal times are the whole day, as the runtime reads them).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BusinessHoursRule {
     /// The whole rule.
     pub def: Def,
-    /// The day ranges, as written (`mon..fri`).
-    pub days: Vec<(Weekday, Weekday)>,
-    /// Minutes after local midnight: `[from, to)`.
-    pub from: u16,
-    pub to: u16,
+    /// The periods as written; each names its days.
+    pub periods: Vec<WeekPeriod>,
     /// The fixed zone's name; `None` for the recipient's own zone.
     pub zone: Option<String>,
 }
 
 impl BusinessHoursRule {
-    /// Whether business hours are open on `day` (Monday = 0).
-    pub fn covers(&self, day: usize) -> bool {
-        self.days.iter().any(|range| day_range_covers(*range, day))
+    /// Whether business hours are open at `minute` (after local midnight) on `day` (Monday = 0).
+    pub fn contains_on(&self, day: usize, minute: u16) -> bool {
+        self.periods.iter().any(|p| p.covers(day) && p.contains_minute(minute))
     }
 
-    /// Whether `minute` (after local midnight) is in business hours.
-    pub fn contains(&self, minute: u16) -> bool {
-        let (from, to) = (self.from, self.to);
-        if from <= to {
-            minute >= from && minute < to
-        } else {
-            minute >= from || minute < to
-        }
+    /// `mon..fri 09:00..18:00, sat 10:00..14:00`.
+    pub fn describe(&self) -> String {
+        let periods: Vec<String> = self.periods.iter().map(WeekPeriod::describe).collect();
+        periods.join(", ")
     }
 }
 
@@ -642,9 +639,7 @@ impl Model {
                             per_written,
                         })
                         .collect(),
-                    business_hours: business_hours.map(|BusinessHoursRule { def: d, days, from, to, zone }| {
-                        BusinessHoursRule { def: def(d), days, from, to, zone }
-                    }),
+                    business_hours: business_hours.map(|rule| BusinessHoursRule { def: def(rule.def), ..rule }),
                     jurisdictions: jurisdictions
                         .into_iter()
                         .map(|JurisdictionRule { code, def: d }| JurisdictionRule { code, def: def(d) })
@@ -700,7 +695,7 @@ impl Model {
 
 #[cfg(test)]
 mod tests {
-    use super::{day_range_covers, Def, QuietHoursRule, QuietPeriod, Weekday};
+    use super::{day_range_covers, Def, QuietHoursRule, WeekPeriod, Weekday};
     use crate::span::{FileId, Span};
 
     /// Found by mutation testing (docs/testing.md): `to == from` in place of `to > from` left
@@ -722,8 +717,8 @@ mod tests {
         QuietHoursRule::new(
             def(),
             vec![
-                QuietPeriod { days: vec![(Weekday::Mon, Weekday::Sat)], from: 21 * 60, to: 9 * 60 },
-                QuietPeriod { days: vec![(Weekday::Sun, Weekday::Sun)], from: 21 * 60, to: 12 * 60 },
+                WeekPeriod { days: vec![(Weekday::Mon, Weekday::Sat)], from: 21 * 60, to: 9 * 60 },
+                WeekPeriod { days: vec![(Weekday::Sun, Weekday::Sun)], from: 21 * 60, to: 12 * 60 },
             ],
             None,
         )
@@ -744,6 +739,24 @@ mod tests {
     }
 
     #[test]
+    fn business_hours_by_weekday_are_open_on_each_period_s_own_days() {
+        let hours = super::BusinessHoursRule {
+            def: def(),
+            periods: vec![
+                WeekPeriod { days: vec![(Weekday::Mon, Weekday::Fri)], from: 9 * 60, to: 18 * 60 },
+                WeekPeriod { days: vec![(Weekday::Sat, Weekday::Sat)], from: 10 * 60, to: 14 * 60 },
+            ],
+            zone: None,
+        };
+        let (fri, sat, sun) = (4, 5, 6);
+        assert!(hours.contains_on(fri, 17 * 60));
+        assert!(hours.contains_on(sat, 11 * 60));
+        assert!(!hours.contains_on(sat, 15 * 60));
+        assert!(!hours.contains_on(sun, 11 * 60));
+        assert_eq!(hours.describe(), "mon..fri 09:00..18:00, sat 10:00..14:00");
+    }
+
+    #[test]
     fn the_longest_quiet_stretch_runs_across_days_and_around_the_week() {
         // Saturday 21:00 to Sunday 12:00.
         assert_eq!(texas().length_secs(), 15 * 3600);
@@ -751,8 +764,8 @@ mod tests {
         let france = QuietHoursRule::new(
             def(),
             vec![
-                QuietPeriod::daily(22 * 60, 8 * 60),
-                QuietPeriod { days: vec![(Weekday::Sun, Weekday::Sun)], from: 0, to: 0 },
+                WeekPeriod::daily(22 * 60, 8 * 60),
+                WeekPeriod { days: vec![(Weekday::Sun, Weekday::Sun)], from: 0, to: 0 },
             ],
             None,
         );
@@ -761,7 +774,7 @@ mod tests {
         // Sunday 22:00 into Monday 08:00 crosses the week's end.
         let weekend = QuietHoursRule::new(
             def(),
-            vec![QuietPeriod { days: vec![(Weekday::Sun, Weekday::Mon)], from: 22 * 60, to: 8 * 60 }],
+            vec![WeekPeriod { days: vec![(Weekday::Sun, Weekday::Mon)], from: 22 * 60, to: 8 * 60 }],
             None,
         );
         assert_eq!(weekend.length_secs(), 10 * 3600);

@@ -260,12 +260,18 @@ fn business_hours_never_quiet(policies: &Value) -> Option<bool> {
     }
     // Business hours on their days, quiet hours by weekday: both as weeks of minutes.
     let mut open = vec![false; WEEK];
-    let mut days = Vec::new();
-    for range in business["days"].as_array().unwrap() {
-        days.extend(day_range(range.as_str().unwrap()).unwrap());
+    let periods: Vec<&Value> = match business.get("periods").and_then(Value::as_array) {
+        Some(periods) => periods.iter().collect(),
+        None => vec![business],
+    };
+    for period in periods {
+        let mut days = Vec::new();
+        for range in period["days"].as_array().unwrap() {
+            days.extend(day_range(range.as_str().unwrap()).unwrap());
+        }
+        let clock = |key: &str| hhmm(str_of(period, key).unwrap()).unwrap();
+        mark(&mut open, &days, clock("from"), clock("to"));
     }
-    let clock = |key: &str| hhmm(str_of(business, key).unwrap()).unwrap();
-    mark(&mut open, &days, clock("from"), clock("to"));
     let quiet = quiet_week(quiet).unwrap();
     Some(!open.iter().zip(&quiet).any(|(o, q)| *o && *q))
 }

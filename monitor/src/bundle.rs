@@ -148,7 +148,7 @@ pub struct Policies {
 /// of the moment (docs/bundle.md §4.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuietHours {
-    pub periods: Vec<QuietPeriod>,
+    pub periods: Vec<WeekPeriod>,
     /// `recipient` or an IANA zone name.
     pub zone: String,
 }
@@ -156,7 +156,7 @@ pub struct QuietHours {
 /// `[from, to)` in minutes after local midnight, wrapping past midnight when `to <= from`, on the
 /// weekdays marked (Monday first).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QuietPeriod {
+pub struct WeekPeriod {
     pub days: [bool; 7],
     pub from: u32,
     pub to: u32,
@@ -369,7 +369,7 @@ impl Bundles {
                         } else {
                             format!("{} {from}..{to}", days.join(","))
                         };
-                        periods.push(QuietPeriod { days: marked, from: start, to: end, text });
+                        periods.push(WeekPeriod { days: marked, from: start, to: end, text });
                     }
                     Some(QuietHours { periods, zone: q.zone })
                 }

@@ -275,8 +275,9 @@ pub fn in_period(minutes: u32, from: u32, to: u32) -> bool {
     }
 }
 
-/// Quiet hours in a zone (§4.2): for each weekday (Monday first), the periods read on that day's
-/// clock. A moment is quiet when a period of its local weekday contains its local time.
+/// Hours by weekday in a zone, quiet hours (§4.2) or business hours (§4.4): for each weekday
+/// (Monday first), the periods read on that day's clock. A moment is inside when a period of its
+/// local weekday contains its local time.
 #[derive(Debug, Clone)]
 pub struct Period {
     pub days: [Vec<(u32, u32)>; 7],
@@ -286,6 +287,15 @@ impl Period {
     /// The same period every day: `{from, to}`.
     pub fn daily(from: u32, to: u32) -> Period {
         Period { days: std::array::from_fn(|_| vec![(from, to)]) }
+    }
+
+    /// Adds `from..to` on the days marked (Monday first).
+    pub fn add(&mut self, days: [bool; 7], from: u32, to: u32) {
+        for (on, day) in days.iter().zip(self.days.iter_mut()) {
+            if *on {
+                day.push((from, to));
+            }
+        }
     }
 
     fn quiet(&self, minutes: u32, weekday: usize) -> bool {
@@ -343,47 +353,23 @@ fn monday_zero(weekday: Weekday) -> usize {
     usize::try_from(weekday.to_monday_zero_offset()).unwrap_or(0)
 }
 
-/// Business hours: inclusive weekday ranges and a daily period (§4.4).
-#[derive(Debug, Clone)]
-pub struct Hours {
-    /// Monday = 0 .. Sunday = 6.
-    pub days: [bool; 7],
-    pub from: u32,
-    pub to: u32,
-}
-
-impl Hours {
-    /// Reads `mon..fri` ranges (wrapping, `fri..mon` is four days).
-    pub fn parse_days(ranges: &[String]) -> Option<[bool; 7]> {
-        let mut days = [false; 7];
-        for range in ranges {
-            let (a, b) = range.split_once("..")?;
-            let (a, b) = (weekday_index(a)?, weekday_index(b)?);
-            let mut day = a;
-            loop {
-                *days.get_mut(day)? = true;
-                if day == b {
-                    break;
-                }
-                day = (day + 1) % 7;
+/// Reads `mon..fri` ranges (inclusive, wrapping: `fri..mon` is four days) into the days they
+/// mark, Monday = 0.
+pub fn parse_days(ranges: &[String]) -> Option<[bool; 7]> {
+    let mut days = [false; 7];
+    for range in ranges {
+        let (a, b) = range.split_once("..")?;
+        let (a, b) = (weekday_index(a)?, weekday_index(b)?);
+        let mut day = a;
+        loop {
+            *days.get_mut(day)? = true;
+            if day == b {
+                break;
             }
+            day = (day + 1) % 7;
         }
-        Some(days)
     }
-
-    pub fn contains(&self, seconds: i64, tz: &TimeZone) -> bool {
-        local(seconds, tz).is_some_and(|(_, minutes, weekday)| {
-            let index = usize::try_from(weekday.to_monday_zero_offset()).unwrap_or(0);
-            self.days.get(index).copied().unwrap_or(false) && in_period(minutes, self.from, self.to)
-        })
-    }
-
-    /// [`Hours::contains`], with a zone's remembered offset.
-    pub fn contains_in(&self, seconds: i64, zone: &Zone) -> bool {
-        zone.local(seconds).is_some_and(|(minutes, weekday)| {
-            self.days.get(weekday).copied().unwrap_or(false) && in_period(minutes, self.from, self.to)
-        })
-    }
+    Some(days)
 }
 
 fn weekday_index(name: &str) -> Option<usize> {
@@ -496,10 +482,11 @@ mod tests {
 
     #[test]
     fn business_days_are_inclusive_ranges_that_may_wrap() {
-        let days = Hours::parse_days(&["fri..mon".to_owned()]).unwrap();
+        let days = parse_days(&["fri..mon".to_owned()]).unwrap();
         assert_eq!(days, [true, false, false, false, true, true, true]);
-        assert_eq!(Hours::parse_days(&["mon..funday".to_owned()]), None);
-        let hours = Hours { days: Hours::parse_days(&["mon..fri".to_owned()]).unwrap(), from: 9 * 60, to: 18 * 60 };
+        assert_eq!(parse_days(&["mon..funday".to_owned()]), None);
+        let mut hours = Period { days: Default::default() };
+        hours.add(parse_days(&["mon..fri".to_owned()]).unwrap(), 9 * 60, 18 * 60);
         let new_york = zone("America/New_York").unwrap();
         assert!(hours.contains(at("2026-03-02T14:00:00Z"), &new_york)); // Monday 09:00 EST
         assert!(!hours.contains(at("2026-03-07T15:00:00Z"), &new_york)); // Saturday
@@ -539,7 +526,8 @@ mod tests {
     fn a_zone_that_remembers_its_offset_answers_as_jiff_does() {
         let names = ["UTC", "America/Chicago", "Europe/Berlin", "Australia/Lord_Howe", "America/Sao_Paulo"];
         let quiet = Period::daily(21 * 60, 8 * 60);
-        let hours = Hours { days: Hours::parse_days(&["mon..fri".to_owned()]).unwrap(), from: 9 * 60, to: 18 * 60 };
+        let mut hours = Period { days: Default::default() };
+        hours.add(parse_days(&["mon..fri".to_owned()]).unwrap(), 9 * 60, 18 * 60);
         for name in names {
             let tz = zone(name).unwrap();
             let remembering = Zone::new(tz.clone());

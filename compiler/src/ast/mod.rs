@@ -139,19 +139,22 @@ pub struct Policy {
 pub enum PolicyRule {
     /// `quiet_hours 21:00..08:00 recipient` or `... "America/New_York"`, or by weekday
     /// `quiet_hours mon..sat 21:00..09:00, sun 21:00..12:00 recipient`.
-    QuietHours { periods: Vec<QuietPeriod>, zone: ZoneSpec, span: Span },
+    QuietHours { periods: Vec<WeekPeriod>, zone: ZoneSpec, span: Span },
     /// `frequency marketing at most 2 per 7d`, or for one channel `frequency sms marketing ...`
     /// (`channel` is the first of two names as written; the checker checks it is a channel).
     Frequency { channel: Option<Ident>, category: Ident, max: u64, per: Duration, span: Span },
-    /// `business_hours mon..fri 09:00..18:00 "Europe/Berlin"`
-    BusinessHours { days: Vec<DaySpec>, range: TimeRange, zone: ZoneSpec, span: Span },
+    /// `business_hours mon..fri 09:00..18:00 "Europe/Berlin"`, or by weekday
+    /// `business_hours mon..fri 09:00..18:00, sat 10:00..14:00 "Europe/Berlin"` (every period
+    /// names its days).
+    BusinessHours { periods: Vec<WeekPeriod>, zone: ZoneSpec, span: Span },
     /// `jurisdiction "US-FL"`: selects a row of the quiet-hours table.
     Jurisdiction { code: StrLit, span: Span },
 }
 
-/// `mon..sat 21:00..09:00`, or `21:00..08:00` (no days: every day).
+/// A period of quiet or business hours: `mon..sat 21:00..09:00`, or `21:00..08:00` (no days:
+/// every day, quiet hours only).
 #[derive(Debug, Clone, PartialEq)]
-pub struct QuietPeriod {
+pub struct WeekPeriod {
     pub days: Vec<DaySpec>,
     pub range: TimeRange,
     pub span: Span,

@@ -207,13 +207,13 @@ mod tests {
 
     #[test]
     fn a_time_of_day_is_outside_weekday_quiet_hours_only_when_it_is_on_every_day() {
-        use crate::model::{QuietPeriod, Weekday};
+        use crate::model::{WeekPeriod, Weekday};
         // Texas: Sundays are quiet until 12:00; the analysis does not know the day.
         let texas = QuietHoursRule::new(
             def(),
             vec![
-                QuietPeriod { days: vec![(Weekday::Mon, Weekday::Sat)], from: 21 * 60, to: 9 * 60 },
-                QuietPeriod { days: vec![(Weekday::Sun, Weekday::Sun)], from: 21 * 60, to: 12 * 60 },
+                WeekPeriod { days: vec![(Weekday::Mon, Weekday::Sat)], from: 21 * 60, to: 9 * 60 },
+                WeekPeriod { days: vec![(Weekday::Sun, Weekday::Sun)], from: 21 * 60, to: 12 * 60 },
             ],
             None,
         );

@@ -6,7 +6,7 @@ use super::{media, rules, Context, FlowReport, SendEvidence};
 use crate::check::Sink;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::model::{Def, JurisdictionRule, QuietHoursRule, QuietPeriod, Weekday, DAY_MINUTES};
+use crate::model::{Def, JurisdictionRule, QuietHoursRule, WeekPeriod, Weekday, DAY_MINUTES};
 use crate::project::Sources;
 use crate::syntax::literals::format_time;
 use crate::weakening::{self, Weakening};
@@ -212,7 +212,7 @@ fn covering_rule(quiet: &QuietHoursRule, law: &rules::Jurisdiction) -> String {
             Some(h) => (h.to, h.from),
         })
         .collect();
-    let mut periods: Vec<QuietPeriod> = Vec::new();
+    let mut periods: Vec<WeekPeriod> = Vec::new();
     for (day, (from, to)) in law_quiet.iter().copied().enumerate() {
         let weekday = WEEKDAYS.get(day).copied().unwrap_or(Weekday::Mon);
         match periods.last_mut() {
@@ -221,7 +221,7 @@ fn covering_rule(quiet: &QuietHoursRule, law: &rules::Jurisdiction) -> String {
                     range.1 = weekday;
                 }
             }
-            _ => periods.push(QuietPeriod { days: vec![(weekday, weekday)], from, to }),
+            _ => periods.push(WeekPeriod { days: vec![(weekday, weekday)], from, to }),
         }
     }
     if let [every_day] = periods.as_mut_slice() {

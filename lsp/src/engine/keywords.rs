@@ -361,8 +361,8 @@ pub const DOCS: &[KeywordDoc] = &[
     KeywordDoc {
         label: "business_hours",
         place: Place::PolicyRule,
-        syntax: "business_hours DAYS HH:MM..HH:MM recipient|\"ZONE\"",
-        doc: "When a team answers: `business_hours mon..fri 09:00..18:00 \"Europe/Berlin\"`, tested by `if within business_hours`.",
+        syntax: "business_hours DAYS HH:MM..HH:MM[, DAYS HH:MM..HH:MM ...] recipient|\"ZONE\"",
+        doc: "When a team answers: `business_hours mon..fri 09:00..18:00 \"Europe/Berlin\"`, or by weekday `business_hours mon..fri 09:00..18:00, sat 10:00..14:00 \"Europe/Berlin\"`; tested by `if within business_hours`.",
     },
     KeywordDoc {
         label: "jurisdiction",

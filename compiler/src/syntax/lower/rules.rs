@@ -21,7 +21,7 @@ impl Lowerer<'_> {
                 let mut zone = None;
                 for child in significant(rule) {
                     match child.as_rule() {
-                        Rule::quiet_period => periods.extend(self.quiet_period(child)),
+                        Rule::quiet_period => periods.extend(self.week_period(child)),
                         Rule::zone => zone = self.zone(child),
                         _ => {}
                     }
@@ -57,23 +57,21 @@ impl Lowerer<'_> {
                 }
             }
             Rule::business_hours => {
-                let mut days = Vec::new();
-                let mut range = None;
+                let mut periods = Vec::new();
                 let mut zone = None;
                 for child in significant(rule) {
                     match child.as_rule() {
-                        Rule::day_specs => days = self.day_specs(child),
-                        Rule::time_range => range = self.time_range(child),
+                        // The same shape as a quiet period; the grammar requires the days.
+                        Rule::business_period => periods.extend(self.week_period(child)),
                         Rule::zone => zone = self.zone(child),
                         _ => {}
                     }
                 }
-                PolicyRule::BusinessHours {
-                    days,
-                    range: self.required_node(range, span, "a time range")?,
-                    zone: self.required_node(zone, span, "a time zone")?,
-                    span,
+                if periods.is_empty() {
+                    self.malformed(span, "a time range");
+                    return None;
                 }
+                PolicyRule::BusinessHours { periods, zone: self.required_node(zone, span, "a time zone")?, span }
             }
             Rule::jurisdiction => {
                 let code = significant(rule).find(|p| p.as_rule() == Rule::string);
@@ -87,7 +85,7 @@ impl Lowerer<'_> {
         })
     }
 
-    fn quiet_period(&mut self, pair: Pair<'_, Rule>) -> Option<QuietPeriod> {
+    fn week_period(&mut self, pair: Pair<'_, Rule>) -> Option<WeekPeriod> {
         let span = self.span(&pair);
         let mut days = Vec::new();
         let mut range = None;
@@ -98,7 +96,7 @@ impl Lowerer<'_> {
                 _ => {}
             }
         }
-        Some(QuietPeriod { days, range: self.required_node(range, span, "a time range")?, span })
+        Some(WeekPeriod { days, range: self.required_node(range, span, "a time range")?, span })
     }
 
     fn time_range(&mut self, pair: Pair<'_, Rule>) -> Option<TimeRange> {
