@@ -133,6 +133,7 @@ codes! {
     J0507, Error, "duplicate outcome";
     J0508, Error, "missing outcome";
     J0509, Error, "journey too large to analyse";
+    J0510, Error, "journey with more than one entry";
 }
 
 impl Code {
