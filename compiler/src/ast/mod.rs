@@ -422,6 +422,31 @@ impl Journey {
             _ => None,
         })
     }
+
+    /// The journey's `entry` lines (an event, a schedule or a joined segment), in order. Only
+    /// the first counts; each later one is J0510.
+    pub fn entries(&self) -> impl Iterator<Item = &JourneyMember> {
+        self.members.iter().filter(|member| member.entry_span().is_some())
+    }
+}
+
+impl JourneyMember {
+    /// The span of an `entry` line (`entry on ...`, `entry every ...`, `entry at ...`, `entry
+    /// when joins ...`); `None` for every other member.
+    pub fn entry_span(&self) -> Option<Span> {
+        match self {
+            JourneyMember::Entry { span, .. }
+            | JourneyMember::EntrySchedule { span, .. }
+            | JourneyMember::EntryJoins { span, .. } => Some(*span),
+            // Listed, so that a new kind of member is sorted into entries or not.
+            JourneyMember::Audience { .. }
+            | JourneyMember::ExitLeaves { .. }
+            | JourneyMember::ExitOn { .. }
+            | JourneyMember::Goal { .. }
+            | JourneyMember::Reentry { .. }
+            | JourneyMember::Stage(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
