@@ -24,6 +24,7 @@ pub mod content;
 pub mod declared;
 mod diagnostic;
 pub mod flow;
+pub mod format;
 pub mod limits;
 mod line_index;
 pub mod manifest;
