@@ -1,5 +1,5 @@
-//! End-to-end tests of the `journey` binary: exit codes, every output format, `explain`, file
-//! discovery, determinism, and SARIF checked against the official schema.
+//! End-to-end tests of the `journey` binary: exit codes, every output format, `explain`, `fmt`,
+//! file discovery, determinism, and SARIF checked against the official schema.
 //!
 //! Every test writes its input files into a fresh directory under Cargo's target tmpdir and runs
 //! the binary there with relative paths, so outputs (and snapshots) never contain absolute paths.
@@ -547,6 +547,100 @@ fn control_characters_in_sources_never_reach_the_terminal() {
         assert!(!run.stdout.contains('\u{7}'), "{format}: {}", run.stdout);
         assert!(!run.stdout.contains('\u{202E}'), "{format}: {}", run.stdout);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// fmt
+
+/// Two statements on one line, blanks where none belong, and an empty line too many.
+const MESSY: &[u8] = b"journey welcome {\n  stage start { wait 1d; send hi\n\n\n  exit }\n}\n";
+/// `MESSY` in the canonical layout.
+const MESSY_FORMATTED: &str = "journey welcome {\n  stage start {\n    wait 1d\n    send hi\n\n    exit\n  }\n}\n";
+
+#[test]
+fn fmt_rewrites_what_is_not_formatted_and_then_check_passes() {
+    let fixture = Fixture::new("fmt-write");
+    fixture.file("flows/messy.journey", MESSY).file("flows/clean.journey", CLEAN);
+    let run = fixture.run(&["fmt", "flows"]);
+    assert_eq!(run.code, Some(0), "{}", run.transcript());
+    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("", "formatted 1 of 2 files\n"));
+    assert_eq!(fs::read_to_string(fixture.dir.join("flows/messy.journey")).unwrap(), MESSY_FORMATTED);
+    assert_eq!(fs::read(fixture.dir.join("flows/clean.journey")).unwrap(), CLEAN);
+    let again = fixture.run(&["fmt", "--check", "flows"]);
+    assert_eq!((again.code, again.stderr.as_str()), (Some(0), "2 files formatted\n"), "{}", again.transcript());
+}
+
+#[test]
+fn fmt_check_prints_a_unified_diff_writes_nothing_and_exits_with_code_1() {
+    let fixture = Fixture::new("fmt-check");
+    fixture.file("messy.journey", MESSY).file("clean.journey", CLEAN);
+    let run = fixture.run(&["fmt", "--check", "."]);
+    assert_eq!(fs::read(fixture.dir.join("messy.journey")).unwrap(), MESSY);
+    snapshot!("fmt_check", run.transcript());
+}
+
+#[test]
+fn fmt_leaves_a_file_with_syntax_errors_as_it_is_and_formats_the_others() {
+    let fixture = Fixture::new("fmt-syntax-error");
+    fixture.file("a_messy.journey", MESSY).file("b_bad.journey", SYNTAX_ERROR).file("c_bytes.journey", INVALID_UTF8);
+    let run = fixture.run(&["fmt", "."]);
+    assert_eq!(run.code, Some(1), "{}", run.transcript());
+    assert_eq!(fs::read(fixture.dir.join("b_bad.journey")).unwrap(), SYNTAX_ERROR);
+    assert_eq!(fs::read(fixture.dir.join("c_bytes.journey")).unwrap(), INVALID_UTF8);
+    assert_eq!(fs::read_to_string(fixture.dir.join("a_messy.journey")).unwrap(), MESSY_FORMATTED);
+    snapshot!("fmt_syntax_error", run.transcript());
+}
+
+#[test]
+fn fmt_keeps_a_byte_order_mark_and_ends_lines_with_line_feeds() {
+    let fixture = Fixture::new("fmt-bom-crlf");
+    let mut bom_crlf = b"\xEF\xBB\xBF".to_vec();
+    bom_crlf.extend(with_line_ends(MESSY, "\r\n"));
+    fixture.file("crlf.journey", &bom_crlf);
+    let run = fixture.run(&["fmt", "crlf.journey"]);
+    assert_eq!(run.code, Some(0), "{}", run.transcript());
+    let expected = [b"\xEF\xBB\xBF".as_slice(), MESSY_FORMATTED.as_bytes()].concat();
+    assert_eq!(fs::read(fixture.dir.join("crlf.journey")).unwrap(), expected);
+}
+
+#[test]
+fn fmt_without_a_path_formats_the_current_directory_except_what_is_excluded() {
+    let fixture = Fixture::new("fmt-default-path");
+    fixture.file("a.journey", MESSY).file("skip/b.journey", MESSY);
+    let run = fixture.run(&["fmt", "--exclude", "skip"]);
+    assert_eq!(run.code, Some(0), "{}", run.transcript());
+    assert_eq!(fs::read_to_string(fixture.dir.join("a.journey")).unwrap(), MESSY_FORMATTED);
+    assert_eq!(fs::read(fixture.dir.join("skip/b.journey")).unwrap(), MESSY);
+}
+
+#[test]
+fn fmt_of_a_path_that_does_not_exist_exits_with_code_2() {
+    let fixture = Fixture::new("fmt-missing");
+    let run = fixture.run(&["fmt", "nowhere.journey"]);
+    assert_eq!(run.code, Some(2), "{}", run.transcript());
+    assert!(
+        run.stderr.starts_with("error: cannot read `nowhere.journey`: no such file or directory\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn fmt_replaces_the_file_a_symbolic_link_names_and_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let fixture = Fixture::new("fmt-link");
+    fixture.file("real/messy.journey", MESSY);
+    fs::set_permissions(fixture.dir.join("real/messy.journey"), fs::Permissions::from_mode(0o600)).unwrap();
+    std::os::unix::fs::symlink("real/messy.journey", fixture.dir.join("link.journey")).unwrap();
+    let run = fixture.run(&["fmt", "link.journey"]);
+    assert_eq!(run.code, Some(0), "{}", run.transcript());
+    assert!(fs::symlink_metadata(fixture.dir.join("link.journey")).unwrap().file_type().is_symlink());
+    let real = fixture.dir.join("real/messy.journey");
+    assert_eq!(fs::read_to_string(&real).unwrap(), MESSY_FORMATTED);
+    assert_eq!(fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o600);
+    let names: Vec<_> = fs::read_dir(fixture.dir.join("real")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, ["messy.journey"], "no temporary file is left behind");
 }
 
 // ---------------------------------------------------------------------------------------------

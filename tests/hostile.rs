@@ -3,8 +3,9 @@
 //! Every case in `tests/hostile/expected.txt` is run through the real binary as
 //! `journey check --format json FILE`, with a wall-clock limit, and its exit code, diagnostic codes
 //! and spans are checked against the manifest. The same files then go through the rich and short
-//! renderers. Cases too big to check in are generated into a temporary directory from the recipes
-//! below. `tests/hostile/README.md` explains the corpus and how to add a case.
+//! renderers, and `journey fmt` formats each (once for all) or leaves it untouched. Cases too big
+//! to check in are generated into a temporary directory from the recipes below.
+//! `tests/hostile/README.md` explains the corpus and how to add a case.
 //!
 //! Every test collects all failing cases before it fails, so one run shows the whole picture.
 
@@ -771,6 +772,77 @@ fn hostile_inputs_render_without_crashing() {
         scratch.remove();
     }
     assert!(ok, "{}", report("journey check --format rich/short", cases.len() * 2, &failures));
+}
+
+/// `journey fmt` works on three passes over the text (parse, format, parse the result to compare),
+/// so it gets this many times the limit of one `journey check`.
+const FMT_SLOWDOWN: u32 = 3;
+
+/// Every case through `journey fmt`, on a copy: no crash and no hang. A case that parses is
+/// formatted (exit 0) and is then a fixed point (`journey fmt --check` exits 0 on the result); a
+/// case that does not is left byte for byte as it was (exit 1); the I/O cases exit 2.
+#[test]
+fn hostile_inputs_are_formatted_to_a_fixed_point_or_left_untouched() {
+    let scratch = match Scratch::new("fmt") {
+        Ok(scratch) => scratch,
+        Err(e) => panic!("{e}"),
+    };
+    let (cases, mut failures) = load_cases(&scratch);
+    let limit = timeout() * FMT_SLOWDOWN;
+    let copies = scratch.dir.join("formatted");
+    if let Err(e) = fs::create_dir_all(&copies) {
+        panic!("cannot create {}: {e}", copies.display());
+    }
+    for case in &cases {
+        let name = &case.expected.name;
+        let io_case = case.expected.exit == 2;
+        let path = if io_case {
+            case.path.clone()
+        } else {
+            let copy = copies.join(name.replace('/', "_"));
+            if let Err(e) = fs::write(&copy, &case.bytes) {
+                failures.push(format!("  {name}: cannot write {}: {e}", copy.display()));
+                continue;
+            }
+            copy
+        };
+        let mut problems = Vec::new();
+        match run_journey(&["fmt"], &path, limit).and_then(|run| exit_code(&run, limit).map(|code| (code, run))) {
+            Err(e) => problems.push(e),
+            Ok((2, _)) if io_case => {}
+            Ok((code, run)) if io_case => {
+                problems.push(format!("exit code {code}, expected 2: {}", excerpt(&run.stderr)))
+            }
+            Ok((0, _)) => match run_journey(&["fmt", "--check"], &path, limit) {
+                Ok(again) => match exit_code(&again, limit) {
+                    Ok(0) => {}
+                    Ok(code) => problems.push(format!(
+                        "not a fixed point: `fmt --check` exits {code} after `fmt`: {}",
+                        excerpt(&again.stdout)
+                    )),
+                    Err(e) => problems.push(format!("fmt --check: {e}")),
+                },
+                Err(e) => problems.push(format!("fmt --check: {e}")),
+            },
+            Ok((1, run)) => {
+                if fs::read(&path).ok().as_deref() != Some(case.bytes.as_slice()) {
+                    problems.push(format!("refused (exit 1) but the file changed: {}", excerpt(&run.stderr)));
+                }
+                if !run.stderr.windows(b"as it is".len()).any(|w| w == b"as it is") {
+                    problems.push(format!("refused without saying why: {}", excerpt(&run.stderr)));
+                }
+            }
+            Ok((code, run)) => problems.push(format!("exit code {code}: {}", excerpt(&run.stderr))),
+        }
+        if !problems.is_empty() {
+            failures.push(format!("  {name}: {}", problems.join("; ")));
+        }
+    }
+    let ok = failures.is_empty();
+    if ok {
+        scratch.remove();
+    }
+    assert!(ok, "{}", report("journey fmt", cases.len(), &failures));
 }
 
 /// The corpus is consistent (every file has a manifest line and the reverse) and does not shrink.

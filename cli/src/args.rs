@@ -27,6 +27,8 @@ pub enum Command {
     Build(BuildArgs),
     /// Run the journeys on the reference runtime over contacts and events (docs/simulate.md).
     Simulate(SimulateArgs),
+    /// Rewrite files in the one canonical layout (`--check`: print what would change instead).
+    Fmt(FmtArgs),
     /// Print the JSON Schema (draft 2020-12) of the bundles that `build` writes.
     Schema,
     /// Print the long explanation of a diagnostic code, e.g. `journey explain J0101`.
@@ -60,6 +62,23 @@ pub struct CheckArgs {
     /// Treat a class of diagnostics as errors for the exit code (`--deny warnings`).
     #[arg(long, short = 'D', value_enum, value_name = "CLASS")]
     pub deny: Vec<Deny>,
+}
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Files or directories to format (directories are searched recursively for *.journey
+    /// files); the current directory when none is given.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Skip files under this path (repeatable), e.g. `--exclude tests/hostile`.
+    #[arg(long, value_name = "PATH")]
+    pub exclude: Vec<PathBuf>,
+
+    /// Write nothing: print the difference for every file that is not formatted, and exit with
+    /// code 1 if there is one.
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, Args)]

@@ -9,7 +9,7 @@ use journey_compiler::project::{LoadError, Origin, ProjectPath};
 use journey_compiler::{check_project, Diagnostic, FileId, ProjectReport, Severity};
 
 use crate::args::{CheckArgs, ColorChoice, Deny, Format};
-use crate::discover::discover;
+use crate::discover::{discover, is_excluded};
 use crate::exit::Exit;
 use crate::files::{escape_controls, FileTable, SourceFile};
 use crate::project::{self, ProjectInputs};
@@ -116,7 +116,7 @@ pub fn check_projects(
     mut checked: impl FnMut(&ProjectInputs, &ProjectReport),
 ) -> Outcome {
     let mut discovered = discover(paths);
-    discovered.inputs.retain(|input| !exclude.iter().any(|skip| input.path.starts_with(skip)));
+    discovered.inputs.retain(|input| !is_excluded(&input.path, exclude));
     let mut outcome = Outcome { io_errors: discovered.errors, io_warnings: discovered.warnings, ..Outcome::default() };
     let projects = project::group(&discovered.inputs, &mut outcome.io_errors);
     for inputs in projects {

@@ -90,6 +90,14 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
     found
 }
 
+/// Whether `path` is `--exclude`d: under one of `exclude`, or one of them. Paths are compared as
+/// written with every `./` left out, so `journey check . --exclude skip` skips `./skip/a.journey`.
+pub fn is_excluded(path: &Path, exclude: &[PathBuf]) -> bool {
+    let plain = |path: &Path| path.components().filter(|c| *c != std::path::Component::CurDir).collect::<PathBuf>();
+    let path = plain(path);
+    exclude.iter().any(|skip| path.starts_with(plain(skip)))
+}
+
 /// "no .journey files found in `d`", naming what was skipped there, so a directory holding only a
 /// FIFO or a symbolic link loop says why it has nothing to check.
 fn nothing_found(display: &str, skipped: &[Skipped]) -> String {
@@ -282,6 +290,16 @@ mod tests {
         let upper = sort_key(&["Z.journey".into()]);
         assert!(a < b, "`.` sorts before `/`");
         assert!(upper < a, "upper case sorts before lower case");
+    }
+
+    #[test]
+    fn exclusions_match_whole_components_with_or_without_a_leading_dot() {
+        let exclude = [PathBuf::from("skip"), PathBuf::from("./b/c")];
+        assert!(is_excluded(Path::new("./skip/a.journey"), &exclude));
+        assert!(is_excluded(Path::new("skip/a.journey"), &exclude));
+        assert!(is_excluded(Path::new("b/c/d.journey"), &exclude));
+        assert!(!is_excluded(Path::new("./skipped/a.journey"), &exclude));
+        assert!(!is_excluded(Path::new("b/cd.journey"), &exclude));
     }
 
     #[test]

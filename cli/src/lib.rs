@@ -6,12 +6,14 @@
 //! panic (exit 101) is always a bug, reported by the hook `main` installs.
 
 pub mod args;
+mod atomic;
 mod build;
 pub mod check;
 mod discover;
 pub mod exit;
 mod explain;
 pub mod files;
+mod fmt;
 pub mod project;
 pub mod render;
 mod schema;
@@ -28,6 +30,7 @@ pub fn run(command: &Command) -> ExitCode {
         Command::Build(args) => build::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Fmt(args) => fmt::run(args),
         Command::Schema => schema::run(),
         Command::Lsp => return ExitCode::from(u8::try_from(journey_lsp::run_stdio()).unwrap_or(1)),
     };
