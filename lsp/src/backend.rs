@@ -485,6 +485,7 @@ impl LanguageServer for Backend {
                     },
                 )),
                 inlay_hint_provider: Some(OneOf::Left(true)),
+                document_formatting_provider: Some(OneOf::Left(true)),
                 execute_command_provider: (!commands.is_empty())
                     .then(|| ExecuteCommandOptions { commands, ..ExecuteCommandOptions::default() }),
                 ..ServerCapabilities::default()
@@ -745,6 +746,32 @@ impl LanguageServer for Backend {
             Some(convert::inlay_hints(hints, &positions))
         })
         .await
+    }
+
+    /// The whole document in the canonical layout (`journey fmt`): one edit, none when it is
+    /// formatted already, and `null` (with the reason in the log) when it has a syntax error.
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        let uri = params.text_document.uri;
+        let buffer = self.shared.store().get(&uri).map(|document| Arc::clone(&document.text));
+        let Some(buffer) = buffer else { return Ok(None) };
+        let encoding = self.shared.encoding();
+        let formatting = self.shared.requests.run(move || {
+            let formatting = engine::format::format_buffer(&buffer);
+            match formatting {
+                engine::format::Formatting::Replaced(text) => {
+                    Ok(vec![convert::whole_document_edit(&buffer, text, encoding)])
+                }
+                engine::format::Formatting::Unchanged => Ok(Vec::new()),
+                engine::format::Formatting::Refused(why) => Err(why),
+            }
+        });
+        match formatting.await.map_err(|panic| internal_error(&panic))? {
+            Ok(edits) => Ok(Some(edits)),
+            Err(why) => {
+                self.shared.message(MessageType::INFO, format!("journey: {} is not formatted: {why}", uri.as_str()));
+                Ok(None)
+            }
+        }
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {

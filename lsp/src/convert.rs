@@ -350,3 +350,11 @@ pub fn inlay_hints(hints: Vec<engine::annotations::InlayHint>, positions: &Posit
         })
         .collect()
 }
+
+/// One edit that replaces the whole `buffer` (the editor's text, byte-order mark included) with
+/// `text`: what formatting answers.
+pub fn whole_document_edit(buffer: &str, text: String, encoding: Encoding) -> TextEdit {
+    let index = journey_compiler::LineIndex::new(buffer);
+    let end = PositionMap::new(buffer, &index, encoding, false).position(buffer.len());
+    TextEdit::new(lsp::Range::new(lsp::Position::new(0, 0), end), text)
+}

@@ -59,10 +59,36 @@ async fn initialize_announces_the_features_and_utf16_positions_by_default() {
         "documentSymbolProvider",
         "workspaceSymbolProvider",
         "codeActionProvider",
+        "documentFormattingProvider",
     ] {
         assert!(!capabilities[feature].is_null(), "{feature} missing from {capabilities}");
     }
     client.shutdown().await;
+}
+
+#[tokio::test]
+async fn formatting_answers_one_whole_document_edit_none_when_formatted_and_null_when_broken() {
+    // The last line holds 🎉 (two UTF-16 units): the edit's end is counted as the client counts.
+    let messy = "segment  vip=x>=1\n\n\nsegment spender = y  // 🎉";
+    let mut client = started_with(messy).await;
+    let formatting =
+        |uri: &str| json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 8, "insertSpaces": false } });
+    let edits = client.result("textDocument/formatting", formatting(URI)).await;
+    assert_eq!(
+        edits,
+        json!([{
+            "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 3, "character": 26 } },
+            "newText": "segment vip = x >= 1\n\nsegment spender = y // 🎉\n",
+        }])
+    );
+
+    client.change(URI, 2, "segment vip = x >= 1\n").await;
+    assert_eq!(client.result("textDocument/formatting", formatting(URI)).await, json!([]));
+
+    client.change(URI, 3, BROKEN).await;
+    assert_eq!(client.result("textDocument/formatting", formatting(URI)).await, Value::Null);
+    let log = client.notification("window/logMessage").await;
+    assert!(log["message"].as_str().unwrap().contains("is not formatted: it has a syntax error"), "{log}");
 }
 
 #[tokio::test]

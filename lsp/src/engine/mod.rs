@@ -7,6 +7,7 @@
 
 pub mod annotations;
 pub mod completion;
+pub mod format;
 pub mod hover;
 pub mod keywords;
 pub mod lexical;
