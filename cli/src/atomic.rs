@@ -4,7 +4,9 @@
 //! The new bytes go to a fresh file beside the old one (the same directory, so the same file
 //! system), are flushed to disk, and the fresh file is renamed over the old one, which the
 //! operating system does atomically. A symbolic link is followed: the file it names is replaced
-//! and the link stays a link.
+//! and the link stays a link. (`journey build` writes bundles the same way, with a validation of
+//! its own in between: `build.rs`.) A process killed before the rename leaves the old file as it
+//! was and a hidden `*.journey-fmt` file beside it, which no command reads as a source.
 
 use std::fs;
 use std::io::{self, Write};
@@ -18,22 +20,28 @@ pub fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let target = fs::canonicalize(path)?;
     let permissions = fs::metadata(&target)?.permissions();
     let (temp, mut file) = create_beside(&target)?;
-    let written =
-        file.write_all(bytes).and_then(|()| file.set_permissions(permissions)).and_then(|()| file.sync_all()).and_then(
-            |()| {
-                drop(file);
-                fs::rename(&temp, &target)
-            },
-        );
+    let written = (|| {
+        file.write_all(bytes)?;
+        file.set_permissions(permissions)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&temp, &target)
+    })();
     if written.is_err() {
         let _ = fs::remove_file(&temp);
+        return written;
     }
-    written
+    // Makes the rename itself durable. Best effort: not every platform opens a directory, and
+    // the file holds the whole new bytes either way.
+    if let Some(dir) = target.parent() {
+        let _ = fs::File::open(dir).and_then(|dir| dir.sync_all());
+    }
+    Ok(())
 }
 
 /// A new file in the directory of `target`, named after it, the process and the attempt
-/// (`.a.journey.4242-0.journey-fmt`). Created
-/// with `create_new`, so it never opens or truncates a file that exists (or a link planted there).
+/// (`.a.journey.4242-0.journey-fmt`). Created with `create_new`, so it never opens or truncates a
+/// file that exists (or a link planted there).
 fn create_beside(target: &Path) -> io::Result<(PathBuf, fs::File)> {
     let dir = target.parent().ok_or_else(|| io::Error::other("the file has no directory"))?;
     let name = target.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
