@@ -26,10 +26,14 @@ use crate::files::escape_controls;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Files larger than this many lines (old and new together) get their diff as one hunk: a Myers
-/// diff costs time in the product of the size and the number of changes, and a file that large
-/// changed all over is not read line by line anyway. Deterministic, unlike a time limit.
-const MAX_DIFF_LINES: usize = 20_000;
+/// Files larger than this many lines (old and new together) get their diff as one hunk, from the
+/// first line that changes to the last: a Myers diff costs time in the size times the number of
+/// changes, which a large file changed all over makes quadratic. Deterministic, unlike a time
+/// limit on the diff.
+const MAX_DIFF_LINES: usize = 10_000;
+
+/// Lines of context around each change.
+const CONTEXT: usize = 3;
 
 /// What became of one file.
 enum Formatted {
@@ -151,23 +155,39 @@ fn unified_diff(name: &str, old: &str, new: &str) -> String {
     let (old_header, new_header) = (name.clone(), format!("{name} (formatted)"));
     if old.lines().count() + new.lines().count() <= MAX_DIFF_LINES {
         let diff = similar::TextDiff::from_lines(old, new);
-        return diff.unified_diff().context_radius(3).header(&old_header, &new_header).to_string();
+        return diff.unified_diff().context_radius(CONTEXT).header(&old_header, &new_header).to_string();
     }
-    // One hunk: every old line removed, every new line added.
-    let mut out = format!("--- {old_header}\n+++ {new_header}\n");
-    let range = |text: &str| match text.lines().count() {
-        0 => "0,0".to_owned(),
-        count => format!("1,{count}"),
+    // One hunk, from the first line that differs to the last, in linear time.
+    let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
+    let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
+    let same_start = old_lines.iter().zip(&new_lines).take_while(|(a, b)| a == b).count();
+    let same_end = old_lines
+        .iter()
+        .rev()
+        .zip(new_lines.iter().rev())
+        .take(old_lines.len().min(new_lines.len()) - same_start)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let from = same_start.saturating_sub(CONTEXT);
+    let old_to = (old_lines.len() - same_end + CONTEXT).min(old_lines.len());
+    let new_to = (new_lines.len() - same_end + CONTEXT).min(new_lines.len());
+    let range = |from: usize, to: usize| match to - from {
+        0 => format!("{from},0"),
+        count => format!("{},{count}", from + 1),
     };
-    out.push_str(&format!("@@ -{} +{} @@\n", range(old), range(new)));
-    for (sign, text) in [('-', old), ('+', new)] {
-        for line in text.lines() {
+    let mut out = format!("--- {old_header}\n+++ {new_header}\n");
+    out.push_str(&format!("@@ -{} +{} @@\n", range(from, old_to), range(from, new_to)));
+    let context_before = old_lines.get(from..same_start).unwrap_or(&[]);
+    let removed = old_lines.get(same_start..old_lines.len() - same_end).unwrap_or(&[]);
+    let added = new_lines.get(same_start..new_lines.len() - same_end).unwrap_or(&[]);
+    let context_after = old_lines.get(old_lines.len() - same_end..old_to).unwrap_or(&[]);
+    for (sign, lines) in [(' ', context_before), ('-', removed), ('+', added), (' ', context_after)] {
+        for line in lines {
             out.push(sign);
             out.push_str(line);
-            out.push('\n');
-        }
-        if !text.is_empty() && !text.ends_with('\n') {
-            out.push_str("\\ No newline at end of file\n");
+            if !line.ends_with('\n') {
+                out.push_str("\n\\ No newline at end of file\n");
+            }
         }
     }
     out
@@ -192,4 +212,28 @@ fn summary(tally: &Tally, check: bool) -> String {
         ));
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_file_gets_one_hunk_from_its_first_change_to_its_last() {
+        let old: String = (0..6000).map(|i| format!("line {i}\n")).collect();
+        let new = old.replace("line 10\n", "line ten\n").replace("line 5990\n", "line 5990 changed\n");
+        let diff = unified_diff("big.journey", &old, &new);
+        let lines: Vec<&str> = diff.lines().collect();
+        assert_eq!(lines[..4], ["--- big.journey", "+++ big.journey (formatted)", "@@ -8,5987 +8,5987 @@", " line 7"]);
+        assert_eq!(lines.iter().filter(|line| line.starts_with('-') && !line.starts_with("---")).count(), 5981);
+        assert_eq!(lines.last(), Some(&" line 5993"));
+    }
+
+    #[test]
+    fn a_large_file_without_a_final_line_feed_says_so() {
+        let old = "a\n".repeat(6000) + "b";
+        let new = "a\n".repeat(6000) + "b\n";
+        let diff = unified_diff("x.journey", &old, &new);
+        assert!(diff.ends_with("@@ -5998,4 +5998,4 @@\n a\n a\n a\n-b\n\\ No newline at end of file\n+b\n"), "{diff}");
+    }
 }

@@ -206,3 +206,34 @@ fn blanked_characters_between_set_and_its_angle_bracket_still_count_as_type_nest
         assert!(codes.contains(&Code::J0110), "{blank:?}: {codes:?}");
     }
 }
+
+/// The formatter parses the file, reads its tokens with a stack of its own, parses the result
+/// again and prints both trees (`journey fmt` and the language server's formatting): every kind
+/// of nesting at its limit and the longest expressions format, to a fixed point, on a small stack.
+#[test]
+fn the_formatter_takes_every_kind_of_nesting_at_its_limit_on_a_small_stack() {
+    let cases = vec![
+        format!("segment s = {}a{}\n", "( ".repeat(32), " )".repeat(32)),
+        format!("segment s = a in {}1{}\n", "[ ".repeat(32), " ]".repeat(32)),
+        format!("segment s = {}a{}\n", "f (".repeat(32), ")".repeat(32)),
+        format!("profile {{\n  x: {}text{}\n}}\n", "set <".repeat(60), ">".repeat(60)),
+        journey_with_steps(&format!("{}exit\n{}", "if a {\n".repeat(30), "}\n".repeat(30))),
+        journey_with_steps(&format!("if a {{ exit }}{}", "\nelse if a { exit }".repeat(20_000))),
+        format!("segment a = {}\n", vec!["a"; 256].join("  or ")),
+        format!("segment a = {}a\n", "not  ".repeat(255)),
+        format!("segment a = {}a\n", "- ".repeat(255)),
+    ];
+    std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || {
+            for source in cases {
+                let formatted = journey_compiler::format::format(&source)
+                    .unwrap_or_else(|refused| panic!("{}: {source:.200}", refused.describe(&source)));
+                assert_ne!(formatted, source, "{source:.200}");
+                assert_eq!(journey_compiler::format::format(&formatted).as_ref(), Ok(&formatted));
+            }
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
