@@ -136,6 +136,14 @@ fn a_file_with_syntax_errors_is_refused_with_the_first_error_and_its_position() 
 }
 
 #[test]
+fn a_text_over_the_size_limit_is_refused_by_its_size() {
+    let text = "// padding\n".repeat(journey_compiler::limits::MAX_SOURCE_BYTES / 10);
+    let refused = format(&text).unwrap_err();
+    assert_eq!(refused, NotFormatted::TooLarge { bytes: text.len(), formatted: false });
+    assert_eq!(refused.describe(&text), format!("it is {} bytes, more than the 8388608 a file may have", text.len()));
+}
+
+#[test]
 fn a_formatted_file_comes_back_unchanged() {
     let text = "segment vip = lifetime_value >= 500 USD\n";
     assert_eq!(format(text).as_deref(), Ok(text));

@@ -39,8 +39,9 @@ pub enum NotFormatted {
     /// The file has syntax errors (or another error the parser reports, such as a bad literal):
     /// how many, and the first.
     Syntax { errors: usize, first: Box<Diagnostic> },
-    /// The text, or what formatting would make of it, is larger than a source file may be.
-    TooLarge { bytes: usize },
+    /// The text (`formatted: false`), or what formatting would make of it, is larger than a
+    /// source file may be.
+    TooLarge { bytes: usize, formatted: bool },
     /// The formatted text would not read back as the same file. Always a bug in the formatter,
     /// caught before it could change a file.
     Unsafe { why: String },
@@ -57,8 +58,9 @@ impl NotFormatted {
                 let which = if *errors == 1 { "" } else { "the first " };
                 format!("it has {count} ({which}at line {}, column {}: {})", at.line + 1, at.col + 1, first.message)
             }
-            NotFormatted::TooLarge { bytes } => {
-                format!("formatted, it would be {bytes} bytes, more than the {MAX_SOURCE_BYTES} a file may have")
+            NotFormatted::TooLarge { bytes, formatted } => {
+                let what = if *formatted { "formatted, it would be" } else { "it is" };
+                format!("{what} {bytes} bytes, more than the {MAX_SOURCE_BYTES} a file may have")
             }
             NotFormatted::Unsafe { why } => {
                 format!("the formatter could not keep its meaning ({why}); this is a bug in journey, please report it")
@@ -70,7 +72,7 @@ impl NotFormatted {
 /// `text` in the canonical layout. `Ok` with the same text when it is formatted already.
 pub fn format(text: &str) -> Result<String, NotFormatted> {
     if text.len() > MAX_SOURCE_BYTES {
-        return Err(NotFormatted::TooLarge { bytes: text.len() });
+        return Err(NotFormatted::TooLarge { bytes: text.len(), formatted: false });
     }
     let before = parse(FileId(0), text);
     if let Some(first) = before.diagnostics.iter().find(|d| d.severity == Severity::Error) {
@@ -83,7 +85,7 @@ pub fn format(text: &str) -> Result<String, NotFormatted> {
         return Ok(formatted);
     }
     if formatted.len() > MAX_SOURCE_BYTES {
-        return Err(NotFormatted::TooLarge { bytes: formatted.len() });
+        return Err(NotFormatted::TooLarge { bytes: formatted.len(), formatted: true });
     }
     if without_blanks(text).ne(without_blanks(&formatted)) {
         return Err(NotFormatted::Unsafe { why: "a token would change".to_owned() });
