@@ -572,11 +572,6 @@ fn generate(rng: &mut Rng) -> Project {
         Entry::Schedule,
         Entry::JoinsGoldSms,
     ]);
-    // Schedules are drawn (so the cases stay the same) but not run: seed 0's case 154 (`entry
-    // every day 10:00 recipient`, loops through `goto s0`) ran for over 20 minutes where the whole
-    // test took 4, and the cause in the runtime or the monitor is not found yet. Until it is,
-    // schedule entries are tested by `compiler/tests/differential.rs` and the broadcast fixtures.
-    let entry = if entry == Entry::Schedule { Entry::JoinsGoldSms } else { entry };
     let mut g = Gen { rng, business_hours: policy.business_hours, messages: Vec::new(), stages };
     let audience = g.rng.chance(40).then(|| g.cond());
     let reentry = if g.rng.chance(40) { None } else { Some(g.rng.pick(&[0, 0, 6, 24, 168])) };
