@@ -154,6 +154,7 @@ pub const NOT_CONSTRUCTS: &[(Place, &str, &str)] = &[
     (Place::ListPart, "option", "a choice of a list is `row \"Title\" -> outcome` (or `row \"Title\" \"Description\" -> outcome`)"),
     (Place::ListPart, "reply", "a choice of a list is `row \"Title\" -> outcome`; replies go beside the text, outside the list"),
     (Place::ListPart, "text", "a list's text is the message's `text`, written outside the list; inside it, `header` and `footer` go above and below"),
+    (Place::ListPart, "list", "lists do not nest: group a list's rows in `section \"Title\" { ... }`"),
     (Place::ListPart, "button", "a list's button label is written after `list`: `list \"Choose\" { ... }`"),
     (Place::Row, "option", "a choice of a list is `row \"Title\" -> outcome` (or `row \"Title\" \"Description\" -> outcome`)"),
     (Place::Row, "reply", "a choice of a list is `row \"Title\" -> outcome`; replies go beside the text, outside the list"),
