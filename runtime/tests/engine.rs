@@ -108,6 +108,9 @@ fn picking_a_row_of_a_list_takes_the_arm_of_its_outcome_like_a_reply() {
     }
 }
 
+/// A change made to the list of a bundle.
+type Change = fn(&mut serde_json::Value);
+
 #[test]
 fn a_list_the_runtime_cannot_fully_understand_refuses_the_bundle() {
     let path = format!("{}/tests/fixtures/list.bundle.json", env!("CARGO_MANIFEST_DIR"));
@@ -115,7 +118,7 @@ fn a_list_the_runtime_cannot_fully_understand_refuses_the_bundle() {
     assert!(Bundle::parse(&text).is_ok());
     let bundle: serde_json::Value = serde_json::from_str(&text).unwrap();
     // (what is wrong, how the list is changed, what the refusal says)
-    let changes: [(&str, fn(&mut serde_json::Value), &str); 6] = [
+    let changes: [(&str, Change, &str); 6] = [
         ("an unknown list field", |list| list["colour"] = 1.into(), "unknown list field `colour`"),
         ("a list without its button", |list| drop(list.as_object_mut().unwrap().remove("button")), "lacks `button`"),
         (

@@ -492,28 +492,31 @@ struct On<'a> {
 
 /// The literal part of `template` against `limit NAME` of the channel.
 fn check_length(on: &On<'_>, limit_name: &str, what: &str, template: &Template, code: Code, sink: &mut Sink) {
-    let has_fields = template.fields().next().is_some();
-    check_text_length(on, limit_name, what, &template.text_without_fields(), has_fields, template.span, code, sink);
+    if !on.channel.limits.contains_key(limit_name) {
+        return;
+    }
+    let literal = template.text_without_fields();
+    let measured = Measured { literal: &literal, has_fields: template.fields().next().is_some(), span: template.span };
+    check_text_length(on, limit_name, what, measured, code, sink);
 }
 
 /// A name the platform receives as text (a list row's outcome is its id) against `limit NAME`.
 fn check_name_length(on: &On<'_>, limit_name: &str, what: &str, name: &Ident, code: Code, sink: &mut Sink) {
-    check_text_length(on, limit_name, what, &name.name, false, name.span, code, sink);
+    let measured = Measured { literal: &name.name, has_fields: false, span: name.span };
+    check_text_length(on, limit_name, what, measured, code, sink);
 }
 
-/// `literal` (the known part of a text at `span`, all of it unless `has_fields`) against
-/// `limit NAME` of the channel.
-#[allow(clippy::too_many_arguments)]
-fn check_text_length(
-    on: &On<'_>,
-    limit_name: &str,
-    what: &str,
-    literal: &str,
+/// What is known of a text before it is sent: its literal part (all of it unless it has fields)
+/// and where it is written.
+struct Measured<'a> {
+    literal: &'a str,
     has_fields: bool,
     span: Span,
-    code: Code,
-    sink: &mut Sink,
-) {
+}
+
+/// A text's known part against `limit NAME` of the channel.
+fn check_text_length(on: &On<'_>, limit_name: &str, what: &str, text: Measured<'_>, code: Code, sink: &mut Sink) {
+    let Measured { literal, has_fields, span } = text;
     let Some(limit) = on.channel.limits.get(limit_name) else { return };
     sink.stats.content_rules += 1;
     let (length, unit) = match limit.unit {
