@@ -99,9 +99,19 @@ impl MessageChecker<'_> {
                 Element::Button { title, .. } => {
                     self.check_length("button_title", "button title", title, Code::J0303, sink)
                 }
-                Element::Card { elements: inner, .. } => {
+                Element::Card { elements: inner, span } => {
                     for part in inner {
                         match part {
+                            // A card's parts are its title, subtitle, media and buttons: a list
+                            // would be lost in it, and its rows would answer nothing.
+                            Element::List(list) => sink.push(
+                                Diagnostic::new(Code::J0317, "a list inside a card", self.file, list.span)
+                                    .with_label("a list cannot be part of a card")
+                                    .with_secondary(self.file, *span, "the card")
+                                    .with_help(
+                                        "send the list in a message of its own: a list message carries no cards",
+                                    ),
+                            ),
                             Element::Title(title) => {
                                 self.check_length("card_title", "card title", title, Code::J0303, sink)
                             }
