@@ -348,6 +348,49 @@ journey trail_shoes {
 }
 
 #[test]
+fn weekday_quiet_hours_are_written_as_periods_that_validate_against_the_schema() {
+    let dir = scratch("weekday-quiet-hours");
+    copy_project(&repo().join("tests/conformance/quiet_hold_by_weekday"), &dir, None);
+    assert_built(&run(&dir, &["build", "main.journey", "--out", "out"]));
+    let bundle: Value = serde_json::from_str(&bundles(&dir.join("out"))["promote.bundle.json"]).unwrap();
+    assert_eq!(schema_errors(&schema_validator(), &bundle), Vec::<String>::new());
+    assert_eq!(
+        bundle["policies"]["quiet_hours"],
+        serde_json::json!({
+            "periods": [
+                { "days": ["mon..sat"], "from": "21:00", "to": "09:00" },
+                { "days": ["sun..sun"], "from": "21:00", "to": "12:00" }
+            ],
+            "zone": "recipient"
+        })
+    );
+    // Both shapes at once are neither of the schema's.
+    let mut both = bundle.clone();
+    both["policies"]["quiet_hours"]["from"] = Value::from("21:00");
+    both["policies"]["quiet_hours"]["to"] = Value::from("08:00");
+    assert!(!schema_errors(&schema_validator(), &both).is_empty());
+}
+
+#[test]
+fn business_hours_that_differ_by_weekday_are_written_as_periods_that_validate_against_the_schema() {
+    let dir = scratch("weekday-business-hours");
+    copy_project(&repo().join("tests/conformance/branch_business_hours_by_weekday"), &dir, None);
+    assert_built(&run(&dir, &["build", "main.journey", "--out", "out"]));
+    let bundle: Value = serde_json::from_str(&bundles(&dir.join("out"))["route.bundle.json"]).unwrap();
+    assert_eq!(schema_errors(&schema_validator(), &bundle), Vec::<String>::new());
+    assert_eq!(
+        bundle["policies"]["business_hours"],
+        serde_json::json!({
+            "periods": [
+                { "days": ["mon..fri"], "from": "09:00", "to": "18:00" },
+                { "days": ["sat..sat"], "from": "10:00", "to": "14:00" }
+            ],
+            "zone": "Europe/Berlin"
+        })
+    );
+}
+
+#[test]
 fn split_arms_with_equal_shares_keep_one_edge_each() {
     // `split { 50% => ... 50% => ... }`: both arms are edges `p1` and `p2`, in the order of `shares`.
     let dir = scratch("split");

@@ -257,6 +257,33 @@ fn check_source(dir_name: &str, name: &str, source: &str) -> Checked {
     check_in(&dir, name)
 }
 
+#[test]
+fn a_reply_named_like_a_steps_own_outcome_is_offered_a_name_from_its_title_that_the_message_does_not_use() {
+    let source = r#"import "std/events"
+
+message pick on messenger as service {
+  text "I'm Acme's automated assistant. Which one?"
+  reply "Running" -> running
+  reply "Not now!" -> timeout
+  reply "Other" -> other
+  reply "Running" -> other
+  card {
+    title "Trail"
+    button "EMOJI" -> timeout
+  }
+}
+"#
+    .replace("EMOJI", "\u{1F642}");
+    let checked = check_source("diagnostics-j0230", "pick.journey", &source);
+    assert_eq!(checked.codes(), vec!["J0230"; 4], "{:#?}", checked.diagnostics());
+    let helps: Vec<&str> = checked.diagnostics().iter().map(|d| d.help.as_deref().unwrap()).collect();
+    let example =
+        |name: &str| format!("name the outcome after the choice, for example `-> {name}`, and give it its own arm");
+    // "Not now!" gives `not_now`; "Other" gives `other`, which is reserved; `running` is another
+    // reply's; an emoji gives no name.
+    assert_eq!(helps, [example("not_now"), example("something_else"), example("something_else"), example("later")]);
+}
+
 // Known bug (compiler/src/check/resolve.rs, `StepKind::WaitFor`): the code after a `wait for`
 // is taken to be reachable with the event in scope before it, even when every arm, `timeout`
 // included, ends in `goto` or `exit`. So the stage after `browse` is thought to be entered both

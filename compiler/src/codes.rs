@@ -92,6 +92,7 @@ codes! {
     J0222, Error, "unknown segment";
     J0225, Error, "`wait until` without a moment or a known zone";
     J0229, Error, "frequency cap names a channel where a category goes";
+    J0230, Error, "reply or button named like a step's own outcome";
     J0301, Error, "element not supported by the channel";
     J0302, Error, "too many elements";
     J0303, Error, "text too long for the channel";
@@ -134,6 +135,7 @@ codes! {
     J0507, Error, "duplicate outcome";
     J0508, Error, "missing outcome";
     J0509, Error, "journey too large to analyse";
+    J0510, Error, "journey with more than one entry";
 }
 
 impl Code {

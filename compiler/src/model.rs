@@ -227,34 +227,69 @@ pub struct Policies {
     pub jurisdictions: Vec<JurisdictionRule>,
 }
 
-/// `quiet_hours 21:00..08:00 recipient`: no marketing sends from `from` to `to` (minutes after
-/// local midnight), in the recipient's zone or a fixed one.
+/// `quiet_hours 21:00..08:00 recipient`, or by weekday
+/// `quiet_hours mon..sat 21:00..09:00, sun 21:00..12:00 recipient`: no marketing sends in the
+/// periods, read on the local clock in the recipient's zone or a fixed one.
+///
+/// Each period is read on the clock of the day it names (the day of the moment being tested):
+/// `sun 21:00..12:00` makes Sunday quiet before 12:00 and from 21:00, as Texas law reads. A period
+/// without days covers every day. A minute is quiet when any period covering its day contains it
+/// (periods add up; a day no period covers has no quiet hours).
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuietHoursRule {
     /// The whole rule.
     pub def: Def,
-    pub from: u16,
-    pub to: u16,
+    /// The periods as written, in order.
+    pub periods: Vec<WeekPeriod>,
     /// The fixed zone's name; `None` for the recipient's own zone.
     pub zone: Option<String>,
+    /// The longest run of quiet minutes, days running into each other around the week; the whole
+    /// week (10,080) when no minute of it is free. Computed once by [`QuietHoursRule::new`].
+    longest_minutes: u32,
 }
 
-impl QuietHoursRule {
-    /// Whether the hours are in each recipient's own zone rather than a fixed one.
-    pub fn recipient(&self) -> bool {
-        self.zone.is_none()
+/// One period of a `quiet_hours` or `business_hours` rule: `mon..sat 21:00..09:00`, or
+/// `21:00..08:00` for every day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeekPeriod {
+    /// Inclusive weekday ranges (`fri..mon` wraps); empty: every day.
+    pub days: Vec<(Weekday, Weekday)>,
+    /// Minutes after local midnight: from `from` (inclusive) to `to` (exclusive), wrapping past
+    /// midnight when `to` is not after `from`; `from == to` is the whole day.
+    pub from: u16,
+    pub to: u16,
+}
+
+/// Minutes in a day and in a week.
+pub const DAY_MINUTES: u16 = 1440;
+pub const WEEK_MINUTES: u32 = 7 * 1440;
+
+/// Weekday names for messages, Monday first (the index of [`Weekday`]).
+pub const WEEKDAY_NAMES: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+/// Whether an inclusive weekday range covers `day` (Monday = 0); `fri..mon` wraps.
+pub fn day_range_covers((from, to): (Weekday, Weekday), day: usize) -> bool {
+    let (from, to) = (from as usize, to as usize);
+    if from <= to {
+        from <= day && day <= to
+    } else {
+        day >= from || day <= to
+    }
+}
+
+impl WeekPeriod {
+    /// Every day.
+    pub fn daily(from: u16, to: u16) -> WeekPeriod {
+        WeekPeriod { days: Vec::new(), from, to }
     }
 
-    /// The quiet period's length on the clock: `21:00..08:00` is 11h.
-    pub fn length_secs(&self) -> u64 {
-        let minutes = if self.to > self.from { self.to - self.from } else { 1440 - self.from + self.to };
-        u64::from(minutes) * 60
+    /// Whether the period applies on `day` (Monday = 0).
+    pub fn covers(&self, day: usize) -> bool {
+        self.days.is_empty() || self.days.iter().any(|range| day_range_covers(*range, day))
     }
 
-    /// Whether `minute` (after local midnight) is in the quiet period. `from == to` is the whole
-    /// day, as its length says and as the runtime reads it (docs/bundle.md §4.2: the period wraps
-    /// when `to` is not after `from`).
-    pub fn contains(&self, minute: u16) -> bool {
+    /// Whether `minute` (after local midnight) is in the period's hours, whatever the day.
+    pub fn contains_minute(&self, minute: u16) -> bool {
         if self.from == self.to {
             true
         } else if self.from < self.to {
@@ -264,9 +299,99 @@ impl QuietHoursRule {
         }
     }
 
-    /// `21:00..08:00`.
+    /// `mon..sat 21:00..09:00`, or `21:00..08:00`.
     pub fn describe(&self) -> String {
-        format!("{}..{}", format_time(self.from), format_time(self.to))
+        let hours = format!("{}..{}", format_time(self.from), format_time(self.to));
+        if self.days.is_empty() {
+            return hours;
+        }
+        let days: Vec<String> = self.days.iter().map(|(from, to)| describe_days(*from, *to)).collect();
+        format!("{} {hours}", days.join(", "))
+    }
+}
+
+/// `mon`, or `mon..fri`.
+pub fn describe_days(from: Weekday, to: Weekday) -> String {
+    if from == to {
+        crate::ast::weekday_name(from).to_owned()
+    } else {
+        format!("{}..{}", crate::ast::weekday_name(from), crate::ast::weekday_name(to))
+    }
+}
+
+impl QuietHoursRule {
+    pub fn new(def: Def, periods: Vec<WeekPeriod>, zone: Option<String>) -> QuietHoursRule {
+        let mut rule = QuietHoursRule { def, periods, zone, longest_minutes: 0 };
+        rule.longest_minutes = rule.longest_run();
+        rule
+    }
+
+    /// One period for every day: `quiet_hours 21:00..08:00`.
+    pub fn daily(def: Def, from: u16, to: u16, zone: Option<String>) -> QuietHoursRule {
+        QuietHoursRule::new(def, vec![WeekPeriod::daily(from, to)], zone)
+    }
+
+    /// Whether the hours are in each recipient's own zone rather than a fixed one.
+    pub fn recipient(&self) -> bool {
+        self.zone.is_none()
+    }
+
+    /// Whether every day has the same quiet hours (no period names days).
+    pub fn every_day_alike(&self) -> bool {
+        self.periods.iter().all(|p| p.days.is_empty())
+    }
+
+    /// Whether `minute` (after local midnight) is quiet on `day` (Monday = 0).
+    pub fn contains_on(&self, day: usize, minute: u16) -> bool {
+        self.periods.iter().any(|p| p.covers(day) && p.contains_minute(minute))
+    }
+
+    /// Whether `minute` is quiet on some day of the week: a clock reading whose day is unknown is
+    /// outside quiet hours only when this is false.
+    pub fn contains_on_some_day(&self, minute: u16) -> bool {
+        self.periods.iter().any(|p| p.contains_minute(minute))
+    }
+
+    /// Whether a minute of the week (0 = Monday 00:00, taken modulo a week) is quiet.
+    pub fn contains_in_week(&self, minute_of_week: i64) -> bool {
+        let minute = minute_of_week.rem_euclid(i64::from(WEEK_MINUTES));
+        let day = usize::try_from(minute / i64::from(DAY_MINUTES)).unwrap_or(0);
+        let of_day = u16::try_from(minute % i64::from(DAY_MINUTES)).unwrap_or(0);
+        self.contains_on(day, of_day)
+    }
+
+    /// The longest a quiet stretch lasts on the clock: `21:00..08:00` is 11h; Texas's
+    /// `mon..sat 21:00..09:00, sun 21:00..12:00` is 15h (Saturday 21:00 to Sunday 12:00).
+    pub fn length_secs(&self) -> u64 {
+        u64::from(self.longest_minutes) * 60
+    }
+
+    /// Whether quiet hours never end: every minute of the week is quiet.
+    pub fn never_ends(&self) -> bool {
+        self.longest_minutes >= WEEK_MINUTES
+    }
+
+    /// The longest run of quiet minutes around the week (cyclic); the week when all are quiet.
+    fn longest_run(&self) -> u32 {
+        let quiet: Vec<bool> = (0..i64::from(WEEK_MINUTES)).map(|m| self.contains_in_week(m)).collect();
+        let Some(free) = quiet.iter().position(|q| !q) else { return WEEK_MINUTES };
+        // Start counting just after a free minute, so that a run across the week's end is whole.
+        let (mut longest, mut run) = (0u32, 0u32);
+        for step in 1..=quiet.len() {
+            if quiet.get((free + step) % quiet.len()) == Some(&true) {
+                run += 1;
+                longest = longest.max(run);
+            } else {
+                run = 0;
+            }
+        }
+        longest
+    }
+
+    /// `21:00..08:00`, or `mon..sat 21:00..09:00, sun 21:00..12:00`.
+    pub fn describe(&self) -> String {
+        let periods: Vec<String> = self.periods.iter().map(WeekPeriod::describe).collect();
+        periods.join(", ")
     }
 }
 
@@ -301,29 +426,30 @@ impl FrequencyRule {
     }
 }
 
-/// `business_hours mon..fri 09:00..18:00 "Europe/Berlin"`.
+/// `business_hours mon..fri 09:00..18:00 "Europe/Berlin"`, or by weekday
+/// `business_hours mon..fri 09:00..18:00, sat 10:00..14:00 "Europe/Berlin"`: open when a period
+/// naming the moment's weekday contains its local time (read as quiet hours are, on the day's own
+/// clock; equal times are the whole day, as the runtime reads them).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BusinessHoursRule {
     /// The whole rule.
     pub def: Def,
-    /// The day ranges, as written (`mon..fri`).
-    pub days: Vec<(Weekday, Weekday)>,
-    /// Minutes after local midnight: `[from, to)`.
-    pub from: u16,
-    pub to: u16,
+    /// The periods as written; each names its days.
+    pub periods: Vec<WeekPeriod>,
     /// The fixed zone's name; `None` for the recipient's own zone.
     pub zone: Option<String>,
 }
 
 impl BusinessHoursRule {
-    /// Whether `minute` (after local midnight) is in business hours.
-    pub fn contains(&self, minute: u16) -> bool {
-        let (from, to) = (self.from, self.to);
-        if from <= to {
-            minute >= from && minute < to
-        } else {
-            minute >= from || minute < to
-        }
+    /// Whether business hours are open at `minute` (after local midnight) on `day` (Monday = 0).
+    pub fn contains_on(&self, day: usize, minute: u16) -> bool {
+        self.periods.iter().any(|p| p.covers(day) && p.contains_minute(minute))
+    }
+
+    /// `mon..fri 09:00..18:00, sat 10:00..14:00`.
+    pub fn describe(&self) -> String {
+        let periods: Vec<String> = self.periods.iter().map(WeekPeriod::describe).collect();
+        periods.join(", ")
     }
 }
 
@@ -501,12 +627,7 @@ impl Model {
             policies: {
                 let Policies { quiet_hours, frequency, business_hours, jurisdictions } = policies;
                 Policies {
-                    quiet_hours: quiet_hours.map(|QuietHoursRule { def: d, from, to, zone }| QuietHoursRule {
-                        def: def(d),
-                        from,
-                        to,
-                        zone,
-                    }),
+                    quiet_hours: quiet_hours.map(|rule| QuietHoursRule { def: def(rule.def), ..rule }),
                     frequency: frequency
                         .into_iter()
                         .map(|FrequencyRule { def: d, channel, category, max, per_secs, per_written }| FrequencyRule {
@@ -518,9 +639,7 @@ impl Model {
                             per_written,
                         })
                         .collect(),
-                    business_hours: business_hours.map(|BusinessHoursRule { def: d, days, from, to, zone }| {
-                        BusinessHoursRule { def: def(d), days, from, to, zone }
-                    }),
+                    business_hours: business_hours.map(|rule| BusinessHoursRule { def: def(rule.def), ..rule }),
                     jurisdictions: jurisdictions
                         .into_iter()
                         .map(|JurisdictionRule { code, def: d }| JurisdictionRule { code, def: def(d) })
@@ -576,21 +695,90 @@ impl Model {
 
 #[cfg(test)]
 mod tests {
-    use super::{Def, QuietHoursRule};
+    use super::{day_range_covers, Def, QuietHoursRule, WeekPeriod, Weekday};
     use crate::span::{FileId, Span};
 
     /// Found by mutation testing (docs/testing.md): `to == from` in place of `to > from` left
     /// every test passing, because no test had quiet hours inside one day.
     #[test]
     fn quiet_hours_last_from_start_to_end_whether_or_not_they_cross_midnight() {
-        let quiet = |from: u16, to: u16| QuietHoursRule {
-            def: Def { file: FileId(0), span: Span::new(0, 0) },
-            from,
-            to,
-            zone: None,
-        };
+        let quiet = |from: u16, to: u16| QuietHoursRule::daily(def(), from, to, None);
         assert_eq!(quiet(21 * 60, 8 * 60).length_secs(), 11 * 3600);
         assert_eq!(quiet(0, 6 * 60).length_secs(), 6 * 3600);
         assert_eq!(quiet(12 * 60, 13 * 60 + 30).length_secs(), 5400);
+        assert!(quiet(5, 5).never_ends());
+    }
+
+    fn def() -> Def {
+        Def { file: FileId(0), span: Span::new(0, 0) }
+    }
+
+    fn texas() -> QuietHoursRule {
+        QuietHoursRule::new(
+            def(),
+            vec![
+                WeekPeriod { days: vec![(Weekday::Mon, Weekday::Sat)], from: 21 * 60, to: 9 * 60 },
+                WeekPeriod { days: vec![(Weekday::Sun, Weekday::Sun)], from: 21 * 60, to: 12 * 60 },
+            ],
+            None,
+        )
+    }
+
+    #[test]
+    fn a_weekday_period_is_read_on_the_clock_of_the_day_it_names() {
+        let texas = texas();
+        let (sat, sun, mon) = (5, 6, 0);
+        assert!(texas.contains_on(sun, 10 * 60), "Sunday 10:00 is before Sunday's 12:00");
+        assert!(!texas.contains_on(sat, 10 * 60));
+        assert!(!texas.contains_on(mon, 9 * 60));
+        assert!(texas.contains_on(mon, 8 * 60 + 59));
+        assert!(texas.contains_on(sat, 21 * 60));
+        assert!(texas.contains_on_some_day(11 * 60), "quiet on Sundays");
+        assert!(!texas.contains_on_some_day(12 * 60));
+        assert_eq!(texas.describe(), "mon..sat 21:00..09:00, sun 21:00..12:00");
+    }
+
+    #[test]
+    fn business_hours_by_weekday_are_open_on_each_period_s_own_days() {
+        let hours = super::BusinessHoursRule {
+            def: def(),
+            periods: vec![
+                WeekPeriod { days: vec![(Weekday::Mon, Weekday::Fri)], from: 9 * 60, to: 18 * 60 },
+                WeekPeriod { days: vec![(Weekday::Sat, Weekday::Sat)], from: 10 * 60, to: 14 * 60 },
+            ],
+            zone: None,
+        };
+        let (fri, sat, sun) = (4, 5, 6);
+        assert!(hours.contains_on(fri, 17 * 60));
+        assert!(hours.contains_on(sat, 11 * 60));
+        assert!(!hours.contains_on(sat, 15 * 60));
+        assert!(!hours.contains_on(sun, 11 * 60));
+        assert_eq!(hours.describe(), "mon..fri 09:00..18:00, sat 10:00..14:00");
+    }
+
+    #[test]
+    fn the_longest_quiet_stretch_runs_across_days_and_around_the_week() {
+        // Saturday 21:00 to Sunday 12:00.
+        assert_eq!(texas().length_secs(), 15 * 3600);
+        // France: 22:00 to 08:00, and all of Sunday: Saturday 22:00 to Monday 08:00.
+        let france = QuietHoursRule::new(
+            def(),
+            vec![
+                WeekPeriod::daily(22 * 60, 8 * 60),
+                WeekPeriod { days: vec![(Weekday::Sun, Weekday::Sun)], from: 0, to: 0 },
+            ],
+            None,
+        );
+        assert_eq!(france.length_secs(), 34 * 3600);
+        assert!(!france.never_ends());
+        // Sunday 22:00 into Monday 08:00 crosses the week's end.
+        let weekend = QuietHoursRule::new(
+            def(),
+            vec![WeekPeriod { days: vec![(Weekday::Sun, Weekday::Mon)], from: 22 * 60, to: 8 * 60 }],
+            None,
+        );
+        assert_eq!(weekend.length_secs(), 10 * 3600);
+        assert!(day_range_covers((Weekday::Fri, Weekday::Mon), 0));
+        assert!(!day_range_covers((Weekday::Fri, Weekday::Mon), 2));
     }
 }

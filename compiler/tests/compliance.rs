@@ -1219,3 +1219,33 @@ journey j {
     let report = check_text(text);
     assert_eq!(codes(&report), vec![Code::J0505], "{:#?}", described(&report));
 }
+
+#[test]
+fn of_two_entries_only_the_first_reaches_the_flow_graph_and_the_analyses() {
+    // J0510 refuses the second entry; the journey is proved as entered the first way only,
+    // never as a mix of the two (a message's window with a schedule's runs).
+    let both = |first: &str, second: &str| {
+        messenger_promotion("    wait 2h\n")
+            .replace("  entry on messenger_message\n", &format!("  entry {first}\n  entry {second}\n"))
+    };
+    let report = check_text(&both("on messenger_message", "every mon 10:00 recipient"));
+    assert_eq!(codes(&report), vec![Code::J0510], "{:#?}", described(&report));
+    assert_eq!(primary_text(&report, 0), "entry every mon 10:00 recipient");
+    let graph = &report.flow.graphs[0];
+    assert_eq!((graph.entry_event.as_deref(), graph.entry_schedule.is_some()), (Some("messenger_message"), false));
+
+    // The schedule first: a scheduled run has no window, so the promotion is outside it.
+    let report = check_text(&both("every mon 10:00 recipient", "on messenger_message"));
+    assert_eq!(codes(&report), vec![Code::J0510, Code::J0401, Code::J0402], "{:#?}", described(&report));
+    assert_eq!(primary_text(&report, 0), "entry on messenger_message");
+    let graph = &report.flow.graphs[0];
+    assert_eq!((graph.entry_event.as_deref(), graph.entry_schedule.is_some()), (None, true));
+
+    // Two events: the first one's fields are in scope, and each later entry is reported.
+    let report = check_text(
+        &both("on messenger_message", "on messenger_postback")
+            .replace("  entry on messenger_postback\n", "  entry on messenger_postback\n  entry when joins nobody\n"),
+    );
+    assert_eq!(codes(&report), vec![Code::J0510, Code::J0510, Code::J0222], "{:#?}", described(&report));
+    assert_eq!(report.flow.graphs[0].entry_event.as_deref(), Some("messenger_message"));
+}

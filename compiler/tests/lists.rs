@@ -99,3 +99,16 @@ fn promotional_words_in_a_lists_header_footer_and_descriptions_are_read_but_not_
         assert_eq!(codes.contains(&Code::J0313), promotional, "{elements}: {:#?}", messages(&report));
     }
 }
+
+#[test]
+fn a_row_may_not_be_named_like_an_outcome_the_ask_takes_itself() {
+    let report = check_text(&on_whatsapp(
+        "  list \"Sizes\" {\n    row \"Small\" -> small\n    row \"Something else\" -> other\n    row \"Later\" -> timeout\n  }",
+    ));
+    assert_eq!(
+        messages(&report),
+        ["J0230 `other` cannot name a row's outcome", "J0230 `timeout` cannot name a row's outcome"]
+    );
+    let help = report.diagnostics[0].help.as_deref().unwrap_or("");
+    assert!(help.contains("`-> something_else`"), "{help}");
+}

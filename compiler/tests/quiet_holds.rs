@@ -16,7 +16,7 @@ use journey_compiler::timezones::{zone_names, MAX_CLOCK_BACK_SECS};
 use proptest::prelude::*;
 
 fn quiet(from: u16, to: u16) -> QuietHoursRule {
-    QuietHoursRule { def: Def { file: FileId(0), span: Span::new(0, 0) }, from, to, zone: None }
+    QuietHoursRule::daily(Def { file: FileId(0), span: Span::new(0, 0) }, from, to, None)
 }
 
 fn zone(name: &str) -> TimeZone {

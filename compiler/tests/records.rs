@@ -141,13 +141,6 @@ fn parse_duration(text: &str) -> Option<u64> {
     (number.is_empty() && !text.is_empty()).then_some(total)
 }
 
-/// `HH:MM` in minutes after midnight.
-fn parse_clock(text: &str) -> Option<u64> {
-    let (h, m) = text.split_once(':')?;
-    let (h, m) = (h.parse::<u64>().ok()?, m.parse::<u64>().ok()?);
-    (h < 24 && m < 60).then_some(h * 60 + m)
-}
-
 /// What a record's `consent` says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum ConsentClaim {
@@ -225,7 +218,8 @@ fn parse_quiet(text: &str) -> Option<QuietClaim> {
     }
     let rest = text.strip_prefix("deferred up to ")?;
     let (hold, rest) = rest.split_once(" (")?;
-    let (range, zone) = rest.strip_suffix(')')?.split_once(", ")?;
+    // The zone is the last part: the periods have commas of their own.
+    let (range, zone) = rest.strip_suffix(')')?.rsplit_once(", ")?;
     Some(QuietClaim::Deferred { hold: parse_duration(hold)?, range: range.to_owned(), zone: zone.to_owned() })
 }
 
@@ -254,7 +248,7 @@ fn implies_business_hours(bundle: &Value, expr: &Value, positive: bool, depth: u
 }
 
 /// Whether a moment in business hours is never in quiet hours, both in one zone: minute by
-/// minute over a day, since quiet hours apply every day. `None`: they are in different zones,
+/// minute over the week. `None`: they are in different zones,
 /// which needs the time-zone database to compare.
 fn business_hours_never_quiet(policies: &Value) -> Option<bool> {
     let (business, quiet) = (&policies["business_hours"], &policies["quiet_hours"]);
@@ -264,18 +258,22 @@ fn business_hours_never_quiet(policies: &Value) -> Option<bool> {
     if business["zone"] != quiet["zone"] {
         return None;
     }
-    let range =
-        |v: &Value| (parse_clock(str_of(v, "from").unwrap()).unwrap(), parse_clock(str_of(v, "to").unwrap()).unwrap());
-    // `from` inclusive, `to` exclusive, wrapping past midnight when `to` is not after `from`.
-    let inside = |(from, to): (u64, u64), minute: u64| {
-        if to > from {
-            minute >= from && minute < to
-        } else {
-            minute >= from || minute < to
-        }
+    // Business hours on their days, quiet hours by weekday: both as weeks of minutes.
+    let mut open = vec![false; WEEK];
+    let periods: Vec<&Value> = match business.get("periods").and_then(Value::as_array) {
+        Some(periods) => periods.iter().collect(),
+        None => vec![business],
     };
-    let (b, q) = (range(business), range(quiet));
-    Some(!(0..24 * 60).any(|m| inside(b, m) && inside(q, m)))
+    for period in periods {
+        let mut days = Vec::new();
+        for range in period["days"].as_array().unwrap() {
+            days.extend(day_range(range.as_str().unwrap()).unwrap());
+        }
+        let clock = |key: &str| hhmm(str_of(period, key).unwrap()).unwrap();
+        mark(&mut open, &days, clock("from"), clock("to"));
+    }
+    let quiet = quiet_week(quiet).unwrap();
+    Some(!open.iter().zip(&quiet).any(|(o, q)| *o && *q))
 }
 
 fn str_of<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
@@ -394,6 +392,93 @@ fn in_quiet(from: u16, to: u16, minute: u16) -> bool {
     }
 }
 
+const WEEK: usize = 7 * 1440;
+const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// `mon..fri` or `sun` to the days it marks, Monday first (`fri..mon` wraps).
+fn day_range(text: &str) -> Option<Vec<usize>> {
+    let (first, last) = text.split_once("..").unwrap_or((text, text));
+    let first = DAYS.iter().position(|d| *d == first)?;
+    let last = DAYS.iter().position(|d| *d == last)?;
+    Some((0..=(last + 7 - first) % 7).map(|step| (first + step) % 7).collect())
+}
+
+/// Marks `from..to` on `days` (every day when empty) in a week of minutes, each day's period
+/// read on that day's clock (docs/bundle.md §4.2).
+fn mark(week: &mut [bool], days: &[usize], from: u16, to: u16) {
+    let days: Vec<usize> = if days.is_empty() { (0..7).collect() } else { days.to_vec() };
+    for day in days {
+        for minute in 0..1440u16 {
+            if in_quiet(from, to, minute) {
+                week[day * 1440 + usize::from(minute)] = true;
+            }
+        }
+    }
+}
+
+/// `HH:MM` in minutes after midnight.
+fn hhmm(text: &str) -> Option<u16> {
+    let (h, m) = text.split_once(':')?;
+    let (h, m) = (h.parse::<u16>().ok()?, m.parse::<u16>().ok()?);
+    (h < 24 && m < 60).then_some(h * 60 + m)
+}
+
+/// The bundle's quiet hours as a week of minutes (Monday 00:00 first), from either shape.
+fn quiet_week(quiet: &Value) -> Option<Vec<bool>> {
+    let mut week = vec![false; WEEK];
+    if let (Some(from), Some(to)) = (str_of(quiet, "from"), str_of(quiet, "to")) {
+        mark(&mut week, &[], hhmm(from)?, hhmm(to)?);
+        return Some(week);
+    }
+    for period in quiet.get("periods")?.as_array()? {
+        let mut days = Vec::new();
+        for range in period.get("days")?.as_array()? {
+            days.extend(day_range(range.as_str()?)?);
+        }
+        mark(&mut week, &days, hhmm(str_of(period, "from")?)?, hhmm(str_of(period, "to")?)?);
+    }
+    Some(week)
+}
+
+/// A record's quiet hours as written (`21:00..08:00`, `mon..sat 21:00..09:00, sun 21:00..12:00`,
+/// `mon, wed 21:00..08:00`) as a week of minutes.
+fn week_of_text(text: &str) -> Option<Vec<bool>> {
+    let mut week = vec![false; WEEK];
+    let mut days = Vec::new();
+    for item in text.split(", ") {
+        let (day_part, range) = match item.rsplit_once(' ') {
+            Some((d, r)) => (Some(d), r),
+            None if item.contains(':') => (None, item),
+            None => {
+                days.extend(day_range(item)?);
+                continue;
+            }
+        };
+        if let Some(d) = day_part {
+            days.extend(day_range(d)?);
+        }
+        let (from, to) = range.split_once("..")?;
+        mark(&mut week, &days, hhmm(from)?, hhmm(to)?);
+        days.clear();
+    }
+    days.is_empty().then_some(week)
+}
+
+/// The longest run of quiet minutes around the week; the week when all are quiet.
+fn longest_quiet_run(week: &[bool]) -> u64 {
+    let Some(free) = week.iter().position(|q| !q) else { return WEEK as u64 };
+    let (mut longest, mut run) = (0u64, 0u64);
+    for step in 1..=WEEK {
+        if week[(free + step) % WEEK] {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    longest
+}
+
 fn near_changes(minute: u64) -> bool {
     let minute = minute % 1440;
     minute >= 21 * 60 || minute <= 5 * 60
@@ -449,8 +534,8 @@ struct Program {
     start_node: String,
     sends: BTreeMap<String, Sends>,
     edges: BTreeMap<String, Vec<Edge>>,
-    /// The policy's quiet hours (minutes after midnight, from and to), if any.
-    quiet: Option<(u16, u16)>,
+    /// The policy's quiet hours, if any: per minute of the day, whether it is quiet on some day.
+    quiet: Option<Vec<bool>>,
     /// Elapsed times are kept up to this: it exceeds every number a record claims, so a path
     /// that reaches it breaks any bound claimed for it, and the state space stays finite.
     cap_elapsed: u64,
@@ -569,13 +654,10 @@ impl Program {
             }
         }
 
-        let clock = |text: &str| -> u16 {
-            let (h, m) = text.split_once(':').unwrap();
-            h.parse::<u16>().unwrap() * 60 + m.parse::<u16>().unwrap()
-        };
-        let quiet_policy = &bundle["policies"]["quiet_hours"];
-        let quiet =
-            quiet_policy["from"].as_str().map(|from| (clock(from), clock(quiet_policy["to"].as_str().unwrap())));
+        // The minutes of the day that are quiet on some weekday: the time of day is known, the
+        // day is not.
+        let quiet = quiet_week(&bundle["policies"]["quiet_hours"])
+            .map(|week| (0..1440usize).map(|m| (0..7).any(|d| week[d * 1440 + m])).collect::<Vec<bool>>());
         let mut program = Program {
             quiet,
             facts: named.into_iter().collect(),
@@ -853,8 +935,8 @@ fn explore(program: &Program) -> Explored {
                 *elapsed = (*elapsed + send.hold).min(program.cap_elapsed);
             }
             state.in_hours &= send.hold == 0;
-            seen.clock_outside &= match (state.clock, program.quiet) {
-                (Some(m), Some((from, to))) => !in_quiet(from, to, m),
+            seen.clock_outside &= match (state.clock, &program.quiet) {
+                (Some(m), Some(quiet)) => !quiet[usize::from(m)],
                 _ => false,
             };
             if send.hold > 0 {
@@ -1158,12 +1240,12 @@ fn check_bundle(project: &str, bundle: &Value, tally: &mut Tally) {
                 if quiet.is_null() {
                     fail(node, quiet_text, "the policies set no quiet hours".to_owned());
                 } else {
-                    let (from, to) = (str_of(quiet, "from").unwrap(), str_of(quiet, "to").unwrap());
-                    if range != format!("{from}..{to}") {
-                        fail(node, quiet_text, format!("the policy's quiet hours are {from}..{to}"));
+                    let week = quiet_week(quiet).unwrap();
+                    if week_of_text(&range).as_ref() != Some(&week) {
+                        fail(node, quiet_text, format!("the policy's quiet hours are {quiet}"));
                     }
-                    let (f, t) = (parse_clock(from).unwrap(), parse_clock(to).unwrap());
-                    let period = if t > f { t - f } else { t + 24 * 60 - f } * 60;
+                    // The longest stretch of quiet, days running into each other.
+                    let period = longest_quiet_run(&week) * 60;
                     if hold < period + CLOCK_BACK_S {
                         fail(node, quiet_text, format!("the quiet period is {period}s, and a clock change adds 2h"));
                     }

@@ -144,13 +144,24 @@ pub struct Policies {
     pub jurisdiction: Vec<String>,
 }
 
-/// `[from, to)` in minutes after local midnight, wrapping past midnight when `to <= from`.
+/// The policy's quiet hours: periods, each on some weekdays, read on the local clock of the day
+/// of the moment (docs/bundle.md §4.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuietHours {
-    pub from: u32,
-    pub to: u32,
+    pub periods: Vec<WeekPeriod>,
     /// `recipient` or an IANA zone name.
     pub zone: String,
+}
+
+/// `[from, to)` in minutes after local midnight, wrapping past midnight when `to <= from`, on the
+/// weekdays marked (Monday first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeekPeriod {
+    pub days: [bool; 7],
+    pub from: u32,
+    pub to: u32,
+    /// As the bundle wrote it, for messages: `21:00..08:00` or `sun 21:00..12:00`.
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -244,9 +255,33 @@ struct RawPolicies {
 
 #[derive(Deserialize)]
 struct RawQuietHours {
+    from: Option<String>,
+    to: Option<String>,
+    periods: Option<Vec<RawQuietPeriod>>,
+    zone: String,
+}
+
+#[derive(Deserialize)]
+struct RawQuietPeriod {
+    days: Vec<String>,
     from: String,
     to: String,
-    zone: String,
+}
+
+/// `mon..fri` ranges (inclusive, `fri..mon` wraps) to the days they mark, Monday first.
+fn weekdays(ranges: &[String]) -> Option<[bool; 7]> {
+    const NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let mut days = [false; 7];
+    for range in ranges {
+        let (first, last) = range.split_once("..")?;
+        let first = NAMES.iter().position(|n| *n == first)?;
+        let last = NAMES.iter().position(|n| *n == last)?;
+        let count = (last + 7 - first) % 7 + 1;
+        for step in 0..count {
+            *days.get_mut((first + step) % 7)? = true;
+        }
+    }
+    Some(days)
 }
 
 /// `{name: {type, optional}}` to name and type.
@@ -311,10 +346,33 @@ impl Bundles {
             }
             let quiet_hours = match raw.policies.quiet_hours {
                 None => None,
-                Some(q) => match (minutes(&q.from), minutes(&q.to)) {
-                    (Some(from), Some(to)) => Some(QuietHours { from, to, zone: q.zone }),
-                    _ => return Err(error(format!("quiet hours `{}..{}` are not HH:MM", q.from, q.to))),
-                },
+                Some(q) => {
+                    let written: Vec<(Vec<String>, String, String)> = match (q.from, q.to, q.periods) {
+                        (Some(from), Some(to), None) => vec![(vec!["mon..sun".to_owned()], from, to)],
+                        (None, None, Some(periods)) if !periods.is_empty() => {
+                            periods.into_iter().map(|p| (p.days, p.from, p.to)).collect()
+                        }
+                        _ => return Err(error("quiet hours need `from` and `to`, or `periods`".to_owned())),
+                    };
+                    let every_day = written.len() == 1 && written.iter().all(|(d, _, _)| d == &["mon..sun"]);
+                    let mut periods = Vec::with_capacity(written.len());
+                    for (days, from, to) in written {
+                        let (Some(marked), Some(start), Some(end)) = (weekdays(&days), minutes(&from), minutes(&to))
+                        else {
+                            return Err(error(format!(
+                                "quiet hours `{} {from}..{to}` are not weekdays and HH:MM",
+                                days.join(",")
+                            )));
+                        };
+                        let text = if every_day {
+                            format!("{from}..{to}")
+                        } else {
+                            format!("{} {from}..{to}", days.join(","))
+                        };
+                        periods.push(WeekPeriod { days: marked, from: start, to: end, text });
+                    }
+                    Some(QuietHours { periods, zone: q.zone })
+                }
             };
             let policies =
                 Policies { quiet_hours, frequency: raw.policies.frequency, jurisdiction: raw.policies.jurisdiction };

@@ -147,7 +147,7 @@ pub fn check(
 
 /// The project's quiet hours; cited by the code of their static check (J0406).
 fn policy(quiet: &QuietHours, recipient: &Result<TimeZone, String>, at: Time) -> Option<Violation> {
-    let period = format!("{}..{}", hhmm(quiet.from), hhmm(quiet.to));
+    let period = quiet.periods.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join(", ");
     let zone = if quiet.zone == "recipient" {
         match recipient {
             Ok(zone) => zone.clone(),
@@ -171,7 +171,12 @@ fn policy(quiet: &QuietHours, recipient: &Result<TimeZone, String>, at: Time) ->
     };
     let local = at.0.to_zoned(zone.clone());
     let zone_name = zone.iana_name().unwrap_or(&quiet.zone).to_owned();
-    in_quiet_period(quiet.from, quiet.to, second_of_day(&local)).then(|| {
+    // Each period is read on the clock of the moment's own weekday.
+    let day = usize::try_from(local.weekday().to_monday_zero_offset()).unwrap_or(0);
+    let second = second_of_day(&local);
+    let quiet_now =
+        quiet.periods.iter().any(|p| p.days.get(day) == Some(&true) && in_quiet_period(p.from, p.to, second));
+    quiet_now.then(|| {
         Violation::new(
             "J0406",
             format!("sent at {}, inside the policy's quiet hours {period}", shown(&local, &zone_name)),

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::expr::{self, Expr, FieldSpec, TextPart};
-use crate::time::{self, Hours, Period};
+use crate::time::{self, Period};
 use crate::value::FieldType;
 
 pub const FORMAT: &str = "journey-bundle";
@@ -41,7 +41,7 @@ pub struct Bundle {
     pub channels: BTreeMap<String, Channel>,
     pub quiet_hours: Option<Policy<Period>>,
     pub frequency: Vec<Frequency>,
-    pub business_hours: Option<Policy<Hours>>,
+    pub business_hours: Option<Policy<Period>>,
     pub compliance: BTreeMap<String, Record>,
 }
 
@@ -406,21 +406,43 @@ struct RawPolicies {
     jurisdiction: Vec<String>,
 }
 
+/// `{from, to, zone}` (every day alike) or `{periods, zone}` (by weekday), §4.2.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPeriod {
-    from: String,
-    to: String,
+    from: Option<String>,
+    to: Option<String>,
+    periods: Option<Vec<RawQuietPeriod>>,
     zone: String,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawHours {
+struct RawQuietPeriod {
     days: Vec<String>,
     from: String,
     to: String,
+}
+
+/// `{days, from, to, zone}` (one period) or `{periods, zone}` (by weekday), §4.4.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHours {
+    days: Option<Vec<String>>,
+    from: Option<String>,
+    to: Option<String>,
+    periods: Option<Vec<RawQuietPeriod>>,
     zone: String,
+}
+
+/// Periods with their days (§4.2, §4.4) as hours by weekday.
+fn week_periods(what: &str, periods: &[RawQuietPeriod]) -> Result<Period, String> {
+    let mut rule = Period { days: Default::default() };
+    for p in periods {
+        let days = time::parse_days(&p.days).ok_or(format!("{what} has days that are not `mon..fri` ranges"))?;
+        rule.add(days, clock(&p.from)?, clock(&p.to)?);
+    }
+    Ok(rule)
 }
 
 #[derive(Deserialize)]
@@ -662,18 +684,26 @@ fn convert(raw: RawBundle) -> Result<Bundle, String> {
         .policies
         .quiet_hours
         .map(|q| {
-            Ok::<_, String>(Policy { rule: Period { from: clock(&q.from)?, to: clock(&q.to)? }, zone: zone(&q.zone)? })
+            let rule = match (&q.from, &q.to, &q.periods) {
+                (Some(from), Some(to), None) => Period::daily(clock(from)?, clock(to)?),
+                (None, None, Some(periods)) if !periods.is_empty() => week_periods("quiet_hours", periods)?,
+                _ => return Err("quiet_hours needs either `from` and `to`, or `periods`".to_owned()),
+            };
+            Ok::<_, String>(Policy { rule, zone: zone(&q.zone)? })
         })
         .transpose()?;
     let business_hours = raw
         .policies
         .business_hours
         .map(|b| {
-            let days = Hours::parse_days(&b.days).ok_or("business_hours has days that are not `mon..fri` ranges")?;
-            Ok::<_, String>(Policy {
-                rule: Hours { days, from: clock(&b.from)?, to: clock(&b.to)? },
-                zone: zone(&b.zone)?,
-            })
+            let rule = match (b.days, b.from, b.to, b.periods) {
+                (Some(days), Some(from), Some(to), None) => {
+                    week_periods("business_hours", &[RawQuietPeriod { days, from, to }])?
+                }
+                (None, None, None, Some(periods)) if !periods.is_empty() => week_periods("business_hours", &periods)?,
+                _ => return Err("business_hours needs either `days`, `from` and `to`, or `periods`".to_owned()),
+            };
+            Ok::<_, String>(Policy { rule, zone: zone(&b.zone)? })
         })
         .transpose()?;
     let frequency = raw

@@ -1505,7 +1505,7 @@ fn decide<'b>(
             Some(tz) if quiet.rule.contains_in(at, tz) => {
                 return match quiet.rule.end_after(at, tz.tz()) {
                     Some(until) => (Did::Held { message: name, until }, Handover::Held(until)),
-                    None => refused(Refusal::QuietHours, "quiet hours never end (from equals to)".to_owned()),
+                    None => refused(Refusal::QuietHours, "quiet hours never end (every minute of the week is quiet)".to_owned()),
                 };
             }
             Some(_) => {}

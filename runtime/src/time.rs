@@ -8,7 +8,7 @@
 use std::cell::Cell;
 use std::sync::OnceLock;
 
-use jiff::civil::{Date, DateTime, Weekday};
+use jiff::civil::{DateTime, Weekday};
 use jiff::tz::{TimeZone, TimeZoneDatabase};
 use jiff::Timestamp;
 
@@ -275,88 +275,101 @@ pub fn in_period(minutes: u32, from: u32, to: u32) -> bool {
     }
 }
 
-/// A daily period in a zone: quiet hours.
+/// Hours by weekday in a zone, quiet hours (§4.2) or business hours (§4.4): for each weekday
+/// (Monday first), the periods read on that day's clock. A moment is inside when a period of its
+/// local weekday contains its local time.
 #[derive(Debug, Clone)]
 pub struct Period {
-    pub from: u32,
-    pub to: u32,
+    pub days: [Vec<(u32, u32)>; 7],
 }
 
 impl Period {
+    /// The same period every day: `{from, to}`.
+    pub fn daily(from: u32, to: u32) -> Period {
+        Period { days: std::array::from_fn(|_| vec![(from, to)]) }
+    }
+
+    /// Adds `from..to` on the days marked (Monday first).
+    pub fn add(&mut self, days: [bool; 7], from: u32, to: u32) {
+        for (on, day) in days.iter().zip(self.days.iter_mut()) {
+            if *on {
+                day.push((from, to));
+            }
+        }
+    }
+
+    fn quiet(&self, minutes: u32, weekday: usize) -> bool {
+        self.days.get(weekday).is_some_and(|periods| periods.iter().any(|(from, to)| in_period(minutes, *from, *to)))
+    }
+
     pub fn contains(&self, seconds: i64, tz: &TimeZone) -> bool {
-        local(seconds, tz).is_some_and(|(_, minutes, _)| in_period(minutes, self.from, self.to))
+        local(seconds, tz).is_some_and(|(_, minutes, weekday)| self.quiet(minutes, monday_zero(weekday)))
     }
 
     /// [`Period::contains`], with a zone's remembered offset.
     pub fn contains_in(&self, seconds: i64, zone: &Zone) -> bool {
-        zone.local(seconds).is_some_and(|(minutes, _)| in_period(minutes, self.from, self.to))
+        zone.local(seconds).is_some_and(|(minutes, weekday)| self.quiet(minutes, weekday))
     }
 
-    /// The first instant at or after `seconds` that is outside the period: when a held send is
-    /// handed over (§4.2). The period's end is the local time `to` on the right day, converted
-    /// with daylight saving (a `to` that falls in a spring-forward gap is the first instant after
-    /// the gap; in a fall-back fold, the earlier of the two). `None` when the period never ends
-    /// (`from == to`).
+    /// The first instant at or after `seconds` that is outside quiet hours: when a held send is
+    /// handed over (§4.2). Each step goes to the latest end, on the local clock, of the periods
+    /// of the day that contain the local time (`to`, or midnight for the evening part of a
+    /// period that wraps or for a whole day), converted with daylight saving (a time that falls
+    /// in a spring-forward gap is the first instant after the gap; in a fall-back fold, the
+    /// earlier of the two), until a moment is not quiet. `None` when quiet hours never end: still
+    /// quiet eight days on.
     pub fn end_after(&self, seconds: i64, tz: &TimeZone) -> Option<i64> {
+        let give_up = seconds.checked_add(8 * 86_400)?;
         let mut at = seconds;
-        // A few rounds cover any zone: each round moves to the next `to`.
-        for _ in 0..4 {
-            let (dt, minutes, _) = local(at, tz)?;
-            if !in_period(minutes, self.from, self.to) {
-                return Some(at);
+        // Every step moves forward to a period's end or a midnight; a week has at most two per
+        // period and day, and a bundle has a handful of periods.
+        for _ in 0..1024 {
+            if at > give_up {
+                return None;
             }
-            let day: Date = if minutes < self.to { dt.date() } else { dt.date().tomorrow().ok()? };
-            let (day, to) = if self.to == 1440 { (day.tomorrow().ok()?, 0) } else { (day, self.to) };
-            let hour = i8::try_from(to / 60).ok()?;
-            let minute = i8::try_from(to % 60).ok()?;
-            let end = day.at(hour, minute, 0, 0).to_zoned(tz.clone()).ok()?.timestamp().as_second();
-            at = if end > at { end } else { at.checked_add(60)? };
+            let (dt, minutes, weekday) = local(at, tz)?;
+            let periods = self.days.get(monday_zero(weekday))?;
+            let ends = periods.iter().filter(|(from, to)| in_period(minutes, *from, *to)).map(|(from, to)| {
+                if from != to && minutes < *to {
+                    // Today's `to` (24:00 is the next midnight).
+                    *to
+                } else {
+                    // The evening part of a wrapping period, or a whole day: the next midnight.
+                    1440
+                }
+            });
+            let Some(end) = ends.max() else { return Some(at) };
+            let (day, end) = if end >= 1440 { (dt.date().tomorrow().ok()?, 0) } else { (dt.date(), end) };
+            let hour = i8::try_from(end / 60).ok()?;
+            let minute = i8::try_from(end % 60).ok()?;
+            let next = day.at(hour, minute, 0, 0).to_zoned(tz.clone()).ok()?.timestamp().as_second();
+            at = if next > at { next } else { at.checked_add(60)? };
         }
         None
     }
 }
 
-/// Business hours: inclusive weekday ranges and a daily period (§4.4).
-#[derive(Debug, Clone)]
-pub struct Hours {
-    /// Monday = 0 .. Sunday = 6.
-    pub days: [bool; 7],
-    pub from: u32,
-    pub to: u32,
+fn monday_zero(weekday: Weekday) -> usize {
+    usize::try_from(weekday.to_monday_zero_offset()).unwrap_or(0)
 }
 
-impl Hours {
-    /// Reads `mon..fri` ranges (wrapping, `fri..mon` is four days).
-    pub fn parse_days(ranges: &[String]) -> Option<[bool; 7]> {
-        let mut days = [false; 7];
-        for range in ranges {
-            let (a, b) = range.split_once("..")?;
-            let (a, b) = (weekday_index(a)?, weekday_index(b)?);
-            let mut day = a;
-            loop {
-                *days.get_mut(day)? = true;
-                if day == b {
-                    break;
-                }
-                day = (day + 1) % 7;
+/// Reads `mon..fri` ranges (inclusive, wrapping: `fri..mon` is four days) into the days they
+/// mark, Monday = 0.
+pub fn parse_days(ranges: &[String]) -> Option<[bool; 7]> {
+    let mut days = [false; 7];
+    for range in ranges {
+        let (a, b) = range.split_once("..")?;
+        let (a, b) = (weekday_index(a)?, weekday_index(b)?);
+        let mut day = a;
+        loop {
+            *days.get_mut(day)? = true;
+            if day == b {
+                break;
             }
+            day = (day + 1) % 7;
         }
-        Some(days)
     }
-
-    pub fn contains(&self, seconds: i64, tz: &TimeZone) -> bool {
-        local(seconds, tz).is_some_and(|(_, minutes, weekday)| {
-            let index = usize::try_from(weekday.to_monday_zero_offset()).unwrap_or(0);
-            self.days.get(index).copied().unwrap_or(false) && in_period(minutes, self.from, self.to)
-        })
-    }
-
-    /// [`Hours::contains`], with a zone's remembered offset.
-    pub fn contains_in(&self, seconds: i64, zone: &Zone) -> bool {
-        zone.local(seconds).is_some_and(|(minutes, weekday)| {
-            self.days.get(weekday).copied().unwrap_or(false) && in_period(minutes, self.from, self.to)
-        })
-    }
+    Some(days)
 }
 
 fn weekday_index(name: &str) -> Option<usize> {
@@ -404,7 +417,7 @@ mod tests {
     #[test]
     fn a_hold_across_spring_forward_ends_at_eight_local_nine_hours_later() {
         let chicago = zone("America/Chicago").unwrap();
-        let quiet = Period { from: 21 * 60, to: 8 * 60 };
+        let quiet = Period::daily(21 * 60, 8 * 60);
         // 22:00 CST on 7 March 2026; clocks go forward at 02:00 on 8 March.
         let reached = at("2026-03-08T04:00:00Z");
         assert!(quiet.contains(reached, &chicago));
@@ -413,9 +426,34 @@ mod tests {
     }
 
     #[test]
+    fn a_texas_saturday_night_hold_ends_at_noon_on_sunday_and_a_french_one_on_monday() {
+        let chicago = zone("America/Chicago").unwrap();
+        let mut texas = Period::daily(21 * 60, 9 * 60);
+        texas.days[6] = vec![(21 * 60, 12 * 60)];
+        // Saturday 5 December 2026, 22:00 CST.
+        let saturday_night = at("2026-12-06T04:00:00Z");
+        assert!(texas.contains(saturday_night, &chicago));
+        assert_eq!(
+            format_local(texas.end_after(saturday_night, &chicago).unwrap(), &chicago),
+            "2026-12-06T12:00:00-06:00"
+        );
+        // Sunday 10:00 is quiet in Texas, Monday 10:00 is not.
+        assert!(texas.contains(at("2026-12-06T16:00:00Z"), &chicago));
+        assert!(!texas.contains(at("2026-12-07T16:00:00Z"), &chicago));
+        let paris = zone("Europe/Paris").unwrap();
+        let mut france = Period::daily(22 * 60, 8 * 60);
+        france.days[6].push((0, 0));
+        // Saturday 23:00 in Paris: quiet until Monday 08:00.
+        let end = france.end_after(at("2026-12-05T22:00:00Z"), &paris).unwrap();
+        assert_eq!(format_local(end, &paris), "2026-12-07T08:00:00+01:00");
+        let never = Period { days: std::array::from_fn(|_| vec![(0, 0)]) };
+        assert_eq!(never.end_after(saturday_night, &chicago), None);
+    }
+
+    #[test]
     fn a_hold_across_fall_back_lasts_eleven_hours() {
         let chicago = zone("America/Chicago").unwrap();
-        let quiet = Period { from: 21 * 60, to: 8 * 60 };
+        let quiet = Period::daily(21 * 60, 8 * 60);
         let reached = at("2026-11-01T03:00:00Z"); // 22:00 CDT on 31 October
         assert_eq!(quiet.end_after(reached, &chicago).map(format_utc).as_deref(), Some("2026-11-01T14:00:00Z"));
     }
@@ -444,10 +482,11 @@ mod tests {
 
     #[test]
     fn business_days_are_inclusive_ranges_that_may_wrap() {
-        let days = Hours::parse_days(&["fri..mon".to_owned()]).unwrap();
+        let days = parse_days(&["fri..mon".to_owned()]).unwrap();
         assert_eq!(days, [true, false, false, false, true, true, true]);
-        assert_eq!(Hours::parse_days(&["mon..funday".to_owned()]), None);
-        let hours = Hours { days: Hours::parse_days(&["mon..fri".to_owned()]).unwrap(), from: 9 * 60, to: 18 * 60 };
+        assert_eq!(parse_days(&["mon..funday".to_owned()]), None);
+        let mut hours = Period { days: Default::default() };
+        hours.add(parse_days(&["mon..fri".to_owned()]).unwrap(), 9 * 60, 18 * 60);
         let new_york = zone("America/New_York").unwrap();
         assert!(hours.contains(at("2026-03-02T14:00:00Z"), &new_york)); // Monday 09:00 EST
         assert!(!hours.contains(at("2026-03-07T15:00:00Z"), &new_york)); // Saturday
@@ -486,8 +525,9 @@ mod tests {
     #[test]
     fn a_zone_that_remembers_its_offset_answers_as_jiff_does() {
         let names = ["UTC", "America/Chicago", "Europe/Berlin", "Australia/Lord_Howe", "America/Sao_Paulo"];
-        let quiet = Period { from: 21 * 60, to: 8 * 60 };
-        let hours = Hours { days: Hours::parse_days(&["mon..fri".to_owned()]).unwrap(), from: 9 * 60, to: 18 * 60 };
+        let quiet = Period::daily(21 * 60, 8 * 60);
+        let mut hours = Period { days: Default::default() };
+        hours.add(parse_days(&["mon..fri".to_owned()]).unwrap(), 9 * 60, 18 * 60);
         for name in names {
             let tz = zone(name).unwrap();
             let remembering = Zone::new(tz.clone());

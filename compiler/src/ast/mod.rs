@@ -137,15 +137,27 @@ pub struct Policy {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PolicyRule {
-    /// `quiet_hours 21:00..08:00 recipient` or `... "America/New_York"`.
-    QuietHours { range: TimeRange, zone: ZoneSpec, span: Span },
+    /// `quiet_hours 21:00..08:00 recipient` or `... "America/New_York"`, or by weekday
+    /// `quiet_hours mon..sat 21:00..09:00, sun 21:00..12:00 recipient`.
+    QuietHours { periods: Vec<WeekPeriod>, zone: ZoneSpec, span: Span },
     /// `frequency marketing at most 2 per 7d`, or for one channel `frequency sms marketing ...`
     /// (`channel` is the first of two names as written; the checker checks it is a channel).
     Frequency { channel: Option<Ident>, category: Ident, max: u64, per: Duration, span: Span },
-    /// `business_hours mon..fri 09:00..18:00 "Europe/Berlin"`
-    BusinessHours { days: Vec<DaySpec>, range: TimeRange, zone: ZoneSpec, span: Span },
+    /// `business_hours mon..fri 09:00..18:00 "Europe/Berlin"`, or by weekday
+    /// `business_hours mon..fri 09:00..18:00, sat 10:00..14:00 "Europe/Berlin"` (every period
+    /// names its days).
+    BusinessHours { periods: Vec<WeekPeriod>, zone: ZoneSpec, span: Span },
     /// `jurisdiction "US-FL"`: selects a row of the quiet-hours table.
     Jurisdiction { code: StrLit, span: Span },
+}
+
+/// A period of quiet or business hours: `mon..sat 21:00..09:00`, or `21:00..08:00` (no days:
+/// every day, quiet hours only).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeekPeriod {
+    pub days: Vec<DaySpec>,
+    pub range: TimeRange,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -453,6 +465,31 @@ impl Journey {
             JourneyMember::Stage(stage) => Some(stage),
             _ => None,
         })
+    }
+
+    /// The journey's `entry` lines (an event, a schedule or a joined segment), in order. Only
+    /// the first counts; each later one is J0510.
+    pub fn entries(&self) -> impl Iterator<Item = &JourneyMember> {
+        self.members.iter().filter(|member| member.entry_span().is_some())
+    }
+}
+
+impl JourneyMember {
+    /// The span of an `entry` line (`entry on ...`, `entry every ...`, `entry at ...`, `entry
+    /// when joins ...`); `None` for every other member.
+    pub fn entry_span(&self) -> Option<Span> {
+        match self {
+            JourneyMember::Entry { span, .. }
+            | JourneyMember::EntrySchedule { span, .. }
+            | JourneyMember::EntryJoins { span, .. } => Some(*span),
+            // Listed, so that a new kind of member is sorted into entries or not.
+            JourneyMember::Audience { .. }
+            | JourneyMember::ExitLeaves { .. }
+            | JourneyMember::ExitOn { .. }
+            | JourneyMember::Goal { .. }
+            | JourneyMember::Reentry { .. }
+            | JourneyMember::Stage(_) => None,
+        }
     }
 }
 

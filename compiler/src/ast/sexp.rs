@@ -321,19 +321,34 @@ fn expr(e: &Expr) -> String {
 
 fn policy_rule(rule: &PolicyRule) -> String {
     match rule {
-        PolicyRule::QuietHours { range, zone, .. } => {
-            format!("(quiet-hours {} {})", time_range(range), zone_text(zone))
+        PolicyRule::QuietHours { periods, zone, .. } => {
+            format!("(quiet-hours {} {})", periods_text(periods), zone_text(zone))
         }
         PolicyRule::Frequency { channel, category, max, per, .. } => {
             let channel = channel.as_ref().map(|c| format!(" channel={}", c.name)).unwrap_or_default();
             format!("(frequency {}{channel} max={max} per={}s)", category.name, per.secs)
         }
-        PolicyRule::BusinessHours { days, range, zone, .. } => {
-            let days: Vec<String> = days.iter().map(|d| format!("{:?}..{:?}", d.from, d.to)).collect();
-            format!("(business-hours {} {} {})", days.join(","), time_range(range), zone_text(zone))
+        PolicyRule::BusinessHours { periods, zone, .. } => {
+            format!("(business-hours {} {})", periods_text(periods), zone_text(zone))
         }
         PolicyRule::Jurisdiction { code, .. } => format!("(jurisdiction {:?})", code.value),
     }
+}
+
+/// `Mon..Sat 1260m..540m, Sun..Sun 1260m..720m`.
+fn periods_text(periods: &[WeekPeriod]) -> String {
+    let periods: Vec<String> = periods
+        .iter()
+        .map(|p| {
+            let days: Vec<String> = p.days.iter().map(|d| format!("{:?}..{:?}", d.from, d.to)).collect();
+            if days.is_empty() {
+                time_range(&p.range)
+            } else {
+                format!("{} {}", days.join(","), time_range(&p.range))
+            }
+        })
+        .collect();
+    periods.join(", ")
 }
 
 fn time_range(range: &TimeRange) -> String {

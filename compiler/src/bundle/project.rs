@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::ast;
 use crate::declared::Declared;
 use crate::line_index::LineIndex;
-use crate::model::Model;
+use crate::model::{self, Model, Weekday};
 use crate::project::Origin;
 use crate::span::{FileId, Span};
 use crate::syntax::literals::format_time;
@@ -48,11 +48,25 @@ pub(super) struct Policies<'a> {
     jurisdiction: Vec<&'a str>,
 }
 
+/// `{from, to, zone}` when every day is alike; `{periods, zone}` when periods name weekdays
+/// (docs/bundle.md §4.2), so that a reader that knows only the daily shape refuses the bundle
+/// rather than read Sunday's hours as Monday's.
 #[derive(Serialize)]
 struct QuietHours<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    periods: Option<Vec<WeekPeriod>>,
+    zone: &'a str,
+}
+
+#[derive(Serialize)]
+struct WeekPeriod {
+    days: Vec<String>,
     from: String,
     to: String,
-    zone: &'a str,
 }
 
 #[derive(Serialize)]
@@ -64,11 +78,18 @@ struct Frequency<'a> {
     per_s: u64,
 }
 
+/// `{days, from, to, zone}` for one period; `{periods, zone}` for hours that differ by weekday
+/// (docs/bundle.md §4.4).
 #[derive(Serialize)]
 struct BusinessHours<'a> {
-    days: Vec<String>,
-    from: String,
-    to: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    days: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    periods: Option<Vec<WeekPeriod>>,
     zone: &'a str,
 }
 
@@ -123,10 +144,16 @@ fn sources(report: &ProjectReport) -> Vec<SourceHash<'_>> {
 fn policies(model: &Model) -> Policies<'_> {
     let rules = &model.policies;
     Policies {
-        quiet_hours: rules.quiet_hours.as_ref().map(|quiet| QuietHours {
-            from: format_time(quiet.from),
-            to: format_time(quiet.to),
-            zone: zone_name(&quiet.zone),
+        quiet_hours: rules.quiet_hours.as_ref().map(|quiet| match quiet.periods.as_slice() {
+            [daily] if daily.days.is_empty() => QuietHours {
+                from: Some(format_time(daily.from)),
+                to: Some(format_time(daily.to)),
+                periods: None,
+                zone: zone_name(&quiet.zone),
+            },
+            periods => {
+                QuietHours { from: None, to: None, periods: Some(week_periods(periods)), zone: zone_name(&quiet.zone) }
+            }
         }),
         frequency: rules
             .frequency
@@ -138,14 +165,40 @@ fn policies(model: &Model) -> Policies<'_> {
                 per_s: rule.per_secs,
             })
             .collect(),
-        business_hours: rules.business_hours.as_ref().map(|business| BusinessHours {
-            days: business.days.iter().map(|(from, to)| format!("{from:?}..{to:?}").to_lowercase()).collect(),
-            from: format_time(business.from),
-            to: format_time(business.to),
-            zone: zone_name(&business.zone),
+        business_hours: rules.business_hours.as_ref().map(|business| match business.periods.as_slice() {
+            [one] => BusinessHours {
+                days: Some(day_ranges(&one.days)),
+                from: Some(format_time(one.from)),
+                to: Some(format_time(one.to)),
+                periods: None,
+                zone: zone_name(&business.zone),
+            },
+            periods => BusinessHours {
+                days: None,
+                from: None,
+                to: None,
+                periods: Some(week_periods(periods)),
+                zone: zone_name(&business.zone),
+            },
         }),
         jurisdiction: rules.jurisdictions.iter().map(|j| j.code.as_str()).collect(),
     }
+}
+
+/// Periods as the bundle writes them, each with its days.
+fn week_periods(periods: &[model::WeekPeriod]) -> Vec<WeekPeriod> {
+    periods
+        .iter()
+        .map(|p| WeekPeriod { days: day_ranges(&p.days), from: format_time(p.from), to: format_time(p.to) })
+        .collect()
+}
+
+/// `["mon..fri", "sun..sun"]`; no days is every day, written out so that each period reads alike.
+fn day_ranges(days: &[(Weekday, Weekday)]) -> Vec<String> {
+    if days.is_empty() {
+        return vec!["mon..sun".to_owned()];
+    }
+    days.iter().map(|(from, to)| format!("{from:?}..{to:?}").to_lowercase()).collect()
 }
 
 /// A policy's zone as the bundle writes it: its name, or `recipient`.

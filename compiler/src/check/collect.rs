@@ -16,7 +16,7 @@ use crate::diagnostic::Diagnostic;
 use crate::flow::media;
 use crate::model::{
     self, BusinessHoursRule, Def, Field, FrequencyRule, JurisdictionRule, LimitUnit, Model, Policies, QuietHoursRule,
-    Type,
+    Type, WeekPeriod,
 };
 use crate::project::Sources;
 use crate::span::{FileId, Span};
@@ -193,6 +193,14 @@ fn collect_item(file: FileId, text: &str, in_std: bool, item: &Item, model: &mut
     }
 }
 
+fn week_period(period: &ast::WeekPeriod) -> WeekPeriod {
+    WeekPeriod {
+        days: period.days.iter().map(|d| (d.from, d.to)).collect(),
+        from: period.range.from.minutes,
+        to: period.range.to.minutes,
+    }
+}
+
 /// One policy rule into the project's [`Policies`]: the first `quiet_hours` and the first
 /// `business_hours` in file order win, every `frequency` and `jurisdiction` is kept. `text` is
 /// the file's, for periods as the author wrote them.
@@ -203,18 +211,14 @@ fn policy_rule(file: FileId, text: &str, rule: &PolicyRule, policies: &mut Polic
         super::check_zone_name(&name.value, file, name.span, sink);
     }
     match rule {
-        PolicyRule::QuietHours { range, zone, span } => {
+        PolicyRule::QuietHours { periods, zone, span } => {
             let here = Def { file, span: *span };
             // Policies are project-wide: two quiet-hour rules would leave one silently unused.
             match &policies.quiet_hours {
                 Some(first) => sink.duplicate("policy rule", "quiet_hours", here, first.def),
                 None => {
-                    policies.quiet_hours = Some(QuietHoursRule {
-                        def: here,
-                        from: range.from.minutes,
-                        to: range.to.minutes,
-                        zone: fixed_zone(zone),
-                    });
+                    let periods = periods.iter().map(week_period).collect();
+                    policies.quiet_hours = Some(QuietHoursRule::new(here, periods, fixed_zone(zone)));
                 }
             }
         }
@@ -226,13 +230,11 @@ fn policy_rule(file: FileId, text: &str, rule: &PolicyRule, policies: &mut Polic
             per_secs: per.secs,
             per_written: text.get(per.span.range()).map_or_else(|| format_duration(per.secs), str::to_owned),
         }),
-        PolicyRule::BusinessHours { days, range, zone, span } => {
+        PolicyRule::BusinessHours { periods, zone, span } => {
             if policies.business_hours.is_none() {
                 policies.business_hours = Some(BusinessHoursRule {
                     def: Def { file, span: *span },
-                    days: days.iter().map(|d| (d.from, d.to)).collect(),
-                    from: range.from.minutes,
-                    to: range.to.minutes,
+                    periods: periods.iter().map(week_period).collect(),
                     zone: fixed_zone(zone),
                 });
             }

@@ -31,7 +31,7 @@ use crate::ast::{self, Arm, ArmLabel, JourneyMember, Step, StepKind};
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::model::{self, Model, SymbolKind};
-use crate::span::FileId;
+use crate::span::{FileId, Span};
 
 /// Checks `journey`, declared in `file`: its settings and every step of its stages.
 pub(super) fn check_journey<'a>(
@@ -170,14 +170,17 @@ impl<'a> JourneyWalk<'a> {
     fn check_members(&self, sink: &mut Sink) -> Option<&'a str> {
         let mut entry_event = None;
         let journey: &'a ast::Journey = self.journey;
+        // Only the first entry counts, as in the flow graph and the bundle; each later one is
+        // reported (J0510) and its names still checked.
+        let first_entry = self.check_entries(sink);
         for member in &journey.members {
             match member {
                 JourneyMember::Audience { condition, .. } => {
                     check_condition(condition, &self.scope(EventScope::None), sink)
                 }
-                JourneyMember::Entry { event, condition, .. } => {
+                JourneyMember::Entry { event, condition, span } => {
                     let known = self.check_event(event, sink);
-                    if known {
+                    if known && first_entry == Some(*span) {
                         entry_event = Some(event.name.as_str());
                     }
                     // With the entry event unknown (already reported), its fields cannot be
@@ -212,6 +215,41 @@ impl<'a> JourneyWalk<'a> {
             }
         }
         entry_event
+    }
+
+    /// Reports every `entry` line after the first (J0510); returns the first one's span.
+    ///
+    /// A journey is entered one way: a run started by an event has it in scope and, when it is
+    /// inbound, its channel's window open; a scheduled run has neither; a run started by a
+    /// joined segment has the consent the segment implies. Every send is proved for the one
+    /// entry, and a runtime refuses a bundle with more than one (docs/bundle.md section 3.1).
+    fn check_entries(&self, sink: &mut Sink) -> Option<Span> {
+        let mut entries = self.journey.entries().filter_map(JourneyMember::entry_span);
+        let first = entries.next()?;
+        for second in entries {
+            if !sink.wants(self.file, second) {
+                continue;
+            }
+            sink.push(
+                Diagnostic::new(
+                    Code::J0510,
+                    format!("journey `{}` has more than one entry", self.journey.name.name),
+                    self.file,
+                    second,
+                )
+                .with_label("another entry")
+                .with_secondary(self.file, first, "the journey is entered here")
+                .with_note(
+                    "a journey is entered one way: by an event, on a schedule, or when a contact joins a segment; \
+                     the sends are proved for what that entry gives the run (the event in scope, the window an inbound \
+                     event opens, the consent a joined segment implies), so only the first entry counts",
+                )
+                .with_help(
+                    "keep one `entry` line; for another way in, write a second journey with this entry (journeys may send the same messages)",
+                ),
+            );
+        }
+        Some(first)
     }
 
     fn check_segment(&self, segment: &ast::Ident, sink: &mut Sink) {

@@ -10,7 +10,7 @@ use super::Sink;
 use crate::ast::{self, visit, Element};
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::model::SymbolKind;
+use crate::model::{self, SymbolKind};
 
 /// A message declaration: its channel and category, the names and expressions in its elements,
 /// and the templates it sends.
@@ -101,10 +101,85 @@ fn check_elements(elements: &[Element], channel: &str, channel_known: bool, scop
                     sink.push(diagnostic);
                 }
             }
+            Element::Reply { title, outcome, .. } => check_outcome_name(outcome, "reply", title, elements, scope, sink),
+            Element::Button { title, action: ast::ButtonAction::Outcome(outcome), .. } => {
+                check_outcome_name(outcome, "button", title, elements, scope, sink)
+            }
+            Element::List(list) => {
+                for row in list.rows() {
+                    check_outcome_name(&row.outcome, "row", &row.title, elements, scope, sink);
+                }
+            }
             // Texts are checked above, and a card's elements come after it.
             _ => {}
         }
     }
+}
+
+/// The outcomes steps produce themselves, which no reply, button or list row may name, with what
+/// takes them: a tap named so could not be told apart from them (J0230).
+const RESERVED_OUTCOMES: &[(&str, &str)] = &[
+    (
+        model::OTHER_OUTCOME,
+        "an `ask` takes `other` for an answer that matches none of the message's replies (and after its last retry)",
+    ),
+    (model::TIMEOUT_OUTCOME, "an `ask` or `request consent` takes `timeout` when no answer comes in time"),
+];
+
+/// A reply's, button's or list row's outcome (`what`: `reply`, `button` or `row`) against the
+/// outcomes steps produce themselves (J0230). `elements` are the message's, for a suggested name
+/// that no other reply, button or row of the message has.
+fn check_outcome_name(
+    outcome: &ast::Ident,
+    what: &str,
+    title: &ast::Template,
+    elements: &[Element],
+    scope: &Scope<'_>,
+    sink: &mut Sink,
+) {
+    let Some((name, taken_by)) = RESERVED_OUTCOMES.iter().find(|(name, _)| *name == outcome.name) else { return };
+    if !sink.wants(scope.file, outcome.span) {
+        return;
+    }
+    let suggested = outcome_name_for(title, elements)
+        .unwrap_or_else(|| if *name == model::OTHER_OUTCOME { "something_else" } else { "later" }.to_owned());
+    sink.push(
+        Diagnostic::new(Code::J0230, format!("`{name}` cannot name a {what}'s outcome"), scope.file, outcome.span)
+            .with_label("reserved outcome name")
+            .with_note(format!("{taken_by}: a tap on this {what} could not be told apart from it"))
+            .with_help(format!(
+                "name the outcome after the choice, for example `-> {suggested}`, and give it its own arm"
+            )),
+    );
+}
+
+/// An outcome name made from a reply's, button's or row's title (`"Something else"` gives
+/// `something_else`), when the title has letters to make one and no outcome of the message
+/// (reserved ones included) has that name.
+fn outcome_name_for(title: &ast::Template, elements: &[Element]) -> Option<String> {
+    let mut name = String::new();
+    for part in &title.parts {
+        let ast::TemplatePart::Literal(text) = part else { continue };
+        for c in text.chars() {
+            if c.is_ascii_alphanumeric() {
+                name.push(c.to_ascii_lowercase());
+            } else if !name.is_empty() && !name.ends_with('_') {
+                name.push('_');
+            }
+        }
+    }
+    let name = name.trim_end_matches('_');
+    let taken = |candidate: &str| {
+        RESERVED_OUTCOMES.iter().any(|(reserved, _)| *reserved == candidate)
+            || visit::elements(elements).any(|element| match element {
+                Element::Reply { outcome, .. }
+                | Element::Button { action: ast::ButtonAction::Outcome(outcome), .. } => outcome.name == candidate,
+                Element::List(list) => list.rows().any(|row| row.outcome.name == candidate),
+                _ => false,
+            })
+    };
+    let fits = name.len() <= 32 && name.starts_with(|c: char| c.is_ascii_lowercase());
+    (fits && !taken(name)).then(|| name.to_owned())
 }
 
 /// A message's `template "name" lang "xx" { params }` against the template's declaration, when

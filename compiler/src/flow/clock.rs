@@ -99,11 +99,12 @@ impl Clock {
         }
     }
 
-    /// Whether every minute the clock may read is outside `quiet`.
+    /// Whether every minute the clock may read is outside `quiet`, on every day of the week: the
+    /// analysis tracks the time of day, not the day.
     pub fn outside(self, quiet: &QuietHoursRule) -> bool {
         match self.minutes() {
             None => false,
-            Some(mut minutes) => minutes.all(|m| !quiet.contains(m)),
+            Some(mut minutes) => minutes.all(|m| !quiet.contains_on_some_day(m)),
         }
     }
 
@@ -196,13 +197,29 @@ mod tests {
     use super::Clock;
     use crate::model::{Def, QuietHoursRule};
 
+    fn def() -> Def {
+        Def { file: crate::span::FileId(0), span: crate::span::Span::new(0, 0) }
+    }
+
     fn quiet(from: u16, to: u16) -> QuietHoursRule {
-        QuietHoursRule {
-            def: Def { file: crate::span::FileId(0), span: crate::span::Span::new(0, 0) },
-            from,
-            to,
-            zone: None,
-        }
+        QuietHoursRule::daily(def(), from, to, None)
+    }
+
+    #[test]
+    fn a_time_of_day_is_outside_weekday_quiet_hours_only_when_it_is_on_every_day() {
+        use crate::model::{WeekPeriod, Weekday};
+        // Texas: Sundays are quiet until 12:00; the analysis does not know the day.
+        let texas = QuietHoursRule::new(
+            def(),
+            vec![
+                WeekPeriod { days: vec![(Weekday::Mon, Weekday::Sat)], from: 21 * 60, to: 9 * 60 },
+                WeekPeriod { days: vec![(Weekday::Sun, Weekday::Sun)], from: 21 * 60, to: 12 * 60 },
+            ],
+            None,
+        );
+        assert!(!Clock::pinned(10 * 60, 0).outside(&texas));
+        assert!(Clock::pinned(12 * 60, 0).outside(&texas));
+        assert!(!Clock::pinned(11 * 60, 60).outside(&texas));
     }
 
     #[test]

@@ -126,11 +126,11 @@ impl<'a> Context<'a> {
             }
             _ => return false,
         };
-        !(0..1440u16).filter(|m| business.contains(*m)).any(|m| {
-            shifts.clone().any(|shift| {
-                let local = (i32::from(m) + shift).rem_euclid(1440);
-                u16::try_from(local).is_ok_and(|local| quiet.contains(local))
-            })
-        })
+        // Minute by minute over the week: quiet hours may differ by weekday, and a shift can carry
+        // a business-hours minute into the next or the previous day.
+        let open = (0..7usize).flat_map(|d| {
+            (0..1440u16).filter(move |m| business.contains_on(d, *m)).map(move |m| (d as i64) * 1440 + i64::from(m))
+        });
+        !open.into_iter().any(|minute| shifts.clone().any(|shift| quiet.contains_in_week(minute + i64::from(shift))))
     }
 }

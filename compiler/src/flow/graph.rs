@@ -314,7 +314,11 @@ pub fn build(journey: &ast::Journey, file: FileId, model: &crate::model::Model) 
         reentry: None,
         unresolved_gotos: std::mem::take(&mut builder.unresolved_gotos),
     };
-    for member in &journey.members {
+    // Only the first `entry` counts, as in the checker (a later one is J0510): the graph, so the
+    // analyses and the bundle, never holds two.
+    let first_entry = journey.entries().next();
+    let settings = journey.members.iter().filter(|m| m.entry_span().is_none());
+    for member in settings.chain(first_entry) {
         match member {
             JourneyMember::Entry { event, condition, .. } => {
                 graph.entry_event = Some(event.name.clone());

@@ -6,7 +6,7 @@ use super::{media, rules, Context, FlowReport, SendEvidence};
 use crate::check::Sink;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::model::{Def, JurisdictionRule};
+use crate::model::{Def, JurisdictionRule, QuietHoursRule, WeekPeriod, Weekday, DAY_MINUTES};
 use crate::project::Sources;
 use crate::syntax::literals::format_time;
 use crate::weakening::{self, Weakening};
@@ -145,15 +145,15 @@ fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
             laws.push((baseline, quiet.def, true));
         }
     }
-    const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+    const DAYS: [&str; 7] = crate::model::WEEKDAY_NAMES;
     if weakening::on(Weakening::QuietHoursNotComparedWithLaw) {
         laws.clear();
     }
     for (law, def, implied) in laws {
-        for (day, hours) in DAYS.iter().zip(law.days.iter()) {
+        for (index, (day, hours)) in DAYS.iter().zip(law.days.iter()).enumerate() {
             // Every minute of the day: times are whole minutes, so this comparison is exact.
             let breach = (0..1440u16).find(|m| {
-                !quiet.contains(*m)
+                !quiet.contains_on(index, *m)
                     && match hours {
                         None => true,
                         Some(h) => *m < h.from || *m >= h.to,
@@ -176,8 +176,13 @@ fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
                 quiet.def.span,
             )
             .with_label("less strict than the law")
-            .with_note(law.source.to_owned())
-            .with_help("widen the quiet hours to cover the law's");
+            .with_note(law.source.to_owned());
+            let covering = covering_rule(quiet, law);
+            diagnostic = diagnostic.with_help(format!("cover the law's hours: `{covering}`")).with_suggestion(
+                "cover the law's hours",
+                quiet.def.span,
+                covering,
+            );
             if implied {
                 diagnostic = diagnostic.with_note(format!(
                     "no `jurisdiction` is set, so texts are checked against the federal baseline ({}); add `jurisdiction \"US-FL\"` (or another) where state law is stricter",
@@ -191,6 +196,51 @@ fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
         }
     }
 }
+
+/// A `quiet_hours` rule at least as strict as both `quiet` and `law`: the law's quiet hours
+/// (the complement of what it allows, day by day, consecutive days alike as one range) when they
+/// already contain the policy's on every day, else the policy's periods followed by the law's
+/// (periods add up). In the policy's zone.
+fn covering_rule(quiet: &QuietHoursRule, law: &rules::Jurisdiction) -> String {
+    // The law's quiet period on each day, as `(from, to)` read on that day's clock.
+    let law_quiet: Vec<(u16, u16)> = law
+        .days
+        .iter()
+        .map(|hours| match hours {
+            None => (0, 0),
+            Some(h) if h.to >= DAY_MINUTES => (0, h.from),
+            Some(h) => (h.to, h.from),
+        })
+        .collect();
+    let mut periods: Vec<WeekPeriod> = Vec::new();
+    for (day, (from, to)) in law_quiet.iter().copied().enumerate() {
+        let weekday = WEEKDAYS.get(day).copied().unwrap_or(Weekday::Mon);
+        match periods.last_mut() {
+            Some(last) if (last.from, last.to) == (from, to) => {
+                if let Some(range) = last.days.last_mut() {
+                    range.1 = weekday;
+                }
+            }
+            _ => periods.push(WeekPeriod { days: vec![(weekday, weekday)], from, to }),
+        }
+    }
+    if let [every_day] = periods.as_mut_slice() {
+        every_day.days.clear();
+    }
+    let law_rule = QuietHoursRule::new(quiet.def, periods, quiet.zone.clone());
+    let contains_policy =
+        (0..7usize).all(|day| (0..DAY_MINUTES).all(|m| !quiet.contains_on(day, m) || law_rule.contains_on(day, m)));
+    let periods =
+        if contains_policy { law_rule.describe() } else { format!("{}, {}", quiet.describe(), law_rule.describe()) };
+    let zone = match &quiet.zone {
+        None => "recipient".to_owned(),
+        Some(name) => format!("{name:?}"),
+    };
+    format!("quiet_hours {periods} {zone}")
+}
+
+const WEEKDAYS: [Weekday; 7] =
+    [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun];
 
 fn unknown_jurisdiction(code: &str, def: Def, sink: &mut Sink) {
     let known: Vec<&str> = rules::JURISDICTIONS.iter().map(|j| j.code).collect();

@@ -668,14 +668,22 @@ fn check_business_hours(cx: &Context<'_>, site: &SendSite<'_>, sink: &mut Sink) 
         return;
     }
     sink.stats.content_rules += 1;
-    // Every minute of the day: times are whole minutes, so this comparison is exact.
-    let overlap = (0..1440u16).find(|m| business.contains(*m) && quiet.contains(*m));
-    if let Some(minute) = overlap {
+    // Every minute of the week: times are whole minutes, so this comparison is exact.
+    let overlap = (0..7usize).find_map(|day| {
+        (0..1440u16).find(|m| business.contains_on(day, *m) && quiet.contains_on(day, *m)).map(|m| (day, m))
+    });
+    if let Some((day, minute)) = overlap {
+        // The day only matters when quiet hours or business hours differ by day.
+        let on = if quiet.every_day_alike() && business.periods.len() == 1 {
+            String::new()
+        } else {
+            format!(" on {}", crate::model::WEEKDAY_NAMES.get(day).copied().unwrap_or("a day"))
+        };
         sink.push(
             Diagnostic::new(
                 Code::J0408,
                 format!(
-                    "`{message_name}` is sent in business hours that overlap quiet hours (at {})",
+                    "`{message_name}` is sent in business hours that overlap quiet hours (at {}{on})",
                     format_time(minute)
                 ),
                 node.file,

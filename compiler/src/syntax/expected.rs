@@ -65,6 +65,8 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         percent => "a share (`50%`)",
         time => "a time of day (`09:00`)",
         time_range => "a time range (`21:00..08:00`)",
+        quiet_period => "quiet hours (`21:00..08:00`, or by day: `sun 21:00..12:00`)",
+        business_period => "business hours (`mon..fri 09:00..18:00`)",
         string => "a string in double quotes",
         string_text | escape => "string text",
         interpolation => "an interpolation (`{first_name}`)",

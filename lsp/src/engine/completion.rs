@@ -105,6 +105,7 @@ fn statement_keywords(ctx: &Context) -> Vec<Candidate> {
             return DOCS.iter().filter(|doc| doc.label == "row").map(keyword_candidate).collect();
         }
         Some(Block::Channel) => Place::ChannelRule,
+        Some(Block::Policy) => Place::PolicyRule,
         Some(Block::Other) => return Vec::new(),
     };
     DOCS.iter().filter(|doc| doc.place == place).map(keyword_candidate).collect()

@@ -116,6 +116,8 @@ pub enum Place {
     Element,
     /// Starts a rule of a `channel { }` block.
     ChannelRule,
+    /// Starts a rule of a `policy { }` block.
+    PolicyRule,
     /// Starts a part of a message's `list "..." { }` (and `row` a line of its sections).
     ListPart,
 }
@@ -381,6 +383,30 @@ pub const DOCS: &[KeywordDoc] = &[
     },
     // Channel rules, after the elements and steps whose words they share (`tag`, `template`), so
     // hover on those keeps its meaning.
+    KeywordDoc {
+        label: "quiet_hours",
+        place: Place::PolicyRule,
+        syntax: "quiet_hours [DAYS] HH:MM..HH:MM[, DAYS HH:MM..HH:MM ...] recipient|\"ZONE\"",
+        doc: "No marketing from the first time to the second (wrapping past midnight; equal times are the whole day), in each contact's zone (`recipient`) or a fixed one. By weekday: `quiet_hours mon..sat 21:00..09:00, sun 21:00..12:00 recipient` (Texas); each period is read on the clock of the day it names, and periods add up. A send that falls in them is held until they end (J0406, J0407).",
+    },
+    KeywordDoc {
+        label: "frequency",
+        place: Place::PolicyRule,
+        syntax: "frequency [CHANNEL] CATEGORY at most N per DURATION",
+        doc: "A cap per contact, across journeys and runs: `frequency marketing at most 4 per 30d`, or one channel's sends only: `frequency sms marketing at most 4 per 30d` (J0414, J0415).",
+    },
+    KeywordDoc {
+        label: "business_hours",
+        place: Place::PolicyRule,
+        syntax: "business_hours DAYS HH:MM..HH:MM[, DAYS HH:MM..HH:MM ...] recipient|\"ZONE\"",
+        doc: "When a team answers: `business_hours mon..fri 09:00..18:00 \"Europe/Berlin\"`, or by weekday `business_hours mon..fri 09:00..18:00, sat 10:00..14:00 \"Europe/Berlin\"`; tested by `if within business_hours`.",
+    },
+    KeywordDoc {
+        label: "jurisdiction",
+        place: Place::PolicyRule,
+        syntax: "jurisdiction \"CODE\"",
+        doc: "A quiet-hours law the policy's `quiet_hours` must cover, day by day: `US`, `US-FL`, `US-OK`, `US-MD`, `US-OR`, `US-TX`, `FR` (J0406).",
+    },
     KeywordDoc {
         label: "medium",
         place: Place::ChannelRule,

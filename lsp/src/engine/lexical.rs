@@ -24,7 +24,9 @@ pub enum Block {
     Section,
     /// `channel NAME {`: channel rules.
     Channel,
-    /// `profile {`, `event ... {`, `policy {`, template parameters, enums.
+    /// `policy {`: policy rules.
+    Policy,
+    /// `profile {`, `event ... {`, template parameters, enums.
     Other,
 }
 
@@ -232,6 +234,7 @@ fn block_opened_by(tokens: &[String], after_arrow: bool) -> Block {
         Some("list") => Block::List,
         Some("section") => Block::Section,
         Some("channel") => Block::Channel,
+        Some("policy") => Block::Policy,
         Some("ask") => Block::AskArms,
         Some("split" | "handoff" | "request" | "wait") => Block::Arms,
         _ => Block::Other,

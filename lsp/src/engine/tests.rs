@@ -500,6 +500,7 @@ fn completion_offers_what_may_be_written_at_the_cursor() {
         ("message m on whatsapp as service {\n  list \"Sizes\" {\n    $0\n  }\n}\n", "footer header row section"),
         ("message m on whatsapp as service {\n  list \"Sizes\" {\n    section \"S\" {\n      $0\n", "row"),
         ("channel own {\n  $0\n}\n", "encoding keywords limit medium supports tag template required window"),
+        ("policy {\n  $0\n}\n", "business_hours frequency jurisdiction quiet_hours"),
         ("journey j {\n  stage s {\n    ask welcome {\n      $0\n    }\n  }\n}\n", "other timeout"),
         ("journey j {\n  stage s {\n    handoff \"care\" timeout 1d {\n      $0\n    }\n  }\n}\n", "timeout"),
         (

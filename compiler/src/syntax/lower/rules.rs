@@ -17,20 +17,20 @@ impl Lowerer<'_> {
         let span = self.span(&rule);
         Some(match rule.as_rule() {
             Rule::quiet_hours => {
-                let mut range = None;
+                let mut periods = Vec::new();
                 let mut zone = None;
                 for child in significant(rule) {
                     match child.as_rule() {
-                        Rule::time_range => range = self.time_range(child),
+                        Rule::quiet_period => periods.extend(self.week_period(child)),
                         Rule::zone => zone = self.zone(child),
                         _ => {}
                     }
                 }
-                PolicyRule::QuietHours {
-                    range: self.required_node(range, span, "a time range")?,
-                    zone: self.required_node(zone, span, "a time zone")?,
-                    span,
+                if periods.is_empty() {
+                    self.malformed(span, "a time range");
+                    return None;
                 }
+                PolicyRule::QuietHours { periods, zone: self.required_node(zone, span, "a time zone")?, span }
             }
             Rule::frequency => {
                 // One name is the category; of two, the first is the channel (the checker says so
@@ -57,23 +57,21 @@ impl Lowerer<'_> {
                 }
             }
             Rule::business_hours => {
-                let mut days = Vec::new();
-                let mut range = None;
+                let mut periods = Vec::new();
                 let mut zone = None;
                 for child in significant(rule) {
                     match child.as_rule() {
-                        Rule::day_specs => days = self.day_specs(child),
-                        Rule::time_range => range = self.time_range(child),
+                        // The same shape as a quiet period; the grammar requires the days.
+                        Rule::business_period => periods.extend(self.week_period(child)),
                         Rule::zone => zone = self.zone(child),
                         _ => {}
                     }
                 }
-                PolicyRule::BusinessHours {
-                    days,
-                    range: self.required_node(range, span, "a time range")?,
-                    zone: self.required_node(zone, span, "a time zone")?,
-                    span,
+                if periods.is_empty() {
+                    self.malformed(span, "a time range");
+                    return None;
                 }
+                PolicyRule::BusinessHours { periods, zone: self.required_node(zone, span, "a time zone")?, span }
             }
             Rule::jurisdiction => {
                 let code = significant(rule).find(|p| p.as_rule() == Rule::string);
@@ -85,6 +83,20 @@ impl Lowerer<'_> {
                 return None;
             }
         })
+    }
+
+    fn week_period(&mut self, pair: Pair<'_, Rule>) -> Option<WeekPeriod> {
+        let span = self.span(&pair);
+        let mut days = Vec::new();
+        let mut range = None;
+        for child in significant(pair) {
+            match child.as_rule() {
+                Rule::day_specs => days = self.day_specs(child),
+                Rule::time_range => range = self.time_range(child),
+                _ => {}
+            }
+        }
+        Some(WeekPeriod { days, range: self.required_node(range, span, "a time range")?, span })
     }
 
     fn time_range(&mut self, pair: Pair<'_, Rule>) -> Option<TimeRange> {
