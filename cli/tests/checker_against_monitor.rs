@@ -662,9 +662,20 @@ fn source_with_lines(p: &Project) -> (String, Vec<(usize, Path)>) {
         let name = message_name(i, m);
         writeln!(t, "\nmessage {name} on {} as {} {{", m.ch.name(), m.cat.name()).unwrap();
         match (m.used_as, m.ch) {
+            // Every other WhatsApp question is a list message: its rows answer like replies.
+            (Use::Ask, Ch::Whatsapp) if i % 2 == 0 => writeln!(
+                t,
+                "  text \"Question {name}?\"\n  list \"Answer\" {{\n    row \"Yes\" -> yes\n    row \"No\" -> no\n  }}"
+            )
+            .unwrap(),
             (Use::Ask, _) => {
                 writeln!(t, "  text \"Question {name}?\"\n  reply \"Yes\" -> yes\n  reply \"No\" -> no").unwrap()
             }
+            (Use::OptIn, Ch::Whatsapp) if i % 2 == 0 => writeln!(
+                t,
+                "  text \"News, {name}?\"\n  list \"Answer\" {{\n    section \"News\" {{\n      row \"Yes\" \"Send me news\" -> granted\n    }}\n    section \"No\" {{\n      row \"No\" -> declined\n    }}\n  }}"
+            )
+            .unwrap(),
             (Use::OptIn, Ch::Sms) => writeln!(t, "  text \"Reply YES for news, {name}\"").unwrap(),
             (Use::OptIn, _) => {
                 writeln!(t, "  text \"News, {name}?\"\n  reply \"Yes\" -> granted\n  reply \"No\" -> declined").unwrap()
