@@ -109,6 +109,7 @@ codes! {
     J0314, Error, "promotional content in a WhatsApp utility template";
     J0315, Error, "channel without a medium";
     J0316, Error, "event window longer than its channel's";
+    J0317, Error, "list message the platform cannot show";
     J0320, Error, "event window allowing other than one reply";
     J0401, Error, "send without consent";
     J0402, Error, "send outside the messaging window";

@@ -189,7 +189,7 @@ pub struct Message {
     pub category: String,
     /// The channel tag the message is sent under, if any.
     pub tag: Option<String>,
-    /// Outcomes its replies and buttons produce, in declaration order.
+    /// Outcomes its replies, buttons and list rows produce, in declaration order.
     pub outcomes: Vec<String>,
     /// Sent as a pre-approved template rather than free-form text.
     pub is_template: bool,

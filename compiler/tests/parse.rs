@@ -409,3 +409,45 @@ fn a_journey_parsed_in_pieces_reads_exactly_as_when_parsed_whole() {
     assert_eq!(big.diagnostics, vec![]);
     assert!(file_to_sexp(&big.ast).matches("(stage s").count() == 600);
 }
+
+#[test]
+fn a_broken_line_of_a_list_is_reported_alone_and_the_rows_around_it_are_kept() {
+    let source = "message m on whatsapp as service {\n  text \"Pick\"\n  list \"Sizes\" {\n    row small \"Small\"\n    section \"Shirts\" {\n      row \"Large\" -> large\n      row \"Huge\" huge\n      reply \"XL\" -> xl\n    }\n    sektion \"X\" { row \"a\" -> a }\n    row \"Medium\" -> medium\n    header\n  }\n  reply \"Help\" -> help\n}\n";
+    assert_eq!(
+        diagnostics_of(source),
+        vec![
+            "4:9 J0101 expected a string in double quotes, found `small`",
+            "7:18 J0101 expected a string in double quotes or `=>`, found `huge`",
+            "8:7 J0101 expected `row`, found `reply`",
+            "10:5 J0101 expected a part of a list (`row`, `section`, `header`, `footer`), found `sektion`",
+            "12:11 J0101 expected a string in double quotes, found end of line",
+        ]
+    );
+    let tree = file_to_sexp(&parse(FileId(0), source).ast);
+    assert_eq!(
+        tree,
+        "(message m on=whatsapp as=service\n  (text \"Pick\")\n  (list \"Sizes\"\n    (section \"Shirts\"\n      (row \"Large\" -> large)\n    )\n    (row \"Medium\" -> medium)\n  )\n  (reply \"Help\" -> help)\n)\n"
+    );
+}
+
+#[test]
+fn a_row_written_with_its_outcome_first_says_how_a_row_is_written() {
+    let source = "message m on whatsapp as service {\n  list \"Sizes\" {\n    row small \"Small\"\n  }\n}\n";
+    let checked = check_file(FileId(0), source.as_bytes());
+    let [diagnostic] = checked.diagnostics.as_slice() else { panic!("{:#?}", checked.diagnostics) };
+    assert_eq!(diagnostic.code, Code::J0101);
+    assert!(
+        diagnostic.help.as_deref().unwrap_or("").contains("row \"Small\" \"Chest 86-91 cm\" -> small"),
+        "{diagnostic:#?}"
+    );
+}
+
+#[test]
+fn a_row_with_the_wrong_arrow_is_reported_with_a_fix_and_kept() {
+    let source = "message m on whatsapp as service {\n  list \"Sizes\" {\n    row \"Small\" => small\n  }\n}\n";
+    let parsed = parse(FileId(0), source);
+    let [diagnostic] = parsed.diagnostics.as_slice() else { panic!("{:#?}", parsed.diagnostics) };
+    assert_eq!(diagnostic.code, Code::J0105);
+    assert_eq!(diagnostic.suggestions[0].edits[0].replacement, "->");
+    assert!(file_to_sexp(&parsed.ast).contains("(row \"Small\" -> small)"));
+}

@@ -13,6 +13,8 @@
 //! "In any window of `per` seconds" counts the sends less than `per` before this one: a send
 //! exactly `per` after the oldest counted one is allowed, as in the static check.
 
+use std::collections::BTreeMap;
+
 use journey_compiler::flow::rules;
 
 use crate::bundle::Cap;
@@ -20,13 +22,54 @@ use crate::input::Time;
 use crate::window::duration;
 use crate::Violation;
 
-/// A send the contact already received.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PastSend {
-    pub at: Time,
-    pub channel: String,
-    pub category: String,
-    pub phone_text: bool,
+/// The sends the contact already received, as sorted times per category, per category and
+/// channel, and per category of phone texts: a count in a period is then two binary searches,
+/// not a walk over the whole history (a simulation of a looping journey has tens of thousands of
+/// sends per contact).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PastSends {
+    by_category: BTreeMap<String, Vec<Time>>,
+    by_channel: BTreeMap<(String, String), Vec<Time>>,
+    phone_texts: BTreeMap<String, Vec<Time>>,
+}
+
+impl PastSends {
+    pub fn push(&mut self, at: Time, channel: &str, category: &str, phone_text: bool) {
+        insert(self.by_category.entry(category.to_owned()).or_default(), at);
+        insert(self.by_channel.entry((category.to_owned(), channel.to_owned())).or_default(), at);
+        if phone_text {
+            insert(self.phone_texts.entry(category.to_owned()).or_default(), at);
+        }
+    }
+
+    /// Sends of `category` (on `channel` only, when given) less than `per_s` before `at`.
+    fn count(&self, category: &str, channel: Option<&str>, at: Time, per_s: u64) -> usize {
+        let times = match channel {
+            Some(channel) => self.by_channel.get(&(category.to_owned(), channel.to_owned())),
+            None => self.by_category.get(category),
+        };
+        times.map_or(0, |t| within_count(t, at, per_s))
+    }
+
+    /// Phone texts of `category` less than `per_s` before `at`.
+    fn phone_text_count(&self, category: &str, at: Time, per_s: u64) -> usize {
+        self.phone_texts.get(category).map_or(0, |t| within_count(t, at, per_s))
+    }
+}
+
+/// Keeps `times` sorted (sends come in time order, so this appends).
+fn insert(times: &mut Vec<Time>, at: Time) {
+    let index = times.partition_point(|t| *t <= at);
+    times.insert(index, at);
+}
+
+/// How many of the sorted `times` are [`within`] `per_s` before `at`: not after `at`, and less
+/// than `per_s` before it.
+fn within_count(times: &[Time], at: Time, per_s: u64) -> usize {
+    let per = i64::try_from(per_s).unwrap_or(i64::MAX);
+    let until = times.partition_point(|t| *t <= at);
+    let from = times.partition_point(|t| at.since(*t) >= per);
+    until.saturating_sub(from)
 }
 
 /// A consent request the contact already received: what it asked for.
@@ -57,7 +100,7 @@ const STATE_COUNTS: &[(&str, &str, u64, u64)] = &[
 pub fn check(
     caps: &[Cap],
     jurisdiction: &[String],
-    history: &[PastSend],
+    history: &PastSends,
     channel: &str,
     category: &str,
     phone_text: bool,
@@ -66,10 +109,7 @@ pub fn check(
     let mut out = Vec::new();
     let on_channel = |cap: &Cap, sent_on: &str| cap.channel.as_deref().is_none_or(|c| c == sent_on);
     for cap in caps.iter().filter(|c| c.category == category && on_channel(c, channel)) {
-        let earlier = history
-            .iter()
-            .filter(|s| s.category == category && on_channel(cap, &s.channel) && within(s.at, at, cap.per_s))
-            .count();
+        let earlier = history.count(category, cap.channel.as_deref(), at, cap.per_s);
         let count = u64::try_from(earlier).unwrap_or(u64::MAX).saturating_add(1);
         if count > cap.max {
             let what = match &cap.channel {
@@ -95,8 +135,7 @@ pub fn check(
                 continue;
             }
             cited.push(rule);
-            let earlier =
-                history.iter().filter(|s| s.phone_text && s.category == category && within(s.at, at, *per_s)).count();
+            let earlier = history.phone_text_count(category, at, *per_s);
             let count = u64::try_from(earlier).unwrap_or(u64::MAX).saturating_add(1);
             if count > *max {
                 out.push(Violation::new(
@@ -157,6 +196,30 @@ fn ordinal(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_count_in_a_period_takes_sends_less_than_the_period_before_and_none_after() {
+        let t = |s: i64| Time(jiff::Timestamp::from_second(s).unwrap());
+        let mut sends = PastSends::default();
+        for at in [0, 10, 10, 50, 99, 100, 200] {
+            sends.push(t(at), "sms", "marketing", true);
+        }
+        sends.push(t(60), "email", "marketing", false);
+        // (1, 100]: 10, 10, 50, 99, 100 on sms and 60 on email; 0 is exactly 100 before.
+        assert_eq!(sends.count("marketing", None, t(100), 100), 6);
+        assert_eq!(sends.count("marketing", Some("sms"), t(100), 100), 5);
+        assert_eq!(sends.phone_text_count("marketing", t(100), 100), 5);
+        assert_eq!(sends.count("marketing", Some("email"), t(59), 100), 0);
+        assert_eq!(sends.count("utility", None, t(100), 100), 0);
+        // A brute-force count agrees on every instant and period.
+        let all = [0, 10, 10, 50, 99, 100, 200];
+        for at in -5..210 {
+            for per in [1, 10, 50, 100, 1000] {
+                let brute = all.iter().filter(|s| within(t(**s), t(at), per)).count();
+                assert_eq!(sends.count("marketing", Some("sms"), t(at), per), brute, "{at} {per}");
+            }
+        }
+    }
 
     #[test]
     fn ordinals_read_as_english() {

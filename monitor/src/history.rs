@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::bundle::Bundles;
 use crate::consent::{self, Store};
-use crate::frequency::{PastRequest, PastSend};
+use crate::frequency::{PastRequest, PastSends};
 use crate::input::{Action, Contact, Event, Time};
 use crate::window::Inbound;
 
@@ -71,7 +71,7 @@ pub struct State {
     pub consent: Store,
     /// Per channel, the contact's last message on it.
     pub inbound: BTreeMap<String, Inbound>,
-    pub sends: Vec<PastSend>,
+    pub sends: PastSends,
     pub requests: Vec<PastRequest>,
     /// When a person last took the conversation over and answered (`handoff_resolved`): a
     /// message under the human-agent tag is a person's reply only after that (MSGR-TAG-HA).

@@ -33,7 +33,7 @@ pub use input::{
 };
 
 use bundle::Form;
-use frequency::{PastRequest, PastSend};
+use frequency::PastRequest;
 use history::{Item, State};
 
 /// A rule a send broke, before it is tied to the send.
@@ -139,7 +139,7 @@ fn check_send(bundles: &Bundles, state: &mut State, action: &Action) -> Vec<Viol
     if let Some(last) = state.inbound.get_mut(&name).filter(|l| l.single) {
         last.used = true;
     }
-    state.sends.push(PastSend { at, channel: name.clone(), category, phone_text });
+    state.sends.push(at, &name, &category, phone_text);
     if let Some((channel, category)) = request {
         state.requests.push(PastRequest { at, channel, category });
     }

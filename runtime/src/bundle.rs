@@ -152,7 +152,7 @@ pub struct Message {
     /// missing required field before sending.
     pub other_texts: Vec<Vec<TextPart>>,
     pub template: Option<Template>,
-    /// The outcomes its replies, buttons and card buttons answer with.
+    /// The outcomes its replies, buttons, card buttons and list rows answer with.
     pub outcomes: BTreeSet<String>,
 }
 
@@ -978,8 +978,8 @@ fn check_segments(
     Ok(())
 }
 
-const MESSAGE_KEYS: [&str; 10] =
-    ["channel", "category", "tag", "subject", "body", "replies", "buttons", "media", "cards", "template"];
+const MESSAGE_KEYS: [&str; 11] =
+    ["channel", "category", "tag", "subject", "body", "replies", "buttons", "media", "cards", "list", "template"];
 
 fn message(json: &Json) -> Result<Message, String> {
     let map = json.as_object().ok_or("must be an object")?;
@@ -1032,6 +1032,9 @@ fn message(json: &Json) -> Result<Message, String> {
             }
         }
     }
+    if let Some(list) = map.get("list") {
+        list_texts_and_outcomes(list, &mut other_texts, &mut outcomes)?;
+    }
     let template = match map.get("template") {
         None => None,
         Some(t) => {
@@ -1057,6 +1060,60 @@ fn message(json: &Json) -> Result<Message, String> {
         template,
         outcomes,
     })
+}
+
+/// A list message's list (§7): its texts, and its rows' outcomes, which answer like replies.
+/// Anything but the fields §7 names is refused, as is a list without rows.
+fn list_texts_and_outcomes(
+    list: &Json,
+    other_texts: &mut Vec<Vec<TextPart>>,
+    outcomes: &mut BTreeSet<String>,
+) -> Result<(), String> {
+    let list = list.as_object().ok_or("a list must be an object")?;
+    let mut has_rows = false;
+    for (key, value) in list {
+        match key.as_str() {
+            "button" | "header" | "footer" => other_texts.push(expr::parse_text(value)?),
+            "sections" => {
+                for section in value.as_array().ok_or("a list's sections must be an array")? {
+                    let section = section.as_object().ok_or("a list section must be an object")?;
+                    for (key, value) in section {
+                        match key.as_str() {
+                            "title" => other_texts.push(expr::parse_text(value)?),
+                            "rows" => {
+                                for row in value.as_array().ok_or("a section's rows must be an array")? {
+                                    let row = row.as_object().ok_or("a list row must be an object")?;
+                                    if !row.contains_key("outcome") || !row.contains_key("title") {
+                                        return Err("a list row needs `outcome` and `title`".to_owned());
+                                    }
+                                    for (key, value) in row {
+                                        match key.as_str() {
+                                            "title" | "description" => other_texts.push(expr::parse_text(value)?),
+                                            "outcome" => {
+                                                let outcome = value.as_str().ok_or("an outcome must be a name")?;
+                                                outcomes.insert(outcome.to_owned());
+                                                has_rows = true;
+                                            }
+                                            other => return Err(format!("unknown list row field `{other}`")),
+                                        }
+                                    }
+                                }
+                            }
+                            other => return Err(format!("unknown list section field `{other}`")),
+                        }
+                    }
+                }
+            }
+            other => return Err(format!("unknown list field `{other}`")),
+        }
+    }
+    if !list.contains_key("button") {
+        return Err("a list lacks `button`".to_owned());
+    }
+    if !has_rows {
+        return Err("a list has no rows".to_owned());
+    }
+    Ok(())
 }
 
 impl Message {

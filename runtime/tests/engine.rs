@@ -60,3 +60,88 @@ fn bundles_the_runtime_cannot_fully_understand_are_refused_whole() {
         assert!(error.contains(says), "{what}: {error}");
     }
 }
+
+/// The actions after the ask of `list.bundle.json` (tests/conformance/ask_list_row) when contact
+/// `a` answers with `answer` five minutes after writing: the branch taken and what its arm did.
+fn after_answering_the_list(answer: &str) -> Vec<What> {
+    let bundles = [bundle("list")];
+    let schema = Schema::of(&bundles).unwrap();
+    let contacts = parse_contacts(
+        "c",
+        r#"{"contact":"a","profile":{"timezone":"Europe/Berlin","country":"DE"}}"#,
+        &schema,
+        &LIMITS,
+    )
+    .unwrap();
+    let events = format!(
+        "{}\n{}",
+        r#"{"at":"2026-03-02T10:00:00Z","contact":"a","event":"whatsapp_message","fields":{"text":"hi"}}"#,
+        format_args!(
+            r#"{{"at":"2026-03-02T10:05:00Z","contact":"a","event":"reply","fields":{{"channel":"whatsapp",{answer}}}}}"#
+        ),
+    );
+    let events = parse_events("e", &events, &schema, None, &LIMITS).unwrap();
+    let actions = run(&bundles, &contacts, &events, &Options::default());
+    actions
+        .into_iter()
+        .map(|a| a.what)
+        .skip_while(|what| !matches!(what, What::Branch { .. }))
+        .filter(|what| !matches!(what, What::Exit { .. }))
+        .collect()
+}
+
+#[test]
+fn picking_a_row_of_a_list_takes_the_arm_of_its_outcome_like_a_reply() {
+    let branch = |outcome: &str| What::Branch { outcome: outcome.to_owned() };
+    // A row inside a section, and the row of another section.
+    assert_eq!(
+        after_answering_the_list(r#""outcome":"small""#),
+        [branch("small"), What::Tag { tag: "small".to_owned() }]
+    );
+    assert_eq!(
+        after_answering_the_list(r#""outcome":"unsure""#),
+        [branch("unsure"), What::Track { event: "needs help".to_owned() }]
+    );
+    // Text that is no row's outcome is `other`; a row's title is not its outcome.
+    for text in [r#""text":"Small""#, r#""outcome":"medium""#] {
+        assert_eq!(after_answering_the_list(text), [branch("other"), What::Track { event: "unclear".to_owned() }]);
+    }
+}
+
+/// A change made to the list of a bundle.
+type Change = fn(&mut serde_json::Value);
+
+#[test]
+fn a_list_the_runtime_cannot_fully_understand_refuses_the_bundle() {
+    let path = format!("{}/tests/fixtures/list.bundle.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(Bundle::parse(&text).is_ok());
+    let bundle: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // (what is wrong, how the list is changed, what the refusal says)
+    let changes: [(&str, Change, &str); 6] = [
+        ("an unknown list field", |list| list["colour"] = 1.into(), "unknown list field `colour`"),
+        ("a list without its button", |list| drop(list.as_object_mut().unwrap().remove("button")), "lacks `button`"),
+        (
+            "an unknown section field",
+            |list| list["sections"][0]["open"] = true.into(),
+            "unknown list section field `open`",
+        ),
+        (
+            "an unknown row field",
+            |list| list["sections"][0]["rows"][0]["id"] = "s".into(),
+            "unknown list row field `id`",
+        ),
+        (
+            "a row without an outcome",
+            |list| drop(list["sections"][0]["rows"][0].as_object_mut().unwrap().remove("outcome")),
+            "a list row needs `outcome` and `title`",
+        ),
+        ("a list without rows", |list| list["sections"] = serde_json::json!([]), "a list has no rows"),
+    ];
+    for (what, change, says) in changes {
+        let mut bad = bundle.clone();
+        change(&mut bad["messages"]["pick_size"]["list"]);
+        let error = Bundle::parse(&bad.to_string()).unwrap_err();
+        assert!(error.contains(says), "{what}: {error}");
+    }
+}

@@ -343,6 +343,9 @@ pub enum Element {
         elements: Vec<Element>,
         span: Span,
     },
+    /// `list "Choose" { section "Shirts" { row "Small" "Chest 86-91 cm" -> small } }` (a list
+    /// message, WA-LIST)
+    List(List),
     /// `template "order_shipped" lang "en_US" { order = event.order_id }`
     Template {
         name: StrLit,
@@ -358,6 +361,47 @@ pub enum Element {
     /// `title "..."` / `subtitle "..."` (inside cards)
     Title(Template),
     Subtitle(Template),
+}
+
+/// `list "Choose" { header "..." section "..." { row ... } row ... footer "..." }`: the list of a
+/// list message (WA-LIST). Its rows are answers, like replies. What is written inside it is kept
+/// as written, in order; `ast::visit` reads it as the platform shows it (the last header and
+/// footer, rows outside a section as a section without a title).
+#[derive(Debug, Clone, PartialEq)]
+pub struct List {
+    /// The label of the button that opens the list.
+    pub button: Template,
+    pub parts: Vec<ListPart>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListPart {
+    /// `header "..."`: text above the message's text.
+    Header(Template),
+    /// `footer "..."`: text below it.
+    Footer(Template),
+    /// `section "Shirts" { row ... }`; the title may be left out.
+    Section(ListSection),
+    /// `row ...` written directly in the list, outside any section.
+    Row(ListRow),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListSection {
+    pub title: Option<Template>,
+    pub rows: Vec<ListRow>,
+    pub span: Span,
+}
+
+/// `row "Small" "Chest 86-91 cm" -> small`: a title, an optional description, and the outcome
+/// choosing the row answers with (its id on the platform).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListRow {
+    pub title: Template,
+    pub description: Option<Template>,
+    pub outcome: Ident,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]

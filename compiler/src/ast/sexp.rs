@@ -115,6 +115,24 @@ impl Printer {
                 }
                 Element::Media { kind, url, .. } => self.line(&format!("({} {})", kind.name, template(url))),
                 Element::Card { elements, .. } => self.nested("card", |p| p.elements(elements)),
+                Element::List(list) => self.nested(&format!("list {}", template(&list.button)), |p| {
+                    for part in &list.parts {
+                        match part {
+                            ListPart::Header(t) => p.line(&format!("(header {})", template(t))),
+                            ListPart::Footer(t) => p.line(&format!("(footer {})", template(t))),
+                            ListPart::Section(section) => {
+                                let title =
+                                    section.title.as_ref().map(|t| format!(" {}", template(t))).unwrap_or_default();
+                                p.nested(&format!("section{title}"), |p| {
+                                    for row in &section.rows {
+                                        p.row(row);
+                                    }
+                                })
+                            }
+                            ListPart::Row(row) => p.row(row),
+                        }
+                    }
+                }),
                 Element::Template { name, lang, params, .. } => {
                     let params: Vec<String> =
                         params.iter().map(|param| format!("{}={}", param.name.name, expr(&param.value))).collect();
@@ -123,6 +141,11 @@ impl Printer {
                 Element::Tag { name, .. } => self.line(&format!("(tag {})", name.name)),
             }
         }
+    }
+
+    fn row(&mut self, row: &ListRow) {
+        let description = row.description.as_ref().map(|d| format!(" {}", template(d))).unwrap_or_default();
+        self.line(&format!("(row {}{description} -> {})", template(&row.title), row.outcome.name));
     }
 
     fn member(&mut self, member: &JourneyMember) {

@@ -9,10 +9,14 @@
 //! - [`Template::fields`], [`Template::text_without_fields`], [`Template::constant_text`]: what a
 //!   text is made of.
 //!
+//! - [`List::sections`], [`List::rows`], [`List::header`], [`List::footer`]: a list as the
+//!   platform shows it.
+//!
 //! Cards nest only as deep as the scanner allows (`limits::MAX_NESTING`); the walk keeps its own
-//! stack anyway.
+//! stack anyway. A list holds rows, never elements, so the walk does not enter it.
 
-use super::{ButtonAction, Element, Message, Path, Template, TemplatePart};
+use super::{ButtonAction, Element, List, ListPart, ListRow, Message, Path, Template, TemplatePart};
+use crate::span::Span;
 
 /// Which text of an element a template is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +37,18 @@ pub enum TextRole {
     ButtonUrl,
     /// The URL of `image`, `video` or `file`.
     MediaUrl,
+    /// The label of a `list "..."`'s button.
+    ListButton,
+    /// A list's `header "..."`.
+    ListHeader,
+    /// A list's `footer "..."`.
+    ListFooter,
+    /// The title of a list's `section "..."`.
+    SectionTitle,
+    /// The title of a list's `row "..."`.
+    RowTitle,
+    /// The description of a list's row (`row "Title" "Description" -> outcome`).
+    RowDescription,
 }
 
 /// Every element of `list`, each card followed by its own elements, in source order.
@@ -82,6 +98,10 @@ pub fn texts(list: &[Element]) -> impl Iterator<Item = (TextRole, &Template)> {
 impl Element {
     /// The texts this element holds itself, in source order; a card's are its elements'.
     pub fn texts(&self) -> impl Iterator<Item = (TextRole, &Template)> {
+        let list = match self {
+            Element::List(list) => Some(list),
+            _ => None,
+        };
         let (first, second) = match self {
             Element::Text(t) => (Some((TextRole::Text, t)), None),
             Element::Subject(t) => (Some((TextRole::Subject, t)), None),
@@ -96,9 +116,102 @@ impl Element {
                 (Some((TextRole::ButtonTitle, title)), url)
             }
             Element::Media { url, .. } => (Some((TextRole::MediaUrl, url)), None),
-            Element::Card { .. } | Element::Template { .. } | Element::Tag { .. } => (None, None),
+            Element::Card { .. } | Element::List(_) | Element::Template { .. } | Element::Tag { .. } => (None, None),
         };
-        first.into_iter().chain(second)
+        first.into_iter().chain(second).chain(list.into_iter().flat_map(List::texts))
+    }
+}
+
+/// A section of a list as the platform shows it: a `section` as written, or a run of rows
+/// written directly in the list (which has no title).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section<'a> {
+    pub title: Option<&'a Template>,
+    pub rows: Vec<&'a ListRow>,
+    /// The `section` as written, or from the first to the last of the rows.
+    pub span: Span,
+    /// Whether it is written as a `section` (false: rows written directly in the list).
+    pub written: bool,
+}
+
+impl List {
+    /// Every text of the list in source order: the button's label, then headers, footers,
+    /// section titles and rows (each row's title before its description).
+    pub fn texts(&self) -> impl Iterator<Item = (TextRole, &Template)> {
+        std::iter::once((TextRole::ListButton, &self.button)).chain(self.parts.iter().flat_map(|part| {
+            let (own, rows) = match part {
+                ListPart::Header(t) => (Some((TextRole::ListHeader, t)), &[][..]),
+                ListPart::Footer(t) => (Some((TextRole::ListFooter, t)), &[][..]),
+                ListPart::Section(section) => {
+                    (section.title.as_ref().map(|t| (TextRole::SectionTitle, t)), section.rows.as_slice())
+                }
+                ListPart::Row(row) => (None, std::slice::from_ref(row)),
+            };
+            own.into_iter().chain(rows.iter().flat_map(|row| {
+                std::iter::once((TextRole::RowTitle, &row.title))
+                    .chain(row.description.as_ref().map(|d| (TextRole::RowDescription, d)))
+            }))
+        }))
+    }
+
+    /// Every row, in sections or not, in source order.
+    pub fn rows(&self) -> impl Iterator<Item = &ListRow> {
+        self.parts.iter().flat_map(|part| match part {
+            ListPart::Section(section) => section.rows.as_slice(),
+            ListPart::Row(row) => std::slice::from_ref(row),
+            ListPart::Header(_) | ListPart::Footer(_) => &[],
+        })
+    }
+
+    /// The sections the platform shows, in order: each `section`, and each run of rows written
+    /// directly in the list between them as a section without a title.
+    pub fn sections(&self) -> Vec<Section<'_>> {
+        let mut sections: Vec<Section<'_>> = Vec::new();
+        // Whether the last section is a run of rows that the next row continues.
+        let mut open_run = false;
+        for part in &self.parts {
+            match part {
+                ListPart::Section(section) => {
+                    sections.push(Section {
+                        title: section.title.as_ref(),
+                        rows: section.rows.iter().collect(),
+                        span: section.span,
+                        written: true,
+                    });
+                    open_run = false;
+                }
+                ListPart::Row(row) => match sections.last_mut() {
+                    Some(run) if open_run => {
+                        run.rows.push(row);
+                        run.span = Span::new(run.span.start(), row.span.end());
+                    }
+                    _ => {
+                        sections.push(Section { title: None, rows: vec![row], span: row.span, written: false });
+                        open_run = true;
+                    }
+                },
+                // A header or footer between rows does not split them: the platform shows both
+                // apart from the rows.
+                ListPart::Header(_) | ListPart::Footer(_) => {}
+            }
+        }
+        sections
+    }
+
+    /// The list's header: the last `header`, as of two `text`s the last is sent.
+    pub fn header(&self) -> Option<&Template> {
+        self.parts.iter().rev().find_map(|part| match part {
+            ListPart::Header(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    /// The list's footer: the last `footer`.
+    pub fn footer(&self) -> Option<&Template> {
+        self.parts.iter().rev().find_map(|part| match part {
+            ListPart::Footer(t) => Some(t),
+            _ => None,
+        })
     }
 }
 
@@ -143,7 +256,7 @@ impl Template {
 #[cfg(test)]
 mod tests {
     use super::{elements_nested, texts, TextRole};
-    use crate::ast::{Element, Item};
+    use crate::ast::{Element, Item, Template};
 
     fn message_elements(source: &str) -> Vec<Element> {
         let parsed = crate::parse(crate::FileId(0), source);
@@ -233,5 +346,81 @@ mod tests {
         );
         let fields: Vec<usize> = texts(&elements).map(|(_, t)| t.fields().count()).collect();
         assert_eq!(fields, [1, 0, 0, 1, 0, 0, 0]);
+    }
+
+    const LIST: &str = r#"message m on whatsapp as service {
+  text "Pick"
+  list "Sizes" {
+    row "Tiny" -> tiny
+    header "Old header"
+    row "Small" "Chest 86-91 cm" -> small
+    section "Shirts" {
+      row "Large" -> large
+    }
+    footer "Free returns"
+    row "Unsure" -> unsure
+    header "Acme"
+  }
+}
+"#;
+
+    fn the_list(elements: &[Element]) -> &crate::ast::List {
+        elements
+            .iter()
+            .find_map(|e| match e {
+                Element::List(list) => Some(list),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no list in {elements:?}"))
+    }
+
+    #[test]
+    fn rows_outside_a_section_are_a_section_without_a_title_until_a_section_interrupts_them() {
+        let elements = message_elements(LIST);
+        let list = the_list(&elements);
+        let sections: Vec<(Option<String>, Vec<&str>, bool)> = list
+            .sections()
+            .iter()
+            .map(|s| {
+                (
+                    s.title.map(|t| t.text_without_fields()),
+                    s.rows.iter().map(|r| r.outcome.name.as_str()).collect(),
+                    s.written,
+                )
+            })
+            .collect();
+        assert_eq!(
+            sections,
+            [
+                (None, vec!["tiny", "small"], false),
+                (Some("Shirts".to_owned()), vec!["large"], true),
+                (None, vec!["unsure"], false)
+            ]
+        );
+        let rows: Vec<&str> = list.rows().map(|r| r.outcome.name.as_str()).collect();
+        assert_eq!(rows, ["tiny", "small", "large", "unsure"]);
+        assert_eq!(list.header().map(Template::text_without_fields).as_deref(), Some("Acme"));
+        assert_eq!(list.footer().map(Template::text_without_fields).as_deref(), Some("Free returns"));
+    }
+
+    #[test]
+    fn a_lists_texts_come_in_source_order_with_the_button_label_first() {
+        let elements = message_elements(LIST);
+        let walked: Vec<(TextRole, String)> =
+            texts(&elements).map(|(role, t)| (role, t.text_without_fields())).collect();
+        let expected = [
+            (TextRole::Text, "Pick"),
+            (TextRole::ListButton, "Sizes"),
+            (TextRole::RowTitle, "Tiny"),
+            (TextRole::ListHeader, "Old header"),
+            (TextRole::RowTitle, "Small"),
+            (TextRole::RowDescription, "Chest 86-91 cm"),
+            (TextRole::SectionTitle, "Shirts"),
+            (TextRole::RowTitle, "Large"),
+            (TextRole::ListFooter, "Free returns"),
+            (TextRole::RowTitle, "Unsure"),
+            (TextRole::ListHeader, "Acme"),
+        ];
+        assert_eq!(walked, expected.map(|(role, text)| (role, text.to_owned())));
     }
 }

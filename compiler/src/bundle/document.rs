@@ -320,7 +320,35 @@ struct Message<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     cards: Vec<Map<&'a str, CardPart<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    list: Option<ListJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     template: Option<TemplateJson<'a>>,
+}
+
+/// A list message's list (WA-LIST): rows written outside a section are a section without a title.
+#[derive(Serialize)]
+struct ListJson<'a> {
+    button: Parts<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    header: Option<Parts<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    footer: Option<Parts<'a>>,
+    sections: Vec<SectionJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct SectionJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<Parts<'a>>,
+    rows: Vec<RowJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct RowJson<'a> {
+    outcome: &'a str,
+    title: Parts<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<Parts<'a>>,
 }
 
 #[derive(Serialize)]
@@ -652,6 +680,7 @@ fn message<'a>(project: &'a Project<'a>, message: &'a ast::Message) -> Message<'
         buttons: Vec::new(),
         media: Vec::new(),
         cards: Vec::new(),
+        list: None,
         template: None,
     };
     for element in &message.elements {
@@ -679,6 +708,27 @@ fn message<'a>(project: &'a Project<'a>, message: &'a ast::Message) -> Message<'
                 card.push(("buttons", CardPart::Buttons(buttons)));
                 last_wins(&mut card);
                 out.cards.push(Map(card));
+            }
+            Element::List(list) => {
+                let row = |row: &'a ast::ListRow| RowJson {
+                    outcome: &row.outcome.name,
+                    title: parts(&row.title),
+                    description: row.description.as_ref().map(parts),
+                };
+                let sections = list
+                    .sections()
+                    .into_iter()
+                    .map(|section| SectionJson {
+                        title: section.title.map(parts),
+                        rows: section.rows.into_iter().map(row).collect(),
+                    })
+                    .collect();
+                out.list = Some(ListJson {
+                    button: parts(&list.button),
+                    header: list.header().map(parts),
+                    footer: list.footer().map(parts),
+                    sections,
+                });
             }
             Element::Template { name, lang, params, .. } => {
                 let mut params: Vec<(&str, ExprJson<'_>)> = params

@@ -102,6 +102,11 @@ fn message_segments<'a>(project: &Project<'a>, message: &'a ast::Message, out: &
                     }
                 }
             }
+            Element::List(list) => {
+                for (_, text) in list.texts() {
+                    project.template_segments(text, out);
+                }
+            }
             Element::Template { params, .. } => {
                 for param in params {
                     project.segments_of(&param.value, None, out);

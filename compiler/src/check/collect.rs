@@ -283,8 +283,8 @@ fn unique_stages(file: FileId, journey: &ast::Journey, sink: &mut Sink) -> BTree
     first.into_iter().map(|(ident, _)| (ident.name.clone(), def(file, ident))).collect()
 }
 
-/// What the model keeps of a message's elements, cards included: its outcomes, its tag, and
-/// whether it sends a template.
+/// What the model keeps of a message's elements, cards and lists included: its outcomes (of
+/// replies, buttons and list rows), its tag, and whether it sends a template.
 fn collect_message_facts(
     elements: &[Element],
     outcomes: &mut Vec<String>,
@@ -295,6 +295,7 @@ fn collect_message_facts(
         match element {
             Element::Reply { outcome, .. } => outcomes.push(outcome.name.clone()),
             Element::Button { action: ast::ButtonAction::Outcome(outcome), .. } => outcomes.push(outcome.name.clone()),
+            Element::List(list) => outcomes.extend(list.rows().map(|row| row.outcome.name.clone())),
             Element::Tag { name, .. } => *tag = Some(name.name.clone()),
             Element::Template { .. } => *template = true,
             _ => {}

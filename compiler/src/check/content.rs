@@ -9,7 +9,8 @@
 //! the limit is reported.
 
 use super::Sink;
-use crate::ast::{self, Element, Item, Template};
+use crate::ast::visit::TextRole;
+use crate::ast::{self, Element, Ident, Item, Template};
 use crate::codes::Code;
 use crate::content::sms::{self, SmsEncoding};
 use crate::diagnostic::{Diagnostic, Suggestion, TextEdit};
@@ -72,6 +73,7 @@ impl MessageChecker<'_> {
             );
         }
         self.check_template_alone(elements, sink);
+        self.check_list_alone(elements, sink);
         self.check_elements(elements, sink);
         self.check_counts(elements, "replies", |e| matches!(e, Element::Reply { .. }), sink);
         self.check_counts(elements, "buttons", |e| matches!(e, Element::Button { .. }), sink);
@@ -97,9 +99,19 @@ impl MessageChecker<'_> {
                 Element::Button { title, .. } => {
                     self.check_length("button_title", "button title", title, Code::J0303, sink)
                 }
-                Element::Card { elements: inner, .. } => {
+                Element::Card { elements: inner, span } => {
                     for part in inner {
                         match part {
+                            // A card's parts are its title, subtitle, media and buttons: a list
+                            // would be lost in it, and its rows would answer nothing.
+                            Element::List(list) => sink.push(
+                                Diagnostic::new(Code::J0317, "a list inside a card", self.file, list.span)
+                                    .with_label("a list cannot be part of a card")
+                                    .with_secondary(self.file, *span, "the card")
+                                    .with_help(
+                                        "send the list in a message of its own: a list message carries no cards",
+                                    ),
+                            ),
                             Element::Title(title) => {
                                 self.check_length("card_title", "card title", title, Code::J0303, sink)
                             }
@@ -112,6 +124,7 @@ impl MessageChecker<'_> {
                     self.check_elements(inner, sink);
                     self.check_counts(inner, "buttons", |e| matches!(e, Element::Button { .. }), sink);
                 }
+                Element::List(list) => self.check_list(list, sink),
                 _ => {}
             }
         }
@@ -130,7 +143,7 @@ impl MessageChecker<'_> {
         sink.stats.content_rules += 1;
         let free: Vec<(&str, Span)> = elements
             .iter()
-            .filter(|e| matches!(e, Element::Text(_) | Element::Media { .. } | Element::Card { .. }))
+            .filter(|e| matches!(e, Element::Text(_) | Element::Media { .. } | Element::Card { .. } | Element::List(_)))
             .filter_map(element_kind)
             .collect();
         let Some((kind, span)) = free.first() else { return };
@@ -147,6 +160,147 @@ impl MessageChecker<'_> {
             .with_note("outside the messaging window only an approved template may be sent; the extra content would be dropped, or refused as a free-form message")
             .with_help("put the words into the template, or send them as a message of their own"),
         );
+    }
+
+    /// A list message is one interactive message (WA-LIST): the message's `text` is its body,
+    /// its header and footer are its only other texts, and its rows are its only answers. A
+    /// second list, or replies, buttons, media or cards beside it, cannot be shown with it (J0317).
+    fn check_list_alone(&self, elements: &[Element], sink: &mut Sink) {
+        let mut lists = elements.iter().filter_map(|e| match e {
+            Element::List(list) => Some(list),
+            _ => None,
+        });
+        let Some(first) = lists.next() else { return };
+        sink.stats.content_rules += 1;
+        if let Some(second) = lists.next() {
+            sink.push(
+                Diagnostic::new(
+                    Code::J0317,
+                    format!("message `{}` has more than one list", self.message.name.name),
+                    self.file,
+                    second.span,
+                )
+                .with_label("a second list")
+                .with_secondary(self.file, first.span, "the first list")
+                .with_note("a list message shows one button that opens one list")
+                .with_help("put these rows into the first list, in a `section` of their own, or send them in a message of their own"),
+            );
+        }
+        let beside: Vec<(&str, Span)> = elements
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e,
+                    Element::Reply { .. } | Element::Button { .. } | Element::Media { .. } | Element::Card { .. }
+                )
+            })
+            .filter_map(element_kind)
+            .collect();
+        let Some((kind, span)) = beside.first() else { return };
+        let kinds = dedup_strs(beside.iter().map(|(k, _)| *k));
+        sink.push(
+            Diagnostic::new(
+                Code::J0317,
+                format!("message `{}` sends a list with {}", self.message.name.name, kinds.join(" and ")),
+                self.file,
+                *span,
+            )
+            .with_label(format!("{kind} cannot be shown with a list"))
+            .with_secondary(self.file, first.span, "the list")
+            .with_note("a list message is one interactive message: its body is the `text`, its header and footer are text, and its rows are its only answers")
+            .with_help("make the choices rows of the list, or send the rest as a message of its own"),
+        );
+    }
+
+    /// A list's texts against the channel's limits (WA-LIST), its sections and rows against the
+    /// counts, and its shape: at least one row, no empty section, a title on every section of a
+    /// list with several, one row per outcome (J0317).
+    fn check_list(&self, list: &ast::List, sink: &mut Sink) {
+        let on = self.on();
+        for (role, text) in list.texts() {
+            let (limit_name, what) = match role {
+                TextRole::ListButton => ("list_button", "list button label"),
+                TextRole::ListHeader => ("list_header", "list header"),
+                TextRole::ListFooter => ("list_footer", "list footer"),
+                TextRole::SectionTitle => ("section_title", "section title"),
+                TextRole::RowTitle => ("row_title", "row title"),
+                TextRole::RowDescription => ("row_description", "row description"),
+                _ => continue,
+            };
+            check_length(&on, limit_name, what, text, Code::J0303, sink);
+        }
+        for row in list.rows() {
+            check_name_length(&on, "row_id", "row id", &row.outcome, Code::J0303, sink);
+        }
+        let sections = list.sections();
+        let section_spans: Vec<Span> = sections.iter().map(|s| s.span).collect();
+        self.check_count(Counted::new("list_sections", "sections in one list", "sections"), &section_spans, sink);
+        let row_spans: Vec<Span> = list.rows().map(|r| r.span).collect();
+        self.check_count(Counted::new("list_rows", "rows in one list", "rows"), &row_spans, sink);
+
+        sink.stats.content_rules += 1;
+        // A syntax error inside the message may have dropped rows: "no rows" would only repeat it.
+        if row_spans.is_empty() && sections.is_empty() && !self.broken {
+            sink.push(
+                Diagnostic::new(Code::J0317, "this list has no rows", self.file, list.span)
+                    .with_label("a list needs at least one row")
+                    .with_note("the contact opens the list to pick a row: a list without rows cannot be sent")
+                    .with_help("add a row: `row \"Title\" -> outcome`"),
+            );
+        }
+        for section in sections.iter().filter(|_| !self.broken) {
+            if section.rows.is_empty() {
+                let title = section.title.map(|t| format!(" `{}`", t.text_without_fields())).unwrap_or_default();
+                sink.push(
+                    Diagnostic::new(Code::J0317, format!("section{title} has no rows"), self.file, section.span)
+                        .with_label("a section needs at least one row")
+                        .with_help("add a row to it, or remove the section"),
+                );
+            }
+        }
+        if sections.len() > 1 {
+            for section in sections.iter().filter(|s| s.title.is_none()) {
+                let (message, label, help) = if section.written {
+                    (
+                        format!("this section has no title, but the list has {} sections", sections.len()),
+                        "a section without a title",
+                        "give every section a title: `section \"Title\" { ... }`",
+                    )
+                } else {
+                    (
+                        format!("rows outside a section, in a list with {} sections", sections.len()),
+                        "these rows are a section without a title",
+                        "put these rows into a `section \"Title\" { ... }`",
+                    )
+                };
+                sink.push(
+                    Diagnostic::new(Code::J0317, message, self.file, section.span)
+                        .with_label(label)
+                        .with_note("a list with several sections needs a title on each of them")
+                        .with_help(help),
+                );
+            }
+        }
+        let mut seen: Vec<&Ident> = Vec::new();
+        for row in list.rows() {
+            match seen.iter().find(|o| o.name == row.outcome.name) {
+                Some(first) => sink.push(
+                    Diagnostic::new(
+                        Code::J0317,
+                        format!("two rows of this list answer `{}`", row.outcome.name),
+                        self.file,
+                        row.outcome.span,
+                    )
+                    .with_label("a second row with this outcome")
+                    .with_secondary(self.file, first.span, "the first")
+                    .with_note(
+                        "a row's outcome is its id on the platform, and the rows of a list need ids of their own",
+                    )
+                    .with_help("give each row its own outcome, or keep only one of them"),
+                ),
+                None => seen.push(&row.outcome),
+            }
+        }
     }
 
     fn check_supported(&self, kind: &str, span: Span, sink: &mut Sink) {
@@ -176,31 +330,45 @@ impl MessageChecker<'_> {
         is_counted: impl Fn(&Element) -> bool,
         sink: &mut Sink,
     ) {
-        let Some(limit) = self.channel.limits.get(limit_name) else { return };
+        let counted: Vec<Span> = elements
+            .iter()
+            .filter(|e| is_counted(e))
+            .map(|e| element_kind(e).map_or(self.message.name.span, |(_, s)| s))
+            .collect();
+        self.check_count(Counted::new(limit_name, limit_name, limit_name), &counted, sink);
+    }
+
+    /// At most `limit NAME` of the things at `counted` (J0302); the first over the limit is
+    /// reported.
+    fn check_count(&self, what: Counted<'_>, counted: &[Span], sink: &mut Sink) {
+        let Some(limit) = self.channel.limits.get(what.limit_name) else { return };
         sink.stats.content_rules += 1;
-        let counted: Vec<&Element> = elements.iter().filter(|e| is_counted(e)).collect();
         let Ok(max) = usize::try_from(limit.max) else { return };
         if counted.len() <= max {
             return;
         }
-        let first_extra = counted.get(max).and_then(|e| element_kind(e)).map_or(self.message.name.span, |(_, s)| s);
+        let first_extra = counted.get(max).copied().unwrap_or(self.message.name.span);
+        let short = what.short;
         sink.push(
             Diagnostic::new(
                 Code::J0302,
-                format!("{} {limit_name}, but `{}` allows at most {}", counted.len(), self.channel_name(), limit.max),
+                format!("{} {}, but `{}` allows at most {}", counted.len(), what.noun, self.channel_name(), limit.max),
                 self.file,
                 first_extra,
             )
-            .with_label(format!("{limit_name} from here on are over the limit"))
+            .with_label(format!("{short} from here on are over the limit"))
             .with_secondary(limit.def.file, limit.def.span, format!("the limit of `{}`", self.channel_name()))
-            .with_help(format!("keep at most {} {limit_name}, or split the message in two", limit.max)),
+            .with_help(format!("keep at most {} {short}, or split the message in two", limit.max)),
         );
     }
 
     /// The literal part of `template` against `limit NAME`.
     fn check_length(&self, limit_name: &str, what: &str, template: &Template, code: Code, sink: &mut Sink) {
-        let on = On { file: self.file, channel_name: self.channel_name(), channel: self.channel };
-        check_length(&on, limit_name, what, template, code, sink);
+        check_length(&self.on(), limit_name, what, template, code, sink);
+    }
+
+    fn on(&self) -> On<'_> {
+        On { file: self.file, channel_name: self.channel_name(), channel: self.channel }
     }
 
     /// SMS encoding and segments (SMS-ENC): a character outside GSM-7 switches the whole message
@@ -310,6 +478,21 @@ impl MessageChecker<'_> {
     }
 }
 
+/// What a count limit counts: its name, and how a message says it ("rows in one list") and
+/// shorter ("rows").
+#[derive(Clone, Copy)]
+struct Counted<'a> {
+    limit_name: &'a str,
+    noun: &'a str,
+    short: &'a str,
+}
+
+impl<'a> Counted<'a> {
+    fn new(limit_name: &'a str, noun: &'a str, short: &'a str) -> Counted<'a> {
+        Counted { limit_name, noun, short }
+    }
+}
+
 /// Where a text is checked: its file and the channel it is sent on.
 struct On<'a> {
     file: FileId,
@@ -319,9 +502,33 @@ struct On<'a> {
 
 /// The literal part of `template` against `limit NAME` of the channel.
 fn check_length(on: &On<'_>, limit_name: &str, what: &str, template: &Template, code: Code, sink: &mut Sink) {
+    if !on.channel.limits.contains_key(limit_name) {
+        return;
+    }
+    let literal = template.text_without_fields();
+    let measured = Measured { literal: &literal, has_fields: template.fields().next().is_some(), span: template.span };
+    check_text_length(on, limit_name, what, measured, code, sink);
+}
+
+/// A name the platform receives as text (a list row's outcome is its id) against `limit NAME`.
+fn check_name_length(on: &On<'_>, limit_name: &str, what: &str, name: &Ident, code: Code, sink: &mut Sink) {
+    let measured = Measured { literal: &name.name, has_fields: false, span: name.span };
+    check_text_length(on, limit_name, what, measured, code, sink);
+}
+
+/// What is known of a text before it is sent: its literal part (all of it unless it has fields)
+/// and where it is written.
+struct Measured<'a> {
+    literal: &'a str,
+    has_fields: bool,
+    span: Span,
+}
+
+/// A text's known part against `limit NAME` of the channel.
+fn check_text_length(on: &On<'_>, limit_name: &str, what: &str, text: Measured<'_>, code: Code, sink: &mut Sink) {
+    let Measured { literal, has_fields, span } = text;
     let Some(limit) = on.channel.limits.get(limit_name) else { return };
     sink.stats.content_rules += 1;
-    let literal = template.text_without_fields();
     let (length, unit) = match limit.unit {
         LimitUnit::Bytes => (literal.len(), "bytes"),
         LimitUnit::Chars | LimitUnit::Count => (literal.chars().count(), "characters"),
@@ -330,7 +537,6 @@ fn check_length(on: &On<'_>, limit_name: &str, what: &str, template: &Template, 
     if length <= max {
         return;
     }
-    let has_fields = template.fields().next().is_some();
     let amount = if has_fields { format!("at least {length}") } else { length.to_string() };
     let consequence = if code == Code::J0306 { "truncates" } else { "rejects" };
     sink.push(
@@ -338,7 +544,7 @@ fn check_length(on: &On<'_>, limit_name: &str, what: &str, template: &Template, 
             code,
             format!("{what} is {amount} {unit}; `{}` allows {} {unit}", on.channel_name, limit.max),
             on.file,
-            template.span,
+            span,
         )
         .with_label(format!("{} {unit} over", length - max))
         .with_secondary(
@@ -390,6 +596,7 @@ fn element_kind(element: &Element) -> Option<(&str, Span)> {
         Element::Button { span, .. } => ("buttons", *span),
         Element::Media { kind, span, .. } => (kind.name.as_str(), *span),
         Element::Card { span, .. } => ("card", *span),
+        Element::List(list) => ("list", list.span),
         Element::Template { span, .. } => ("template", *span),
         Element::Title(_) | Element::Subtitle(_) | Element::Tag { .. } => return None,
     })

@@ -173,6 +173,7 @@ impl<'a> JourneyWalk<'a> {
         // Only the first entry counts, as in the flow graph and the bundle; each later one is
         // reported (J0510) and its names still checked.
         let first_entry = self.check_entries(sink);
+        self.check_single_settings(sink);
         for member in &journey.members {
             match member {
                 JourneyMember::Audience { condition, .. } => {
@@ -250,6 +251,46 @@ impl<'a> JourneyWalk<'a> {
             );
         }
         Some(first)
+    }
+
+    /// Reports a second `audience`, `reentry` or `exit when leaves` line (J0209): the bundle
+    /// has one of each, so a second line would silently replace the first, where an author may
+    /// have meant both.
+    fn check_single_settings(&self, sink: &mut Sink) {
+        let settings: [(&str, &str); 3] = [
+            ("audience", "combine the conditions in one line: `audience A and B`"),
+            ("reentry", "keep one `reentry` line"),
+            (
+                "exit when leaves",
+                "keep one `exit when leaves` line; a segment can combine conditions: `segment s = a and b`",
+            ),
+        ];
+        for (setting, help) in settings {
+            let mut spans = self.journey.members.iter().filter_map(|member| match (setting, member) {
+                ("audience", JourneyMember::Audience { span, .. })
+                | ("reentry", JourneyMember::Reentry { span, .. })
+                | ("exit when leaves", JourneyMember::ExitLeaves { span, .. }) => Some(*span),
+                _ => None,
+            });
+            let Some(first) = spans.next() else { continue };
+            for second in spans {
+                if !sink.wants(self.file, second) {
+                    continue;
+                }
+                sink.push(
+                    Diagnostic::new(
+                        Code::J0209,
+                        format!("journey `{}` has more than one `{setting}` line", self.journey.name.name),
+                        self.file,
+                        second,
+                    )
+                    .with_label(format!("a second `{setting}`"))
+                    .with_secondary(self.file, first, "the first")
+                    .with_note("a journey has one of each setting; a second line would replace the first")
+                    .with_help(help),
+                );
+            }
+        }
     }
 
     fn check_segment(&self, segment: &ast::Ident, sink: &mut Sink) {

@@ -105,14 +105,19 @@ fn check_elements(elements: &[Element], channel: &str, channel_known: bool, scop
             Element::Button { title, action: ast::ButtonAction::Outcome(outcome), .. } => {
                 check_outcome_name(outcome, "button", title, elements, scope, sink)
             }
+            Element::List(list) => {
+                for row in list.rows() {
+                    check_outcome_name(&row.outcome, "row", &row.title, elements, scope, sink);
+                }
+            }
             // Texts are checked above, and a card's elements come after it.
             _ => {}
         }
     }
 }
 
-/// The outcomes steps produce themselves, which no reply or button may name, with what takes
-/// them: a tap named so could not be told apart from them (J0230).
+/// The outcomes steps produce themselves, which no reply, button or list row may name, with what
+/// takes them: a tap named so could not be told apart from them (J0230).
 const RESERVED_OUTCOMES: &[(&str, &str)] = &[
     (
         model::OTHER_OUTCOME,
@@ -121,9 +126,9 @@ const RESERVED_OUTCOMES: &[(&str, &str)] = &[
     (model::TIMEOUT_OUTCOME, "an `ask` or `request consent` takes `timeout` when no answer comes in time"),
 ];
 
-/// A reply's or button's outcome (`what`: `reply` or `button`) against the outcomes steps
-/// produce themselves (J0230). `elements` are the message's, for a suggested name that no other
-/// reply or button of the message has.
+/// A reply's, button's or list row's outcome (`what`: `reply`, `button` or `row`) against the
+/// outcomes steps produce themselves (J0230). `elements` are the message's, for a suggested name
+/// that no other reply, button or row of the message has.
 fn check_outcome_name(
     outcome: &ast::Ident,
     what: &str,
@@ -148,7 +153,7 @@ fn check_outcome_name(
     );
 }
 
-/// An outcome name made from a reply's or button's title (`"Something else"` gives
+/// An outcome name made from a reply's, button's or row's title (`"Something else"` gives
 /// `something_else`), when the title has letters to make one and no outcome of the message
 /// (reserved ones included) has that name.
 fn outcome_name_for(title: &ast::Template, elements: &[Element]) -> Option<String> {
@@ -169,6 +174,7 @@ fn outcome_name_for(title: &ast::Template, elements: &[Element]) -> Option<Strin
             || visit::elements(elements).any(|element| match element {
                 Element::Reply { outcome, .. }
                 | Element::Button { action: ast::ButtonAction::Outcome(outcome), .. } => outcome.name == candidate,
+                Element::List(list) => list.rows().any(|row| row.outcome.name == candidate),
                 _ => false,
             })
     };

@@ -143,10 +143,22 @@ fn phrase_span(source: &str, within: Span, first: &str, last: &str) -> Option<Sp
     None
 }
 
-/// What a contact reads: texts, subjects, card titles and subtitles.
+/// What a contact reads: texts, subjects, card titles and subtitles, and a list's header,
+/// footer and row descriptions (labels such as reply, button and row titles are left out).
 fn readable_texts(elements: &[Element]) -> Vec<&Template> {
     visit::texts(elements)
-        .filter(|(role, _)| matches!(role, TextRole::Text | TextRole::Subject | TextRole::Title | TextRole::Subtitle))
+        .filter(|(role, _)| {
+            matches!(
+                role,
+                TextRole::Text
+                    | TextRole::Subject
+                    | TextRole::Title
+                    | TextRole::Subtitle
+                    | TextRole::ListHeader
+                    | TextRole::ListFooter
+                    | TextRole::RowDescription
+            )
+        })
         .map(|(_, text)| text)
         .collect()
 }

@@ -213,10 +213,21 @@ fn readable_texts(elements: &[Element]) -> Vec<&Template> {
         .collect()
 }
 
-/// Every text of a message, with subjects, buttons and their URLs (not replies or media URLs).
+/// Every text of a message, with subjects, buttons and their URLs (not replies, media URLs or
+/// the texts of a list, which the monitor does not read either).
 fn all_texts(elements: &[Element]) -> Vec<&Template> {
     visit::texts(elements)
-        .filter(|(role, _)| !matches!(role, TextRole::Reply | TextRole::MediaUrl))
+        .filter(|(role, _)| {
+            matches!(
+                role,
+                TextRole::Text
+                    | TextRole::Subject
+                    | TextRole::Title
+                    | TextRole::Subtitle
+                    | TextRole::ButtonTitle
+                    | TextRole::ButtonUrl
+            )
+        })
         .map(|(_, text)| text)
         .collect()
 }

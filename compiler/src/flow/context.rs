@@ -29,6 +29,10 @@ pub struct Context<'a> {
     /// The evidence's consent text for each category of the project's messages that needs no
     /// consent, written once rather than at every send.
     pub(super) consent_not_required: BTreeMap<&'a str, String>,
+    /// [`Context::business_hours_never_quiet`], computed on first use.
+    never_quiet: std::sync::OnceLock<bool>,
+    /// [`Context::business_quiet_overlap`], computed on first use.
+    overlap: std::sync::OnceLock<Option<(usize, u16)>>,
 }
 
 /// What the analyses add to the policy's quiet hours.
@@ -51,6 +55,8 @@ impl<'a> Context<'a> {
             windows: model.channels.iter().filter_map(|(name, c)| c.window_secs.map(|w| (name.as_str(), w))).collect(),
             deferred_text: None,
             consent_not_required: BTreeMap::new(),
+            never_quiet: std::sync::OnceLock::new(),
+            overlap: std::sync::OnceLock::new(),
         };
         cx.segments = Declared::new(sources, model).segments;
         for message in model.messages.values() {
@@ -106,12 +112,32 @@ impl<'a> Context<'a> {
     /// hours in a fixed zone and quiet hours in the recipient's cannot be compared: the contact
     /// may be anywhere. When this holds, a send made inside business hours is never held.
     pub fn business_hours_never_quiet(&self) -> bool {
+        if self.policies.business_hours.is_some()
+            && self.policies.quiet_hours.is_some()
+            && weakening::on(Weakening::BusinessHoursNeverQuiet)
+        {
+            return true;
+        }
+        // Once per project: every journey asks, and the comparison is over every minute of the
+        // week and every offset between two zones.
+        *self.never_quiet.get_or_init(|| self.compare_business_and_quiet_hours())
+    }
+
+    /// The first weekday (Monday = 0) and minute at which business hours and quiet hours, read
+    /// on the same clock, are both on (J0408); once per project, not at every send.
+    pub fn business_quiet_overlap(&self) -> Option<(usize, u16)> {
+        *self.overlap.get_or_init(|| {
+            let (business, quiet) = (self.policies.business_hours.as_ref()?, self.policies.quiet_hours.as_ref()?);
+            (0..7usize).find_map(|day| {
+                (0..1440u16).find(|m| business.contains_on(day, *m) && quiet.contains_on(day, *m)).map(|m| (day, m))
+            })
+        })
+    }
+
+    fn compare_business_and_quiet_hours(&self) -> bool {
         let (Some(business), Some(quiet)) = (&self.policies.business_hours, &self.policies.quiet_hours) else {
             return false;
         };
-        if weakening::on(Weakening::BusinessHoursNeverQuiet) {
-            return true;
-        }
         // Minutes to add to a business-hours clock time to get the quiet-hours clock time.
         let shifts: std::ops::RangeInclusive<i32> = match (&business.zone, &quiet.zone) {
             (b, q) if b == q => 0..=0,

@@ -669,10 +669,7 @@ fn check_business_hours(cx: &Context<'_>, site: &SendSite<'_>, sink: &mut Sink) 
     }
     sink.stats.content_rules += 1;
     // Every minute of the week: times are whole minutes, so this comparison is exact.
-    let overlap = (0..7usize).find_map(|day| {
-        (0..1440u16).find(|m| business.contains_on(day, *m) && quiet.contains_on(day, *m)).map(|m| (day, m))
-    });
-    if let Some((day, minute)) = overlap {
+    if let Some((day, minute)) = cx.business_quiet_overlap() {
         // The day only matters when quiet hours or business hours differ by day.
         let on = if quiet.every_day_alike() && business.periods.len() == 1 {
             String::new()

@@ -172,6 +172,13 @@ fn add_slip_help(
         diagnostic = diagnostic.with_help("`else` belongs right after the `}` of an `if` block");
     } else if expects(Rule::duration) {
         diagnostic = duration_help(diagnostic, rest, span);
+    } else if site.text.get(..pos).is_some_and(|before| before.trim() == "row")
+        && rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+    {
+        // `row small "Small"`: the outcome written first, as a name.
+        diagnostic = diagnostic.with_help(
+            "a row is its title, an optional description, then its outcome: `row \"Small\" \"Chest 86-91 cm\" -> small`",
+        );
     } else if let Some(c) = rest
         .chars()
         .next()

@@ -18,6 +18,9 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         policy_rule_line => "a policy rule (`quiet_hours`, `frequency`, `business_hours`, `jurisdiction`)",
         channel_rule_line => "a channel rule (`medium`, `window`, `tag`, `limit`, `supports`, ...)",
         element_line => "a message element (`text`, `reply`, `template`, ...)",
+        list_part_line | list_part | list_text | list_slot => "a part of a list (`row`, `section`, `header`, `footer`)",
+        row_line | row_el => "a row (`row \"Title\" -> outcome`)",
+        list_block | row_block => "`{`",
         param_line => "a template parameter (`order = event.order_id`)",
         member_line => "`stage` or a journey setting (`audience`, `entry on`, `exit on`, `goal`, `reentry`)",
         step_line => "a step (`send`, `ask`, `wait`, `if`, `goto`, ...)",
@@ -86,7 +89,8 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
             "a channel rule (`medium`, `window`, `tag`, `limit`, `supports`, ...)"
         }
         element | text_el | subject_el | title_el | subtitle_el | reply_el | button_el | media_el | card_el
-        | template_el | tag_el => "a message element (`text`, `reply`, `template`, ...)",
+        | list_el | template_el | tag_el => "a message element (`text`, `reply`, `template`, ...)",
+        section_el => "a part of a list (`row`, `section`, `header`, `footer`)",
         template_param => "a template parameter (`order = event.order_id`)",
         journey_member | audience | entry | exit_on | exit_leaves | goal | reentry | stage => {
             "`stage` or a journey setting (`audience`, `entry on`, `exit on`, `goal`, `reentry`)"
@@ -166,6 +170,8 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         kw_retries => "`retries`",
         kw_request => "`request`",
         kw_revoke => "`revoke`",
+        kw_row => "`row`",
+        kw_section => "`section`",
         kw_required => "`required`",
         kw_segment => "`segment`",
         kw_send => "`send`",

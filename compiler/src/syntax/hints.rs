@@ -28,6 +28,10 @@ pub enum Place {
     ChannelRule,
     /// Inside `message ... { ... }` or `card { ... }`.
     Element,
+    /// Inside `list "..." { ... }`.
+    ListPart,
+    /// Inside a list's `section { ... }`.
+    Row,
 }
 
 impl Place {
@@ -40,6 +44,8 @@ impl Place {
             Place::PolicyRule => "a policy rule",
             Place::ChannelRule => "a channel rule",
             Place::Element => "a message element",
+            Place::ListPart => "a part of a list",
+            Place::Row => "a row",
         }
     }
 
@@ -53,6 +59,8 @@ impl Place {
             Place::PolicyRule => Rule::policy_rule_line,
             Place::ChannelRule => Rule::channel_rule_line,
             Place::Element => Rule::element_line,
+            Place::ListPart => Rule::list_part_line,
+            Place::Row => Rule::row_line,
         }
     }
 }
@@ -70,10 +78,12 @@ pub const STARTS: &[(Place, &[&str])] = &[
     (
         Place::Element,
         &[
-            "audio", "button", "card", "file", "image", "reply", "subject", "subtitle", "tag", "template", "text",
-            "title", "video",
+            "audio", "button", "card", "file", "image", "list", "reply", "subject", "subtitle", "tag", "template",
+            "text", "title", "video",
         ],
     ),
+    (Place::ListPart, &["footer", "header", "row", "section"]),
+    (Place::Row, &["row"]),
 ];
 
 /// Words that start no statement in a place, with what to write instead. The advice names only
@@ -132,11 +142,25 @@ pub const NOT_CONSTRUCTS: &[(Place, &str, &str)] = &[
     (Place::PolicyRule, "zone", "a time zone belongs to each rule: `quiet_hours 21:00..08:00 recipient` or `... \"Europe/Paris\"`"),
     // Message elements.
     (Place::Element, "body", "a message's text is `text \"...\"` (`body` is a part of a `template` declaration)"),
-    (Place::Element, "header", "a message's heading is `title \"...\"` (`header` is a part of a `template` declaration)"),
-    (Place::Element, "footer", "a message's text is `text \"...\"` (`footer` is a part of a `template` declaration)"),
+    (Place::Element, "header", "a message's heading is `title \"...\"` (`header` is a part of a `template` declaration, or of a `list`)"),
+    (Place::Element, "footer", "a message's text is `text \"...\"` (`footer` is a part of a `template` declaration, or of a `list`)"),
     (Place::Element, "quick_reply", "quick replies are `reply \"Title\" -> outcome`"),
     (Place::Element, "link", "a link is `button \"Title\" url \"https://...\"`, or the URL in a `text`"),
     (Place::Element, "url", "a link is `button \"Title\" url \"https://...\"`, or the URL in a `text`"),
+    (Place::Element, "menu", "a menu to choose from is `list \"Choose\" { row \"Title\" -> outcome }` (a WhatsApp list message)"),
+    (Place::Element, "section", "sections belong in a list: `list \"Choose\" { section \"Title\" { row \"Title\" -> outcome } }`"),
+    (Place::Element, "row", "rows belong in a list: `list \"Choose\" { row \"Title\" -> outcome }`"),
+    // Inside a list.
+    (Place::ListPart, "option", "a choice of a list is `row \"Title\" -> outcome` (or `row \"Title\" \"Description\" -> outcome`)"),
+    (Place::ListPart, "reply", "a choice of a list is `row \"Title\" -> outcome`; replies go beside the text, outside the list"),
+    (Place::ListPart, "text", "a list's text is the message's `text`, written outside the list; inside it, `header` and `footer` go above and below"),
+    (Place::ListPart, "list", "lists do not nest: group a list's rows in `section \"Title\" { ... }`"),
+    (Place::ListPart, "button", "a list's button label is written after `list`: `list \"Choose\" { ... }`"),
+    (Place::Row, "option", "a choice of a list is `row \"Title\" -> outcome` (or `row \"Title\" \"Description\" -> outcome`)"),
+    (Place::Row, "reply", "a choice of a list is `row \"Title\" -> outcome`; replies go beside the text, outside the list"),
+    (Place::Row, "section", "sections do not nest: close this one with `}` and start the next"),
+    (Place::Row, "header", "a list's header goes in the list, outside its sections"),
+    (Place::Row, "footer", "a list's footer goes in the list, outside its sections"),
     (Place::Element, "carousel", "a carousel is several `card { title \"...\" ... }` elements in one message"),
     (Place::Element, "photo", "a picture is `image \"https://...\"`"),
     (Place::Element, "picture", "a picture is `image \"https://...\"`"),
@@ -171,6 +195,10 @@ fn place_of(positives: &[Rule]) -> Option<Place> {
         (Rule::policy_rule, Place::PolicyRule),
         (Rule::channel_rule, Place::ChannelRule),
         (Rule::element, Place::Element),
+        (Rule::list_part, Place::ListPart),
+        // A line of a section starts with `row` only, so pest names the keyword, not the rule.
+        (Rule::row_el, Place::Row),
+        (Rule::kw_row, Place::Row),
         (Rule::chunk, Place::Item),
     ]
     .into_iter()
@@ -237,6 +265,8 @@ fn plural(place: Place) -> &'static str {
         Place::PolicyRule => "policy rules",
         Place::ChannelRule => "channel rules",
         Place::Element => "message elements",
+        Place::ListPart => "parts of a list",
+        Place::Row => "rows",
     }
 }
 

@@ -9,7 +9,7 @@ use journey_compiler::ast::{Item, JourneyMember};
 use journey_compiler::model::{Model, CATEGORIES};
 use journey_compiler::Span;
 
-use super::keywords::{Place, DOCS};
+use super::keywords::{KeywordDoc, Place, DOCS};
 use super::lexical::{self, Block, Context};
 use super::{Analysis, Files};
 
@@ -99,18 +99,20 @@ fn statement_keywords(ctx: &Context) -> Vec<Candidate> {
         Some(Block::Arms) => return vec![arm_keyword("timeout")],
         Some(Block::AskArms) => return vec![arm_keyword("timeout"), arm_keyword("other")],
         Some(Block::Elements) => Place::Element,
+        Some(Block::List) => Place::ListPart,
+        // A section holds rows only.
+        Some(Block::Section) => {
+            return DOCS.iter().filter(|doc| doc.label == "row").map(keyword_candidate).collect();
+        }
         Some(Block::Channel) => Place::ChannelRule,
         Some(Block::Policy) => Place::PolicyRule,
         Some(Block::Other) => return Vec::new(),
     };
-    DOCS.iter()
-        .filter(|doc| doc.place == place)
-        .map(|doc| Candidate {
-            label: doc.label.to_owned(),
-            kind: CandidateKind::Keyword,
-            detail: Some(doc.syntax.to_owned()),
-        })
-        .collect()
+    DOCS.iter().filter(|doc| doc.place == place).map(keyword_candidate).collect()
+}
+
+fn keyword_candidate(doc: &KeywordDoc) -> Candidate {
+    Candidate { label: doc.label.to_owned(), kind: CandidateKind::Keyword, detail: Some(doc.syntax.to_owned()) }
 }
 
 /// An outcome every step of its kind has: `timeout`, and an `ask`'s `other`.

@@ -3,8 +3,9 @@
 //! The list mirrors the `kw_*` rules of `grammar/journey.pest`; a test checks that every keyword
 //! rule of the grammar is here, so a new keyword cannot ship without being refused as a name.
 
-/// Every keyword of the grammar, plus the media element kinds. A name that is one of these is
-/// refused by rename (the grammar would often accept it, but it reads as the keyword).
+/// Every keyword of the grammar, plus the media element kinds and a list's `header` and `footer`.
+/// A name that is one of these is refused by rename (the grammar would often accept it, but it
+/// reads as the keyword).
 pub const KEYWORDS: &[&str] = &[
     "after",
     "allows",
@@ -29,11 +30,13 @@ pub const KEYWORDS: &[&str] = &[
     "exit",
     "false",
     "file",
+    "footer",
     "for",
     "frequency",
     "goal",
     "goto",
     "handoff",
+    "header",
     "if",
     "image",
     "import",
@@ -68,6 +71,8 @@ pub const KEYWORDS: &[&str] = &[
     "required",
     "retries",
     "revoke",
+    "row",
+    "section",
     "segment",
     "send",
     "set",
@@ -113,6 +118,8 @@ pub enum Place {
     ChannelRule,
     /// Starts a rule of a `policy { }` block.
     PolicyRule,
+    /// Starts a part of a message's `list "..." { }` (and `row` a line of its sections).
+    ListPart,
 }
 
 /// One keyword (or keyword pair) with what hover and completion show for it.
@@ -339,10 +346,40 @@ pub const DOCS: &[KeywordDoc] = &[
         doc: "A card of a carousel.",
     },
     KeywordDoc {
+        label: "list",
+        place: Place::Element,
+        syntax: "list \"Button\" { header \"...\" section \"Title\" { row \"Title\" \"Description\" -> OUTCOME } footer \"...\" }",
+        doc: "A list message (WhatsApp, WA-LIST): the button opens a list of rows, in sections or written directly in the list; choosing a row is the outcome `OUTCOME` of an `ask`, like a reply. The message's `text` is the body; no replies, buttons, media or cards beside it (J0317). On WhatsApp: at most 10 sections and 10 rows in all, button label 20 characters, row title 24, description 72. (In a field's type, `list<T>` is a list of values.)",
+    },
+    KeywordDoc {
         label: "template",
         place: Place::Element,
         syntax: "template \"NAME\" lang \"en_US\" { PARAM = VALUE, ... }",
         doc: "A pre-approved template (WhatsApp), the only kind of message allowed outside the window.",
+    },
+    KeywordDoc {
+        label: "row",
+        place: Place::ListPart,
+        syntax: "row \"Title\" [\"Description\"] -> OUTCOME",
+        doc: "A row of a list: choosing it is the outcome `OUTCOME` of an `ask`, like a reply. The outcome is also the row's id on the platform, so each row of a list has its own (J0317).",
+    },
+    KeywordDoc {
+        label: "section",
+        place: Place::ListPart,
+        syntax: "section [\"Title\"] { row ... }",
+        doc: "A section of a list, with at least one row. A list of several sections needs a title on each; rows written outside a section are a section without one.",
+    },
+    KeywordDoc {
+        label: "header",
+        place: Place::ListPart,
+        syntax: "header \"...\"",
+        doc: "In a `list`: text above the message's text (text only; 60 characters on WhatsApp, WA-LIST). In a `template` declaration: the template's header (WA-TPL).",
+    },
+    KeywordDoc {
+        label: "footer",
+        place: Place::ListPart,
+        syntax: "footer \"...\"",
+        doc: "In a `list`: text below the message's text (60 characters on WhatsApp, WA-LIST). In a `template` declaration: the template's footer (WA-TPL).",
     },
     // Channel rules, after the elements and steps whose words they share (`tag`, `template`), so
     // hover on those keeps its meaning.
@@ -398,7 +435,7 @@ pub const DOCS: &[KeywordDoc] = &[
         label: "limit",
         place: Place::ChannelRule,
         syntax: "limit WHAT N [chars|bytes]",
-        doc: "At most N of WHAT: text length, replies, buttons, cards, SMS segments, ...",
+        doc: "At most N of WHAT: text length, replies, buttons, cards, list rows and sections, SMS segments, ...",
     },
     KeywordDoc {
         label: "supports",

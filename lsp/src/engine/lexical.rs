@@ -18,6 +18,10 @@ pub enum Block {
     AskArms,
     /// `message ... {`, `card {`: message elements.
     Elements,
+    /// `list "..." {`: a list's header, footer, sections and rows.
+    List,
+    /// `section ... {` inside a list: rows.
+    Section,
     /// `channel NAME {`: channel rules.
     Channel,
     /// `policy {`: policy rules.
@@ -227,6 +231,8 @@ fn block_opened_by(tokens: &[String], after_arrow: bool) -> Block {
         Some("journey") => Block::Journey,
         Some("stage" | "if" | "else") => Block::Steps,
         Some("message" | "card") => Block::Elements,
+        Some("list") => Block::List,
+        Some("section") => Block::Section,
         Some("channel") => Block::Channel,
         Some("policy") => Block::Policy,
         Some("ask") => Block::AskArms,

@@ -1,7 +1,7 @@
-//! A message as the contact would see it, for hover: text with `{field}` placeholders, buttons
-//! and replies, and how long the text is.
+//! A message as the contact would see it, for hover: text with `{field}` placeholders, buttons,
+//! replies and list rows, and how long the text is.
 
-use journey_compiler::ast::{visit, ButtonAction, Element, Message, Template, TemplatePart};
+use journey_compiler::ast::{visit, ButtonAction, Element, List, Message, Template, TemplatePart};
 
 /// The rendered parts of a message.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -48,6 +48,10 @@ fn elements(list: &[Element], out: &mut Preview) {
             Element::Media { kind, url, .. } => format!("{}: {}", kind.name, render(url)),
             // Its elements follow, one level deeper.
             Element::Card { .. } => "Card:".to_owned(),
+            Element::List(list) => {
+                list_lines(list, &indent, out);
+                continue;
+            }
             Element::Template { name, lang, params, .. } => {
                 let params: Vec<&str> = params.iter().map(|param| param.name.name.as_str()).collect();
                 if params.is_empty() {
@@ -59,6 +63,31 @@ fn elements(list: &[Element], out: &mut Preview) {
             Element::Tag { name, .. } => format!("Sent under tag {}", name.name),
         };
         out.lines.push(format!("{indent}{line}"));
+    }
+}
+
+/// A list as the contact sees it: the button that opens it, then its header, sections, rows
+/// (`[Title] Description → outcome`) and footer.
+fn list_lines(list: &List, indent: &str, out: &mut Preview) {
+    out.lines.push(format!("{indent}List [{}]:", render(&list.button)));
+    if let Some(header) = list.header() {
+        out.lines.push(format!("{indent}  Header: {}", render(header)));
+    }
+    for section in list.sections() {
+        let row_indent = match section.title {
+            Some(title) => {
+                out.lines.push(format!("{indent}  Section: {}", render(title)));
+                "    "
+            }
+            None => "  ",
+        };
+        for row in section.rows {
+            let description = row.description.as_ref().map(|d| format!(" {}", render(d))).unwrap_or_default();
+            out.lines.push(format!("{indent}{row_indent}[{}]{description} → {}", render(&row.title), row.outcome.name));
+        }
+    }
+    if let Some(footer) = list.footer() {
+        out.lines.push(format!("{indent}  Footer: {}", render(footer)));
     }
 }
 

@@ -147,6 +147,49 @@ fn hover_on_step_keywords_shows_their_documentation() {
         .join("\n\n"));
 }
 
+const LIST: &str = r#"import "std/channels"
+import "std/events"
+
+message pick_size on whatsapp as service {
+  text "Which size?"
+  list "Sizes" {
+    header "Acme"
+    section "Shirts" {
+      row "Small" "Chest 86-91 cm" -> small
+    }
+    section "Help" {
+      row "Not sure" -> unsure
+    }
+  }
+}
+
+journey sizes {
+  entry on whatsapp_message
+  stage s {
+    ask pick_size timeout 1h { small => exit, unsure => exit, timeout => exit }
+  }
+}
+"#;
+
+#[test]
+fn hover_on_a_list_shows_its_rows_and_on_its_keywords_their_documentation() {
+    let at = |needle: &str, shift: usize| {
+        let at = LIST.find(needle).expect("needle occurs") + shift;
+        format!("{}{CURSOR}{}", &LIST[..at], &LIST[at..])
+    };
+    insta::assert_snapshot!([
+        ("ask pick_size", 6),
+        ("list \"Sizes\"", 1),
+        ("section \"Help\"", 1),
+        ("row \"Small\"", 1),
+        ("header", 1)
+    ]
+    .iter()
+    .map(|(needle, shift)| format!("## {needle}\n{}", hover_at(&at(needle, *shift))))
+    .collect::<Vec<_>>()
+    .join("\n\n"));
+}
+
 #[test]
 fn hover_on_a_stage_says_where_it_belongs_and_how_it_is_reached() {
     let text = tour_at("goto consideration", 0, 6);
@@ -453,7 +496,9 @@ fn completion_offers_what_may_be_written_at_the_cursor() {
         ),
         ("journey j {\n  $0\n}\n", "audience entry exit on exit when goal reentry stage"),
         ("$0", "channel event import journey message policy profile segment"),
-        ("message m on sms as service {\n  $0\n}\n", "button card image reply subject template text"),
+        ("message m on sms as service {\n  $0\n}\n", "button card image list reply subject template text"),
+        ("message m on whatsapp as service {\n  list \"Sizes\" {\n    $0\n  }\n}\n", "footer header row section"),
+        ("message m on whatsapp as service {\n  list \"Sizes\" {\n    section \"S\" {\n      $0\n", "row"),
         ("channel own {\n  $0\n}\n", "encoding keywords limit medium supports tag template required window"),
         ("policy {\n  $0\n}\n", "business_hours frequency jurisdiction quiet_hours"),
         ("journey j {\n  stage s {\n    ask welcome {\n      $0\n    }\n  }\n}\n", "other timeout"),

@@ -25,7 +25,7 @@ impl Lowerer<'_> {
         let (found, role) = if wanted == "->" {
             ("=>", "`=>` introduces the steps of an outcome")
         } else {
-            ("->", "`->` names the outcome of a reply or button")
+            ("->", "`->` names the outcome of a reply, button or row")
         };
         self.diagnostics.push(
             Diagnostic::new(Code::J0105, format!("{what} uses `{wanted}`, found `{found}`"), self.file, span)

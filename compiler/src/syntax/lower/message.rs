@@ -1,5 +1,5 @@
-//! The elements of a message (texts, replies, buttons, media, cards, templates, tags) and the
-//! parameters of a template element.
+//! The elements of a message (texts, replies, buttons, media, cards, lists, templates, tags) and
+//! the parameters of a template element.
 
 use pest::iterators::Pair;
 
@@ -110,6 +110,18 @@ impl Lowerer<'_> {
                 self.leave();
                 Element::Card { elements, span }
             }
+            Rule::list_el => {
+                let mut button = None;
+                let mut parts = Vec::new();
+                for child in significant(element) {
+                    match child.as_rule() {
+                        Rule::string => button = Some(self.template(child)),
+                        Rule::list_block => parts = self.list_block(child),
+                        _ => {}
+                    }
+                }
+                Element::List(List { button: self.required_node(button, span, "a list's button label")?, parts, span })
+            }
             Rule::template_el => {
                 let mut strings = Vec::new();
                 let mut params = Vec::new();
@@ -137,6 +149,93 @@ impl Lowerer<'_> {
                 return None;
             }
         })
+    }
+
+    /// What is written inside a `list { }`: headers, footers, sections and rows, in order.
+    fn list_block(&mut self, pair: Pair<'_, Rule>) -> Vec<ListPart> {
+        let mut parts = Vec::new();
+        for child in significant(pair) {
+            match child.as_rule() {
+                Rule::list_part => {
+                    if let Some(part) = self.list_part(child) {
+                        parts.push(part);
+                    }
+                }
+                Rule::bad_line => self.bad_line(&child, LineContext::ListPart),
+                _ => {}
+            }
+        }
+        parts
+    }
+
+    fn list_part(&mut self, pair: Pair<'_, Rule>) -> Option<ListPart> {
+        let outer = self.span(&pair);
+        let part = significant(pair).next();
+        let part = self.required(part, outer, "a list part")?;
+        let span = self.span(&part);
+        Some(match part.as_rule() {
+            Rule::list_text => {
+                let mut slot = None;
+                let mut text = None;
+                for child in significant(part) {
+                    match child.as_rule() {
+                        Rule::list_slot => slot = Some(child.as_str() == "header"),
+                        Rule::string => text = Some(self.template(child)),
+                        _ => {}
+                    }
+                }
+                let is_header = self.required_node(slot, span, "`header` or `footer`")?;
+                let text = self.required_node(text, span, "a string")?;
+                if is_header {
+                    ListPart::Header(text)
+                } else {
+                    ListPart::Footer(text)
+                }
+            }
+            Rule::section_el => {
+                let mut title = None;
+                let mut rows = Vec::new();
+                for child in significant(part) {
+                    match child.as_rule() {
+                        Rule::string => title = Some(self.template(child)),
+                        Rule::row_block => {
+                            for line in significant(child) {
+                                match line.as_rule() {
+                                    Rule::row_el => rows.extend(self.row(line)),
+                                    Rule::bad_line => self.bad_line(&line, LineContext::Row),
+                                    _ => {}
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                ListPart::Section(ListSection { title, rows, span })
+            }
+            Rule::row_el => ListPart::Row(self.row(part)?),
+            _ => {
+                self.malformed(span, "a list part");
+                return None;
+            }
+        })
+    }
+
+    /// `row "Title" "Description" -> outcome`
+    fn row(&mut self, pair: Pair<'_, Rule>) -> Option<ListRow> {
+        let span = self.span(&pair);
+        let mut strings = Vec::new();
+        let mut outcome = None;
+        for child in significant(pair) {
+            match child.as_rule() {
+                Rule::string => strings.push(self.template(child)),
+                Rule::arrow => self.check_arrow(&child, "->", "a row"),
+                Rule::outcome_ref => outcome = Some(self.ident(child)),
+                _ => {}
+            }
+        }
+        let mut strings = strings.into_iter();
+        let title = self.required_node(strings.next(), span, "a row title")?;
+        Some(ListRow { title, description: strings.next(), outcome: self.required_ident(outcome, span)?, span })
     }
 
     fn param_block(&mut self, pair: Pair<'_, Rule>) -> Vec<TemplateParam> {

@@ -61,6 +61,8 @@ enum LineContext {
     PolicyRule,
     ChannelRule,
     Element,
+    ListPart,
+    Row,
     Param,
     Member,
     Step,
@@ -75,6 +77,8 @@ impl LineContext {
             LineContext::PolicyRule => Rule::policy_rule_line,
             LineContext::ChannelRule => Rule::channel_rule_line,
             LineContext::Element => Rule::element_line,
+            LineContext::ListPart => Rule::list_part_line,
+            LineContext::Row => Rule::row_line,
             LineContext::Param => Rule::param_line,
             LineContext::Member => Rule::member_line,
             LineContext::Step => Rule::step_line,
@@ -156,6 +160,8 @@ fn rule_is_plain_keyword(rule: Rule) -> bool {
             | kw_request
             | kw_revoke
             | kw_required
+            | kw_row
+            | kw_section
             | kw_segment
             | kw_send
             | kw_set
