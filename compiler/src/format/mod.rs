@@ -7,8 +7,8 @@
 //!   `set<text>`), before `,` `;` `:` `?` or around `..` (`mon..fri 09:00..18:00`), and none after
 //!   a prefix `-`; `{}` for an empty block;
 //! - line breaks stay where the author put them, since they separate statements; a block that
-//!   spans lines gets its `{` and `}` on lines of their own ends and one statement per line
-//!   (`;` between them becomes a line break); a block written on one line stays on one line;
+//!   spans lines ends the line of its `{`, starts the line of its `}` and has one statement per
+//!   line (`;` between them becomes a line break); a block written on one line stays on one line;
 //! - `} else` on one line unless comments stand between them;
 //! - at most one empty line in a row, none at the start or end of a block or the file;
 //! - the types of fields, the arrows of arms, the `=` of segments and template parameters, the
