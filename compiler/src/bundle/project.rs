@@ -42,17 +42,20 @@ pub(super) struct Source<'a> {
 
 #[derive(Serialize)]
 pub(super) struct Policies<'a> {
-    quiet_hours: Option<QuietHours<'a>>,
+    quiet_hours: Option<Hours<'a>>,
     frequency: Vec<Frequency<'a>>,
-    business_hours: Option<BusinessHours<'a>>,
+    business_hours: Option<Hours<'a>>,
     jurisdiction: Vec<&'a str>,
 }
 
-/// `{from, to, zone}` when every day is alike; `{periods, zone}` when periods name weekdays
-/// (docs/bundle.md §4.2), so that a reader that knows only the daily shape refuses the bundle
-/// rather than read Sunday's hours as Monday's.
+/// Quiet or business hours (docs/bundle.md §4.2, §4.4): one period as `{from, to, zone}` (quiet
+/// hours, every day alike) or `{days, from, to, zone}` (business hours); hours that differ by
+/// weekday as `{periods, zone}`, never both, so that a reader that knows only the one-period
+/// shape refuses the bundle rather than read Sunday's hours as Monday's.
 #[derive(Serialize)]
-struct QuietHours<'a> {
+struct Hours<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    days: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     from: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -76,21 +79,6 @@ struct Frequency<'a> {
     category: &'a str,
     max: u64,
     per_s: u64,
-}
-
-/// `{days, from, to, zone}` for one period; `{periods, zone}` for hours that differ by weekday
-/// (docs/bundle.md §4.4).
-#[derive(Serialize)]
-struct BusinessHours<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    days: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    from: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    to: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    periods: Option<Vec<WeekPeriod>>,
-    zone: &'a str,
 }
 
 impl<'a> Project<'a> {
@@ -144,16 +132,11 @@ fn sources(report: &ProjectReport) -> Vec<SourceHash<'_>> {
 fn policies(model: &Model) -> Policies<'_> {
     let rules = &model.policies;
     Policies {
+        // Quiet hours keep the one-period shape for every day alike: a period naming days is
+        // written by weekday even alone (the quiet-hours `{from, to}` shape has no days).
         quiet_hours: rules.quiet_hours.as_ref().map(|quiet| match quiet.periods.as_slice() {
-            [daily] if daily.days.is_empty() => QuietHours {
-                from: Some(format_time(daily.from)),
-                to: Some(format_time(daily.to)),
-                periods: None,
-                zone: zone_name(&quiet.zone),
-            },
-            periods => {
-                QuietHours { from: None, to: None, periods: Some(week_periods(periods)), zone: zone_name(&quiet.zone) }
-            }
+            [daily] if daily.days.is_empty() => one_period(daily, &quiet.zone, false),
+            periods => by_weekday(periods, &quiet.zone),
         }),
         frequency: rules
             .frequency
@@ -166,23 +149,27 @@ fn policies(model: &Model) -> Policies<'_> {
             })
             .collect(),
         business_hours: rules.business_hours.as_ref().map(|business| match business.periods.as_slice() {
-            [one] => BusinessHours {
-                days: Some(day_ranges(&one.days)),
-                from: Some(format_time(one.from)),
-                to: Some(format_time(one.to)),
-                periods: None,
-                zone: zone_name(&business.zone),
-            },
-            periods => BusinessHours {
-                days: None,
-                from: None,
-                to: None,
-                periods: Some(week_periods(periods)),
-                zone: zone_name(&business.zone),
-            },
+            [one] => one_period(one, &business.zone, true),
+            periods => by_weekday(periods, &business.zone),
         }),
         jurisdiction: rules.jurisdictions.iter().map(|j| j.code.as_str()).collect(),
     }
+}
+
+/// One period in `zone`, in the one-period shape (with its days when `with_days`).
+fn one_period<'a>(period: &model::WeekPeriod, zone: &'a Option<String>, with_days: bool) -> Hours<'a> {
+    Hours {
+        days: with_days.then(|| day_ranges(&period.days)),
+        from: Some(format_time(period.from)),
+        to: Some(format_time(period.to)),
+        periods: None,
+        zone: zone_name(zone),
+    }
+}
+
+/// Hours that differ by weekday, in `zone`: `{periods, zone}`.
+fn by_weekday<'a>(periods: &[model::WeekPeriod], zone: &'a Option<String>) -> Hours<'a> {
+    Hours { days: None, from: None, to: None, periods: Some(week_periods(periods)), zone: zone_name(zone) }
 }
 
 /// Periods as the bundle writes them, each with its days.
