@@ -4,7 +4,7 @@
 //   node open-maps.mjs JOBS.json RESULT.json
 //
 // JOBS.json: [{ "page": "/abs/map.html", "screenshot": "/abs/shot.png" | null,
-//               "click": "node id" | null, "width": 1600, "height": 1000 }]
+//               "click": "node id" | null, "hash": "#..." | null, "width": 1600, "height": 1000 }]
 // RESULT.json: one entry per job: every console error and page error, the journey/node and
 // journey/stage pairs found in the DOM, the page's own timing (window.journeyMapRendered), and,
 // after clicking the card `click`, the details panel's text and the witness marks drawn.
@@ -36,7 +36,7 @@ try {
       requests.push(url);
       return route.abort();
     });
-    await page.goto(pathToFileURL(job.page).href, { waitUntil: "load" });
+    await page.goto(pathToFileURL(job.page).href + (job.hash || ""), { waitUntil: "load" });
     await page.waitForSelector("body[data-rendered=true]", { timeout: 15000 }).catch((e) => errors.push(`not rendered: ${e.message}`));
     const seen = await page.evaluate(() => {
       const nodes = [], stages = [];

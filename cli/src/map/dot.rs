@@ -28,11 +28,14 @@ pub fn write(doc: &MapDocument) -> String {
 
 fn write_journey(out: &mut String, j: usize, journey: &JourneyMap) {
     let node_name = |id: &str| quote(&format!("j{j}/{id}"));
-    let witness: BTreeSet<(&str, &str)> = journey
-        .problems
-        .iter()
-        .flat_map(|p| p.witness.windows(2).filter_map(|w| Some((w.first()?.as_str(), w.get(1)?.as_str()))))
-        .collect();
+    // A witness path's edges; one that starts where the journey starts begins at the entry.
+    let mut witness: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for problem in &journey.problems {
+        if problem.witness.first() == Some(&journey.start) {
+            witness.insert(("entry", journey.start.as_str()));
+        }
+        witness.extend(problem.witness.windows(2).filter_map(|w| Some((w.first()?.as_str(), w.get(1)?.as_str()))));
+    }
     let _ = writeln!(out, "  subgraph {} {{", quote(&format!("cluster_j{j}")));
     let _ = writeln!(out, "    label={};", quote(&format!("journey {}", journey.name)));
     out.push_str("    style=\"rounded\"; color=\"#98a2b3\";\n");
@@ -62,7 +65,8 @@ fn write_journey(out: &mut String, j: usize, journey: &JourneyMap) {
     for node in journey.nodes.iter().filter(|n| !journey.stages.iter().any(|s| s.name == n.stage)) {
         let _ = writeln!(out, "    {} {};", node_name(&node.id), attributes(node, journey));
     }
-    let _ = writeln!(out, "    {entry} -> {};", node_name(&journey.start));
+    let start_attrs = if witness.contains(&("entry", journey.start.as_str())) { " [color=\"#d92d20\", penwidth=2.5]" } else { "" };
+    let _ = writeln!(out, "    {entry} -> {}{start_attrs};", node_name(&journey.start));
     for edge in &journey.edges {
         let mut attrs = Vec::new();
         if edge.label != "next" {
