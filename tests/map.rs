@@ -117,7 +117,8 @@ fn every_violation_of_the_broken_examples_with_a_path_has_a_witness_of_graph_nod
         for journey in &doc.journeys {
             let ids: BTreeSet<&str> = journey.nodes.iter().map(|n| n.id.as_str()).collect();
             for (index, problem) in journey.problems.iter().enumerate() {
-                let printed_path = problem.text.lines().any(|l| l.starts_with("note: path") && l.contains(": entry ->"));
+                let printed_path =
+                    problem.text.lines().any(|l| l.starts_with("note: path") && l.contains(": entry ->"));
                 assert_eq!(!problem.witness.is_empty(), printed_path, "{}: {}", doc.project, problem.text);
                 if problem.witness.is_empty() {
                     continue;

@@ -93,7 +93,8 @@ fn expected(paths: &[PathBuf], exclude: &[PathBuf]) -> Expected {
 }
 
 fn map(paths: &[PathBuf], exclude: &[PathBuf], out: &Path) -> journey::exit::Exit {
-    let args = MapArgs { paths: paths.to_vec(), exclude: exclude.to_vec(), out: out.to_path_buf(), format: MapFormat::Html };
+    let args =
+        MapArgs { paths: paths.to_vec(), exclude: exclude.to_vec(), out: out.to_path_buf(), format: MapFormat::Html };
     let exit = journey::map::run(&args);
     assert_ne!(exit, journey::exit::Exit::Usage, "journey map could not map {paths:?}");
     exit

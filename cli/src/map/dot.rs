@@ -17,7 +17,9 @@ pub fn write(doc: &MapDocument) -> String {
     let _ = writeln!(out, "// journey map of {} (journey map --format dot)", one_line(&doc.project));
     out.push_str("digraph journey_map {\n");
     out.push_str("  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=11, compound=true, newrank=true];\n");
-    out.push_str("  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", fontname=\"Helvetica\", fontsize=10];\n");
+    out.push_str(
+        "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", fontname=\"Helvetica\", fontsize=10];\n",
+    );
     out.push_str("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#667085\"];\n");
     for (j, journey) in doc.journeys.iter().enumerate() {
         write_journey(&mut out, j, journey);
@@ -65,7 +67,8 @@ fn write_journey(out: &mut String, j: usize, journey: &JourneyMap) {
     for node in journey.nodes.iter().filter(|n| !journey.stages.iter().any(|s| s.name == n.stage)) {
         let _ = writeln!(out, "    {} {};", node_name(&node.id), attributes(node, journey));
     }
-    let start_attrs = if witness.contains(&("entry", journey.start.as_str())) { " [color=\"#d92d20\", penwidth=2.5]" } else { "" };
+    let start_attrs =
+        if witness.contains(&("entry", journey.start.as_str())) { " [color=\"#d92d20\", penwidth=2.5]" } else { "" };
     let _ = writeln!(out, "    {entry} -> {}{start_attrs};", node_name(&journey.start));
     for edge in &journey.edges {
         let mut attrs = Vec::new();
@@ -87,7 +90,8 @@ fn attributes(node: &NodeMap, journey: &JourneyMap) -> String {
     let mut lines = vec![node.id.clone()];
     let fill = match &node.send {
         _ if node.kind == "exit" => {
-            return "[shape=doublecircle, label=\"exit\", fillcolor=\"#f2f4f7\", width=0.3, fixedsize=false]".to_owned();
+            return "[shape=oval, label=\"exit\", fontsize=9, fillcolor=\"#f2f4f7\", width=0.4, height=0.25]"
+                .to_owned();
         }
         Some(send) => {
             lines.push(format!("{} {}", node.kind, send.message));

@@ -41,7 +41,9 @@ pub fn write(doc: &MapDocument) -> Result<String, String> {
          <section id=\"lifecycle\" class=\"on\"></section><section id=\"details\"><p class=\"muted\">Click a step to see its compliance record.</p></section>\
          <section id=\"problems\"></section></aside></main>\n",
     );
-    page.push_str("<noscript>This map is drawn by JavaScript; `journey map --format dot` gives a static graph.</noscript>\n");
+    page.push_str(
+        "<noscript>This map is drawn by JavaScript; `journey map --format dot` gives a static graph.</noscript>\n",
+    );
     page.push_str("<script type=\"application/json\" id=\"map-data\">");
     page.push_str(&json_for_script(&json));
     page.push_str("</script>\n<script>\n");

@@ -65,7 +65,8 @@ pub fn run(args: &MapArgs) -> Exit {
         }
     };
     // The directory of the maps: `--out` itself for several, its parent for one.
-    let dir = if maps.len() > 1 { Some(args.out.as_path()) } else { args.out.parent().filter(|p| !p.as_os_str().is_empty()) };
+    let dir =
+        if maps.len() > 1 { Some(args.out.as_path()) } else { args.out.parent().filter(|p| !p.as_os_str().is_empty()) };
     if let Some(dir) = dir {
         if let Err(error) = std::fs::create_dir_all(dir) {
             let shown = crate::discover::display_path(dir);
@@ -123,14 +124,19 @@ pub fn project_name(inputs: &ProjectInputs) -> (String, String) {
         (name, stem)
     } else {
         let (path, shown) = first.unwrap_or_default();
-        let stem = Path::new(&path).file_stem().map_or_else(|| "project".to_owned(), |n| n.to_string_lossy().into_owned());
+        let stem =
+            Path::new(&path).file_stem().map_or_else(|| "project".to_owned(), |n| n.to_string_lossy().into_owned());
         (shown, stem)
     }
 }
 
 /// Where each map goes: `out` itself for one project; `out/<stem>.<extension>` for each of
 /// several, refused when two projects would share a file.
-pub fn file_names<'a>(out: &Path, stems: impl Iterator<Item = &'a str>, extension: &str) -> Result<Vec<PathBuf>, String> {
+pub fn file_names<'a>(
+    out: &Path,
+    stems: impl Iterator<Item = &'a str>,
+    extension: &str,
+) -> Result<Vec<PathBuf>, String> {
     let stems: Vec<&str> = stems.collect();
     if stems.len() <= 1 {
         return Ok(stems.iter().map(|_| out.to_path_buf()).collect());

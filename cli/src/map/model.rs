@@ -274,7 +274,10 @@ fn journey_map(
             let to = target_id(edge.target).unwrap_or_else(|| new_exit(&node.stage, &mut exit_nodes));
             edges.push(EdgeMap { from: node.id.clone(), to, label: edge.label.clone() });
         }
-        let send = node.kind.sent_message().map(|message| send_card(graph, &node.id, message, &node.kind, evidence, preview, model));
+        let send = node
+            .kind
+            .sent_message()
+            .map(|message| send_card(graph, &node.id, message, &node.kind, evidence, preview, model));
         nodes.push(NodeMap {
             id: node.id.clone(),
             stage: node.stage.clone(),
@@ -448,14 +451,15 @@ fn preview_of(message: &ast::Message) -> String {
             _ => None,
         })
         .collect();
-    parts.extend(message
-        .texts()
-        .filter(|(role, _)| matches!(role, TextRole::Subject | TextRole::Text | TextRole::Title | TextRole::Reply))
-        .map(|(role, text)| match role {
-            TextRole::Reply => format!("[{}]", written(text)),
-            _ => written(text),
-        })
-        );
+    parts.extend(
+        message
+            .texts()
+            .filter(|(role, _)| matches!(role, TextRole::Subject | TextRole::Text | TextRole::Title | TextRole::Reply))
+            .map(|(role, text)| match role {
+                TextRole::Reply => format!("[{}]", written(text)),
+                _ => written(text),
+            }),
+    );
     let joined = parts.join(" ");
     if joined.chars().count() <= PREVIEW_CHARS {
         return joined;
@@ -479,12 +483,8 @@ fn written(text: &Template) -> String {
 }
 
 fn lifecycle(journeys: &[JourneyMap]) -> Lifecycle {
-    let channels: BTreeSet<&str> = journeys
-        .iter()
-        .flat_map(|j| &j.nodes)
-        .filter_map(|n| n.send.as_ref())
-        .map(|s| s.channel.as_str())
-        .collect();
+    let channels: BTreeSet<&str> =
+        journeys.iter().flat_map(|j| &j.nodes).filter_map(|n| n.send.as_ref()).map(|s| s.channel.as_str()).collect();
     let channels: Vec<String> = channels.into_iter().map(str::to_owned).collect();
     let mut rows = Vec::new();
     for journey in journeys {
