@@ -178,3 +178,103 @@ fn several_projects_get_one_file_each_named_after_the_project_and_a_clash_is_ref
     let clash = map::file_names(out, ["a", "a"].into_iter(), "html").unwrap_err();
     assert!(clash.contains("two projects are named `a`"), "{clash}");
 }
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("map").join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run_map(paths: &[&str], out: &Path, format: journey::args::MapFormat) -> journey::exit::Exit {
+    let _cwd = CwdGuard::enter(&repository());
+    let args = journey::args::MapArgs {
+        paths: paths.iter().map(PathBuf::from).collect(),
+        exclude: Vec::new(),
+        out: out.to_path_buf(),
+        format,
+    };
+    journey::map::run(&args)
+}
+
+#[test]
+fn a_project_with_a_violation_gets_its_map_and_the_exit_code_of_check() {
+    let dir = scratch("violation");
+    let out = dir.join("nested/consent.html");
+    assert_eq!(
+        run_map(&["examples/broken/consent"], &out, journey::args::MapFormat::Html),
+        journey::exit::Exit::Problems
+    );
+    let page = fs::read_to_string(&out).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("id=\"map-data\"") && page.contains("J0401"));
+    let dot = dir.join("consent.dot");
+    assert_eq!(
+        run_map(&["examples/broken/consent"], &dot, journey::args::MapFormat::Dot),
+        journey::exit::Exit::Problems
+    );
+    assert!(fs::read_to_string(&dot).unwrap().starts_with("// journey map of examples/broken/consent"));
+}
+
+#[test]
+fn a_path_that_cannot_be_read_writes_no_map_and_exits_2() {
+    let dir = scratch("unreadable");
+    let out = dir.join("map.html");
+    let exit = run_map(&["examples/broken/consent", "examples/no-such-dir"], &out, journey::args::MapFormat::Html);
+    assert_eq!(exit, journey::exit::Exit::Usage);
+    assert!(!out.exists());
+    assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
+}
+
+#[test]
+fn a_file_that_does_not_parse_is_on_the_map_as_a_problem_beside_the_journeys_that_do() {
+    let dir = scratch("syntax");
+    fs::write(
+        dir.join("a.journey"),
+        "import \"std/channels\"\nevent order_placed { order_id: text }\n\
+         message note on email as utility {\n  subject \"Hi\"\n  text \"Thanks\"\n}\n\
+         journey ok {\n  entry on order_placed\n  stage s {\n    send note\n  }\n}\n\
+         segment broken = = =\n",
+    )
+    .unwrap();
+    let _cwd = CwdGuard::enter(&dir);
+    let mut docs = Vec::new();
+    journey::check::check_projects(&[PathBuf::from("a.journey")], &[], |inputs, report| {
+        let (name, _) = map::project_name(inputs);
+        docs.push(map::document(&name, inputs, report));
+    });
+    let doc = &docs[0];
+    assert_eq!(doc.project, "a.journey");
+    assert_eq!(doc.journeys.len(), 1);
+    assert!(
+        doc.problems.iter().any(|p| p.code.starts_with("J01") && p.at.starts_with("a.journey:13")),
+        "{:?}",
+        doc.problems
+    );
+}
+
+/// `--format svg` runs Graphviz's `dot`; without it the test passes with a note, except under
+/// `CI`, where `.ci/run` installs Debian's `graphviz`.
+#[test]
+fn svg_is_the_dot_text_drawn_by_graphviz_with_every_stage_and_the_witness_in_red() {
+    let has_dot = std::process::Command::new("dot").arg("-V").output().is_ok_and(|o| o.status.success());
+    if !has_dot {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Graphviz's dot is missing but CI is set (.ci/run installs graphviz)"
+        );
+        eprintln!("note: skipping: Graphviz's dot is not on PATH");
+        return;
+    }
+    let dir = scratch("svg");
+    let out = dir.join("design.svg");
+    assert_eq!(
+        run_map(&["examples/broken/design"], &out, journey::args::MapFormat::Svg),
+        journey::exit::Exit::Problems
+    );
+    let svg = fs::read_to_string(&out).unwrap();
+    assert!(svg.contains("<svg"), "{svg}");
+    for stage in ["stage awareness", "stage consideration", "stage decision", "consideration.3", "J0402"] {
+        assert!(svg.contains(stage), "{stage}");
+    }
+    assert!(svg.contains("stroke=\"#d92d20\""), "no red witness edge");
+}

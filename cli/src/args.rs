@@ -177,8 +177,8 @@ pub struct MapArgs {
     #[arg(long, value_name = "PATH")]
     pub exclude: Vec<PathBuf>,
 
-    /// `html`: an interactive page that opens offline; `dot`: Graphviz text (`dot -Tsvg` for
-    /// an SVG).
+    /// `html`: an interactive page that opens offline; `dot`: Graphviz text; `svg`: that text
+    /// drawn by Graphviz's `dot` (which must be on PATH).
     #[arg(long, value_enum, default_value_t = MapFormat::Html)]
     pub format: MapFormat,
 }
@@ -187,6 +187,7 @@ pub struct MapArgs {
 pub enum MapFormat {
     Html,
     Dot,
+    Svg,
 }
 
 #[derive(Debug, Args)]

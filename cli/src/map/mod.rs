@@ -6,7 +6,8 @@
 //!
 //! - `model.rs`: the map document, layout-neutral data built from the report;
 //! - `html.rs`: the self-contained page (`--format html`, the default);
-//! - `dot.rs`: Graphviz DOT text (`--format dot`), for docs and for `dot -Tsvg`.
+//! - `dot.rs`: Graphviz DOT text (`--format dot`), for docs;
+//! - `svg.rs`: that DOT text drawn by Graphviz's `dot` (`--format svg`).
 //!
 //! A project with errors still gets its map (its violations are what the map shows); a path that
 //! cannot be read makes the run write nothing (exit 2), as the map would leave files out. One
@@ -16,6 +17,7 @@
 pub mod dot;
 pub mod html;
 pub mod model;
+pub mod svg;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -45,6 +47,7 @@ pub fn run(args: &MapArgs) -> Exit {
         let text = match args.format {
             MapFormat::Html => html::write(&doc),
             MapFormat::Dot => Ok(dot::write(&doc)),
+            MapFormat::Svg => svg::render(&dot::write(&doc)),
         };
         maps.push((name, stem, text));
     });
@@ -56,6 +59,7 @@ pub fn run(args: &MapArgs) -> Exit {
     let extension = match args.format {
         MapFormat::Html => "html",
         MapFormat::Dot => "dot",
+        MapFormat::Svg => "svg",
     };
     let targets = match file_names(&args.out, maps.iter().map(|(_, stem, _)| stem.as_str()), extension) {
         Ok(targets) => targets,
@@ -74,20 +78,24 @@ pub fn run(args: &MapArgs) -> Exit {
             return Exit::Usage;
         }
     }
-    for ((name, _, text), target) in maps.iter().zip(&targets) {
-        let shown = crate::discover::display_path(target);
-        let written = text.as_ref().map_err(Clone::clone).and_then(|text| {
-            crate::atomic::write(target, text.as_bytes()).map_err(|e| format!("cannot write `{shown}`: {e}"))
-        });
-        match written {
-            Ok(()) => {
-                let _ = writeln!(io::stderr().lock(), "wrote the map of {name} to {shown}");
-            }
+    // Every map is made before any is written: one that cannot be made leaves all as they were.
+    let mut texts = Vec::new();
+    for (name, _, text) in &maps {
+        match text {
+            Ok(text) => texts.push((name, text)),
             Err(message) => {
-                let _ = writeln!(io::stderr().lock(), "error: {message}");
+                let _ = writeln!(io::stderr().lock(), "error: no map written: the map of {name}: {message}");
                 return Exit::Usage;
             }
         }
+    }
+    for ((name, text), target) in texts.into_iter().zip(&targets) {
+        let shown = crate::discover::display_path(target);
+        if let Err(error) = crate::atomic::write(target, text.as_bytes()) {
+            let _ = writeln!(io::stderr().lock(), "error: cannot write `{shown}`: {error}");
+            return Exit::Usage;
+        }
+        let _ = writeln!(io::stderr().lock(), "wrote the map of {name} to {shown}");
     }
     checked
 }

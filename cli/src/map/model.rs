@@ -299,7 +299,6 @@ fn journey_map(
     let mut entry = "no entry".to_owned();
     let mut audience = false;
     let mut reentry = String::new();
-    let mut exit_conditions: Vec<String> = Vec::new();
     for member in tree.map(|t| t.members.as_slice()).unwrap_or_default() {
         match member {
             JourneyMember::Goal { name, event, within, .. } => goals.push(Goal {
@@ -314,7 +313,7 @@ fn journey_map(
                     |after| format!("reentry after {}", format_duration(after.secs)),
                 );
             }
-            JourneyMember::ExitOn { .. } | JourneyMember::ExitLeaves { .. } => {}
+            // Entries and exits are read from the graph, which has them resolved.
             _ => {}
         }
     }
@@ -328,7 +327,7 @@ fn journey_map(
     } else if graph.entry_schedule.is_some() {
         entry = "entry on a schedule".to_owned();
     }
-    exit_conditions.extend(graph.exit_on.iter().map(|event| format!("exit on {event}")));
+    let mut exit_conditions: Vec<String> = graph.exit_on.iter().map(|event| format!("exit on {event}")).collect();
     exit_conditions.extend(graph.exit_leaves.iter().map(|segment| format!("exit when leaves {segment}")));
 
     JourneyMap {
