@@ -184,11 +184,16 @@
   }
   document.querySelectorAll("nav button").forEach(function (b) { b.addEventListener("click", function () { show(b.getAttribute("data-panel")); }); });
 
-  var life = doc.lifecycle, rows = ['<p class="muted">Which messages each stage sends on each channel (the project\'s stages are its lifecycle phases). Click a row to find the stage.</p>',
-    '<table class="lifecycle"><tr><th>journey</th><th>stage</th>' + life.channels.map(function (c) { return "<th>" + esc(c) + "</th>"; }).join("") + "</tr>"];
+  var life = doc.lifecycle, rows = ['<p class="muted">Stages by channels: the messages each stage sends on each channel (a project\'s stages are its lifecycle phases). Click a row to find the stage.</p>',
+    '<table class="lifecycle"><tr><th>stage</th>' + life.channels.map(function (c) { return "<th>" + esc(c) + "</th>"; }).join("") + "</tr>"];
+  var lastJourney = null;
   life.rows.forEach(function (r) {
-    rows.push('<tr data-journey="' + esc(r.journey) + '" data-stage="' + esc(r.stage) + '"><td class="j">' + esc(r.journey) + "</td><td>" + esc(r.stage) + "</td>" +
-      r.cells.map(function (c) { return "<td>" + c.map(esc).join("<br>") + "</td>"; }).join("") + "</tr>");
+    if (r.journey !== lastJourney) {
+      rows.push('<tr class="jh"><th colspan="' + (life.channels.length + 1) + '">journey ' + esc(r.journey) + "</th></tr>");
+      lastJourney = r.journey;
+    }
+    rows.push('<tr data-journey="' + esc(r.journey) + '" data-stage="' + esc(r.stage) + '"><td class="s">' + esc(r.stage) + "</td>" +
+      r.cells.map(function (c) { return "<td>" + c.map(function (m) { return '<span class="msg">' + esc(m) + "</span>"; }).join("") + "</td>"; }).join("") + "</tr>");
   });
   rows.push("</table>");
   panels.lifecycle.innerHTML = rows.join("");
