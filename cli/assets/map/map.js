@@ -54,7 +54,13 @@
     var canvas = document.getElementById("canvas-" + j);
     var nodesOf = {}, index = {};
     journey.nodes.forEach(function (n) { index[n.id] = n; (nodesOf[n.stage] = nodesOf[n.stage] || []).push(n); });
-    var columns = [{ name: null, nodes: [{ id: "entry", kind: "entry", problems: [] }] }];
+    // The entry card carries the journey's problems that are on no step and no stage (its
+    // entry, audience or goals).
+    var placedProblem = {};
+    journey.nodes.forEach(function (n) { n.problems.forEach(function (p) { placedProblem[p] = true; }); });
+    journey.stages.forEach(function (s) { s.problems.forEach(function (p) { placedProblem[p] = true; }); });
+    var entryProblems = journey.problems.map(function (_, i) { return i; }).filter(function (i) { return !placedProblem[i]; });
+    var columns = [{ name: null, nodes: [{ id: "entry", kind: "entry", problems: entryProblems }] }];
     journey.stages.forEach(function (s) { columns.push({ name: s.name, stage: s, nodes: nodesOf[s.name] || [] }); });
     if (nodesOf[""]) columns.push({ name: "", nodes: nodesOf[""] });
     var within = [], across = [{ from: "entry", to: journey.start, label: "" }];
@@ -84,8 +90,11 @@
         lines.push('<path data-from="' + esc(e.from) + '" data-to="' + esc(e.to) + '" d="' + d + '" marker-end="url(#arrow-' + j + ')"/>');
         if (ge.label) lines.push('<text x="' + ge.x.toFixed(1) + '" y="' + (HEAD + ge.y + 3).toFixed(1) + '" text-anchor="middle">' + esc(ge.label) + "</text>");
       });
-      var stageProblem = col.stage && col.stage.problems.length ? " problem" : "";
-      var head = col.name === null ? "" : '<div class="stage" title="stage ' + esc(col.name) + '">' + (col.name ? "stage " + esc(col.name) : "") + "</div>";
+      // A problem on the stage itself (J0505, never entered) marks its column and its header.
+      var stageWorst = col.stage ? problemClass(journey, col.stage) : "";
+      var stageProblem = stageWorst ? " stage-" + stageWorst : "";
+      var head = col.name === null ? "" : '<div class="stage" title="stage ' + esc(col.name) + '">' + (col.name ? "stage " + esc(col.name) : "") +
+        (col.stage ? col.stage.problems.map(function (p) { var pr = journey.problems[p]; return ' <span class="chip code ' + esc(pr.severity) + '">' + esc(pr.code) + "</span>"; }).join("") : "") + "</div>";
       parts.push('<div class="column' + (col.name === null ? " entry-column" : "") + stageProblem + '"' + (col.name === null ? "" : ' data-stage="' + esc(col.name) + '"') +
         ' style="left:' + x + "px;top:0;width:" + gw + 'px;height:__H__px">' + head +
         '<svg class="edges" width="' + gw + '" height="' + gh + '">' + lines.join("") + "</svg>" + inside.join("") + "</div>");
@@ -125,7 +134,7 @@
     var local = {};
     var sizes = nodes.map(function (n, k) {
       local[n.id] = k;
-      return { w: n.kind === "exit" ? 60 : n.kind === "entry" ? 200 : CARD_W, h: n.kind === "entry" ? 56 : height(n) };
+      return { w: n.kind === "exit" ? 60 : n.kind === "entry" ? 200 : CARD_W, h: n.kind === "entry" ? 56 + (n.problems.length ? 18 : 0) : height(n) };
     });
     var labels = edges.map(function (e) { return e.label === "next" ? "" : e.label; });
     var key = sizes.map(function (z) { return z.w + "x" + z.h; }).join(",") + "|" +
@@ -158,8 +167,8 @@
     var style = ' style="left:' + left.toFixed(1) + "px;top:" + top.toFixed(1) + "px;width:" + w + "px;height:" + h + 'px"';
     var attrs = ' data-key="' + esc(j + "/" + n.id) + '" data-node="' + esc(n.id) + '"';
     if (n.kind === "entry") {
-      return '<div class="card entry"' + attrs + style + '><div class="title">' + esc(journey.entry) + '</div><div class="id">' +
-        esc(journey.goals.length ? "goal " + journey.goals.map(function (g) { return g.name; }).join(", ") : journey.audience ? "with an audience" : "") + "</div></div>";
+      return '<div class="card entry ' + problemClass(journey, n) + '"' + attrs + style + '><div class="title">' + esc(journey.entry) + '</div><div class="id">' +
+        esc(journey.goals.length ? "goal " + journey.goals.map(function (g) { return g.name; }).join(", ") : journey.audience ? "with an audience" : "") + "</div>" + chips(journey, n) + "</div>";
     }
     if (n.kind === "exit") return '<div class="card exit"' + attrs + style + ">exit</div>";
     var cls = "card " + (n.send ? "send " : "") + problemClass(journey, n);
@@ -168,10 +177,12 @@
       body += '<div class="chips"><span class="chip ch">' + esc(n.send.channel) + '</span><span class="chip cat-' + esc(n.send.category) + '">' + esc(n.send.category) + "</span></div>" +
         '<div class="preview">' + esc(n.send.preview) + "</div>";
     }
-    if (n.problems.length) {
-      body += '<div class="chips">' + n.problems.map(function (p) { var pr = journey.problems[p]; return '<span class="chip code ' + esc(pr.severity) + '">' + esc(pr.code) + "</span>"; }).join("") + "</div>";
-    }
-    return '<div class="' + cls + '"' + attrs + style + ">" + body + "</div>";
+    return '<div class="' + cls + '"' + attrs + style + ">" + body + chips(journey, n) + "</div>";
+  }
+
+  function chips(journey, n) {
+    if (!n.problems.length) return "";
+    return '<div class="chips">' + n.problems.map(function (p) { var pr = journey.problems[p]; return '<span class="chip code ' + esc(pr.severity) + '">' + esc(pr.code) + "</span>"; }).join("") + "</div>";
   }
 
   // ---- the side panel -----------------------------------------------------------------------
@@ -267,7 +278,8 @@
     if (n.kind === "entry") {
       return "<h3>journey " + esc(journey.name) + "</h3><dl class=\"record\"><dt>entry</dt><dd>" + esc(journey.entry) + "</dd><dt>audience</dt><dd>" + (journey.audience ? "yes" : "everyone") +
         "</dd><dt>goals</dt><dd>" + (journey.goals.map(function (g) { return esc(g.name + " = " + g.event + " within " + g.within); }).join("<br>") || "none") +
-        "</dd><dt>exits</dt><dd>" + (journey.exits.map(esc).join("<br>") || "none") + "</dd><dt>reentry</dt><dd>" + esc(journey.reentry || "any time after a run ends") + "</dd><dt>declared</dt><dd>" + esc(journey.at) + "</dd></dl>";
+        "</dd><dt>exits</dt><dd>" + (journey.exits.map(esc).join("<br>") || "none") + "</dd><dt>reentry</dt><dd>" + esc(journey.reentry || "any time after a run ends") + "</dd><dt>declared</dt><dd>" + esc(journey.at) + "</dd></dl>" +
+        (n.problems.length ? "<h3>problems</h3>" + n.problems.map(function (p) { return problemHtml(journey.problems[p], j + "/" + p); }).join("") : "");
     }
     var out = "<h3>" + esc(n.id) + "</h3><div>" + esc(n.title) + ' <span class="muted">(' + esc(n.kind) + ")</span></div>";
     if (n.send) {
@@ -287,8 +299,9 @@
   var errors = allProblems.filter(function (x) { return x.p.severity === "error"; }).length;
   var sends = 0;
   doc.journeys.forEach(function (journey) { journey.nodes.forEach(function (n) { if (n.send) sends++; }); });
-  document.getElementById("counts").innerHTML = esc(doc.journeys.length + " journeys, " + sends + " sends, ") +
-    (errors ? '<span class="bad">' + esc(errors + " errors") + "</span>" : "no errors") + esc(", " + (allProblems.length - errors) + " warnings");
+  function count(n, what) { return n + " " + what + (n === 1 ? "" : "s"); }
+  document.getElementById("counts").innerHTML = esc(count(doc.journeys.length, "journey") + ", " + count(sends, "send") + ", ") +
+    (errors ? '<span class="bad">' + esc(count(errors, "error")) + "</span>" : "no errors") + esc(", " + count(allProblems.length - errors, "warning"));
 
   // Rendered: tell a harness how long it took (docs/performance.md), after the next paint.
   var drawn = performance.now();
