@@ -100,6 +100,23 @@ fn map(paths: &[PathBuf], exclude: &[PathBuf], out: &Path) -> journey::exit::Exi
     exit
 }
 
+/// Markup and script in every kind of text a card shows; each would set
+/// `window.journeyMapInjected` if the page let it run.
+const HOSTILE: &str = r#"import "std/channels"
+event order_placed { order_id: text }
+message hostile on email as utility {
+  subject "<img src=x onerror='window.journeyMapInjected = true'>"
+  text "</script><script>window.journeyMapInjected = true</script> & \"quotes\" 'single' <!-- é 🎉"
+}
+journey hostile {
+  entry on order_placed
+  stage s {
+    tag "<b onmouseover='window.journeyMapInjected = true'>x</b>"
+    send hostile
+  }
+}
+"#;
+
 /// A journey of `stages` stages, each one of four shapes in turn (a wait and a send; a branch; a
 /// wait for an event with a timeout; a branch with two sends), every one checked clean.
 fn long_journey(stages: usize) -> String {
@@ -145,7 +162,14 @@ fn the_maps_of_the_examples_open_in_chromium_without_errors_and_show_every_send_
     assert_eq!(map(&long, &[], &dir.join("long.html")), journey::exit::Exit::Ok);
 
     // (page, what it must show, the step to click and the witness path it must mark)
+    // Hostile texts: markup and script in a message, a subject, a reply and a tag.
+    let hostile = dir.join("hostile");
+    fs::create_dir_all(&hostile).unwrap();
+    fs::write(hostile.join("hostile.journey"), HOSTILE).unwrap();
+    assert_eq!(map(&[hostile.join("hostile.journey")], &[], &dir.join("hostile.html")), journey::exit::Exit::Ok);
+
     let mut pages: Vec<(PathBuf, Expected, Option<Vec<String>>)> = Vec::new();
+    pages.push((dir.join("hostile.html"), expected(&[hostile.join("hostile.journey")], &[]), None));
     pages.push((dir.join("examples.html"), expected(&examples.0, &examples.1), None));
     let mut projects: Vec<PathBuf> = fs::read_dir(root.join("examples/broken"))
         .unwrap()
@@ -205,6 +229,7 @@ fn the_maps_of_the_examples_open_in_chromium_without_errors_and_show_every_send_
         assert!(!expected.stages.is_empty() || page.ends_with("quiet_hours.html"), "{shown}: no stage expected?");
         assert_eq!(result["lifecycleRows"].as_u64().unwrap() as usize, expected.stages.len(), "{shown}");
         assert!(page.with_extension("png").is_file(), "{shown}: no screenshot");
+        assert_eq!(result["injected"], json!(false), "{shown}: a text of the project ran as script");
         if let Some(witness) = click {
             let marked: BTreeSet<&str> =
                 result["clicked"]["witnessCards"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
@@ -219,6 +244,12 @@ fn the_maps_of_the_examples_open_in_chromium_without_errors_and_show_every_send_
             }
         }
     }
+
+    let previews = results[0]["previews"].as_array().unwrap();
+    assert!(
+        previews.iter().any(|p| p.as_str().unwrap().contains("</script><script>window.journeyMapInjected = true</script>")),
+        "the hostile text is not shown as text: {previews:?}"
+    );
 
     let long_result = results.last().unwrap();
     assert_eq!(long_result["stages"].as_array().unwrap().len(), 1000);

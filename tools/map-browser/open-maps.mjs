@@ -45,7 +45,14 @@ try {
         j.querySelectorAll(".card[data-node]").forEach((c) => nodes.push(name + "/" + c.getAttribute("data-node")));
         j.querySelectorAll(".column[data-stage]").forEach((c) => stages.push(name + "/" + c.getAttribute("data-stage")));
       });
-      return { nodes, stages, timing: window.journeyMapRendered || null, lifecycleRows: document.querySelectorAll("#lifecycle tr[data-stage]").length };
+      return {
+        nodes, stages,
+        timing: window.journeyMapRendered || null,
+        lifecycleRows: document.querySelectorAll("#lifecycle tr[data-stage]").length,
+        previews: [...document.querySelectorAll(".card .preview")].map((e) => e.textContent),
+        // Set only by script a hostile text would have injected (tests/map_browser.rs).
+        injected: window.journeyMapInjected === true,
+      };
     });
     let clicked = null;
     if (job.click) {
