@@ -247,7 +247,9 @@ fn the_maps_of_the_examples_open_in_chromium_without_errors_and_show_every_send_
 
     let previews = results[0]["previews"].as_array().unwrap();
     assert!(
-        previews.iter().any(|p| p.as_str().unwrap().contains("</script><script>window.journeyMapInjected = true</script>")),
+        previews
+            .iter()
+            .any(|p| p.as_str().unwrap().contains("</script><script>window.journeyMapInjected = true</script>")),
         "the hostile text is not shown as text: {previews:?}"
     );
 
