@@ -22,6 +22,7 @@ pub mod check;
 mod codes;
 pub mod content;
 pub mod declared;
+pub mod diff;
 mod diagnostic;
 pub mod flow;
 pub mod format;

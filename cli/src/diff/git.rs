@@ -1,0 +1,169 @@
+//! Reading a revision's files with the `git` command: read-only plumbing (`rev-parse`,
+//! `ls-tree`, `cat-file`), run at the top of the work tree with literal pathspecs, so nothing in
+//! the repository is ever written (not even the index) and a path is never a pattern.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository around a directory.
+pub struct Repository {
+    /// The top of the work tree.
+    top: PathBuf,
+    /// Where the directory the command ran in is, relative to the top: `flows/` or empty.
+    prefix: String,
+}
+
+/// A `*.journey` file of a revision.
+pub struct JourneyFile {
+    /// Its path from the top of the repository, for `git cat-file`.
+    pub repo_path: String,
+    /// Its path in the project (from the directory being compared).
+    pub project_path: String,
+    /// Whether it is an entry of the project (every file, or the one file given).
+    pub entry: bool,
+}
+
+impl Repository {
+    /// The repository `cwd` is in; an error that says why when git is missing or it is in none.
+    pub fn open(cwd: &Path) -> Result<Repository, String> {
+        let output = run(cwd, &["rev-parse", "--show-toplevel", "--show-prefix"])?;
+        if !output.status.success() {
+            return Err(format!("`{}` is not inside a git repository: {}", cwd.display(), stderr_of(&output)));
+        }
+        let text = String::from_utf8_lossy(&output.stdout);
+        let mut lines = text.lines();
+        let top = lines.next().unwrap_or_default();
+        let prefix = lines.next().unwrap_or_default().to_owned();
+        if top.is_empty() {
+            return Err(format!("`{}` is not inside a git repository's work tree", cwd.display()));
+        }
+        Ok(Repository { top: PathBuf::from(top), prefix })
+    }
+
+    /// Whether `name` names a commit.
+    pub fn is_revision(&self, name: &str) -> bool {
+        self.commit(name).is_ok()
+    }
+
+    /// The commit `name` names, as its full hash.
+    pub fn commit(&self, name: &str) -> Result<String, String> {
+        let spec = format!("{name}^{{commit}}");
+        let output = run(&self.top, &["rev-parse", "--verify", "--quiet", "--end-of-options", &spec])?;
+        let hash = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        if !output.status.success() || hash.is_empty() {
+            return Err(format!("unknown revision `{name}`: git knows no commit by that name"));
+        }
+        Ok(hash)
+    }
+
+    /// The `*.journey` files under `path` (relative to where the command ran) in `commit`: every
+    /// file under a directory, or one file and the files of its directory (for its imports).
+    pub fn journey_files(&self, commit: &str, path: &str) -> Result<Vec<JourneyFile>, String> {
+        let repo_path = join_lexically(&self.prefix, path)
+            .ok_or_else(|| format!("`{path}` is outside the git repository"))?;
+        let listed = self.list(commit, &repo_path)?;
+        let (root, single) = if listed.len() == 1 && listed.first() == Some(&repo_path) && !repo_path.is_empty() {
+            let parent = repo_path.rsplit_once('/').map_or(String::new(), |(dir, _)| dir.to_owned());
+            (parent.clone(), Some(repo_path))
+        } else {
+            (repo_path, None)
+        };
+        let names = if single.is_some() { self.list(commit, &root)? } else { listed };
+        let files = names
+            .into_iter()
+            .filter(|name| name.ends_with(".journey"))
+            .filter_map(|name| {
+                let project_path = if root.is_empty() {
+                    name.clone()
+                } else {
+                    name.strip_prefix(&root)?.strip_prefix('/')?.to_owned()
+                };
+                let entry = single.as_ref().is_none_or(|one| *one == name);
+                Some(JourneyFile { repo_path: name, project_path, entry })
+            })
+            .collect();
+        Ok(files)
+    }
+
+    /// The bytes of `repo_path` in `commit`.
+    pub fn read(&self, commit: &str, repo_path: &str) -> Result<Vec<u8>, String> {
+        let object = format!("{commit}:{repo_path}");
+        let output = run(&self.top, &["cat-file", "blob", &object])?;
+        if !output.status.success() {
+            return Err(format!("cannot read `{repo_path}` from git: {}", stderr_of(&output)));
+        }
+        Ok(output.stdout)
+    }
+
+    /// Every file under `repo_path` (the whole tree when empty) in `commit`, in git's order.
+    fn list(&self, commit: &str, repo_path: &str) -> Result<Vec<String>, String> {
+        let spec = if repo_path.is_empty() { "." } else { repo_path };
+        let output = run(&self.top, &["ls-tree", "-r", "-z", "--name-only", commit, "--", spec])?;
+        if !output.status.success() {
+            return Err(format!("cannot list the files of `{commit}`: {}", stderr_of(&output)));
+        }
+        Ok(output
+            .stdout
+            .split(|b| *b == 0)
+            .filter(|name| !name.is_empty())
+            .map(|name| String::from_utf8_lossy(name).into_owned())
+            .collect())
+    }
+}
+
+/// Runs `git` with `args` in `dir`, with literal pathspecs and no pager or prompts.
+fn run(dir: &Path, args: &[&str]) -> Result<Output, String> {
+    Command::new("git")
+        .arg("--literal-pathspecs")
+        .arg("--no-pager")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .output()
+        .map_err(|error| match error.kind() {
+            io::ErrorKind::NotFound => {
+                "`journey diff --git` needs the `git` command, and it was not found; install git, or compare two directories with `journey diff OLD NEW`".to_owned()
+            }
+            _ => format!("cannot run git: {error}"),
+        })
+}
+
+fn stderr_of(output: &Output) -> String {
+    let text = String::from_utf8_lossy(&output.stderr);
+    let text = text.trim();
+    if text.is_empty() {
+        format!("git exited with {}", output.status)
+    } else {
+        text.to_owned()
+    }
+}
+
+/// `prefix` (`flows/` or empty) and `path` joined and normalised without touching the disk
+/// (`.` and `..` resolved, no trailing `/`); `None` when it climbs above the top.
+fn join_lexically(prefix: &str, path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in prefix.split('/').chain(path.split('/')) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::join_lexically;
+
+    #[test]
+    fn a_path_is_joined_to_the_prefix_and_normalised_and_may_not_climb_above_the_top() {
+        assert_eq!(join_lexically("", ".").as_deref(), Some(""));
+        assert_eq!(join_lexically("flows/", ".").as_deref(), Some("flows"));
+        assert_eq!(join_lexically("flows/", "../a/./b/").as_deref(), Some("a/b"));
+        assert_eq!(join_lexically("", "../x"), None);
+    }
+}
