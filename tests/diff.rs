@@ -34,7 +34,8 @@ fn case(name: &str, weaker: bool) {
     let old = format!("tests/diff/{name}/old");
     let new = format!("tests/diff/{name}/new");
     let mut shown = String::new();
-    for (format, title) in [(DiffFormat::Text, "text"), (DiffFormat::Markdown, "markdown"), (DiffFormat::Json, "json")] {
+    for (format, title) in [(DiffFormat::Text, "text"), (DiffFormat::Markdown, "markdown"), (DiffFormat::Json, "json")]
+    {
         let output = diff_in(&args(&[&old, &new], false, format, false), &repository());
         assert_eq!(output.exit.code(), 0, "{name} ({title}): {}", output.stderr);
         assert_eq!(output.stderr, "", "{name} ({title})");
@@ -170,7 +171,10 @@ fn a_shorter_window_bound_and_quiet_hour_hold_are_listed_and_not_weaker() {
 
 #[test]
 fn a_version_that_cannot_be_read_is_a_usage_error() {
-    let output = diff_in(&args(&["tests/diff/no_such_case/old", "tests/diff/nothing_changed/new"], false, DiffFormat::Text, false), &repository());
+    let output = diff_in(
+        &args(&["tests/diff/no_such_case/old", "tests/diff/nothing_changed/new"], false, DiffFormat::Text, false),
+        &repository(),
+    );
     assert_eq!(output.exit.code(), 2);
     assert!(output.stderr.starts_with("error: cannot read `tests/diff/no_such_case/old`"), "{}", output.stderr);
     assert_eq!(output.stdout, "");
@@ -283,7 +287,8 @@ fn a_path_absent_from_a_revision_is_an_empty_project_there_so_everything_is_adde
     put_version(&repository().join("tests/diff/journey_added/new"), &dir.join("untracked"));
     let output = diff_in(&args(&["HEAD", "untracked/project"], true, DiffFormat::Json, true), &dir);
     assert_eq!(output.exit.code(), 1, "{}", output.stderr);
-    let kinds: Vec<String> = changes(&output).as_array().unwrap().iter().map(|c| c["kind"].as_str().unwrap().to_owned()).collect();
+    let kinds: Vec<String> =
+        changes(&output).as_array().unwrap().iter().map(|c| c["kind"].as_str().unwrap().to_owned()).collect();
     assert!(kinds.iter().all(|k| k.ends_with("_added")), "{kinds:?}");
     assert_eq!(kinds.iter().filter(|k| *k == "journey_added").count(), 3, "{kinds:?}");
 }
@@ -298,4 +303,31 @@ fn an_unknown_revision_or_a_directory_outside_git_is_a_usage_error_with_a_clear_
     let output = diff_in(&args(&["HEAD"], true, DiffFormat::Text, false), &outside);
     assert_eq!(output.exit.code(), 2, "{}", output.stdout);
     assert!(output.stderr.contains("is not inside a git repository"), "{}", output.stderr);
+}
+
+#[test]
+fn the_binary_wires_the_diff_command_and_its_exit_code() {
+    let run = |deny: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_journey"))
+            .args([
+                "diff",
+                "tests/diff/window_bound_grew/old",
+                "tests/diff/window_bound_grew/new",
+                "--format",
+                "markdown",
+            ])
+            .args(deny)
+            .current_dir(repository())
+            .output()
+            .unwrap()
+    };
+    let allowed = run(&[]);
+    assert_eq!(allowed.status.code(), Some(0));
+    assert!(String::from_utf8(allowed.stdout).unwrap().starts_with("### journey diff: 1 change, 1 weaker\n"));
+    let denied = run(&["--deny", "weaker"]);
+    assert_eq!(denied.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(denied.stderr).unwrap(),
+        "error: some send's compliance is weaker (`--deny weaker`)\n"
+    );
 }

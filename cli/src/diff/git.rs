@@ -60,8 +60,8 @@ impl Repository {
     /// The `*.journey` files under `path` (relative to where the command ran) in `commit`: every
     /// file under a directory, or one file and the files of its directory (for its imports).
     pub fn journey_files(&self, commit: &str, path: &str) -> Result<Vec<JourneyFile>, String> {
-        let repo_path = join_lexically(&self.prefix, path)
-            .ok_or_else(|| format!("`{path}` is outside the git repository"))?;
+        let repo_path =
+            join_lexically(&self.prefix, path).ok_or_else(|| format!("`{path}` is outside the git repository"))?;
         let listed = self.list(commit, &repo_path)?;
         let (root, single) = if listed.len() == 1 && listed.first() == Some(&repo_path) && !repo_path.is_empty() {
             let parent = repo_path.rsplit_once('/').map_or(String::new(), |(dir, _)| dir.to_owned());

@@ -61,7 +61,9 @@ pub fn from_git(versions: &[String], cwd: &Path) -> Result<(Version, Version, La
 fn from_disk(path: &str, cwd: &Path) -> Result<Version, String> {
     let given = cwd.join(path);
     let shown = display_path(Path::new(path));
-    let canonical = given.canonicalize().map_err(|e| format!("cannot read `{shown}`: {}", crate::discover::describe_io_error(&e)))?;
+    let canonical = given
+        .canonicalize()
+        .map_err(|e| format!("cannot read `{shown}`: {}", crate::discover::describe_io_error(&e)))?;
     let (root, single) = if canonical.is_dir() {
         (canonical.clone(), None)
     } else {
@@ -75,7 +77,11 @@ fn from_disk(path: &str, cwd: &Path) -> Result<Version, String> {
     let mut entries = Vec::new();
     for input in &found.inputs {
         let file = input.path.canonicalize().ok();
-        match file.as_deref().filter(|f| single.is_none() || Some(*f) == single.as_deref()).and_then(|f| relative_project_path(&root, f)) {
+        match file
+            .as_deref()
+            .filter(|f| single.is_none() || Some(*f) == single.as_deref())
+            .and_then(|f| relative_project_path(&root, f))
+        {
             Some(entry) => entries.push(entry),
             None => warnings.push(format!("skipped `{}`: it is not a file inside `{shown}`", input.display)),
         }

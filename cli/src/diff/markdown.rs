@@ -7,7 +7,8 @@ use journey_compiler::diff::SemanticDiff;
 use super::{error_notes, headline, text::title, Labels};
 
 pub fn render(diff: &SemanticDiff, labels: &Labels) -> String {
-    let mut out = format!("### journey diff: {}\n\nComparing `{}` with `{}`.\n", headline(diff), labels.old, labels.new);
+    let mut out =
+        format!("### journey diff: {}\n\nComparing `{}` with `{}`.\n", headline(diff), labels.old, labels.new);
     for note in error_notes(diff, labels) {
         out.push_str(&format!("\n> **Note**: {note}.\n"));
     }

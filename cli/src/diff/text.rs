@@ -18,7 +18,12 @@ pub fn render(diff: &SemanticDiff, labels: &Labels) -> String {
             out.push_str(&format!("\n{}:\n", title(this)));
             section = Some(this);
         }
-        out.push_str(&format!("  {} {}{}\n", marker(change), if change.weaker { "weaker: " } else { "" }, change.sentence));
+        out.push_str(&format!(
+            "  {} {}{}\n",
+            marker(change),
+            if change.weaker { "weaker: " } else { "" },
+            change.sentence
+        ));
     }
     out
 }
@@ -37,7 +42,10 @@ fn marker(change: &Change) -> char {
     }
     match change.kind {
         ChangeKind::JourneyAdded | ChangeKind::StageAdded | ChangeKind::SendAdded | ChangeKind::MessageAdded => '+',
-        ChangeKind::JourneyRemoved | ChangeKind::StageRemoved | ChangeKind::SendRemoved | ChangeKind::MessageRemoved => '-',
+        ChangeKind::JourneyRemoved
+        | ChangeKind::StageRemoved
+        | ChangeKind::SendRemoved
+        | ChangeKind::MessageRemoved => '-',
         _ => '~',
     }
 }

@@ -19,7 +19,8 @@ const MARKETING: &str = "marketing";
 pub(super) fn added(id: &SendId, evidence: Proof<'_>) -> Change {
     let subject = Subject::Send(id.clone());
     let Some(e) = evidence else {
-        let sentence = format!("{} added, with no compliance evidence (its journey was not fully analysed)", describe_send(id));
+        let sentence =
+            format!("{} added, with no compliance evidence (its journey was not fully analysed)", describe_send(id));
         return Change { weaker: true, ..change(ChangeKind::SendAdded, subject, None, None, sentence) };
     };
     let mut facts = vec![consent_words(e)];
@@ -74,7 +75,13 @@ pub(super) fn compare(id: &SendId, old: Proof<'_>, new: Proof<'_>, changes: &mut
 }
 
 /// The window bound: `None` with a window is unbounded (an error); `None` without one, no window.
-fn window(send: &str, old: &SendEvidence, new: &SendEvidence, subject: &dyn Fn() -> Subject, changes: &mut Vec<Change>) {
+fn window(
+    send: &str,
+    old: &SendEvidence,
+    new: &SendEvidence,
+    subject: &dyn Fn() -> Subject,
+    changes: &mut Vec<Change>,
+) {
     let words = |e: &SendEvidence| match (e.window_max_secs, e.window_secs) {
         (Some(bound), _) => Some(format_duration(bound)),
         (None, Some(_)) => Some("unbounded".to_owned()),
@@ -126,14 +133,23 @@ fn frequency(send: &str, old: &[CapCount], new: &[CapCount], subject: &dyn Fn() 
                     ),
                     None => format!("{send} has no proved count under `frequency {}` any more (was {was})", cap.cap),
                 };
-                changes.push(Change { weaker, ..change(ChangeKind::Frequency, subject(), Some(was), Some(now), sentence) });
+                changes.push(Change {
+                    weaker,
+                    ..change(ChangeKind::Frequency, subject(), Some(was), Some(now), sentence)
+                });
             }
             Some(_) => {}
             None => {
-                let counted = cap.count.map_or_else(|| "its count is not proved".to_owned(), |n| format!("up to {} within {period} of a run", sends(n)));
+                let counted = cap.count.map_or_else(
+                    || "its count is not proved".to_owned(),
+                    |n| format!("up to {} within {period} of a run", sends(n)),
+                );
                 let sentence = format!("{send} is now counted by `frequency {}`: {counted}", cap.cap);
                 let weaker = cap.count.is_none();
-                changes.push(Change { weaker, ..change(ChangeKind::Frequency, subject(), None, Some(count_words(cap)), sentence) });
+                changes.push(Change {
+                    weaker,
+                    ..change(ChangeKind::Frequency, subject(), None, Some(count_words(cap)), sentence)
+                });
             }
         }
     }
@@ -144,7 +160,13 @@ fn frequency(send: &str, old: &[CapCount], new: &[CapCount], subject: &dyn Fn() 
     }
 }
 
-fn quiet_hours(send: &str, old: &SendEvidence, new: &SendEvidence, subject: &dyn Fn() -> Subject, changes: &mut Vec<Change>) {
+fn quiet_hours(
+    send: &str,
+    old: &SendEvidence,
+    new: &SendEvidence,
+    subject: &dyn Fn() -> Subject,
+    changes: &mut Vec<Change>,
+) {
     let (before, after) = (old.proved.quiet_hold_secs, new.proved.quiet_hold_secs);
     if before == after && old.quiet_hours == new.quiet_hours {
         return;
@@ -153,7 +175,9 @@ fn quiet_hours(send: &str, old: &SendEvidence, new: &SendEvidence, subject: &dyn
     let was = quiet_words(before, &old.quiet_hours);
     let now = quiet_words(after, &new.quiet_hours);
     let sentence = match after {
-        Some(hold) if before != after => format!("{send} can now be held by quiet hours up to {} (was {was})", format_duration(hold)),
+        Some(hold) if before != after => {
+            format!("{send} can now be held by quiet hours up to {} (was {was})", format_duration(hold))
+        }
         Some(_) => format!("{send}: quiet hours now read `{}` (was `{}`)", new.quiet_hours, old.quiet_hours),
         None => format!("{send} is now {} (was {was})", quiet_phrase(after, &new.quiet_hours)),
     };
@@ -174,7 +198,7 @@ fn quiet_phrase(hold: Option<u64>, text: &str) -> String {
     match hold {
         Some(hold) => format!("quiet hours deferred up to {}", format_duration(hold)),
         None if text.starts_with("never held") => "never held by quiet hours".to_owned(),
-        None => "outside the reach of quiet hours (they do not apply to it)".to_owned(),
+        None => "quiet hours do not apply".to_owned(),
     }
 }
 
@@ -188,7 +212,13 @@ fn strength(proof: ConsentProof) -> u8 {
     }
 }
 
-fn consent(send: &str, old: &SendEvidence, new: &SendEvidence, subject: &dyn Fn() -> Subject, changes: &mut Vec<Change>) {
+fn consent(
+    send: &str,
+    old: &SendEvidence,
+    new: &SendEvidence,
+    subject: &dyn Fn() -> Subject,
+    changes: &mut Vec<Change>,
+) {
     let (before, after) = (old.proved.consent, new.proved.consent);
     // Inside the window, the consent text repeats the window bound, which has its own change.
     let same = before == after && (old.consent == new.consent || after == ConsentProof::InsideWindow);

@@ -45,13 +45,19 @@ impl<'r> Inventory<'r> {
     pub fn of(report: &'r ProjectReport) -> Inventory<'r> {
         let model = &report.model;
         let errors = report.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-        let journeys =
-            model.journeys.iter().map(|(name, journey)| (name.clone(), journey.stages.keys().cloned().collect())).collect();
+        let journeys = model
+            .journeys
+            .iter()
+            .map(|(name, journey)| (name.clone(), journey.stages.keys().cloned().collect()))
+            .collect();
 
         let mut sends = BTreeMap::new();
         for graph in &report.flow.graphs {
             // A journey declared twice has a graph per declaration; the model's (the first) counts.
-            let wins = model.journeys.get(&graph.journey).is_some_and(|j| j.def.file == graph.file && j.def.span == graph.span);
+            let wins = model
+                .journeys
+                .get(&graph.journey)
+                .is_some_and(|j| j.def.file == graph.file && j.def.span == graph.span);
             if !wins {
                 continue;
             }

@@ -164,9 +164,7 @@ pub fn diff(old: &ProjectReport, new: &ProjectReport) -> SemanticDiff {
     sends(&before, &after, &mut changes);
     messages(&before.messages, &after.messages, &mut changes);
     // Sections in order; within one, by subject, then kind; the order of finding otherwise.
-    changes.sort_by(|a, b| {
-        (a.kind.section(), &a.subject, a.kind).cmp(&(b.kind.section(), &b.subject, b.kind))
-    });
+    changes.sort_by(|a, b| (a.kind.section(), &a.subject, a.kind).cmp(&(b.kind.section(), &b.subject, b.kind)));
     SemanticDiff { old: Side { errors: before.errors }, new: Side { errors: after.errors }, changes }
 }
 
@@ -249,8 +247,13 @@ fn sends(before: &Inventory<'_>, after: &Inventory<'_>, changes: &mut Vec<Change
             "send `{}` in journey `{}` moved from stage `{}` to stage `{}`",
             to.message, to.journey, from.stage, to.stage
         );
-        let moved =
-            change(ChangeKind::SendMoved, Subject::Send(to.clone()), Some(from.stage.clone()), Some(to.stage.clone()), sentence);
+        let moved = change(
+            ChangeKind::SendMoved,
+            Subject::Send(to.clone()),
+            Some(from.stage.clone()),
+            Some(to.stage.clone()),
+            sentence,
+        );
         changes.push(moved);
         let old = before.sends.get(from).copied().flatten();
         let new = after.sends.get(to).copied().flatten();
@@ -258,7 +261,11 @@ fn sends(before: &Inventory<'_>, after: &Inventory<'_>, changes: &mut Vec<Change
     }
 }
 
-fn messages(before: &BTreeMap<String, MessageFacts>, after: &BTreeMap<String, MessageFacts>, changes: &mut Vec<Change>) {
+fn messages(
+    before: &BTreeMap<String, MessageFacts>,
+    after: &BTreeMap<String, MessageFacts>,
+    changes: &mut Vec<Change>,
+) {
     for (name, new) in after {
         let subject = || Subject::Message { message: name.clone() };
         let Some(old) = before.get(name) else {

@@ -268,7 +268,8 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
     let grants_solution = grants.as_ref().map(|g| solve::solve(graph, g, &g.start()));
     report.visits += grants_solution.as_ref().map_or(0, |s| s.visits);
 
-    let (unproved, cap_counts) = caps::frequency_caps(cx, graph, &sent, &consent_solution, sink, report, &mut exhausted);
+    let (unproved, cap_counts) =
+        caps::frequency_caps(cx, graph, &sent, &consent_solution, sink, report, &mut exhausted);
     caps::consent_request_limits(graph, &consent_solution, sink, report, &mut exhausted);
     caps::caps_across_runs(cx, graph, &sent, sink);
 
