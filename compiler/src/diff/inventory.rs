@@ -51,6 +51,11 @@ impl<'r> Inventory<'r> {
             .map(|(name, journey)| (name.clone(), journey.stages.keys().cloned().collect()))
             .collect();
 
+        // Evidence by journey and node id; the first record wins, as the first declaration does.
+        let mut proved: BTreeMap<(&str, &str), &SendEvidence> = BTreeMap::new();
+        for evidence in &report.flow.evidence {
+            proved.entry((evidence.journey.as_str(), evidence.node.as_str())).or_insert(evidence);
+        }
         let mut sends = BTreeMap::new();
         for graph in &report.flow.graphs {
             // A journey declared twice has a graph per declaration; the model's (the first) counts.
@@ -80,8 +85,7 @@ impl<'r> Inventory<'r> {
                     occurrence: *occurrence,
                 };
                 *occurrence += 1;
-                let evidence = report.flow.evidence.iter().find(|e| e.journey == graph.journey && e.node == node);
-                sends.insert(id, evidence);
+                sends.insert(id, proved.get(&(graph.journey.as_str(), node)).copied());
             }
         }
 
