@@ -331,3 +331,16 @@ fn the_binary_wires_the_diff_command_and_its_exit_code() {
         "error: some send's compliance is weaker (`--deny weaker`)\n"
     );
 }
+
+#[test]
+fn a_file_over_the_size_limit_in_a_revision_is_reported_as_an_error_of_that_version_not_read() {
+    let dir = repository_with_history("too-large");
+    let limit = journey_compiler::limits::MAX_SOURCE_BYTES;
+    fs::write(dir.join("project/big.journey"), vec![b' '; limit + 1]).unwrap();
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "--quiet", "-m", "v3"]);
+    let output = diff_in(&args(&["HEAD~1", "HEAD", "project"], true, DiffFormat::Json, false), &dir);
+    assert_eq!(output.exit.code(), 0, "{}", output.stderr);
+    let document: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    assert_eq!((document["old"]["errors"].as_u64(), document["new"]["errors"].as_u64()), (Some(0), Some(1)));
+}

@@ -18,6 +18,8 @@ pub struct Repository {
 pub struct JourneyFile {
     /// Its path from the top of the repository, for `git cat-file`.
     pub repo_path: String,
+    /// Its size in bytes, from the tree: a file over the limit is never read.
+    pub size: u64,
     /// Its path in the project (from the directory being compared).
     pub project_path: String,
     /// Whether it is an entry of the project (every file, or the one file given).
@@ -59,31 +61,40 @@ impl Repository {
 
     /// The `*.journey` files under `path` (relative to where the command ran) in `commit`: every
     /// file under a directory, or one file and the files of its directory (for its imports).
-    pub fn journey_files(&self, commit: &str, path: &str) -> Result<Vec<JourneyFile>, String> {
+    /// Only regular files count: symbolic links and submodules in a tree are not read. Names
+    /// that are not UTF-8 are left out, and returned in the second list.
+    pub fn journey_files(&self, commit: &str, path: &str) -> Result<(Vec<JourneyFile>, Vec<String>), String> {
         let repo_path =
             join_lexically(&self.prefix, path).ok_or_else(|| format!("`{path}` is outside the git repository"))?;
-        let listed = self.list(commit, &repo_path)?;
-        let (root, single) = if listed.len() == 1 && listed.first() == Some(&repo_path) && !repo_path.is_empty() {
+        let (listed, mut skipped) = self.list(commit, &repo_path)?;
+        let single_file = matches!(listed.as_slice(), [(name, _)] if *name == repo_path);
+        let (root, single) = if single_file && !repo_path.is_empty() {
             let parent = repo_path.rsplit_once('/').map_or(String::new(), |(dir, _)| dir.to_owned());
-            (parent.clone(), Some(repo_path))
+            (parent, Some(repo_path))
         } else {
             (repo_path, None)
         };
-        let names = if single.is_some() { self.list(commit, &root)? } else { listed };
+        let names = if single.is_some() {
+            let (names, more) = self.list(commit, &root)?;
+            skipped = more;
+            names
+        } else {
+            listed
+        };
         let files = names
             .into_iter()
-            .filter(|name| name.ends_with(".journey"))
-            .filter_map(|name| {
+            .filter(|(name, _)| name.ends_with(".journey"))
+            .filter_map(|(name, size)| {
                 let project_path = if root.is_empty() {
                     name.clone()
                 } else {
                     name.strip_prefix(&root)?.strip_prefix('/')?.to_owned()
                 };
                 let entry = single.as_ref().is_none_or(|one| *one == name);
-                Some(JourneyFile { repo_path: name, project_path, entry })
+                Some(JourneyFile { repo_path: name, size, project_path, entry })
             })
             .collect();
-        Ok(files)
+        Ok((files, skipped))
     }
 
     /// The bytes of `repo_path` in `commit`.
@@ -96,19 +107,34 @@ impl Repository {
         Ok(output.stdout)
     }
 
-    /// Every file under `repo_path` (the whole tree when empty) in `commit`, in git's order.
-    fn list(&self, commit: &str, repo_path: &str) -> Result<Vec<String>, String> {
+    /// Every regular file under `repo_path` (the whole tree when empty) in `commit`, in git's
+    /// order, with its size; and the names, shown lossily, of those that are not UTF-8.
+    fn list(&self, commit: &str, repo_path: &str) -> Result<(Vec<(String, u64)>, Vec<String>), String> {
         let spec = if repo_path.is_empty() { "." } else { repo_path };
-        let output = run(&self.top, &["ls-tree", "-r", "-z", "--name-only", commit, "--", spec])?;
+        let output = run(&self.top, &["ls-tree", "-r", "-z", "--long", commit, "--", spec])?;
         if !output.status.success() {
             return Err(format!("cannot list the files of `{commit}`: {}", stderr_of(&output)));
         }
-        Ok(output
-            .stdout
-            .split(|b| *b == 0)
-            .filter(|name| !name.is_empty())
-            .map(|name| String::from_utf8_lossy(name).into_owned())
-            .collect())
+        let mut files = Vec::new();
+        let mut skipped = Vec::new();
+        // `<mode> <type> <object> <size>\t<name>`, each entry ended by NUL.
+        for entry in output.stdout.split(|b| *b == 0).filter(|e| !e.is_empty()) {
+            let Some(tab) = entry.iter().position(|b| *b == b'\t') else { continue };
+            let (meta, name) = entry.split_at(tab);
+            let name = name.get(1..).unwrap_or_default();
+            let meta = String::from_utf8_lossy(meta);
+            let fields: Vec<&str> = meta.split_whitespace().collect();
+            let [mode, kind, _, size] = fields.as_slice() else { continue };
+            if *kind != "blob" || !mode.starts_with("100") {
+                continue;
+            }
+            let size = size.parse::<u64>().unwrap_or(u64::MAX);
+            match String::from_utf8(name.to_vec()) {
+                Ok(name) => files.push((name, size)),
+                Err(_) => skipped.push(String::from_utf8_lossy(name).into_owned()),
+            }
+        }
+        Ok((files, skipped))
     }
 }
 

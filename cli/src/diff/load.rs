@@ -5,9 +5,11 @@
 //! instead is the entry of a project rooted at its directory. From git, the same files of a
 //! revision are read with `git` into memory (`git.rs`); nothing is written anywhere.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use journey_compiler::project::{MemoryLoader, ProjectPath, SourceLoader};
+use journey_compiler::limits::MAX_SOURCE_BYTES;
+use journey_compiler::project::{LoadError, ProjectPath, SourceLoader};
 use journey_compiler::{check_project_to, ProjectReport, Tier};
 use journey_host::relative_project_path;
 
@@ -93,22 +95,46 @@ fn from_disk(path: &str, cwd: &Path) -> Result<Version, String> {
 /// The `*.journey` files under `path` in revision `revision`, in memory.
 fn from_revision(repo: &git::Repository, revision: &str, path: &str) -> Result<Version, String> {
     let commit = repo.commit(revision)?;
-    let files = repo.journey_files(&commit, path)?;
-    let mut loader = MemoryLoader::default();
+    let (files, not_utf8) = repo.journey_files(&commit, path)?;
+    let mut loader = RevisionLoader::default();
     let mut entries = Vec::new();
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = not_utf8
+        .iter()
+        .filter(|name| name.ends_with(".journey"))
+        .map(|name| format!("skipped `{name}` in {revision}: its name is not UTF-8"))
+        .collect();
     for file in files {
         let Some(project_path) = ProjectPath::new(&file.project_path) else {
             warnings.push(format!("skipped `{}` in {revision}: its path cannot be a project path", file.repo_path));
             continue;
         };
-        let bytes = repo.read(&commit, &file.repo_path)?;
+        let contents = match usize::try_from(file.size).ok().filter(|size| *size <= MAX_SOURCE_BYTES) {
+            Some(_) => Ok(repo.read(&commit, &file.repo_path)?),
+            // Never read: the compiler reports it as too large (J0111), as for a file on disk.
+            None => Err(file.size),
+        };
         if file.entry {
             entries.push(project_path.clone());
         }
-        loader.insert(project_path, bytes);
+        loader.files.insert(project_path, contents);
     }
     Ok(Version { report: check(&entries, &loader), warnings })
+}
+
+/// A revision's files in memory; one over the size limit is known by its size only.
+#[derive(Default)]
+struct RevisionLoader {
+    files: BTreeMap<ProjectPath, Result<Vec<u8>, u64>>,
+}
+
+impl SourceLoader for RevisionLoader {
+    fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
+        match self.files.get(path) {
+            Some(Ok(bytes)) => Ok(bytes.clone()),
+            Some(Err(size)) => Err(LoadError::TooLarge(*size)),
+            None => Err(LoadError::NotFound),
+        }
+    }
 }
 
 fn check(entries: &[ProjectPath], loader: &dyn SourceLoader) -> ProjectReport {
