@@ -109,7 +109,7 @@ impl Repository {
 
     /// Every regular file under `repo_path` (the whole tree when empty) in `commit`, in git's
     /// order, with its size; and the names, shown lossily, of those that are not UTF-8.
-    fn list(&self, commit: &str, repo_path: &str) -> Result<(Vec<(String, u64)>, Vec<String>), String> {
+    fn list(&self, commit: &str, repo_path: &str) -> Result<(Vec<Listed>, Vec<String>), String> {
         let spec = if repo_path.is_empty() { "." } else { repo_path };
         let output = run(&self.top, &["ls-tree", "-r", "-z", "--long", commit, "--", spec])?;
         if !output.status.success() {
@@ -137,6 +137,9 @@ impl Repository {
         Ok((files, skipped))
     }
 }
+
+/// A regular file of a tree: its path from the top, and its size.
+type Listed = (String, u64);
 
 /// Runs `git` with `args` in `dir`, with literal pathspecs and no pager or prompts.
 fn run(dir: &Path, args: &[&str]) -> Result<Output, String> {
