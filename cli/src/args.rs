@@ -31,6 +31,9 @@ pub enum Command {
     Map(MapArgs),
     /// Rewrite files in the one canonical layout (`--check`: print what would change instead).
     Fmt(FmtArgs),
+    /// Compare two versions of a project: structure, messages and every change in proved
+    /// compliance (docs/diff.md).
+    Diff(DiffArgs),
     /// Print the JSON Schema (draft 2020-12) of the bundles that `build` writes.
     Schema,
     /// Print the long explanation of a diagnostic code, e.g. `journey explain J0101`.
@@ -235,4 +238,37 @@ pub struct SimulateArgs {
 pub enum SimulateFormat {
     Json,
     Text,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// OLD NEW: two directories (or files) to compare; with `--git`: BASE [HEAD] [PATH], two
+    /// revisions (HEAD omitted: the work tree) and the project's directory (default `.`).
+    #[arg(required = true, value_name = "VERSION", num_args = 1..=3)]
+    pub versions: Vec<String>,
+
+    /// Compare git revisions instead of two paths.
+    #[arg(long)]
+    pub git: bool,
+
+    /// `text` for a terminal, `markdown` for a pull-request comment, `json` (versioned).
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+
+    /// `--deny weaker`: exit with code 1 when some send's compliance got weaker.
+    #[arg(long, short = 'D', value_enum, value_name = "WHAT")]
+    pub deny: Vec<DiffDeny>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffDeny {
+    /// A send's compliance got weaker (docs/diff.md).
+    Weaker,
 }

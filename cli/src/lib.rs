@@ -9,6 +9,7 @@ pub mod args;
 mod atomic;
 mod build;
 pub mod check;
+pub mod diff;
 mod discover;
 pub mod exit;
 mod explain;
@@ -33,6 +34,7 @@ pub fn run(command: &Command) -> ExitCode {
         Command::Simulate(args) => simulate::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Map(args) => map::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Schema => schema::run(),
         Command::Lsp => return ExitCode::from(u8::try_from(journey_lsp::run_stdio()).unwrap_or(1)),
     };

@@ -110,6 +110,7 @@ codes! {
     J0315, Error, "channel without a medium";
     J0316, Error, "event window longer than its channel's";
     J0317, Error, "list message the platform cannot show";
+    J0318, Error, "element where the message cannot carry it";
     J0320, Error, "event window allowing other than one reply";
     J0401, Error, "send without consent";
     J0402, Error, "send outside the messaging window";

@@ -23,6 +23,7 @@ mod codes;
 pub mod content;
 pub mod declared;
 mod diagnostic;
+pub mod diff;
 pub mod flow;
 pub mod format;
 pub mod limits;

@@ -73,6 +73,9 @@ pub enum Reentry {
 /// The edge of an `ask` for an answer that matches none of its message's outcomes (§3).
 pub const OTHER: &str = "other";
 
+/// The edge of a step that waits, taken when its time runs out (§3).
+pub const TIMEOUT: &str = "timeout";
+
 #[derive(Debug, Clone)]
 pub struct Node {
     pub kind: Kind,
@@ -875,7 +878,7 @@ fn check_edges(id: &str, node: &Node, messages: &BTreeMap<String, Message>) -> R
         }
     };
     let with_timeout = |mut outcomes: Vec<String>| {
-        outcomes.push("timeout".to_owned());
+        outcomes.push(TIMEOUT.to_owned());
         outcomes
     };
     match &node.kind {
@@ -893,8 +896,8 @@ fn check_edges(id: &str, node: &Node, messages: &BTreeMap<String, Message>) -> R
         }
         Kind::Split { shares } => exactly((1..=shares.len()).map(|k| format!("p{k}")).collect()),
         Kind::WaitFor { events, .. } => exactly(with_timeout(events.clone())),
-        Kind::Handoff { .. } => exactly(vec!["resolved".to_owned(), "timeout".to_owned()]),
-        Kind::ConsentRequest { .. } => exactly(vec!["granted".to_owned(), "declined".to_owned(), "timeout".to_owned()]),
+        Kind::Handoff { .. } => exactly(vec!["resolved".to_owned(), TIMEOUT.to_owned()]),
+        Kind::ConsentRequest { .. } => exactly(vec!["granted".to_owned(), "declined".to_owned(), TIMEOUT.to_owned()]),
         Kind::Ask { message, .. } => {
             let mut outcomes: Vec<String> =
                 messages.get(message).map(|m| m.outcomes.iter().cloned().collect()).unwrap_or_default();
@@ -1050,6 +1053,11 @@ fn message(json: &Json) -> Result<Message, String> {
             Some(Template { name, lang, params })
         }
     };
+    // An answer named like an ask's own edges could not be told from them (§9.1): the
+    // compiler refuses such names (J0230), a hand-made bundle may still carry one.
+    if let Some(reserved) = outcomes.iter().find(|o| *o == TIMEOUT || *o == OTHER) {
+        return Err(format!("an answer's outcome is named `{reserved}`, the name of an ask's own edge"));
+    }
     Ok(Message {
         channel,
         category,

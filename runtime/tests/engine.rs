@@ -118,7 +118,7 @@ fn a_list_the_runtime_cannot_fully_understand_refuses_the_bundle() {
     assert!(Bundle::parse(&text).is_ok());
     let bundle: serde_json::Value = serde_json::from_str(&text).unwrap();
     // (what is wrong, how the list is changed, what the refusal says)
-    let changes: [(&str, Change, &str); 6] = [
+    let changes: [(&str, Change, &str); 8] = [
         ("an unknown list field", |list| list["colour"] = 1.into(), "unknown list field `colour`"),
         ("a list without its button", |list| drop(list.as_object_mut().unwrap().remove("button")), "lacks `button`"),
         (
@@ -137,6 +137,16 @@ fn a_list_the_runtime_cannot_fully_understand_refuses_the_bundle() {
             "a list row needs `outcome` and `title`",
         ),
         ("a list without rows", |list| list["sections"] = serde_json::json!([]), "a list has no rows"),
+        (
+            "a row answering `timeout`",
+            |list| list["sections"][0]["rows"][0]["outcome"] = "timeout".into(),
+            "an answer's outcome is named `timeout`",
+        ),
+        (
+            "a row answering `other`",
+            |list| list["sections"][0]["rows"][0]["outcome"] = "other".into(),
+            "an answer's outcome is named `other`",
+        ),
     ];
     for (what, change, says) in changes {
         let mut bad = bundle.clone();

@@ -284,7 +284,8 @@ fn unique_stages(file: FileId, journey: &ast::Journey, sink: &mut Sink) -> BTree
 }
 
 /// What the model keeps of a message's elements, cards and lists included: its outcomes (of
-/// replies, buttons and list rows), its tag, and whether it sends a template.
+/// replies, buttons and list rows), its tag, and whether it sends a template (those two at the
+/// top level only).
 fn collect_message_facts(
     elements: &[Element],
     outcomes: &mut Vec<String>,
@@ -296,6 +297,14 @@ fn collect_message_facts(
             Element::Reply { outcome, .. } => outcomes.push(outcome.name.clone()),
             Element::Button { action: ast::ButtonAction::Outcome(outcome), .. } => outcomes.push(outcome.name.clone()),
             Element::List(list) => outcomes.extend(list.rows().map(|row| row.outcome.name.clone())),
+            _ => {}
+        }
+    }
+    // A tag or a template is the whole message's only where the bundle carries it: written
+    // inside a card it is J0318, and the checks go on as if it were not there (as it would be
+    // sent), rather than proving sends on a tag that never leaves.
+    for element in elements {
+        match element {
             Element::Tag { name, .. } => *tag = Some(name.name.clone()),
             Element::Template { .. } => *template = true,
             _ => {}

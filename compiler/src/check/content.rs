@@ -74,6 +74,7 @@ impl MessageChecker<'_> {
         }
         self.check_template_alone(elements, sink);
         self.check_list_alone(elements, sink);
+        self.check_outside_cards(elements, sink);
         self.check_elements(elements, sink);
         self.check_counts(elements, "replies", |e| matches!(e, Element::Reply { .. }), sink);
         self.check_counts(elements, "buttons", |e| matches!(e, Element::Button { .. }), sink);
@@ -118,7 +119,12 @@ impl MessageChecker<'_> {
                             Element::Subtitle(subtitle) => {
                                 self.check_length("card_subtitle", "card subtitle", subtitle, Code::J0303, sink)
                             }
-                            _ => {}
+                            Element::Media { .. } | Element::Button { .. } => {}
+                            // Anything else would be lost on the way: the platform's card has
+                            // no place for it, so the bundle could not carry it, while the
+                            // model would count a reply's outcome, a tag or a template as the
+                            // message's and prove the sends on them.
+                            other => self.card_cannot_hold(other, *span, sink),
                         }
                     }
                     self.check_elements(inner, sink);
@@ -128,6 +134,67 @@ impl MessageChecker<'_> {
                 _ => {}
             }
         }
+    }
+
+    /// J0318: a `title` or `subtitle` written outside a card. They are a card's texts: the
+    /// message has no place for them, so the bundle could not carry them, while the wording
+    /// rules would count an opt-out instruction written in one.
+    fn check_outside_cards(&self, elements: &[Element], sink: &mut Sink) {
+        for element in elements {
+            let (what, text) = match element {
+                Element::Title(t) => ("title", t),
+                Element::Subtitle(t) => ("subtitle", t),
+                _ => continue,
+            };
+            sink.push(
+                Diagnostic::new(Code::J0318, format!("a `{what}` outside a card"), self.file, text.span)
+                    .with_label(format!("a `{what}` belongs to a card"))
+                    .with_note("only a card has a title and a subtitle; the bundle has no place for them elsewhere, so it would not be sent")
+                    .with_help(format!("put it in a `card {{ {what} \"...\" }}`, or make it the message's `text`")),
+            );
+        }
+    }
+
+    /// J0318: a card holds a title, a subtitle, media and buttons, as every platform's card
+    /// (Messenger's generic template) does, and nothing else.
+    fn card_cannot_hold(&self, element: &Element, card: Span, sink: &mut Sink) {
+        let (what, span, help) = match element {
+            Element::Text(t) => {
+                ("a `text`", t.span, "make it the card's `subtitle`, or the message's `text` outside the card")
+            }
+            Element::Subject(t) => {
+                ("a `subject`", t.span, "move the `subject` out of the card: it belongs to an email")
+            }
+            Element::Reply { span, .. } => (
+                "a `reply`",
+                *span,
+                "move the reply out of the card, or make it a `button \"Title\" -> outcome` of the card",
+            ),
+            Element::Template { span, .. } => {
+                ("a `template`", *span, "send the template in a message of its own: a template goes alone (J0312)")
+            }
+            Element::Tag { span, .. } => {
+                ("a `tag`", *span, "move the `tag` out of the card: it tags the whole message")
+            }
+            Element::Card { span, .. } => (
+                "a card",
+                *span,
+                "put the cards side by side in the message: a message with several cards is a carousel",
+            ),
+            // Handled by the caller (allowed, or J0317).
+            Element::Title(_)
+            | Element::Subtitle(_)
+            | Element::Media { .. }
+            | Element::Button { .. }
+            | Element::List(_) => return,
+        };
+        sink.push(
+            Diagnostic::new(Code::J0318, format!("{what} inside a card"), self.file, span)
+                .with_label(format!("{what} cannot be part of a card"))
+                .with_secondary(self.file, card, "the card")
+                .with_note("a card holds a `title`, a `subtitle`, media and `button`s; the bundle has no place for anything else, so it would not be sent")
+                .with_help(help),
+        );
     }
 
     /// A template goes alone, with at most its own replies and buttons (J0312): outside the
@@ -278,6 +345,40 @@ impl MessageChecker<'_> {
                         .with_label(label)
                         .with_note("a list with several sections needs a title on each of them")
                         .with_help(help),
+                );
+            }
+        }
+        // The platform shows one header and one footer: a second one would replace the first
+        // without a word (J0317).
+        for (slot, written) in [
+            (
+                "header",
+                list.parts
+                    .iter()
+                    .filter_map(|p| match p {
+                        ast::ListPart::Header(t) => Some(t),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            (
+                "footer",
+                list.parts
+                    .iter()
+                    .filter_map(|p| match p {
+                        ast::ListPart::Footer(t) => Some(t),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+        ] {
+            if let [first, second, ..] = written.as_slice() {
+                sink.push(
+                    Diagnostic::new(Code::J0317, format!("this list has two {slot}s"), self.file, second.span)
+                        .with_label(format!("a second {slot}"))
+                        .with_secondary(self.file, first.span, format!("the first {slot}"))
+                        .with_note(format!("a list message shows one {slot}"))
+                        .with_help(format!("keep one {slot}: join their texts, or remove one")),
                 );
             }
         }

@@ -12,6 +12,11 @@ use crate::model::{FrequencyRule, Message, QuietHoursRule};
 use crate::syntax::literals::format_duration;
 use crate::weakening::{self, Weakening};
 
+/// Per (send node, index of the cap in the policy): the most sends the cap counts in one run
+/// within its period ending at that send, this one included, as proved (the evidence's
+/// [`super::CapCount`]).
+pub(super) type CapCounts = std::collections::BTreeMap<(NodeIndex, usize), u64>;
+
 /// The largest frequency cap whose last sends are tracked position by position.
 const MAX_TRACKED_CAP: usize = 256;
 
@@ -47,7 +52,8 @@ fn is_acyclic(graph: &Graph) -> bool {
 
 /// The policy's frequency caps within a run (J0409): a path that sends more of a category
 /// than its cap within the period, or any reachable send of a category capped at zero. Returns
-/// why a cap could not be proved, for the journey's verdict (fail closed).
+/// why a cap could not be proved, for the journey's verdict (fail closed), and the counts it
+/// proved at each send.
 pub(super) fn frequency_caps(
     cx: &Context<'_>,
     graph: &Graph,
@@ -56,9 +62,10 @@ pub(super) fn frequency_caps(
     sink: &mut Sink,
     report: &mut FlowReport,
     exhausted: &mut bool,
-) -> Vec<String> {
+) -> (Vec<String>, CapCounts) {
     let mut unproved: Vec<String> = Vec::new();
-    for rule in &cx.policies.frequency {
+    let mut counts = CapCounts::new();
+    for (rule_index, rule) in cx.policies.frequency.iter().enumerate() {
         let max = usize::try_from(rule.max).unwrap_or(usize::MAX);
         if max > MAX_TRACKED_CAP {
             // Too many positions to track per node. Without loops a path sends each node's
@@ -66,7 +73,14 @@ pub(super) fn frequency_caps(
             // the journey is not proved, and says so.
             let counted = Frequency::of_cap(sent, rule, 1).counted();
             sink.stats.content_rules += 1;
-            if !(is_acyclic(graph) && counted <= max) {
+            if is_acyclic(graph) && counted <= max {
+                // Without loops no run counts more than every counted send of the journey.
+                let most = u64::try_from(counted).unwrap_or(u64::MAX);
+                let frequency = Frequency::of_cap(sent, rule, 1);
+                for index in (0..graph.nodes.len()).filter(|i| frequency.counts(*i)) {
+                    counts.insert((index, rule_index), most);
+                }
+            } else {
                 unproved.push(format!(
                     "`frequency {} at most {} per {}` cannot be proved on journey `{}`: caps above {MAX_TRACKED_CAP} are proved only on journeys without loops",
                     rule.counted(),
@@ -85,6 +99,7 @@ pub(super) fn frequency_caps(
                 if !counted.counts(index) || reachable.input(index).is_none() {
                     continue;
                 }
+                counts.insert((index, rule_index), 1);
                 sink.stats.content_rules += 1;
                 sink.push(
                     Diagnostic::new(
@@ -120,12 +135,15 @@ pub(super) fn frequency_caps(
                 continue;
             }
             sink.stats.content_rules += 1;
+            // This send and every earlier one within the period, on the worst path.
+            let within = recent.iter().filter(|r| r.since < rule.per_secs).count();
+            counts.insert((index, rule_index), u64::try_from(within).unwrap_or(u64::MAX).saturating_add(1));
             if let Some(oldest) = recent.last().filter(|r| r.since < rule.per_secs) {
                 frequency_violation(graph, index, recent, oldest.since, rule, sink);
             }
         }
     }
-    unproved
+    (unproved, counts)
 }
 
 fn frequency_violation(

@@ -46,7 +46,7 @@ use crate::check::Sink;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::limits::{MAX_JOURNEY_EDGES, MAX_JOURNEY_NODES};
-use crate::model::Model;
+use crate::model::{Message, Model};
 use crate::project::Sources;
 use crate::syntax::literals::format_duration;
 use crate::weakening::{self, Weakening};
@@ -86,6 +86,49 @@ pub struct SendEvidence {
     /// some path (node id and the request's message), in node order; empty when only the audience,
     /// the entry condition or a `consent()` check stands for it.
     pub granted_by: Vec<(String, String)>,
+    /// The same facts as values, for comparing two versions of a project (`journey diff`); the
+    /// texts above stay what the bundle carries.
+    pub proved: ProvedValues,
+}
+
+/// What the consent of a send rests on, in order of strength for a category that needs consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ConsentProof {
+    /// Consent is missing on some path (J0401, or J0402 for a free-form send outside the window).
+    Missing,
+    /// Not required because the send is proved inside the channel's window (MSGR-WIN-1, WA-OPTIN):
+    /// the runtime must re-check the window when it hands the message over.
+    InsideWindow,
+    /// `consent(channel, category)` holds on every path to the send.
+    Proved,
+    /// Its category needs no consent.
+    NotRequired,
+}
+
+/// One frequency cap that counts a send, and the most sends it counts in one run within the
+/// cap's period ending at this send (this one included), as proved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapCount {
+    /// `marketing at most 2 per 7d`, or `sms marketing at most 2 per 7d`.
+    pub cap: String,
+    pub channel: Option<String>,
+    pub category: String,
+    pub max: u64,
+    pub per_secs: u64,
+    /// The period as the author wrote it (`7d`).
+    pub per_written: String,
+    /// `None` when the count was not proved (the analysis did not run for this cap).
+    pub count: Option<u64>,
+}
+
+/// The structured side of [`SendEvidence`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvedValues {
+    pub consent: ConsentProof,
+    /// Per frequency cap that counts the send, in policy order.
+    pub frequency: Vec<CapCount>,
+    /// The longest quiet hours may hold the send (`None`: never held, or quiet hours do not apply).
+    pub quiet_hold_secs: Option<u64>,
 }
 
 /// What the analyses produced for a project.
@@ -225,7 +268,8 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
     let grants_solution = grants.as_ref().map(|g| solve::solve(graph, g, &g.start()));
     report.visits += grants_solution.as_ref().map_or(0, |s| s.visits);
 
-    let unproved = caps::frequency_caps(cx, graph, &sent, &consent_solution, sink, report, &mut exhausted);
+    let (unproved, cap_counts) =
+        caps::frequency_caps(cx, graph, &sent, &consent_solution, sink, report, &mut exhausted);
     caps::consent_request_limits(graph, &consent_solution, sink, report, &mut exhausted);
     caps::caps_across_runs(cx, graph, &sent, sink);
 
@@ -263,6 +307,7 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
         };
         let site = SendSite { graph, index, node, name: message_name, message };
         let mut evidence = sends::check_send(cx, &site, &proof, sink);
+        evidence.proved.frequency = cap_counts_of(cx, message, index, &cap_counts);
         if let (true, Some(grants), Some(solution)) =
             (evidence.consent.starts_with("consent("), &grants, &grants_solution)
         {
@@ -302,6 +347,26 @@ fn analyze_journey(cx: &Context<'_>, graph: &Graph, sink: &mut Sink, report: &mu
         );
     }
     structure::check(cx, graph, sink);
+}
+
+/// The caps of the policy that count a send of `message` at node `index`, each with the count
+/// its analysis proved there.
+fn cap_counts_of(cx: &Context<'_>, message: &Message, index: NodeIndex, counts: &caps::CapCounts) -> Vec<CapCount> {
+    cx.policies
+        .frequency
+        .iter()
+        .enumerate()
+        .filter(|(_, rule)| rule.counts(message))
+        .map(|(rule_index, rule)| CapCount {
+            cap: format!("{} at most {} per {}", rule.counted(), rule.max, rule.per_written),
+            channel: rule.channel.clone(),
+            category: rule.category.clone(),
+            max: rule.max,
+            per_secs: rule.per_secs,
+            per_written: rule.per_written.clone(),
+            count: counts.get(&(index, rule_index)).copied(),
+        })
+        .collect()
 }
 
 /// The verdict for a journey that was not fully proved: inconclusive (J0413, exit code 4), and

@@ -5,7 +5,7 @@
 
 use super::analyses::{self, Consent, Elapsed, Window};
 use super::graph::{self, Graph, Node, NodeIndex, NodeKind};
-use super::{describe_node, describe_steps, rules, solve, witness, Context, SendEvidence};
+use super::{describe_node, describe_steps, rules, solve, witness, ConsentProof, Context, ProvedValues, SendEvidence};
 use crate::check::Sink;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
@@ -76,13 +76,14 @@ pub(super) fn check_send(cx: &Context<'_>, site: &SendSite<'_>, proof: &Proof<'_
     // channel's window and none inside it (MSGR-WIN-1 for Messenger promotions, WA-OPTIN for
     // every business-initiated WhatsApp message).
     let outside_window = channel.filter(|c| c.consent_outside_window.contains(&message.category));
-    let consent_text = if always.is_none() && outside_window.is_none() {
-        match cx.consent_not_required.get(message.category.as_str()) {
+    let (consent_text, consent_proof) = if always.is_none() && outside_window.is_none() {
+        let text = match cx.consent_not_required.get(message.category.as_str()) {
             Some(text) => text.clone(),
             None => format!("not required for {} messages", message.category),
-        }
+        };
+        (text, ConsentProof::NotRequired)
     } else if proof.consent.facts.id(fact.0, fact.1).is_some_and(|id| analyses::holds(proof.facts, id)) {
-        format!("consent({}, {})", fact.0, fact.1)
+        (format!("consent({}, {})", fact.0, fact.1), ConsentProof::Proved)
     } else {
         let source = match (always, outside_window) {
             (Some((_, source)), _) => (*source).to_owned(),
@@ -91,13 +92,14 @@ pub(super) fn check_send(cx: &Context<'_>, site: &SendSite<'_>, proof: &Proof<'_
         // Only without consent does a channel's waiver matter (and cost its words).
         let waiver = outside_window.map(|_| in_window_bound(message, always.is_some(), bounds.as_deref(), hold));
         match waiver {
-            Some(Ok((bound, window))) => {
+            Some(Ok((bound, window))) => (
                 format!(
                     "not required inside the {} window: {}",
                     fact.0,
                     waiver_words(bounds.as_deref(), hold, (bound, window))
-                )
-            }
+                ),
+                ConsentProof::InsideWindow,
+            ),
             // A free-form message of a category that needs consent only outside the window, on
             // a channel that allows only templates there: outside the window it is J0402
             // already, and a second error would say the same.
@@ -106,13 +108,13 @@ pub(super) fn check_send(cx: &Context<'_>, site: &SendSite<'_>, proof: &Proof<'_
                     && !message.is_template
                     && channel.is_some_and(|c| c.template_required_outside_window) =>
             {
-                "missing".to_owned()
+                ("missing".to_owned(), ConsentProof::Missing)
             }
             // No waiver, or the channel's waiver does not apply to this send.
             refused => {
                 let why_not = refused.and_then(Result::err);
                 consent_violation(site, proof.consent, fact, &source, why_not, sink);
-                "missing".to_owned()
+                ("missing".to_owned(), ConsentProof::Missing)
             }
         }
     };
@@ -194,6 +196,8 @@ pub(super) fn check_send(cx: &Context<'_>, site: &SendSite<'_>, proof: &Proof<'_
         frequency: frequency_text(cx, message),
         quiet_hours: quiet,
         granted_by: Vec::new(),
+        // The frequency counts come from the caps' analyses, filled in by the driver.
+        proved: ProvedValues { consent: consent_proof, frequency: Vec::new(), quiet_hold_secs: hold },
     }
 }
 
