@@ -27,7 +27,7 @@ pub enum Command {
     Build(BuildArgs),
     /// Run the journeys on the reference runtime over contacts and events (docs/simulate.md).
     Simulate(SimulateArgs),
-    /// Draw each project's journeys: one self-contained HTML page (or Graphviz DOT) per project.
+    /// Draw each project's journeys: one self-contained HTML page (or DOT, or SVG) per project.
     Map(MapArgs),
     /// Rewrite files in the one canonical layout (`--check`: print what would change instead).
     Fmt(FmtArgs),
@@ -172,7 +172,7 @@ pub struct MapArgs {
     pub paths: Vec<PathBuf>,
 
     /// The file to write; when the paths hold several projects, a directory that gets one
-    /// `<project>.html` (or `.dot`) per project.
+    /// `<project>.html` (or `.dot`, `.svg`) per project.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
 
