@@ -27,6 +27,8 @@ pub enum Command {
     Build(BuildArgs),
     /// Run the journeys on the reference runtime over contacts and events (docs/simulate.md).
     Simulate(SimulateArgs),
+    /// Draw each project's journeys: one self-contained HTML page (or DOT, or SVG) per project.
+    Map(MapArgs),
     /// Rewrite files in the one canonical layout (`--check`: print what would change instead).
     Fmt(FmtArgs),
     /// Compare two versions of a project: structure, messages and every change in proved
@@ -161,6 +163,34 @@ impl BuildArgs {
             deny: self.deny.clone(),
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct MapArgs {
+    /// The projects to map: files or directories, as for `check`.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// The file to write; when the paths hold several projects, a directory that gets one
+    /// `<project>.html` (or `.dot`, `.svg`) per project.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Skip files under this path (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub exclude: Vec<PathBuf>,
+
+    /// `html`: an interactive page that opens offline; `dot`: Graphviz text; `svg`: that text
+    /// drawn by Graphviz's `dot` (which must be on PATH).
+    #[arg(long, value_enum, default_value_t = MapFormat::Html)]
+    pub format: MapFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MapFormat {
+    Html,
+    Dot,
+    Svg,
 }
 
 #[derive(Debug, Args)]

@@ -39,11 +39,42 @@ pub fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Writes `bytes` to the file at `path` all at once, creating it when it does not exist (with
+/// the default permissions of a new file) and replacing it as [`replace`] does when it does.
+/// `journey map` writes its maps this way.
+pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(_) => replace(path, bytes),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            let (temp, mut file) = create_beside(path)?;
+            let written = (|| {
+                file.write_all(bytes)?;
+                file.sync_all()?;
+                drop(file);
+                fs::rename(&temp, path)
+            })();
+            if written.is_err() {
+                let _ = fs::remove_file(&temp);
+                return written;
+            }
+            if let Some(dir) = path.parent() {
+                let _ = fs::File::open(dir).and_then(|dir| dir.sync_all());
+            }
+            Ok(())
+        }
+        Err(error) => Err(error),
+    }
+}
+
 /// A new file in the directory of `target`, named after it, the process and the attempt
 /// (`.a.journey.4242-0.journey-fmt`). Created with `create_new`, so it never opens or truncates a
 /// file that exists (or a link planted there).
 fn create_beside(target: &Path) -> io::Result<(PathBuf, fs::File)> {
-    let dir = target.parent().ok_or_else(|| io::Error::other("the file has no directory"))?;
+    let dir = match target.parent() {
+        Some(dir) if dir.as_os_str().is_empty() => Path::new("."),
+        Some(dir) => dir,
+        None => return Err(io::Error::other("the file has no directory")),
+    };
     let name = target.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
     let mut last_error = io::Error::other("no name for a temporary file");
     for attempt in 0..ATTEMPTS {
@@ -94,6 +125,18 @@ mod tests {
         assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
         assert_eq!(fs::read_to_string(&real).unwrap(), "new");
         assert_eq!(fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o640);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn write_creates_a_missing_file_and_replaces_an_existing_one() {
+        let dir = scratch("write");
+        let path = dir.join("map.html");
+        write(&path, b"first").unwrap();
+        write(&path, b"second").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "second");
+        let names: Vec<_> = fs::read_dir(&dir).unwrap().map(|entry| entry.unwrap().file_name()).collect();
+        assert_eq!(names, ["map.html"]);
         fs::remove_dir_all(dir).unwrap();
     }
 

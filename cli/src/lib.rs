@@ -15,6 +15,7 @@ pub mod exit;
 mod explain;
 pub mod files;
 mod fmt;
+pub mod map;
 pub mod project;
 pub mod render;
 mod schema;
@@ -32,6 +33,7 @@ pub fn run(command: &Command) -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Map(args) => map::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Schema => schema::run(),
         Command::Lsp => return ExitCode::from(u8::try_from(journey_lsp::run_stdio()).unwrap_or(1)),

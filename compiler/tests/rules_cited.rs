@@ -51,6 +51,10 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
     entries.sort();
     for path in entries {
+        // npm's installs (tools/map-browser/node_modules, ignored by git) are not the project's.
+        if path.file_name().is_some_and(|name| name == "node_modules") {
+            continue;
+        }
         if path.is_dir() {
             files_under(&path, out);
         } else {
