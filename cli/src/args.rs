@@ -10,7 +10,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "journey",
-    version,
+    // The version and, when known, the commit it was built from (build.rs).
+    version = env!("JOURNEY_VERSION"),
     about = "Check and explain .journey customer-journey files.",
     propagate_version = true
 )]
@@ -39,7 +40,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Files or directories to check. Directories are searched recursively for *.journey files.
+    /// Files or directories to check. Directories are searched recursively for *.journey files,
+    /// leaving out what .gitignore files ignore, .git/ and node_modules/. `-` reads one file from
+    /// standard input.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -47,9 +50,18 @@ pub struct CheckArgs {
     #[arg(long, value_name = "PATH")]
     pub exclude: Vec<PathBuf>,
 
+    /// With `-`: the name to show for standard input, and the file it stands in for (its project
+    /// and imports are read from the disk as for that file).
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+
     /// Also print what was checked: files, declarations, references, sends and rules.
     #[arg(long, short)]
     pub verbose: bool,
+
+    /// Print the diagnostics and nothing else (no summary line); the exit code still tells.
+    #[arg(long, short, conflicts_with = "verbose")]
+    pub quiet: bool,
 
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Rich)]
@@ -152,7 +164,9 @@ impl BuildArgs {
         CheckArgs {
             paths: self.paths.clone(),
             exclude: self.exclude.clone(),
+            stdin_filename: None,
             verbose: false,
+            quiet: false,
             format: self.format,
             color: self.color,
             deny: self.deny.clone(),

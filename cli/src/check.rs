@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use journey_compiler::check::Stats;
-use journey_compiler::project::{LoadError, Origin, ProjectPath};
+use journey_compiler::project::{LoadError, Origin, ProjectPath, SourceLoader};
 use journey_compiler::{check_project, Diagnostic, FileId, ProjectReport, Severity};
 
 use crate::args::{CheckArgs, ColorChoice, Deny, Format};
@@ -14,6 +14,7 @@ use crate::exit::Exit;
 use crate::files::{escape_controls, FileTable, SourceFile};
 use crate::project::{self, ProjectInputs};
 use crate::render::{self, Summary};
+use crate::stdin;
 
 /// Everything one `journey check` run found.
 #[derive(Debug, Default)]
@@ -30,7 +31,11 @@ pub struct Outcome {
 }
 
 pub fn run(args: &CheckArgs) -> Exit {
-    let outcome = check_paths(&args.paths, &args.exclude);
+    let outcome = if stdin::wants_stdin(&args.paths) {
+        stdin::check_stdin(&args.paths, args.stdin_filename.as_deref(), io::stdin().lock())
+    } else {
+        check_paths(&args.paths, &args.exclude)
+    };
     report(args, &outcome)
 }
 
@@ -64,7 +69,7 @@ pub fn report(args: &CheckArgs, outcome: &Outcome) -> Exit {
         return Exit::Usage;
     }
 
-    if matches!(args.format, Format::Rich | Format::Short) {
+    if matches!(args.format, Format::Rich | Format::Short) && !args.quiet {
         let mut stderr = io::stderr().lock();
         if args.verbose {
             let s = outcome.stats;
@@ -124,12 +129,26 @@ pub fn check_projects(
             check_manifest(&inputs, &mut outcome);
         }
         let loader = project::DiskLoader::new(inputs.root.clone());
-        let entries: Vec<ProjectPath> = inputs.entries.iter().map(|(path, _)| path.clone()).collect();
-        let report = check_project(&entries, &loader);
+        let report = check_with(&inputs, &loader);
         checked(&inputs, &report);
         outcome.add_project(&inputs, report);
     }
     outcome
+}
+
+/// Checks one project whose files `loader` reads (its manifest from the disk), into `outcome`.
+pub fn check_inputs(inputs: &ProjectInputs, loader: &dyn SourceLoader, outcome: &mut Outcome) {
+    if inputs.manifest {
+        check_manifest(inputs, outcome);
+    }
+    let report = check_with(inputs, loader);
+    outcome.add_project(inputs, report);
+}
+
+/// The compiler's report on the project's entries.
+fn check_with(inputs: &ProjectInputs, loader: &dyn SourceLoader) -> ProjectReport {
+    let entries: Vec<ProjectPath> = inputs.entries.iter().map(|(path, _)| path.clone()).collect();
+    check_project(&entries, loader)
 }
 
 impl Outcome {
@@ -148,7 +167,11 @@ impl Outcome {
                 (Origin::Project(path), false) => format!("{}{}", inputs.display_prefix, path),
                 (Origin::Std(_), _) => file.name.clone(),
             };
-            self.table.push(SourceFile::new(name, file.text.clone()));
+            let source = match file.origin {
+                Origin::Std(_) => SourceFile::standard(name, file.text.clone()),
+                Origin::Project(_) => SourceFile::new(name, file.text.clone()),
+            };
+            self.table.push(source);
         }
         self.stats += report.stats;
         // Moves the project's file ids to their place in the run's file table.

@@ -18,6 +18,7 @@ pub mod project;
 pub mod render;
 mod schema;
 mod simulate;
+pub mod stdin;
 
 use std::process::ExitCode;
 
