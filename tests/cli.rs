@@ -644,7 +644,8 @@ fn run_with_stdin(fixture: &Fixture, args: &[&str], input: &[u8]) -> Run {
     use std::io::Write as _;
     let mut child =
         fixture.command(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
+    // A run that refuses its arguments exits without reading: a closed pipe is its answer.
+    let _ = child.stdin.take().unwrap().write_all(input);
     Run::from(child.wait_with_output().unwrap())
 }
 
@@ -823,6 +824,58 @@ fn fmt_replaces_the_file_a_symbolic_link_names_and_keeps_its_permissions() {
     assert_eq!(fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o600);
     let names: Vec<_> = fs::read_dir(fixture.dir.join("real")).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names, ["messy.journey"], "no temporary file is left behind");
+}
+
+// ---------------------------------------------------------------------------------------------
+// init, completions and the man page
+
+#[test]
+fn init_writes_a_project_that_checks_clean_and_is_formatted() {
+    let fixture = Fixture::new("init");
+    let run = fixture.run(&["init", "shop"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout, "created shop/journey.toml\ncreated shop/main.journey\nnext: journey check shop\n");
+    assert!(fs::read_to_string(fixture.dir.join("shop/journey.toml")).unwrap().contains("name = \"shop\""));
+    let check = fixture.run(&["check", "--deny", "warnings", "shop"]);
+    assert_eq!(check.code, Some(0), "{}{}", check.stdout, check.stderr);
+    let fmt = fixture.run(&["fmt", "--check", "shop"]);
+    assert_eq!(fmt.code, Some(0), "{}", fmt.stdout);
+}
+
+#[test]
+fn init_overwrites_nothing_and_writes_nothing_when_a_file_exists() {
+    let fixture = Fixture::new("init-exists");
+    fixture.file("shop/main.journey", SYNTAX_ERROR);
+    let run = fixture.run(&["init", "--name", "acme", "shop"]);
+    assert_eq!(run.code, Some(2));
+    assert_eq!(run.stderr, "error: `shop/main.journey` exists already; nothing was written\n");
+    assert!(!fixture.dir.join("shop/journey.toml").exists());
+    assert_eq!(fs::read(fixture.dir.join("shop/main.journey")).unwrap(), SYNTAX_ERROR);
+}
+
+#[test]
+fn completions_and_the_man_page_cover_every_subcommand() {
+    use clap::CommandFactory;
+    let fixture = Fixture::new("completions");
+    let names: Vec<String> =
+        journey::args::Cli::command().get_subcommands().map(|command| command.get_name().to_owned()).collect();
+    assert!(names.len() >= 10, "{names:?}");
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let run = fixture.run(&["completions", shell]);
+        assert_eq!(run.code, Some(0), "{shell}: {}", run.stderr);
+        for name in &names {
+            assert!(run.stdout.contains(name.as_str()), "{shell} completes `{name}`");
+        }
+        assert!(run.stdout.contains("stdin-filename"), "{shell} completes check's flags");
+    }
+    let man = fixture.run(&["manpage"]);
+    assert_eq!(man.code, Some(0));
+    assert!(man.stdout.starts_with(".ie"), "roff");
+    assert!(man.stdout.contains(".TH journey 1"), "{}", &man.stdout[..200]);
+    for name in &names {
+        assert!(man.stdout.contains(&format!("journey\\-{}", name.replace('-', "\\-"))), "the man page names `{name}`");
+    }
+    assert_eq!(fixture.run(&["completions", "tcsh"]).code, Some(2), "an unknown shell is a usage error");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -36,6 +36,12 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Run the language server on standard input and output (for editors; see docs/editors.md).
     Lsp,
+    /// Start a project: write `journey.toml` and a `main.journey` that checks clean.
+    Init(InitArgs),
+    /// Print a completion script for a shell, e.g. `journey completions bash`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), e.g. `journey manpage > journey.1`.
+    Manpage,
 }
 
 #[derive(Debug, Args)]
@@ -213,6 +219,24 @@ pub struct SimulateArgs {
     /// `json`: one action per line (with `--population`, one JSON report); `text`: for a person.
     #[arg(long, value_enum, default_value_t = SimulateFormat::Json)]
     pub format: SimulateFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The directory to start the project in (created if missing).
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+
+    /// The project's name in `journey.toml`; the directory's name by default.
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -9,11 +9,13 @@ pub mod args;
 mod atomic;
 mod build;
 pub mod check;
+mod completions;
 mod discover;
 pub mod exit;
 mod explain;
 pub mod files;
 mod fmt;
+pub mod init;
 pub mod project;
 pub mod render;
 mod schema;
@@ -34,6 +36,9 @@ pub fn run(command: &Command) -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Schema => schema::run(),
         Command::Lsp => return ExitCode::from(u8::try_from(journey_lsp::run_stdio()).unwrap_or(1)),
+        Command::Init(args) => init::run(args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Manpage => completions::manpage(),
     };
     exit.into()
 }
