@@ -826,6 +826,38 @@ fn fmt_replaces_the_file_a_symbolic_link_names_and_keeps_its_permissions() {
     assert_eq!(names, ["messy.journey"], "no temporary file is left behind");
 }
 
+#[test]
+fn check_fix_applies_the_safe_suggestions_keeps_the_byte_order_mark_and_leaves_the_rest() {
+    let fixture = Fixture::new("fix");
+    // A unit apart from its number and two `->` outcomes are safe to fix; `welcom` for the
+    // message `welcome` is a guess, left to a person.
+    let before = "\u{feff}message welcome on sms as service {\n  text \"Hi\"\n}\n\njourney x {\n  stage a {\n    ask welcom timeout 1 d {\n      yes -> goto a\n      timeout -> exit\n    }\n  }\n}\n";
+    fixture.file("a.journey", before.as_bytes());
+    let run = fixture.run(&["check", "--fix", "--format", "short", "a.journey"]);
+    let after = fs::read_to_string(fixture.dir.join("a.journey")).unwrap();
+    let expected = before.replace("1 d", "1d").replace(" -> ", " => ");
+    assert_eq!(after, expected);
+    assert!(after.starts_with('\u{feff}'));
+    assert!(after.contains("ask welcom "), "the unsafe guess is not applied");
+    assert!(run.stderr.starts_with("fixed 3 problems in 1 file\n"), "{}", run.stderr);
+    // What is left is reported, as by a plain check of the fixed file.
+    assert_eq!(run.code, Some(1));
+    assert_eq!(run.stdout, fixture.run(&["check", "--format", "short", "a.journey"]).stdout);
+    assert!(run.stdout.contains("welcom"), "{}", run.stdout);
+    // Nothing left to fix: the file stays byte for byte.
+    let again = fixture.run(&["check", "--fix", "--format", "short", "a.journey"]);
+    assert!(!again.stderr.contains("fixed"), "{}", again.stderr);
+    assert_eq!(fs::read_to_string(fixture.dir.join("a.journey")).unwrap(), expected);
+}
+
+#[test]
+fn check_fix_refuses_standard_input() {
+    let fixture = Fixture::new("fix-stdin");
+    let run = run_with_stdin(&fixture, &["check", "--fix", "-"], SYNTAX_ERROR);
+    assert_eq!(run.code, Some(2));
+    assert!(run.stderr.contains("`--fix` writes files"), "{}", run.stderr);
+}
+
 // ---------------------------------------------------------------------------------------------
 // init, completions and the man page
 

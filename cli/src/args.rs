@@ -69,6 +69,11 @@ pub struct CheckArgs {
     #[arg(long, short, conflicts_with = "verbose")]
     pub quiet: bool,
 
+    /// Apply the suggested fixes marked safe (they repair how something is written, never what
+    /// it means), then report what is left.
+    #[arg(long)]
+    pub fix: bool,
+
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Rich)]
     pub format: Format,
@@ -173,6 +178,7 @@ impl BuildArgs {
             stdin_filename: None,
             verbose: false,
             quiet: false,
+            fix: false,
             format: self.format,
             color: self.color,
             deny: self.deny.clone(),

@@ -32,7 +32,21 @@ pub struct Outcome {
 
 pub fn run(args: &CheckArgs) -> Exit {
     let outcome = if stdin::wants_stdin(&args.paths) {
+        if args.fix {
+            let _ = writeln!(io::stderr().lock(), "error: `--fix` writes files, so it cannot fix `-` (standard input)");
+            return Exit::Usage;
+        }
         stdin::check_stdin(&args.paths, args.stdin_filename.as_deref(), io::stdin().lock())
+    } else if args.fix {
+        let (mut outcome, fixed) = crate::fix::fix_paths(&args.paths, &args.exclude);
+        if !args.quiet && fixed.fixes > 0 {
+            let files = if fixed.files.len() == 1 { "file" } else { "files" };
+            let fixes = if fixed.fixes == 1 { "problem" } else { "problems" };
+            let mut stderr = io::stderr().lock();
+            let _ = writeln!(stderr, "fixed {} {fixes} in {} {files}", fixed.fixes, fixed.files.len());
+        }
+        outcome.io_warnings.extend(fixed.errors);
+        outcome
     } else {
         check_paths(&args.paths, &args.exclude)
     };

@@ -14,6 +14,7 @@ mod discover;
 pub mod exit;
 mod explain;
 pub mod files;
+pub mod fix;
 mod fmt;
 pub mod init;
 pub mod project;
