@@ -723,6 +723,23 @@ fn a_directory_search_skips_gitignored_folders_git_and_node_modules() {
 }
 
 #[test]
+fn the_manifests_exclude_leaves_out_whole_paths_of_its_project() {
+    let fixture = Fixture::new("manifest-exclude");
+    fixture
+        .file("shop/journey.toml", b"[project]\nexclude = [\"drafts\", \"./old/2024\"]\n")
+        .file("shop/ok.journey", CLEAN)
+        .file("shop/drafts/bad.journey", SYNTAX_ERROR)
+        .file("shop/old/2024/bad.journey", SYNTAX_ERROR)
+        .file("shop/drafts_kept/bad.journey", SYNTAX_ERROR);
+    let run = fixture.run(&["check", "--format", "short", "shop"]);
+    let files: Vec<&str> = run.stdout.lines().map(|line| line.split(':').next().unwrap()).collect();
+    assert_eq!(files, ["shop/drafts_kept/bad.journey"], "{}", run.stderr);
+    fixture.file("shop/journey.toml", b"[project]\nexclude = \"drafts\"\n");
+    let wrong = fixture.run(&["check", "--format", "short", "shop"]);
+    assert!(wrong.stdout.contains("J0117"), "a string is not a list: {}", wrong.stdout);
+}
+
+#[test]
 fn a_directory_named_on_the_command_line_is_searched_even_when_a_gitignore_above_ignores_it() {
     // As the tests' own scratch directories are, under the repository's ignored `/target`.
     let fixture = Fixture::new("ignored-above");

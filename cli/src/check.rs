@@ -138,9 +138,13 @@ pub fn check_projects(
     discovered.inputs.retain(|input| !is_excluded(&input.path, exclude));
     let mut outcome = Outcome { io_errors: discovered.errors, io_warnings: discovered.warnings, ..Outcome::default() };
     let projects = project::group(&discovered.inputs, &mut outcome.io_errors);
-    for inputs in projects {
+    for mut inputs in projects {
         if inputs.manifest {
-            check_manifest(&inputs, &mut outcome);
+            let excluded = check_manifest(&inputs, &mut outcome).map(|manifest| manifest.exclude).unwrap_or_default();
+            inputs.entries.retain(|(path, _)| !excluded_by_manifest(path, &excluded));
+            if inputs.entries.is_empty() {
+                continue;
+            }
         }
         let loader = project::DiskLoader::new(inputs.root.clone());
         let report = check_with(&inputs, &loader);
@@ -153,7 +157,8 @@ pub fn check_projects(
 /// Checks one project whose files `loader` reads (its manifest from the disk), into `outcome`.
 pub fn check_inputs(inputs: &ProjectInputs, loader: &dyn SourceLoader, outcome: &mut Outcome) {
     if inputs.manifest {
-        check_manifest(inputs, outcome);
+        // Standard input is checked whatever `exclude` says: it was asked for by name.
+        let _ = check_manifest(inputs, outcome);
     }
     let report = check_with(inputs, loader);
     outcome.add_project(inputs, report);
@@ -194,10 +199,22 @@ impl Outcome {
     }
 }
 
+/// Whether `journey.toml`'s `exclude` leaves out the project file at `path`: it is one of the
+/// listed paths or under one, compared by whole components (`drafts` leaves out
+/// `drafts/a.journey`, not `drafts_old/a.journey`).
+fn excluded_by_manifest(path: &ProjectPath, exclude: &[String]) -> bool {
+    let path = std::path::Path::new(path.as_str());
+    exclude.iter().any(|skip| {
+        let skip: PathBuf =
+            std::path::Path::new(skip).components().filter(|c| *c != std::path::Component::CurDir).collect();
+        !skip.as_os_str().is_empty() && path.starts_with(&skip)
+    })
+}
+
 /// Checks the project's `journey.toml`; its file joins the table only when it has something to
 /// show. The project's files are checked either way (a broken manifest does not hide their
-/// problems), and its errors fail the run like any other.
-fn check_manifest(inputs: &ProjectInputs, outcome: &mut Outcome) {
+/// problems), and its errors fail the run like any other. The manifest, when it is valid.
+fn check_manifest(inputs: &ProjectInputs, outcome: &mut Outcome) -> Option<journey_compiler::manifest::Manifest> {
     let shown = format!("{}{}", inputs.display_prefix, journey_host::MANIFEST);
     let id = outcome.table.next_id();
     let checked = match journey_host::read_manifest(&inputs.root) {
@@ -215,13 +232,14 @@ fn check_manifest(inputs: &ProjectInputs, outcome: &mut Outcome) {
                 LoadError::Io(message) => message,
             };
             outcome.io_errors.push(format!("cannot read `{shown}`: {why}"));
-            return;
+            return None;
         }
     };
     if !checked.diagnostics.is_empty() {
         outcome.table.push(SourceFile::new(shown, checked.text));
         outcome.diagnostics.extend(checked.diagnostics);
     }
+    checked.manifest
 }
 
 fn use_color(choice: ColorChoice) -> bool {
