@@ -64,7 +64,10 @@ fn version_of(nvim: &Path) -> Option<(u32, u32)> {
 fn attach(nvim: &Path, init: &str, dir: &Path) -> String {
     fs::write(dir.join("init.lua"), init).unwrap();
     fs::write(dir.join("main.journey"), journey::init::MAIN_JOURNEY).unwrap();
-    let probe = "vim.defer_fn(function()\n  local n = 0\n  for _ in pairs(vim.lsp.buf_get_clients(0)) do n = n + 1 end\n  \
+    // `get_clients` from 0.10 on, where `buf_get_clients` is deprecated; 0.7 has only the latter.
+    let probe = "vim.defer_fn(function()\n  local n = 0\n  \
+                 local clients = vim.lsp.get_clients and vim.lsp.get_clients({ bufnr = 0 }) or vim.lsp.buf_get_clients(0)\n  \
+                 for _ in pairs(clients) do n = n + 1 end\n  \
                  local out = io.open(os.getenv('JOURNEY_OUT'), 'w')\n  out:write('filetype=' .. vim.bo.filetype .. ' clients=' .. n)\n  \
                  out:close()\n  vim.cmd('qa!')\nend, 2000)\n";
     fs::write(dir.join("probe.lua"), probe).unwrap();
