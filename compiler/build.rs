@@ -6,7 +6,7 @@ use std::path::Path;
 
 fn main() {
     let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".to_owned());
-    let stdlib = Path::new(&manifest).join("..").join("stdlib");
+    let stdlib = Path::new(&manifest).join("stdlib");
     println!("cargo:rerun-if-changed={}", stdlib.display());
     let mut modules: Vec<(String, String)> = Vec::new();
     if let Ok(entries) = std::fs::read_dir(&stdlib) {

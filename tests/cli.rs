@@ -419,7 +419,10 @@ fn sarif_output_validates_against_the_official_sarif_2_1_0_schema() {
 
     let fixture = mixed_fixture("sarif-schema");
     fixture.file("odd name #1.journey", SYNTAX_ERROR);
-    let cases: [&[&str]; 4] = [
+    fixture.file("std.journey", b"import \"std/channels\"\n\nchannel sms {\n}\n");
+    let cases: [&[&str]; 5] = [
+        // Related locations in the standard library, as absolute URIs.
+        &["check", "--format", "sarif", "std.journey"],
         &["check", "--format", "sarif", "project", "odd name #1.journey"],
         &["check", "--format", "sarif", "project/clean.journey"],
         // An unreadable path becomes a tool execution notification.
@@ -439,6 +442,90 @@ fn sarif_output_validates_against_the_official_sarif_2_1_0_schema() {
     let mut broken = fixture.run(&["check", "--format", "sarif", "project"]).json();
     *broken.pointer_mut("/runs/0/results/0/locations/0/physicalLocation/region/startLine").unwrap() = 0.into();
     assert!(!validator.is_valid(&broken));
+}
+
+/// The `partialFingerprints` of every result of a SARIF log, in order.
+fn fingerprints_of(log: &serde_json::Value) -> Vec<String> {
+    log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|result| result["partialFingerprints"]["journeyFingerprint/v1"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn sarif_fingerprints_stay_the_same_when_lines_above_the_problem_move() {
+    let fixture = Fixture::new("sarif-fingerprints");
+    let twice = b"journey x {\n  stage a {\n    send\n  }\n  stage b {\n    send\n  }\n}\n";
+    fixture.file("a.journey", twice);
+    let before = fingerprints_of(&fixture.run(&["check", "--format", "sarif", "a.journey"]).json());
+    let mut moved = b"// a comment\n\n// and another\n".to_vec();
+    moved.extend_from_slice(twice);
+    fixture.file("a.journey", &moved);
+    let after = fingerprints_of(&fixture.run(&["check", "--format", "sarif", "a.journey"]).json());
+    assert_eq!(before.len(), 2);
+    assert_eq!(before, after);
+    // The two problems look alike (same code, same line text): the count tells them apart.
+    let (first, second) = (&before[0], &before[1]);
+    assert_eq!(first.split_once(':').unwrap().0, second.split_once(':').unwrap().0);
+    assert!(first.ends_with(":1") && second.ends_with(":2"), "{before:?}");
+    // Another file, the same text: another fingerprint.
+    fixture.file("b.journey", twice);
+    let other = fingerprints_of(&fixture.run(&["check", "--format", "sarif", "b.journey"]).json());
+    assert_ne!(other[0], before[0]);
+}
+
+#[test]
+fn sarif_rules_link_each_code_to_its_explanation_in_the_repository() {
+    let fixture = mixed_fixture("sarif-help-uri");
+    let log = fixture.run(&["check", "--format", "sarif", "project"]).json();
+    let repository = env!("CARGO_PKG_REPOSITORY");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for rule in log["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap() {
+        let id = rule["id"].as_str().unwrap();
+        let uri = rule["helpUri"].as_str().unwrap();
+        let in_repository = uri.strip_prefix(&format!("{repository}/blob/main/")).unwrap();
+        let explanation = fs::read_to_string(root.join(in_repository)).unwrap();
+        assert_eq!(explanation.trim(), Code::parse(id).unwrap().explanation().trim(), "{uri}");
+    }
+}
+
+#[test]
+fn sarif_gives_standard_library_locations_as_uris_into_the_repository_at_the_built_commit() {
+    let fixture = Fixture::new("sarif-stdlib");
+    // A second `sms` channel: J0209 against the standard library's, its first declaration.
+    fixture.file("a.journey", b"import \"std/channels\"\n\nchannel sms {\n}\n");
+    let log = fixture.run(&["check", "--format", "sarif", "a.journey"]).json();
+    // J0209 stands at the later declaration and points back at the first: one of the two
+    // locations is in the standard library, whichever the checker puts first.
+    let locations: Vec<&serde_json::Value> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|result| {
+            ["locations", "relatedLocations"].map(|key| result[key].as_array()).into_iter().flatten().flatten()
+        })
+        .collect();
+    let commit = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .map_or_else(|| "main".to_owned(), |output| String::from_utf8(output.stdout).unwrap().trim().to_owned());
+    let expected = format!("{}/blob/{commit}/stdlib/channels.journey", env!("CARGO_PKG_REPOSITORY"));
+    let in_std: Vec<&serde_json::Value> = locations
+        .iter()
+        .map(|location| &location["physicalLocation"])
+        .filter(|at| at["artifactLocation"]["uri"] == expected.as_str())
+        .collect();
+    assert_eq!(in_std.len(), 1, "{log:#}");
+    // The line it names is the declaration in the repository's file.
+    let line = in_std[0]["region"]["startLine"].as_u64().unwrap() as usize;
+    let stdlib = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../stdlib/channels.journey")).unwrap();
+    assert!(stdlib.lines().nth(line - 1).unwrap().starts_with("channel sms"), "line {line}");
+    assert!(!log.to_string().contains("\"std/channels.journey\""), "no path that is no file of the user's");
 }
 
 #[test]
@@ -550,6 +637,119 @@ fn control_characters_in_sources_never_reach_the_terminal() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Standard input, --quiet, and what a directory search leaves out
+
+/// Runs the binary in `fixture` with `input` on its standard input.
+fn run_with_stdin(fixture: &Fixture, args: &[&str], input: &[u8]) -> Run {
+    use std::io::Write as _;
+    let mut child =
+        fixture.command(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    // A run that refuses its arguments exits without reading: a closed pipe is its answer.
+    let _ = child.stdin.take().unwrap().write_all(input);
+    Run::from(child.wait_with_output().unwrap())
+}
+
+#[test]
+fn check_dash_reads_the_file_from_standard_input_and_calls_it_stdin() {
+    let fixture = Fixture::new("stdin-plain");
+    let bad = run_with_stdin(&fixture, &["check", "--format", "short", "-"], SYNTAX_ERROR);
+    assert_eq!(bad.code, Some(1), "{}", bad.stderr);
+    assert!(bad.stdout.starts_with("<stdin>:3:"), "{}", bad.stdout);
+    let clean = run_with_stdin(&fixture, &["check", "-"], CLEAN);
+    assert_eq!(clean.code, Some(0), "{}", clean.stderr);
+}
+
+#[test]
+fn stdin_filename_names_the_text_and_puts_it_in_that_files_project() {
+    let fixture = Fixture::new("stdin-filename");
+    fixture
+        .file("shop/journey.toml", b"")
+        .file("shop/flows/common.journey", b"event order_placed { order_id: text }\n")
+        // On disk the file is broken; what the editor sends in its place is what is checked.
+        .file("shop/flows/new.journey", SYNTAX_ERROR);
+    let uses_common = b"import \"./common.journey\"\n\njourney thanks {\n  entry on order_placed\n  stage start {\n    wait 1d\n  }\n}\n";
+    let args = ["check", "--format", "short", "--stdin-filename", "shop/flows/new.journey", "-"];
+    let run = run_with_stdin(&fixture, &args, uses_common);
+    assert_eq!(run.code, Some(0), "the project's event is found: {}{}", run.stdout, run.stderr);
+    // Alone, the same text has no file to import: where it stands is what made it clean.
+    let alone = run_with_stdin(&fixture, &["check", "--format", "short", "-"], uses_common);
+    assert_eq!(alone.code, Some(1), "{}", alone.stdout);
+    let broken = run_with_stdin(&fixture, &args, SYNTAX_ERROR);
+    assert!(broken.stdout.starts_with("shop/flows/new.journey:3:"), "{}", broken.stdout);
+}
+
+#[test]
+fn dash_together_with_other_paths_is_a_usage_error() {
+    let fixture = Fixture::new("stdin-mixed");
+    fixture.file("a.journey", CLEAN);
+    let run = run_with_stdin(&fixture, &["check", "-", "a.journey"], CLEAN);
+    assert_eq!(run.code, Some(2));
+    assert!(run.stderr.contains("`-` (standard input) cannot be combined with other paths"), "{}", run.stderr);
+}
+
+#[test]
+fn quiet_prints_the_diagnostics_and_no_summary_line() {
+    let fixture = Fixture::new("quiet");
+    fixture.file("bad.journey", SYNTAX_ERROR).file("ok.journey", CLEAN);
+    let loud = fixture.run(&["check", "--format", "short", "bad.journey"]);
+    let quiet = fixture.run(&["check", "--format", "short", "--quiet", "bad.journey"]);
+    assert_eq!(quiet.code, Some(1));
+    assert_eq!(quiet.stdout, loud.stdout);
+    assert_ne!(loud.stderr, "", "without --quiet a summary is printed");
+    assert_eq!(quiet.stderr, "");
+    let clean = fixture.run(&["check", "-q", "ok.journey"]);
+    assert_eq!((clean.code, clean.stdout.as_str(), clean.stderr.as_str()), (Some(0), "", ""));
+}
+
+#[test]
+fn a_directory_search_skips_gitignored_folders_git_and_node_modules() {
+    let fixture = Fixture::new("ignored");
+    fixture
+        .file("repo/.gitignore", b"generated/\n*.draft.journey\n")
+        .file("repo/ok.journey", CLEAN)
+        .file("repo/.hidden/kept.journey", SYNTAX_ERROR)
+        .file("repo/generated/bad.journey", SYNTAX_ERROR)
+        .file("repo/sub/wip.draft.journey", SYNTAX_ERROR)
+        .file("repo/.git/bad.journey", SYNTAX_ERROR)
+        .file("repo/node_modules/pkg/bad.journey", SYNTAX_ERROR)
+        .file("repo/sub/.ignore", b"local/\n")
+        .file("repo/sub/local/bad.journey", SYNTAX_ERROR);
+    let run = fixture.run(&["check", "--format", "short", "repo"]);
+    let files: Vec<&str> = run.stdout.lines().map(|line| line.split(':').next().unwrap()).collect();
+    assert_eq!(files, ["repo/.hidden/kept.journey"], "{}", run.stderr);
+    // A file named on the command line is checked even where a search would not look.
+    let named = fixture.run(&["check", "--format", "short", "repo/generated/bad.journey"]);
+    assert_eq!(named.code, Some(1));
+}
+
+#[test]
+fn the_manifests_exclude_leaves_out_whole_paths_of_its_project() {
+    let fixture = Fixture::new("manifest-exclude");
+    fixture
+        .file("shop/journey.toml", b"[project]\nexclude = [\"drafts\", \"./old/2024\"]\n")
+        .file("shop/ok.journey", CLEAN)
+        .file("shop/drafts/bad.journey", SYNTAX_ERROR)
+        .file("shop/old/2024/bad.journey", SYNTAX_ERROR)
+        .file("shop/drafts_kept/bad.journey", SYNTAX_ERROR);
+    let run = fixture.run(&["check", "--format", "short", "shop"]);
+    let files: Vec<&str> = run.stdout.lines().map(|line| line.split(':').next().unwrap()).collect();
+    assert_eq!(files, ["shop/drafts_kept/bad.journey"], "{}", run.stderr);
+    fixture.file("shop/journey.toml", b"[project]\nexclude = \"drafts\"\n");
+    let wrong = fixture.run(&["check", "--format", "short", "shop"]);
+    assert!(wrong.stdout.contains("J0117"), "a string is not a list: {}", wrong.stdout);
+}
+
+#[test]
+fn a_directory_named_on_the_command_line_is_searched_even_when_a_gitignore_above_ignores_it() {
+    // As the tests' own scratch directories are, under the repository's ignored `/target`.
+    let fixture = Fixture::new("ignored-above");
+    fixture.file(".gitignore", b"/build\n").file("build/out/a.journey", SYNTAX_ERROR);
+    let run = fixture.run(&["check", "--format", "short", "build/out"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(run.stdout.starts_with("build/out/a.journey:3:"), "{}", run.stdout);
+}
+
+// ---------------------------------------------------------------------------------------------
 // fmt
 
 /// Two statements on one line, blanks where none belong, and an empty line too many.
@@ -643,6 +843,90 @@ fn fmt_replaces_the_file_a_symbolic_link_names_and_keeps_its_permissions() {
     assert_eq!(names, ["messy.journey"], "no temporary file is left behind");
 }
 
+#[test]
+fn check_fix_applies_the_safe_suggestions_keeps_the_byte_order_mark_and_leaves_the_rest() {
+    let fixture = Fixture::new("fix");
+    // A unit apart from its number and two `->` outcomes are safe to fix; `welcom` for the
+    // message `welcome` is a guess, left to a person.
+    let before = "\u{feff}message welcome on sms as service {\n  text \"Hi\"\n}\n\njourney x {\n  stage a {\n    ask welcom timeout 1 d {\n      yes -> goto a\n      timeout -> exit\n    }\n  }\n}\n";
+    fixture.file("a.journey", before.as_bytes());
+    let run = fixture.run(&["check", "--fix", "--format", "short", "a.journey"]);
+    let after = fs::read_to_string(fixture.dir.join("a.journey")).unwrap();
+    let expected = before.replace("1 d", "1d").replace(" -> ", " => ");
+    assert_eq!(after, expected);
+    assert!(after.starts_with('\u{feff}'));
+    assert!(after.contains("ask welcom "), "the unsafe guess is not applied");
+    assert!(run.stderr.starts_with("fixed 3 problems in 1 file\n"), "{}", run.stderr);
+    // What is left is reported, as by a plain check of the fixed file.
+    assert_eq!(run.code, Some(1));
+    assert_eq!(run.stdout, fixture.run(&["check", "--format", "short", "a.journey"]).stdout);
+    assert!(run.stdout.contains("welcom"), "{}", run.stdout);
+    // Nothing left to fix: the file stays byte for byte.
+    let again = fixture.run(&["check", "--fix", "--format", "short", "a.journey"]);
+    assert!(!again.stderr.contains("fixed"), "{}", again.stderr);
+    assert_eq!(fs::read_to_string(fixture.dir.join("a.journey")).unwrap(), expected);
+}
+
+#[test]
+fn check_fix_refuses_standard_input() {
+    let fixture = Fixture::new("fix-stdin");
+    let run = run_with_stdin(&fixture, &["check", "--fix", "-"], SYNTAX_ERROR);
+    assert_eq!(run.code, Some(2));
+    assert!(run.stderr.contains("`--fix` writes files"), "{}", run.stderr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// init, completions and the man page
+
+#[test]
+fn init_writes_a_project_that_checks_clean_and_is_formatted() {
+    let fixture = Fixture::new("init");
+    let run = fixture.run(&["init", "shop"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout, "created shop/journey.toml\ncreated shop/main.journey\nnext: journey check shop\n");
+    assert!(fs::read_to_string(fixture.dir.join("shop/journey.toml")).unwrap().contains("name = \"shop\""));
+    let check = fixture.run(&["check", "--deny", "warnings", "shop"]);
+    assert_eq!(check.code, Some(0), "{}{}", check.stdout, check.stderr);
+    let fmt = fixture.run(&["fmt", "--check", "shop"]);
+    assert_eq!(fmt.code, Some(0), "{}", fmt.stdout);
+}
+
+#[test]
+fn init_overwrites_nothing_and_writes_nothing_when_a_file_exists() {
+    let fixture = Fixture::new("init-exists");
+    fixture.file("shop/main.journey", SYNTAX_ERROR);
+    let run = fixture.run(&["init", "--name", "acme", "shop"]);
+    assert_eq!(run.code, Some(2));
+    assert_eq!(run.stderr, "error: `shop/main.journey` exists already; nothing was written\n");
+    assert!(!fixture.dir.join("shop/journey.toml").exists());
+    assert_eq!(fs::read(fixture.dir.join("shop/main.journey")).unwrap(), SYNTAX_ERROR);
+}
+
+#[test]
+fn completions_and_the_man_page_cover_every_subcommand() {
+    use clap::CommandFactory;
+    let fixture = Fixture::new("completions");
+    let names: Vec<String> =
+        journey::args::Cli::command().get_subcommands().map(|command| command.get_name().to_owned()).collect();
+    assert!(names.len() >= 10, "{names:?}");
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let run = fixture.run(&["completions", shell]);
+        assert_eq!(run.code, Some(0), "{shell}: {}", run.stderr);
+        for name in &names {
+            assert!(run.stdout.contains(name.as_str()), "{shell} completes `{name}`");
+        }
+        assert!(run.stdout.contains("stdin-filename"), "{shell} completes check's flags");
+    }
+    let man = fixture.run(&["manpage"]);
+    assert_eq!(man.code, Some(0));
+    assert!(man.stdout.starts_with(".ie"), "roff");
+    assert!(man.stdout.contains(".TH journey 1"), "{}", &man.stdout[..200]);
+    for name in &names {
+        assert!(man.stdout.contains(&format!("journey\\-{}", name.replace('-', "\\-"))), "the man page names `{name}`");
+    }
+    assert_eq!(fixture.run(&["completions", "tcsh"]).code, Some(2), "an unknown shell is a usage error");
+}
+
 // ---------------------------------------------------------------------------------------------
 // explain and --version
 
@@ -697,11 +981,23 @@ fn explain_list_prints_every_code_with_its_title() {
 }
 
 #[test]
-fn version_flag_prints_the_name_and_version() {
+fn version_flag_prints_the_name_the_version_and_the_commit_it_was_built_from() {
     let fixture = Fixture::new("version");
     let run = fixture.run(&["--version"]);
     assert_eq!(run.code, Some(0));
-    assert_eq!(run.stdout, format!("journey {}\n", env!("CARGO_PKG_VERSION")));
+    // Asked of git independently of build.rs: in a checkout the commit must be there.
+    let commit = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .map(|output| String::from_utf8(output.stdout).unwrap().trim().to_owned());
+    let expected = match commit {
+        Some(commit) => format!("journey {} ({commit})\n", env!("CARGO_PKG_VERSION")),
+        None => format!("journey {}\n", env!("CARGO_PKG_VERSION")),
+    };
+    assert_eq!(run.stdout, expected);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -566,7 +566,7 @@ fn unknown_keys_and_wrong_types_in_journey_toml_are_refused_and_a_project_name_i
     let dir = scratch("manifest-keys");
     write(&dir, "a.journey", "journey a {\n  stage s {\n    wait 1d\n  }\n}\n");
     for (text, line, message) in [
-        ("[project]\nnmae = \"shop\"\n", 2, "invalid journey.toml: unknown field `nmae`, expected `name`"),
+        ("[project]\nnmae = \"shop\"\n", 2, "invalid journey.toml: unknown field `nmae`, expected `name` or `exclude`"),
         ("strict = true\n", 1, "invalid journey.toml: unknown field `strict`, expected `project`"),
         ("[project]\nname = 3\n", 2, "invalid journey.toml: invalid type: integer `3`, expected a string"),
     ] {

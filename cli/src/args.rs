@@ -10,7 +10,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "journey",
-    version,
+    // The version and, when known, the commit it was built from (build.rs).
+    version = env!("JOURNEY_VERSION"),
     about = "Check and explain .journey customer-journey files.",
     propagate_version = true
 )]
@@ -40,11 +41,19 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Run the language server on standard input and output (for editors; see docs/editors.md).
     Lsp,
+    /// Start a project: write `journey.toml` and a `main.journey` that checks clean.
+    Init(InitArgs),
+    /// Print a completion script for a shell, e.g. `journey completions bash`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), e.g. `journey manpage > journey.1`.
+    Manpage,
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Files or directories to check. Directories are searched recursively for *.journey files.
+    /// Files or directories to check. Directories are searched recursively for *.journey files,
+    /// leaving out what .gitignore files ignore, .git/ and node_modules/. `-` reads one file from
+    /// standard input.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -52,9 +61,23 @@ pub struct CheckArgs {
     #[arg(long, value_name = "PATH")]
     pub exclude: Vec<PathBuf>,
 
+    /// With `-`: the name to show for standard input, and the file it stands in for (its project
+    /// and imports are read from the disk as for that file).
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+
     /// Also print what was checked: files, declarations, references, sends and rules.
     #[arg(long, short)]
     pub verbose: bool,
+
+    /// Print the diagnostics and nothing else (no summary line); the exit code still tells.
+    #[arg(long, short, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Apply the suggested fixes marked safe (they repair how something is written, never what
+    /// it means), then report what is left.
+    #[arg(long)]
+    pub fix: bool,
 
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Rich)]
@@ -157,7 +180,10 @@ impl BuildArgs {
         CheckArgs {
             paths: self.paths.clone(),
             exclude: self.exclude.clone(),
+            stdin_filename: None,
             verbose: false,
+            quiet: false,
+            fix: false,
             format: self.format,
             color: self.color,
             deny: self.deny.clone(),
@@ -232,6 +258,24 @@ pub struct SimulateArgs {
     /// `json`: one action per line (with `--population`, one JSON report); `text`: for a person.
     #[arg(long, value_enum, default_value_t = SimulateFormat::Json)]
     pub format: SimulateFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The directory to start the project in (created if missing).
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+
+    /// The project's name in `journey.toml`; the directory's name by default.
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

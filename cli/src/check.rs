@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use journey_compiler::check::Stats;
-use journey_compiler::project::{LoadError, Origin, ProjectPath};
+use journey_compiler::project::{LoadError, Origin, ProjectPath, SourceLoader};
 use journey_compiler::{check_project, Diagnostic, FileId, ProjectReport, Severity};
 
 use crate::args::{CheckArgs, ColorChoice, Deny, Format};
@@ -14,6 +14,7 @@ use crate::exit::Exit;
 use crate::files::{escape_controls, FileTable, SourceFile};
 use crate::project::{self, ProjectInputs};
 use crate::render::{self, Summary};
+use crate::stdin;
 
 /// Everything one `journey check` run found.
 #[derive(Debug, Default)]
@@ -30,7 +31,25 @@ pub struct Outcome {
 }
 
 pub fn run(args: &CheckArgs) -> Exit {
-    let outcome = check_paths(&args.paths, &args.exclude);
+    let outcome = if stdin::wants_stdin(&args.paths) {
+        if args.fix {
+            let _ = writeln!(io::stderr().lock(), "error: `--fix` writes files, so it cannot fix `-` (standard input)");
+            return Exit::Usage;
+        }
+        stdin::check_stdin(&args.paths, args.stdin_filename.as_deref(), io::stdin().lock())
+    } else if args.fix {
+        let (mut outcome, fixed) = crate::fix::fix_paths(&args.paths, &args.exclude);
+        if !args.quiet && fixed.fixes > 0 {
+            let files = if fixed.files.len() == 1 { "file" } else { "files" };
+            let fixes = if fixed.fixes == 1 { "problem" } else { "problems" };
+            let mut stderr = io::stderr().lock();
+            let _ = writeln!(stderr, "fixed {} {fixes} in {} {files}", fixed.fixes, fixed.files.len());
+        }
+        outcome.io_warnings.extend(fixed.errors);
+        outcome
+    } else {
+        check_paths(&args.paths, &args.exclude)
+    };
     report(args, &outcome)
 }
 
@@ -64,7 +83,7 @@ pub fn report(args: &CheckArgs, outcome: &Outcome) -> Exit {
         return Exit::Usage;
     }
 
-    if matches!(args.format, Format::Rich | Format::Short) {
+    if matches!(args.format, Format::Rich | Format::Short) && !args.quiet {
         let mut stderr = io::stderr().lock();
         if args.verbose {
             let s = outcome.stats;
@@ -119,17 +138,36 @@ pub fn check_projects(
     discovered.inputs.retain(|input| !is_excluded(&input.path, exclude));
     let mut outcome = Outcome { io_errors: discovered.errors, io_warnings: discovered.warnings, ..Outcome::default() };
     let projects = project::group(&discovered.inputs, &mut outcome.io_errors);
-    for inputs in projects {
+    for mut inputs in projects {
         if inputs.manifest {
-            check_manifest(&inputs, &mut outcome);
+            let excluded = check_manifest(&inputs, &mut outcome).map(|manifest| manifest.exclude).unwrap_or_default();
+            inputs.entries.retain(|(path, _)| !excluded_by_manifest(path, &excluded));
+            if inputs.entries.is_empty() {
+                continue;
+            }
         }
         let loader = project::DiskLoader::new(inputs.root.clone());
-        let entries: Vec<ProjectPath> = inputs.entries.iter().map(|(path, _)| path.clone()).collect();
-        let report = check_project(&entries, &loader);
+        let report = check_with(&inputs, &loader);
         checked(&inputs, &report);
         outcome.add_project(&inputs, report);
     }
     outcome
+}
+
+/// Checks one project whose files `loader` reads (its manifest from the disk), into `outcome`.
+pub fn check_inputs(inputs: &ProjectInputs, loader: &dyn SourceLoader, outcome: &mut Outcome) {
+    if inputs.manifest {
+        // Standard input is checked whatever `exclude` says: it was asked for by name.
+        let _ = check_manifest(inputs, outcome);
+    }
+    let report = check_with(inputs, loader);
+    outcome.add_project(inputs, report);
+}
+
+/// The compiler's report on the project's entries.
+fn check_with(inputs: &ProjectInputs, loader: &dyn SourceLoader) -> ProjectReport {
+    let entries: Vec<ProjectPath> = inputs.entries.iter().map(|(path, _)| path.clone()).collect();
+    check_project(&entries, loader)
 }
 
 impl Outcome {
@@ -148,7 +186,11 @@ impl Outcome {
                 (Origin::Project(path), false) => format!("{}{}", inputs.display_prefix, path),
                 (Origin::Std(_), _) => file.name.clone(),
             };
-            self.table.push(SourceFile::new(name, file.text.clone()));
+            let source = match file.origin {
+                Origin::Std(_) => SourceFile::standard(name, file.text.clone()),
+                Origin::Project(_) => SourceFile::new(name, file.text.clone()),
+            };
+            self.table.push(source);
         }
         self.stats += report.stats;
         // Moves the project's file ids to their place in the run's file table.
@@ -157,10 +199,22 @@ impl Outcome {
     }
 }
 
+/// Whether `journey.toml`'s `exclude` leaves out the project file at `path`: it is one of the
+/// listed paths or under one, compared by whole components (`drafts` leaves out
+/// `drafts/a.journey`, not `drafts_old/a.journey`).
+fn excluded_by_manifest(path: &ProjectPath, exclude: &[String]) -> bool {
+    let path = std::path::Path::new(path.as_str());
+    exclude.iter().any(|skip| {
+        let skip: PathBuf =
+            std::path::Path::new(skip).components().filter(|c| *c != std::path::Component::CurDir).collect();
+        !skip.as_os_str().is_empty() && path.starts_with(&skip)
+    })
+}
+
 /// Checks the project's `journey.toml`; its file joins the table only when it has something to
 /// show. The project's files are checked either way (a broken manifest does not hide their
-/// problems), and its errors fail the run like any other.
-fn check_manifest(inputs: &ProjectInputs, outcome: &mut Outcome) {
+/// problems), and its errors fail the run like any other. The manifest, when it is valid.
+fn check_manifest(inputs: &ProjectInputs, outcome: &mut Outcome) -> Option<journey_compiler::manifest::Manifest> {
     let shown = format!("{}{}", inputs.display_prefix, journey_host::MANIFEST);
     let id = outcome.table.next_id();
     let checked = match journey_host::read_manifest(&inputs.root) {
@@ -178,13 +232,14 @@ fn check_manifest(inputs: &ProjectInputs, outcome: &mut Outcome) {
                 LoadError::Io(message) => message,
             };
             outcome.io_errors.push(format!("cannot read `{shown}`: {why}"));
-            return;
+            return None;
         }
     };
     if !checked.diagnostics.is_empty() {
         outcome.table.push(SourceFile::new(shown, checked.text));
         outcome.diagnostics.extend(checked.diagnostics);
     }
+    checked.manifest
 }
 
 fn use_color(choice: ColorChoice) -> bool {

@@ -3,8 +3,9 @@
 //! A file argument is checked as given, whatever its extension. A directory argument is searched
 //! recursively for `*.journey` files; its files are sorted by the byte order of their path
 //! relative to that directory (with `/` separators), so output never depends on the order the
-//! file system lists entries in. Symbolic links to files are followed; symbolic links to
-//! directories are not (they could form cycles). Every argument must yield at least one file:
+//! file system lists entries in. What `.gitignore` and `.ignore` files leave out is not searched,
+//! nor are `.git/` and `node_modules/` ([`walk`]). Symbolic links to files are followed; symbolic
+//! links to directories are not (they could form cycles). Every argument must yield at least one file:
 //! a CI job whose `journey check` finds nothing to check must fail, not pass.
 //!
 //! Entries that cannot be read as a file (FIFOs, sockets, device files, symbolic links that are
@@ -158,66 +159,77 @@ fn special_kind(file_type: fs::FileType) -> String {
     }
 }
 
+/// Directories never searched, ignored or not: version-control metadata and npm's packages
+/// (ruff skips the same by default). A path named on the command line is still searched.
+const NEVER_SEARCHED: &[&str] = &[".git", ".hg", ".svn", "node_modules"];
+
 /// Collects the `*.journey` files under `root`, sorted by relative path; returns the entries it
 /// skipped because they cannot be read as a file, sorted the same way. Problems reading
 /// directories go into `found.errors`, sorted too: none of this depends on the order the file
 /// system lists entries in.
+///
+/// The walk is ripgrep's (the `ignore` crate): it leaves out what `.gitignore` files (in the
+/// directory, below it and above it, inside a git repository or not), `.git/info/exclude` and
+/// `.ignore` files say to ignore, and the [`NEVER_SEARCHED`] directories. Not the user's global
+/// git excludes: they live outside the project, and the same project must give the same files on
+/// every machine. Hidden files are searched (a `.journey` file is not hidden from us by a dot).
+/// The walk is iterative, so directory depth cannot overflow our stack.
 fn walk(root: &Path, root_display: &str, found: &mut Discovered) -> Vec<Skipped> {
     // (sort key, path, relative display); the key is the relative path's bytes with `/`.
     let mut files: Vec<(Vec<u8>, PathBuf, String)> = Vec::new();
     let mut skipped: Vec<Skipped> = Vec::new();
     let mut errors: Vec<(Vec<u8>, String)> = Vec::new();
-    // An explicit stack rather than recursion: directory depth must not be able to overflow ours.
-    let mut pending: Vec<(PathBuf, Vec<OsString>)> = vec![(root.to_path_buf(), Vec::new())];
-    while let Some((dir, relative)) = pending.pop() {
-        let entries = match fs::read_dir(&dir) {
-            Ok(entries) => entries,
+    let walker = ignore::WalkBuilder::new(root)
+        .standard_filters(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .ignore(true)
+        .parents(true)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|entry| {
+            let searched_directory = entry.depth() > 0 && entry.file_type().is_some_and(|t| t.is_dir());
+            !(searched_directory && NEVER_SEARCHED.iter().any(|name| entry.file_name() == *name))
+        })
+        .build();
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
             Err(error) => {
+                let relative = error_path(&error).map(|path| relative_parts(root, path)).unwrap_or_default();
                 let shown = join_display(root_display, &relative);
-                errors.push((sort_key(&relative), format!("cannot read `{shown}`: {}", describe_io_error(&error))));
+                errors.push((sort_key(&relative), format!("cannot read `{shown}`: {}", describe_walk_error(&error))));
                 continue;
             }
         };
-        for entry in entries {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(error) => {
-                    let shown = join_display(root_display, &relative);
-                    errors.push((sort_key(&relative), format!("cannot read `{shown}`: {}", describe_io_error(&error))));
-                    continue;
+        if entry.depth() == 0 {
+            continue;
+        }
+        let path = entry.path().to_path_buf();
+        let child_relative = relative_parts(root, &path);
+        let why = match entry.file_type() {
+            Some(file_type) if file_type.is_dir() => continue,
+            Some(file_type) => unusable(&path, file_type),
+            None => Some("cannot read its type".to_owned()),
+        };
+        let is_regular = entry.file_type().is_some_and(|t| t.is_file());
+        let key = sort_key(&child_relative);
+        let display = join_display(root_display, &child_relative);
+        match why {
+            // Regular files, and symbolic links that resolve to one (or to a directory,
+            // which `is_file` then leaves out).
+            None => {
+                if is_journey_file(&path) && (is_regular || fs::metadata(&path).is_ok_and(|meta| meta.is_file())) {
+                    files.push((key, path, display));
                 }
-            };
-            let name = entry.file_name();
-            let mut child_relative = relative.clone();
-            child_relative.push(name);
-            let path = entry.path();
-            let file_type = entry.file_type();
-            let why = match &file_type {
-                Ok(file_type) if file_type.is_dir() => {
-                    pending.push((path, child_relative));
-                    continue;
-                }
-                Ok(file_type) => unusable(&path, *file_type),
-                Err(error) => Some(format!("cannot read its type: {}", describe_io_error(error))),
-            };
-            let is_regular = file_type.is_ok_and(|t| t.is_file());
-            let key = sort_key(&child_relative);
-            let display = join_display(root_display, &child_relative);
-            match why {
-                // Regular files, and symbolic links that resolve to one (or to a directory,
-                // which `is_file` then leaves out).
-                None => {
-                    if is_journey_file(&path) && (is_regular || fs::metadata(&path).is_ok_and(|meta| meta.is_file())) {
-                        files.push((key, path, display));
-                    }
-                }
-                Some(why) => skipped.push(Skipped { key, display, why, journey: is_journey_file(&path) }),
             }
+            Some(why) => skipped.push(Skipped { key, display, why, journey: is_journey_file(&path) }),
         }
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
     skipped.sort_by(|a, b| a.key.cmp(&b.key));
     errors.sort();
+    errors.dedup();
     found.errors.extend(errors.into_iter().map(|(_, message)| message));
     found.inputs.extend(files.into_iter().map(|(_, path, display)| Input {
         path,
@@ -226,6 +238,31 @@ fn walk(root: &Path, root_display: &str, found: &mut Discovered) -> Vec<Skipped>
         from_directory: true,
     }));
     skipped
+}
+
+/// `path` under `root` as its components (empty for the root itself, or a path outside it).
+fn relative_parts(root: &Path, path: &Path) -> Vec<OsString> {
+    path.strip_prefix(root).map(|relative| relative.iter().map(OsString::from).collect()).unwrap_or_default()
+}
+
+/// The path a walk error is about, if it names one.
+fn error_path(error: &ignore::Error) -> Option<&Path> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::Loop { child, .. } => Some(child),
+        ignore::Error::Partial(errors) => errors.first().and_then(error_path),
+        _ => None,
+    }
+}
+
+/// A walk error in the words of [`describe_io_error`] when it is an I/O error.
+fn describe_walk_error(error: &ignore::Error) -> String {
+    match error {
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => describe_walk_error(err),
+        ignore::Error::Io(io) => describe_io_error(io),
+        other => other.to_string(),
+    }
 }
 
 fn is_journey_file(path: &Path) -> bool {

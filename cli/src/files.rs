@@ -24,6 +24,9 @@ pub struct SourceFile {
     display_text: OnceCell<String>,
     /// `name` with control characters escaped, for terminal output.
     display_name: String,
+    /// A module of the embedded standard library (`std/channels.journey`), which is no file of
+    /// the user's: SARIF points at it in the repository instead.
+    pub standard: bool,
 }
 
 /// A 1-based line and a 1-based column counted in Unicode characters.
@@ -45,7 +48,12 @@ pub struct Located<'a> {
 impl SourceFile {
     pub fn new(name: String, text: String) -> SourceFile {
         let display_name = escape_controls(&name);
-        SourceFile { name, text, index: OnceCell::new(), display_text: OnceCell::new(), display_name }
+        SourceFile { name, text, index: OnceCell::new(), display_text: OnceCell::new(), display_name, standard: false }
+    }
+
+    /// A standard-library module (see [`SourceFile::standard`]).
+    pub fn standard(name: String, text: String) -> SourceFile {
+        SourceFile { standard: true, ..SourceFile::new(name, text) }
     }
 
     pub fn index(&self) -> &LineIndex {

@@ -9,17 +9,21 @@ pub mod args;
 mod atomic;
 mod build;
 pub mod check;
+mod completions;
 pub mod diff;
 mod discover;
 pub mod exit;
 mod explain;
 pub mod files;
+pub mod fix;
 mod fmt;
+pub mod init;
 pub mod map;
 pub mod project;
 pub mod render;
 mod schema;
 mod simulate;
+pub mod stdin;
 
 use std::process::ExitCode;
 
@@ -37,6 +41,9 @@ pub fn run(command: &Command) -> ExitCode {
         Command::Diff(args) => diff::run(args),
         Command::Schema => schema::run(),
         Command::Lsp => return ExitCode::from(u8::try_from(journey_lsp::run_stdio()).unwrap_or(1)),
+        Command::Init(args) => init::run(args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Manpage => completions::manpage(),
     };
     exit.into()
 }

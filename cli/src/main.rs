@@ -36,7 +36,7 @@ fn install_panic_hook() {
              Please report it with the command you ran and, if you can, the input that caused it.\n\
              version: journey {}\n\
              details: {info}",
-            env!("CARGO_PKG_VERSION")
+            env!("JOURNEY_VERSION")
         );
     }));
     if std::env::var_os("JOURNEY_TEST_INTERNAL_ERROR").is_some() {

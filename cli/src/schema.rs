@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use crate::exit::Exit;
 
 /// The bundle's JSON Schema, byte for byte as in the repository.
-pub const BUNDLE_SCHEMA: &str = include_str!("../../schema/bundle.schema.json");
+pub const BUNDLE_SCHEMA: &str = include_str!("../schema/bundle.schema.json");
 
 pub fn run() -> Exit {
     let mut stdout = io::stdout().lock();

@@ -50,6 +50,20 @@ pub struct Suggestion {
     /// Imperative and short: "replace `->` with `=>`".
     pub message: String,
     pub edits: Vec<TextEdit>,
+    pub applicability: Applicability,
+}
+
+/// Whether a suggestion may be applied without a person looking (ruff's safe and unsafe fixes,
+/// rustc's `MachineApplicable` and `MaybeIncorrect`). `journey check --fix` applies only safe ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Applicability {
+    /// Repairs how something is written and keeps what the author meant, whatever the rest of
+    /// the file says: a `->` where an outcome needs `=>`, a unit written apart from its number.
+    Safe,
+    /// A likely fix that may change what the file means: a guessed name, a brace placed where
+    /// indentation suggests, a fallback value. Shown, and left to a person.
+    #[default]
+    Unsafe,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,8 +113,9 @@ impl Diagnostic {
         let label = |Label { file, span, message }: Label| Label { file: map(file), span, message };
         let suggestions = suggestions
             .into_iter()
-            .map(|Suggestion { message, edits }| Suggestion {
+            .map(|Suggestion { message, edits, applicability }| Suggestion {
                 message,
+                applicability,
                 edits: edits
                     .into_iter()
                     .map(|TextEdit { file, span, replacement }| TextEdit { file: map(file), span, replacement })
@@ -153,17 +168,30 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_suggestion(
-        mut self,
+    /// Adds an [`Applicability::Unsafe`] suggestion: one edit in the primary file.
+    pub fn with_suggestion(self, message: impl Into<String>, span: Span, replacement: impl Into<String>) -> Diagnostic {
+        self.with_suggestion_of(Applicability::Unsafe, message.into(), span, replacement.into())
+    }
+
+    /// Adds an [`Applicability::Safe`] suggestion, which `journey check --fix` applies.
+    pub fn with_safe_suggestion(
+        self,
         message: impl Into<String>,
         span: Span,
         replacement: impl Into<String>,
     ) -> Diagnostic {
+        self.with_suggestion_of(Applicability::Safe, message.into(), span, replacement.into())
+    }
+
+    fn with_suggestion_of(
+        mut self,
+        applicability: Applicability,
+        message: String,
+        span: Span,
+        replacement: String,
+    ) -> Diagnostic {
         let file = self.primary.file;
-        self.suggestions.push(Suggestion {
-            message: message.into(),
-            edits: vec![TextEdit { file, span, replacement: replacement.into() }],
-        });
+        self.suggestions.push(Suggestion { message, edits: vec![TextEdit { file, span, replacement }], applicability });
         self
     }
 

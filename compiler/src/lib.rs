@@ -39,7 +39,7 @@ pub mod timezones;
 pub mod weakening;
 
 pub use codes::Code;
-pub use diagnostic::{Diagnostic, Label, Severity, Suggestion, TextEdit};
+pub use diagnostic::{Applicability, Diagnostic, Label, Severity, Suggestion, TextEdit};
 pub use line_index::{LineCol, LineIndex};
 pub use source::{decode_source, Decoded};
 pub use span::{FileId, Span};

@@ -1,9 +1,10 @@
 //! `journey.toml`, the file that marks a project root, checked.
 //!
 //! Its presence is what makes a directory a project (`journey-host` finds the nearest one above a
-//! file); that is all the compiler takes from it today. What it may hold is therefore small: it
-//! may be empty or hold only comments, and it may have a `[project]` table whose only key is
-//! `name`, a string (for people and tools; the compiler does not read it). Anything else, TOML
+//! file). What it may hold is small: it may be empty or hold only comments, and it may have a
+//! `[project]` table with `name`, a string (for people and tools; the compiler does not read
+//! it), and `exclude`, a list of paths relative to the root whose files `journey check` and
+//! `journey build` leave out (the CLI applies it; the compiler only checks its shape). Anything else, TOML
 //! that does not parse, a key not listed here or a value of the wrong type, is J0117: a setting
 //! that is misspelt or not supported must not be ignored in silence, as if it had taken effect.
 //!
@@ -24,6 +25,8 @@ pub const FILE_NAME: &str = "journey.toml";
 pub struct Manifest {
     /// `[project] name`, when given.
     pub name: Option<String>,
+    /// `[project] exclude`: paths relative to the root, `/`-separated; empty when not given.
+    pub exclude: Vec<String>,
 }
 
 /// A `journey.toml` after checking.
@@ -47,10 +50,12 @@ struct ManifestFile {
 #[serde(deny_unknown_fields)]
 struct ProjectTable {
     name: Option<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
 }
 
-const HELP: &str = "journey.toml may be empty, or hold a `[project]` table with `name = \"...\"`; \
-                    nothing else is read from it (`journey explain J0117`)";
+const HELP: &str = "journey.toml may be empty, or hold a `[project]` table with `name = \"...\"` and \
+                    `exclude = [\"...\"]`; nothing else is read from it (`journey explain J0117`)";
 
 /// Decodes and checks a `journey.toml` (size, encoding, TOML, keys and types).
 pub fn check_manifest(file: FileId, bytes: &[u8]) -> CheckedManifest {
@@ -61,7 +66,8 @@ pub fn check_manifest(file: FileId, bytes: &[u8]) -> CheckedManifest {
     let text = decoded.text;
     match toml::from_str::<ManifestFile>(&text) {
         Ok(parsed) => {
-            let manifest = Manifest { name: parsed.project.and_then(|project| project.name) };
+            let (name, exclude) = parsed.project.map_or((None, Vec::new()), |project| (project.name, project.exclude));
+            let manifest = Manifest { name, exclude };
             CheckedManifest { text, manifest: Some(manifest), diagnostics: Vec::new() }
         }
         Err(error) => {
@@ -127,7 +133,14 @@ mod tests {
             assert!(checked.diagnostics.is_empty(), "{text:?}: {:?}", checked.diagnostics);
             assert!(checked.manifest.is_some(), "{text:?}");
         }
-        assert_eq!(check("project.name = 'acme'").manifest, Some(Manifest { name: Some("acme".to_owned()) }));
+        assert_eq!(
+            check("project.name = 'acme'").manifest,
+            Some(Manifest { name: Some("acme".to_owned()), exclude: Vec::new() })
+        );
+        assert_eq!(
+            check("[project]\nexclude = [\"drafts\", \"old/2024\"]\n").manifest,
+            Some(Manifest { name: None, exclude: vec!["drafts".to_owned(), "old/2024".to_owned()] })
+        );
     }
 
     #[test]
@@ -139,6 +152,7 @@ mod tests {
             ("[project]\nname = 3\n", "3", "invalid type"),
             ("[project]\nname = \"acme\"\n[project]\n", "project", "invalid journey.toml"),
             ("project = \"acme\"\n", "\"acme\"", "invalid type"),
+            ("[project]\nexclude = \"drafts\"\n", "\"drafts\"", "invalid type"),
         ] {
             let checked = check(text);
             assert!(checked.manifest.is_none(), "{text:?}");

@@ -39,6 +39,9 @@ pub fn run(args: &MapArgs) -> Exit {
         format: Format::Short,
         color: ColorChoice::Never,
         deny: Vec::new(),
+        stdin_filename: None,
+        quiet: false,
+        fix: false,
     };
     let mut maps: Vec<(String, String, Result<String, String>)> = Vec::new();
     let outcome = check::check_projects(&check_args.paths, &check_args.exclude, |inputs, report| {

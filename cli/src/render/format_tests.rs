@@ -37,6 +37,7 @@ fn outcome() -> Outcome {
             TextEdit { file: other, span: span_of(OTHER, "hi"), replacement: "hello".to_owned() },
             TextEdit { file: main, span: span_of(MAIN, "stage b"), replacement: "stage c".to_owned() },
         ],
+        applicability: journey_compiler::Applicability::Unsafe,
     });
 
     let mut warning = Diagnostic::new(

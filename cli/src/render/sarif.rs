@@ -6,17 +6,31 @@
 //! `relatedLocations`, suggestions become `fixes`, and unreadable paths become tool execution
 //! notifications of the run's invocation. The output is checked against the official schema in
 //! tests/cli.rs.
+//!
+//! For code scanning across commits: each result has a `partialFingerprints` entry that does not
+//! depend on line numbers ([`fingerprints`]), so an alert keeps its identity when lines above it
+//! move; each rule's `helpUri` opens the code's explanation in the repository; and a location in
+//! the embedded standard library, which is no file of the user's repository, is given as the
+//! absolute URI of that module in the journey repository at the commit the tool was built from.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
 use journey_compiler::{Code, FileId, Severity, Span, Suggestion};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::check::Outcome;
 use crate::files::FileTable;
 
 pub const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+
+/// The key of our entry in `partialFingerprints`; the version says how it is computed, so a
+/// change of recipe can never be mistaken for the old one.
+pub const FINGERPRINT_KEY: &str = "journeyFingerprint/v1";
+
+/// The repository (Cargo.toml's `repository`), where rule help and the standard library live.
+const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
 
 #[derive(Debug, Serialize)]
 struct Log {
@@ -56,6 +70,7 @@ struct Rule {
     name: &'static str,
     short_description: Message,
     full_description: Message,
+    help_uri: String,
     help: MultiformatMessage,
     default_configuration: Configuration,
 }
@@ -102,6 +117,7 @@ struct SarifResult {
     related_locations: Vec<Location>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     fixes: Vec<Fix>,
+    partial_fingerprints: BTreeMap<&'static str, String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -159,10 +175,12 @@ struct Replacement {
 pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
     let table = &outcome.table;
     let codes: Vec<Code> = outcome.diagnostics.iter().map(|d| d.code).collect::<BTreeSet<_>>().into_iter().collect();
+    let fingerprints = fingerprints(outcome);
     let results = outcome
         .diagnostics
         .iter()
-        .map(|d| SarifResult {
+        .zip(fingerprints)
+        .map(|(d, fingerprint)| SarifResult {
             rule_id: d.code.as_str(),
             rule_index: codes.binary_search(&d.code).unwrap_or(0),
             level: level(d.severity),
@@ -176,6 +194,7 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
                 .map(|(i, label)| location(table, label.file, label.span, Some(i), &label.message))
                 .collect(),
             fixes: d.suggestions.iter().map(|s| fix(table, s)).collect(),
+            partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint)]),
         })
         .collect();
     let log = Log {
@@ -221,8 +240,73 @@ fn rule(code: Code) -> Rule {
         name: code.title(),
         short_description: Message { text: code.title().to_owned() },
         full_description: Message { text: summary.clone() },
+        help_uri: help_uri(code),
         help: MultiformatMessage { text: summary, markdown: explanation.trim().to_owned() },
         default_configuration: Configuration { level: level(code.default_severity()) },
+    }
+}
+
+/// Where a code's explanation (`journey explain CODE`) is in the repository.
+pub fn help_uri(code: Code) -> String {
+    format!("{REPOSITORY}/blob/main/compiler/src/codes/{code}.md")
+}
+
+/// One fingerprint per diagnostic, in order: `HASH:N`, where HASH is the first 32 hex digits of
+/// the SHA-256 of the code, the file's URI, and the primary line's and span's text with runs of
+/// blanks made one, and N counts the diagnostics before it with the same hash, from 1 (GitHub's
+/// own `primaryLocationLineHash` has this form). No line or column goes in: inserting lines
+/// above a problem leaves its fingerprint as it was.
+pub fn fingerprints(outcome: &Outcome) -> Vec<String> {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut out = Vec::with_capacity(outcome.diagnostics.len());
+    for diagnostic in &outcome.diagnostics {
+        let (uri, line, spanned) = match outcome.table.get(diagnostic.primary.file) {
+            Some(source) => {
+                let at = source.locate(diagnostic.primary.span);
+                let text = source.text.as_str();
+                let start =
+                    text.get(..at.span.start()).and_then(|before| before.rfind(['\n', '\r'])).map_or(0, |i| i + 1);
+                let end = text
+                    .get(at.span.start()..)
+                    .and_then(|after| after.find(['\n', '\r']))
+                    .map_or(text.len(), |i| i + at.span.start());
+                (
+                    file_uri(source),
+                    text.get(start..end).unwrap_or(""),
+                    text.get(at.span.start()..at.span.end()).unwrap_or(""),
+                )
+            }
+            None => (uri("unknown"), "", ""),
+        };
+        let mut hasher = Sha256::new();
+        for part in [diagnostic.code.as_str(), &uri, &collapse_blanks(line), &collapse_blanks(spanned)] {
+            hasher.update(part.as_bytes());
+            hasher.update([0]);
+        }
+        let hash: String = hasher.finalize().iter().take(16).map(|byte| format!("{byte:02x}")).collect();
+        let count = seen.entry(hash.clone()).or_insert(0);
+        *count += 1;
+        out.push(format!("{hash}:{count}"));
+    }
+    out
+}
+
+/// Text with every run of whitespace made one space, and none at the ends.
+fn collapse_blanks(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The URI of a checked file: relative to where journey ran for the user's files; for a module
+/// of the standard library, that module in the repository at the commit journey was built from
+/// (`main` when unknown), which a SARIF viewer can open.
+fn file_uri(source: &crate::files::SourceFile) -> String {
+    match source.name.strip_prefix("std/").filter(|_| source.standard) {
+        Some(module) => {
+            let commit = env!("JOURNEY_COMMIT");
+            let at = if commit.is_empty() { "main" } else { commit };
+            format!("{REPOSITORY}/blob/{at}/stdlib/{}", uri(module))
+        }
+        None => uri(&source.name),
     }
 }
 
@@ -243,9 +327,9 @@ fn first_paragraph(markdown: &str) -> Option<String> {
 }
 
 fn region(table: &FileTable, file: FileId, span: Span) -> (String, Region) {
-    match table.locate(file, span) {
-        Some(at) => (
-            uri(at.name),
+    match table.get(file).map(|source| (source, source.locate(span))) {
+        Some((source, at)) => (
+            file_uri(source),
             Region {
                 start_line: at.start.line,
                 start_column: at.start.column,

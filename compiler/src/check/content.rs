@@ -13,7 +13,7 @@ use crate::ast::visit::TextRole;
 use crate::ast::{self, Element, Ident, Item, Template};
 use crate::codes::Code;
 use crate::content::sms::{self, SmsEncoding};
-use crate::diagnostic::{Diagnostic, Suggestion, TextEdit};
+use crate::diagnostic::{Applicability, Diagnostic, Suggestion, TextEdit};
 use crate::model::{Channel, LimitUnit, Model};
 use crate::project::Sources;
 use crate::span::{FileId, Span};
@@ -514,7 +514,12 @@ impl MessageChecker<'_> {
             }
             let edits = self.replacement_edits(template, &advice.fixable);
             if !edits.is_empty() {
-                diagnostic.suggestions.push(Suggestion { message: "use GSM-7 look-alikes".into(), edits });
+                // It changes what the customer reads: a person decides.
+                diagnostic.suggestions.push(Suggestion {
+                    message: "use GSM-7 look-alikes".into(),
+                    edits,
+                    applicability: Applicability::Unsafe,
+                });
             }
             sink.push(diagnostic);
         }

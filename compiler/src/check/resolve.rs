@@ -92,7 +92,7 @@ fn check_cap_names(channel: Option<&ast::Ident>, category: &ast::Ident, scope: &
                 )
                 .with_label("category, then channel")
                 .with_note("a channel's cap is written `frequency CHANNEL CATEGORY at most N per D`")
-                .with_suggestion("put the channel first", swapped, format!("{} {}", category.name, first.name)),
+                .with_safe_suggestion("put the channel first", swapped, format!("{} {}", category.name, first.name)),
             );
         }
         Some(first) => {

@@ -66,7 +66,7 @@ impl Clock {
         let Clock::Pinned { from, spread } = self else { return Clock::Unknown };
         // Later by the wait, and one minute more for a part of a minute.
         let day = u64::from(DAY_MINUTES);
-        let spread = u64::from(spread) + u64::from(secs % 60 != 0);
+        let spread = u64::from(spread) + u64::from(!secs.is_multiple_of(60));
         let passed = secs / 60;
         // Every minute the clock reads during the wait, counted without a change.
         let swept = spread.saturating_add(passed);

@@ -184,7 +184,7 @@ fn add_slip_help(
         .next()
         .filter(|c| special_char_name(*c).is_some() && c.is_whitespace() || *c == '\u{200B}' || *c == '\u{FEFF}')
     {
-        diagnostic = diagnostic.with_help("replace it with an ordinary space").with_suggestion(
+        diagnostic = diagnostic.with_help("replace it with an ordinary space").with_safe_suggestion(
             "replace with a space",
             Span::new(span.start(), span.start() + c.len_utf8()),
             " ",
@@ -211,7 +211,7 @@ fn duration_help(diagnostic: Diagnostic, rest: &str, span: Span) -> Diagnostic {
     };
     let written_len = rest.len() - after.len() + word.len();
     let fixed = format!("{digits}{unit}");
-    diagnostic.with_help(format!("write the unit right after the number: `{fixed}`")).with_suggestion(
+    diagnostic.with_help(format!("write the unit right after the number: `{fixed}`")).with_safe_suggestion(
         format!("write `{fixed}`"),
         Span::new(span.start(), span.start() + written_len),
         fixed,

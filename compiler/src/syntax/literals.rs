@@ -100,7 +100,7 @@ pub fn format_duration(mut secs: u64) -> String {
     }
     let mut out = String::new();
     for (unit, size, _) in UNITS {
-        if unit == 'w' && secs % size != 0 {
+        if unit == 'w' && !secs.is_multiple_of(size) {
             continue;
         }
         if secs >= size {
@@ -114,7 +114,7 @@ pub fn format_duration(mut secs: u64) -> String {
 /// Formats a window length the way platforms state it: in hours up to two days (`24h`,
 /// `48h`), else like [`format_duration`] (`7d`).
 pub fn format_window(secs: u64) -> String {
-    if secs <= 2 * 86_400 && secs % 3600 == 0 && secs > 0 {
+    if secs <= 2 * 86_400 && secs.is_multiple_of(3600) && secs > 0 {
         format!("{}h", secs / 3600)
     } else {
         format_duration(secs)

@@ -31,7 +31,7 @@ impl Lowerer<'_> {
             Diagnostic::new(Code::J0105, format!("{what} uses `{wanted}`, found `{found}`"), self.file, span)
                 .with_label(format!("write `{wanted}` here"))
                 .with_note(role.to_owned())
-                .with_suggestion(format!("replace `{found}` with `{wanted}`"), span, wanted),
+                .with_safe_suggestion(format!("replace `{found}` with `{wanted}`"), span, wanted),
         );
     }
 
