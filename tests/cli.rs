@@ -353,6 +353,8 @@ fn json_format_has_the_documented_shape() {
     let fix = diagnostics.iter().find(|d| d["code"] == "J0105").unwrap();
     assert_eq!(fix["suggestions"][0]["edits"][0]["replacement"], "=>");
     assert_eq!(fix["suggestions"][0]["edits"][0]["file"], "project/flows/arrows.journey");
+    // `->` for `=>` repairs how the arm is written: `check --fix` applies it.
+    assert_eq!(fix["suggestions"][0]["safe"], true);
 }
 
 #[test]

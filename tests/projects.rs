@@ -235,6 +235,8 @@ fn an_unknown_name_from_another_file_gets_a_did_you_mean() {
         assert_eq!(diagnostic["help"], format!("did you mean `{name}`?"));
         assert_eq!(diagnostic["suggestions"][0]["edits"][0]["replacement"], name);
         assert_eq!(diagnostic["suggestions"][0]["edits"][0]["file"], "flows/winback.journey");
+        // A guessed name may change what the file means: for a person, not for `check --fix`.
+        assert_eq!(diagnostic["suggestions"][0]["safe"], false);
     }
 }
 

@@ -60,8 +60,12 @@ fn outcome() -> Outcome {
             .with_suggestion("insert `}`", Span::empty(MAIN.len()), "}"),
         // A hostile message, and a span that starts inside `é` and must be clamped.
         Diagnostic::new(Code::J0113, "control \u{1b}[31m character,\r\nhere", other, inside_e()),
-        // A span far past the end of the file.
-        Diagnostic::new(Code::J0104, "past the end", other, Span::new(1000, 2000)),
+        // A span far past the end of the file, with a fix safe to apply (`"safe": true`).
+        Diagnostic::new(Code::J0104, "past the end", other, Span::new(1000, 2000)).with_safe_suggestion(
+            "close the string",
+            Span::empty(OTHER.len()),
+            "\"",
+        ),
         warning,
     ];
     outcome.diagnostics = diagnostics;

@@ -6,7 +6,7 @@
 
 use std::io::{self, Write};
 
-use journey_compiler::{Diagnostic, FileId, Span};
+use journey_compiler::{Applicability, Diagnostic, FileId, Span};
 use serde::Serialize;
 
 use crate::files::{FileTable, Position};
@@ -69,6 +69,9 @@ pub struct JsonLabel<'a> {
 #[derive(Debug, Serialize)]
 pub struct JsonSuggestion<'a> {
     pub message: &'a str,
+    /// Whether it only repairs how something is written (`Applicability::Safe`): the ones
+    /// `journey check --fix` applies, and a tool may apply without asking.
+    pub safe: bool,
     pub edits: Vec<JsonEdit<'a>>,
 }
 
@@ -142,6 +145,7 @@ fn to_json<'a>(table: &'a FileTable, diagnostic: &'a Diagnostic) -> JsonDiagnost
         .iter()
         .map(|suggestion| JsonSuggestion {
             message: &suggestion.message,
+            safe: suggestion.applicability == Applicability::Safe,
             edits: suggestion
                 .edits
                 .iter()
