@@ -90,7 +90,7 @@ pub fn run(args: &SimulateArgs) -> Exit {
             return Exit::Usage;
         }
     };
-    let options = journey_runtime::Options { seed: args.seed };
+    let options = journey_runtime::Options { seed: args.seed, live: None };
     let actions = journey_runtime::run(&bundles, &contacts, &events, &options);
     let findings = match monitor_findings(&texts, &actions) {
         Ok(findings) => findings,
@@ -295,7 +295,7 @@ mod tests {
         assert!(events.len() > 1000, "{}", events.len());
         assert_eq!(format!("{contacts:?}"), format!("{read_contacts:?}"));
         assert_eq!(format!("{events:?}"), format!("{read_events:?}"));
-        let options = journey_runtime::Options { seed: 5 };
+        let options = journey_runtime::Options { seed: 5, live: None };
         let generated = journey_runtime::run(&bundles, &contacts, &events, &options);
         let read = journey_runtime::run(&bundles, &read_contacts, &read_events, &options);
         assert_eq!(journey_runtime::action::to_json_lines(&generated), journey_runtime::action::to_json_lines(&read));
@@ -310,7 +310,7 @@ mod tests {
             let schema = Schema::of(&bundles).unwrap();
             let contacts = parse_contacts("c", &std::fs::read_to_string(&contacts).unwrap(), &schema, &LIMITS).unwrap();
             let events = parse_events("e", &std::fs::read_to_string(&events).unwrap(), &schema, None, &LIMITS).unwrap();
-            let options = journey_runtime::Options { seed: 3 };
+            let options = journey_runtime::Options { seed: 3, live: None };
             let actions = journey_runtime::run(&bundles, &contacts, &events, &options);
             let ran = journey_runtime::run_steps(&bundles, &contacts, &events, &options);
             let names = journey_order(&bundles);

@@ -49,6 +49,21 @@ pub const MAX_SCHEDULED: usize = 1_000_000;
 pub struct Options {
     /// Mixed into every split draw (docs/bundle.md §3.6).
     pub seed: u64,
+    /// A live run's clock (`journey run`, the Temporal worker); `None` for a simulation.
+    pub live: Option<Live>,
+}
+
+/// The clock of a live run, which replays a contact's events up to now rather than to the end
+/// of time (docs/deploy.md, "One step function"). Without it, timers fire until [`HORIZON_S`]
+/// after the last event and scheduled entries between the first event and the last; with it,
+/// scheduled entries fire from `since` and both stop at `now`: what is due later stays pending,
+/// and [`Ran::next_due`] says when to replay again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Live {
+    /// When the contact became known to the service: its scheduled entries start there.
+    pub since: i64,
+    /// The service's clock. Must be at or after the last event's time.
+    pub now: i64,
 }
 
 /// A contact's stores and its state in every journey. Contacts are numbered (in the order they
@@ -348,6 +363,46 @@ pub fn run_refs_into<'b, 'c>(
     options: &Options,
     out: &mut Vec<Step<'b>>,
 ) -> Vec<&'c str> {
+    run_core(bundles, contacts, events, options, out).0
+}
+
+/// A live run (`options.live`) of the contacts' events: the actions due by `now`, and when the
+/// first thing still pending is due (a timer, or a scheduled entry within [`NEXT_SCHEDULED_S`]),
+/// the time to replay again. The same function a simulation runs: the engines that deploy a
+/// bundle call it rather than a second implementation of the semantics.
+pub fn run_live(
+    bundles: &[Bundle],
+    contacts: &[Contact],
+    events: &[Event],
+    options: &Options,
+) -> (Vec<Action>, Option<i64>) {
+    let order = journey_order(bundles);
+    let contact_refs: Vec<&Contact> = contacts.iter().collect();
+    let event_refs: Vec<&Event> = events.iter().collect();
+    let mut steps = Vec::new();
+    let (ids, next_due) = run_core(bundles, &contact_refs, &event_refs, options, &mut steps);
+    let actions = steps
+        .iter()
+        .map(|step| {
+            let contact = ids.get(step.contact as usize).copied().unwrap_or("");
+            let journey = order.get(step.journey as usize).map_or("", |b| b.journey.as_str());
+            step.to_action(contact, journey)
+        })
+        .collect();
+    (actions, next_due)
+}
+
+/// How far past `now` a live run looks for the next scheduled entry: a week covers every
+/// weekly schedule; a one-off date further out is found by the replay a week later.
+pub const NEXT_SCHEDULED_S: i64 = 8 * 86_400;
+
+fn run_core<'b, 'c>(
+    bundles: &'b [Bundle],
+    contacts: &[&'c Contact],
+    events: &[&'c Event],
+    options: &Options,
+    out: &mut Vec<Step<'b>>,
+) -> (Vec<&'c str>, Option<i64>) {
     let mut zones = Zones::default();
     let mut fixed = |zone: Option<&Zone>| match zone {
         Some(Zone::Fixed(tz, _)) => zones.add(tz),
@@ -419,8 +474,9 @@ pub fn run_refs_into<'b, 'c>(
             }
         }
     }
-    let firings = match (events.first(), events.last()) {
-        (Some(first), Some(last)) => engine.schedule_firings(first.at, last.at),
+    let firings = match (options.live, events.first(), events.last()) {
+        (Some(live), _, _) => engine.schedule_firings(live.since, live.now.saturating_add(NEXT_SCHEDULED_S)),
+        (None, Some(first), Some(last)) => engine.schedule_firings(first.at, last.at),
         _ => Vec::new(),
     };
     let mut firings = firings.into_iter().peekable();
@@ -435,10 +491,25 @@ pub fn run_refs_into<'b, 'c>(
         let contact = engine.number(&event.contact);
         engine.event(contact, event);
     }
-    let last = events.last().map_or(i64::MIN, |e| e.at);
-    engine.fire_timers(last.saturating_add(HORIZON_S));
+    let next_due = match options.live {
+        Some(live) => {
+            while let Some((at, journey, contact)) = firings.next_if(|f| f.0 <= live.now) {
+                engine.fire_timers(at);
+                engine.enter_without_event(journey, contact, at);
+            }
+            engine.fire_timers(live.now);
+            let timer = engine.next_live_timer();
+            let scheduled = firings.next().map(|f| f.0);
+            timer.into_iter().chain(scheduled).min()
+        }
+        None => {
+            let last = events.last().map_or(i64::MIN, |e| e.at);
+            engine.fire_timers(last.saturating_add(HORIZON_S));
+            None
+        }
+    };
     *out = std::mem::take(&mut engine.out);
-    engine.contacts.iter().map(|c| c.id).collect()
+    (engine.contacts.iter().map(|c| c.id).collect(), next_due)
 }
 
 /// FNV-1a as a `Hasher`: fixed keys (no per-process random state, which the runtime's purity
@@ -597,6 +668,25 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
         self.next_timer += 1;
         self.timers.push(Reverse((due, order, contact, journey)));
         order
+    }
+
+    /// The due time of the first timer a run still waits on (cancelled timers left in the heap
+    /// are skipped: they would wake the service for nothing).
+    fn next_live_timer(&mut self) -> Option<i64> {
+        while let Some(Reverse((due, order, contact, journey))) = self.timers.peek().copied() {
+            let live = self
+                .contacts
+                .get(contact as usize)
+                .and_then(|c| c.journeys.get(journey as usize))
+                .and_then(|j| j.current.as_ref())
+                .and_then(|run| run.waiting)
+                .is_some_and(|(_, token)| token == order);
+            if live {
+                return Some(due);
+            }
+            self.timers.pop();
+        }
+        None
     }
 
     fn fire_timers(&mut self, until: i64) {

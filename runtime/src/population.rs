@@ -508,7 +508,7 @@ pub fn simulate(
         return Err(format!("a population of at most {MAX_POPULATION} contacts"));
     }
     let schema = Schema::of(bundles)?;
-    let options = Options { seed };
+    let options = Options { seed, live: None };
     let mut report = Report { population: size as u64, seed, ..Report::default() };
     for bundle in bundles {
         report.journeys.entry(bundle.journey.clone()).or_default();

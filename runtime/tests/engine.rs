@@ -34,7 +34,7 @@ fn the_same_input_gives_the_same_actions_and_the_seed_changes_only_splits() {
     let events = parse_events("e", events, &schema, None, &LIMITS).unwrap();
     let first = run(&bundles, &[], &events, &Options::default());
     assert_eq!(first, run(&bundles, &[], &events, &Options::default()));
-    assert_eq!(first, run(&bundles, &[], &events, &Options { seed: 7 }));
+    assert_eq!(first, run(&bundles, &[], &events, &Options { seed: 7, live: None }));
 }
 
 /// (what is wrong, how the bundle text is changed, what the refusal says).
@@ -154,4 +154,39 @@ fn a_list_the_runtime_cannot_fully_understand_refuses_the_bundle() {
         let error = Bundle::parse(&bad.to_string()).unwrap_err();
         assert!(error.contains(says), "{what}: {error}");
     }
+}
+
+/// A live run replayed at every moment something is due gives, step by step, a growing prefix of
+/// the simulation's actions: the engines that deploy a bundle (`journey run`, the Temporal
+/// worker) call `run_live` at each event and each due time, and must never see an action change
+/// after it was handed over.
+#[test]
+fn a_live_run_replayed_at_each_due_time_grows_the_simulations_actions_prefix_by_prefix() {
+    let bundles = [bundle("welcome")];
+    let schema = Schema::of(&bundles).unwrap();
+    let events = r#"{"at":"2026-03-02T15:00:00Z","contact":"a","event":"messenger_ad_reply","fields":{"ad_id":"x"}}"#;
+    let events = parse_events("e", events, &schema, None, &LIMITS).unwrap();
+    let batch = run(&bundles, &[], &events, &Options::default());
+    let since = events[0].at;
+    let mut now = since;
+    let mut seen: Vec<journey_runtime::Action> = Vec::new();
+    let mut replays = 0;
+    loop {
+        let live = Options { seed: 0, live: Some(journey_runtime::Live { since, now }) };
+        let (actions, next_due) = journey_runtime::run_live(&bundles, &[], &events, &live);
+        assert!(actions.starts_with(&seen), "replay at {now} changed an action already handed over");
+        assert_eq!(actions[..], batch[..actions.len()], "replay at {now} differs from the simulation");
+        seen = actions;
+        replays += 1;
+        match next_due {
+            Some(due) => {
+                assert!(due > now, "the next due time {due} is not after now {now}");
+                now = due;
+            }
+            None => break,
+        }
+        assert!(replays < 100, "replays never settle");
+    }
+    assert!(replays > 1, "the welcome journey waits at least once");
+    assert_eq!(seen, batch);
 }
