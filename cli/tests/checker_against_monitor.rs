@@ -1331,7 +1331,7 @@ fn run_runtime(bundles: &[Bundle], trace: &Trace) -> Option<Vec<Action>> {
     let contacts = parse_contacts("contacts", &trace.contacts_text(), &schema, &LIMITS).ok()?;
     let known: BTreeSet<String> = contacts.iter().map(|c| c.id.clone()).collect();
     let events = parse_events("events", &trace.events_text(), &schema, Some(&known), &LIMITS).ok()?;
-    Some(journey_runtime::run(bundles, &contacts, &events, &journey_runtime::Options { seed: 0 }))
+    Some(journey_runtime::run(bundles, &contacts, &events, &journey_runtime::Options::default()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1373,7 +1373,7 @@ fn execute(bundles: &[String], permissive_runtime: bool, trace: &Trace) -> Resul
     let contacts = parse_contacts("contacts", &contacts_text, &schema, &LIMITS).map_err(|e| e.to_string())?;
     let known: BTreeSet<String> = contacts.iter().map(|c| c.id.clone()).collect();
     let events = parse_events("events", &events_text, &schema, Some(&known), &LIMITS).map_err(|e| e.to_string())?;
-    let actions = journey_runtime::run(&parsed, &contacts, &events, &journey_runtime::Options { seed: 0 });
+    let actions = journey_runtime::run(&parsed, &contacts, &events, &journey_runtime::Options::default());
     let values: Vec<Value> = bundles.iter().map(|b| serde_json::from_str(b).unwrap()).collect();
     let m_contacts = journey_monitor::parse_contacts(&contacts_text).map_err(|e| e.to_string())?;
     let m_events = journey_monitor::parse_events(&events_text).map_err(|e| e.to_string())?;
