@@ -742,6 +742,30 @@ fn the_manifests_exclude_leaves_out_whole_paths_of_its_project() {
 }
 
 #[test]
+fn fmt_and_diff_leave_out_what_the_manifest_excludes_too() {
+    let fixture = Fixture::new("manifest-exclude-fmt-diff");
+    fixture
+        .file("old/journey.toml", b"[project]\nexclude = [\"drafts\"]\n")
+        .file("old/ok.journey", CLEAN)
+        .file("old/drafts/messy.journey", MESSY)
+        .file("new/journey.toml", b"[project]\nexclude = [\"drafts\"]\n")
+        .file("new/ok.journey", CLEAN)
+        .file("new/drafts/bad.journey", SYNTAX_ERROR);
+    let fmt = fixture.run(&["fmt", "--check", "old"]);
+    assert_eq!((fmt.code, fmt.stdout.as_str()), (Some(0), ""), "{}", fmt.stderr);
+    let diff = fixture.run(&["diff", "old", "new"]);
+    assert_eq!(diff.code, Some(0), "{}{}", diff.stdout, diff.stderr);
+    let said = format!("{}{}", diff.stdout, diff.stderr);
+    assert!(!said.contains("drafts") && !said.contains("error"), "{said}");
+    // Without the manifest's word, both commands see the drafts.
+    fixture.file("old/journey.toml", b"").file("new/journey.toml", b"");
+    assert_eq!(fixture.run(&["fmt", "--check", "old"]).code, Some(1));
+    let diff = fixture.run(&["diff", "old", "new"]);
+    let said = format!("{}{}", diff.stdout, diff.stderr);
+    assert!(said.contains("the new version (`new`) has 1 error"), "{said}");
+}
+
+#[test]
 fn a_directory_named_on_the_command_line_is_searched_even_when_a_gitignore_above_ignores_it() {
     // As the tests' own scratch directories are, under the repository's ignored `/target`.
     let fixture = Fixture::new("ignored-above");

@@ -568,7 +568,11 @@ fn unknown_keys_and_wrong_types_in_journey_toml_are_refused_and_a_project_name_i
     let dir = scratch("manifest-keys");
     write(&dir, "a.journey", "journey a {\n  stage s {\n    wait 1d\n  }\n}\n");
     for (text, line, message) in [
-        ("[project]\nnmae = \"shop\"\n", 2, "invalid journey.toml: unknown field `nmae`, expected `name` or `exclude`"),
+        (
+            "[project]\nnmae = \"shop\"\n",
+            2,
+            "invalid journey.toml: unknown field `nmae`, expected one of `name`, `exclude`, `jurisdictions`",
+        ),
         ("strict = true\n", 1, "invalid journey.toml: unknown field `strict`, expected `project`"),
         ("[project]\nname = 3\n", 2, "invalid journey.toml: invalid type: integer `3`, expected a string"),
     ] {
@@ -582,6 +586,67 @@ fn unknown_keys_and_wrong_types_in_journey_toml_are_refused_and_a_project_name_i
         let (exit, diagnostics) = check_json(&dir, &["."]);
         assert_eq!((exit, summary(&diagnostics)), (0, vec![]), "{text:?}");
     }
+}
+
+/// The example shop, its journeys in `dir`, with `journey.toml` saying `manifest` and the
+/// policy's own `jurisdiction "US"` line kept or not.
+fn shop_with_manifest(dir: &Path, manifest: &str, policy_jurisdiction: bool) {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    for entry in fs::read_dir(&examples).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "journey") {
+            let mut text = fs::read_to_string(&path).unwrap();
+            if !policy_jurisdiction {
+                let line = "  jurisdiction \"US\"";
+                let start = text.find(line).map(|at| (at, text[at..].find('\n').unwrap() + 1));
+                if let Some((at, len)) = start {
+                    text.replace_range(at..at + len, "");
+                }
+            }
+            fs::write(dir.join(path.file_name().unwrap()), text).unwrap();
+        }
+    }
+    write(dir, "journey.toml", manifest);
+}
+
+#[test]
+fn journey_toml_jurisdictions_are_the_default_laws_and_a_policys_own_jurisdiction_replaces_them() {
+    let dir = scratch("manifest-jurisdictions");
+    let florida = "[project]\njurisdictions = [\"US-FL\"]\n";
+    // Florida allows texts from 08:00 to 20:00: the shop's quiet hours (21:00..08:00) allow 20:00.
+    shop_with_manifest(&dir, florida, false);
+    let (exit, diagnostics) = check_json(&dir, &["."]);
+    assert_eq!(exit, 1);
+    assert_eq!(
+        summary(&diagnostics),
+        vec!["common.journey:47 \"J0406\" \"quiet hours 21:00..08:00 allow sending at 20:00 on Monday; Florida allows 08:00..20:00\""]
+    );
+    let notes = diagnostics[0]["notes"].as_array().unwrap();
+    assert!(notes.iter().any(|n| n.as_str().unwrap().contains("default of journey.toml")), "{notes:?}");
+    // The same project without the default is checked against the federal baseline: clean.
+    write(&dir, "journey.toml", "[project]\n");
+    assert_eq!(check_json(&dir, &["."]), (0, vec![]));
+    // A policy that selects a jurisdiction replaces the defaults.
+    shop_with_manifest(&dir, florida, true);
+    assert_eq!(check_json(&dir, &["."]), (0, vec![]));
+}
+
+#[test]
+fn a_default_jurisdiction_reaches_the_bundle_and_an_unknown_one_fails_the_check() {
+    let dir = scratch("manifest-jurisdictions-bundle");
+    shop_with_manifest(&dir, "[project]\njurisdictions = [\"us\"]\n", false);
+    let output = Command::new(JOURNEY).args(["build", ".", "--out", "out"]).current_dir(&dir).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    let bundle: Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("out/cart_recovery.bundle.json")).unwrap()).unwrap();
+    assert_eq!(bundle["policies"]["jurisdiction"], serde_json::json!(["US"]));
+    write(&dir, "journey.toml", "[project]\njurisdictions = [\"US-XX\"]\n");
+    let (exit, diagnostics) = check_json(&dir, &["."]);
+    assert_eq!(exit, 1);
+    assert_eq!(
+        summary(&diagnostics),
+        vec!["journey.toml:2 \"J0117\" \"invalid journey.toml: unknown jurisdiction `US-XX`\""]
+    );
 }
 
 #[test]

@@ -141,7 +141,7 @@ pub fn check_projects(
     for mut inputs in projects {
         if inputs.manifest {
             let excluded = check_manifest(&inputs, &mut outcome).map(|manifest| manifest.exclude).unwrap_or_default();
-            inputs.entries.retain(|(path, _)| !excluded_by_manifest(path, &excluded));
+            inputs.entries.retain(|(path, _)| !journey_host::excluded_by_manifest(path, &excluded));
             if inputs.entries.is_empty() {
                 continue;
             }
@@ -197,18 +197,6 @@ impl Outcome {
         let shift = |id: FileId| FileId(id.0.saturating_add(offset));
         self.diagnostics.extend(report.diagnostics.into_iter().map(|d| d.map_files(&shift)));
     }
-}
-
-/// Whether `journey.toml`'s `exclude` leaves out the project file at `path`: it is one of the
-/// listed paths or under one, compared by whole components (`drafts` leaves out
-/// `drafts/a.journey`, not `drafts_old/a.journey`).
-fn excluded_by_manifest(path: &ProjectPath, exclude: &[String]) -> bool {
-    let path = std::path::Path::new(path.as_str());
-    exclude.iter().any(|skip| {
-        let skip: PathBuf =
-            std::path::Path::new(skip).components().filter(|c| *c != std::path::Component::CurDir).collect();
-        !skip.as_os_str().is_empty() && path.starts_with(&skip)
-    })
 }
 
 /// Checks the project's `journey.toml`; its file joins the table only when it has something to

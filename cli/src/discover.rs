@@ -99,6 +99,21 @@ pub fn is_excluded(path: &Path, exclude: &[PathBuf]) -> bool {
     exclude.iter().any(|skip| path.starts_with(plain(skip)))
 }
 
+/// Drops the inputs that their project's `journey.toml` leaves out (`[project] exclude`), for
+/// the commands that take files one by one rather than by project (`journey fmt`, `journey
+/// diff`); `journey check` applies the same rule per project ([`crate::check::check_projects`]).
+/// Each manifest is read once.
+pub fn retain_outside_manifest_excludes(inputs: &mut Vec<Input>) {
+    let mut excludes: std::collections::BTreeMap<PathBuf, Vec<String>> = std::collections::BTreeMap::new();
+    inputs.retain(|input| {
+        let Ok(canonical) = input.path.canonicalize() else { return true };
+        let Some(root) = journey_host::manifest_root(&canonical) else { return true };
+        let Some(relative) = journey_host::relative_project_path(&root, &canonical) else { return true };
+        let exclude = excludes.entry(root.clone()).or_insert_with(|| journey_host::manifest_exclude(&root));
+        !journey_host::excluded_by_manifest(&relative, exclude)
+    });
+}
+
 /// "no .journey files found in `d`", naming what was skipped there, so a directory holding only a
 /// FIFO or a symbolic link loop says why it has nothing to check.
 fn nothing_found(display: &str, skipped: &[Skipped]) -> String {

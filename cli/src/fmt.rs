@@ -20,7 +20,7 @@ use journey_compiler::{decode_source, FileId};
 
 use crate::args::FmtArgs;
 use crate::atomic;
-use crate::discover::{describe_io_error, discover, is_excluded, Input};
+use crate::discover::{describe_io_error, discover, is_excluded, retain_outside_manifest_excludes, Input};
 use crate::exit::Exit;
 use crate::files::escape_controls;
 
@@ -58,6 +58,7 @@ struct Tally {
 pub fn run(args: &FmtArgs) -> Exit {
     let mut discovered = discover(&args.paths);
     discovered.inputs.retain(|input| !is_excluded(&input.path, &args.exclude));
+    retain_outside_manifest_excludes(&mut discovered.inputs);
     let mut stderr = io::stderr();
     for warning in &discovered.warnings {
         let _ = writeln!(stderr, "warning: {}", escape_controls(warning));

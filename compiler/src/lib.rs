@@ -99,6 +99,11 @@ pub struct ProjectReport {
     pub flow: flow::FlowReport,
     /// How far the check went.
     pub tier: Tier,
+    /// The project's `journey.toml` as checked, when the loader has one. Its diagnostics point
+    /// into the manifest's own text (file id 0 there, not a file of `sources`); when it is not
+    /// valid the project was checked without its settings, and a front end must say so (the
+    /// CLI reports J0117, the language server publishes it on the manifest).
+    pub manifest: Option<manifest::CheckedManifest>,
 }
 
 /// How far [`check_project_to`] goes.
@@ -117,6 +122,37 @@ pub fn check_project(entries: &[project::ProjectPath], loader: &dyn project::Sou
     check_project_to(entries, loader, Tier::All)
 }
 
+/// The project's `journey.toml`, read through the loader (so the CLI, the language server and
+/// `journey diff`'s revisions all apply its settings); `None` when the loader has none. A
+/// manifest that cannot be read (too large, outside the root) is checked as empty bytes would
+/// not be: it becomes a J0117 so that no front end proves anything under settings it lost.
+fn project_manifest(loader: &dyn project::SourceLoader) -> Option<manifest::CheckedManifest> {
+    let path = project::ProjectPath::new(manifest::FILE_NAME)?;
+    match loader.load(&path) {
+        Ok(bytes) => Some(manifest::check_manifest(FileId(0), &bytes)),
+        Err(project::LoadError::NotFound) => None,
+        Err(error) => Some(manifest::CheckedManifest {
+            text: String::new(),
+            manifest: None,
+            diagnostics: vec![Diagnostic::new(
+                Code::J0117,
+                format!("journey.toml cannot be read: {}", describe_load_error(&error)),
+                FileId(0),
+                span::Span::empty(0),
+            )],
+        }),
+    }
+}
+
+fn describe_load_error(error: &project::LoadError) -> String {
+    match error {
+        project::LoadError::NotFound => "no such file".to_owned(),
+        project::LoadError::OutsideRoot => "it links to a file outside the project".to_owned(),
+        project::LoadError::TooLarge(len) => format!("it is {len} bytes"),
+        project::LoadError::Io(message) => message.clone(),
+    }
+}
+
 /// [`check_project`] up to `tier`: the one entry point the front ends (CLI, language server)
 /// call. With [`Tier::Names`] the report's `flow` is empty.
 pub fn check_project_to(
@@ -125,7 +161,9 @@ pub fn check_project_to(
     tier: Tier,
 ) -> ProjectReport {
     let mut sources = project::load_sources(entries, loader);
-    let (model, mut sink) = check::check_sources(&sources);
+    let manifest = project_manifest(loader);
+    let settings = manifest.as_ref().and_then(|m| m.manifest.clone()).unwrap_or_default();
+    let (model, mut sink) = check::check_sources_with(&sources, &settings);
     let flow = match tier {
         Tier::Names => flow::FlowReport::default(),
         Tier::All => flow::analyze(&sources, &model, &mut sink),
@@ -133,5 +171,5 @@ pub fn check_project_to(
     let mut diagnostics = std::mem::take(&mut sources.diagnostics);
     diagnostics.append(sink.diagnostics);
     let diagnostics = diagnostics.finish();
-    ProjectReport { sources, model, diagnostics, stats: sink.stats, flow, tier }
+    ProjectReport { sources, model, diagnostics, stats: sink.stats, flow, tier, manifest }
 }

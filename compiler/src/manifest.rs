@@ -3,8 +3,11 @@
 //! Its presence is what makes a directory a project (`journey-host` finds the nearest one above a
 //! file). What it may hold is small: it may be empty or hold only comments, and it may have a
 //! `[project]` table with `name`, a string (for people and tools; the compiler does not read
-//! it), and `exclude`, a list of paths relative to the root whose files `journey check` and
-//! `journey build` leave out (the CLI applies it; the compiler only checks its shape). Anything else, TOML
+//! it), `exclude`, a list of paths relative to the root whose files `journey check` and
+//! `journey build` leave out (the CLI applies it; the compiler only checks its shape), and
+//! `jurisdictions`, the quiet-hour laws (codes of `flow::rules::JURISDICTIONS`) the project is
+//! checked against when no `policy` selects one (the compiler reads it through the project's
+//! loader, so every front end applies it). Anything else, TOML
 //! that does not parse, a key not listed here or a value of the wrong type, is J0117: a setting
 //! that is misspelt or not supported must not be ignored in silence, as if it had taken effect.
 //!
@@ -27,6 +30,9 @@ pub struct Manifest {
     pub name: Option<String>,
     /// `[project] exclude`: paths relative to the root, `/`-separated; empty when not given.
     pub exclude: Vec<String>,
+    /// `[project] jurisdictions`: the default quiet-hour laws, each a known code in the table's
+    /// own spelling (`us-fl` is kept as `US-FL`); empty when not given.
+    pub jurisdictions: Vec<String>,
 }
 
 /// A `journey.toml` after checking.
@@ -52,10 +58,13 @@ struct ProjectTable {
     name: Option<String>,
     #[serde(default)]
     exclude: Vec<String>,
+    #[serde(default)]
+    jurisdictions: Vec<toml::Spanned<String>>,
 }
 
-const HELP: &str = "journey.toml may be empty, or hold a `[project]` table with `name = \"...\"` and \
-                    `exclude = [\"...\"]`; nothing else is read from it (`journey explain J0117`)";
+const HELP: &str = "journey.toml may be empty, or hold a `[project]` table with `name = \"...\"`, \
+                    `exclude = [\"...\"]` and `jurisdictions = [\"US-FL\"]`; nothing else is read from it \
+                    (`journey explain J0117`)";
 
 /// Decodes and checks a `journey.toml` (size, encoding, TOML, keys and types).
 pub fn check_manifest(file: FileId, bytes: &[u8]) -> CheckedManifest {
@@ -66,9 +75,23 @@ pub fn check_manifest(file: FileId, bytes: &[u8]) -> CheckedManifest {
     let text = decoded.text;
     match toml::from_str::<ManifestFile>(&text) {
         Ok(parsed) => {
-            let (name, exclude) = parsed.project.map_or((None, Vec::new()), |project| (project.name, project.exclude));
-            let manifest = Manifest { name, exclude };
-            CheckedManifest { text, manifest: Some(manifest), diagnostics: Vec::new() }
+            let Some(project) = parsed.project else {
+                return CheckedManifest { text, manifest: Some(Manifest::default()), diagnostics: Vec::new() };
+            };
+            let mut jurisdictions = Vec::new();
+            let mut diagnostics = Vec::new();
+            for code in &project.jurisdictions {
+                match crate::flow::rules::jurisdiction(code.get_ref()) {
+                    Some(law) => jurisdictions.push(law.code.to_owned()),
+                    None => diagnostics.push(unknown_jurisdiction(file, &text, code)),
+                }
+            }
+            let manifest = diagnostics.is_empty().then_some(Manifest {
+                name: project.name,
+                exclude: project.exclude,
+                jurisdictions,
+            });
+            CheckedManifest { text, manifest, diagnostics }
         }
         Err(error) => {
             let span = error.span().map_or(Span::empty(0), |range| char_span(&text, range.start, range.end));
@@ -78,6 +101,17 @@ pub fn check_manifest(file: FileId, bytes: &[u8]) -> CheckedManifest {
             CheckedManifest { text, manifest: None, diagnostics: vec![diagnostic] }
         }
     }
+}
+
+/// A code that is not in the quiet-hours table: a misspelt default law must not leave texts
+/// checked against the federal baseline in silence.
+fn unknown_jurisdiction(file: FileId, text: &str, code: &toml::Spanned<String>) -> Diagnostic {
+    let known: Vec<&str> = crate::flow::rules::JURISDICTIONS.iter().map(|j| j.code).collect();
+    let span = char_span(text, code.span().start, code.span().end);
+    Diagnostic::new(Code::J0117, format!("invalid journey.toml: unknown jurisdiction `{}`", code.get_ref()), file, span)
+        .with_label("not in the quiet-hours table")
+        .with_note(format!("known: {}", known.join(", ")))
+        .with_help(HELP)
 }
 
 /// The parser's message as ours: one line, lower case at the start, no final period (the
@@ -135,12 +169,30 @@ mod tests {
         }
         assert_eq!(
             check("project.name = 'acme'").manifest,
-            Some(Manifest { name: Some("acme".to_owned()), exclude: Vec::new() })
+            Some(Manifest { name: Some("acme".to_owned()), ..Manifest::default() })
         );
         assert_eq!(
             check("[project]\nexclude = [\"drafts\", \"old/2024\"]\n").manifest,
-            Some(Manifest { name: None, exclude: vec!["drafts".to_owned(), "old/2024".to_owned()] })
+            Some(Manifest { exclude: vec!["drafts".to_owned(), "old/2024".to_owned()], ..Manifest::default() })
         );
+    }
+
+    #[test]
+    fn default_jurisdictions_are_kept_in_the_tables_spelling_and_an_unknown_one_is_j0117_on_its_string() {
+        assert_eq!(
+            check("[project]\njurisdictions = [\"us-fl\", \"US-TX\"]\n").manifest,
+            Some(Manifest { jurisdictions: vec!["US-FL".to_owned(), "US-TX".to_owned()], ..Manifest::default() })
+        );
+        let text = "[project]\njurisdictions = [\"US-FL\", \"US-XX\"]\n";
+        let checked = check(text);
+        assert!(checked.manifest.is_none());
+        let [diagnostic] = checked.diagnostics.as_slice() else { panic!("{:?}", checked.diagnostics) };
+        assert_eq!(diagnostic.code, Code::J0117);
+        assert_eq!(diagnostic.message, "invalid journey.toml: unknown jurisdiction `US-XX`");
+        assert_eq!(text.get(diagnostic.primary.span.range()), Some("\"US-XX\""));
+        assert!(diagnostic.notes.iter().any(|n| n.contains("US-FL")), "{:?}", diagnostic.notes);
+        let wrong = check("[project]\njurisdictions = \"US-FL\"\n");
+        assert_eq!(wrong.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(), vec![Code::J0117]);
     }
 
     #[test]

@@ -458,8 +458,9 @@ impl BusinessHoursRule {
 pub struct JurisdictionRule {
     /// The code as written (matched without regard to case).
     pub code: String,
-    /// The code's string literal.
-    pub def: Def,
+    /// The code's string literal; `None` for a default of `journey.toml` (`[project]
+    /// jurisdictions`), which applies when no policy selects a jurisdiction.
+    pub def: Option<Def>,
 }
 
 /// What a name names: the namespace it is declared and looked up in.
@@ -642,7 +643,7 @@ impl Model {
                     business_hours: business_hours.map(|rule| BusinessHoursRule { def: def(rule.def), ..rule }),
                     jurisdictions: jurisdictions
                         .into_iter()
-                        .map(|JurisdictionRule { code, def: d }| JurisdictionRule { code, def: def(d) })
+                        .map(|JurisdictionRule { code, def: d }| JurisdictionRule { code, def: d.map(&def) })
                         .collect(),
                 }
             },

@@ -26,6 +26,28 @@ pub fn read_manifest(root: &Path) -> Result<Vec<u8>, LoadError> {
     read_inside(root, &path)
 }
 
+/// The `[project] exclude` paths of the `journey.toml` at `root` (canonical): empty when there
+/// is none, or when it is not valid (the checks report that as J0117 and fail). For the
+/// commands that only list a project's files (`journey fmt`, the language server's project).
+pub fn manifest_exclude(root: &Path) -> Vec<String> {
+    read_manifest(root)
+        .ok()
+        .and_then(|bytes| journey_compiler::manifest::check_manifest(journey_compiler::FileId(0), &bytes).manifest)
+        .map(|manifest| manifest.exclude)
+        .unwrap_or_default()
+}
+
+/// Whether `journey.toml`'s `exclude` leaves out the project file at `path`: it is one of the
+/// listed paths or under one, compared by whole components (`drafts` leaves out
+/// `drafts/a.journey`, not `drafts_old/a.journey`).
+pub fn excluded_by_manifest(path: &ProjectPath, exclude: &[String]) -> bool {
+    let path = Path::new(path.as_str());
+    exclude.iter().any(|skip| {
+        let skip: PathBuf = Path::new(skip).components().filter(|c| *c != std::path::Component::CurDir).collect();
+        !skip.as_os_str().is_empty() && path.starts_with(&skip)
+    })
+}
+
 /// The nearest directory above `file` (a canonical path) holding a `journey.toml`.
 pub fn manifest_root(file: &Path) -> Option<PathBuf> {
     file.ancestors().skip(1).find(|dir| dir.join(MANIFEST).is_file()).map(Path::to_path_buf)

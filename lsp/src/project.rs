@@ -13,7 +13,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use journey_compiler::project::{LoadError, ProjectPath, SourceLoader};
-use journey_host::{manifest_root, parent_of, project_files, read_inside, relative_project_path};
+use journey_host::{
+    excluded_by_manifest, manifest_exclude, manifest_root, parent_of, project_files, read_inside, relative_project_path,
+};
 use tower_lsp_server::ls_types::Uri;
 
 /// Where a document sits: its project's root (none for documents that are not files) and its
@@ -57,7 +59,11 @@ impl Place {
         let mut entries = vec![self.path.clone()];
         if let (true, Some(root)) = (self.manifest, &self.root) {
             let (files, _) = project_files(root);
-            entries.extend(files.into_iter().filter(|path| *path != self.path));
+            // `[project] exclude` leaves files out as `journey check` does; the document itself
+            // is checked whatever it says, as `journey check -` checks what it is given.
+            let exclude = manifest_exclude(root);
+            entries
+                .extend(files.into_iter().filter(|path| *path != self.path && !excluded_by_manifest(path, &exclude)));
         }
         entries
     }
@@ -133,6 +139,24 @@ mod tests {
         let place = Place::of(&Uri::from_file_path(dir.join("loose.journey")).unwrap());
         assert_eq!(place.root.as_deref(), Some(dir.as_path()));
         assert_eq!(place.path.as_str(), "loose.journey");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_projects_entries_leave_out_what_journey_toml_excludes_but_never_the_document() {
+        let dir = scratch("exclude");
+        std::fs::create_dir_all(dir.join("drafts")).unwrap();
+        std::fs::write(dir.join("journey.toml"), "[project]\nexclude = [\"drafts\"]\n").unwrap();
+        for file in ["a.journey", "drafts/b.journey", "drafts/c.journey"] {
+            std::fs::write(dir.join(file), "").unwrap();
+        }
+        let names = |place: &Place| place.entries().iter().map(|p| p.as_str().to_owned()).collect::<Vec<_>>();
+        let place = Place::of(&Uri::from_file_path(dir.join("a.journey")).unwrap());
+        assert_eq!(names(&place), ["a.journey"]);
+        let place = Place::of(&Uri::from_file_path(dir.join("drafts/b.journey")).unwrap());
+        assert_eq!(names(&place), ["drafts/b.journey", "a.journey"]);
+        std::fs::write(dir.join("journey.toml"), "").unwrap();
+        assert_eq!(names(&place), ["drafts/b.journey", "a.journey", "drafts/c.journey"]);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

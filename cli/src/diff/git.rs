@@ -59,7 +59,8 @@ impl Repository {
         Ok(hash)
     }
 
-    /// The `*.journey` files under `path` (relative to where the command ran) in `commit`: every
+    /// The `*.journey` files under `path` (relative to where the command ran) in `commit`, and the
+    /// root's `journey.toml` (as no entry): every
     /// file under a directory, or one file and the files of its directory (for its imports).
     /// Only regular files count: symbolic links and submodules in a tree are not read. Names
     /// that are not UTF-8 are left out, and returned in the second list.
@@ -83,14 +84,19 @@ impl Repository {
         };
         let files = names
             .into_iter()
-            .filter(|(name, _)| name.ends_with(".journey"))
             .filter_map(|(name, size)| {
                 let project_path = if root.is_empty() {
                     name.clone()
                 } else {
                     name.strip_prefix(&root)?.strip_prefix('/')?.to_owned()
                 };
-                let entry = single.as_ref().is_none_or(|one| *one == name);
+                // The root's `journey.toml` is read too (its settings apply), as a file that
+                // is no entry.
+                let manifest = project_path == journey_compiler::manifest::FILE_NAME;
+                if !manifest && !name.ends_with(".journey") {
+                    return None;
+                }
+                let entry = !manifest && single.as_ref().is_none_or(|one| *one == name);
                 Some(JourneyFile { repo_path: name, size, project_path, entry })
             })
             .collect();

@@ -71,7 +71,8 @@ fn from_disk(path: &str, cwd: &Path) -> Result<Version, String> {
     } else {
         (journey_host::parent_of(&canonical), Some(canonical.clone()))
     };
-    let found = discover(&[given]);
+    let mut found = discover(&[given]);
+    crate::discover::retain_outside_manifest_excludes(&mut found.inputs);
     if let Some(error) = found.errors.into_iter().next() {
         return Err(error);
     }
@@ -89,7 +90,7 @@ fn from_disk(path: &str, cwd: &Path) -> Result<Version, String> {
         }
     }
     let loader = DiskLoader::new(root);
-    Ok(Version { report: check(&entries, &loader), warnings })
+    Ok(Version { report: check(&entries, &loader, &shown)?, warnings })
 }
 
 /// The `*.journey` files under `path` in revision `revision`, in memory.
@@ -118,7 +119,15 @@ fn from_revision(repo: &git::Repository, revision: &str, path: &str) -> Result<V
         }
         loader.files.insert(project_path, contents);
     }
-    Ok(Version { report: check(&entries, &loader), warnings })
+    // The revision's own `[project] exclude` leaves entries out, as `journey check` would there
+    // (a manifest that is not valid is refused by `check` below).
+    let manifest = ProjectPath::new(journey_compiler::manifest::FILE_NAME).and_then(|path| loader.files.get(&path));
+    if let Some(Ok(bytes)) = manifest {
+        let checked = journey_compiler::manifest::check_manifest(journey_compiler::FileId(0), bytes);
+        let exclude = checked.manifest.map(|m| m.exclude).unwrap_or_default();
+        entries.retain(|entry| !journey_host::excluded_by_manifest(entry, &exclude));
+    }
+    Ok(Version { report: check(&entries, &loader, revision)?, warnings })
 }
 
 /// A revision's files in memory; one over the size limit is known by its size only.
@@ -137,6 +146,15 @@ impl SourceLoader for RevisionLoader {
     }
 }
 
-fn check(entries: &[ProjectPath], loader: &dyn SourceLoader) -> ProjectReport {
-    check_project_to(entries, loader, Tier::All)
+/// The version checked in full; an invalid `journey.toml` is refused, as `journey check` fails
+/// on it: a diff of reports made without the project's settings would prove nothing.
+fn check(entries: &[ProjectPath], loader: &dyn SourceLoader, shown: &str) -> Result<ProjectReport, String> {
+    let report = check_project_to(entries, loader, Tier::All);
+    if let Some(problem) = report.manifest.as_ref().and_then(|m| m.diagnostics.first()) {
+        return Err(format!(
+            "`journey.toml` of {shown} is not valid ({}); `journey check` says where",
+            problem.message
+        ));
+    }
+    Ok(report)
 }

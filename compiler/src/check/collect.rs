@@ -242,7 +242,7 @@ fn policy_rule(file: FileId, text: &str, rule: &PolicyRule, policies: &mut Polic
         PolicyRule::Jurisdiction { code, .. } => {
             policies
                 .jurisdictions
-                .push(JurisdictionRule { code: code.value.clone(), def: Def { file, span: code.span } });
+                .push(JurisdictionRule { code: code.value.clone(), def: Some(Def { file, span: code.span }) });
         }
     }
 }

@@ -21,7 +21,8 @@ pub mod wording;
 use crate::ast;
 use crate::codes::Code;
 use crate::diagnostic::{Collector, Diagnostic};
-use crate::model::{self, Def, Model};
+use crate::manifest::Manifest;
+use crate::model::{self, Def, JurisdictionRule, Model};
 use crate::project::Sources;
 use crate::span::FileId;
 
@@ -206,11 +207,21 @@ impl Sink {
     }
 }
 
-/// Runs every semantic pass over a loaded project.
+/// Runs every semantic pass over a loaded project without a `journey.toml`.
 pub fn check_sources(sources: &Sources) -> (Model, Sink) {
+    check_sources_with(sources, &Manifest::default())
+}
+
+/// Runs every semantic pass over a loaded project whose `journey.toml` says `manifest`.
+pub fn check_sources_with(sources: &Sources, manifest: &Manifest) -> (Model, Sink) {
     let mut sink = Sink::default();
     sink.stats.files = sources.files.len();
     let mut model = collect::collect(sources, &mut sink);
+    // The manifest's laws are defaults: a policy that selects any jurisdiction replaces them all.
+    if model.policies.jurisdictions.is_empty() {
+        model.policies.jurisdictions =
+            manifest.jurisdictions.iter().map(|code| JurisdictionRule { code: code.clone(), def: None }).collect();
+    }
     sink.stats.declarations = model.profile.len()
         + model.events.len()
         + model.segments.len()

@@ -75,6 +75,10 @@ fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
             );
         }
         for JurisdictionRule { code, def } in &cx.policies.jurisdictions {
+            // A default of journey.toml applies to every project under it, and one that sends
+            // no marketing (the only case here: with a marketing send, the error above is
+            // already given) needs no quiet hours. Its code was checked with the manifest.
+            let Some(def) = def else { continue };
             sink.stats.content_rules += 1;
             let Some(law) = rules::jurisdiction(code) else {
                 unknown_jurisdiction(code, *def, sink);
@@ -130,19 +134,23 @@ fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
             .with_help("write `recipient` instead of the zone: the runtime then reads each contact's own zone"),
         );
     }
-    let mut laws: Vec<(&rules::Jurisdiction, Def, bool)> = Vec::new();
+    let mut laws: Vec<(&rules::Jurisdiction, Selected, bool)> = Vec::new();
     for JurisdictionRule { code, def } in &cx.policies.jurisdictions {
         sink.stats.content_rules += 1;
-        match rules::jurisdiction(code) {
-            Some(law) => laws.push((law, *def, false)),
-            None => unknown_jurisdiction(code, *def, sink),
+        match (rules::jurisdiction(code), def) {
+            (Some(law), Some(def)) => laws.push((law, Selected::Policy(*def), false)),
+            (Some(law), None) => laws.push((law, Selected::Manifest, false)),
+            (None, Some(def)) => unknown_jurisdiction(code, *def, sink),
+            // Codes of journey.toml are checked against the table with the manifest (J0117),
+            // and kept only when every one is known.
+            (None, None) => {}
         }
     }
     // No jurisdiction: phone-text marketing is still under the federal baseline (TCPA-QH).
     if cx.policies.jurisdictions.is_empty() && first_phone_text.is_some() {
         if let Some(baseline) = rules::jurisdiction(rules::BASELINE_JURISDICTION) {
             sink.stats.content_rules += 1;
-            laws.push((baseline, quiet.def, true));
+            laws.push((baseline, Selected::Policy(quiet.def), true));
         }
     }
     const DAYS: [&str; 7] = crate::model::WEEKDAY_NAMES;
@@ -189,12 +197,27 @@ fn quiet_hours_rules(cx: &Context<'_>, report: &FlowReport, sink: &mut Sink) {
                     law.source
                 ));
             } else {
-                diagnostic = diagnostic.with_secondary(def.file, def.span, format!("jurisdiction {}", law.code));
+                diagnostic = match def {
+                    Selected::Policy(def) => {
+                        diagnostic.with_secondary(def.file, def.span, format!("jurisdiction {}", law.code))
+                    }
+                    Selected::Manifest => diagnostic.with_note(format!(
+                        "no policy selects a jurisdiction, so the default of journey.toml applies: `[project] jurisdictions` names {}",
+                        law.code
+                    )),
+                };
             }
             sink.push(diagnostic);
             break;
         }
     }
+}
+
+/// Where a law was selected: by a policy's `jurisdiction`, or by default in journey.toml.
+#[derive(Debug, Clone, Copy)]
+enum Selected {
+    Policy(Def),
+    Manifest,
 }
 
 /// A `quiet_hours` rule at least as strict as both `quiet` and `law`: the law's quiet hours

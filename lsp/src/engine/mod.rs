@@ -136,7 +136,7 @@ impl Analysis {
         entries: Vec<ProjectPath>,
         report: ProjectReport,
     ) -> Analysis {
-        let ProjectReport { sources, model, diagnostics, flow, tier, .. } = report;
+        let ProjectReport { sources, model, diagnostics, flow, tier, manifest, .. } = report;
         let own_origin = Origin::Project(path.clone());
         let Some(own) = sources.files.iter().find(|f| f.origin == own_origin).map(|f| f.id) else {
             return Analysis::unchecked(file, version, buffer, path);
@@ -176,11 +176,29 @@ impl Analysis {
             }
         }
         let Some((text, ast)) = text_and_ast else { return Analysis::unchecked(file, version, buffer, path) };
-        let diagnostics: Vec<Diagnostic> = diagnostics
+        let mut diagnostics: Vec<Diagnostic> = diagnostics
             .into_iter()
             .filter(|diagnostic| diagnostic.primary.file == own)
             .map(|diagnostic| diagnostic.map_files(&remap))
             .collect();
+        // The document was checked without the settings of a journey.toml that is not valid
+        // (its default jurisdictions, say): that must show, not pass as a clean check.
+        if let Some(problem) = manifest.as_ref().and_then(|m| m.diagnostics.first()) {
+            diagnostics.insert(
+                0,
+                Diagnostic::new(
+                    journey_compiler::Code::J0117,
+                    format!(
+                        "this project's journey.toml is not valid, so its settings were not applied: {}",
+                        problem.message
+                    ),
+                    file,
+                    Span::empty(0),
+                )
+                .with_label("checked without the project's settings")
+                .with_help("fix journey.toml; `journey check` shows where the problem is"),
+            );
+        }
         let model = model.map_files(&remap);
         let mut analysis = Analysis::assemble(file, version, buffer, text, ast, diagnostics, path.clone());
         analysis.symbols = Symbols::of(&model);

@@ -628,3 +628,45 @@ fn inlay_hints_show_what_was_proved_and_only_after_the_complete_analysis() {
     insta::assert_snapshot!(shown.join("\n"), @"    send m|  ≤ 2h after last message");
     assert!(hints.iter().all(|hint| hint.tooltip.contains("why this send is allowed")));
 }
+
+/// The document checked with its project's `journey.toml` served by the loader, to [`Tier::All`].
+fn with_manifest(manifest: &str, document: &str) -> Analysis {
+    let text: Arc<str> = Arc::from(document);
+    let path = ProjectPath::new("main.journey").unwrap();
+    let mut loader = MemoryLoader::default();
+    loader.insert(path.clone(), text.as_bytes());
+    loader.insert(ProjectPath::new("journey.toml").unwrap(), manifest);
+    Analysis::check(FileId(0), 1, &text, &path, std::slice::from_ref(&path), &loader, Tier::All)
+}
+
+const TEXTS_AT_NIGHT: &str = r#"import "std/channels"
+profile { phone: phone, timezone: timezone }
+event joined {}
+message promo on sms {
+  category marketing
+  text "Sale today. Reply STOP to opt out."
+}
+policy {
+  quiet_hours 21:00..08:00 recipient
+}
+journey j {
+  entry on joined
+  stage s {
+    send promo
+  }
+}
+"#;
+
+#[test]
+fn the_editor_applies_journey_toml_jurisdictions_and_flags_a_manifest_it_could_not_apply() {
+    let codes = |analysis: &Analysis| analysis.diagnostics.iter().map(|d| d.code.as_str()).collect::<Vec<_>>();
+    let clean = with_manifest("[project]\n", TEXTS_AT_NIGHT);
+    assert!(!codes(&clean).contains(&"J0406"), "{:?}", clean.diagnostics);
+    let florida = with_manifest("[project]\njurisdictions = [\"US-FL\"]\n", TEXTS_AT_NIGHT);
+    let quiet = florida.diagnostics.iter().find(|d| d.code.as_str() == "J0406").expect("Florida's hours are checked");
+    assert!(quiet.message.contains("Florida"), "{}", quiet.message);
+    let broken = with_manifest("[project]\njurisdictions = [\"US-XX\"]\n", TEXTS_AT_NIGHT);
+    let first = broken.diagnostics.first().unwrap();
+    assert_eq!(first.code.as_str(), "J0117");
+    assert!(first.message.contains("unknown jurisdiction `US-XX`"), "{}", first.message);
+}
