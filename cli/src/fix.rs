@@ -68,35 +68,23 @@ pub fn fix_paths(paths: &[PathBuf], exclude: &[PathBuf]) -> (Outcome, Fixed) {
     (outcome, fixed)
 }
 
-/// Per file, the number of safe suggestions taken and their edits, none overlapping another.
+/// Per file, the number of safe suggestions taken and their edits, none overlapping another
+/// (`journey_compiler::fix::safe_fixes`, the rule the language server's "fix all" follows too).
+/// Standard-library modules are never edited.
 fn plan(outcome: &Outcome) -> BTreeMap<FileId, (usize, Vec<TextEdit>)> {
-    let mut plan: BTreeMap<FileId, (usize, Vec<TextEdit>)> = BTreeMap::new();
-    for suggestion in outcome.diagnostics.iter().flat_map(|d| &d.suggestions) {
-        if suggestion.applicability != Applicability::Safe || suggestion.edits.is_empty() {
-            continue;
-        }
-        // One file, one of the user's: a suggestion across files is never marked safe today.
-        let Some(first) = suggestion.edits.first() else { continue };
-        let file = first.file;
-        let editable = outcome.table.get(file).is_some_and(|source| !source.standard);
-        if !editable || suggestion.edits.iter().any(|edit| edit.file != file) {
-            continue;
-        }
-        let (count, taken) = plan.entry(file).or_default();
-        let clashes = suggestion.edits.iter().any(|edit| taken.iter().any(|other| overlap(edit, other)));
-        if !clashes {
-            *count += 1;
-            taken.extend(suggestion.edits.iter().cloned());
-        }
-    }
-    plan.retain(|_, (count, _)| *count > 0);
-    plan
-}
-
-/// Two edits touch the same text, or insert at the same place (whose order would be a guess).
-fn overlap(a: &TextEdit, b: &TextEdit) -> bool {
-    let (a0, a1, b0, b1) = (a.span.start(), a.span.end(), b.span.start(), b.span.end());
-    (a0 < b1 && b0 < a1) || a0 == b0
+    let files: std::collections::BTreeSet<FileId> = outcome
+        .diagnostics
+        .iter()
+        .flat_map(|d| &d.suggestions)
+        .filter(|s| s.applicability == Applicability::Safe)
+        .filter_map(|s| s.edits.first().map(|edit| edit.file))
+        .filter(|file| outcome.table.get(*file).is_some_and(|source| !source.standard))
+        .collect();
+    files
+        .into_iter()
+        .map(|file| (file, journey_compiler::fix::safe_fixes(&outcome.diagnostics, file)))
+        .filter(|(_, (count, _))| *count > 0)
+        .collect()
 }
 
 /// Writes `checked` with `edits` applied to `path`, if the disk still holds `checked`.
@@ -122,23 +110,4 @@ fn apply(path: &Path, checked: &str, mut edits: Vec<TextEdit>) -> Result<(), Str
     let mut bytes = bom.to_vec();
     bytes.extend_from_slice(text.as_bytes());
     atomic::replace(path, &bytes).map_err(|error| describe_io_error(&error))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use journey_compiler::Span;
-
-    fn edit(start: usize, end: usize) -> TextEdit {
-        TextEdit { file: FileId(0), span: Span::new(start, end), replacement: String::new() }
-    }
-
-    #[test]
-    fn edits_overlap_when_they_share_text_or_insert_at_one_place() {
-        assert!(overlap(&edit(0, 3), &edit(2, 5)));
-        assert!(overlap(&edit(4, 4), &edit(4, 4)));
-        assert!(overlap(&edit(4, 4), &edit(4, 6)));
-        assert!(!overlap(&edit(0, 3), &edit(3, 5)), "touching ends do not overlap");
-        assert!(!overlap(&edit(5, 5), &edit(0, 3)));
-    }
 }

@@ -24,6 +24,7 @@ pub mod content;
 pub mod declared;
 mod diagnostic;
 pub mod diff;
+pub mod fix;
 pub mod flow;
 pub mod format;
 pub mod limits;

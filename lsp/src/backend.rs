@@ -473,7 +473,7 @@ impl LanguageServer for Backend {
                 document_symbol_provider: Some(OneOf::Left(true)),
                 workspace_symbol_provider: Some(OneOf::Left(true)),
                 code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
-                    code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                    code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, convert::fix_all_kind()]),
                     ..CodeActionOptions::default()
                 })),
                 semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
@@ -777,10 +777,11 @@ impl LanguageServer for Backend {
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         let uri = params.text_document.uri;
         let range = params.range;
+        let only = params.context.only;
         let action_uri = uri.clone();
         self.with_files(&uri, move |files, view| {
             let span = view.positions(files.current).span(range);
-            Some(convert::code_actions(&action_uri, files.current, view.place, span, view.encoding))
+            Some(convert::code_actions(&action_uri, files.current, view.place, span, view.encoding, only.as_deref()))
         })
         .await
     }

@@ -243,17 +243,49 @@ pub fn workspace_symbols(symbols: Vec<WorkspaceSymbol>, view: &View<'_>) -> Vec<
         .collect()
 }
 
-/// Quick fixes: one code action per suggested fix of each diagnostic that touches `range`,
-/// with exactly the suggestion's edits.
+/// The kind of "fix all": every safe fix of the document at once (`source.fixAll.journey`, which
+/// a client asking for `source.fixAll`, as VS Code's `editor.codeActionsOnSave` does, receives).
+pub fn fix_all_kind() -> CodeActionKind {
+    CodeActionKind::new("source.fixAll.journey")
+}
+
+/// Code actions: one quick fix per suggested fix of each diagnostic that touches `range`, with
+/// exactly the suggestion's edits (preferred when it is the diagnostic's only one and safe), and
+/// "fix all" with the document's safe fixes that apply together (`journey_compiler::fix`, the
+/// rule of `journey check --fix`). `only` is the client's filter of kinds, by prefix.
 pub fn code_actions(
     uri: &Uri,
     analysis: &Analysis,
     place: &Place,
     range: Span,
     encoding: Encoding,
+    only: Option<&[CodeActionKind]>,
 ) -> Vec<CodeActionOrCommand> {
     let positions = PositionMap::new(&analysis.text, &analysis.line_index, encoding, analysis.leading_bom);
+    let wanted =
+        |kind: &CodeActionKind| only.is_none_or(|only| only.iter().any(|o| kind.as_str().starts_with(o.as_str())));
     let mut actions = Vec::new();
+    if wanted(&fix_all_kind()) {
+        let (count, edits) = journey_compiler::fix::safe_fixes(&analysis.diagnostics, analysis.file);
+        if count > 0 {
+            let edits: Vec<TextEdit> =
+                edits.iter().map(|edit| TextEdit::new(positions.range(edit.span), edit.replacement.clone())).collect();
+            let fixes = if count == 1 { "fix" } else { "fixes" };
+            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: format!("Apply {count} safe {fixes} (journey check --fix)"),
+                kind: Some(fix_all_kind()),
+                diagnostics: None,
+                edit: Some(WorkspaceEdit::new(HashMap::from([(uri.clone(), edits)]))),
+                command: None,
+                is_preferred: None,
+                disabled: None,
+                data: None,
+            }));
+        }
+    }
+    if !wanted(&CodeActionKind::QUICKFIX) {
+        return actions;
+    }
     for from in &analysis.diagnostics {
         let at = from.primary.span;
         let touches = at.start() <= range.end() && range.start() <= at.end();
@@ -276,7 +308,9 @@ pub fn code_actions(
                 diagnostics: Some(vec![diagnostic(uri, analysis, place, &positions, from)]),
                 edit: Some(WorkspaceEdit::new(HashMap::from([(uri.clone(), edits)]))),
                 command: None,
-                is_preferred: Some(from.suggestions.len() == 1),
+                is_preferred: Some(
+                    from.suggestions.len() == 1 && suggestion.applicability == journey_compiler::Applicability::Safe,
+                ),
                 disabled: None,
                 data: None,
             }));

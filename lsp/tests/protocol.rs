@@ -210,6 +210,35 @@ async fn a_code_action_applies_the_suggested_fix_exactly() {
 }
 
 #[tokio::test]
+async fn fix_all_on_save_applies_the_safe_fixes_and_only_those_the_client_asked_for_are_sent() {
+    let mut client = started_with(BROKEN).await;
+    let diagnostic = wrong_arrow(&client.diagnostics(URI, 1).await);
+    let everywhere = json!({ "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 0 } });
+    let params = json!({
+        "textDocument": { "uri": URI },
+        "range": everywhere,
+        "context": { "diagnostics": [], "only": ["source.fixAll"] },
+    });
+    let actions = client.result("textDocument/codeAction", params).await;
+    let actions = actions.as_array().unwrap();
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    assert_eq!(actions[0]["kind"], "source.fixAll.journey");
+    // The `->` of an outcome is a safe fix: it is in "fix all", with exactly the quick fix's edit.
+    let edits = actions[0]["edit"]["changes"][URI].as_array().unwrap();
+    assert!(
+        edits.iter().any(|edit| edit["range"] == diagnostic["range"] && edit["newText"] == "=>"),
+        "{edits:?} lacks the fix of {diagnostic}"
+    );
+    let only_quick = json!({
+        "textDocument": { "uri": URI },
+        "range": diagnostic["range"],
+        "context": { "diagnostics": [diagnostic], "only": ["quickfix"] },
+    });
+    let quick = client.result("textDocument/codeAction", only_quick).await;
+    assert!(quick.as_array().unwrap().iter().all(|action| action["kind"] == "quickfix"), "{quick}");
+}
+
+#[tokio::test]
 async fn document_and_workspace_symbols_list_the_items_and_stages() {
     let mut client = started_with(BROKEN).await;
     let symbols = client.result("textDocument/documentSymbol", json!({ "textDocument": { "uri": URI } })).await;
