@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 
 use journey::map::model::MapDocument;
 use journey::map::{self};
-use journey_compiler::flow::graph::NodeKind;
 
 fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -35,16 +34,9 @@ fn mapped(paths: &[&str], exclude: &[&str]) -> Mapped {
     let outcome = journey::check::check_projects(&paths, &exclude, |inputs, report| {
         let (name, _) = map::project_name(inputs);
         out.docs.push(map::document(&name, inputs, report));
-        for graph in &report.flow.graphs {
-            for node in &graph.nodes {
-                if node.kind.sent_message().is_some() || matches!(node.kind, NodeKind::Send { .. }) {
-                    out.sends.insert(format!("{}/{}", graph.journey, node.id));
-                }
-            }
-            for stage in &graph.stages {
-                out.stages.insert(format!("{}/{}", graph.journey, stage.name));
-            }
-        }
+        let (sends, stages) = journey_test_support::sends_and_stages(report);
+        out.sends.extend(sends);
+        out.stages.extend(stages);
     });
     assert!(outcome.io_errors.is_empty(), "{:?}", outcome.io_errors);
     out

@@ -22,7 +22,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use journey::args::{MapArgs, MapFormat};
-use journey_compiler::flow::graph::NodeKind;
 use serde_json::{json, Value};
 
 /// The most the 1,000-stage map may take from the script's start to its first paint.
@@ -74,16 +73,9 @@ struct Expected {
 fn expected(paths: &[PathBuf], exclude: &[PathBuf]) -> Expected {
     let mut out = Expected { sends: BTreeSet::new(), stages: BTreeSet::new(), witnesses: Vec::new() };
     journey::check::check_projects(paths, exclude, |inputs, report| {
-        for graph in &report.flow.graphs {
-            for node in &graph.nodes {
-                if node.kind.sent_message().is_some() || matches!(node.kind, NodeKind::Send { .. }) {
-                    out.sends.insert(format!("{}/{}", graph.journey, node.id));
-                }
-            }
-            for stage in &graph.stages {
-                out.stages.insert(format!("{}/{}", graph.journey, stage.name));
-            }
-        }
+        let (sends, stages) = journey_test_support::sends_and_stages(report);
+        out.sends.extend(sends);
+        out.stages.extend(stages);
         let (name, _) = journey::map::project_name(inputs);
         let doc = journey::map::document(&name, inputs, report);
         let witness = doc.journeys.iter().flat_map(|j| &j.problems).find(|p| !p.witness.is_empty());

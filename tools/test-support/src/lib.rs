@@ -172,6 +172,28 @@ pub fn journey_files_under(root: &Path) -> Vec<(String, Vec<u8>)> {
     files
 }
 
+/// Every step that sends (a `send`, or an `ask` and the like that sends its message) and every
+/// stage of a checked project's flow graphs, as `journey/node` and `journey/stage`: what a view
+/// of the project (the map, in the terminal or a browser) must show.
+pub fn sends_and_stages(
+    report: &journey_compiler::ProjectReport,
+) -> (std::collections::BTreeSet<String>, std::collections::BTreeSet<String>) {
+    let (mut sends, mut stages) = (std::collections::BTreeSet::new(), std::collections::BTreeSet::new());
+    for graph in &report.flow.graphs {
+        for node in &graph.nodes {
+            let sent = node.kind.sent_message().is_some()
+                || matches!(node.kind, journey_compiler::flow::graph::NodeKind::Send { .. });
+            if sent {
+                sends.insert(format!("{}/{}", graph.journey, node.id));
+            }
+        }
+        for stage in &graph.stages {
+            stages.insert(format!("{}/{}", graph.journey, stage.name));
+        }
+    }
+    (sends, stages)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
