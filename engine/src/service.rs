@@ -56,6 +56,23 @@ pub struct Shared {
     pub stopping: AtomicBool,
 }
 
+impl Shared {
+    /// What the API threads need around an engine (tests serve the API in process with it).
+    pub fn new(engine: Engine, clock: Clock, bounds: Bounds) -> Shared {
+        let metrics = Arc::clone(&engine.metrics);
+        let bundles = engine.bundle_hash().to_owned();
+        Shared {
+            engine: Mutex::new(engine),
+            clock,
+            metrics,
+            bounds,
+            bundles,
+            wake: Bell::default(),
+            stopping: AtomicBool::new(false),
+        }
+    }
+}
+
 /// Contacts replayed in one transaction by the timer loop.
 const DUE_BATCH: usize = 500;
 /// Input lines from standard input taken in one transaction when they are already waiting.
@@ -64,20 +81,11 @@ const STDIN_BATCH: usize = 1_000;
 const IDLE: Duration = Duration::from_millis(500);
 
 pub fn run(config: Config) -> Result<(), String> {
-    let metrics = Arc::new(Metrics::default());
     let bounds = config.setup.bounds;
-    let engine = Engine::open(&config.db, config.setup, Arc::clone(&metrics))?;
+    let engine = Engine::open(&config.db, config.setup, Arc::new(Metrics::default()))?;
     let clock = settle_clock(engine.connection(), config.clock)?;
     let bundles = engine.bundle_hash().to_owned();
-    let shared = Arc::new(Shared {
-        engine: Mutex::new(engine),
-        clock,
-        metrics,
-        bounds,
-        bundles: bundles.clone(),
-        wake: Bell::default(),
-        stopping: AtomicBool::new(false),
-    });
+    let shared = Arc::new(Shared::new(engine, clock, bounds));
     {
         let shared = Arc::clone(&shared);
         ctrlc::set_handler(move || {
