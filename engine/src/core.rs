@@ -18,6 +18,11 @@ use crate::keys::{self, Prefix};
 use crate::metrics::{Gauges, Metrics};
 use crate::store::{self, Progress, Record};
 
+/// Every transaction of the engine takes the write lock when it begins: a deferred one that
+/// read first could not upgrade after the deliverer committed (SQLite's snapshot rule in WAL
+/// mode gives `database is locked` at once, without waiting).
+const IMMEDIATE: rusqlite::TransactionBehavior = rusqlite::TransactionBehavior::Immediate;
+
 /// How the engine is set up.
 pub struct Setup {
     pub bundles: Vec<Bundle>,
@@ -61,13 +66,15 @@ impl Engine {
         let schema = Schema::of(&setup.bundles)?;
         let hash = keys::bundle_set(&setup.texts);
         match store::meta(&conn, "bundles")? {
-            Some(stored) if stored != hash && !setup.upgrade => return Err(format!(
+            Some(stored) if stored != hash && !setup.upgrade => {
+                return Err(format!(
                 "the database was made with other bundles (set {}, these are {}): a run in flight would continue on \
                      journeys it did not start on; pass --upgrade to replay every contact on these bundles \
                      (contacts whose actions would change are stopped, docs/deploy.md)",
                 short(&stored),
                 short(&hash)
-            )),
+            ))
+            }
             _ => store::set_meta(&conn, "bundles", &hash)?,
         }
         let seed = setup.seed.to_string();
@@ -100,7 +107,7 @@ impl Engine {
         for (n, input) in inputs.iter().enumerate() {
             self.check(input, now).map_err(|r| numbered(inputs.len(), n, r))?;
         }
-        let tx = self.conn.transaction().map_err(internal)?;
+        let tx = self.conn.transaction_with_behavior(IMMEDIATE).map_err(internal)?;
         let mut accepted = Vec::with_capacity(inputs.len());
         // The latest time placed so far for each contact of the batch.
         let mut marks: BTreeMap<String, i64> = BTreeMap::new();
@@ -137,7 +144,7 @@ impl Engine {
         if due.is_empty() {
             return Ok(0);
         }
-        let tx = self.conn.transaction().map_err(|e| e.to_string())?;
+        let tx = self.conn.transaction_with_behavior(IMMEDIATE).map_err(|e| e.to_string())?;
         let mut replayed = Vec::new();
         for contact in &due {
             replayed.push(replay(&tx, &self.journeys, contact, now)?);
