@@ -79,7 +79,7 @@ fn start(db: &Path, sink: &Arc<Mutex<Vec<String>>>, log: &Arc<Mutex<Vec<String>>
     });
     let address = rx
         .recv_timeout(Duration::from_secs(30))
-        .unwrap_or_else(|_| panic!("journey run did not start listening; its log:\n{}", log_text(&log)));
+        .unwrap_or_else(|_| panic!("journey run did not start listening; its log:\n{}", log_text(log)));
     Service { child, address }
 }
 
@@ -117,7 +117,10 @@ impl Lcg {
 }
 
 /// The examples' events, by (events file, contact), in file order, without `at`.
-fn templates() -> Vec<(String, String, Vec<Map<String, Json>>)> {
+/// (events file, contact, its events).
+type Template = (String, String, Vec<Map<String, Json>>);
+
+fn templates() -> Vec<Template> {
     let mut groups: BTreeMap<(String, String), Vec<Map<String, Json>>> = BTreeMap::new();
     let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
         .unwrap()
@@ -219,7 +222,7 @@ fn killed_twenty_times_under_a_stream_of_events_every_send_reaches_the_sink_unde
 
     // What the database recorded, and what the simulation of it sends.
     let examples = root().join("examples");
-    let (bundles, texts) = journey::run::bundles(&[examples.clone()], &[examples.join("broken")]).unwrap();
+    let (bundles, texts) = journey::run::bundles(std::slice::from_ref(&examples), &[examples.join("broken")]).unwrap();
     let hash = keys::bundle_set(&texts);
     let schema = Schema::of(&bundles).unwrap();
     let conn = store::open(&db).unwrap();

@@ -146,3 +146,228 @@ fn every_conformance_case_gives_the_simulations_actions_per_contact_on_the_embed
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     assert!(compared > 200, "only {compared} actions compared");
 }
+
+const T0: &str = "2026-03-02T15:00:00Z";
+
+fn examples() -> PathBuf {
+    root().join("examples")
+}
+
+/// Ana (examples/contacts.jsonl) abandons her cart at 15:00; cart_recovery waits an hour and
+/// sends; the engine is stepped to 17:00.
+fn ana_abandons_her_cart(engine: &mut Engine) {
+    let t0 = parse_utc(T0).unwrap();
+    let contacts = std::fs::read_to_string(examples().join("contacts.jsonl")).unwrap();
+    let mut ana = object(contacts.lines().next().unwrap());
+    ana.insert("at".to_owned(), Json::String(T0.to_owned()));
+    let event = object(&format!(
+        r#"{{"at":"{T0}","contact":"ana","event":"cart_abandoned","fields":{{"cart_url":"https://acme.example/c/1","total":{{"amount":"54.90","currency":"USD"}},"items":3}}}}"#
+    ));
+    engine.ingest(&[Input::Contact(ana), Input::Event(event)], t0, 0).unwrap();
+    while let Some(due) = engine.earliest_due().unwrap().filter(|d| *d <= t0 + 7200) {
+        engine.run_due(due, 100).unwrap();
+    }
+}
+
+#[test]
+fn a_send_stays_in_the_outbox_until_delivered_and_survives_a_crash_under_the_same_key() {
+    let db = database("outbox");
+    let mut engine = open(&db, &examples());
+    ana_abandons_her_cart(&mut engine);
+    let pending = store::pending(engine.connection(), 100).unwrap();
+    assert!(!pending.is_empty(), "cart_recovery sends within two hours");
+    let first = &pending[0];
+    assert!(first.action.starts_with(&format!("{{\"idempotency_key\":\"{}\",", first.key)), "{}", first.action);
+    store::mark_delivered(engine.connection(), first.row).unwrap();
+    // A crash: the engine goes away without a goodbye, and comes back on the same file.
+    drop(engine);
+    let engine = open(&db, &examples());
+    let again = store::pending(engine.connection(), 100).unwrap();
+    let keys = |rows: &[store::Pending]| rows.iter().map(|r| (r.key.clone(), r.action.clone())).collect::<Vec<_>>();
+    assert_eq!(keys(&again), keys(&pending[1..]), "what was not delivered is still there, under its key");
+    let progress = store::progress(engine.connection(), "ana").unwrap().unwrap();
+    assert_eq!(progress.done, store::actions(engine.connection(), "ana").unwrap().len());
+}
+
+#[test]
+fn a_replay_that_would_change_actions_already_taken_stops_the_contact_and_emits_nothing() {
+    let db = database("prefix");
+    let mut engine = open(&db, &examples());
+    ana_abandons_her_cart(&mut engine);
+    let outbox = || store::outbox_pending(engine.connection()).unwrap();
+    let before = outbox();
+    // What was taken no longer matches what a replay gives (as if the runtime's order changed).
+    engine.connection().execute("UPDATE progress SET prefix = 'changed' WHERE contact = 'ana'", []).unwrap();
+    let t = parse_utc("2026-03-02T18:00:00Z").unwrap();
+    let reply = object(
+        r#"{"contact":"ana","event":"order_placed","fields":{"order_id":"o1","total":{"amount":"54.90","currency":"USD"}}}"#,
+    );
+    engine.ingest(&[Input::Event(reply)], t, 0).unwrap();
+    assert_eq!(store::outbox_pending(engine.connection()).unwrap(), before, "nothing new was put in the outbox");
+    let state = engine.state("ana").unwrap().unwrap();
+    assert!(state["stopped"].as_str().unwrap().contains("would change the"), "{state}");
+    assert_eq!(engine.earliest_due().unwrap(), None, "a stopped contact is not due");
+    assert!(engine.metrics.render(&engine.gauges()).contains("journey_prefix_violations_total 1\n"));
+}
+
+#[test]
+fn a_database_made_with_other_bundles_is_refused_unless_upgraded() {
+    let db = database("versions");
+    drop(open(&db, &examples()));
+    let (bundles, texts) = bundles_of(&examples().join("cart_recovery.journey"));
+    let setup = |upgrade| Setup { bundles: bundles.clone(), texts: texts.clone(), seed: 0, upgrade, bounds: BOUNDS };
+    let error = Engine::open(&db, setup(false), Arc::new(Metrics::default())).err().unwrap();
+    assert!(error.starts_with("the database was made with other bundles"), "{error}");
+    assert!(Engine::open(&db, setup(true), Arc::new(Metrics::default())).is_ok());
+}
+
+/// One raw HTTP/1.1 request: the status and the body.
+fn http(address: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    (status, response.split_once("\r\n\r\n").unwrap().1.to_owned())
+}
+
+/// Every request (method, path, body) and the answer the API gives, in order, as a snapshot:
+/// bad input gets a 4xx with a JSON error that says what is wrong, and nothing of a refused
+/// request is recorded.
+#[test]
+fn the_api_answers_bad_input_with_a_4xx_and_a_json_error_and_records_none_of_it() {
+    let db = database("api");
+    let engine = open(&db, &examples());
+    let epoch = parse_utc("2026-03-10T00:00:00Z").unwrap();
+    // A clock that stands still (scale 0), so the times in the answers are the same every run.
+    let clock = Clock::Scaled { epoch, origin_ms: journey_engine::clock::real_ms(), scale: 0 };
+    let bounds = journey_engine::Bounds { max_bytes: 2048, max_batch: 2, ..BOUNDS };
+    let shared = Arc::new(Shared::new(engine, clock, bounds));
+    let api = journey_engine::http::listen("127.0.0.1:0", &shared, 1).unwrap();
+    let cart = r#""event":"cart_abandoned","fields":{"cart_url":"https://acme.example/c/1","total":{"amount":"54.90","currency":"USD"},"items":3}"#;
+    let long = "x".repeat(300);
+    let big =
+        format!(r#"{{"contact":"a","event":"reply","fields":{{"channel":"sms","text":"{}"}}}}"#, "y".repeat(3000));
+    let requests: Vec<(&str, String, String)> = vec![
+        ("POST", "/events".into(), String::new()),
+        ("POST", "/events".into(), "[1]".into()),
+        ("POST", "/events".into(), "{\"contact\":".into()),
+        ("POST", "/events".into(), format!("{{{cart}}}")),
+        ("POST", "/events".into(), format!(r#"{{"contact":"",{cart}}}"#)),
+        ("POST", "/events".into(), format!(r#"{{"contact":"{long}",{cart}}}"#)),
+        ("POST", "/events".into(), r#"{"contact":"a","event":"nope"}"#.into()),
+        ("POST", "/events".into(), r#"{"contact":"a","event":"cart_abandoned"}"#.into()),
+        ("POST", "/events".into(), format!(r#"{{"at":"2027-01-01T00:00:00Z","contact":"a",{cart}}}"#)),
+        ("POST", "/events".into(), format!(r#"{{"at":"yesterday","contact":"a",{cart}}}"#)),
+        ("POST", "/events".into(), format!(r#"{{"at":5,"contact":"a",{cart}}}"#)),
+        (
+            "POST",
+            "/events".into(),
+            format!("{{\"at\":\"{T0}\",\"contact\":\"a\",{cart}}}\n{{\"contact\":\"a\",\"event\":\"nope\"}}"),
+        ),
+        ("GET", "/contacts/a".into(), String::new()),
+        ("POST", "/events".into(), big),
+        ("POST", "/events".into(), format!("{{\"at\":\"{T0}\",\"contact\":\"a\",{cart}}}\n").repeat(3)),
+        (
+            "PUT",
+            "/contacts/ana".into(),
+            format!(
+                r#"{{"at":"{T0}","profile":{{"timezone":"Europe/Paris"}},"consent":[{{"channel":"sms","category":"marketing"}}]}}"#
+            ),
+        ),
+        ("PUT", "/contacts/ana".into(), r#"{"consent":[{"channel":"sms","category":"marketing"}]}"#.into()),
+        ("PUT", "/contacts/ana".into(), r#"{"contact":"ben","profile":{}}"#.into()),
+        ("PUT", "/contacts/ana".into(), r#"{"profile":{"shoe":42}}"#.into()),
+        ("PUT", "/contacts/ana".into(), format!("{{{cart}}}")),
+        ("PUT", "/contacts/%zz".into(), "{}".into()),
+        ("POST", "/events".into(), format!(r#"{{"at":"2026-03-09T00:00:00Z","contact":"ana",{cart}}}"#)),
+        ("POST", "/events".into(), format!(r#"{{"at":"2026-03-01T00:00:00Z","contact":"ana",{cart}}}"#)),
+        ("GET", "/contacts/nobody".into(), String::new()),
+        ("GET", "/nowhere".into(), String::new()),
+        ("DELETE", "/events".into(), String::new()),
+        ("DELETE", "/contacts/ana".into(), String::new()),
+    ];
+    let mut transcript = String::new();
+    for (method, path, body) in &requests {
+        let (status, answer) = http(&api.address, method, path, body);
+        let shown: String = if body.len() > 200 { format!("<{} bytes>", body.len()) } else { body.clone() };
+        transcript.push_str(&format!("{method} {path} {shown}\n  -> {status} {answer}\n"));
+    }
+    let (status, health) = http(&api.address, "GET", "/healthz", "");
+    assert_eq!(status, 200, "{health}");
+    let (status, metrics) = http(&api.address, "GET", "/metrics", "");
+    assert_eq!(status, 200);
+    assert!(metrics.contains("journey_events_late_total 2\n"), "{metrics}\n{transcript}");
+    let state: Json = serde_json::from_str(&http(&api.address, "GET", "/contacts/ana", "").1).unwrap();
+    assert_eq!(state["events"].as_array().unwrap().len(), 2, "{state}");
+    assert_eq!(state["since"], T0, "{state}");
+    assert_eq!(state["profile"]["timezone"], "Europe/Paris");
+    api.stop();
+    insta::assert_snapshot!(transcript);
+}
+
+/// A webhook receiver that answers 503 to its first request and 200 to the rest, and keeps
+/// each request's `Idempotency-Key` and body.
+/// What a receiver saw: (Idempotency-Key, body) per request.
+type Seen = Arc<Mutex<Vec<(String, String)>>>;
+
+fn receiver() -> (String, Seen) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let kept = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let (mut key, mut length) = (String::new(), 0);
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(": ") {
+                    match name.to_ascii_lowercase().as_str() {
+                        "idempotency-key" => key = value.to_owned(),
+                        "content-length" => length = value.parse().unwrap(),
+                        _ => {}
+                    }
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            kept.lock().unwrap().push((key, String::from_utf8(body).unwrap()));
+            let status = if n == 0 { "503 Service Unavailable" } else { "200 OK" };
+            write!(stream, "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+        }
+    });
+    (address, seen)
+}
+
+#[test]
+fn the_webhook_is_retried_after_a_failure_with_the_same_idempotency_key_and_each_send_marked_delivered() {
+    let db = database("webhook");
+    let mut engine = open(&db, &examples());
+    ana_abandons_her_cart(&mut engine);
+    let pending = store::pending(engine.connection(), 100).unwrap();
+    let (address, seen) = receiver();
+    let sink = journey_engine::sink::Sink::webhook(&format!("http://{address}/hook"));
+    let metrics = Metrics::default();
+    let delivered =
+        journey_engine::sink::deliver_pending(engine.connection(), &sink, &metrics, &AtomicBool::new(false)).unwrap();
+    assert_eq!(delivered, pending.len());
+    assert_eq!(store::outbox_pending(engine.connection()).unwrap(), 0);
+    let seen = seen.lock().unwrap().clone();
+    let mut wanted = vec![(pending[0].key.clone(), pending[0].action.clone())];
+    wanted.extend(pending.iter().map(|p| (p.key.clone(), p.action.clone())));
+    assert_eq!(seen, wanted, "the first send twice (503, then 200), each with its key");
+    let text = metrics.render(&engine.gauges());
+    assert!(text.contains("journey_delivery_failures_total 1\n"), "{text}");
+}

@@ -10,6 +10,40 @@ use tiny_http::{Header, Method, Request, Response};
 use crate::input::{read_body, read_line, Input, Refused};
 use crate::service::Shared;
 
+/// The API, listening.
+pub struct Listening {
+    /// The address it listens on (the port chosen when port 0 was asked for).
+    pub address: String,
+    server: Arc<tiny_http::Server>,
+    workers: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Listening {
+    /// Stops taking requests and waits for those in progress.
+    pub fn stop(self) {
+        for _ in &self.workers {
+            self.server.unblock();
+        }
+        for worker in self.workers {
+            let _ = worker.join();
+        }
+    }
+}
+
+/// Listens on `address` with `workers` threads.
+pub fn listen(address: &str, shared: &Arc<Shared>, workers: usize) -> Result<Listening, String> {
+    let server = Arc::new(tiny_http::Server::http(address).map_err(|e| format!("cannot listen on {address}: {e}"))?);
+    let shown = server.server_addr().to_ip().map_or_else(|| address.to_owned(), |a| a.to_string());
+    let workers = (0..workers.max(1))
+        .map(|_| {
+            let server = Arc::clone(&server);
+            let shared = Arc::clone(shared);
+            std::thread::spawn(move || serve(&server, &shared))
+        })
+        .collect();
+    Ok(Listening { address: shown, server, workers })
+}
+
 /// Serves requests until the server is unblocked.
 pub fn serve(server: &tiny_http::Server, shared: &Arc<Shared>) {
     while let Ok(mut request) = server.recv() {

@@ -86,6 +86,7 @@ pub fn read_line(text: &str, bounds: &Bounds) -> Result<Input, Refused> {
 /// Reads a body of JSON Lines (one object is one line), bounded.
 pub fn read_body(body: &str, bounds: &Bounds) -> Result<Vec<Input>, Refused> {
     let mut inputs = Vec::new();
+    let several = body.split('\n').filter(|l| !l.trim().is_empty()).nth(1).is_some();
     for (n, line) in body.split('\n').enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -93,8 +94,11 @@ pub fn read_body(body: &str, bounds: &Bounds) -> Result<Vec<Input>, Refused> {
         if inputs.len() >= bounds.max_batch {
             return Err(Refused::new(413, format!("more than {} lines in one request", bounds.max_batch)));
         }
-        let input =
-            read_line(line, bounds).map_err(|r| Refused::new(r.status, format!("line {}: {}", n + 1, r.message)))?;
+        // A line number only where there are several lines to tell apart.
+        let input = read_line(line, bounds).map_err(|r| match several {
+            true => Refused::new(r.status, format!("line {}: {}", n + 1, r.message)),
+            false => r,
+        })?;
         inputs.push(input);
     }
     if inputs.is_empty() {

@@ -5,7 +5,6 @@
 //! current transaction finish, and delivers what the outbox holds before exiting.
 
 use std::io::{BufRead as _, Read as _};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -103,21 +102,14 @@ pub fn run(config: Config) -> Result<(), String> {
         let shared = Arc::clone(&shared);
         std::thread::spawn(move || deliver_loop(&conn, &sink, &shared))
     };
-    let mut server = None;
-    let mut workers = Vec::new();
-    if let Some(address) = &config.listen {
-        let http = Arc::new(
-            tiny_http::Server::http(address.as_str()).map_err(|e| format!("cannot listen on {address}: {e}"))?,
-        );
-        let shown = http.server_addr().to_ip().map_or_else(|| address.clone(), |a: SocketAddr| a.to_string());
-        for _ in 0..2 {
-            let http = Arc::clone(&http);
-            let shared = Arc::clone(&shared);
-            workers.push(std::thread::spawn(move || crate::http::serve(&http, &shared)));
+    let api = match &config.listen {
+        Some(address) => {
+            let api = crate::http::listen(address, &shared, 2)?;
+            log::info("listening", &[("address", &api.address)]);
+            Some(api)
         }
-        log::info("listening", &[("address", &shown)]);
-        server = Some(http);
-    }
+        None => None,
+    };
     if config.stdin {
         let shared = Arc::clone(&shared);
         // Not joined: a read of standard input cannot be interrupted; the process exits under it.
@@ -126,13 +118,8 @@ pub fn run(config: Config) -> Result<(), String> {
     log::info("started", &[("bundles", &bundles), ("now", &journey_runtime::time::format_utc(clock.now()))]);
     timer_loop(&shared);
     log::info("stopping", &[]);
-    if let Some(http) = &server {
-        for _ in &workers {
-            http.unblock();
-        }
-    }
-    for worker in workers {
-        let _ = worker.join();
+    if let Some(api) = api {
+        api.stop();
     }
     // Taking the lock waits for a transaction in progress to commit.
     drop(shared.engine.lock());
