@@ -214,7 +214,8 @@ fn killed_twenty_times_under_a_stream_of_events_every_send_reaches_the_sink_unde
     }
     // Time for what is due to fire (a few hours of journey time), then a graceful stop.
     std::thread::sleep(Duration::from_secs(2));
-    let status = Command::new("kill").arg("-TERM").arg(service.child.id().to_string()).status().unwrap();
+    // The shell's built-in `kill`: std has no SIGTERM, and /bin/kill is not on every machine.
+    let status = Command::new("sh").arg("-c").arg(format!("kill -TERM {}", service.child.id())).status().unwrap();
     assert!(status.success());
     let exit = service.child.wait().unwrap();
     assert!(exit.success(), "journey run did not stop cleanly on SIGTERM: {exit:?}\n{}", log_text(&log));
