@@ -17,7 +17,9 @@ use journey_engine::metrics::Metrics;
 use journey_engine::service::Shared;
 use journey_engine::{store, Engine, Input, Setup, BOUNDS};
 use journey_runtime::engine::HORIZON_S;
+use journey_runtime::io::Schema;
 use journey_runtime::time::parse_utc;
+
 use journey_runtime::Bundle;
 use serde_json::{Map, Value as Json};
 
@@ -370,4 +372,52 @@ fn the_webhook_is_retried_after_a_failure_with_the_same_idempotency_key_and_each
     assert_eq!(seen, wanted, "the first send twice (503, then 200), each with its key");
     let text = metrics.render(&engine.gauges());
     assert!(text.contains("journey_delivery_failures_total 1\n"), "{text}");
+}
+
+/// The engine replays through `Prepared::run_live` (graphs built once per bundle set): on every
+/// conformance case and example, for each contact, at its first event and at each time it is
+/// next due, it must give exactly what `run_live` gives.
+#[test]
+fn the_prepared_form_gives_run_lives_actions_and_due_times_on_every_case_and_example() {
+    use journey_runtime::io::{parse_contacts, parse_events, LIMITS};
+    use journey_runtime::{Live, Prepared};
+    let mut cases: Vec<(PathBuf, PathBuf, PathBuf)> = std::fs::read_dir(root().join("tests/conformance"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .map(|case| (case.clone(), case.join("contacts.jsonl"), case.join("events.jsonl")))
+        .collect();
+    for entry in std::fs::read_dir(examples()).unwrap() {
+        let path = entry.unwrap().path();
+        if let Some(stem) = path.file_name().unwrap().to_str().unwrap().strip_suffix(".events.jsonl") {
+            cases.push((examples().join(format!("{stem}.journey")), examples().join("contacts.jsonl"), path));
+        }
+    }
+    cases.sort();
+    let mut replays = 0;
+    for (project, contacts, events) in cases {
+        let (bundles, _) = bundles_of(&project);
+        let schema = Schema::of(&bundles).unwrap();
+        let contacts = parse_contacts("c", &std::fs::read_to_string(contacts).unwrap(), &schema, &LIMITS).unwrap();
+        let events = parse_events("e", &std::fs::read_to_string(events).unwrap(), &schema, None, &LIMITS).unwrap();
+        let prepared = Prepared::new(&bundles);
+        for contact in &contacts {
+            let mine: Vec<_> = events.iter().filter(|e| e.contact == contact.id).cloned().collect();
+            let Some(first) = mine.first() else { continue };
+            let since = first.at;
+            let mut now = mine.last().unwrap().at;
+            for _ in 0..50 {
+                let options = journey_runtime::Options { seed: 0, live: Some(Live { since, now }) };
+                let plain = journey_runtime::run_live(&bundles, std::slice::from_ref(contact), &mine, &options);
+                let fast = prepared.run_live(std::slice::from_ref(contact), &mine, &options);
+                assert_eq!(plain, fast, "{project:?}, contact {}, now {now}", contact.id);
+                replays += 1;
+                match plain.1 {
+                    Some(due) => now = due,
+                    None => break,
+                }
+            }
+        }
+    }
+    assert!(replays > 100, "{replays}");
 }

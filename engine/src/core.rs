@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use journey_runtime::io::{read_contact, read_event, Schema};
 use journey_runtime::time::format_utc;
-use journey_runtime::{Action, Bundle, Contact, Event, Live, Options, What};
+use journey_runtime::{Action, Bundle, Contact, Event, Live, Options, Prepared, What};
 use rusqlite::Connection;
 use serde_json::{Map, Value as Json};
 
@@ -64,6 +64,9 @@ impl Engine {
     pub fn open(db: &Path, setup: Setup, metrics: Arc<Metrics>) -> Result<Engine, String> {
         let conn = store::open(db)?;
         let schema = Schema::of(&setup.bundles)?;
+        // An engine serves one bundle set for the life of the process; leaked once, the set can
+        // be borrowed by its prepared form (graphs built once, not at every replay).
+        let bundles: &'static [Bundle] = Box::leak(setup.bundles.into_boxed_slice());
         let hash = keys::bundle_set(&setup.texts);
         match store::meta(&conn, "bundles")? {
             Some(stored) if stored != hash && !setup.upgrade => {
@@ -85,7 +88,7 @@ impl Engine {
             _ => store::set_meta(&conn, "seed", &seed)?,
         }
         Ok(Engine {
-            journeys: Journeys { bundles: setup.bundles, schema, hash, seed: setup.seed },
+            journeys: Journeys { prepared: Prepared::new(bundles), schema, hash, seed: setup.seed },
             bounds: setup.bounds,
             conn,
             metrics,
@@ -374,9 +377,9 @@ pub fn sink_line(key: &str, action_json: &str) -> String {
     format!("{{\"idempotency_key\":\"{key}\",{rest}")
 }
 
-/// What replays run on: the bundles, their schema and hash, and the seed.
+/// What replays run on: the bundles prepared once, their schema and hash, and the seed.
 pub struct Journeys {
-    pub bundles: Vec<Bundle>,
+    pub prepared: Prepared<'static>,
     pub schema: Schema,
     pub hash: String,
     pub seed: u64,
@@ -403,7 +406,7 @@ pub fn replay(
     let (contact_record, events) = read_history(tx, &journeys.schema, contact, &record)?;
     let now = now.max(watermark);
     let options = Options { seed: journeys.seed, live: Some(Live { since: record.since, now }) };
-    let (actions, next_due) = journey_runtime::run_live(&journeys.bundles, &[contact_record], &events, &options);
+    let (actions, next_due) = journeys.prepared.run_live(&[contact_record], &events, &options);
     let mut hasher = Prefix::default();
     let mut taken = None;
     let mut lines = Vec::with_capacity(actions.len());
