@@ -302,3 +302,69 @@ fn killed_twenty_times_under_a_stream_of_events_every_send_reaches_the_sink_unde
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Standard input: lines already waiting are taken together, a bad line is logged with its
+/// number and skipped (the others still count), a wait fires on the test clock, and SIGTERM
+/// delivers what is recorded and exits 0.
+#[test]
+fn lines_on_standard_input_are_taken_bad_ones_logged_by_number_and_sigterm_exits_cleanly() {
+    let dir = std::env::temp_dir().join(format!("journey-run-stdin-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let examples = root().join("examples");
+    let mut child = Command::new(JOURNEY)
+        .arg("run")
+        .arg(&examples)
+        .arg("--exclude")
+        .arg(examples.join("broken"))
+        .arg("--db")
+        .arg(dir.join("journey.db"))
+        .args(["--listen", "none", "--clock-scale", "3600", "--clock-epoch", "2026-03-02T15:00:00Z"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let ana = std::fs::read_to_string(examples.join("contacts.jsonl")).unwrap().lines().next().unwrap().to_owned();
+    let cart = r#"{"contact":"ana","event":"cart_abandoned","fields":{"cart_url":"https://acme.example/c/1","total":{"amount":"54.90","currency":"USD"},"items":3}}"#;
+    let mut stdin = child.stdin.take().unwrap();
+    write!(stdin, "{ana}\n{cart}\nnot json\n{{\"contact\":\"ana\",\"event\":\"nope\"}}\n").unwrap();
+    stdin.flush().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let _ = tx.send(line.unwrap());
+        }
+    });
+    // The cart reminder comes an hour of journey time later: a second.
+    let send = rx.recv_timeout(Duration::from_secs(30)).expect("no send on standard output");
+    let status = Command::new("sh").arg("-c").arg(format!("kill -TERM {}", child.id())).status().unwrap();
+    assert!(status.success());
+    let mut log = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    assert!(child.wait().unwrap().success(), "{log}");
+    drop(stdin);
+    let send: Json = serde_json::from_str(&send).unwrap();
+    assert_eq!((send["contact"].as_str(), send["action"].as_str()), (Some("ana"), Some("send")), "{send}");
+    assert_eq!(send["idempotency_key"].as_str().map(str::len), Some(64), "{send}");
+    let refused: Vec<(String, String)> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Json>(l).ok())
+        .filter(|l| l["event"] == "input_refused")
+        .map(|l| (l["line"].as_str().unwrap().to_owned(), l["message"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            ("3".to_owned(), "not JSON: expected ident at line 1 column 2".to_owned()),
+            (
+                "4".to_owned(),
+                "unknown event `nope`: no journey declares it and it is not a runtime event (reply, consent_granted, consent_revoked, handoff_resolved)".to_owned()
+            ),
+        ],
+        "{log}"
+    );
+    assert!(log.contains("\"event\":\"stopped\""), "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
