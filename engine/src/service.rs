@@ -139,7 +139,12 @@ fn settle_clock(conn: &rusqlite::Connection, choice: ClockChoice) -> Result<Cloc
                 .to_owned())
         }
         (ClockChoice::Scaled { .. }, Some(text)) => {
-            Clock::from_meta(&text).ok_or_else(|| format!("the database's clock `{text}` does not read"))
+            // The flags of a later start do not move the clock: the database's origin and scale
+            // continue its virtual time.
+            let clock =
+                Clock::from_meta(&text).ok_or_else(|| format!("the database's clock `{text}` does not read"))?;
+            log::info("clock_continued", &[("clock", &text)]);
+            Ok(clock)
         }
         (ClockChoice::Scaled { scale, epoch }, None) => {
             let clock = Clock::Scaled { epoch, origin_ms: clock::real_ms(), scale };
