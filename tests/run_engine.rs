@@ -421,3 +421,11 @@ fn the_prepared_form_gives_run_lives_actions_and_due_times_on_every_case_and_exa
     }
     assert!(replays > 100, "{replays}");
 }
+
+/// A service sends for real: a project whose check finds errors is not run.
+#[test]
+fn a_project_whose_check_finds_errors_is_refused_by_journey_run() {
+    let broken = examples().join("broken");
+    let error = journey::run::bundles(std::slice::from_ref(&broken), &[]).err().unwrap();
+    assert!(error.starts_with("the check found ") && error.contains("fix them first (`journey check`)"), "{error}");
+}
