@@ -168,6 +168,15 @@ fn killed_twenty_times_under_a_stream_of_events_every_send_reaches_the_sink_unde
     // time comes.
     let mut send = |service: &mut Service, kills: &mut usize, method: &str, path: &str, body: &str| loop {
         if *kills < KILLS && Instant::now() >= next_kill {
+            // Every other kill waits for a send to appear on the sink and strikes at once: most
+            // likely before the send is marked delivered, so that it is delivered again.
+            if *kills % 2 == 1 {
+                let seen = sink.lock().unwrap().len();
+                let until = Instant::now() + Duration::from_secs(2);
+                while sink.lock().unwrap().len() == seen && Instant::now() < until {
+                    std::thread::yield_now();
+                }
+            }
             service.child.kill().unwrap();
             service.child.wait().unwrap();
             *kills += 1;

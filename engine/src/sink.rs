@@ -69,7 +69,9 @@ impl Sink {
 }
 
 /// Delivers what the outbox holds, oldest first, retrying each send with a doubling pause
-/// until it is delivered or `stop` is set. Returns how many were delivered (or set aside).
+/// until it is delivered or `stop` is set. Sends are marked delivered a batch at a time, in one
+/// transaction (one write to disk rather than one a send): a crash before the mark hands the
+/// batch over again, under the same keys. Returns how many were delivered (or set aside).
 pub fn deliver_pending(conn: &Connection, sink: &Sink, metrics: &Metrics, stop: &AtomicBool) -> Result<usize, String> {
     let mut count = 0;
     loop {
@@ -77,19 +79,21 @@ pub fn deliver_pending(conn: &Connection, sink: &Sink, metrics: &Metrics, stop: 
         if rows.is_empty() {
             return Ok(count);
         }
-        for row in rows {
+        // (row, 1 delivered or 2 set aside)
+        let mut done: Vec<(i64, i64)> = Vec::with_capacity(rows.len());
+        let mut stopped = false;
+        'rows: for row in rows {
             let mut backoff = Duration::from_millis(100);
             loop {
                 match sink.deliver(&row.key, &row.action) {
                     Ok(()) => {
-                        store::mark_delivered(conn, row.row)?;
+                        done.push((row.row, 1));
                         metrics.delivered();
                         break;
                     }
                     Err(Failure::Refused(why)) => {
                         crate::log::error("send_refused_by_sink", &[("key", &row.key), ("message", &why)]);
-                        conn.execute("UPDATE outbox SET delivered = 2 WHERE rowid = ?1", [row.row])
-                            .map_err(|e| e.to_string())?;
+                        done.push((row.row, 2));
                         metrics.delivery_failure();
                         break;
                     }
@@ -97,14 +101,19 @@ pub fn deliver_pending(conn: &Connection, sink: &Sink, metrics: &Metrics, stop: 
                         metrics.delivery_failure();
                         crate::log::error("delivery_failed", &[("key", &row.key), ("message", &why)]);
                         if stop.load(Ordering::SeqCst) {
-                            return Ok(count);
+                            stopped = true;
+                            break 'rows;
                         }
                         std::thread::sleep(backoff);
                         backoff = (backoff * 2).min(MAX_BACKOFF);
                     }
                 }
             }
-            count += 1;
+        }
+        count += done.len();
+        store::mark(conn, &done)?;
+        if stopped {
+            return Ok(count);
         }
     }
 }

@@ -228,6 +228,19 @@ pub fn mark_delivered(conn: &Connection, row: i64) -> Result<(), String> {
     conn.execute("UPDATE outbox SET delivered = 1 WHERE rowid = ?1", [row]).map(|_| ()).map_err(|e| e.to_string())
 }
 
+/// Marks outbox rows in one transaction: (row, 1 delivered or 2 refused by the sink).
+pub fn mark(conn: &Connection, rows: &[(i64, i64)]) -> Result<(), String> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| e.to_string())?;
+    for (row, state) in rows {
+        tx.execute("UPDATE outbox SET delivered = ?2 WHERE rowid = ?1", [row, state]).map_err(|e| e.to_string())?;
+    }
+    tx.commit().map_err(|e| e.to_string())
+}
+
 /// Every contact id, sorted (tests and the crash test's check read the whole log).
 pub fn contact_ids(conn: &Connection) -> Result<Vec<String>, String> {
     let mut statement = conn.prepare("SELECT id FROM contacts ORDER BY id").map_err(|e| e.to_string())?;
