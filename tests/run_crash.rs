@@ -38,6 +38,14 @@ struct Service {
     address: String,
 }
 
+/// A failing test must not leave a service running.
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Starts `journey run` on the examples; its standard output's lines go to `sink`.
 fn start(db: &Path, sink: &Arc<Mutex<Vec<String>>>, log: &Arc<Mutex<Vec<String>>>) -> Service {
     let examples = root().join("examples");
@@ -321,7 +329,7 @@ fn lines_on_standard_input_are_taken_bad_ones_logged_by_number_and_sigterm_exits
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let examples = root().join("examples");
-    let mut child = Command::new(JOURNEY)
+    let child = Command::new(JOURNEY)
         .arg("run")
         .arg(&examples)
         .arg("--exclude")
@@ -334,6 +342,8 @@ fn lines_on_standard_input_are_taken_bad_ones_logged_by_number_and_sigterm_exits
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let mut service = Service { child, address: String::new() };
+    let child = &mut service.child;
     let ana = std::fs::read_to_string(examples.join("contacts.jsonl")).unwrap().lines().next().unwrap().to_owned();
     let cart = r#"{"contact":"ana","event":"cart_abandoned","fields":{"cart_url":"https://acme.example/c/1","total":{"amount":"54.90","currency":"USD"},"items":3}}"#;
     let mut stdin = child.stdin.take().unwrap();

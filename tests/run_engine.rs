@@ -27,12 +27,26 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// A fresh database path for one test.
-fn database(name: &str) -> PathBuf {
+/// A fresh database for one test, in a directory removed when the test ends (passed or not).
+struct Database(PathBuf);
+
+impl Database {
+    fn path(&self) -> PathBuf {
+        self.0.join("journey.db")
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn database(name: &str) -> Database {
     let dir = std::env::temp_dir().join(format!("journey-run-engine-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir.join("journey.db")
+    Database(dir)
 }
 
 /// The bundles of a project and their texts, as `journey simulate` builds them (whatever its
@@ -125,7 +139,8 @@ fn every_conformance_case_gives_the_simulations_actions_per_contact_on_the_embed
     let mut compared = 0;
     for case in &cases {
         let name = case.file_name().unwrap().to_string_lossy().into_owned();
-        let mut engine = open(&database(&name), case);
+        let db = database(&name);
+        let mut engine = open(&db.path(), case);
         let read = |file: &str| std::fs::read_to_string(case.join(file)).unwrap();
         let got = drive(&mut engine, &read("contacts.jsonl"), &read("events.jsonl"));
         let mut wanted = expected_by_contact(&read("expected.jsonl"));
@@ -173,7 +188,8 @@ fn ana_abandons_her_cart(engine: &mut Engine) {
 
 #[test]
 fn a_send_stays_in_the_outbox_until_delivered_and_survives_a_crash_under_the_same_key() {
-    let db = database("outbox");
+    let dir = database("outbox");
+    let db = dir.path();
     let mut engine = open(&db, &examples());
     ana_abandons_her_cart(&mut engine);
     let pending = store::pending(engine.connection(), 100).unwrap();
@@ -193,7 +209,8 @@ fn a_send_stays_in_the_outbox_until_delivered_and_survives_a_crash_under_the_sam
 
 #[test]
 fn a_replay_that_would_change_actions_already_taken_stops_the_contact_and_emits_nothing() {
-    let db = database("prefix");
+    let dir = database("prefix");
+    let db = dir.path();
     let mut engine = open(&db, &examples());
     ana_abandons_her_cart(&mut engine);
     let outbox = || store::outbox_pending(engine.connection()).unwrap();
@@ -214,7 +231,8 @@ fn a_replay_that_would_change_actions_already_taken_stops_the_contact_and_emits_
 
 #[test]
 fn a_database_made_with_other_bundles_is_refused_unless_upgraded() {
-    let db = database("versions");
+    let dir = database("versions");
+    let db = dir.path();
     drop(open(&db, &examples()));
     let (bundles, texts) = bundles_of(&examples().join("cart_recovery.journey"));
     let setup = |upgrade| Setup { bundles: bundles.clone(), texts: texts.clone(), seed: 0, upgrade, bounds: BOUNDS };
@@ -243,7 +261,8 @@ fn http(address: &str, method: &str, path: &str, body: &str) -> (u16, String) {
 /// request is recorded.
 #[test]
 fn the_api_answers_bad_input_with_a_4xx_and_a_json_error_and_records_none_of_it() {
-    let db = database("api");
+    let dir = database("api");
+    let db = dir.path();
     let engine = open(&db, &examples());
     let epoch = parse_utc("2026-03-10T00:00:00Z").unwrap();
     // A clock that stands still (scale 0), so the times in the answers are the same every run.
@@ -355,7 +374,8 @@ fn receiver() -> (String, Seen) {
 
 #[test]
 fn the_webhook_is_retried_after_a_failure_with_the_same_idempotency_key_and_each_send_marked_delivered() {
-    let db = database("webhook");
+    let dir = database("webhook");
+    let db = dir.path();
     let mut engine = open(&db, &examples());
     ana_abandons_her_cart(&mut engine);
     let pending = store::pending(engine.connection(), 100).unwrap();
