@@ -28,6 +28,9 @@ pub enum Command {
     Build(BuildArgs),
     /// Run the journeys on the reference runtime over contacts and events (docs/simulate.md).
     Simulate(SimulateArgs),
+    /// Run the journeys for real: a service with an embedded store, fed over HTTP and standard
+    /// input, sending to standard output or a webhook (docs/deploy.md).
+    Run(RunArgs),
     /// Draw each project's journeys: one self-contained HTML page (or DOT, or SVG) per project.
     Map(MapArgs),
     /// Rewrite files in the one canonical layout (`--check`: print what would change instead).
@@ -210,6 +213,51 @@ pub struct MapArgs {
     /// drawn by Graphviz's `dot` (which must be on PATH).
     #[arg(long, value_enum, default_value_t = MapFormat::Html)]
     pub format: MapFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The project to run: files or directories, as for `check`. It must check clean.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Skip files under this path (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub exclude: Vec<PathBuf>,
+
+    /// The database (SQLite): contacts, events, progress and the outbox. Created if missing.
+    #[arg(long, value_name = "FILE", default_value = "journey.db")]
+    pub db: PathBuf,
+
+    /// Where the HTTP API listens (`none`: no API; port 0: any free port, logged).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+
+    /// Do not read JSON Lines from standard input.
+    #[arg(long)]
+    pub no_stdin: bool,
+
+    /// Send to this URL (HTTP POST per send, with retries and an `Idempotency-Key` header)
+    /// instead of printing JSON Lines on standard output.
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
+
+    /// Test clock: time runs N times faster (docs/deploy.md, "Clock"). Kept in the database.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub clock_scale: Option<u32>,
+
+    /// Test clock: the instant a new database's virtual time starts at (RFC 3339, UTC, e.g.
+    /// 2026-03-02T15:00:00Z); default now.
+    #[arg(long, value_name = "TIME", requires = "clock_scale")]
+    pub clock_epoch: Option<String>,
+
+    /// Accept a database made with other bundles (docs/deploy.md, "Bundle versions").
+    #[arg(long)]
+    pub upgrade: bool,
+
+    /// Mixed into every split draw (docs/bundle.md §3.6); fixed for a database's life.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -21,6 +21,7 @@ pub mod init;
 pub mod map;
 pub mod project;
 pub mod render;
+pub mod run;
 mod schema;
 mod simulate;
 pub mod stdin;
@@ -37,6 +38,7 @@ pub fn run(command: &Command) -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Run(args) => run::run(args),
         Command::Map(args) => map::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Schema => schema::run(),

@@ -136,12 +136,21 @@ pub fn run(args: &SimulateArgs) -> Exit {
 
 /// The project's bundles, read by the runtime; the number of check errors; why journeys were
 /// left out.
-type Compiled = (Vec<Bundle>, Vec<String>, usize, Vec<String>);
+pub(crate) type Compiled = (Vec<Bundle>, Vec<String>, usize, Vec<String>);
 
 fn compile(args: &SimulateArgs) -> Result<Compiled, String> {
+    compile_projects(&args.paths, &args.exclude)
+}
+
+/// The bundles of the projects at `paths`, as `journey build` would write them, read back by
+/// the runtime (`journey run` runs the same).
+pub(crate) fn compile_projects(
+    paths: &[std::path::PathBuf],
+    exclude: &[std::path::PathBuf],
+) -> Result<Compiled, String> {
     let mut texts: Vec<(String, String)> = Vec::new();
     let mut errors = 0;
-    let outcome = check::check_projects(&args.paths, &args.exclude, |_, report| {
+    let outcome = check::check_projects(paths, exclude, |_, report| {
         errors += report.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
         texts.extend(bundle::emit(report, Options::default()));
     });

@@ -221,7 +221,7 @@ struct Journey<'b> {
 
 /// Time zones by number, each looked up in the database once (by name) rather than at every send
 /// and condition, and each remembering its current offset ([`time::Zone`]).
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Zones {
     by_name: BTreeMap<String, Option<u32>>,
     zones: Vec<Tz>,
@@ -295,11 +295,11 @@ fn event_names<'b>(journeys: &[Journey<'b>]) -> BTreeMap<&'b str, EventName<'b>>
 
 struct Engine<'b, 'c, 'n> {
     /// In journey-name order.
-    journeys: Vec<Journey<'b>>,
+    journeys: &'n [Journey<'b>],
     names: &'n BTreeMap<&'b str, EventName<'b>>,
     /// By channel, the STOP-class keywords any journey's channel of that name has (its
     /// `keywords` less HELP and INFO), gathered once rather than at every message.
-    stops: BTreeMap<&'b str, Vec<&'b str>>,
+    stops: &'n BTreeMap<&'b str, Vec<&'b str>>,
     contacts: Vec<ContactState<'b, 'c>>,
     /// Contact numbers by id, looked up once per event. Hashed: ordered lookups compared whole
     /// ids that share long prefixes (`p000123`), a tenth of the run.
@@ -403,62 +403,107 @@ fn run_core<'b, 'c>(
     options: &Options,
     out: &mut Vec<Step<'b>>,
 ) -> (Vec<&'c str>, Option<i64>) {
-    let mut zones = Zones::default();
-    let mut fixed = |zone: Option<&Zone>| match zone {
-        Some(Zone::Fixed(tz, _)) => zones.add(tz),
-        _ => None,
-    };
-    let journeys = journey_order(bundles)
-        .into_iter()
-        .map(|bundle| {
-            let (graph, start) = graph(bundle);
-            Journey {
-                bundle,
-                graph,
-                start,
-                zone_field: bundle
-                    .profile
-                    .iter()
-                    .find(|(_, spec)| spec.ty == crate::value::FieldType::TimeZone)
-                    .map(|(name, _)| name.as_str()),
-                quiet_zone: fixed(bundle.quiet_hours.as_ref().map(|p| &p.zone)),
-                business_zone: fixed(bundle.business_hours.as_ref().map(|p| &p.zone)),
+    let prepared = Prepared::new(bundles);
+    run_prepared(&prepared, contacts, events, options, out)
+}
+
+/// What a run needs of a bundle set before any contact: each journey's graph, the event names'
+/// roles, the STOP keywords and the fixed zones. Built once, it serves any number of live
+/// replays ([`Prepared::run_live`]): rebuilding it at every replay was most of a replay's time
+/// in `journey run` (docs/performance.md, "journey run").
+pub struct Prepared<'b> {
+    journeys: Vec<Journey<'b>>,
+    names: BTreeMap<&'b str, EventName<'b>>,
+    stops: BTreeMap<&'b str, Vec<&'b str>>,
+    zones: Zones,
+}
+
+impl<'b> Prepared<'b> {
+    pub fn new(bundles: &'b [Bundle]) -> Prepared<'b> {
+        let mut zones = Zones::default();
+        let mut fixed = |zone: Option<&Zone>| match zone {
+            Some(Zone::Fixed(tz, _)) => zones.add(tz),
+            _ => None,
+        };
+        let journeys = journey_order(bundles)
+            .into_iter()
+            .map(|bundle| {
+                let (graph, start) = graph(bundle);
+                Journey {
+                    bundle,
+                    graph,
+                    start,
+                    zone_field: bundle
+                        .profile
+                        .iter()
+                        .find(|(_, spec)| spec.ty == crate::value::FieldType::TimeZone)
+                        .map(|(name, _)| name.as_str()),
+                    quiet_zone: fixed(bundle.quiet_hours.as_ref().map(|p| &p.zone)),
+                    business_zone: fixed(bundle.business_hours.as_ref().map(|p| &p.zone)),
+                }
+            })
+            .collect::<Vec<_>>();
+        // One string for each zone field name, so that the contact's remembered zone field is
+        // recognised by address whichever journey asks (the journeys share their profile schema).
+        let mut journeys = journeys;
+        let fields: Vec<Option<&str>> = journeys.iter().map(|j| j.zone_field).collect();
+        for journey in &mut journeys {
+            if let Some(field) = journey.zone_field {
+                journey.zone_field = fields.iter().flatten().copied().find(|f| *f == field);
             }
-        })
-        .collect::<Vec<_>>();
-    // One string for each zone field name, so that the contact's remembered zone field is
-    // recognised by address whichever journey asks (the journeys share their profile schema).
-    let mut journeys = journeys;
-    let fields: Vec<Option<&str>> = journeys.iter().map(|j| j.zone_field).collect();
-    for journey in &mut journeys {
-        if let Some(field) = journey.zone_field {
-            journey.zone_field = fields.iter().flatten().copied().find(|f| *f == field);
         }
-    }
-    let names = event_names(&journeys);
-    // About four actions an event in the examples: grown once or twice, not a dozen times.
-    out.reserve(events.len().saturating_mul(4));
-    let mut stops: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for journey in &journeys {
-        for (name, channel) in &journey.bundle.channels {
-            let keywords = stops.entry(name.as_str()).or_default();
-            for keyword in &channel.keywords {
-                if !rules::HELP_KEYWORDS.iter().any(|h| h.eq_ignore_ascii_case(keyword)) {
-                    keywords.push(keyword);
+        let names = event_names(&journeys);
+        let mut stops: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for journey in &journeys {
+            for (name, channel) in &journey.bundle.channels {
+                let keywords = stops.entry(name.as_str()).or_default();
+                for keyword in &channel.keywords {
+                    if !rules::HELP_KEYWORDS.iter().any(|h| h.eq_ignore_ascii_case(keyword)) {
+                        keywords.push(keyword);
+                    }
                 }
             }
         }
+        Prepared { journeys, names, stops, zones }
     }
+
+    /// [`run_live`] on the prepared bundles: the same actions and next due time.
+    pub fn run_live(&self, contacts: &[Contact], events: &[Event], options: &Options) -> (Vec<Action>, Option<i64>) {
+        let contact_refs: Vec<&Contact> = contacts.iter().collect();
+        let event_refs: Vec<&Event> = events.iter().collect();
+        let mut steps = Vec::new();
+        let (ids, next_due) = run_prepared(self, &contact_refs, &event_refs, options, &mut steps);
+        let actions = steps
+            .iter()
+            .map(|step| {
+                let contact = ids.get(step.contact as usize).copied().unwrap_or("");
+                let journey = self.journeys.get(step.journey as usize).map_or("", |j| j.bundle.journey.as_str());
+                step.to_action(contact, journey)
+            })
+            .collect();
+        (actions, next_due)
+    }
+}
+
+fn run_prepared<'b, 'c>(
+    prepared: &Prepared<'b>,
+    contacts: &[&'c Contact],
+    events: &[&'c Event],
+    options: &Options,
+    out: &mut Vec<Step<'b>>,
+) -> (Vec<&'c str>, Option<i64>) {
+    // About four actions an event in the examples: grown once or twice, not a dozen times.
+    out.reserve(events.len().saturating_mul(4));
     let mut engine = Engine {
-        journeys,
-        names: &names,
-        stops,
+        journeys: &prepared.journeys,
+        names: &prepared.names,
+        stops: &prepared.stops,
         contacts: Vec::with_capacity(contacts.len()),
         numbers: HashMap::with_capacity_and_hasher(contacts.len(), BuildHasherDefault::default()),
         timers: BinaryHeap::new(),
         next_timer: 0,
         seed: options.seed,
-        zones,
+        zones: prepared.zones.clone(),
         out: std::mem::take(out),
     };
     for contact in contacts {
@@ -1110,7 +1155,7 @@ impl<'b, 'c, 'n> Engine<'b, 'c, 'n> {
             return false;
         }
         let Some(state) = self.contacts.get(contact as usize) else { return false };
-        state.journeys.iter().zip(&self.journeys).any(|(state, journey)| {
+        state.journeys.iter().zip(self.journeys).any(|(state, journey)| {
             let Some(run) = &state.current else { return false };
             if !matches!(run.waiting, Some((WaitKind::ConsentRequest(true), _))) {
                 return false;

@@ -170,7 +170,7 @@ pub fn parse_contacts(file: &str, text: &str, schema: &Schema, limits: &Limits) 
 
 /// One contact line's object, checked against the schema (what [`parse_contacts`] does with each
 /// line, less the file's own checks).
-pub(crate) fn read_contact(map: &serde_json::Map<String, Json>, schema: &Schema) -> Result<Contact, String> {
+pub fn read_contact(map: &serde_json::Map<String, Json>, schema: &Schema) -> Result<Contact, String> {
     only(map, &["contact", "profile", "consent"])?;
     let id = text_field(map, "contact")?.to_owned();
     let mut profile = BTreeMap::new();
@@ -273,7 +273,7 @@ pub fn parse_events(
 
 /// One event line's object, checked against the schema (what [`parse_events`] does with each
 /// line, less the checks across lines).
-pub(crate) fn read_event(map: &serde_json::Map<String, Json>, schema: &Schema) -> Result<Event, String> {
+pub fn read_event(map: &serde_json::Map<String, Json>, schema: &Schema) -> Result<Event, String> {
     if map.contains_key("profile") {
         return read_profile_update(map, schema);
     }

@@ -30,5 +30,5 @@ pub mod window;
 
 pub use action::{Action, What};
 pub use bundle::Bundle;
-pub use engine::{run, run_live, run_refs_into, run_steps, run_steps_into, Live, Options};
+pub use engine::{run, run_live, run_refs_into, run_steps, run_steps_into, Live, Options, Prepared};
 pub use io::{Contact, Event, InputError, Limits, Schema, LIMITS};
