@@ -20,6 +20,7 @@ pub mod engine;
 pub mod expr;
 pub mod frequency;
 pub mod io;
+pub mod keys;
 pub mod population;
 pub mod rules;
 pub mod step;
