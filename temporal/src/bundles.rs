@@ -20,6 +20,9 @@ pub struct BundleSet {
     /// Lowercase hex SHA-256 of the bundles' JSON texts in journey-name order, each followed by
     /// a newline: the version a workflow records at its start.
     pub hash: String,
+    /// Whether a journey has a scheduled entry: a contact with nothing due must then still wake
+    /// to look for the next firing (the step function looks `NEXT_SCHEDULED_S` ahead).
+    pub scheduled: bool,
 }
 
 impl BundleSet {
@@ -29,12 +32,12 @@ impl BundleSet {
     }
 }
 
-/// Compiles the projects at `paths`. Refuses a project with check errors or a bundle the
+/// Compiles the projects at `paths`, less the files under `exclude`. Refuses a project with check errors or a bundle the
 /// runtime cannot read: a deployed engine runs only what `journey check` accepts.
-pub fn load(paths: &[PathBuf]) -> Result<BundleSet, String> {
+pub fn load(paths: &[PathBuf], exclude: &[PathBuf]) -> Result<BundleSet, String> {
     let mut texts: Vec<(String, String)> = Vec::new();
     let mut errors = 0;
-    let outcome = journey::check::check_projects(paths, &[], |_, report| {
+    let outcome = journey::check::check_projects(paths, exclude, |_, report| {
         errors += report.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
         texts.extend(bundle::emit(report, Options::default()));
     });
@@ -64,5 +67,6 @@ pub fn load(paths: &[PathBuf]) -> Result<BundleSet, String> {
     }
     let hash = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
     let schema = Schema::of(&bundles)?;
-    Ok(BundleSet { bundles, schema, hash })
+    let scheduled = bundles.iter().any(|b| b.schedule.is_some());
+    Ok(BundleSet { bundles, schema, hash, scheduled })
 }

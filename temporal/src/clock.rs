@@ -16,6 +16,10 @@ use serde::{Deserialize, Serialize};
 pub struct TestClock {
     pub epoch_s: i64,
     pub scale: u32,
+    /// The input's last event: past it, a contact with nothing due stops looking for scheduled
+    /// entries and goes idle (`journey simulate` fires them between the first event and the
+    /// last), so that a test can tell when it is done.
+    pub until_s: i64,
 }
 
 /// The longest real wait of a timer in the test mode.
@@ -80,7 +84,7 @@ mod tests {
 
     #[test]
     fn a_test_clock_runs_scale_times_faster_from_its_epoch_and_wakes_no_earlier_than_due() {
-        let clock = Clock { test: Some(TestClock { epoch_s: 1_000, scale: 3_600 }), origin_ms: 50_000 };
+        let clock = Clock { test: Some(TestClock { epoch_s: 1_000, scale: 3_600, until_s: 1_000 }), origin_ms: 50_000 };
         assert_eq!(clock.now_s(50_000), 1_000);
         // One real second is an hour.
         assert_eq!(clock.now_s(51_000), 4_600);

@@ -42,11 +42,13 @@ pub fn split(set: &BundleSet, contacts: Option<&str>, events: &str) -> Result<BT
     Ok(by_contact)
 }
 
-/// The test clock for these events: virtual time starts at the first event.
+/// The test clock for these events: virtual time starts at the first event; schedules are
+/// looked for until the last.
 pub fn test_clock(set: &BundleSet, events: &str, scale: u32) -> Result<TestClock, String> {
     let parsed = parse_events("events", events, &set.schema, None, &LIMITS).map_err(|e| e.to_string())?;
     let epoch_s = parsed.first().map_or(0, |e| e.at);
-    Ok(TestClock { epoch_s, scale })
+    let until_s = parsed.last().map_or(0, |e| e.at);
+    Ok(TestClock { epoch_s, scale, until_s })
 }
 
 /// What forwarding sent.

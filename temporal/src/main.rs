@@ -29,6 +29,9 @@ struct Common {
     /// The project (or `.journey` files) whose journeys run.
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<PathBuf>,
+    /// Skip files under this path (repeatable), as `journey simulate --exclude`.
+    #[arg(long, value_name = "PATH")]
+    exclude: Vec<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -108,7 +111,7 @@ fn read(path: &PathBuf) -> Result<String, String> {
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Worker { common, sink, webhook } => {
-            let set = bundles::load(&common.paths)?;
+            let set = bundles::load(&common.paths, &common.exclude)?;
             let sink = match (sink, webhook) {
                 (Some(path), _) => Sink::file(&path)?,
                 (None, Some(url)) => Sink::Webhook(url),
@@ -136,7 +139,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             journey_temporal::run_worker(client, &queue, sink, stop).await
         }
         Command::Send { common, events, contacts, seed, test_scale, parallel, wait, wait_timeout } => {
-            let set = bundles::load(&common.paths)?;
+            let set = bundles::load(&common.paths, &common.exclude)?;
             let events_text = read(&events)?;
             let contacts_text = contacts.as_ref().map(read).transpose()?;
             let inputs = forward::split(&set, contacts_text.as_deref(), &events_text)?;
@@ -159,6 +162,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                 )
                 .await?;
                 let actions: usize = statuses.values().map(|s| s.handed.len()).sum();
+                let divergences: u32 = statuses.values().map(|s| s.divergences).sum();
+                let rejected: usize = statuses.values().map(|s| s.rejected.len()).sum();
+                eprintln!("{divergences} divergences, {rejected} signals rejected");
                 let last = statuses.values().filter_map(|s| s.last_handed_ms).max();
                 let first = sent.first_sent_ms.values().min().copied();
                 if let (Some(first), Some(last)) = (first, last) {

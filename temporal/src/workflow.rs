@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, UNIX_EPOCH};
 
+use journey_runtime::engine::NEXT_SCHEDULED_S;
 use journey_runtime::io::{parse_contacts, parse_events, LIMITS};
 use journey_runtime::{Action, Contact, Event, Live, Options, What};
 use serde::{Deserialize, Serialize};
@@ -195,6 +196,10 @@ fn replay(state: &ContactWorkflow, bundles: &BundleSet, since: i64, now: i64) ->
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
+    // Nothing due, but a scheduled entry may fire later than the step function looks ahead:
+    // look again then (in the test mode, only until the input's last event).
+    let looking = bundles.scheduled && state.start.test_clock.is_none_or(|t| now < t.until_s);
+    let wake = wake.or_else(|| looking.then(|| now.saturating_add(NEXT_SCHEDULED_S)));
     Replay { fresh, diverged, wake }
 }
 

@@ -94,7 +94,7 @@ fn expected_by_contact(case: &Path) -> BTreeMap<String, Vec<String>> {
 /// Runs one case on a worker of its own; the failures found.
 async fn run_case(address: &str, case: &Path, sinks: &Path) -> Vec<String> {
     let name = case.file_name().unwrap().to_string_lossy().into_owned();
-    let set = journey_temporal::install(bundles::load(&[case.to_path_buf()]).unwrap()).unwrap();
+    let set = journey_temporal::install(bundles::load(&[case.to_path_buf()], &[]).unwrap()).unwrap();
     let base = format!("conformance-{name}");
     let queue = journey_temporal::task_queue(&base, set);
     let sink_path = sinks.join(format!("{name}.jsonl"));
