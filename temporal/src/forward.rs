@@ -144,29 +144,36 @@ pub async fn wait_idle(
     every: Duration,
     parallel: usize,
 ) -> Result<BTreeMap<String, Status>, String> {
-    use futures::stream::{self, TryStreamExt};
+    use futures::stream::{self, StreamExt};
     let deadline = Instant::now() + timeout;
     let mut done: BTreeMap<String, Status> = BTreeMap::new();
+    let mut last_error = None;
     loop {
         let pending: Vec<&String> = contacts.iter().filter(|c| !done.contains_key(*c)).collect();
         if pending.is_empty() {
             return Ok(done);
         }
-        let asked: Vec<(String, Status)> = stream::iter(pending.into_iter().map(Ok::<_, String>))
-            .map_ok(|contact| async move { Ok::<_, String>((contact.clone(), status(client, base, contact).await?)) })
-            .try_buffer_unordered(parallel.max(1))
-            .try_collect()
-            .await?;
+        // A query can time out while the server is busy: that contact is asked again next round.
+        let asked: Vec<(String, Result<Status, String>)> = stream::iter(pending)
+            .map(|contact| async move { (contact.clone(), status(client, base, contact).await) })
+            .buffer_unordered(parallel.max(1))
+            .collect()
+            .await;
         for (contact, status) in asked {
-            if status.idle {
-                done.insert(contact, status);
+            match status {
+                Ok(status) if status.idle => {
+                    done.insert(contact, status);
+                }
+                Ok(_) => {}
+                Err(why) => last_error = Some(why),
             }
         }
         if done.len() < contacts.len() {
             if Instant::now() > deadline {
                 let left: Vec<&String> = contacts.iter().filter(|c| !done.contains_key(*c)).take(5).collect();
+                let why = last_error.map(|e| format!("; last error: {e}")).unwrap_or_default();
                 return Err(format!(
-                    "{} contact(s) not idle after {timeout:?}, e.g. {left:?}",
+                    "{} contact(s) not idle after {timeout:?}, e.g. {left:?}{why}",
                     contacts.len() - done.len()
                 ));
             }

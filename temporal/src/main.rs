@@ -73,6 +73,20 @@ enum Command {
         #[arg(long, default_value_t = 600)]
         wait_timeout: u64,
     },
+    /// What `send --wait` does after sending, for contacts already sent: wait until their
+    /// workflows are idle and print their actions.
+    Wait {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_name = "FILE")]
+        events: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        contacts: Option<PathBuf>,
+        #[arg(long, default_value_t = 64)]
+        parallel: usize,
+        #[arg(long, default_value_t = 600)]
+        wait_timeout: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -151,54 +165,75 @@ async fn run(cli: Cli) -> Result<(), String> {
             eprintln!("sent {} signals to {} contacts in {:.2}s", sent.signals, sent.contacts, forwarded.as_secs_f64());
             if wait {
                 let ids: Vec<String> = inputs.keys().cloned().collect();
-                let every = Duration::from_millis(500);
-                let statuses = forward::wait_idle(
-                    &client,
-                    &common.task_queue,
-                    &ids,
-                    Duration::from_secs(wait_timeout),
-                    every,
-                    parallel,
-                )
-                .await?;
-                let actions: usize = statuses.values().map(|s| s.handed.len()).sum();
-                let divergences: u32 = statuses.values().map(|s| s.divergences).sum();
-                let rejected: usize = statuses.values().map(|s| s.rejected.len()).sum();
-                eprintln!("{divergences} divergences, {rejected} signals rejected");
-                let last = statuses.values().filter_map(|s| s.last_handed_ms).max();
-                let first = sent.first_sent_ms.values().min().copied();
-                if let (Some(first), Some(last)) = (first, last) {
-                    let seconds = (last - first) as f64 / 1000.0;
-                    eprintln!(
-                        "{actions} actions for {} contacts handed over in {seconds:.2}s ({:.0} actions/s, {:.0} contacts/s)",
-                        statuses.len(),
-                        actions as f64 / seconds.max(0.001),
-                        statuses.len() as f64 / seconds.max(0.001)
-                    );
-                }
-                let mut latencies: Vec<i64> = statuses
-                    .iter()
-                    .filter_map(|(id, s)| Some(s.first_handed_ms? - sent.first_sent_ms.get(id)?))
-                    .collect();
-                latencies.sort_unstable();
-                let at = |q: usize| latencies.get((latencies.len().saturating_sub(1)) * q / 100).copied().unwrap_or(0);
-                eprintln!(
-                    "first event to first action, per contact: p50 {} ms, p90 {} ms, p99 {} ms, max {} ms",
-                    at(50),
-                    at(90),
-                    at(99),
-                    at(100)
-                );
-                let mut out = String::new();
-                for status in statuses.values() {
-                    for line in &status.handed {
-                        out.push_str(line);
-                        out.push('\n');
-                    }
-                }
-                print!("{out}");
+                let timeout = Duration::from_secs(wait_timeout);
+                wait_and_print(&client, &common.task_queue, &ids, timeout, parallel, Some(&sent.first_sent_ms)).await?;
             }
             Ok(())
         }
+        Command::Wait { common, events, contacts, parallel, wait_timeout } => {
+            let set = bundles::load(&common.paths, &common.exclude)?;
+            let events_text = read(&events)?;
+            let contacts_text = contacts.as_ref().map(read).transpose()?;
+            let inputs = forward::split(&set, contacts_text.as_deref(), &events_text)?;
+            let client = journey_temporal::connect(&common.temporal).await?;
+            let ids: Vec<String> = inputs.keys().cloned().collect();
+            wait_and_print(&client, &common.task_queue, &ids, Duration::from_secs(wait_timeout), parallel, None).await
+        }
     }
+}
+
+/// Waits until the contacts' workflows are idle, prints their actions (per contact, in id
+/// order) and the figures of docs/performance.md on standard error: actions per second from
+/// the first signal sent (or, without it, the first action handed over) to the last action
+/// handed over, and per contact the time from its first signal to its first action.
+async fn wait_and_print(
+    client: &temporalio_client::Client,
+    base: &str,
+    ids: &[String],
+    timeout: Duration,
+    parallel: usize,
+    first_sent_ms: Option<&std::collections::BTreeMap<String, i64>>,
+) -> Result<(), String> {
+    let statuses = forward::wait_idle(client, base, ids, timeout, Duration::from_millis(500), parallel).await?;
+    eprintln!("all {} contacts idle", statuses.len());
+    let actions: usize = statuses.values().map(|s| s.handed.len()).sum();
+    let divergences: u32 = statuses.values().map(|s| s.divergences).sum();
+    let rejected: usize = statuses.values().map(|s| s.rejected.len()).sum();
+    eprintln!("{divergences} divergences, {rejected} signals rejected");
+    let last = statuses.values().filter_map(|s| s.last_handed_ms).max();
+    let first = match first_sent_ms {
+        Some(sent) => sent.values().min().copied(),
+        None => statuses.values().filter_map(|s| s.first_handed_ms).min(),
+    };
+    if let (Some(first), Some(last)) = (first, last) {
+        let seconds = (last - first) as f64 / 1000.0;
+        eprintln!(
+            "{actions} actions for {} contacts handed over in {seconds:.2}s ({:.0} actions/s, {:.0} contacts/s)",
+            statuses.len(),
+            actions as f64 / seconds.max(0.001),
+            statuses.len() as f64 / seconds.max(0.001)
+        );
+    }
+    if let Some(sent) = first_sent_ms {
+        let mut latencies: Vec<i64> =
+            statuses.iter().filter_map(|(id, s)| Some(s.first_handed_ms? - sent.get(id)?)).collect();
+        latencies.sort_unstable();
+        let at = |q: usize| latencies.get(latencies.len().saturating_sub(1) * q / 100).copied().unwrap_or(0);
+        eprintln!(
+            "first signal to first action, per contact: p50 {} ms, p90 {} ms, p99 {} ms, max {} ms",
+            at(50),
+            at(90),
+            at(99),
+            at(100)
+        );
+    }
+    let mut out = String::new();
+    for status in statuses.values() {
+        for line in &status.handed {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    print!("{out}");
+    Ok(())
 }
