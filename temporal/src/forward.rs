@@ -76,13 +76,20 @@ pub async fn forward(
     inputs: &BTreeMap<String, ContactInput>,
     seed: u64,
     test_clock: Option<TestClock>,
+    max_history: Option<u32>,
     parallel: usize,
 ) -> Result<Forwarded, String> {
     use futures::stream::{self, TryStreamExt};
     let signals = stream::iter(inputs.iter().map(Ok::<_, String>))
         .map_ok(|(contact, input)| async move {
-            let start =
-                Start { contact: contact.clone(), bundles_hash: set.hash.clone(), seed, test_clock, carried: None };
+            let start = Start {
+                contact: contact.clone(),
+                bundles_hash: set.hash.clone(),
+                seed,
+                test_clock,
+                max_history,
+                carried: None,
+            };
             let id = crate::workflow_id(base, contact);
             let queue = crate::task_queue(base, set);
             let mut sent = 0;

@@ -62,6 +62,9 @@ enum Command {
         /// time (docs/deploy-temporal.md, "Test mode").
         #[arg(long, value_name = "N")]
         test_scale: Option<u32>,
+        /// A new contact's workflow continues as new past N history events (default 2,000).
+        #[arg(long, value_name = "N")]
+        max_history: Option<u32>,
         /// Contacts signalled at once.
         #[arg(long, default_value_t = 64)]
         parallel: usize,
@@ -152,7 +155,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             };
             journey_temporal::run_worker(client, &queue, sink, stop).await
         }
-        Command::Send { common, events, contacts, seed, test_scale, parallel, wait, wait_timeout } => {
+        Command::Send { common, events, contacts, seed, test_scale, max_history, parallel, wait, wait_timeout } => {
             let set = bundles::load(&common.paths, &common.exclude)?;
             let events_text = read(&events)?;
             let contacts_text = contacts.as_ref().map(read).transpose()?;
@@ -160,7 +163,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             let clock = test_scale.map(|scale| forward::test_clock(&set, &events_text, scale)).transpose()?;
             let client = journey_temporal::connect(&common.temporal).await?;
             let started = Instant::now();
-            let sent = forward::forward(&client, &set, &common.task_queue, &inputs, seed, clock, parallel).await?;
+            let sent = forward::forward(&client, &set, &common.task_queue, &inputs, seed, clock, max_history, parallel)
+                .await?;
             let forwarded = started.elapsed();
             eprintln!("sent {} signals to {} contacts in {:.2}s", sent.signals, sent.contacts, forwarded.as_secs_f64());
             if wait {

@@ -52,7 +52,8 @@ pub fn installed(hash: &str) -> Option<&'static BundleSet> {
     BUNDLES.get()?.lock().ok()?.get(hash).copied()
 }
 
-/// Past this many history events a workflow continues as new (Temporal warns at 10,240 and
+/// Past this many history events (unless [`Start::max_history`] says otherwise) a workflow
+/// continues as new (Temporal warns at 10,240 and
 /// stops a workflow at 51,200): its input then carries the record, the events and the actions
 /// handed over, and its history starts again from one event.
 pub const MAX_HISTORY: u32 = 2_000;
@@ -67,6 +68,10 @@ pub struct Start {
     pub seed: u64,
     /// The test mode's scaled clock (crate::clock); `None` in production.
     pub test_clock: Option<TestClock>,
+    /// Continue as new past this many history events; `None`: [`MAX_HISTORY`]. Tests set it low
+    /// so that their workflows continue as new in the middle of a run.
+    #[serde(default)]
+    pub max_history: Option<u32>,
     pub carried: Option<Carried>,
 }
 
@@ -82,6 +87,9 @@ pub struct Carried {
     pub handed: Vec<String>,
     pub divergences: u32,
     pub rejected: Vec<String>,
+    /// How many times the contact's workflow continued as new.
+    #[serde(default)]
+    pub continued: u32,
 }
 
 /// What the `status` query answers: every action handed over, in order (sends and the rest, as
@@ -97,6 +105,8 @@ pub struct Status {
     pub divergences: u32,
     /// Signals refused, with why.
     pub rejected: Vec<String>,
+    /// How many times the workflow continued as new.
+    pub continued: u32,
     /// Workflow time (ms since the Unix epoch; the server's clock at the workflow task) of the
     /// step that handed over the first action, and of the last: for latency figures.
     pub first_handed_ms: Option<i64>,
@@ -150,6 +160,7 @@ impl ContactWorkflow {
             handed: self.handed.clone(),
             divergences: self.divergences,
             rejected: self.rejected.clone(),
+            continued: self.start.carried.as_ref().map_or(0, |c| c.continued).saturating_add(1),
         }
     }
 
@@ -285,7 +296,7 @@ impl ContactWorkflow {
                     s.last_handed_ms = Some(now_ms);
                 });
             }
-            if ctx.history_length() > MAX_HISTORY || ctx.continue_as_new_suggested() {
+            if ctx.history_length() > start.max_history.unwrap_or(MAX_HISTORY) || ctx.continue_as_new_suggested() {
                 let carried = ctx.state(|s| s.carried(clock, since, floor));
                 let next = Start { carried: Some(carried), ..start.clone() };
                 ctx.continue_as_new(next, ContinueAsNewOptions::default())?;
@@ -337,6 +348,7 @@ impl ContactWorkflow {
             idle: self.idle,
             divergences: self.divergences,
             rejected: self.rejected.clone(),
+            continued: self.start.carried.as_ref().map_or(0, |c| c.continued),
             first_handed_ms: self.first_handed_ms,
             last_handed_ms: self.last_handed_ms,
         }

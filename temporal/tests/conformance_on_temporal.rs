@@ -18,6 +18,10 @@ use std::time::{Duration, Instant};
 
 use journey_temporal::{bundles, forward, key, sink::Sink};
 
+/// Low, so that the longer cases' workflows continue as new in the middle of their runs (the
+/// test checks that some did).
+const MAX_HISTORY: u32 = 24;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -92,7 +96,7 @@ fn expected_by_contact(case: &Path) -> BTreeMap<String, Vec<String>> {
 }
 
 /// Runs one case on a worker of its own; the failures found.
-async fn run_case(address: &str, case: &Path, sinks: &Path) -> Vec<String> {
+async fn run_case(address: &str, case: &Path, sinks: &Path) -> (Vec<String>, u32) {
     let name = case.file_name().unwrap().to_string_lossy().into_owned();
     let set = journey_temporal::install(bundles::load(&[case.to_path_buf()], &[]).unwrap()).unwrap();
     let base = format!("conformance-{name}");
@@ -109,7 +113,7 @@ async fn run_case(address: &str, case: &Path, sinks: &Path) -> Vec<String> {
         let _ = stopped.await;
     });
     let driver = async {
-        forward::forward(&client, set, &base, &inputs, 0, Some(clock), 16).await.unwrap();
+        forward::forward(&client, set, &base, &inputs, 0, Some(clock), Some(MAX_HISTORY), 16).await.unwrap();
         let statuses =
             forward::wait_idle(&client, &base, &ids, Duration::from_secs(60), Duration::from_millis(50), 16).await;
         let _ = stop.send(());
@@ -122,6 +126,7 @@ async fn run_case(address: &str, case: &Path, sinks: &Path) -> Vec<String> {
     let mut failures = Vec::new();
     let expected = expected_by_contact(case);
     let mut sends = 0;
+    let continued: u32 = statuses.values().map(|s| s.continued).sum();
     for id in &ids {
         let status = &statuses[id];
         let wanted = expected.get(id).cloned().unwrap_or_default();
@@ -171,7 +176,7 @@ async fn run_case(address: &str, case: &Path, sinks: &Path) -> Vec<String> {
             keys.len()
         ));
     }
-    failures
+    (failures, continued)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -195,8 +200,17 @@ async fn every_conformance_case_gives_its_expected_actions_on_a_temporal_dev_ser
     // All at once, a worker each: the development server fires timers about a second late, so
     // one case after another would take a minute.
     let runs = cases.iter().map(|case| run_case(&address, case, &sinks));
-    let failures: Vec<String> = futures::future::join_all(runs).await.into_iter().flatten().collect();
+    let ran = futures::future::join_all(runs).await;
+    let continued: u32 = ran.iter().map(|(_, c)| c).sum();
+    let mut failures: Vec<String> = ran.into_iter().flat_map(|(f, _)| f).collect();
+    if continued == 0 {
+        failures.push(format!("no workflow continued as new past {MAX_HISTORY} history events"));
+    }
     let _ = std::fs::remove_dir_all(&sinks);
-    eprintln!("{} cases on Temporal in {:.1}s", cases.len(), started.elapsed().as_secs_f64());
+    eprintln!(
+        "{} cases on Temporal in {:.1}s, {continued} continue-as-new",
+        cases.len(),
+        started.elapsed().as_secs_f64()
+    );
     assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n\n"));
 }
