@@ -51,6 +51,14 @@ pub fn test_clock(set: &BundleSet, events: &str, scale: u32) -> Result<TestClock
     Ok(TestClock { epoch_s, scale, until_s })
 }
 
+/// What a new contact's workflow starts with (crate::workflow::Start).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    pub seed: u64,
+    pub test_clock: Option<TestClock>,
+    pub max_history: Option<u32>,
+}
+
 /// What forwarding sent.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Forwarded {
@@ -74,9 +82,7 @@ pub async fn forward(
     set: &BundleSet,
     base: &str,
     inputs: &BTreeMap<String, ContactInput>,
-    seed: u64,
-    test_clock: Option<TestClock>,
-    max_history: Option<u32>,
+    settings: Settings,
     parallel: usize,
 ) -> Result<Forwarded, String> {
     use futures::stream::{self, TryStreamExt};
@@ -85,9 +91,9 @@ pub async fn forward(
             let start = Start {
                 contact: contact.clone(),
                 bundles_hash: set.hash.clone(),
-                seed,
-                test_clock,
-                max_history,
+                seed: settings.seed,
+                test_clock: settings.test_clock,
+                max_history: settings.max_history,
                 carried: None,
             };
             let id = crate::workflow_id(base, contact);

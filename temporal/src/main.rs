@@ -160,11 +160,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             let events_text = read(&events)?;
             let contacts_text = contacts.as_ref().map(read).transpose()?;
             let inputs = forward::split(&set, contacts_text.as_deref(), &events_text)?;
-            let clock = test_scale.map(|scale| forward::test_clock(&set, &events_text, scale)).transpose()?;
+            let test_clock = test_scale.map(|scale| forward::test_clock(&set, &events_text, scale)).transpose()?;
+            let settings = forward::Settings { seed, test_clock, max_history };
             let client = journey_temporal::connect(&common.temporal).await?;
             let started = Instant::now();
-            let sent = forward::forward(&client, &set, &common.task_queue, &inputs, seed, clock, max_history, parallel)
-                .await?;
+            let sent = forward::forward(&client, &set, &common.task_queue, &inputs, settings, parallel).await?;
             let forwarded = started.elapsed();
             eprintln!("sent {} signals to {} contacts in {:.2}s", sent.signals, sent.contacts, forwarded.as_secs_f64());
             if wait {

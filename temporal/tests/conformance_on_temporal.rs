@@ -106,14 +106,15 @@ async fn run_case(address: &str, case: &Path, sinks: &Path) -> (Vec<String>, u32
     let events = std::fs::read_to_string(case.join("events.jsonl")).unwrap();
     let contacts = std::fs::read_to_string(case.join("contacts.jsonl")).unwrap();
     let inputs = forward::split(set, Some(&contacts), &events).unwrap();
-    let clock = forward::test_clock(set, &events, 1).unwrap();
+    let test_clock = Some(forward::test_clock(set, &events, 1).unwrap());
+    let settings = forward::Settings { seed: 0, test_clock, max_history: Some(MAX_HISTORY) };
     let ids: Vec<String> = inputs.keys().cloned().collect();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = journey_temporal::run_worker(client.clone(), &queue, Sink::file(&sink_path).unwrap(), async {
         let _ = stopped.await;
     });
     let driver = async {
-        forward::forward(&client, set, &base, &inputs, 0, Some(clock), Some(MAX_HISTORY), 16).await.unwrap();
+        forward::forward(&client, set, &base, &inputs, settings, 16).await.unwrap();
         let statuses =
             forward::wait_idle(&client, &base, &ids, Duration::from_secs(60), Duration::from_millis(50), 16).await;
         let _ = stop.send(());
