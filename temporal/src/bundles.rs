@@ -10,15 +10,14 @@ use journey_compiler::bundle::{self, Options};
 use journey_compiler::Severity;
 use journey_runtime::io::Schema;
 use journey_runtime::Bundle;
-use sha2::{Digest, Sha256};
 
 /// A project's bundles, read by the runtime, with what names them.
 #[derive(Debug)]
 pub struct BundleSet {
     pub bundles: Vec<Bundle>,
     pub schema: Schema,
-    /// Lowercase hex SHA-256 of the bundles' JSON texts in journey-name order, each followed by
-    /// a newline: the version a workflow records at its start.
+    /// The set's version ([`crate::key::bundle_set`], the hash `journey run` gives the same set):
+    /// what a workflow records at its start.
     pub hash: String,
     /// Whether a journey has a scheduled entry: a contact with nothing due must then still wake
     /// to look for the next firing (the step function looks `NEXT_SCHEDULED_S` ahead).
@@ -53,7 +52,6 @@ pub fn load(paths: &[PathBuf], exclude: &[PathBuf]) -> Result<BundleSet, String>
     texts.sort();
     let mut names = BTreeSet::new();
     let mut bundles = Vec::new();
-    let mut hasher = Sha256::new();
     for (journey, text) in &texts {
         if !names.insert(journey.clone()) {
             return Err(format!("two projects define a journey named `{journey}`; run them separately"));
@@ -62,10 +60,8 @@ pub fn load(paths: &[PathBuf], exclude: &[PathBuf]) -> Result<BundleSet, String>
         bundles.push(
             Bundle::parse(text).map_err(|why| format!("journey `{journey}`: the runtime refused its bundle: {why}"))?,
         );
-        hasher.update(text.as_bytes());
-        hasher.update(b"\n");
     }
-    let hash = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let hash = crate::key::bundle_set(&texts.iter().map(|(_, text)| text.as_str()).collect::<Vec<_>>());
     let schema = Schema::of(&bundles)?;
     let scheduled = bundles.iter().any(|b| b.schedule.is_some());
     Ok(BundleSet { bundles, schema, hash, scheduled })

@@ -40,10 +40,10 @@ enum Command {
     Worker {
         #[command(flatten)]
         common: Common,
-        /// Append sends as JSON Lines (`{"idempotency_key":..,"send":..}`) to FILE.
+        /// Append sends to FILE as JSON Lines: each the action with `idempotency_key` first.
         #[arg(long, value_name = "FILE", conflicts_with = "webhook")]
         sink: Option<PathBuf>,
-        /// POST each send to URL (http://) with an `Idempotency-Key` header.
+        /// POST each send (the same JSON) to URL (http://) with an `Idempotency-Key` header.
         #[arg(long, value_name = "URL")]
         webhook: Option<String>,
     },

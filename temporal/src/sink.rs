@@ -21,10 +21,13 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    /// The line a JSON Lines sink gets: `{"idempotency_key":KEY,"send":ACTION}`.
-    pub fn line(&self) -> String {
-        // The key is hex and the action is a JSON object: no escaping needed.
-        format!("{{\"idempotency_key\":\"{}\",\"send\":{}}}\n", self.key, self.action)
+    /// What a sink gets, as `journey run` gives it: the action's JSON object with
+    /// `"idempotency_key":KEY` first.
+    pub fn json(&self) -> String {
+        // The key is hex and the action a JSON object: no escaping needed.
+        let fields = self.action.strip_prefix('{').unwrap_or(&self.action);
+        let sep = if fields.starts_with('}') { "" } else { "," };
+        format!("{{\"idempotency_key\":\"{}\"{sep}{fields}", self.key)
     }
 }
 
@@ -33,7 +36,7 @@ impl Delivery {
 pub enum Sink {
     /// Appends one line per send; a single write per line under a lock, so lines never mix.
     File(Mutex<File>),
-    /// POSTs the action with an `Idempotency-Key` header; any status other than 2xx is a
+    /// POSTs the same JSON with an `Idempotency-Key` header; any status other than 2xx is a
     /// failure Temporal retries.
     Webhook(String),
 }
@@ -52,13 +55,15 @@ impl Sink {
         match self {
             Sink::File(file) => {
                 let mut file = file.lock().map_err(|_| "the sink's lock is poisoned".to_owned())?;
-                file.write_all(delivery.line().as_bytes()).and_then(|()| file.flush()).map_err(|e| e.to_string())
+                file.write_all(format!("{}\n", delivery.json()).as_bytes())
+                    .and_then(|()| file.flush())
+                    .map_err(|e| e.to_string())
             }
             Sink::Webhook(url) => {
                 let response = ureq::post(url.as_str())
                     .header("Content-Type", "application/json")
                     .header("Idempotency-Key", delivery.key.as_str())
-                    .send(delivery.action.as_str())
+                    .send(delivery.json().as_str())
                     .map_err(|e| format!("POST {url}: {e}"))?;
                 if response.status().is_success() {
                     Ok(())
@@ -81,5 +86,18 @@ impl Sink {
             Ok(Ok(())) => Ok(()),
             Ok(Err(why)) | Err(why) => Err(ActivityError::from(std::io::Error::other(why))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sink_gets_the_action_with_its_key_first() {
+        let delivery = Delivery { key: "ab12".to_owned(), action: r#"{"at":"x","action":"send"}"#.to_owned() };
+        assert_eq!(delivery.json(), r#"{"idempotency_key":"ab12","at":"x","action":"send"}"#);
+        let empty = Delivery { key: "ab12".to_owned(), action: "{}".to_owned() };
+        assert_eq!(empty.json(), r#"{"idempotency_key":"ab12"}"#);
     }
 }

@@ -155,7 +155,7 @@ async fn run_case(address: &str, case: &Path, sinks: &Path) -> (Vec<String>, u32
     let mut keys = BTreeSet::new();
     for line in sunk.lines() {
         let value: serde_json::Value = serde_json::from_str(line).unwrap();
-        let send = &value["send"];
+        let send = &value;
         let action = journey_runtime::Action {
             at: send["at"].as_str().unwrap().to_owned(),
             contact: send["contact"].as_str().unwrap().to_owned(),
