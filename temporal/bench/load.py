@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Writes the input of the Temporal load test (docs/performance.md, "Temporal: 10,000 contacts"):
+N contacts through the examples. Contact k follows the event script of one example
+(examples/*.events.jsonl, in turn), renamed: contact `ana` of copy k is `ana-k`, with ana's record
+from examples/contacts.jsonl. Events keep their times and are written in time order (stable), as
+`journey simulate --events` requires.
+
+    python3 temporal/bench/load.py 10000 /tmp/load   # writes /tmp/load/contacts.jsonl, events.jsonl
+"""
+import json
+import pathlib
+import sys
+
+
+def main():
+    wanted, out = int(sys.argv[1]), pathlib.Path(sys.argv[2])
+    examples = pathlib.Path(__file__).resolve().parents[2] / "examples"
+    records = {}
+    for line in (examples / "contacts.jsonl").read_text().splitlines():
+        if line.strip():
+            records[json.loads(line)["contact"]] = json.loads(line)
+    scripts = []
+    for path in sorted(examples.glob("*.events.jsonl")):
+        events = [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
+        scripts.append((sorted({e["contact"] for e in events}), events))
+    contacts, events, copy = [], [], 0
+    while len(contacts) < wanted:
+        names, script = scripts[copy % len(scripts)]
+        renamed = {name: f"{name}-{copy}" for name in names}
+        for name in names:
+            if len(contacts) < wanted:
+                record = dict(records.get(name, {"contact": name, "profile": {}}))
+                record["contact"] = renamed[name]
+                contacts.append(record)
+        kept = {c["contact"] for c in contacts}
+        for event in script:
+            if renamed[event["contact"]] in kept:
+                events.append(dict(event, contact=renamed[event["contact"]]))
+        copy += 1
+    events.sort(key=lambda e: e["at"])
+    out.mkdir(parents=True, exist_ok=True)
+    sep = (",", ":")
+    (out / "contacts.jsonl").write_text("".join(json.dumps(c, separators=sep) + "\n" for c in contacts))
+    (out / "events.jsonl").write_text("".join(json.dumps(e, separators=sep) + "\n" for e in events))
+    print(f"{len(contacts)} contacts, {len(events)} events in {out}")
+
+
+main()
