@@ -640,12 +640,12 @@ fn a_default_jurisdiction_reaches_the_bundle_and_an_unknown_one_fails_the_check(
     let bundle: Value =
         serde_json::from_str(&fs::read_to_string(dir.join("out/cart_recovery.bundle.json")).unwrap()).unwrap();
     assert_eq!(bundle["policies"]["jurisdiction"], serde_json::json!(["US"]));
-    write(&dir, "journey.toml", "[project]\njurisdictions = [\"US-XX\"]\n");
+    write(&dir, "journey.toml", "[project]\njurisdictions = [\"Atlantis\"]\n");
     let (exit, diagnostics) = check_json(&dir, &["."]);
     assert_eq!(exit, 1);
     assert_eq!(
         summary(&diagnostics),
-        vec!["journey.toml:2 \"J0117\" \"invalid journey.toml: unknown jurisdiction `US-XX`\""]
+        vec!["journey.toml:2 \"J0117\" \"invalid journey.toml: unknown jurisdiction `Atlantis`\""]
     );
 }
 

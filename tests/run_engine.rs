@@ -229,16 +229,78 @@ fn a_replay_that_would_change_actions_already_taken_stops_the_contact_and_emits_
     assert!(engine.metrics.render(&engine.gauges()).contains("journey_prefix_violations_total 1\n"));
 }
 
+/// A contact abandons her cart at `at` (its record and the event in one batch).
+fn abandons(engine: &mut Engine, contact: &str, at: i64) {
+    let when = journey_runtime::time::format_utc(at);
+    let contacts = std::fs::read_to_string(examples().join("contacts.jsonl")).unwrap();
+    let mut record = object(contacts.lines().next().unwrap());
+    record.insert("contact".to_owned(), Json::String(contact.to_owned()));
+    record.insert("at".to_owned(), Json::String(when.clone()));
+    let event = object(&format!(
+        r#"{{"at":"{when}","contact":"{contact}","event":"cart_abandoned","fields":{{"cart_url":"https://acme.example/c/1","total":{{"amount":"54.90","currency":"USD"}},"items":3}}}}"#
+    ));
+    engine.ingest(&[Input::Contact(record), Input::Event(event)], at, 0).unwrap();
+}
+
+/// The words of the sends in the outbox to `contact`.
+fn sent_texts(engine: &Engine, contact: &str) -> Vec<String> {
+    store::pending(engine.connection(), 1000)
+        .unwrap()
+        .iter()
+        .map(|row| object(&row.action))
+        .filter(|action| action["contact"] == contact)
+        .map(|action| action["content"]["body"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
 #[test]
-fn a_database_made_with_other_bundles_is_refused_unless_upgraded() {
+fn after_an_upgrade_known_contacts_keep_the_bundle_set_they_started_on_and_new_ones_take_the_new() {
     let dir = database("versions");
     let db = dir.path();
-    drop(open(&db, &examples()));
-    let (bundles, texts) = bundles_of(&examples().join("cart_recovery.journey"));
+    let t0 = parse_utc(T0).unwrap();
+    let mut engine = open(&db, &examples());
+    // Ana's cart reminder is due an hour after she leaves; half an hour later the bundles change.
+    abandons(&mut engine, "ana", t0);
+    drop(engine);
+    let (_, texts) = bundles_of(&examples());
+    let texts: Vec<String> = texts.iter().map(|t| t.replace("items in your cart", "items in your basket")).collect();
+    assert!(texts.iter().any(|t| t.contains("items in your basket")), "the new set changes the reminder");
+    let bundles: Vec<Bundle> = texts.iter().map(|t| Bundle::parse(t).unwrap()).collect();
     let setup = |upgrade| Setup { bundles: bundles.clone(), texts: texts.clone(), seed: 0, upgrade, bounds: BOUNDS };
     let error = Engine::open(&db, setup(false), Arc::new(Metrics::default())).err().unwrap();
     assert!(error.starts_with("the database was made with other bundles"), "{error}");
-    assert!(Engine::open(&db, setup(true), Arc::new(Metrics::default())).is_ok());
+    let mut engine = Engine::open(&db, setup(true), Arc::new(Metrics::default())).unwrap();
+    abandons(&mut engine, "bob", t0 + 1800);
+    while let Some(due) = engine.earliest_due().unwrap().filter(|d| *d <= t0 + 4 * 3600) {
+        engine.run_due(due, 100).unwrap();
+    }
+    let ana = sent_texts(&engine, "ana");
+    let bob = sent_texts(&engine, "bob");
+    assert!(!ana.is_empty() && !bob.is_empty(), "both were reminded: {ana:?} {bob:?}");
+    assert!(ana.iter().any(|t| t.contains("items in your cart")), "ana stays on her set: {ana:?}");
+    assert!(ana.iter().all(|t| !t.contains("basket")), "{ana:?}");
+    assert!(bob.iter().any(|t| t.contains("items in your basket")), "bob starts on the new set: {bob:?}");
+    for contact in ["ana", "bob"] {
+        assert_eq!(engine.state(contact).unwrap().unwrap()["stopped"], Json::Null, "{contact} runs on");
+    }
+}
+
+#[test]
+fn a_contact_whose_bundle_set_the_database_lost_is_stopped_not_moved() {
+    let dir = database("lost-version");
+    let db = dir.path();
+    let t0 = parse_utc(T0).unwrap();
+    let engine = {
+        let mut engine = open(&db, &examples());
+        abandons(&mut engine, "ana", t0);
+        engine
+    };
+    engine.connection().execute("UPDATE progress SET bundles = 'gone' WHERE contact = 'ana'", []).unwrap();
+    let mut engine = engine;
+    engine.run_due(t0 + 3600, 100).unwrap();
+    assert!(sent_texts(&engine, "ana").is_empty());
+    let state = engine.state("ana").unwrap().unwrap();
+    assert!(state["stopped"].as_str().unwrap().contains("cannot be run"), "{state}");
 }
 
 /// One raw HTTP/1.1 request: the status and the body.
@@ -448,4 +510,47 @@ fn a_project_whose_check_finds_errors_is_refused_by_journey_run() {
     let broken = examples().join("broken");
     let error = journey::run::bundles(std::slice::from_ref(&broken), &[]).err().unwrap();
     assert!(error.starts_with("the check found ") && error.contains("fix them first (`journey check`)"), "{error}");
+}
+
+/// `journey run --engine temporal` hands the run to `journey-temporal send` (a stand-in script
+/// here, named by `$JOURNEY_TEMPORAL`, that records its arguments and standard input), and says
+/// plainly when that binary cannot be run.
+#[cfg(unix)]
+#[test]
+fn run_on_temporal_forwards_the_project_and_standard_input_to_journey_temporal_send() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("run-engine-temporal");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("journey-temporal");
+    let record = dir.join("record");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nprintf '%s\\n' \"$@\" > '{0}.args'\ncat > '{0}.stdin'\nexit 0\n", record.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let run = |binary: &Path| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_journey"))
+            .args(["run", "--engine", "temporal", "--temporal", "tmp:7233", "--task-queue", "shop", "--seed", "3"])
+            .args(["--exclude", "examples/broken", "examples"])
+            .current_dir(root())
+            .env("JOURNEY_TEMPORAL", binary)
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(b"{\"event\":\"x\"}\n").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let output = run(&script);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let args = std::fs::read_to_string(dir.join("record.args")).unwrap();
+    let expected = "send\n--temporal\ntmp:7233\n--task-queue\nshop\n--events\n/dev/stdin\n--seed\n3\n--exclude\nexamples/broken\nexamples\n";
+    assert_eq!(args, expected);
+    assert_eq!(std::fs::read_to_string(dir.join("record.stdin")).unwrap(), "{\"event\":\"x\"}\n");
+    let missing = run(&dir.join("no-such-binary"));
+    assert_eq!(missing.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&missing.stderr);
+    assert!(said.contains("cannot run") && said.contains("JOURNEY_TEMPORAL"), "{said}");
 }

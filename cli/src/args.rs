@@ -251,13 +251,44 @@ pub struct RunArgs {
     #[arg(long, value_name = "TIME", requires = "clock_scale")]
     pub clock_epoch: Option<String>,
 
-    /// Accept a database made with other bundles (docs/deploy.md, "Bundle versions").
+    /// Accept a database made with other bundles: new contacts start on these, known ones keep
+    /// the set they started on (docs/deploy.md, "Bundle versions").
     #[arg(long)]
     pub upgrade: bool,
 
     /// Mixed into every split draw (docs/bundle.md §3.6); fixed for a database's life.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+
+    /// Where the journeys run: here, on the embedded engine, or on Temporal (the events are
+    /// forwarded as signals by `journey-temporal send`, whose workers run them; docs/deploy-temporal.md).
+    #[arg(long, value_enum, default_value_t = Engine::Embedded)]
+    pub engine: Engine,
+
+    /// With `--engine temporal`: the Temporal frontend.
+    #[arg(long, value_name = "HOST:PORT", default_value = "localhost:7233")]
+    pub temporal: String,
+
+    /// With `--engine temporal`: the workers' task queue (the bundle set's version is appended).
+    #[arg(long, value_name = "Q", default_value = "journey")]
+    pub task_queue: String,
+
+    /// With `--engine temporal`: the events to forward (JSON Lines, as `journey simulate
+    /// --events`); standard input when not given.
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
+
+    /// With `--engine temporal`: the contacts to forward first (as `journey simulate --contacts`).
+    #[arg(long, value_name = "FILE")]
+    pub contacts: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Engine {
+    /// The embedded engine: SQLite, HTTP API, standard input (docs/deploy.md).
+    Embedded,
+    /// Temporal, through the `journey-temporal` binary (crate `temporal/`).
+    Temporal,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

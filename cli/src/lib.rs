@@ -22,6 +22,7 @@ pub mod map;
 pub mod project;
 pub mod render;
 pub mod run;
+pub mod run_temporal;
 mod schema;
 mod simulate;
 pub mod stdin;

@@ -9,10 +9,13 @@ use std::path::PathBuf;
 use journey_engine::{ClockChoice, Config, Setup, BOUNDS};
 use journey_runtime::Bundle;
 
-use crate::args::RunArgs;
+use crate::args::{Engine, RunArgs};
 use crate::exit::Exit;
 
 pub fn run(args: &RunArgs) -> Exit {
+    if args.engine == Engine::Temporal {
+        return crate::run_temporal::forward(args);
+    }
     match start(args) {
         Ok(()) => Exit::Ok,
         Err(message) => {

@@ -35,7 +35,11 @@ pub struct Setup {
 }
 
 pub struct Engine {
+    /// The bundle set new contacts start on.
     journeys: Journeys,
+    /// Earlier sets, by hash, that contacts which started on them still run on (read from the
+    /// database when first needed).
+    earlier: BTreeMap<String, Journeys>,
     bounds: Bounds,
     conn: Connection,
     pub metrics: Arc<Metrics>,
@@ -71,15 +75,16 @@ impl Engine {
         match store::meta(&conn, "bundles")? {
             Some(stored) if stored != hash && !setup.upgrade => {
                 return Err(format!(
-                "the database was made with other bundles (set {}, these are {}): a run in flight would continue on \
-                     journeys it did not start on; pass --upgrade to replay every contact on these bundles \
-                     (contacts whose actions would change are stopped, docs/deploy.md)",
-                short(&stored),
-                short(&hash)
-            ))
+                    "the database was made with other bundles (set {}, these are {}); pass --upgrade to start new \
+                     contacts on these, while contacts already known keep running on the set they started on \
+                     (docs/deploy.md, \"Bundle versions\")",
+                    short(&stored),
+                    short(&hash)
+                ))
             }
             _ => store::set_meta(&conn, "bundles", &hash)?,
         }
+        store::keep_bundle_set(&conn, &hash, &setup.texts)?;
         let seed = setup.seed.to_string();
         match store::meta(&conn, "seed")? {
             Some(stored) if stored != seed => {
@@ -89,6 +94,7 @@ impl Engine {
         }
         Ok(Engine {
             journeys: Journeys { prepared: Prepared::new(bundles), schema, hash, seed: setup.seed },
+            earlier: BTreeMap::new(),
             bounds: setup.bounds,
             conn,
             metrics,
@@ -121,7 +127,8 @@ impl Engine {
         }
         let mut replayed = Vec::new();
         for contact in marks.keys() {
-            let result = replay(&tx, &self.journeys, contact, now).map_err(internal)?;
+            let result =
+                replay_on_its_version(&tx, &self.journeys, &mut self.earlier, contact, now).map_err(internal)?;
             replayed.push(result);
         }
         tx.commit().map_err(internal)?;
@@ -150,7 +157,7 @@ impl Engine {
         let tx = self.conn.transaction_with_behavior(IMMEDIATE).map_err(|e| e.to_string())?;
         let mut replayed = Vec::new();
         for contact in &due {
-            replayed.push(replay(&tx, &self.journeys, contact, now)?);
+            replayed.push(replay_on_its_version(&tx, &self.journeys, &mut self.earlier, contact, now)?);
         }
         tx.commit().map_err(|e| e.to_string())?;
         self.count(&replayed);
@@ -385,6 +392,55 @@ pub struct Journeys {
     pub seed: u64,
 }
 
+/// [`replay`] on the bundle set the contact started on: `current` for a new contact or one that
+/// started on it, else the earlier set its progress names, read from the database once. A
+/// contact whose set the database no longer has, or whose history no longer reads under it, is
+/// stopped (fail closed): it must never continue on journeys it did not start on.
+pub fn replay_on_its_version(
+    tx: &rusqlite::Transaction<'_>,
+    current: &Journeys,
+    earlier: &mut BTreeMap<String, Journeys>,
+    contact: &str,
+    now: i64,
+) -> Result<Replayed, String> {
+    let started_on = store::progress(tx, contact)?.map(|p| p.bundles).filter(|hash| *hash != current.hash);
+    let Some(hash) = started_on else { return replay(tx, current, contact, now) };
+    if !earlier.contains_key(&hash) {
+        match load_version(tx, &hash, current.seed) {
+            Ok(journeys) => {
+                earlier.insert(hash.clone(), journeys);
+            }
+            Err(why) => {
+                return stop(tx, contact, &hash, format!("its bundle set {} cannot be run: {why}", short(&hash)))
+            }
+        }
+    }
+    match earlier.get(&hash) {
+        Some(journeys) => replay(tx, journeys, contact, now),
+        None => stop(tx, contact, &hash, format!("its bundle set {} cannot be run", short(&hash))),
+    }
+}
+
+/// An earlier bundle set, from the texts the database keeps.
+fn load_version(conn: &Connection, hash: &str, seed: u64) -> Result<Journeys, String> {
+    let texts = store::bundle_set(conn, hash)?.ok_or("the database does not keep it")?;
+    let bundles = texts.iter().map(|text| Bundle::parse(text)).collect::<Result<Vec<_>, _>>()?;
+    let schema = Schema::of(&bundles)?;
+    // One leak per bundle set a running process meets, as for the current set (`Engine::open`).
+    let bundles: &'static [Bundle] = Box::leak(bundles.into_boxed_slice());
+    Ok(Journeys { prepared: Prepared::new(bundles), schema, hash: hash.to_owned(), seed })
+}
+
+/// Stops a contact (nothing more is emitted for it), with why.
+fn stop(tx: &rusqlite::Transaction<'_>, contact: &str, hash: &str, why: String) -> Result<Replayed, String> {
+    log_error("contact_stopped", contact, &why);
+    let mut stopped = store::progress(tx, contact)?.unwrap_or_default();
+    stopped.frozen = Some(why.clone());
+    stopped.bundles = hash.to_owned();
+    store::set_progress(tx, contact, &stopped)?;
+    Ok(Replayed { new: Vec::new(), frozen: Some(why) })
+}
+
 /// Replays one contact at `now` and records what is new: the heart of the engine. The replay
 /// must extend the actions already taken; if it does not, nothing is emitted and the contact
 /// is stopped (fail closed), because a send already handed over cannot be taken back.
@@ -403,7 +459,13 @@ pub fn replay(
         Some(p) => (p.done, p.prefix.clone(), p.watermark),
         None => (0, Prefix::default().value(), record.since),
     };
-    let (contact_record, events) = read_history(tx, &journeys.schema, contact, &record)?;
+    // A history that does not read under the contact's bundle set (an event the set it started
+    // on does not declare, accepted under a newer one) stops the contact rather than failing
+    // every batch that touches it.
+    let (contact_record, events) = match read_history(tx, &journeys.schema, contact, &record) {
+        Ok(history) => history,
+        Err(why) => return stop(tx, contact, &journeys.hash, why),
+    };
     let now = now.max(watermark);
     let options = Options { seed: journeys.seed, live: Some(Live { since: record.since, now }) };
     let (actions, next_due) = journeys.prepared.run_live(&[contact_record], &events, &options);

@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   key TEXT PRIMARY KEY, contact TEXT NOT NULL, at INTEGER NOT NULL, action TEXT NOT NULL,
   delivered INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (delivered) WHERE delivered = 0;
+CREATE TABLE IF NOT EXISTS bundle_sets (hash TEXT PRIMARY KEY, texts TEXT NOT NULL);
 ";
 
 /// Opens (or creates) the database: WAL, so the deliverer reads while the engine writes, and
@@ -48,6 +49,27 @@ pub fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<(), String>
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", [key, value])
         .map(|_| ())
         .map_err(|e| e.to_string())
+}
+
+/// Keeps a bundle set's JSON texts under its hash (once): a contact keeps running on the set it
+/// started on, so every set a contact may still run on must stay readable.
+pub fn keep_bundle_set(conn: &Connection, hash: &str, texts: &[String]) -> Result<(), String> {
+    let texts = serde_json::to_string(texts).map_err(|e| e.to_string())?;
+    conn.execute("INSERT OR IGNORE INTO bundle_sets (hash, texts) VALUES (?1, ?2)", [hash, texts.as_str()])
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// The JSON texts of the bundle set with this hash, if the database keeps it.
+pub fn bundle_set(conn: &Connection, hash: &str) -> Result<Option<Vec<String>>, String> {
+    let texts: Option<String> = conn
+        .query_row("SELECT texts FROM bundle_sets WHERE hash = ?1", [hash], |r| r.get(0))
+        .optional()
+        .map_err(|e| e.to_string())?;
+    match texts {
+        None => Ok(None),
+        Some(texts) => serde_json::from_str(&texts).map(Some).map_err(|e| format!("bundle set {hash}: {e}")),
+    }
 }
 
 /// A contact's record: since when it is known, and its contact line (contacts.jsonl's shape).
