@@ -680,6 +680,22 @@ fn stdin_filename_names_the_text_and_puts_it_in_that_files_project() {
     assert!(broken.stdout.starts_with("shop/flows/new.journey:3:"), "{}", broken.stdout);
 }
 
+/// Phone-text marketing under quiet hours 21:00..08:00: clean under the federal baseline, a J0406
+/// under Florida's 08:00..20:00.
+const TEXTS_UNTIL_NINE: &[u8] = b"import \"std/channels\"\nprofile { phone: phone, timezone: timezone }\nevent joined {}\nmessage promo on sms {\n  category marketing\n  text \"Sale today. Reply STOP to opt out.\"\n}\npolicy {\n  quiet_hours 21:00..08:00 recipient\n}\njourney j {\n  entry on joined\n  stage s {\n    send promo\n  }\n}\n";
+
+#[test]
+fn standard_input_alone_is_a_project_of_its_own_and_takes_no_settings_from_the_current_directory() {
+    let fixture = Fixture::new("stdin-manifest");
+    fixture.file("journey.toml", b"[project]\njurisdictions = [\"US-FL\"]\n");
+    let alone = run_with_stdin(&fixture, &["check", "--format", "short", "-"], TEXTS_UNTIL_NINE);
+    assert!(!alone.stdout.contains("Florida"), "{}", alone.stdout);
+    // Named into the project, it takes the project's default law.
+    let args = ["check", "--format", "short", "--stdin-filename", "main.journey", "-"];
+    let named = run_with_stdin(&fixture, &args, TEXTS_UNTIL_NINE);
+    assert!(named.stdout.contains("J0406") && named.stdout.contains("Florida"), "{}", named.stdout);
+}
+
 #[test]
 fn dash_together_with_other_paths_is_a_usage_error() {
     let fixture = Fixture::new("stdin-mixed");

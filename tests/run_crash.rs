@@ -266,10 +266,22 @@ fn killed_twenty_times_under_a_stream_of_events_every_send_reaches_the_sink_unde
     let actions = journey_runtime::run(&bundles, &contacts, &events, &Options { seed: 0, live: None });
     let mut all: BTreeMap<String, String> = BTreeMap::new();
     let mut expected = BTreeSet::new();
+    // Each action's place among its contact's actions (a key names it).
+    let mut places: BTreeMap<&str, usize> = BTreeMap::new();
     for action in &actions {
+        let place = places.entry(action.contact.as_str()).or_insert(0);
+        let n = *place;
+        *place += 1;
         if let What::Send { .. } = action.what {
-            let key =
-                keys::send_key(&hash, &action.contact, &action.journey, action.run, action.node.as_deref(), &action.at);
+            let key = keys::send_key(
+                &hash,
+                &action.contact,
+                &action.journey,
+                action.run,
+                action.node.as_deref(),
+                &action.at,
+                n,
+            );
             let line = serde_json::to_string(action).unwrap();
             all.insert(key.clone(), journey_engine::core::sink_line(&key, &line));
             let at = journey_runtime::time::parse_utc(&action.at).unwrap();

@@ -325,7 +325,11 @@ fn http(address: &str, method: &str, path: &str, body: &str) -> (u16, String) {
 fn the_api_answers_bad_input_with_a_4xx_and_a_json_error_and_records_none_of_it() {
     let dir = database("api");
     let db = dir.path();
-    let engine = open(&db, &examples());
+    // Ten days back allowed: the clock stands at the 10th, and the contacts below begin on the 2nd.
+    let (bundles, texts) = bundles_of(&examples());
+    let engine_bounds = journey_engine::Bounds { max_backdate_s: 10 * 86_400, ..BOUNDS };
+    let setup = Setup { bundles, texts, seed: 0, upgrade: false, bounds: engine_bounds };
+    let engine = Engine::open(&db, setup, Arc::new(Metrics::default())).unwrap();
     let epoch = parse_utc("2026-03-10T00:00:00Z").unwrap();
     // A clock that stands still (scale 0), so the times in the answers are the same every run.
     let clock = Clock::Scaled { epoch, origin_ms: journey_engine::clock::real_ms(), scale: 0 };
@@ -368,6 +372,7 @@ fn the_api_answers_bad_input_with_a_4xx_and_a_json_error_and_records_none_of_it(
         ("PUT", "/contacts/ana".into(), r#"{"profile":{"shoe":42}}"#.into()),
         ("PUT", "/contacts/ana".into(), format!("{{{cart}}}")),
         ("PUT", "/contacts/%zz".into(), "{}".into()),
+        ("PUT", "/contacts/old".into(), r#"{"at":"2000-01-01T00:00:00Z","profile":{}}"#.into()),
         ("POST", "/events".into(), format!(r#"{{"at":"2026-03-09T00:00:00Z","contact":"ana",{cart}}}"#)),
         ("POST", "/events".into(), format!(r#"{{"at":"2026-03-01T00:00:00Z","contact":"ana",{cart}}}"#)),
         ("GET", "/contacts/nobody".into(), String::new()),
@@ -510,6 +515,63 @@ fn a_project_whose_check_finds_errors_is_refused_by_journey_run() {
     let broken = examples().join("broken");
     let error = journey::run::bundles(std::slice::from_ref(&broken), &[]).err().unwrap();
     assert!(error.starts_with("the check found ") && error.contains("fix them first (`journey check`)"), "{error}");
+}
+
+/// A project whose `journey.toml` is not valid is not run either: its default laws would be lost.
+#[test]
+fn a_project_whose_journey_toml_is_not_valid_is_refused_by_journey_run() {
+    let dir = database("bad-manifest");
+    let project = dir.0.join("shop");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(project.join("journey.toml"), "[project]\njurisdictions = [\"US-FL\", \"Atlantis\"]\n").unwrap();
+    std::fs::write(project.join("a.journey"), "journey a {\n  stage s {\n    wait 1d\n  }\n}\n").unwrap();
+    let error = journey::run::bundles(std::slice::from_ref(&project), &[]).err().unwrap();
+    assert!(error.starts_with("the check found "), "{error}");
+    std::fs::write(project.join("journey.toml"), "[project]\njurisdictions = [\"US-FL\"]\n").unwrap();
+    assert!(journey::run::bundles(std::slice::from_ref(&project), &[]).is_ok());
+}
+
+/// A contact known weeks before a one-off broadcast (`entry at 2026-03-20 10:00 recipient`) with
+/// nothing else pending is still woken for it: the step function looks 8 days ahead, and asks to
+/// be replayed at the end of that window whenever a journey has a schedule.
+#[test]
+fn a_broadcast_weeks_ahead_reaches_a_contact_with_nothing_else_pending() {
+    let dir = database("broadcast");
+    let db = dir.path();
+    let mut engine = open(&db, &examples());
+    let t0 = parse_utc("2026-03-01T00:00:00Z").unwrap();
+    let contacts = std::fs::read_to_string(examples().join("contacts.jsonl")).unwrap();
+    let mut ana = object(contacts.lines().next().unwrap());
+    ana.insert("at".to_owned(), Json::String("2026-03-01T00:00:00Z".to_owned()));
+    engine.ingest(&[Input::Contact(ana)], t0, 0).unwrap();
+    let end = parse_utc("2026-03-21T00:00:00Z").unwrap();
+    let mut wakes = 0;
+    while let Some(due) = engine.earliest_due().unwrap().filter(|d| *d <= end) {
+        engine.run_due(due, 100).unwrap();
+        wakes += 1;
+        assert!(wakes < 100, "due times never settle");
+    }
+    let sale = store::pending(engine.connection(), 100)
+        .unwrap()
+        .into_iter()
+        .map(|row| object(&row.action))
+        .find(|action| action["message"] == "spring_sale_sms");
+    let sale = sale.expect("the spring sale reached ana");
+    assert_eq!(sale["at"], "2026-03-20T15:00:00Z", "10:00 in Chicago");
+}
+
+/// A new contact dated years back would enter every scheduled journey since, at once: refused.
+#[test]
+fn a_new_contact_dated_more_than_a_week_back_is_refused() {
+    let dir = database("backdated");
+    let db = dir.path();
+    let mut engine = open(&db, &examples());
+    let now = parse_utc("2026-03-01T00:00:00Z").unwrap();
+    let old = object(r#"{"contact":"old","at":"2000-01-01T00:00:00Z","profile":{}}"#);
+    let refused = engine.ingest(&[Input::Contact(old)], now, 0).err().unwrap();
+    assert_eq!(refused.status, 422);
+    assert!(refused.message.contains("more than 7 days before now"), "{}", refused.message);
+    assert!(engine.state("old").unwrap().is_none(), "nothing of it was recorded");
 }
 
 /// `journey run --engine temporal` hands the run to `journey-temporal send` (a stand-in script

@@ -149,11 +149,12 @@ pub(crate) fn compile_projects(
     exclude: &[std::path::PathBuf],
 ) -> Result<Compiled, String> {
     let mut texts: Vec<(String, String)> = Vec::new();
-    let mut errors = 0;
     let outcome = check::check_projects(paths, exclude, |_, report| {
-        errors += report.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
         texts.extend(bundle::emit(report, Options::default()));
     });
+    // Counted over the whole outcome, the projects' `journey.toml` checks included: a manifest
+    // that is not valid (J0117) leaves its settings, the default jurisdictions, unapplied.
+    let errors = outcome.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
     if let Some(error) = outcome.io_errors.first() {
         return Err(error.clone());
     }

@@ -58,7 +58,12 @@ pub fn check_stdin(paths: &[PathBuf], stdin_filename: Option<&Path>, input: impl
     let Some((entry, _)) = inputs.entries.first() else {
         return outcome;
     };
-    let loader = StdinLoader { disk: DiskLoader::new(inputs.root.clone()), entry: entry.clone(), bytes };
+    let loader = StdinLoader {
+        disk: DiskLoader::new(inputs.root.clone()),
+        entry: entry.clone(),
+        bytes,
+        manifest: inputs.manifest,
+    };
     check::check_inputs(&inputs, &loader, &mut outcome);
     outcome
 }
@@ -96,12 +101,18 @@ struct StdinLoader {
     disk: DiskLoader,
     entry: ProjectPath,
     bytes: Vec<u8>,
+    /// Whether the project has a `journey.toml` (checked by `check_inputs`). Without
+    /// `--stdin-filename` the text is a project of its own: a manifest in the current directory
+    /// is not its, and must not lend it settings the run never checked.
+    manifest: bool,
 }
 
 impl SourceLoader for StdinLoader {
     fn load(&self, path: &ProjectPath) -> Result<Vec<u8>, LoadError> {
         if *path == self.entry {
             Ok(self.bytes.clone())
+        } else if !self.manifest && path.as_str() == journey_compiler::manifest::FILE_NAME {
+            Err(LoadError::NotFound)
         } else {
             self.disk.load(path)
         }

@@ -308,6 +308,17 @@ fn place(
         None => now,
     };
     let known = store::record(tx, &contact).map_err(internal)?;
+    if known.is_none() && given < now.saturating_sub(bounds.max_backdate_s) {
+        return Err(Refused::new(
+            422,
+            format!(
+                "contact `{contact}` is new and `at` {} is more than {} days before now ({}): its scheduled entries would all fire at once",
+                format_utc(given),
+                bounds.max_backdate_s / 86_400,
+                format_utc(now)
+            ),
+        ));
+    }
     let mark = match marks.get(&contact) {
         Some(mark) => Some(*mark),
         None => store::progress(tx, &contact).map_err(internal)?.map(|p| p.watermark),
@@ -507,6 +518,7 @@ pub fn replay(
                 action.run,
                 action.node.as_deref(),
                 &action.at,
+                n,
             );
             let at = journey_runtime::time::parse_utc(&action.at).unwrap_or(now);
             store::insert_outbox(tx, &key, contact, at, &sink_line(&key, line))?;

@@ -15,10 +15,19 @@ pub struct Bounds {
     pub max_events_per_contact: usize,
     /// Bytes of a contact id.
     pub max_id_bytes: usize,
+    /// How far before now a new contact may begin (its record's or first event's `at`): its
+    /// scheduled entries fire from then on, so a contact dated years back would enter every
+    /// daily broadcast since, at once.
+    pub max_backdate_s: i64,
 }
 
-pub const BOUNDS: Bounds =
-    Bounds { max_bytes: 1 << 20, max_batch: 10_000, max_events_per_contact: 10_000, max_id_bytes: 256 };
+pub const BOUNDS: Bounds = Bounds {
+    max_bytes: 1 << 20,
+    max_batch: 10_000,
+    max_events_per_contact: 10_000,
+    max_id_bytes: 256,
+    max_backdate_s: 7 * 86_400,
+};
 
 /// One line of input.
 #[derive(Debug, Clone)]

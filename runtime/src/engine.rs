@@ -367,8 +367,9 @@ pub fn run_refs_into<'b, 'c>(
 }
 
 /// A live run (`options.live`) of the contacts' events: the actions due by `now`, and when the
-/// first thing still pending is due (a timer, or a scheduled entry within [`NEXT_SCHEDULED_S`]),
-/// the time to replay again. The same function a simulation runs: the engines that deploy a
+/// first thing still pending is due (a timer, or a scheduled entry within [`NEXT_SCHEDULED_S`];
+/// with a schedule and nothing sooner, `now + NEXT_SCHEDULED_S`, to look further), the time to
+/// replay again. The same function a simulation runs: the engines that deploy a
 /// bundle call it rather than a second implementation of the semantics.
 pub fn run_live(
     bundles: &[Bundle],
@@ -393,7 +394,8 @@ pub fn run_live(
 }
 
 /// How far past `now` a live run looks for the next scheduled entry: a week covers every
-/// weekly schedule; a one-off date further out is found by the replay a week later.
+/// weekly schedule; a one-off date further out is found by the replay at the window's end, which
+/// `next_due` asks for whenever a journey has a schedule.
 pub const NEXT_SCHEDULED_S: i64 = 8 * 86_400;
 
 fn run_core<'b, 'c>(
@@ -545,7 +547,12 @@ fn run_prepared<'b, 'c>(
             engine.fire_timers(live.now);
             let timer = engine.next_live_timer();
             let scheduled = firings.next().map(|f| f.0);
-            timer.into_iter().chain(scheduled).min()
+            // A schedule whose next entry is further than the window looked at (a one-off date
+            // months ahead) is found by replaying again at the window's end: without that, a
+            // contact with nothing else pending would never be woken for it.
+            let scheduling = engine.journeys.iter().any(|j| j.bundle.schedule.is_some());
+            let look_again = scheduling.then(|| live.now.saturating_add(NEXT_SCHEDULED_S));
+            timer.into_iter().chain(scheduled).chain(look_again).min()
         }
         None => {
             let last = events.last().map_or(i64::MIN, |e| e.at);

@@ -42,16 +42,29 @@ pub fn bundle_set<S: AsRef<str>>(texts: &[S]) -> String {
 }
 
 /// A send's idempotency key: from the bundle set's hash, the contact, the journey, the run, the
-/// node (empty for none) and the send's time as written. Deterministic from the send itself: a
-/// send delivered again after a crash or a retry carries the same key, and no two sends share one.
-pub fn send_key(bundles: &str, contact: &str, journey: &str, run: u64, node: Option<&str>, at: &str) -> String {
+/// node (empty for none), the send's time as written, and its place among the contact's actions
+/// (from 0: a replay only ever extends them, so the place is stable). Deterministic from the send
+/// itself: a send delivered again after a crash or a retry carries the same key. The place keeps
+/// two sends apart that share everything else: a `goto` loop that sends again from the same step
+/// in the same second (two answers in one second) must not lose its second send to a receiver
+/// that drops repeated keys.
+pub fn send_key(
+    bundles: &str,
+    contact: &str,
+    journey: &str,
+    run: u64,
+    node: Option<&str>,
+    at: &str,
+    place: usize,
+) -> String {
     let run = run.to_string();
-    length_prefixed([bundles, contact, journey, run.as_str(), node.unwrap_or(""), at])
+    let place = place.to_string();
+    length_prefixed([bundles, contact, journey, run.as_str(), node.unwrap_or(""), at, place.as_str()])
 }
 
-/// [`send_key`] of an action.
-pub fn key_of(bundles: &str, action: &Action) -> String {
-    send_key(bundles, &action.contact, &action.journey, action.run, action.node.as_deref(), &action.at)
+/// [`send_key`] of an action at `place` among its contact's actions.
+pub fn key_of(bundles: &str, action: &Action, place: usize) -> String {
+    send_key(bundles, &action.contact, &action.journey, action.run, action.node.as_deref(), &action.at, place)
 }
 
 #[cfg(test)]
@@ -61,8 +74,8 @@ mod tests {
     /// The values were computed with Python's hashlib from the definition above, not by this code.
     #[test]
     fn keys_are_length_prefixed_sha256_in_lowercase_hex_as_computed_independently() {
-        let key = send_key("b", "c", "j", 1, Some("s.1"), "2026-03-02T15:00:00Z");
-        assert_eq!(key, "f7fcd424e732a2056c95cd30c2a8cc64103773a974cd7d7862cbaed757687675");
+        let key = send_key("b", "c", "j", 1, Some("s.1"), "2026-03-02T15:00:00Z", 0);
+        assert_eq!(key, "5e6efedb1328549c11f27d9733cc5c3969caef37298e07fc824c2b87888d4461");
         let set = "b1a21eaee31eeae6408b9e6e3666fd124c20eed1689f44c6c8f1299dbe005ca6";
         assert_eq!(bundle_set(&[r#"{"b":1}"#, r#"{"a":2}"#]), set);
         assert_eq!(bundle_set(&[r#"{"a":2}"#, r#"{"b":1}"#]), set);
@@ -70,16 +83,17 @@ mod tests {
 
     #[test]
     fn a_key_differs_when_any_part_differs() {
-        let key = send_key("b", "c", "j", 1, Some("s.1"), "2026-03-02T15:00:00Z");
+        let key = send_key("b", "c", "j", 1, Some("s.1"), "2026-03-02T15:00:00Z", 0);
         let others = [
-            send_key("b2", "c", "j", 1, Some("s.1"), "2026-03-02T15:00:00Z"),
-            send_key("b", "c2", "j", 1, Some("s.1"), "2026-03-02T15:00:00Z"),
-            send_key("b", "c", "j2", 1, Some("s.1"), "2026-03-02T15:00:00Z"),
-            send_key("b", "c", "j", 2, Some("s.1"), "2026-03-02T15:00:00Z"),
-            send_key("b", "c", "j", 1, None, "2026-03-02T15:00:00Z"),
-            send_key("b", "c", "j", 1, Some("s.1"), "2026-03-02T15:00:01Z"),
+            send_key("b2", "c", "j", 1, Some("s.1"), "2026-03-02T15:00:00Z", 0),
+            send_key("b", "c2", "j", 1, Some("s.1"), "2026-03-02T15:00:00Z", 0),
+            send_key("b", "c", "j2", 1, Some("s.1"), "2026-03-02T15:00:00Z", 0),
+            send_key("b", "c", "j", 2, Some("s.1"), "2026-03-02T15:00:00Z", 0),
+            send_key("b", "c", "j", 1, None, "2026-03-02T15:00:00Z", 0),
+            send_key("b", "c", "j", 1, Some("s.1"), "2026-03-02T15:00:01Z", 0),
+            send_key("b", "c", "j", 1, Some("s.1"), "2026-03-02T15:00:00Z", 1),
             // Length prefixes: moving a character between parts changes the key.
-            send_key("b", "cj", "", 1, Some("s.1"), "2026-03-02T15:00:00Z"),
+            send_key("b", "cj", "", 1, Some("s.1"), "2026-03-02T15:00:00Z", 0),
         ];
         for other in others {
             assert_ne!(key, other);

@@ -35,11 +35,12 @@ impl BundleSet {
 /// runtime cannot read: a deployed engine runs only what `journey check` accepts.
 pub fn load(paths: &[PathBuf], exclude: &[PathBuf]) -> Result<BundleSet, String> {
     let mut texts: Vec<(String, String)> = Vec::new();
-    let mut errors = 0;
     let outcome = journey::check::check_projects(paths, exclude, |_, report| {
-        errors += report.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
         texts.extend(bundle::emit(report, Options::default()));
     });
+    // Over the whole outcome, the projects' `journey.toml` checks included: a manifest that is
+    // not valid (J0117) leaves its settings (the default jurisdictions) unapplied.
+    let errors = outcome.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
     if let Some(error) = outcome.io_errors.first() {
         return Err(error.clone());
     }

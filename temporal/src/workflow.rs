@@ -27,8 +27,8 @@ use temporalio_sdk::{
 
 use crate::bundles::BundleSet;
 use crate::clock::{Clock, TestClock};
-use journey_runtime::keys::key_of as idempotency_key;
 use crate::sink::{Delivery, Sink};
+use journey_runtime::keys::key_of as idempotency_key;
 
 /// The bundle sets this process runs, by version ([`BundleSet::hash`]). A workflow finds the set
 /// it recorded at its start here, and refuses to run without it. A set stays for the life of the
@@ -277,14 +277,23 @@ impl ContactWorkflow {
             let now = clock.now_s(now_ms).max(floor);
             let seen = ctx.state(|s| s.signals);
             let replayed = ctx.state(|s| replay(s, bundles, since, now));
-            if replayed.diverged {
+            // A replay that no longer begins with what was handed over (an event arrived after
+            // later actions went out, or a record was replaced) stops the contact: what follows
+            // by position would not be what the journeys decide, so nothing more is handed
+            // over (fail closed, as `journey run` stops such a contact). `status` counts it.
+            let fresh = if replayed.diverged {
                 ctx.state_mut(|s| s.divergences = s.divergences.saturating_add(1));
-            }
+                Vec::new()
+            } else {
+                replayed.fresh
+            };
             ctx.state_mut(|s| s.idle = false);
-            for action in replayed.fresh {
+            for action in fresh {
                 let line = line_of(&action);
                 if matches!(action.what, What::Send { .. }) {
-                    let delivery = Delivery { key: idempotency_key(&bundles.hash, &action), action: line.clone() };
+                    let place = ctx.state(|s| s.handed.len());
+                    let key = idempotency_key(&bundles.hash, &action, place);
+                    let delivery = Delivery { key, action: line.clone() };
                     let options = ActivityOptions::with_start_to_close_timeout(Duration::from_secs(30))
                         .summary(format!("{} {} {}", action.journey, action.node.as_deref().unwrap_or(""), action.at))
                         .build();
