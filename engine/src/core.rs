@@ -72,6 +72,11 @@ impl Engine {
         // be borrowed by its prepared form (graphs built once, not at every replay).
         let bundles: &'static [Bundle] = Box::leak(setup.bundles.into_boxed_slice());
         let hash = keys::bundle_set(&setup.texts);
+        // Every check before any write: a start that is refused leaves the database as it was.
+        let seed = setup.seed.to_string();
+        if let Some(stored) = store::meta(&conn, "seed")?.filter(|stored| *stored != seed) {
+            return Err(format!("the database was run with --seed {stored}: splits would draw again differently"));
+        }
         match store::meta(&conn, "bundles")? {
             Some(stored) if stored != hash && !setup.upgrade => {
                 return Err(format!(
@@ -85,13 +90,7 @@ impl Engine {
             _ => store::set_meta(&conn, "bundles", &hash)?,
         }
         store::keep_bundle_set(&conn, &hash, &setup.texts)?;
-        let seed = setup.seed.to_string();
-        match store::meta(&conn, "seed")? {
-            Some(stored) if stored != seed => {
-                return Err(format!("the database was run with --seed {stored}: splits would draw again differently"))
-            }
-            _ => store::set_meta(&conn, "seed", &seed)?,
-        }
+        store::set_meta(&conn, "seed", &seed)?;
         Ok(Engine {
             journeys: Journeys { prepared: Prepared::new(bundles), schema, hash, seed: setup.seed },
             earlier: BTreeMap::new(),
