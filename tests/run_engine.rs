@@ -608,11 +608,68 @@ fn run_on_temporal_forwards_the_project_and_standard_input_to_journey_temporal_s
     let output = run(&script);
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     let args = std::fs::read_to_string(dir.join("record.args")).unwrap();
-    let expected = "send\n--temporal\ntmp:7233\n--task-queue\nshop\n--events\n/dev/stdin\n--seed\n3\n--exclude\nexamples/broken\nexamples\n";
+    let expected = "send\n--temporal\ntmp:7233\n--task-queue\nshop\n--events\n/dev/stdin\n--seed\n3\n--exclude\nexamples/broken\n--\nexamples\n";
     assert_eq!(args, expected);
     assert_eq!(std::fs::read_to_string(dir.join("record.stdin")).unwrap(), "{\"event\":\"x\"}\n");
     let missing = run(&dir.join("no-such-binary"));
     assert_eq!(missing.status.code(), Some(2));
     let said = String::from_utf8_lossy(&missing.stderr);
     assert!(said.contains("cannot run") && said.contains("JOURNEY_TEMPORAL"), "{said}");
+}
+
+/// `journey worker` becomes `journey-temporal worker` (a stand-in script here, named by
+/// `$JOURNEY_TEMPORAL`) with the same flags, and its exit code is the worker's; without a place
+/// for the sends it is a usage error before anything runs.
+#[cfg(unix)]
+#[test]
+fn worker_hands_its_flags_to_journey_temporal_worker_and_exits_as_it_does() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("worker-temporal");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("journey-temporal");
+    let record = dir.join("record.args");
+    std::fs::write(&script, format!("#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\nexit 3\n", record.display())).unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let worker = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_journey"))
+            .arg("worker")
+            .args(args)
+            .current_dir(root())
+            .env("JOURNEY_TEMPORAL", &script)
+            .output()
+            .unwrap()
+    };
+    let output = worker(&[
+        "--temporal",
+        "tmp:7233",
+        "--task-queue",
+        "shop",
+        "--sink",
+        "sends.jsonl",
+        "--listen",
+        "none",
+        "--exclude",
+        "examples/broken",
+        "examples",
+    ]);
+    assert_eq!(output.status.code(), Some(3), "{}", String::from_utf8_lossy(&output.stderr));
+    let expected = "worker\n--temporal\ntmp:7233\n--task-queue\nshop\n--sink\nsends.jsonl\n--listen\nnone\n--exclude\nexamples/broken\n--\nexamples\n";
+    assert_eq!(std::fs::read_to_string(&record).unwrap(), expected);
+
+    std::fs::remove_file(&record).unwrap();
+    let defaults = worker(&["--webhook", "http://127.0.0.1:9/sends", "examples"]);
+    assert_eq!(defaults.status.code(), Some(3));
+    let expected = "worker\n--temporal\nlocalhost:7233\n--task-queue\njourney\n--webhook\nhttp://127.0.0.1:9/sends\n--listen\n127.0.0.1:8081\n--\nexamples\n";
+    assert_eq!(std::fs::read_to_string(&record).unwrap(), expected);
+
+    std::fs::remove_file(&record).unwrap();
+    let nowhere = worker(&["examples"]);
+    assert_eq!(nowhere.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&nowhere.stderr).contains("--sink"),
+        "{}",
+        String::from_utf8_lossy(&nowhere.stderr)
+    );
+    assert!(!record.exists(), "nothing ran");
 }

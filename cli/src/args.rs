@@ -31,6 +31,9 @@ pub enum Command {
     /// Run the journeys for real: a service with an embedded store, fed over HTTP and standard
     /// input, sending to standard output or a webhook (docs/deploy.md).
     Run(RunArgs),
+    /// Run a Temporal worker: every contact's journeys as a durable Temporal workflow, sends to a
+    /// file or a webhook (the `journey-temporal` binary; docs/deploy-temporal.md).
+    Worker(WorkerArgs),
     /// Draw each project's journeys: one self-contained HTML page (or DOT, or SVG) per project.
     Map(MapArgs),
     /// Rewrite files in the one canonical layout (`--check`: print what would change instead).
@@ -281,6 +284,39 @@ pub struct RunArgs {
     /// With `--engine temporal`: the contacts to forward first (as `journey simulate --contacts`).
     #[arg(long, value_name = "FILE")]
     pub contacts: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("sends").required(true).args(["sink", "webhook"])))]
+pub struct WorkerArgs {
+    /// The project to run: files or directories, as for `check`. It must check clean.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Skip files under this path (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub exclude: Vec<PathBuf>,
+
+    /// The Temporal frontend.
+    #[arg(long, value_name = "HOST:PORT", default_value = "localhost:7233")]
+    pub temporal: String,
+
+    /// The task queue; the bundle set's version is appended (`Q@0123456789ab`).
+    #[arg(long, value_name = "Q", default_value = "journey")]
+    pub task_queue: String,
+
+    /// Append sends to FILE as JSON Lines: each the action with `idempotency_key` first.
+    #[arg(long, value_name = "FILE")]
+    pub sink: Option<PathBuf>,
+
+    /// POST each send (the same JSON) to URL (http://) with an `Idempotency-Key` header.
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
+
+    /// Where GET /healthz and GET /metrics (Prometheus) listen (`none`: nowhere; port 0: any
+    /// free port, logged).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8081")]
+    pub listen: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -22,10 +22,10 @@ pub mod map;
 pub mod project;
 pub mod render;
 pub mod run;
-pub mod run_temporal;
 mod schema;
 mod simulate;
 pub mod stdin;
+pub mod temporal;
 
 use std::process::ExitCode;
 
@@ -40,6 +40,7 @@ pub fn run(command: &Command) -> ExitCode {
         Command::Simulate(args) => simulate::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Run(args) => run::run(args),
+        Command::Worker(args) => temporal::worker(args),
         Command::Map(args) => map::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Schema => schema::run(),

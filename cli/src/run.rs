@@ -14,7 +14,7 @@ use crate::exit::Exit;
 
 pub fn run(args: &RunArgs) -> Exit {
     if args.engine == Engine::Temporal {
-        return crate::run_temporal::forward(args);
+        return crate::temporal::forward_run(args);
     }
     match start(args) {
         Ok(()) => Exit::Ok,

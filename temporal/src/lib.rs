@@ -5,6 +5,7 @@
 pub mod bundles;
 pub mod clock;
 pub mod forward;
+pub mod ops;
 pub mod sink;
 pub mod workflow;
 

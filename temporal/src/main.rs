@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
-use journey_temporal::{bundles, forward, sink::Sink};
+use journey_engine::log;
+use journey_temporal::{bundles, forward, ops, sink::Sink};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -46,6 +47,10 @@ enum Command {
         /// POST each send (the same JSON) to URL (http://) with an `Idempotency-Key` header.
         #[arg(long, value_name = "URL")]
         webhook: Option<String>,
+        /// Where GET /healthz and GET /metrics (Prometheus) listen (`none`: nowhere; port 0: any
+        /// free port, logged).
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8081")]
+        listen: String,
     },
     /// Forward contacts and events (JSON Lines, as `journey simulate`) as signals.
     Send {
@@ -127,7 +132,7 @@ fn read(path: &PathBuf) -> Result<String, String> {
 
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Worker { common, sink, webhook } => {
+        Command::Worker { common, sink, webhook, listen } => {
             let set = bundles::load(&common.paths, &common.exclude)?;
             let sink = match (sink, webhook) {
                 (Some(path), _) => Sink::file(&path)?,
@@ -137,7 +142,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             let set = journey_temporal::install(set)?;
             let queue = journey_temporal::task_queue(&common.task_queue, set);
             let client = journey_temporal::connect(&common.temporal).await?;
-            eprintln!("worker: bundle set {} on task queue {queue}", set.hash);
+            let identity = ops::Identity { bundles: set.hash.clone(), task_queue: queue.clone() };
+            let listening = ops::listen(&listen, identity)?;
+            let shown = listening.as_ref().map_or("none", |l| l.address.as_str());
+            log::info(
+                "worker started",
+                &[("bundles", &set.hash), ("task_queue", &queue), ("temporal", &common.temporal), ("listen", shown)],
+            );
             let stop = async {
                 // Ctrl-C or SIGTERM: finish what is in flight and stop polling.
                 match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
@@ -151,9 +162,18 @@ async fn run(cli: Cli) -> Result<(), String> {
                         let _ = tokio::signal::ctrl_c().await;
                     }
                 }
-                eprintln!("worker: shutting down");
+                ops::ops().stopping();
+                log::info("shutting down", &[]);
             };
-            journey_temporal::run_worker(client, &queue, sink, stop).await
+            let ran = journey_temporal::run_worker(client, &queue, sink, stop).await;
+            if let Some(listening) = listening {
+                listening.stop();
+            }
+            match &ran {
+                Ok(()) => log::info("stopped", &[]),
+                Err(why) => log::error("worker failed", &[("why", why)]),
+            }
+            ran
         }
         Command::Send { common, events, contacts, seed, test_scale, max_history, parallel, wait, wait_timeout } => {
             let set = bundles::load(&common.paths, &common.exclude)?;

@@ -18,6 +18,11 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 pub struct Delivery {
     pub key: String,
     pub action: String,
+    /// Workflow time (ms since the Unix epoch) of the step that decided the send: the
+    /// `journey_event_to_action_seconds` histogram counts from it to the sink taking the send.
+    /// Absent in the histories of workflows started before it existed.
+    #[serde(default)]
+    pub step_ms: Option<i64>,
 }
 
 impl Delivery {
@@ -80,11 +85,28 @@ impl Sink {
     /// Hands one send to the sink.
     #[activity]
     pub async fn deliver(self: Arc<Self>, _ctx: ActivityContext, delivery: Delivery) -> Result<(), ActivityError> {
+        let ops = crate::ops::ops();
         let sink = Arc::clone(&self);
+        let key = delivery.key.clone();
+        let step_ms = delivery.step_ms;
+        ops.delivery_started();
         let written = tokio::task::spawn_blocking(move || sink.write(&delivery)).await.map_err(|e| e.to_string());
+        ops.delivery_ended();
         match written {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(why)) | Err(why) => Err(ActivityError::from(std::io::Error::other(why))),
+            Ok(Ok(())) => {
+                ops.metrics.delivered();
+                if let Some(step_ms) = step_ms {
+                    let ms = journey_engine::clock::real_ms().saturating_sub(step_ms).max(0);
+                    ops.metrics.latency(ms as f64 / 1000.0);
+                }
+                Ok(())
+            }
+            Ok(Err(why)) | Err(why) => {
+                ops.metrics.delivery_failure();
+                // Temporal retries the activity; each failed attempt is a log line.
+                journey_engine::log::error("delivery failed", &[("idempotency_key", &key), ("why", &why)]);
+                Err(ActivityError::from(std::io::Error::other(why)))
+            }
         }
     }
 }
@@ -95,9 +117,16 @@ mod tests {
 
     #[test]
     fn a_sink_gets_the_action_with_its_key_first() {
-        let delivery = Delivery { key: "ab12".to_owned(), action: r#"{"at":"x","action":"send"}"#.to_owned() };
+        let delivery =
+            Delivery { key: "ab12".to_owned(), action: r#"{"at":"x","action":"send"}"#.to_owned(), step_ms: None };
         assert_eq!(delivery.json(), r#"{"idempotency_key":"ab12","at":"x","action":"send"}"#);
-        let empty = Delivery { key: "ab12".to_owned(), action: "{}".to_owned() };
+        let empty = Delivery { key: "ab12".to_owned(), action: "{}".to_owned(), step_ms: Some(1) };
         assert_eq!(empty.json(), r#"{"idempotency_key":"ab12"}"#);
+    }
+
+    #[test]
+    fn a_delivery_recorded_before_step_ms_existed_still_reads() {
+        let old: Delivery = serde_json::from_str(r#"{"key":"ab12","action":"{}"}"#).unwrap();
+        assert_eq!(old.step_ms, None);
     }
 }

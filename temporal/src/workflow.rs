@@ -27,6 +27,7 @@ use temporalio_sdk::{
 
 use crate::bundles::BundleSet;
 use crate::clock::{Clock, TestClock};
+use crate::ops::ops;
 use crate::sink::{Delivery, Sink};
 use journey_runtime::keys::key_of as idempotency_key;
 
@@ -171,6 +172,22 @@ impl ContactWorkflow {
         }
     }
 
+    /// Counts a signal taken outside a replay: accepted, or refused (and logged) when it added to
+    /// `rejected`, which held `before` entries.
+    fn count_signal(&self, replaying: bool, before: usize) {
+        if replaying {
+            return;
+        }
+        match self.rejected.get(before) {
+            Some(why) => {
+                ops().metrics.rejected();
+                let contact = self.start.contact.as_str();
+                journey_engine::log::line("warn", "signal refused", &[("contact", contact), ("why", why)]);
+            }
+            None => ops().metrics.events(1),
+        }
+    }
+
     fn accept_event(&mut self, line: String) {
         match read_event(&line, &self.start.contact, &self.start.bundles_hash) {
             Ok(event) => self.events.push((line, event)),
@@ -212,6 +229,15 @@ fn replay(state: &ContactWorkflow, bundles: &BundleSet, since: i64, now: i64) ->
     let looking = bundles.scheduled && state.start.test_clock.is_none_or(|t| now < t.until_s);
     let wake = wake.or_else(|| looking.then(|| now.saturating_add(NEXT_SCHEDULED_S)));
     Replay { fresh, diverged, wake }
+}
+
+/// Counts an action handed over outside a replay (crate::ops).
+fn count_handed(action: &Action) {
+    match &action.what {
+        What::Send { channel, .. } => ops().metrics.send(&action.journey, channel),
+        What::Refused { channel, rule, .. } => ops().metrics.refusal(&action.journey, channel, rule),
+        _ => {}
+    }
 }
 
 fn line_of(action: &Action) -> String {
@@ -281,8 +307,17 @@ impl ContactWorkflow {
             // later actions went out, or a record was replaced) stops the contact: what follows
             // by position would not be what the journeys decide, so nothing more is handed
             // over (fail closed, as `journey run` stops such a contact). `status` counts it.
+            let live = !ctx.is_replaying();
+            if live {
+                ops().metrics.replays(1);
+            }
             let fresh = if replayed.diverged {
                 ctx.state_mut(|s| s.divergences = s.divergences.saturating_add(1));
+                if live {
+                    ops().metrics.frozen();
+                    let contact = start.contact.as_str();
+                    journey_engine::log::line("warn", "contact stopped: a replay diverged", &[("contact", contact)]);
+                }
                 Vec::new()
             } else {
                 replayed.fresh
@@ -293,11 +328,14 @@ impl ContactWorkflow {
                 if matches!(action.what, What::Send { .. }) {
                     let place = ctx.state(|s| s.handed.len());
                     let key = idempotency_key(&bundles.hash, &action, place);
-                    let delivery = Delivery { key, action: line.clone() };
+                    let delivery = Delivery { key, action: line.clone(), step_ms: Some(now_ms) };
                     let options = ActivityOptions::with_start_to_close_timeout(Duration::from_secs(30))
                         .summary(format!("{} {} {}", action.journey, action.node.as_deref().unwrap_or(""), action.at))
                         .build();
                     ctx.execute_activity(Sink::deliver, delivery, options).await?;
+                }
+                if !ctx.is_replaying() {
+                    count_handed(&action);
                 }
                 ctx.state_mut(|s| {
                     s.handed.push(line);
@@ -317,10 +355,16 @@ impl ContactWorkflow {
             match replayed.wake {
                 Some(due) => {
                     let delay = Duration::from_millis(u64::try_from(clock.wait_ms(now_ms, due)).unwrap_or(1));
+                    if !ctx.is_replaying() {
+                        ops().timer_started();
+                    }
                     let fired = temporalio_sdk::workflows::select! {
                         _ = ctx.timer(delay) => true,
                         _ = ctx.wait_condition(move |s: &Self| s.signals != seen) => false,
                     };
+                    if !ctx.is_replaying() {
+                        ops().timer_ended();
+                    }
                     if fired {
                         floor = floor.max(due);
                     }
@@ -335,16 +379,20 @@ impl ContactWorkflow {
 
     /// A contact record line (`journey simulate --contacts`): replaces the previous one.
     #[signal]
-    pub fn contact(&mut self, _ctx: &mut SyncWorkflowContext<Self>, line: String) {
+    pub fn contact(&mut self, ctx: &mut SyncWorkflowContext<Self>, line: String) {
+        let rejected = self.rejected.len();
         self.accept_record(line);
+        self.count_signal(ctx.is_replaying(), rejected);
         self.signals = self.signals.wrapping_add(1);
         self.idle = false;
     }
 
     /// An event line (`journey simulate --events`) for this contact.
     #[signal]
-    pub fn event(&mut self, _ctx: &mut SyncWorkflowContext<Self>, line: String) {
+    pub fn event(&mut self, ctx: &mut SyncWorkflowContext<Self>, line: String) {
+        let rejected = self.rejected.len();
         self.accept_event(line);
+        self.count_signal(ctx.is_replaying(), rejected);
         self.signals = self.signals.wrapping_add(1);
         self.idle = false;
     }

