@@ -15,6 +15,8 @@ use journey_runtime::Bundle;
 #[derive(Debug)]
 pub struct BundleSet {
     pub bundles: Vec<Bundle>,
+    /// The bundles' JSON texts, in the order of `bundles`: what the hash is of.
+    pub texts: Vec<String>,
     pub schema: Schema,
     /// The set's version ([`journey_runtime::keys::bundle_set`], the hash `journey run` gives the same set):
     /// what a workflow records at its start.
@@ -65,5 +67,6 @@ pub fn load(paths: &[PathBuf], exclude: &[PathBuf]) -> Result<BundleSet, String>
     let hash = journey_runtime::keys::bundle_set(&texts.iter().map(|(_, text)| text.as_str()).collect::<Vec<_>>());
     let schema = Schema::of(&bundles)?;
     let scheduled = bundles.iter().any(|b| b.schedule.is_some());
-    Ok(BundleSet { bundles, schema, hash, scheduled })
+    let texts = texts.into_iter().map(|(_, text)| text).collect();
+    Ok(BundleSet { bundles, texts, schema, hash, scheduled })
 }

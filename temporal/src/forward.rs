@@ -85,9 +85,29 @@ pub async fn forward(
     settings: Settings,
     parallel: usize,
 ) -> Result<Forwarded, String> {
+    forward_paced(client, set, base, inputs, settings, parallel, None).await
+}
+
+/// [`forward`], starting at most `rate` contacts a second when given (contact `i` is not begun
+/// before `i / rate` seconds from the start): a steady stream, for latency figures that are the
+/// engine's and not a backlog's (docs/performance.md, "Temporal").
+pub async fn forward_paced(
+    client: &Client,
+    set: &BundleSet,
+    base: &str,
+    inputs: &BTreeMap<String, ContactInput>,
+    settings: Settings,
+    parallel: usize,
+    rate: Option<std::num::NonZeroU32>,
+) -> Result<Forwarded, String> {
     use futures::stream::{self, TryStreamExt};
-    let signals = stream::iter(inputs.iter().map(Ok::<_, String>))
-        .map_ok(|(contact, input)| async move {
+    let began = tokio::time::Instant::now();
+    let signals = stream::iter(inputs.iter().enumerate().map(Ok::<_, String>))
+        .map_ok(|(index, (contact, input))| async move {
+            if let Some(rate) = rate {
+                let offset_ms = u64::try_from(index).unwrap_or(u64::MAX).saturating_mul(1000) / u64::from(rate.get());
+                tokio::time::sleep_until(began + std::time::Duration::from_millis(offset_ms)).await;
+            }
             let start = Start {
                 contact: contact.clone(),
                 bundles_hash: set.hash.clone(),

@@ -73,6 +73,9 @@ enum Command {
         /// Contacts signalled at once.
         #[arg(long, default_value_t = 64)]
         parallel: usize,
+        /// Begin at most N contacts a second (a steady stream; default: as fast as possible).
+        #[arg(long, value_name = "N")]
+        rate: Option<std::num::NonZeroU32>,
         /// Then wait until every contact's workflow is idle, print every action handed over
         /// (JSON Lines, per contact in id order) and the timings on standard error.
         #[arg(long)]
@@ -175,7 +178,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             ran
         }
-        Command::Send { common, events, contacts, seed, test_scale, max_history, parallel, wait, wait_timeout } => {
+        Command::Send {
+            common,
+            events,
+            contacts,
+            seed,
+            test_scale,
+            max_history,
+            parallel,
+            rate,
+            wait,
+            wait_timeout,
+        } => {
             let set = bundles::load(&common.paths, &common.exclude)?;
             let events_text = read(&events)?;
             let contacts_text = contacts.as_ref().map(read).transpose()?;
@@ -184,7 +198,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             let settings = forward::Settings { seed, test_clock, max_history };
             let client = journey_temporal::connect(&common.temporal).await?;
             let started = Instant::now();
-            let sent = forward::forward(&client, &set, &common.task_queue, &inputs, settings, parallel).await?;
+            let sent =
+                forward::forward_paced(&client, &set, &common.task_queue, &inputs, settings, parallel, rate).await?;
             let forwarded = started.elapsed();
             eprintln!("sent {} signals to {} contacts in {:.2}s", sent.signals, sent.contacts, forwarded.as_secs_f64());
             if wait {

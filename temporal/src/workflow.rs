@@ -91,6 +91,9 @@ pub struct Carried {
     /// How many times the contact's workflow continued as new.
     #[serde(default)]
     pub continued: u32,
+    /// The `now` of the last replay ([`ContactWorkflow::watermark`]).
+    #[serde(default)]
+    pub watermark: Option<i64>,
 }
 
 /// What the `status` query answers: every action handed over, in order (sends and the rest, as
@@ -128,6 +131,27 @@ pub struct ContactWorkflow {
     idle: bool,
     first_handed_ms: Option<i64>,
     last_handed_ms: Option<i64>,
+    /// The `now` of the last replay: the time up to which the contact's actions were decided. An
+    /// event that arrives with an earlier `at` is placed at it, as `journey run` places it
+    /// (docs/deploy.md, "Input"), so that it never rewrites what was handed over.
+    watermark: Option<i64>,
+}
+
+/// The patch (Temporal's versioning marker) under which events that arrive late are placed at
+/// the watermark; histories recorded before it replay as they ran.
+const LATE_EVENTS_PATCH: &str = "late-events-at-watermark";
+
+/// An event line placed at `watermark` when it is earlier: the line with its `at` rewritten, or
+/// `None` when it is not late (or not a JSON object, which the schema refuses later).
+pub fn place_late(line: &str, watermark: Option<i64>) -> Option<String> {
+    let watermark = watermark?;
+    let mut value: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line).ok()?;
+    let at = journey_runtime::time::parse_utc(value.get("at")?.as_str()?).ok()?;
+    if at >= watermark {
+        return None;
+    }
+    value.insert("at".to_owned(), serde_json::Value::String(journey_runtime::time::format_utc(watermark)));
+    Some(serde_json::Value::Object(value).to_string())
 }
 
 /// The contact's record line as the runtime reads it, for the contact `id`.
@@ -162,6 +186,7 @@ impl ContactWorkflow {
             divergences: self.divergences,
             rejected: self.rejected.clone(),
             continued: self.start.carried.as_ref().map_or(0, |c| c.continued).saturating_add(1),
+            watermark: self.watermark,
         }
     }
 
@@ -266,8 +291,10 @@ impl ContactWorkflow {
             idle: false,
             first_handed_ms: None,
             last_handed_ms: None,
+            watermark: None,
         };
         if let Some(carried) = start.carried {
+            workflow.watermark = carried.watermark;
             if let Some(line) = carried.record {
                 workflow.accept_record(line);
             }
@@ -303,6 +330,7 @@ impl ContactWorkflow {
             let now = clock.now_s(now_ms).max(floor);
             let seen = ctx.state(|s| s.signals);
             let replayed = ctx.state(|s| replay(s, bundles, since, now));
+            ctx.state_mut(|s| s.watermark = Some(s.watermark.map_or(now, |w| w.max(now))));
             // A replay that no longer begins with what was handed over (an event arrived after
             // later actions went out, or a record was replaced) stops the contact: what follows
             // by position would not be what the journeys decide, so nothing more is handed
@@ -391,8 +419,13 @@ impl ContactWorkflow {
     #[signal]
     pub fn event(&mut self, ctx: &mut SyncWorkflowContext<Self>, line: String) {
         let rejected = self.rejected.len();
-        self.accept_event(line);
+        let placed = if ctx.patched(LATE_EVENTS_PATCH) { place_late(&line, self.watermark) } else { None };
+        let late = placed.is_some();
+        self.accept_event(placed.unwrap_or(line));
         self.count_signal(ctx.is_replaying(), rejected);
+        if late && !ctx.is_replaying() && self.rejected.len() == rejected {
+            ops().metrics.late();
+        }
         self.signals = self.signals.wrapping_add(1);
         self.idle = false;
     }
@@ -409,5 +442,28 @@ impl ContactWorkflow {
             first_handed_ms: self.first_handed_ms,
             last_handed_ms: self.last_handed_ms,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_earlier_than_the_watermark_is_placed_at_it_and_keeps_its_fields() {
+        let line = r#"{"at":"2026-03-02T10:00:00Z","contact":"c1","event":"reply","fields":{"text":"yes"}}"#;
+        let watermark = journey_runtime::time::parse_utc("2026-03-02T11:30:00Z").ok();
+        let placed = place_late(line, watermark).unwrap();
+        assert_eq!(placed, r#"{"at":"2026-03-02T11:30:00Z","contact":"c1","event":"reply","fields":{"text":"yes"}}"#);
+    }
+
+    #[test]
+    fn an_event_at_or_after_the_watermark_or_before_any_replay_stays_as_it_is() {
+        let line = r#"{"at":"2026-03-02T10:00:00Z","contact":"c1","event":"reply"}"#;
+        let at = journey_runtime::time::parse_utc("2026-03-02T10:00:00Z").ok();
+        assert_eq!(place_late(line, at), None);
+        assert_eq!(place_late(line, at.map(|t| t - 1)), None);
+        assert_eq!(place_late(line, None), None);
+        assert_eq!(place_late("not json", at.map(|t| t + 1)), None, "left for the schema to refuse");
     }
 }

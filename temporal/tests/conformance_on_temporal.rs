@@ -15,66 +15,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{root, start_server, temporal_cli};
 use journey_runtime::keys;
 use journey_temporal::{bundles, forward, ops, sink::Sink};
 
 /// Low, so that the longer cases' workflows continue as new in the middle of their runs (the
 /// test checks that some did).
 const MAX_HISTORY: u32 = 24;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// The `temporal` CLI, if it is on PATH.
-fn temporal_cli() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join("temporal")).find(|p| p.is_file())
-}
-
-/// A development server this test started; killed when dropped.
-struct DevServer(Child);
-
-impl Drop for DevServer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-async fn start_server(cli: &Path) -> (DevServer, String) {
-    let port = free_port();
-    let child = Command::new(cli)
-        .args(["server", "start-dev", "--headless", "--ip", "127.0.0.1", "--log-level", "error"])
-        .args(["--port", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = DevServer(child);
-    let address = format!("127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(client) = journey_temporal::connect(&address).await {
-            // The frontend answers before the namespace is ready: wait for a query to be
-            // answered (a missing workflow is an answer).
-            let probe = forward::status(&client, "probe", "nobody").await;
-            if probe.as_ref().is_err_and(|e| e.contains("not found")) {
-                break;
-            }
-        }
-        assert!(Instant::now() < deadline, "the Temporal development server did not start on {address}");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    (server, address)
-}
 
 fn cases() -> Vec<PathBuf> {
     let mut cases: Vec<PathBuf> = std::fs::read_dir(root().join("tests/conformance"))
