@@ -673,3 +673,34 @@ fn worker_hands_its_flags_to_journey_temporal_worker_and_exits_as_it_does() {
     );
     assert!(!record.exists(), "nothing ran");
 }
+
+/// A flag of the other engine would be ignored, so it is refused before anything starts: the
+/// embedded engine's `--db` with `--engine temporal`, Temporal's `--events` without it.
+#[test]
+fn run_refuses_a_flag_that_the_chosen_engine_would_ignore() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("run-misplaced-flags");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_journey"))
+            .arg("run")
+            .args(args)
+            .args(["--exclude", "examples/broken", "examples"])
+            .current_dir(root())
+            .env("JOURNEY_TEMPORAL", dir.join("must-not-run"))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let db = dir.join("journey.db");
+    let temporal = run(&["--engine", "temporal", "--db", db.to_str().unwrap(), "--upgrade"]);
+    assert_eq!(temporal.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&temporal.stderr);
+    assert!(said.starts_with("error: --db, --upgrade are the embedded engine's"), "{said}");
+    assert!(!db.exists(), "no database was made");
+    let embedded = run(&["--events", "examples/welcome_from_ad.events.jsonl", "--db", db.to_str().unwrap()]);
+    assert_eq!(embedded.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&embedded.stderr);
+    assert!(said.starts_with("error: --events is `--engine temporal`'s"), "{said}");
+    assert!(!db.exists(), "no database was made");
+}

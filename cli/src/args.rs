@@ -229,12 +229,14 @@ pub struct RunArgs {
     pub exclude: Vec<PathBuf>,
 
     /// The database (SQLite): contacts, events, progress and the outbox. Created if missing.
-    #[arg(long, value_name = "FILE", default_value = "journey.db")]
-    pub db: PathBuf,
+    /// Default: journey.db.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
 
-    /// Where the HTTP API listens (`none`: no API; port 0: any free port, logged).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
-    pub listen: String,
+    /// Where the HTTP API listens (`none`: no API; port 0: any free port, logged). Default:
+    /// 127.0.0.1:8080.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
 
     /// Do not read JSON Lines from standard input.
     #[arg(long)]
@@ -268,13 +270,14 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = Engine::Embedded)]
     pub engine: Engine,
 
-    /// With `--engine temporal`: the Temporal frontend.
-    #[arg(long, value_name = "HOST:PORT", default_value = "localhost:7233")]
-    pub temporal: String,
+    /// With `--engine temporal`: the Temporal frontend. Default: localhost:7233.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub temporal: Option<String>,
 
     /// With `--engine temporal`: the workers' task queue (the bundle set's version is appended).
-    #[arg(long, value_name = "Q", default_value = "journey")]
-    pub task_queue: String,
+    /// Default: journey.
+    #[arg(long, value_name = "Q")]
+    pub task_queue: Option<String>,
 
     /// With `--engine temporal`: the events to forward (JSON Lines, as `journey simulate
     /// --events`); standard input when not given.
@@ -284,6 +287,54 @@ pub struct RunArgs {
     /// With `--engine temporal`: the contacts to forward first (as `journey simulate --contacts`).
     #[arg(long, value_name = "FILE")]
     pub contacts: Option<PathBuf>,
+}
+
+impl RunArgs {
+    pub fn db(&self) -> PathBuf {
+        self.db.clone().unwrap_or_else(|| PathBuf::from("journey.db"))
+    }
+
+    pub fn listen(&self) -> String {
+        self.listen.clone().unwrap_or_else(|| "127.0.0.1:8080".to_owned())
+    }
+
+    pub fn temporal(&self) -> String {
+        self.temporal.clone().unwrap_or_else(|| "localhost:7233".to_owned())
+    }
+
+    pub fn task_queue(&self) -> String {
+        self.task_queue.clone().unwrap_or_else(|| "journey".to_owned())
+    }
+
+    /// The flags given that the chosen engine does not use: the embedded engine's own with
+    /// `--engine temporal`, and the other way round. A flag that would be ignored is refused, so
+    /// that nobody believes a setting took effect.
+    pub fn flags_for_the_other_engine(&self) -> Vec<&'static str> {
+        let given = |flag: &'static str, is: bool| is.then_some(flag);
+        match self.engine {
+            Engine::Temporal => [
+                given("--db", self.db.is_some()),
+                given("--listen", self.listen.is_some()),
+                given("--no-stdin", self.no_stdin),
+                given("--webhook", self.webhook.is_some()),
+                given("--clock-scale", self.clock_scale.is_some()),
+                given("--clock-epoch", self.clock_epoch.is_some()),
+                given("--upgrade", self.upgrade),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+            Engine::Embedded => [
+                given("--temporal", self.temporal.is_some()),
+                given("--task-queue", self.task_queue.is_some()),
+                given("--events", self.events.is_some()),
+                given("--contacts", self.contacts.is_some()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

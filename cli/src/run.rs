@@ -13,6 +13,20 @@ use crate::args::{Engine, RunArgs};
 use crate::exit::Exit;
 
 pub fn run(args: &RunArgs) -> Exit {
+    let misplaced = args.flags_for_the_other_engine();
+    if !misplaced.is_empty() {
+        let (used, other) = match args.engine {
+            Engine::Temporal => ("the embedded engine's", "--engine temporal, whose workers keep the state"),
+            Engine::Embedded => ("`--engine temporal`'s", "the embedded engine (the default)"),
+        };
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: {} {} {used}, not used with {other} (docs/deploy.md)",
+            misplaced.join(", "),
+            if misplaced.len() == 1 { "is" } else { "are" },
+        );
+        return Exit::Usage;
+    }
     if args.engine == Engine::Temporal {
         return crate::temporal::forward_run(args);
     }
@@ -38,10 +52,10 @@ fn start(args: &RunArgs) -> Result<(), String> {
         }
     };
     let config = Config {
-        db: args.db.clone(),
+        db: args.db(),
         setup: Setup { bundles, texts, seed: args.seed, upgrade: args.upgrade, bounds: BOUNDS },
         clock,
-        listen: (args.listen != "none").then(|| args.listen.clone()),
+        listen: Some(args.listen()).filter(|listen| listen != "none"),
         stdin: !args.no_stdin,
         webhook: args.webhook.clone(),
     };

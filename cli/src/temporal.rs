@@ -70,8 +70,8 @@ fn cannot_run(binary: &OsString, what: &str, error: &std::io::Error) -> Exit {
 /// `journey-temporal send`'s arguments for these: the same project, excludes and seed; the
 /// events from the file given, or from standard input.
 pub fn send_arguments(args: &RunArgs) -> Vec<OsString> {
-    let mut out: Vec<OsString> = vec!["send".into(), "--temporal".into(), args.temporal.clone().into()];
-    out.extend(["--task-queue".into(), args.task_queue.clone().into()]);
+    let mut out: Vec<OsString> = vec!["send".into(), "--temporal".into(), args.temporal().into()];
+    out.extend(["--task-queue".into(), args.task_queue().into()]);
     let events = args.events.clone().unwrap_or_else(|| PathBuf::from("/dev/stdin"));
     out.extend(["--events".into(), events.into_os_string()]);
     if let Some(contacts) = &args.contacts {
