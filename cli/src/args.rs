@@ -7,6 +7,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The Temporal frontend when none is named: `journey run --engine temporal`, `journey worker` and
+/// `journey-temporal` (which reads these) agree on it, on the task queue and on where a worker's
+/// `/healthz` and `/metrics` listen.
+pub const DEFAULT_TEMPORAL: &str = "localhost:7233";
+pub const DEFAULT_TASK_QUEUE: &str = "journey";
+pub const DEFAULT_WORKER_LISTEN: &str = "127.0.0.1:8081";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "journey",
@@ -299,11 +306,11 @@ impl RunArgs {
     }
 
     pub fn temporal(&self) -> String {
-        self.temporal.clone().unwrap_or_else(|| "localhost:7233".to_owned())
+        self.temporal.clone().unwrap_or_else(|| DEFAULT_TEMPORAL.to_owned())
     }
 
     pub fn task_queue(&self) -> String {
-        self.task_queue.clone().unwrap_or_else(|| "journey".to_owned())
+        self.task_queue.clone().unwrap_or_else(|| DEFAULT_TASK_QUEUE.to_owned())
     }
 
     /// The flags given that the chosen engine does not use: the embedded engine's own with
@@ -349,11 +356,11 @@ pub struct WorkerArgs {
     pub exclude: Vec<PathBuf>,
 
     /// The Temporal frontend.
-    #[arg(long, value_name = "HOST:PORT", default_value = "localhost:7233")]
+    #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_TEMPORAL)]
     pub temporal: String,
 
     /// The task queue; the bundle set's version is appended (`Q@0123456789ab`).
-    #[arg(long, value_name = "Q", default_value = "journey")]
+    #[arg(long, value_name = "Q", default_value = DEFAULT_TASK_QUEUE)]
     pub task_queue: String,
 
     /// Append sends to FILE as JSON Lines: each the action with `idempotency_key` first.
@@ -366,7 +373,7 @@ pub struct WorkerArgs {
 
     /// Where GET /healthz and GET /metrics (Prometheus) listen (`none`: nowhere; port 0: any
     /// free port, logged).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8081")]
+    #[arg(long, value_name = "ADDR", default_value = DEFAULT_WORKER_LISTEN)]
     pub listen: String,
 }
 

@@ -78,12 +78,7 @@ pub fn send_arguments(args: &RunArgs) -> Vec<OsString> {
         out.extend(["--contacts".into(), contacts.clone().into_os_string()]);
     }
     out.extend(["--seed".into(), args.seed.to_string().into()]);
-    for exclude in &args.exclude {
-        out.extend(["--exclude".into(), exclude.clone().into_os_string()]);
-    }
-    // `--` first: a project path that begins with `-` stays a path.
-    out.push("--".into());
-    out.extend(args.paths.iter().map(|p| p.clone().into_os_string()));
+    push_project(&mut out, &args.exclude, &args.paths);
     out
 }
 
@@ -98,12 +93,18 @@ pub fn worker_arguments(args: &WorkerArgs) -> Vec<OsString> {
         out.extend(["--webhook".into(), webhook.clone().into()]);
     }
     out.extend(["--listen".into(), args.listen.clone().into()]);
-    for exclude in &args.exclude {
-        out.extend(["--exclude".into(), exclude.clone().into_os_string()]);
+    push_project(&mut out, &args.exclude, &args.paths);
+    out
+}
+
+/// The project's arguments, last: each `--exclude`, then `--` and the paths (so that a path that
+/// begins with `-` stays a path).
+fn push_project(out: &mut Vec<OsString>, exclude: &[PathBuf], paths: &[PathBuf]) {
+    for skip in exclude {
+        out.extend(["--exclude".into(), skip.clone().into_os_string()]);
     }
     out.push("--".into());
-    out.extend(args.paths.iter().map(|p| p.clone().into_os_string()));
-    out
+    out.extend(paths.iter().map(|p| p.clone().into_os_string()));
 }
 
 fn binary() -> OsString {

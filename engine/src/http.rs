@@ -58,12 +58,18 @@ pub fn serve(server: &tiny_http::Server, shared: &Arc<Shared>) {
         };
         let (status, body, kind) =
             if status == 0 { (200, body, "text/plain; version=0.0.4") } else { (status, body, kind) };
-        let mut response = Response::from_string(body).with_status_code(status);
-        if let Ok(header) = Header::from_bytes("Content-Type", kind) {
-            response = response.with_header(header);
-        }
-        let _ = request.respond(response);
+        respond(request, status, body, kind);
     }
+}
+
+/// Answers `request` with `body` of content type `kind`; a client gone before the answer is not
+/// an error of the server's. The Temporal worker's `/healthz` and `/metrics` answer through it too.
+pub fn respond(request: Request, status: u16, body: String, kind: &str) {
+    let mut response = Response::from_string(body).with_status_code(status);
+    if let Ok(header) = Header::from_bytes("Content-Type", kind) {
+        response = response.with_header(header);
+    }
+    let _ = request.respond(response);
 }
 
 /// The status (0 for the Prometheus text) and body of one request.

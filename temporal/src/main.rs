@@ -22,10 +22,10 @@ struct Cli {
 #[derive(clap::Args, Debug)]
 struct Common {
     /// The Temporal frontend, HOST:PORT.
-    #[arg(long, value_name = "HOST:PORT", default_value = "localhost:7233")]
+    #[arg(long, value_name = "HOST:PORT", default_value = journey::args::DEFAULT_TEMPORAL)]
     temporal: String,
     /// The task queue; the bundle set's version is appended (`Q@0123456789ab`).
-    #[arg(long, value_name = "Q", default_value = "journey")]
+    #[arg(long, value_name = "Q", default_value = journey::args::DEFAULT_TASK_QUEUE)]
     task_queue: String,
     /// The project (or `.journey` files) whose journeys run.
     #[arg(value_name = "PATH", required = true)]
@@ -49,7 +49,7 @@ enum Command {
         webhook: Option<String>,
         /// Where GET /healthz and GET /metrics (Prometheus) listen (`none`: nowhere; port 0: any
         /// free port, logged).
-        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8081")]
+        #[arg(long, value_name = "ADDR", default_value = journey::args::DEFAULT_WORKER_LISTEN)]
         listen: String,
     },
     /// Forward contacts and events (JSON Lines, as `journey simulate`) as signals.

@@ -17,7 +17,7 @@ use std::sync::{Arc, OnceLock};
 
 use journey_engine::metrics::{Gauges, Metrics};
 use serde_json::json;
-use tiny_http::{Header, Method, Response};
+use tiny_http::Method;
 
 #[derive(Default)]
 pub struct Ops {
@@ -107,11 +107,7 @@ pub fn listen(address: &str, identity: Identity) -> Result<Option<Listening>, St
     let thread = std::thread::spawn(move || {
         while let Ok(request) = serving.recv() {
             let (status, body, kind) = answer(request.method(), request.url(), &identity);
-            let mut response = Response::from_string(body).with_status_code(status);
-            if let Ok(header) = Header::from_bytes("Content-Type", kind) {
-                response = response.with_header(header);
-            }
-            let _ = request.respond(response);
+            journey_engine::http::respond(request, status, body, kind);
         }
     });
     Ok(Some(Listening { address: shown, server, thread }))
